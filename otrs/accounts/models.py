@@ -1,0 +1,139 @@
+"""Agents, customers' logins, permission groups, roles and the grants between them."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from otrs.permissions.keys import PermissionKey
+
+SYSTEM_USERNAME = "system"
+
+
+class UserKind(models.TextChoices):
+    AGENT = "agent", _("agent")
+    CUSTOMER = "customer", _("customer")
+    SYSTEM = "system", _("system")
+
+
+class User(AbstractUser):
+    """A login: an agent, a customer user, or the built-in system actor (OTRS user 1)."""
+
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=UserKind.choices, default=UserKind.AGENT
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    rows_per_page = models.PositiveSmallIntegerField(_("rows per page"), default=25)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+
+    @property
+    def is_agent(self) -> bool:
+        return self.kind == UserKind.AGENT
+
+    @property
+    def is_customer(self) -> bool:
+        return self.kind == UserKind.CUSTOMER
+
+    @property
+    def is_system(self) -> bool:
+        return self.kind == UserKind.SYSTEM
+
+
+def system_user() -> User:
+    """The actor of automatic changes; created by the accounts migrations."""
+    return User.objects.get(username=SYSTEM_USERNAME, kind=UserKind.SYSTEM)
+
+
+class Group(models.Model):
+    """A permission group; each queue belongs to one, and grants are given per group."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    comment = models.CharField(_("comment"), max_length=250, blank=True)
+    is_valid = models.BooleanField(_("valid"), default=True)
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.Model):
+    """A named bundle of group grants that agents can be members of."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    comment = models.CharField(_("comment"), max_length=250, blank=True)
+    is_valid = models.BooleanField(_("valid"), default=True)
+    members = models.ManyToManyField(
+        User,
+        related_name="agent_roles",
+        blank=True,
+        verbose_name=_("members"),
+        limit_choices_to={"kind": UserKind.AGENT},
+    )
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupGrant(models.Model):
+    """One permission key of one agent on one group (OTRS ``group_user``)."""
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="group_grants",
+        verbose_name=_("agent"),
+        limit_choices_to={"kind": UserKind.AGENT},
+    )
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="user_grants", verbose_name=_("group")
+    )
+    key = models.CharField(_("permission"), max_length=16, choices=PermissionKey.choices)
+
+    class Meta:
+        verbose_name = _("agent grant")
+        verbose_name_plural = _("agent grants")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "group", "key"], name="uniq_group_grant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.key} {self.group}"
+
+
+class RoleGrant(models.Model):
+    """One permission key of one role on one group (OTRS ``group_role``)."""
+
+    role = models.ForeignKey(
+        Role, on_delete=models.CASCADE, related_name="grants", verbose_name=_("role")
+    )
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="role_grants", verbose_name=_("group")
+    )
+    key = models.CharField(_("permission"), max_length=16, choices=PermissionKey.choices)
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [
+            models.UniqueConstraint(fields=["role", "group", "key"], name="uniq_role_grant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.key} {self.group}"

@@ -1,0 +1,113 @@
+"""Typed reading of environment settings that fails loudly and names the variable.
+
+django-environ does the parsing; this module wraps it so that a bad value stops the
+process at start with a message such as ``DATABASE_URL: unsupported scheme 'postgress'``
+instead of a traceback deep inside a driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+NOTSET = environ.Env.NOTSET
+
+DATABASE_SCHEMES = {
+    "sqlite": "django.db.backends.sqlite3",
+    "postgres": "django.db.backends.postgresql",
+    "postgresql": "django.db.backends.postgresql",
+    "pgsql": "django.db.backends.postgresql",
+    "mysql": "django.db.backends.mysql",
+    "mariadb": "django.db.backends.mysql",
+}
+BROKER_SCHEMES = {"filesystem", "memory", "redis", "rediss", "amqp", "amqps", "pyamqp"}
+
+
+class Settings:
+    """Reads settings from the process environment and an optional ``.env`` file."""
+
+    def __init__(self, env_file: Path | None = None) -> None:
+        self.env = environ.Env()
+        if env_file is not None and env_file.is_file():
+            environ.Env.read_env(str(env_file), overwrite=False)
+
+    def _read(self, name: str, reader, default: Any, **kwargs: Any) -> Any:
+        try:
+            return reader(name, default=default, **kwargs)
+        except ImproperlyConfigured:
+            raise ImproperlyConfigured(f"{name}: this setting is required") from None
+        except (ValueError, TypeError) as exc:
+            raise ImproperlyConfigured(f"{name}: invalid value ({exc})") from None
+
+    def str(self, name: str, default: Any = NOTSET) -> str:
+        return self._read(name, self.env.str, default)
+
+    def bool(self, name: str, default: Any = NOTSET) -> bool:
+        raw = self.env.str(name, default="")
+        if raw == "":
+            if default is NOTSET:
+                raise ImproperlyConfigured(f"{name}: this setting is required")
+            return default
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise ImproperlyConfigured(f"{name}: expected true or false, got {raw!r}")
+
+    def int(
+        self,
+        name: str,
+        default: Any = NOTSET,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int:
+        value = self._read(name, self.env.int, default)
+        if minimum is not None and value < minimum:
+            raise ImproperlyConfigured(f"{name}: must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise ImproperlyConfigured(f"{name}: must be at most {maximum}, got {value}")
+        return value
+
+    def list(self, name: str, default: Any = NOTSET) -> list[str]:
+        return self._read(name, self.env.list, default)
+
+    def choice(self, name: str, choices: Iterable[str], default: str) -> str:
+        value = self.str(name, default)
+        allowed = list(choices)
+        if value not in allowed:
+            raise ImproperlyConfigured(
+                f"{name}: must be one of {', '.join(allowed)}; got {value!r}"
+            )
+        return value
+
+    def database(self, name: str, default: str) -> dict[str, Any]:
+        url = self.str(name, default)
+        scheme = url.split(":", 1)[0].split("+", 1)[0].lower() if ":" in url else ""
+        if scheme not in DATABASE_SCHEMES:
+            raise ImproperlyConfigured(
+                f"{name}: unsupported scheme {scheme!r}; use one of sqlite, postgres, mysql"
+            )
+        try:
+            config = environ.Env.db_url_config(url)
+        except Exception as exc:
+            raise ImproperlyConfigured(f"{name}: cannot parse {url!r} ({exc})") from None
+        config["ENGINE"] = DATABASE_SCHEMES[scheme]
+        if scheme != "sqlite" and not config.get("NAME"):
+            raise ImproperlyConfigured(f"{name}: the URL names no database")
+        return config
+
+    def broker(self, name: str, default: str) -> str:
+        url = self.str(name, default)
+        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+        if scheme not in BROKER_SCHEMES:
+            raise ImproperlyConfigured(
+                f"{name}: unsupported broker {scheme or url!r}; use filesystem://, redis:// "
+                "or amqp://"
+            )
+        return url

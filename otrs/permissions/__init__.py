@@ -1,0 +1,6 @@
+"""Permission keys and the resolution of an agent's effective group grants."""
+
+from .grants import GroupGrants, grants_for
+from .keys import PermissionKey
+
+__all__ = ["GroupGrants", "PermissionKey", "grants_for"]

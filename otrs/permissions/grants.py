@@ -1,0 +1,64 @@
+"""An agent's effective grants: direct grants united with the grants of their roles.
+
+Invalid users, groups and roles grant nothing. The result is computed once per user object
+(two queries) and kept on it, so one request asks the database once however many tickets it
+checks; actions that change grants call :func:`forget_grants`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .keys import PermissionKey
+
+_CACHE_ATTR = "_otrs_group_grants"
+
+
+@dataclass(frozen=True)
+class GroupGrants:
+    """The keys an agent holds, per group id."""
+
+    by_group: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def allows(self, group_id: int, key: str) -> bool:
+        keys = self.by_group.get(group_id)
+        return bool(keys) and (key in keys or PermissionKey.RW in keys)
+
+    def group_ids(self, key: str) -> frozenset[int]:
+        return frozenset(
+            group_id
+            for group_id, keys in self.by_group.items()
+            if key in keys or PermissionKey.RW in keys
+        )
+
+
+def grants_for(user) -> GroupGrants:
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    grants = _load(user)
+    setattr(user, _CACHE_ATTR, grants)
+    return grants
+
+
+def forget_grants(user) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _load(user) -> GroupGrants:
+    from otrs.accounts.models import GroupGrant, RoleGrant
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active or not user.is_agent:
+        return GroupGrants()
+    by_group: dict[int, set[str]] = defaultdict(set)
+    direct = GroupGrant.objects.filter(user=user, group__is_valid=True)
+    for group_id, key in direct.values_list("group_id", "key"):
+        by_group[group_id].add(key)
+    via_roles = RoleGrant.objects.filter(
+        role__is_valid=True, role__members=user, group__is_valid=True
+    )
+    for group_id, key in via_roles.values_list("group_id", "key"):
+        by_group[group_id].add(key)
+    return GroupGrants({gid: frozenset(keys) for gid, keys in by_group.items()})

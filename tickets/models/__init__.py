@@ -1,0 +1,27 @@
+"""The ticket domain's models."""
+
+from .article import Article, ArticleFlag, ArticleRaw, Attachment, message_id_hash
+from .history import TicketHistory
+from .master import SLA, Priority, Queue, Service, State, TicketType
+from .ticket import MergeRecord, Ticket, TicketFlag, TicketLink, TicketNumberCounter, TicketWatcher
+
+__all__ = [
+    "SLA",
+    "Article",
+    "ArticleFlag",
+    "ArticleRaw",
+    "Attachment",
+    "MergeRecord",
+    "Priority",
+    "Queue",
+    "Service",
+    "State",
+    "Ticket",
+    "TicketFlag",
+    "TicketHistory",
+    "TicketLink",
+    "TicketNumberCounter",
+    "TicketType",
+    "TicketWatcher",
+    "message_id_hash",
+]

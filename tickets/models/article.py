@@ -1,0 +1,138 @@
+"""Articles (the messages of a ticket), their attachments, raw mail and seen flags."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import Channel, SenderType, TicketFlagKey
+from .ticket import Ticket
+
+
+def message_id_hash(message_id: str) -> str:
+    """The indexed form of a Message-ID (they can be longer than an index allows)."""
+    return hashlib.md5(message_id.strip().encode(), usedforsecurity=False).hexdigest()
+
+
+class Article(models.Model):
+    """One message of a ticket: a mail, a phone call, a note or a web request."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="articles")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    sender_type = models.CharField(_("sender"), max_length=10, choices=SenderType.choices)
+    is_visible_for_customer = models.BooleanField(_("visible for customer"), default=False)
+    from_address = models.TextField(_("from"), blank=True)
+    reply_to = models.TextField(_("reply to"), blank=True)
+    to_address = models.TextField(_("to"), blank=True)
+    cc_address = models.TextField(_("cc"), blank=True)
+    bcc_address = models.TextField(_("bcc"), blank=True)
+    subject = models.CharField(_("subject"), max_length=1000, blank=True)
+    message_id = models.TextField(_("message id"), blank=True)
+    message_id_md5 = models.CharField(max_length=32, blank=True, db_index=True)
+    in_reply_to = models.TextField(_("in reply to"), blank=True)
+    references = models.TextField(_("references"), blank=True)
+    body = models.TextField(_("body"), blank=True)
+    # Already sanitised with nh3 when stored; never rendered unsanitised.
+    body_html = models.TextField(_("HTML body"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        # Zoom: the articles of a ticket in order.
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="article_ticket")]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.subject or f"#{self.pk}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.message_id_md5 = message_id_hash(self.message_id) if self.message_id else ""
+        super().save(*args, **kwargs)
+
+
+class ArticleRaw(models.Model):
+    """The raw source of a mail article, exactly as received or sent."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="raw")
+    content = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"raw source of article {self.article_id}"
+
+
+def attachment_storage():
+    return storages["attachments"]
+
+
+class Attachment(models.Model):
+    """A file of an article, kept in the database or in the attachment storage."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(
+        _("content type"), max_length=255, default="application/octet-stream"
+    )
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    content_id = models.CharField(_("content id"), max_length=255, blank=True)
+    disposition = models.CharField(_("disposition"), max_length=20, default="attachment")
+    # Exactly one of the two holds the bytes; see ATTACHMENT_STORAGE.
+    db_content = models.BinaryField(null=True, blank=True, editable=False)
+    file = models.FileField(storage=attachment_storage, max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def in_database(self) -> bool:
+        return self.db_content is not None
+
+    def read(self) -> bytes:
+        if self.db_content is not None:
+            return bytes(self.db_content)
+        with self.file.open("rb") as handle:
+            return handle.read()
+
+    def storage_path(self) -> str:
+        created = self.article.created_at
+        return f"{created:%Y/%m/%d}/{self.article.ticket_id}/{self.article_id}/{self.filename}"
+
+    def store(self, content: bytes, *, backend: str) -> None:
+        """Put ``content`` into ``backend`` ("db" or "fs"); the caller saves the row."""
+        self.size = len(content)
+        if backend == "db":
+            self.db_content = content
+            self.file = ""
+        else:
+            self.db_content = None
+            self.file.save(self.storage_path(), ContentFile(content), save=False)
+
+
+class ArticleFlag(models.Model):
+    """A per-agent flag on an article, such as seen."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=20, choices=TicketFlagKey.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user", "key"], name="uniq_article_flag")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.article_id} {self.user_id}"

@@ -1,0 +1,226 @@
+"""Master data of the ticket domain: queues, states, priorities, types, services, SLAs."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+from otrs.accounts.models import Group
+
+from ..choices import VIEWABLE_STATE_TYPES, FollowUpOption, StateType
+
+HIERARCHY_SEPARATOR = "::"
+
+
+class ValidQuerySet(models.QuerySet):
+    def valid(self):
+        return self.filter(is_valid=True)
+
+
+class HierarchicalName(models.Model):
+    """A name with an optional parent; ``full_name`` is ``Parent::Child`` as in OTRS.
+
+    ``full_name`` is stored (unique, indexed) because trees are listed and sorted by it and
+    mail filters address queues by it; saving a node rewrites the names below it.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    full_name = models.CharField(_("full name"), max_length=250, unique=True, editable=False)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    comment = models.CharField(_("comment"), max_length=250, blank=True)
+    is_valid = models.BooleanField(_("valid"), default=True)
+
+    objects = ValidQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            self.full_name = self._compute_full_name()
+            super().save(*args, **kwargs)
+            for child in self.children.all():
+                child.save()
+
+    def clean(self) -> None:
+        if HIERARCHY_SEPARATOR in self.name:
+            raise ValidationError(
+                {"name": _("A name may not contain “::”; choose a parent instead.")}
+            )
+        node = self.parent
+        while node is not None:
+            if self.pk is not None and node.pk == self.pk:
+                raise ValidationError({"parent": _("A node cannot be its own ancestor.")})
+            node = node.parent
+
+    @property
+    def depth(self) -> int:
+        return self.full_name.count(HIERARCHY_SEPARATOR)
+
+    def _compute_full_name(self) -> str:
+        if self.parent is None:
+            return self.name
+        return f"{self.parent.full_name}{HIERARCHY_SEPARATOR}{self.name}"
+
+
+class Queue(HierarchicalName):
+    """Where tickets live; its group decides who may see and change them."""
+
+    group = models.ForeignKey(
+        Group, on_delete=models.PROTECT, related_name="queues", verbose_name=_("group")
+    )
+    unlock_timeout = models.PositiveIntegerField(
+        _("unlock timeout (minutes)"), default=0, help_text=_("0 means never.")
+    )
+    first_response_time = models.PositiveIntegerField(_("first response time (minutes)"), default=0)
+    first_response_notify = models.PositiveSmallIntegerField(_("notify at (%)"), default=0)
+    update_time = models.PositiveIntegerField(_("update time (minutes)"), default=0)
+    update_notify = models.PositiveSmallIntegerField(_("notify at (%)"), default=0)
+    solution_time = models.PositiveIntegerField(_("solution time (minutes)"), default=0)
+    solution_notify = models.PositiveSmallIntegerField(_("notify at (%)"), default=0)
+    calendar = models.CharField(_("calendar"), max_length=100, blank=True)
+    follow_up = models.CharField(
+        _("follow-up on closed tickets"),
+        max_length=16,
+        choices=FollowUpOption.choices,
+        default=FollowUpOption.POSSIBLE,
+    )
+    follow_up_lock = models.BooleanField(
+        _("lock ticket on follow-up"),
+        default=False,
+        help_text=_("Lock a closed ticket to its old owner when a follow-up reopens it."),
+    )
+
+    class Meta(HierarchicalName.Meta):
+        verbose_name = _("queue")
+        verbose_name_plural = _("queues")
+
+
+class StateQuerySet(ValidQuerySet):
+    def of_types(self, *types: str):
+        return self.filter(state_type__in=types)
+
+    def viewable(self):
+        return self.of_types(*VIEWABLE_STATE_TYPES)
+
+
+class State(models.Model):
+    """A ticket state; its type (new, open, closed, pending ..., merged) drives behaviour."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    state_type = models.CharField(_("state type"), max_length=20, choices=StateType.choices)
+    comment = models.CharField(_("comment"), max_length=250, blank=True)
+    is_valid = models.BooleanField(_("valid"), default=True)
+
+    objects = StateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("state")
+        verbose_name_plural = _("states")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state_type in (StateType.PENDING_REMINDER, StateType.PENDING_AUTO)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state_type == StateType.CLOSED
+
+    @property
+    def is_merged(self) -> bool:
+        return self.state_type == StateType.MERGED
+
+
+class Priority(models.Model):
+    """A priority from 1 (very low) to 5 (very high); 3 normal is the default."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    level = models.PositiveSmallIntegerField(_("level"), unique=True)
+    is_valid = models.BooleanField(_("valid"), default=True)
+
+    objects = ValidQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("priority")
+        verbose_name_plural = _("priorities")
+        ordering = ["level"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketType(models.Model):
+    """A ticket type such as Unclassified, Incident or Service Request."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    is_default = models.BooleanField(_("default for new tickets"), default=False)
+    is_valid = models.BooleanField(_("valid"), default=True)
+
+    objects = ValidQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket type")
+        verbose_name_plural = _("ticket types")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="one_default_ticket_type",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(HierarchicalName):
+    """A service offered to customers; hierarchical like queues."""
+
+    class Meta(HierarchicalName.Meta):
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+
+class SLA(models.Model):
+    """A service level agreement; its times replace the queue's when a ticket has it."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    services = models.ManyToManyField(
+        Service, related_name="slas", blank=True, verbose_name=_("services")
+    )
+    calendar = models.CharField(_("calendar"), max_length=100, blank=True)
+    first_response_time = models.PositiveIntegerField(_("first response time (minutes)"), default=0)
+    first_response_notify = models.PositiveSmallIntegerField(_("notify at (%)"), default=0)
+    update_time = models.PositiveIntegerField(_("update time (minutes)"), default=0)
+    update_notify = models.PositiveSmallIntegerField(_("notify at (%)"), default=0)
+    solution_time = models.PositiveIntegerField(_("solution time (minutes)"), default=0)
+    solution_notify = models.PositiveSmallIntegerField(_("notify at (%)"), default=0)
+    comment = models.CharField(_("comment"), max_length=250, blank=True)
+    is_valid = models.BooleanField(_("valid"), default=True)
+
+    objects = ValidQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("SLA")
+        verbose_name_plural = _("SLAs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,202 @@
+"""The ticket and what hangs off it directly: links, watchers, flags, merge records."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import LinkType, LockState, TicketFlagKey
+from .master import SLA, Priority, Queue, Service, State, TicketType
+
+
+class Ticket(models.Model):
+    """A ticket. Only ``tickets.actions`` assigns its fields."""
+
+    number = models.CharField(_("ticket number"), max_length=50, unique=True)
+    title = models.CharField(_("title"), max_length=255)
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, verbose_name=_("queue"))
+    state = models.ForeignKey(State, on_delete=models.PROTECT, verbose_name=_("state"))
+    priority = models.ForeignKey(Priority, on_delete=models.PROTECT, verbose_name=_("priority"))
+    type = models.ForeignKey(TicketType, on_delete=models.PROTECT, verbose_name=_("type"))
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("service")
+    )
+    sla = models.ForeignKey(
+        SLA, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("SLA")
+    )
+    lock = models.CharField(
+        _("lock"), max_length=10, choices=LockState.choices, default=LockState.UNLOCK
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_tickets",
+        verbose_name=_("owner"),
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="responsible_tickets",
+        verbose_name=_("responsible"),
+    )
+    # Plain strings, as in OTRS: a sender who is no known customer keeps their address here.
+    customer_id = models.CharField(_("customer id"), max_length=150, blank=True)
+    customer_user = models.CharField(_("customer user"), max_length=250, blank=True)
+    pending_until = models.DateTimeField(_("pending until"), null=True, blank=True)
+    # The unlock-timeout anchor (OTRS ticket.timeout).
+    unlock_anchor_at = models.DateTimeField(_("unlock timer since"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            # Queue view: the tickets of one queue in viewable states, oldest first.
+            models.Index(fields=["queue", "state", "created_at", "id"], name="ticket_queue_view"),
+            # Queue tree: counts per queue of the tickets in viewable states.
+            models.Index(fields=["state", "queue"], name="ticket_state_queue"),
+            # "Locked by me" and the owner's dashboard.
+            models.Index(fields=["owner", "lock"], name="ticket_owner_lock"),
+            models.Index(fields=["responsible"], name="ticket_responsible"),
+            # A customer's tickets (customer portal, customer information center).
+            models.Index(fields=["customer_user"], name="ticket_customer_user"),
+            models.Index(fields=["customer_id"], name="ticket_customer_id"),
+            # Pending reminders and auto-close sweeps.
+            models.Index(fields=["pending_until"], name="ticket_pending_until"),
+            models.Index(fields=["changed_at"], name="ticket_changed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{settings.TICKET_HOOK}{self.number}"
+
+
+class TicketNumberCounter(models.Model):
+    """The counter behind a number generator: one row per scope (a day, or ``all``)."""
+
+    scope = models.CharField(max_length=20, unique=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("ticket number counter")
+        verbose_name_plural = _("ticket number counters")
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.value}"
+
+
+class TicketLink(models.Model):
+    """A link between two tickets; for parent/child the source is the parent."""
+
+    source = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="links_out", verbose_name=_("source")
+    )
+    target = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="links_in", verbose_name=_("target")
+    )
+    link_type = models.CharField(_("link type"), max_length=20, choices=LinkType.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target"], name="uniq_ticket_link_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="ticket_link_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.link_type} {self.target_id}"
+
+
+class TicketWatcher(models.Model):
+    """An agent who watches (subscribes to) a ticket; watching grants read access."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="watchers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watched"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("watcher")
+        verbose_name_plural = _("watchers")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="uniq_ticket_watcher")
+        ]
+        # The watched view lists a user's watched tickets.
+        indexes = [models.Index(fields=["user", "ticket"], name="watcher_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} watches {self.ticket_id}"
+
+
+class TicketFlag(models.Model):
+    """A per-agent flag on a ticket, such as seen."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=20, choices=TicketFlagKey.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user", "key"], name="uniq_ticket_flag")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.ticket_id} {self.user_id}"
+
+
+class MergeRecord(models.Model):
+    """What one merge moved, kept so that an unmerge can put it all back."""
+
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="merges_out")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="merges_in")
+    article_ids = models.JSONField(default=list)
+    history_ids = models.JSONField(default=list)
+    # The source's watchers (user ids), and those of them the merge added to the target.
+    watcher_user_ids = models.JSONField(default=list)
+    added_watcher_ids = models.JSONField(default=list)
+    # The source's links before the merge: [[source_id, target_id, link_type], ...].
+    links_before = models.JSONField(default=list)
+    # The links the merge created on the target by repointing, as ids.
+    repointed_link_ids = models.JSONField(default=list)
+    previous_state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="+")
+    merged_at = models.DateTimeField(default=timezone.now)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    unmerged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["source", "unmerged_at"], name="merge_source_open")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} merged into {self.target_id}"

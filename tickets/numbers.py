@@ -1,0 +1,154 @@
+"""Ticket number generators (OTRS AutoIncrement, Date, DateChecksum, Random).
+
+Every generator embeds the SystemID. Counters live in ``TicketNumberCounter`` rows, one per
+scope (a day for the date generators, ``all`` for AutoIncrement), and are advanced under a
+row lock inside the caller's transaction, so two concurrent creations can never draw the same
+counter value; the unique constraint on ``Ticket.number`` is the last line of defence.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import Ticket, TicketNumberCounter
+
+AUTO_SCOPE = "all"
+
+
+def checksum_digit(digits: str) -> int:
+    """The DateChecksum check digit: weights 1,2,1,2... from the left; 10 becomes 1."""
+    total = sum(int(d) * (1 if i % 2 == 0 else 2) for i, d in enumerate(digits))
+    check = 10 - total % 10
+    return 1 if check == 10 else check
+
+
+def _system_id() -> str:
+    return str(settings.SYSTEM_ID)
+
+
+def _reserve(scope: str, count: int, *, start_from: Callable[[], int] | None = None) -> int:
+    """Advance the counter of ``scope`` by ``count``; return the first value reserved.
+
+    Runs in the caller's transaction; the row lock is held until it commits, which is what
+    makes allocation safe between processes.
+    """
+    with transaction.atomic():
+        row = TicketNumberCounter.objects.select_for_update().filter(scope=scope).first()
+        if row is None:
+            initial = start_from() if start_from else 0
+            try:
+                with transaction.atomic():
+                    TicketNumberCounter.objects.create(scope=scope, value=initial)
+            except IntegrityError:
+                pass  # another process created it first; lock theirs
+            row = TicketNumberCounter.objects.select_for_update().get(scope=scope)
+        first = row.value + 1
+        row.value += count
+        row.save(update_fields=["value"])
+    return first
+
+
+def _last_auto_increment_counter() -> int:
+    """AutoIncrement on an empty counter continues from the newest ticket, unless that
+    number looks date-based (then it starts at 1), as OTRS does."""
+    last = Ticket.objects.order_by("-id").values_list("number", flat=True).first()
+    sid = _system_id()
+    if not last or not last.startswith(sid) or len(last) >= 14:
+        return 0
+    tail = last[len(sid) :]
+    return int(tail) if tail.isdigit() else 0
+
+
+class Generator:
+    name = ""
+
+    def numbers(self, count: int, now: datetime) -> list[str]:
+        raise NotImplementedError
+
+    def pattern(self) -> str:
+        """A regular expression matching a number of this generator (for mail parsing)."""
+        raise NotImplementedError
+
+
+class AutoIncrement(Generator):
+    name = "AutoIncrement"
+
+    def numbers(self, count: int, now: datetime) -> list[str]:
+        first = _reserve(AUTO_SCOPE, count, start_from=_last_auto_increment_counter)
+        size = settings.TICKET_NUMBER_MIN_COUNTER_SIZE
+        return [f"{_system_id()}{value:0{size}d}" for value in range(first, first + count)]
+
+    def pattern(self) -> str:
+        return rf"{re.escape(_system_id())}\d{{5,10}}"
+
+
+class Date(Generator):
+    name = "Date"
+
+    def numbers(self, count: int, now: datetime) -> list[str]:
+        day = timezone.localtime(now).strftime("%Y%m%d")
+        first = _reserve(day, count)
+        return [f"{day}{_system_id()}{value}" for value in range(first, first + count)]
+
+    def pattern(self) -> str:
+        return rf"\d{{8}}{re.escape(_system_id())}\d{{1,40}}"
+
+
+class DateChecksum(Generator):
+    name = "DateChecksum"
+
+    def numbers(self, count: int, now: datetime) -> list[str]:
+        day = timezone.localtime(now).strftime("%Y%m%d")
+        first = _reserve(day, count)
+        result = []
+        for value in range(first, first + count):
+            digits = f"{day}{_system_id()}{value:05d}"
+            result.append(f"{digits}{checksum_digit(digits)}")
+        return result
+
+    def pattern(self) -> str:
+        return rf"\d{{8}}{re.escape(_system_id())}\d{{4,40}}"
+
+
+class Random(Generator):
+    """SystemID plus ten random digits; collisions are caught by the unique constraint."""
+
+    name = "Random"
+
+    def numbers(self, count: int, now: datetime) -> list[str]:
+        return [f"{_system_id()}{secrets.randbelow(10**10):010d}" for _ in range(count)]
+
+    def pattern(self) -> str:
+        return rf"{re.escape(_system_id())}\d{{2,20}}"
+
+
+GENERATORS: dict[str, type[Generator]] = {
+    cls.name: cls for cls in (AutoIncrement, Date, DateChecksum, Random)
+}
+
+
+def generator() -> Generator:
+    return GENERATORS[settings.TICKET_NUMBER_GENERATOR]()
+
+
+def next_number(now: datetime | None = None) -> str:
+    return generator().numbers(1, now or timezone.now())[0]
+
+
+def reserve_numbers(count: int, now: datetime | None = None) -> list[str]:
+    """Many numbers at once, for bulk loads (one counter update for all of them)."""
+    return generator().numbers(count, now or timezone.now())
+
+
+def find_number(text: str) -> str | None:
+    """The first ticket number after the ticket hook in ``text`` (a subject, usually)."""
+    hook = re.escape(settings.TICKET_HOOK)
+    match = re.search(rf"{hook}(?::\s{{0,2}})?({generator().pattern()})", text, flags=re.IGNORECASE)
+    return match.group(1) if match else None
