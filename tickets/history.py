@@ -1,0 +1,160 @@
+"""History rows rendered as sentences in the reader's language and time zone.
+
+Rows keep raw values (ids, codes, ISO times); this module turns them into text at display
+time, so a history written in English reads in German for a German agent, and a renamed
+queue shows its current name. :func:`describe` resolves all the ids of a list of rows with
+one query per kind of object, however long the list.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from .choices import HistoryType, LinkType, LockState
+from .models import SLA, Priority, Queue, Service, State, TicketHistory, TicketType
+
+# Which raw value of which history type names which kind of object.
+_REFERENCES: dict[str, dict[str, str]] = {
+    HistoryType.MOVE: {"old": "queue", "new": "queue"},
+    HistoryType.STATE_UPDATE: {"old": "state", "new": "state"},
+    HistoryType.PRIORITY_UPDATE: {"old": "priority", "new": "priority"},
+    HistoryType.OWNER_UPDATE: {"old": "user", "new": "user"},
+    HistoryType.RESPONSIBLE_UPDATE: {"old": "user", "new": "user"},
+    HistoryType.TYPE_UPDATE: {"old": "type", "new": "type"},
+    HistoryType.SERVICE_UPDATE: {"old": "service", "new": "service"},
+    HistoryType.SLA_UPDATE: {"old": "sla", "new": "sla"},
+    HistoryType.SUBSCRIBE: {"new": "user"},
+    HistoryType.UNSUBSCRIBE: {"old": "user"},
+}
+_MODELS = {
+    "queue": (Queue, "full_name"),
+    "state": (State, "name"),
+    "priority": (Priority, "name"),
+    "type": (TicketType, "name"),
+    "service": (Service, "full_name"),
+    "sla": (SLA, "name"),
+}
+
+
+def _sentences() -> dict[str, str]:
+    """The patterns, built per call so that they follow the active language."""
+    return {
+        HistoryType.NEW_TICKET: _("Ticket %(new)s created in queue %(queue)s."),
+        HistoryType.MOVE: _("Moved from queue “%(old)s” to “%(new)s”."),
+        HistoryType.STATE_UPDATE: _("State changed from “%(old)s” to “%(new)s”."),
+        HistoryType.PRIORITY_UPDATE: _("Priority changed from “%(old)s” to “%(new)s”."),
+        HistoryType.OWNER_UPDATE: _("Owner changed from %(old)s to %(new)s."),
+        HistoryType.RESPONSIBLE_UPDATE: _("Responsible changed from %(old)s to %(new)s."),
+        HistoryType.TYPE_UPDATE: _("Type changed from “%(old)s” to “%(new)s”."),
+        HistoryType.SERVICE_UPDATE: _("Service changed from “%(old)s” to “%(new)s”."),
+        HistoryType.SLA_UPDATE: _("SLA changed from “%(old)s” to “%(new)s”."),
+        HistoryType.TITLE_UPDATE: _("Title changed from “%(old)s” to “%(new)s”."),
+        HistoryType.LOCK: _("Ticket locked."),
+        HistoryType.UNLOCK: _("Ticket unlocked."),
+        HistoryType.SET_PENDING_TIME: _("Pending time set to %(new)s."),
+        HistoryType.CUSTOMER_UPDATE: _("Customer changed to %(new)s (customer id %(customer_id)s)."),
+        HistoryType.SUBSCRIBE: _("%(new)s started watching the ticket."),
+        HistoryType.UNSUBSCRIBE: _("%(old)s stopped watching the ticket."),
+        HistoryType.TICKET_LINK_ADD: _("Linked with ticket %(number)s (%(link_type)s)."),
+        HistoryType.TICKET_LINK_DELETE: _("Link with ticket %(number)s removed (%(link_type)s)."),
+        HistoryType.MERGED: _("Ticket %(source_number)s merged into ticket %(target_number)s."),
+        HistoryType.UNMERGED: _("Ticket %(source_number)s taken out of ticket %(target_number)s."),
+        HistoryType.ADD_NOTE: _("Note added."),
+        HistoryType.FOLLOW_UP: _("Follow-up received."),
+        HistoryType.EMAIL_CUSTOMER: _("Email received from the customer."),
+        HistoryType.EMAIL_AGENT: _("Email sent to the customer."),
+        HistoryType.SEND_ANSWER: _("Answer sent."),
+        HistoryType.PHONE_CALL_CUSTOMER: _("Phone call from the customer."),
+        HistoryType.PHONE_CALL_AGENT: _("Phone call to the customer."),
+        HistoryType.WEB_REQUEST_CUSTOMER: _("Request from the customer portal."),
+        HistoryType.SYSTEM_REQUEST: _("Request added by the system."),
+    }
+
+
+def describe(entries: Iterable[TicketHistory]) -> list[tuple[TicketHistory, str]]:
+    """Each entry with its sentence, in the active language and time zone."""
+    entries = list(entries)
+    names = _lookup_names(entries)
+    patterns = _sentences()
+    result = []
+    for entry in entries:
+        values = _values(entry, names)
+        pattern = patterns.get(entry.history_type)
+        try:
+            text = pattern % values if pattern else _label(entry.history_type)
+        except (KeyError, TypeError, ValueError):
+            # An old row without a parameter a newer pattern expects: show the type.
+            text = _label(entry.history_type)
+        result.append((entry, text))
+    return result
+
+
+def _label(history_type: str) -> str:
+    if history_type in HistoryType.values:
+        return str(HistoryType(history_type).label)
+    return history_type
+
+
+def _lookup_names(entries: list[TicketHistory]) -> dict[str, dict[str, str]]:
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for entry in entries:
+        for side, kind in _REFERENCES.get(entry.history_type, {}).items():
+            raw = entry.old_value if side == "old" else entry.new_value
+            if raw.isdigit():
+                wanted[kind].add(int(raw))
+        if entry.history_type == HistoryType.NEW_TICKET and entry.extra.get("queue_id"):
+            wanted["queue"].add(int(entry.extra["queue_id"]))
+    names: dict[str, dict[str, str]] = {}
+    for kind, ids in wanted.items():
+        if kind == "user":
+            users = get_user_model().objects.filter(pk__in=ids)
+            names[kind] = {str(u.pk): u.get_full_name() or u.get_username() for u in users}
+        else:
+            model, field = _MODELS[kind]
+            names[kind] = {
+                str(pk): name for pk, name in model.objects.filter(pk__in=ids).values_list(
+                    "pk", field
+                )
+            }
+    return names
+
+
+def _values(entry: TicketHistory, names: dict[str, dict[str, str]]) -> dict[str, str]:
+    refs = _REFERENCES.get(entry.history_type, {})
+    values = {key: str(value) for key, value in entry.extra.items()}
+    for side, raw in (("old", entry.old_value), ("new", entry.new_value)):
+        kind = refs.get(side)
+        if kind:
+            values[side] = names.get(kind, {}).get(raw, raw) if raw else _("(none)")
+        else:
+            values[side] = raw
+    if entry.history_type == HistoryType.NEW_TICKET:
+        values["queue"] = names.get("queue", {}).get(str(entry.extra.get("queue_id")), "")
+    elif entry.history_type == HistoryType.SET_PENDING_TIME:
+        values["new"] = _format_time(entry.new_value) if entry.new_value else _("(none)")
+    elif entry.history_type == HistoryType.CUSTOMER_UPDATE:
+        values["customer_id"] = entry.extra.get("new_customer_id") or _("(none)")
+        values["new"] = entry.new_value or _("(none)")
+    elif entry.history_type in (HistoryType.LOCK, HistoryType.UNLOCK):
+        values["new"] = str(LockState(entry.new_value).label) if entry.new_value in (
+            LockState.values
+        ) else entry.new_value
+    if "link_type" in values and values["link_type"] in LinkType.values:
+        values["link_type"] = str(LinkType(values["link_type"]).label)
+    return values
+
+
+def _format_time(raw: str) -> str:
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return raw
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
