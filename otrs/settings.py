@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_celery_beat",
+    "otrs.daemon",
     "otrs.accounts",
     "tickets",
     "customers",

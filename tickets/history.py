@@ -58,7 +58,9 @@ def _sentences() -> dict[str, str]:
         HistoryType.LOCK: _("Ticket locked."),
         HistoryType.UNLOCK: _("Ticket unlocked."),
         HistoryType.SET_PENDING_TIME: _("Pending time set to %(new)s."),
-        HistoryType.CUSTOMER_UPDATE: _("Customer changed to %(new)s (customer id %(customer_id)s)."),
+        HistoryType.CUSTOMER_UPDATE: _(
+            "Customer changed to %(new)s (customer id %(customer_id)s)."
+        ),
         HistoryType.SUBSCRIBE: _("%(new)s started watching the ticket."),
         HistoryType.UNSUBSCRIBE: _("%(old)s stopped watching the ticket."),
         HistoryType.TICKET_LINK_ADD: _("Linked with ticket %(number)s (%(link_type)s)."),
@@ -118,9 +120,8 @@ def _lookup_names(entries: list[TicketHistory]) -> dict[str, dict[str, str]]:
         else:
             model, field = _MODELS[kind]
             names[kind] = {
-                str(pk): name for pk, name in model.objects.filter(pk__in=ids).values_list(
-                    "pk", field
-                )
+                str(pk): name
+                for pk, name in model.objects.filter(pk__in=ids).values_list("pk", field)
             }
     return names
 
@@ -142,9 +143,11 @@ def _values(entry: TicketHistory, names: dict[str, dict[str, str]]) -> dict[str,
         values["customer_id"] = entry.extra.get("new_customer_id") or _("(none)")
         values["new"] = entry.new_value or _("(none)")
     elif entry.history_type in (HistoryType.LOCK, HistoryType.UNLOCK):
-        values["new"] = str(LockState(entry.new_value).label) if entry.new_value in (
-            LockState.values
-        ) else entry.new_value
+        values["new"] = (
+            str(LockState(entry.new_value).label)
+            if entry.new_value in (LockState.values)
+            else entry.new_value
+        )
     if "link_type" in values and values["link_type"] in LinkType.values:
         values["link_type"] = str(LinkType(values["link_type"]).label)
     return values

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,6 +21,31 @@ from django.utils import timezone
 from .models import Ticket, TicketNumberCounter
 
 AUTO_SCOPE = "all"
+# A date generator's counter scope is its day, "YYYYMMDD".
+DATE_SCOPE_REGEX = r"^[0-9]{8}$"
+
+
+def counter_day(now: datetime) -> str:
+    """The day a date-based number belongs to, in the site's time zone (TIME_ZONE).
+
+    Deliberately not the active (per-user) time zone: every request must draw from the same
+    day's counter, and the cleanup below must agree on which day is "today".
+    """
+    return now.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%Y%m%d")
+
+
+def cleanup_counters(now: datetime | None = None) -> int:
+    """Delete the counters of days before yesterday; return how many rows went.
+
+    Today's row is in use; yesterday's is kept because a transaction that began just before
+    midnight may still draw from it. No generator numbers a past day again, so deleting is
+    safe and running this twice gives the same result. AutoIncrement's row is never touched.
+    """
+    yesterday = counter_day((now or timezone.now()) - timedelta(days=1))
+    deleted, _rows = TicketNumberCounter.objects.filter(
+        scope__regex=DATE_SCOPE_REGEX, scope__lt=yesterday
+    ).delete()
+    return deleted
 
 
 def checksum_digit(digits: str) -> int:
@@ -93,7 +119,7 @@ class Date(Generator):
     name = "Date"
 
     def numbers(self, count: int, now: datetime) -> list[str]:
-        day = timezone.localtime(now).strftime("%Y%m%d")
+        day = counter_day(now)
         first = _reserve(day, count)
         return [f"{day}{_system_id()}{value}" for value in range(first, first + count)]
 
@@ -105,7 +131,7 @@ class DateChecksum(Generator):
     name = "DateChecksum"
 
     def numbers(self, count: int, now: datetime) -> list[str]:
-        day = timezone.localtime(now).strftime("%Y%m%d")
+        day = counter_day(now)
         first = _reserve(day, count)
         result = []
         for value in range(first, first + count):

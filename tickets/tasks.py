@@ -1,0 +1,27 @@
+"""Celery tasks of the ticket domain.
+
+Tasks stay thin (ARCHITECTURE.md, rule 5): they take ids or nothing, call one domain
+function, and give the same result when a message is delivered twice. Their default names
+(``tickets.tasks.<function>``) are what the beat schedules in the database refer to, so
+renaming a function here needs a data migration for its schedule.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from . import numbers
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def cleanup_ticket_number_counters() -> int:
+    """Drop the number counters of past days (OTRS TicketNumberCounterCleanup); the
+    schedule lives in the database (otrs/daemon/migrations)."""
+    deleted = numbers.cleanup_counters()
+    if deleted:
+        logger.info("Deleted %d old ticket number counter(s)", deleted)
+    return deleted
