@@ -31,5 +31,5 @@ def test_it_renders_in_the_readers_language(support):
     actions.set_state(ticket, factories.state("open"), actor=support.rw)
     entry = ticket.history.order_by("-id").first()
     with translation.override("de"):
-        (_entry, text), = describe([entry])
+        ((_entry, text),) = describe([entry])
     assert text.startswith("Status")
