@@ -1,6 +1,7 @@
 """Django admin for customer companies and customer users."""
 
 from django.contrib import admin
+from django.db import models
 
 from .models import CustomerCompany, CustomerUser
 
@@ -9,6 +10,11 @@ from .models import CustomerCompany, CustomerUser
 class CustomerCompanyAdmin(admin.ModelAdmin):
     list_display = ["customer_id", "name", "city", "is_valid"]
     search_fields = ["customer_id", "name"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(CustomerUser)
