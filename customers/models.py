@@ -52,7 +52,8 @@ class CustomerUser(models.Model):
         CustomerCompany,
         blank=True,
         related_name="+",
-        verbose_name=_("further companies whose tickets this user follows"),
+        verbose_name=_("further companies"),
+        help_text=_("The user also sees the tickets of these companies."),
     )
     is_valid = models.BooleanField(_("valid"), default=True)
 

@@ -124,7 +124,7 @@ def _require(actor: User, ticket: Ticket, need: str) -> None:
     if not allowed:
         raise DomainError(
             _("You do not have the “%(key)s” permission on ticket %(number)s.")
-            % {"key": need, "number": ticket.number},
+            % {"key": PermissionKey(need).label, "number": ticket.number},
             code="permission_denied",
         )
 
@@ -142,7 +142,7 @@ def _require_queue(actor: User, queue: Queue, need: str) -> None:
     if not access.can_use_queue(actor, queue, need):
         raise DomainError(
             _("You do not have the “%(key)s” permission on queue %(queue)s.")
-            % {"key": need, "queue": queue.full_name},
+            % {"key": PermissionKey(need).label, "queue": queue.full_name},
             code="permission_denied",
         )
 
@@ -502,7 +502,13 @@ def set_state(
     """Change the state; pending states need ``pending_until``; closing unlocks."""
     _check_pending(state, pending_until)
     if state.state_type == StateType.MERGED:
-        raise DomainError(_("Use merge to merge a ticket."), code="use_merge")
+        raise DomainError(
+            _(
+                "A ticket cannot be set to the merged state directly; merge it into another "
+                "ticket instead."
+            ),
+            code="use_merge",
+        )
     with transaction.atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
@@ -954,7 +960,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> MergeRecord
                 sender_type=SenderType.AGENT,
                 is_visible_for_customer=True,
                 subject=_("Ticket Merged"),
-                body=_("Merged Ticket %(source)s to %(target)s.")
+                body=_("Ticket %(source)s merged into ticket %(target)s.")
                 % {"source": src.number, "target": tgt.number},
             )
         _add_article(src, note, actor, history_type=HistoryType.ADD_NOTE)

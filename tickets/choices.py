@@ -77,7 +77,7 @@ class HistoryType(models.TextChoices):
     SEND_CUSTOMER_NOTIFICATION = "SendCustomerNotification", _("customer notification sent")
     EMAIL_AGENT = "EmailAgent", _("email from agent")
     EMAIL_CUSTOMER = "EmailCustomer", _("email from customer")
-    PHONE_CALL_AGENT = "PhoneCallAgent", _("phone call by agent")
+    PHONE_CALL_AGENT = "PhoneCallAgent", _("phone call to customer")
     PHONE_CALL_CUSTOMER = "PhoneCallCustomer", _("phone call from customer")
     ADD_NOTE = "AddNote", _("note added")
     MOVE = "Move", _("moved")

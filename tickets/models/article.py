@@ -25,7 +25,7 @@ class Article(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="articles")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    sender_type = models.CharField(_("sender"), max_length=10, choices=SenderType.choices)
+    sender_type = models.CharField(_("sender type"), max_length=10, choices=SenderType.choices)
     is_visible_for_customer = models.BooleanField(_("visible for customer"), default=False)
     from_address = models.TextField(_("from"), blank=True)
     reply_to = models.TextField(_("reply to"), blank=True)

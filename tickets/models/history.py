@@ -38,7 +38,7 @@ class TicketHistory(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
-        verbose_name=_("by"),
+        verbose_name=_("done by"),
     )
 
     class Meta:

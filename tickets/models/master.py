@@ -85,11 +85,13 @@ class Queue(HierarchicalName):
         _("unlock timeout (minutes)"), default=0, help_text=_("0 means never.")
     )
     first_response_time = models.PositiveIntegerField(_("first response time (minutes)"), default=0)
-    first_response_notify = models.PositiveSmallIntegerField(_("notify at (%)"), default=0)
+    first_response_notify = models.PositiveSmallIntegerField(
+        _("first response time: notify at (%)"), default=0
+    )
     update_time = models.PositiveIntegerField(_("update time (minutes)"), default=0)
-    update_notify = models.PositiveSmallIntegerField(_("notify at (%)"), default=0)
+    update_notify = models.PositiveSmallIntegerField(_("update time: notify at (%)"), default=0)
     solution_time = models.PositiveIntegerField(_("solution time (minutes)"), default=0)
-    solution_notify = models.PositiveSmallIntegerField(_("notify at (%)"), default=0)
+    solution_notify = models.PositiveSmallIntegerField(_("solution time: notify at (%)"), default=0)
     calendar = models.CharField(_("calendar"), max_length=100, blank=True)
     follow_up = models.CharField(
         _("follow-up on closed tickets"),
@@ -207,11 +209,13 @@ class SLA(models.Model):
     )
     calendar = models.CharField(_("calendar"), max_length=100, blank=True)
     first_response_time = models.PositiveIntegerField(_("first response time (minutes)"), default=0)
-    first_response_notify = models.PositiveSmallIntegerField(_("notify at (%)"), default=0)
+    first_response_notify = models.PositiveSmallIntegerField(
+        _("first response time: notify at (%)"), default=0
+    )
     update_time = models.PositiveIntegerField(_("update time (minutes)"), default=0)
-    update_notify = models.PositiveSmallIntegerField(_("notify at (%)"), default=0)
+    update_notify = models.PositiveSmallIntegerField(_("update time: notify at (%)"), default=0)
     solution_time = models.PositiveIntegerField(_("solution time (minutes)"), default=0)
-    solution_notify = models.PositiveSmallIntegerField(_("notify at (%)"), default=0)
+    solution_notify = models.PositiveSmallIntegerField(_("solution time: notify at (%)"), default=0)
     comment = models.CharField(_("comment"), max_length=250, blank=True)
     is_valid = models.BooleanField(_("valid"), default=True)
 
