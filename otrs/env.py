@@ -44,7 +44,11 @@ class Settings:
             raise ImproperlyConfigured(f"{name}: invalid value ({exc})") from None
 
     def str(self, name: str, default: Any = NOTSET) -> str:
-        return self._read(name, self.env.str, default)
+        value = self._read(name, self.env.str, default)
+        # NAME= (set but empty) means "not set", as it does for a shell user.
+        if value == "" and default is not NOTSET:
+            return default
+        return value
 
     def bool(self, name: str, default: Any = NOTSET) -> bool:
         raw = self.env.str(name, default="")

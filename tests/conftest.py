@@ -48,3 +48,66 @@ def support(db):
         (),
         {"group": grp, "queue": q, "rw": rw_agent, "ro": ro_agent, "outsider": outsider},
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Factories give every user a password; the default hasher takes ~0.3 s per user."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture
+def run_in_processes():
+    """Run ``target(*args)`` once per args tuple, each in its own forked OS process, all
+    starting together; return their results in order, or fail with the children's tracebacks.
+
+    Use with ``@pytest.mark.django_db(transaction=True)``: only committed rows are visible to
+    the children, which open their own connections to the same test database.
+    """
+    import multiprocessing
+    import queue as queue_module
+    import traceback
+
+    from django.db import connections
+
+    def run(target, args_list, *, timeout: float = 120):
+        ctx = multiprocessing.get_context("fork")
+        barrier = ctx.Barrier(len(args_list))
+        results = ctx.Queue()
+
+        def child(index, args):
+            try:
+                # Never reuse (or politely close) the parent's connection: open our own.
+                connections.close_all()
+                barrier.wait(timeout)
+                results.put((index, None, target(*args)))
+            except BaseException:
+                results.put((index, traceback.format_exc(), None))
+            finally:
+                connections.close_all()
+
+        # Closing first means the children inherit no open connection to close under us.
+        connections.close_all()
+        processes = [ctx.Process(target=child, args=(i, a)) for i, a in enumerate(args_list)]
+        for process in processes:
+            process.start()
+        outcome = {}
+        try:
+            for _ in processes:
+                index, error, value = results.get(timeout=timeout)
+                outcome[index] = (error, value)
+        except queue_module.Empty:
+            pytest.fail(f"only {len(outcome)} of {len(processes)} processes finished in time")
+        finally:
+            for process in processes:
+                process.join(timeout=10)
+                if process.is_alive():
+                    process.kill()
+        errors = [error for error, _value in outcome.values() if error]
+        assert not errors, "\n".join(errors)
+        return [outcome[i][1] for i in range(len(processes))]
+
+    return run

@@ -87,3 +87,49 @@ def note(ticket_, *, actor: User | None = None, body: str = "A note."):
 
 RW = PermissionKey.RW
 RO = PermissionKey.RO
+
+
+def priority(level: int):
+    from tickets.models import Priority
+
+    return Priority.objects.get(level=level)
+
+
+def refetch(user: User) -> User:
+    """A fresh copy of ``user``: no grants cached on it from earlier checks."""
+    return User.objects.get(pk=user.pk)
+
+
+def snapshot() -> dict:
+    """Every row an action could write, to show that a refused action wrote nothing."""
+    from tickets.models import (
+        Article,
+        ArticleFlag,
+        Attachment,
+        MergeRecord,
+        Ticket,
+        TicketFlag,
+        TicketHistory,
+        TicketLink,
+        TicketNumberCounter,
+        TicketWatcher,
+    )
+
+    ids = {
+        model.__name__: list(model.objects.order_by("pk").values_list("pk", flat=True))
+        for model in (
+            TicketHistory,
+            Article,
+            Attachment,
+            ArticleFlag,
+            TicketFlag,
+            TicketWatcher,
+            MergeRecord,
+        )
+    }
+    return {
+        **ids,
+        "tickets": list(Ticket.objects.order_by("pk").values()),
+        "links": list(TicketLink.objects.order_by("pk").values()),
+        "counters": list(TicketNumberCounter.objects.order_by("pk").values()),
+    }

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import Ticket, TicketNumberCounter
@@ -62,23 +62,34 @@ def _system_id() -> str:
 def _reserve(scope: str, count: int, *, start_from: Callable[[], int] | None = None) -> int:
     """Advance the counter of ``scope`` by ``count``; return the first value reserved.
 
-    Runs in the caller's transaction; the row lock is held until it commits, which is what
-    makes allocation safe between processes.
+    One atomic upsert, in the caller's transaction: the row lock it takes is held until the
+    caller commits, which is what makes allocation safe between processes. A plain
+    ``SELECT ... FOR UPDATE`` followed by an ``INSERT`` for a new day deadlocks on InnoDB when
+    three transactions race for the new row (their duplicate-key checks take shared locks);
+    an upsert takes the exclusive lock at once.
     """
-    with transaction.atomic():
-        row = TicketNumberCounter.objects.select_for_update().filter(scope=scope).first()
-        if row is None:
-            initial = start_from() if start_from else 0
-            try:
-                with transaction.atomic():
-                    TicketNumberCounter.objects.create(scope=scope, value=initial)
-            except IntegrityError:
-                pass  # another process created it first; lock theirs
-            row = TicketNumberCounter.objects.select_for_update().get(scope=scope)
-        first = row.value + 1
-        row.value += count
-        row.save(update_fields=["value"])
-    return first
+    initial = 0
+    if start_from is not None and not TicketNumberCounter.objects.filter(scope=scope).exists():
+        initial = start_from()
+    table = connection.ops.quote_name(TicketNumberCounter._meta.db_table)
+    # atomic(): a caller in autocommit mode still gets the upsert and the read in one
+    # transaction (on MariaDB they are two statements).
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "mysql":
+            cursor.execute(
+                f"INSERT INTO {table} (scope, value) VALUES (%s, %s) "  # noqa: S608
+                "ON DUPLICATE KEY UPDATE value = value + %s",
+                [scope, initial + count, count],
+            )
+            cursor.execute(f"SELECT value FROM {table} WHERE scope = %s", [scope])  # noqa: S608
+        else:
+            cursor.execute(
+                f"INSERT INTO {table} (scope, value) VALUES (%s, %s) "  # noqa: S608
+                f"ON CONFLICT (scope) DO UPDATE SET value = {table}.value + %s RETURNING value",
+                [scope, initial + count, count],
+            )
+        (last,) = cursor.fetchone()
+    return last - count + 1
 
 
 def _last_auto_increment_counter() -> int:

@@ -6,7 +6,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -70,8 +70,46 @@ class ArticleRaw(models.Model):
         return f"raw source of article {self.article_id}"
 
 
-def attachment_storage():
-    return storages["attachments"]
+class AttachmentStorage(Storage):
+    """Hands every call to the storage configured as ``STORAGES["attachments"]`` *now*.
+
+    A FileField resolves its storage once, when the model class is built; delegating on each
+    call keeps the field following the configuration (a changed setting, a test override).
+    """
+
+    def _target(self) -> Storage:
+        return storages["attachments"]
+
+    def _open(self, name, mode="rb"):
+        return self._target().open(name, mode)
+
+    def _save(self, name, content):
+        return self._target().save(name, content)
+
+    def get_available_name(self, name, max_length=None):
+        return self._target().get_available_name(name, max_length=max_length)
+
+    def delete(self, name):
+        return self._target().delete(name)
+
+    def exists(self, name):
+        return self._target().exists(name)
+
+    def listdir(self, path):
+        return self._target().listdir(path)
+
+    def size(self, name):
+        return self._target().size(name)
+
+    def url(self, name):
+        return self._target().url(name)
+
+    def path(self, name):
+        return self._target().path(name)
+
+
+def attachment_storage() -> Storage:
+    return AttachmentStorage()
 
 
 class Attachment(models.Model):

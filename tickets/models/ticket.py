@@ -82,8 +82,8 @@ class Ticket(models.Model):
             # Queue tree (tickets.selectors.queue_counts): counts per queue of the tickets in
             # viewable states that a user may see. Owner, responsible and id are in the key so
             # that the access filter (tickets.access.ticket_filter) is answered from the index
-            # alone (an index-only scan instead of a heap fetch per ticket: 280 -> 80 ms for
-            # 180,000 viewable of 1,000,000 tickets on PostgreSQL).
+            # alone: an index-only scan instead of a heap fetch per ticket (300 -> 50 ms for
+            # 180,000 viewable of 1,000,000 tickets on PostgreSQL; see bench/README.md).
             models.Index(
                 fields=["state", "queue", "owner", "responsible", "id"], name="ticket_queue_tree"
             ),
@@ -193,11 +193,13 @@ class MergeRecord(models.Model):
     # The source's watchers (user ids), and those of them the merge added to the target.
     watcher_user_ids = models.JSONField(default=list)
     added_watcher_ids = models.JSONField(default=list)
-    # The source's links before the merge: [[source_id, target_id, link_type], ...].
+    # The source's links before the merge: [[link_id, source_id, target_id, link_type], ...].
+    # Repointed links keep their id, so an unmerge finds them wherever they went.
     links_before = models.JSONField(default=list)
-    # The links the merge created on the target by repointing, as ids.
-    repointed_link_ids = models.JSONField(default=list)
+    # The parent/child link the merge created (target parent, source child).
+    merge_link_pk = models.BigIntegerField(null=True, blank=True)
     previous_state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="+")
+    previous_pending_until = models.DateTimeField(null=True, blank=True)
     merged_at = models.DateTimeField(default=timezone.now)
     merged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

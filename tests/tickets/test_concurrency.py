@@ -1,0 +1,142 @@
+"""Two OS processes change the same ticket at the same moment; nothing may be lost."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+
+from otrs.accounts.models import User
+from otrs.permissions import PermissionKey
+from tests import factories
+from tickets import actions
+from tickets.choices import HistoryType
+from tickets.models import Priority, Queue, State, Ticket, TicketHistory
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+ROUNDS = 20
+
+
+def _pause() -> None:
+    """Let the other process in between two actions. SQLite's busy handler polls with growing
+    sleeps, so a writer that starts its next transaction at once would otherwise tend to run
+    all its rounds before the other gets a turn."""
+    time.sleep(0.003)
+
+
+def _notes_and_priorities(ticket_id: int, actor_id: int) -> int:
+    """Add a note and change the priority, ROUNDS times; return the history rows written."""
+    actor = User.objects.get(pk=actor_id)
+    ticket = Ticket.objects.get(pk=ticket_id)
+    levels = [4, 5, 1, 2, 3]  # each differs from the one before, starting from 3 normal
+    priorities = {p.level: p for p in Priority.objects.all()}
+    for i in range(ROUNDS):
+        actions.add_article(ticket, actions.ArticleInput(body=f"A{i}"), actor=actor)
+        _pause()
+        actions.set_priority(ticket, priorities[levels[i % len(levels)]], actor=actor)
+        _pause()
+    return 2 * ROUNDS
+
+
+def _notes_states_and_moves(ticket_id: int, actor_id: int, queue_ids: list[int]) -> int:
+    """Add a note, change the state and move the ticket, ROUNDS times."""
+    actor = User.objects.get(pk=actor_id)
+    ticket = Ticket.objects.get(pk=ticket_id)
+    states = [State.objects.get(name="open"), State.objects.get(name="closed successful")]
+    queues = [Queue.objects.get(pk=pk) for pk in queue_ids]
+    for i in range(ROUNDS):
+        actions.add_article(ticket, actions.ArticleInput(body=f"B{i}"), actor=actor)
+        _pause()
+        actions.set_state(ticket, states[i % 2], actor=actor)
+        _pause()
+        actions.move_ticket(ticket, queues[(i + 1) % 2], actor=actor)
+        _pause()
+    return 3 * ROUNDS
+
+
+def _last(ticket: Ticket, history_type: str) -> str:
+    return (
+        TicketHistory.objects.filter(ticket=ticket, history_type=history_type)
+        .order_by("-pk")
+        .values_list("new_value", flat=True)
+        .first()
+    )
+
+
+def _agents(*groups) -> list[User]:
+    agents = []
+    for _ in range(2):
+        agent = factories.agent()
+        for grp in groups:
+            factories.grant(agent, grp, PermissionKey.RW)
+        agents.append(agent)
+    return agents
+
+
+def test_it_loses_no_change_when_two_processes_edit_one_ticket(run_in_processes):
+    first, second = factories.queue("First"), factories.queue("Second")
+    a, b = _agents(first.group, second.group)
+    ticket = factories.ticket(first)
+    articles_before, history_before = ticket.articles.count(), ticket.history.count()
+
+    written = run_in_processes(
+        lambda fn, *args: fn(*args),
+        [
+            (_notes_and_priorities, ticket.pk, a.pk),
+            (_notes_states_and_moves, ticket.pk, b.pk, [first.pk, second.pk]),
+        ],
+    )
+
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    actors = list(ticket.history.order_by("pk").values_list("actor_id", flat=True))
+    turns = sum(1 for x, y in itertools.pairwise(actors) if x != y)
+    assert turns >= 5, "the two processes did not run at the same time"
+    assert ticket.articles.count() == articles_before + 2 * ROUNDS
+    assert ticket.history.count() == history_before + sum(written)
+    assert ticket.articles.filter(created_by=a).count() == ROUNDS
+    assert ticket.articles.filter(created_by=b).count() == ROUNDS
+    assert ticket.history.filter(history_type=HistoryType.ADD_NOTE).count() == 2 * ROUNDS
+    assert ticket.history.filter(history_type=HistoryType.PRIORITY_UPDATE).count() == ROUNDS
+    assert ticket.history.filter(history_type=HistoryType.STATE_UPDATE).count() == ROUNDS
+    assert ticket.history.filter(history_type=HistoryType.MOVE).count() == ROUNDS
+    assert str(ticket.priority_id) == _last(ticket, HistoryType.PRIORITY_UPDATE)
+    assert str(ticket.state_id) == _last(ticket, HistoryType.STATE_UPDATE)
+    assert str(ticket.queue_id) == _last(ticket, HistoryType.MOVE)
+    assert (ticket.priority.level, ticket.state.name, ticket.queue) == (
+        [4, 5, 1, 2, 3][(ROUNDS - 1) % 5],
+        "closed successful",
+        first,
+    )
+
+
+def _priorities(ticket_id: int, actor_id: int, offset: int) -> None:
+    actor = User.objects.get(pk=actor_id)
+    ticket = Ticket.objects.get(pk=ticket_id)
+    priorities = list(Priority.objects.order_by("level"))
+    for i in range(ROUNDS):
+        actions.set_priority(ticket, priorities[(i + offset) % 5], actor=actor)
+        _pause()
+
+
+def test_it_keeps_the_priority_history_a_gapless_chain_under_contention(run_in_processes):
+    queue = factories.queue("Contended")
+    a, b = _agents(queue.group)
+    ticket = factories.ticket(queue)
+    initial = str(ticket.priority_id)
+
+    run_in_processes(_priorities, [(ticket.pk, a.pk, 0), (ticket.pk, b.pk, 2)])
+
+    rows = list(
+        TicketHistory.objects.filter(ticket=ticket, history_type=HistoryType.PRIORITY_UPDATE)
+        .order_by("pk")
+        .values_list("old_value", "new_value")
+    )
+    assert rows, "no priority changed"
+    # Each change starts from the value the previous one left: none was overwritten unseen.
+    assert rows[0][0] == initial
+    for (_old, previous_new), (old, new) in itertools.pairwise(rows):
+        assert old == previous_new
+        assert old != new
+    assert str(Ticket.objects.get(pk=ticket.pk).priority_id) == rows[-1][1]

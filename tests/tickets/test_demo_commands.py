@@ -1,0 +1,236 @@
+"""The data commands: loaddemo, filldb and attachment_storage."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.files.storage import FileSystemStorage
+from django.core.management import CommandError, call_command
+from django.db.models import Count, F
+
+from customers.models import CustomerUser
+from otrs.accounts.models import RoleGrant, User
+from otrs.permissions import grants_for
+from tests import factories
+from tickets import actions
+from tickets.actions import ArticleInput, AttachmentInput
+from tickets.choices import HistoryType, StateType
+from tickets.models import Article, Attachment, Ticket, TicketHistory, TicketLink, TicketWatcher
+
+pytestmark = pytest.mark.django_db
+
+LOGINS = ["admin", "agent1", "agent2", "customer1", "customer2"]
+
+
+def run(*args, **options) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=out, **options)
+    return out.getvalue()
+
+
+def table_sizes() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Ticket, Article, TicketHistory, TicketLink, TicketWatcher, User)
+    }
+
+
+# --- loaddemo -------------------------------------------------------------------------------------
+
+
+def test_it_refuses_to_load_the_demo_without_debug_or_force(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--force"):
+        run("loaddemo")
+    assert not User.objects.filter(username__in=LOGINS).exists()
+    assert not Ticket.objects.exists()
+
+
+def test_it_loads_the_demo_once(settings):
+    settings.DEBUG = False
+    output = run("loaddemo", force=True)
+    after_first = table_sizes()
+
+    # Every login authenticates with its login as password, and is printed.
+    for login in LOGINS:
+        assert authenticate(username=login, password=login) is not None, login
+        assert f"{login:<10} / {login}" in output
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff and admin.is_agent
+    assert RoleGrant.objects.filter(role__members__username="agent1").exists()
+    assert grants_for(User.objects.get(username="agent1")) != grants_for(
+        User.objects.get(username="agent2")
+    )
+    profiles = CustomerUser.objects.filter(user__username__in=["customer1", "customer2"])
+    assert profiles.values("company").distinct().count() == 2
+    assert all(p.user.is_customer and p.email for p in profiles)
+
+    # Tickets of every kind, spread over queues, both customers and the last 90 days.
+    tickets = Ticket.objects.all()
+    assert tickets.count() >= 200
+    state_types = set(tickets.values_list("state__state_type", flat=True))
+    assert state_types >= {
+        StateType.NEW,
+        StateType.OPEN,
+        StateType.CLOSED,
+        StateType.PENDING_REMINDER,
+        StateType.PENDING_AUTO,
+        StateType.MERGED,
+    }
+    assert set(tickets.values_list("state__name", flat=True)) >= {
+        "closed successful",
+        "closed unsuccessful",
+    }
+    assert tickets.filter(state__state_type__startswith="pending", pending_until=None).count() == 0
+    assert set(tickets.exclude(lock="unlock").values_list("owner__username", flat=True)) == {
+        "agent1",
+        "agent2",
+    }
+    # Some have a responsible who is neither the system user nor the owner.
+    assert (
+        tickets.exclude(responsible__username="system")
+        .exclude(responsible_id=F("owner_id"))
+        .exists()
+    )
+    assert TicketLink.objects.exists() and TicketWatcher.objects.exists()
+    assert tickets.values("queue").distinct().count() >= 6
+    for login in ("customer1", "customer2"):
+        company = CustomerUser.objects.get(user__username=login).company
+        assert tickets.filter(customer_user=login, customer_id=company.customer_id).exists()
+    oldest = tickets.order_by("created_at").first().created_at
+    assert 30 < (Ticket.objects.latest("created_at").created_at - oldest).days <= 90
+    # Through the actions: each ticket starts with NewTicket history and has articles.
+    assert TicketHistory.objects.filter(history_type=HistoryType.NEW_TICKET).count() == len(tickets)
+    assert not tickets.annotate(n=Count("articles")).filter(n=0).exists()
+
+    settings.DEBUG = True
+    second = run("loaddemo")
+
+    assert "already loaded" in second
+    assert table_sizes() == after_first
+
+
+# --- filldb ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("generator", ["DateChecksum", "AutoIncrement", "Random"])
+def test_it_fills_the_database_with_unique_numbers(settings, generator):
+    settings.TICKET_NUMBER_GENERATOR = generator
+    before = Ticket.objects.count()
+
+    output = run("filldb", tickets=150, articles_per_ticket=2, batch=40)
+    run("filldb", tickets=50, articles_per_ticket=1, batch=40, seed=2)
+
+    tickets = Ticket.objects.all()
+    assert tickets.count() == before + 200
+    assert tickets.values("number").distinct().count() == tickets.count()
+    assert "150 tickets" in output
+    assert Article.objects.count() == 150 * 2 + 50
+    assert TicketHistory.objects.filter(history_type=HistoryType.NEW_TICKET).count() == 200
+    assert TicketHistory.objects.count() == 200 + 150 * 2 + 50
+    assert not tickets.annotate(n=Count("articles")).filter(n=0).exists()
+    assert tickets.filter(state__state_type=StateType.CLOSED).count() > 100
+    assert tickets.filter(queue__full_name="Raw", state__state_type=StateType.OPEN).exists()
+    # The actions keep working after the bulk load (ids and numbers move on).
+    queue = tickets.first().queue
+    ticket = factories.ticket(queue)
+    assert ticket.pk > max(tickets.exclude(pk=ticket.pk).values_list("pk", flat=True))
+    assert not Ticket.objects.filter(number=ticket.number).exclude(pk=ticket.pk).exists()
+
+
+def test_it_refuses_an_unknown_hot_queue():
+    with pytest.raises(CommandError, match="Nowhere"):
+        run("filldb", tickets=10, hot_queue="Nowhere")
+
+
+# --- attachment_storage ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def attachment_dir(settings, tmp_path, monkeypatch):
+    """The attachment storage in a temporary directory.
+
+    Overriding settings.STORAGES alone is not enough: Attachment.file evaluates its storage
+    callable once, when the model class is built, so the field's storage is replaced too.
+    """
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    monkeypatch.setattr(
+        Attachment._meta.get_field("file"), "storage", FileSystemStorage(location=tmp_path)
+    )
+    return tmp_path
+
+
+def files_in(directory: Path) -> list[Path]:
+    return [p for p in directory.rglob("*") if p.is_file()]
+
+
+def test_it_moves_attachments_both_ways(
+    support, settings, attachment_dir, django_capture_on_commit_callbacks
+):
+    settings.ATTACHMENT_STORAGE = "fs"
+    payloads = {"report.pdf": bytes(range(256)) * 20, "empty.txt": b"", "note.txt": b"hi\x00\n"}
+    ticket = factories.ticket(support.queue)
+    actions.add_article(
+        ticket,
+        ArticleInput(
+            body="Files.",
+            attachments=[AttachmentInput(name, content) for name, content in payloads.items()],
+        ),
+        actor=support.rw,
+    )
+    assert len(files_in(attachment_dir)) == 3
+
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run("attachment_storage", to="db", batch=2)
+
+    assert "Moved 3 attachment(s) to the database" in output
+    assert files_in(attachment_dir) == []
+    for attachment in Attachment.objects.all():
+        assert attachment.in_database and not attachment.file
+        assert attachment.read() == payloads[attachment.filename]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "Moved 0" in run("attachment_storage", to="db")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run("attachment_storage", to="fs")
+
+    assert "Moved 3 attachment(s) to the file storage" in output
+    assert len(files_in(attachment_dir)) == 3
+    for attachment in Attachment.objects.all():
+        assert not attachment.in_database and attachment.file
+        assert attachment.read() == payloads[attachment.filename]
+        assert attachment.size == len(payloads[attachment.filename])
+    assert "Moved 0" in run("attachment_storage", to="fs")
+
+
+def test_it_keeps_the_file_when_the_move_to_the_database_fails(
+    support, settings, attachment_dir, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.ATTACHMENT_STORAGE = "fs"
+    ticket = factories.ticket(support.queue)
+    actions.add_article(
+        ticket,
+        ArticleInput(body="File.", attachments=[AttachmentInput("a.bin", b"abc")]),
+        actor=support.rw,
+    )
+
+    def broken_save(self, *args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(Attachment, "save", broken_save)
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run("attachment_storage", to="db")
+
+    assert "1 failed" in output
+    assert len(files_in(attachment_dir)) == 1
+    assert Attachment.objects.get().read() == b"abc"

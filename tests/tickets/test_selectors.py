@@ -1,0 +1,205 @@
+"""The agent portal's read side: queue page, queue counts and zoom (tickets.selectors)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.http import Http404
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests import factories
+from tickets import actions, selectors
+from tickets.actions import ArticleInput, AttachmentInput
+
+pytestmark = pytest.mark.django_db
+
+
+def days_ago(days: float):
+    return timezone.now() - timedelta(days=days)
+
+
+def row_cells(tickets) -> list[tuple]:
+    """What a queue view row shows, read from the related objects."""
+    return [
+        (t.number, t.queue.full_name, t.state.name, t.priority.name, t.owner.get_username())
+        for t in tickets
+    ]
+
+
+def count_queries(call) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return len(captured.captured_queries)
+
+
+@pytest.fixture
+def mixed(support):
+    """Tickets of the support queue in every viewable state plus a closed one, oldest first."""
+    rw = support.rw
+    new = factories.ticket(support.queue, title="new", created_at=days_ago(5))
+    opened = factories.ticket(support.queue, title="open", created_at=days_ago(4))
+    actions.set_state(opened, factories.state("open"), actor=rw)
+    closed = factories.ticket(support.queue, title="closed", created_at=days_ago(3))
+    actions.set_state(closed, factories.state("closed successful"), actor=rw)
+    pending = factories.ticket(support.queue, title="pending", created_at=days_ago(2))
+    actions.set_pending(
+        pending, factories.state("pending reminder"), timezone.now() + timedelta(days=1), actor=rw
+    )
+    auto = factories.ticket(support.queue, title="auto", created_at=days_ago(1))
+    actions.set_pending(
+        auto, factories.state("pending auto close+"), timezone.now() + timedelta(days=1), actor=rw
+    )
+    return type("Mixed", (), {"viewable": [new, opened, pending, auto], "closed": closed})
+
+
+def test_it_pages_the_viewable_tickets_oldest_first(support, mixed):
+    page = selectors.queue_page(factories.refetch(support.rw), support.queue)
+
+    assert [t.pk for t in page.tickets] == [t.pk for t in mixed.viewable]
+    assert not page.has_next
+    assert not page.has_previous
+
+
+def test_it_pages_newest_first(support, mixed):
+    page = selectors.queue_page(factories.refetch(support.rw), support.queue, order="newest")
+
+    assert [t.pk for t in page.tickets] == [t.pk for t in reversed(mixed.viewable)]
+
+
+def test_it_splits_pages_without_overlap(support, mixed):
+    user = factories.refetch(support.rw)
+    first = selectors.queue_page(user, support.queue, per_page=3)
+    second = selectors.queue_page(user, support.queue.pk, page=2, per_page=3)
+
+    assert first.has_next and not second.has_next
+    assert second.has_previous
+    assert [t.pk for t in first.tickets + second.tickets] == [t.pk for t in mixed.viewable]
+
+
+def test_it_rejects_an_unknown_order(support):
+    with pytest.raises(ValueError):
+        selectors.queue_page(support.rw, support.queue, order="random")
+
+
+def test_it_shows_a_read_only_agent_the_queue(support, mixed):
+    page = selectors.queue_page(factories.refetch(support.ro), support.queue)
+
+    assert len(page.tickets) == len(mixed.viewable)
+
+
+def test_it_shows_an_outsider_no_rows_and_no_counts(support, mixed):
+    outsider = factories.refetch(support.outsider)
+
+    assert selectors.queue_page(outsider, support.queue).tickets == []
+    assert selectors.queue_counts(outsider) == {}
+    with pytest.raises(Http404):
+        selectors.ticket_zoom(outsider, mixed.viewable[0].pk)
+
+
+def test_it_counts_viewable_tickets_per_visible_queue(support, mixed):
+    other_group = factories.group("sales")
+    other = factories.queue("Sales", group_=other_group)
+    factories.ticket(other, title="sales question")
+    both = factories.agent()
+    factories.grant(both, support.group, factories.RO)
+    factories.grant(both, other_group, factories.RW)
+
+    assert selectors.queue_counts(factories.refetch(support.rw)) == {support.queue.pk: 4}
+    assert selectors.queue_counts(factories.refetch(both)) == {support.queue.pk: 4, other.pk: 1}
+
+
+def test_it_shows_an_owner_their_ticket_outside_their_groups(support):
+    owner = factories.agent()
+    factories.grant(owner, support.group, factories.RW)
+    ticket = factories.ticket(support.queue)
+    actions.lock_ticket(ticket, actor=factories.refetch(owner))
+    support.group.user_grants.filter(user=owner).delete()
+    owner = factories.refetch(owner)
+
+    assert [t.pk for t in selectors.queue_page(owner, support.queue).tickets] == [ticket.pk]
+    assert selectors.queue_counts(owner) == {support.queue.pk: 1}
+
+
+def test_it_counts_in_one_grouped_query(support, mixed):
+    user = factories.refetch(support.rw)
+    selectors.queue_counts(user)  # grants are now cached on the user
+
+    with CaptureQueriesContext(connection) as captured:
+        selectors.queue_counts(user)
+
+    ticket_queries = [q["sql"] for q in captured.captured_queries if "tickets_ticket" in q["sql"]]
+    assert len(ticket_queries) == 1
+    assert "GROUP BY" in ticket_queries[0].upper()
+
+
+def test_it_pages_with_a_constant_number_of_queries(support):
+    owners = [support.rw, factories.agent()]
+    factories.grant(owners[1], support.group, factories.RW)
+    for i in range(30):
+        ticket = factories.ticket(
+            support.queue, priority=factories.priority(1 + i % 5), created_at=days_ago(30 - i)
+        )
+        if i % 3 == 0:
+            actions.lock_ticket(ticket, actor=factories.refetch(owners[i % 2]))
+        if i % 4 == 0:
+            actions.set_state(ticket, factories.state("open"), actor=support.rw)
+
+    def show(per_page):
+        page = selectors.queue_page(factories.refetch(support.rw), support.queue, per_page=per_page)
+        assert len(row_cells(page.tickets)) == per_page
+
+    assert count_queries(lambda: show(5)) == count_queries(lambda: show(30))
+
+
+def zoom_everything(user, ticket_id) -> int:
+    """Load a zoom and read what the page shows; return the number of articles."""
+    zoom = selectors.ticket_zoom(factories.refetch(user), ticket_id)
+    for article in zoom.articles:
+        assert article.created_by.get_username()
+        for attachment in article.attachments.all():
+            assert attachment.filename and attachment.size
+    for entry in zoom.history:
+        assert entry.actor.get_username()
+    assert zoom.ticket.queue.full_name and zoom.ticket.state.name
+    return len(zoom.articles)
+
+
+def test_it_zooms_with_a_constant_number_of_queries(support, settings):
+    settings.ATTACHMENT_STORAGE = "db"
+    small = factories.ticket(support.queue, title="small")
+    factories.note(small, actor=support.rw)
+    large = factories.ticket(support.queue, title="large")
+    for i in range(39):
+        actions.add_article(
+            large,
+            ArticleInput(
+                body=f"note {i}",
+                attachments=[AttachmentInput(f"log{i}.txt", b"log line\n")] if i % 5 == 0 else (),
+            ),
+            actor=support.rw if i % 2 else factories.system(),
+        )
+
+    small_queries = count_queries(lambda: zoom_everything(support.rw, small.pk))
+    large_queries = count_queries(lambda: zoom_everything(support.rw, large.pk))
+
+    assert zoom_everything(support.rw, small.pk) == 2
+    assert zoom_everything(support.rw, large.pk) == 40
+    assert small_queries == large_queries
+
+
+def test_it_zooms_articles_and_history_in_order(support):
+    ticket = factories.ticket(support.queue, created_at=days_ago(2))
+    note = factories.note(ticket, actor=support.rw)
+
+    zoom = selectors.ticket_zoom(factories.refetch(support.ro), ticket.pk)
+
+    assert zoom.ticket == ticket
+    assert [a.pk for a in zoom.articles] == [
+        *ticket.articles.exclude(pk=note.pk).values_list("pk", flat=True),
+        note.pk,
+    ]
+    assert zoom.history[0].history_type == "NewTicket"
+    assert [h.pk for h in zoom.history] == sorted(h.pk for h in zoom.history)

@@ -1,0 +1,71 @@
+"""Every change to a ticket, one function per intent.
+
+Each action runs in a transaction, locks the ticket row (``SELECT ... FOR UPDATE``) so two
+concurrent edits queue up instead of overwriting each other, checks the actor's permission
+through :mod:`tickets.access`, writes append-only history with the OTRS history type and raw
+old/new values, and announces the change with :func:`tickets.events.emit`, which waits for the
+commit. Nothing else assigns ticket fields.
+
+Actors are users: agents are checked by the access layer, the system user (OTRS user 1) is
+trusted, customers may only read and write on their own tickets. A refused change raises
+:class:`otrs.errors.DomainError` before anything is written.
+"""
+
+from __future__ import annotations
+
+from ._base import (
+    ArticleInput,
+    AttachmentInput,
+    default_priority,
+    default_state,
+    default_type,
+    sanitize_html,
+)
+from .articles import add_article, create_ticket
+from .fields import (
+    lock_ticket,
+    move_ticket,
+    set_customer,
+    set_owner,
+    set_pending,
+    set_priority,
+    set_responsible,
+    set_service,
+    set_state,
+    set_title,
+    set_type,
+    unlock_ticket,
+)
+from .links import link_tickets, mark_seen, unlink_tickets, unwatch_ticket, watch_ticket
+from .merge import merge_tickets, resolve_number, unmerge_ticket
+
+__all__ = [
+    "ArticleInput",
+    "AttachmentInput",
+    "add_article",
+    "create_ticket",
+    "default_priority",
+    "default_state",
+    "default_type",
+    "link_tickets",
+    "lock_ticket",
+    "mark_seen",
+    "merge_tickets",
+    "move_ticket",
+    "resolve_number",
+    "sanitize_html",
+    "set_customer",
+    "set_owner",
+    "set_pending",
+    "set_priority",
+    "set_responsible",
+    "set_service",
+    "set_state",
+    "set_title",
+    "set_type",
+    "unlink_tickets",
+    "unlock_ticket",
+    "unmerge_ticket",
+    "unwatch_ticket",
+    "watch_ticket",
+]

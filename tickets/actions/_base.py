@@ -1,0 +1,237 @@
+"""What every ticket action shares: inputs, row locks, permission checks, history rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import nh3
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from otrs.accounts.models import User
+from otrs.errors import DomainError
+from otrs.permissions import PermissionKey
+
+from .. import access
+from ..choices import (
+    PENDING_STATE_TYPES,
+    Channel,
+    HistoryType,
+    LockState,
+    SenderType,
+    StateType,
+)
+from ..models import (
+    Article,
+    Priority,
+    Queue,
+    State,
+    Ticket,
+    TicketHistory,
+    TicketType,
+)
+
+MAX_MERGE_HOPS = 10
+TITLE_MAX = 255
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttachmentInput:
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+    content_id: str = ""
+    disposition: str = "attachment"
+
+
+@dataclass(frozen=True)
+class ArticleInput:
+    """What a new article says; the action decides everything else."""
+
+    channel: str = Channel.INTERNAL
+    sender_type: str = SenderType.AGENT
+    body: str = ""
+    body_html: str = ""
+    subject: str = ""
+    is_visible_for_customer: bool = False
+    from_address: str = ""
+    reply_to: str = ""
+    to_address: str = ""
+    cc_address: str = ""
+    bcc_address: str = ""
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: str = ""
+    raw: bytes | None = None
+    attachments: Sequence[AttachmentInput] = field(default_factory=tuple)
+    created_at: datetime | None = None
+
+
+# --- internals ---------------------------------------------------------------------------------
+
+
+def _locked(ticket: Ticket | int) -> Ticket:
+    """Re-read the ticket under a row lock; the caller is inside a transaction."""
+    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
+    return Ticket.objects.select_for_update().get(pk=pk)
+
+
+def _locked_many(tickets: Iterable[Ticket | int]) -> dict[int, Ticket]:
+    """Lock several tickets in id order, so two multi-ticket actions cannot deadlock."""
+    pks = sorted({t.pk if isinstance(t, Ticket) else t for t in tickets})
+    return {pk: _locked(pk) for pk in pks}
+
+
+def _require(actor: User, ticket: Ticket, need: str) -> None:
+    if actor.is_system:
+        return
+    if actor.is_customer:
+        allowed = need in (PermissionKey.RO, PermissionKey.NOTE) and _customer_owns(actor, ticket)
+    else:
+        allowed = access.can(actor, ticket, need)
+    if not allowed:
+        raise DomainError(
+            _("You do not have the “%(key)s” permission on ticket %(number)s.")
+            % {"key": PermissionKey(need).label, "number": ticket.number},
+            code="permission_denied",
+        )
+
+
+def _customer_owns(customer: User, ticket: Ticket) -> bool:
+    if ticket.customer_user and ticket.customer_user.lower() == customer.username.lower():
+        return True
+    profile = getattr(customer, "customer_profile", None)
+    return bool(profile and ticket.customer_id and ticket.customer_id in profile.customer_ids())
+
+
+def _require_queue(actor: User, queue: Queue, need: str) -> None:
+    if actor.is_system:
+        return
+    if not access.can_use_queue(actor, queue, need):
+        raise DomainError(
+            _("You do not have the “%(key)s” permission on queue %(queue)s.")
+            % {"key": PermissionKey(need).label, "queue": queue.full_name},
+            code="permission_denied",
+        )
+
+
+def _history(
+    ticket: Ticket,
+    history_type: str,
+    actor: User,
+    *,
+    article: Article | None = None,
+    old: object = "",
+    new: object = "",
+    extra: dict | None = None,
+) -> TicketHistory:
+    """Append one history row; raw values only, rendered and translated at display time."""
+    return TicketHistory.objects.create(
+        ticket=ticket,
+        article=article,
+        history_type=history_type,
+        old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new),
+        extra=extra or {},
+        queue_id=ticket.queue_id,
+        state_id=ticket.state_id,
+        priority_id=ticket.priority_id,
+        type_id=ticket.type_id,
+        owner_id=ticket.owner_id,
+        actor=actor,
+    )
+
+
+def _save(ticket: Ticket, actor: User, *fields: str) -> None:
+    ticket.changed_at = timezone.now()
+    ticket.changed_by = actor
+    ticket.save(update_fields=[*fields, "changed_at", "changed_by"])
+
+
+def _check_pending(state: State, pending_until: datetime | None) -> None:
+    if state.state_type in PENDING_STATE_TYPES and pending_until is None:
+        raise DomainError(
+            _("The state “%(state)s” needs a pending time.") % {"state": state.name},
+            code="pending_time_required",
+        )
+    if pending_until is not None and timezone.is_naive(pending_until):
+        raise DomainError(_("The pending time needs a time zone."), code="naive_datetime")
+
+
+def _unlock(ticket: Ticket, actor: User) -> bool:
+    """Unlock in memory and write history; the caller saves ``lock``."""
+    if ticket.lock == LockState.UNLOCK:
+        return False
+    old = ticket.lock
+    ticket.lock = LockState.UNLOCK
+    _history(ticket, HistoryType.UNLOCK, actor, old=old, new=LockState.UNLOCK)
+    return True
+
+
+def _check_owner_candidate(user: User, queue: Queue) -> None:
+    if user.is_system:
+        return
+    if not (
+        user.is_active and user.is_agent and access.can_use_queue(user, queue, PermissionKey.OWNER)
+    ):
+        raise DomainError(
+            _("%(user)s cannot own tickets in queue %(queue)s.")
+            % {"user": user.get_username(), "queue": queue.full_name},
+            code="invalid_owner",
+        )
+
+
+def _check_responsible_candidate(user: User, queue: Queue) -> None:
+    if user.is_system:
+        return
+    if not (
+        user.is_active and user.is_agent and access.can_use_queue(user, queue, PermissionKey.RO)
+    ):
+        raise DomainError(
+            _("%(user)s cannot be responsible for tickets in queue %(queue)s.")
+            % {"user": user.get_username(), "queue": queue.full_name},
+            code="invalid_responsible",
+        )
+
+
+def _state_of_type(state_type: str) -> State:
+    state = State.objects.valid().filter(state_type=state_type).order_by("pk").first()
+    if state is None:
+        raise DomainError(
+            _("There is no valid state of type “%(type)s”.") % {"type": state_type},
+            code="no_state_of_type",
+        )
+    return state
+
+
+def default_state() -> State:
+    return State.objects.valid().filter(name="new").first() or _state_of_type(StateType.NEW)
+
+
+def default_priority() -> Priority:
+    return Priority.objects.filter(level=3).first() or Priority.objects.valid().first()
+
+
+def default_type() -> TicketType:
+    found = TicketType.objects.valid().filter(is_default=True).first()
+    return found or TicketType.objects.valid().order_by("pk").first()
+
+
+def sanitize_html(html: str) -> str:
+    """Mail and user HTML made safe to show: no scripts, handlers, or remote tricks."""
+    return nh3.clean(
+        html,
+        url_schemes={"http", "https", "mailto", "cid"},
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def _refresh(stale: Ticket, fresh: Ticket) -> None:
+    """Bring the caller's instance up to date after an action changed the locked copy."""
+    if stale is not fresh:
+        stale.refresh_from_db()

@@ -1,0 +1,259 @@
+"""Creating tickets and adding articles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from otrs.accounts.models import User, system_user
+from otrs.errors import DomainError
+from otrs.permissions import PermissionKey
+
+from .. import numbers
+from ..choices import (
+    PENDING_STATE_TYPES,
+    Channel,
+    HistoryType,
+    LockState,
+    SenderType,
+    TicketFlagKey,
+)
+from ..events import emit
+from ..models import (
+    SLA,
+    Article,
+    ArticleFlag,
+    ArticleRaw,
+    Attachment,
+    Priority,
+    Queue,
+    Service,
+    State,
+    Ticket,
+    TicketFlag,
+    TicketType,
+)
+from ._base import (
+    TITLE_MAX,
+    ArticleInput,
+    _check_owner_candidate,
+    _check_pending,
+    _check_responsible_candidate,
+    _history,
+    _locked,
+    _refresh,
+    _require,
+    _require_queue,
+    _save,
+    default_priority,
+    default_state,
+    default_type,
+    sanitize_html,
+)
+
+
+def create_ticket(
+    *,
+    title: str,
+    queue: Queue,
+    actor: User,
+    article: ArticleInput | None = None,
+    state: State | None = None,
+    priority: Priority | None = None,
+    ticket_type: TicketType | None = None,
+    service: Service | None = None,
+    sla: SLA | None = None,
+    owner: User | None = None,
+    responsible: User | None = None,
+    lock: str = LockState.UNLOCK,
+    customer_id: str = "",
+    customer_user: str = "",
+    pending_until: datetime | None = None,
+    history_type: str | None = None,
+    created_at: datetime | None = None,
+) -> Ticket:
+    """Create a ticket (history NewTicket) and, if given, its first article."""
+    _require_queue(actor, queue, PermissionKey.CREATE)
+    state = state or default_state()
+    _check_pending(state, pending_until)
+    if sla is not None and (service is None or not sla.services.filter(pk=service.pk).exists()):
+        raise DomainError(_("The SLA does not belong to the chosen service."), code="invalid_sla")
+    owner = owner or system_user()
+    _check_owner_candidate(owner, queue)
+    responsible = responsible or owner
+    _check_responsible_candidate(responsible, queue)
+    now = created_at or timezone.now()
+    with transaction.atomic():
+        ticket = _insert_with_number(
+            Ticket(
+                title=(title or _("(no title)"))[:TITLE_MAX],
+                queue=queue,
+                state=state,
+                priority=priority or default_priority(),
+                type=ticket_type or default_type(),
+                service=service,
+                sla=sla,
+                lock=lock,
+                owner=owner,
+                responsible=responsible,
+                customer_id=customer_id,
+                customer_user=customer_user,
+                pending_until=pending_until if state.state_type in PENDING_STATE_TYPES else None,
+                unlock_anchor_at=now if lock != LockState.UNLOCK else None,
+                created_at=now,
+                created_by=actor,
+                changed_at=now,
+                changed_by=actor,
+            ),
+            now,
+        )
+        _history(
+            ticket,
+            HistoryType.NEW_TICKET,
+            actor,
+            new=ticket.number,
+            extra={"queue_id": queue.pk, "priority_id": ticket.priority_id, "state_id": state.pk},
+        )
+        if ticket.service_id:
+            _history(ticket, HistoryType.SERVICE_UPDATE, actor, new=ticket.service_id)
+        if ticket.sla_id:
+            _history(ticket, HistoryType.SLA_UPDATE, actor, new=ticket.sla_id)
+        if ticket.customer_id or ticket.customer_user:
+            _history(
+                ticket,
+                HistoryType.CUSTOMER_UPDATE,
+                actor,
+                new=customer_user,
+                extra={"new_customer_id": customer_id},
+            )
+        if article is not None:
+            _add_article(
+                ticket, article, actor, history_type=history_type or _first_article_history(article)
+            )
+        emit("TicketCreate", ticket_id=ticket.pk, actor_id=actor.pk)
+    return ticket
+
+
+def _insert_with_number(ticket: Ticket, now: datetime) -> Ticket:
+    # The counter cannot hand out a number twice, but a Random number can collide, and an
+    # operator may have reset a counter: retry on the unique constraint a few times.
+    for _attempt in range(16):
+        ticket.number = numbers.next_number(now)
+        try:
+            with transaction.atomic():
+                ticket.save(force_insert=True)
+            return ticket
+        except IntegrityError:
+            if not Ticket.objects.filter(number=ticket.number).exists():
+                raise
+    raise DomainError(_("Could not allocate a unique ticket number."), code="ticket_number")
+
+
+def _first_article_history(article: ArticleInput) -> str:
+    return {
+        (Channel.EMAIL, SenderType.CUSTOMER): HistoryType.EMAIL_CUSTOMER,
+        (Channel.EMAIL, SenderType.AGENT): HistoryType.EMAIL_AGENT,
+        (Channel.PHONE, SenderType.CUSTOMER): HistoryType.PHONE_CALL_CUSTOMER,
+        (Channel.PHONE, SenderType.AGENT): HistoryType.PHONE_CALL_AGENT,
+        (Channel.WEB, SenderType.CUSTOMER): HistoryType.WEB_REQUEST_CUSTOMER,
+    }.get((article.channel, article.sender_type), HistoryType.SYSTEM_REQUEST)
+
+
+def _article_history(article: ArticleInput) -> str:
+    return {
+        (Channel.EMAIL, SenderType.CUSTOMER): HistoryType.FOLLOW_UP,
+        (Channel.EMAIL, SenderType.AGENT): HistoryType.SEND_ANSWER,
+        (Channel.PHONE, SenderType.CUSTOMER): HistoryType.PHONE_CALL_CUSTOMER,
+        (Channel.PHONE, SenderType.AGENT): HistoryType.PHONE_CALL_AGENT,
+        (Channel.WEB, SenderType.CUSTOMER): HistoryType.FOLLOW_UP,
+    }.get((article.channel, article.sender_type), HistoryType.ADD_NOTE)
+
+
+def add_article(
+    ticket: Ticket, article: ArticleInput, *, actor: User, history_type: str | None = None
+) -> Article:
+    """Add an article; an internal one needs ``note``, any other ``rw``."""
+    need = PermissionKey.NOTE if article.channel == Channel.INTERNAL else PermissionKey.RW
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, need)
+        created = _add_article(
+            locked, article, actor, history_type=history_type or _article_history(article)
+        )
+        _save(locked, actor, "unlock_anchor_at")
+    _refresh(ticket, locked)
+    return created
+
+
+def _add_article(ticket: Ticket, data: ArticleInput, actor: User, *, history_type: str) -> Article:
+    created_at = data.created_at or timezone.now()
+    article = Article.objects.create(
+        ticket=ticket,
+        channel=data.channel,
+        sender_type=data.sender_type,
+        is_visible_for_customer=data.is_visible_for_customer,
+        from_address=data.from_address,
+        reply_to=data.reply_to,
+        to_address=data.to_address,
+        cc_address=data.cc_address,
+        bcc_address=data.bcc_address,
+        subject=data.subject[:1000],
+        message_id=data.message_id,
+        in_reply_to=data.in_reply_to,
+        references=data.references,
+        body=data.body,
+        body_html=sanitize_html(data.body_html) if data.body_html else "",
+        created_at=created_at,
+        created_by=actor,
+    )
+    if data.raw is not None:
+        ArticleRaw.objects.create(article=article, content=data.raw)
+    for item in data.attachments:
+        attachment = Attachment(
+            article=article,
+            filename=_safe_filename(item.filename),
+            content_type=item.content_type or "application/octet-stream",
+            content_id=item.content_id,
+            disposition=item.disposition,
+        )
+        attachment.store(item.content, backend=settings.ATTACHMENT_STORAGE)
+        attachment.save()
+    _history(ticket, history_type, actor, article=article, new=article.pk)
+    # A new article is unseen for everybody but its author.
+    TicketFlag.objects.filter(ticket=ticket, key=TicketFlagKey.SEEN).exclude(user=actor).delete()
+    if actor.is_agent:
+        ArticleFlag.objects.get_or_create(article=article, user=actor, key=TicketFlagKey.SEEN)
+    # The unlock timer restarts on an agent's article, and on a customer's that answers one.
+    if data.sender_type == SenderType.AGENT or (
+        data.sender_type == SenderType.CUSTOMER and _last_sender_was_agent(ticket, article)
+    ):
+        ticket.unlock_anchor_at = created_at
+    emit(
+        "ArticleCreate",
+        ticket_id=ticket.pk,
+        actor_id=actor.pk,
+        article_id=article.pk,
+        data={"history_type": history_type},
+    )
+    return article
+
+
+def _last_sender_was_agent(ticket: Ticket, article: Article) -> bool:
+    previous = (
+        Article.objects.filter(ticket=ticket)
+        .exclude(pk=article.pk)
+        .exclude(sender_type=SenderType.SYSTEM)
+        .order_by("-created_at", "-id")
+        .values_list("sender_type", flat=True)
+        .first()
+    )
+    return previous == SenderType.AGENT
+
+
+def _safe_filename(name: str) -> str:
+    cleaned = name.replace("\\", "/").rsplit("/", 1)[-1].replace("\x00", "").strip()
+    return cleaned[:255] or "attachment"

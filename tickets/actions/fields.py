@@ -1,0 +1,346 @@
+"""Changing one field of a ticket: queue, state, owner, responsible, lock, priority, ..."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from otrs.accounts.models import User
+from otrs.errors import DomainError
+from otrs.permissions import PermissionKey
+
+from ..choices import (
+    PENDING_STATE_TYPES,
+    HistoryType,
+    LockState,
+    StateType,
+)
+from ..events import emit
+from ..models import (
+    SLA,
+    Priority,
+    Queue,
+    Service,
+    State,
+    Ticket,
+    TicketType,
+)
+from ._base import (
+    TITLE_MAX,
+    _check_owner_candidate,
+    _check_pending,
+    _check_responsible_candidate,
+    _history,
+    _locked,
+    _refresh,
+    _require,
+    _require_queue,
+    _save,
+    _unlock,
+)
+
+
+def move_ticket(ticket: Ticket, queue: Queue, *, actor: User) -> Ticket:
+    """Move to another queue; needs ``move_into`` there. Moving always unlocks (OTRS)."""
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, PermissionKey.MOVE_INTO)
+        _require_queue(actor, queue, PermissionKey.MOVE_INTO)
+        if locked.queue_id == queue.pk:
+            return locked
+        old = locked.queue_id
+        locked.queue = queue
+        _history(locked, HistoryType.MOVE, actor, old=old, new=queue.pk)
+        _unlock(locked, actor)
+        _save(locked, actor, "queue", "lock")
+        emit(
+            "TicketQueueUpdate",
+            ticket_id=locked.pk,
+            actor_id=actor.pk,
+            data={"old": old, "new": queue.pk},
+        )
+    _refresh(ticket, locked)
+    return ticket
+
+
+def set_state(
+    ticket: Ticket, state: State, *, actor: User, pending_until: datetime | None = None
+) -> Ticket:
+    """Change the state; pending states need ``pending_until``; closing unlocks."""
+    _check_pending(state, pending_until)
+    if state.state_type == StateType.MERGED:
+        raise DomainError(
+            _(
+                "A ticket cannot be set to the merged state directly; merge it into another "
+                "ticket instead."
+            ),
+            code="use_merge",
+        )
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, PermissionKey.RW)
+        if locked.merged_into_id is not None:
+            raise DomainError(
+                _("Ticket %(number)s is merged; unmerge it to change its state.")
+                % {"number": locked.number},
+                code="ticket_merged",
+            )
+        _set_state(locked, state, actor, pending_until=pending_until)
+    _refresh(ticket, locked)
+    return ticket
+
+
+def set_pending(ticket: Ticket, state: State, until: datetime, *, actor: User) -> Ticket:
+    """Set a pending state and its time."""
+    if state.state_type not in PENDING_STATE_TYPES:
+        raise DomainError(
+            _("“%(state)s” is not a pending state.") % {"state": state.name},
+            code="not_pending_state",
+        )
+    return set_state(ticket, state, actor=actor, pending_until=until)
+
+
+def _set_state(
+    ticket: Ticket, state: State, actor: User, *, pending_until: datetime | None = None
+) -> None:
+    fields = []
+    if ticket.state_id != state.pk:
+        old = ticket.state_id
+        ticket.state = state
+        fields.append("state")
+        _history(ticket, HistoryType.STATE_UPDATE, actor, old=old, new=state.pk)
+        emit(
+            "TicketStateUpdate",
+            ticket_id=ticket.pk,
+            actor_id=actor.pk,
+            data={"old": old, "new": state.pk},
+        )
+    new_pending = pending_until if state.state_type in PENDING_STATE_TYPES else None
+    if new_pending != ticket.pending_until:
+        old_pending = ticket.pending_until
+        ticket.pending_until = new_pending
+        fields.append("pending_until")
+        _history(
+            ticket,
+            HistoryType.SET_PENDING_TIME,
+            actor,
+            old=old_pending.isoformat() if old_pending else "",
+            new=new_pending.isoformat() if new_pending else "",
+        )
+    if state.state_type in (StateType.CLOSED, StateType.MERGED, StateType.REMOVED) and _unlock(
+        ticket, actor
+    ):
+        fields.append("lock")
+    if fields:
+        _save(ticket, actor, *fields)
+
+
+def set_owner(ticket: Ticket, owner: User, *, actor: User) -> Ticket:
+    """Change the owner (``owner`` key); the new owner needs ``owner`` on the queue."""
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, PermissionKey.OWNER)
+        _set_owner(locked, owner, actor)
+    _refresh(ticket, locked)
+    return ticket
+
+
+def _set_owner(ticket: Ticket, owner: User, actor: User) -> None:
+    if ticket.owner_id == owner.pk:
+        return
+    _check_owner_candidate(owner, ticket.queue)
+    old = ticket.owner_id
+    ticket.owner = owner
+    fields = ["owner"]
+    _history(ticket, HistoryType.OWNER_UPDATE, actor, old=old, new=owner.pk)
+    emit(
+        "TicketOwnerUpdate",
+        ticket_id=ticket.pk,
+        actor_id=actor.pk,
+        data={"old": old, "new": owner.pk},
+    )
+    # OTRS ResponsibleAutoSet: a ticket whose responsible is still the system user gets the
+    # new owner as responsible.
+    if ticket.responsible.is_system and not owner.is_system:
+        _set_responsible_fields(ticket, owner, actor)
+        fields.append("responsible")
+    _save(ticket, actor, *fields)
+
+
+def set_responsible(ticket: Ticket, responsible: User, *, actor: User) -> Ticket:
+    """Change the responsible agent (needs ``rw``)."""
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, PermissionKey.RW)
+        if locked.responsible_id != responsible.pk:
+            _check_responsible_candidate(responsible, locked.queue)
+            _set_responsible_fields(locked, responsible, actor)
+            _save(locked, actor, "responsible")
+    _refresh(ticket, locked)
+    return ticket
+
+
+def _set_responsible_fields(ticket: Ticket, responsible: User, actor: User) -> None:
+    old = ticket.responsible_id
+    ticket.responsible = responsible
+    _history(ticket, HistoryType.RESPONSIBLE_UPDATE, actor, old=old, new=responsible.pk)
+    emit(
+        "TicketResponsibleUpdate",
+        ticket_id=ticket.pk,
+        actor_id=actor.pk,
+        data={"old": old, "new": responsible.pk},
+    )
+
+
+def lock_ticket(ticket: Ticket, *, actor: User) -> Ticket:
+    """Lock the ticket to the actor, who becomes its owner (needs ``rw``)."""
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, PermissionKey.RW)
+        if locked.lock != LockState.UNLOCK and locked.owner_id != actor.pk:
+            raise DomainError(
+                _("Ticket %(number)s is locked by %(owner)s.")
+                % {"number": locked.number, "owner": locked.owner.get_username()},
+                code="locked_by_other",
+            )
+        if locked.lock == LockState.LOCK and locked.owner_id == actor.pk:
+            return locked
+        old = locked.lock
+        locked.lock = LockState.LOCK
+        locked.unlock_anchor_at = timezone.now()
+        _history(locked, HistoryType.LOCK, actor, old=old, new=LockState.LOCK)
+        emit(
+            "TicketLockUpdate",
+            ticket_id=locked.pk,
+            actor_id=actor.pk,
+            data={"old": old, "new": LockState.LOCK},
+        )
+        _save(locked, actor, "lock", "unlock_anchor_at")
+        _set_owner(locked, actor, actor)
+    _refresh(ticket, locked)
+    return ticket
+
+
+def unlock_ticket(ticket: Ticket, *, actor: User) -> Ticket:
+    """Release the lock (the owner, or an agent with ``rw``)."""
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, PermissionKey.RW)
+        if _unlock(locked, actor):
+            emit(
+                "TicketLockUpdate",
+                ticket_id=locked.pk,
+                actor_id=actor.pk,
+                data={"new": LockState.UNLOCK},
+            )
+            _save(locked, actor, "lock")
+    _refresh(ticket, locked)
+    return ticket
+
+
+def set_priority(ticket: Ticket, priority: Priority, *, actor: User) -> Ticket:
+    """Change the priority (``priority`` key)."""
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, PermissionKey.PRIORITY)
+        if locked.priority_id != priority.pk:
+            old = locked.priority_id
+            locked.priority = priority
+            _history(locked, HistoryType.PRIORITY_UPDATE, actor, old=old, new=priority.pk)
+            emit(
+                "TicketPriorityUpdate",
+                ticket_id=locked.pk,
+                actor_id=actor.pk,
+                data={"old": old, "new": priority.pk},
+            )
+            _save(locked, actor, "priority")
+    _refresh(ticket, locked)
+    return ticket
+
+
+def set_title(ticket: Ticket, title: str, *, actor: User) -> Ticket:
+    """Change the title (``rw``)."""
+    title = title.strip()[:TITLE_MAX]
+    if not title:
+        raise DomainError(_("A ticket needs a title."), code="title_required")
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, PermissionKey.RW)
+        if locked.title != title:
+            old = locked.title
+            locked.title = title
+            _history(locked, HistoryType.TITLE_UPDATE, actor, old=old, new=title)
+            _save(locked, actor, "title")
+    _refresh(ticket, locked)
+    return ticket
+
+
+def set_type(ticket: Ticket, ticket_type: TicketType, *, actor: User) -> Ticket:
+    """Change the ticket type (``rw``)."""
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, PermissionKey.RW)
+        if locked.type_id != ticket_type.pk:
+            old = locked.type_id
+            locked.type = ticket_type
+            _history(locked, HistoryType.TYPE_UPDATE, actor, old=old, new=ticket_type.pk)
+            _save(locked, actor, "type")
+    _refresh(ticket, locked)
+    return ticket
+
+
+def set_service(ticket: Ticket, service: Service | None, sla: SLA | None, *, actor: User) -> Ticket:
+    """Set service and SLA together (``rw``); the SLA must belong to the service."""
+    if sla is not None and (service is None or not sla.services.filter(pk=service.pk).exists()):
+        raise DomainError(_("The SLA does not belong to the chosen service."), code="invalid_sla")
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, PermissionKey.RW)
+        fields = []
+        new_service = service.pk if service else None
+        if locked.service_id != new_service:
+            _history(
+                locked,
+                HistoryType.SERVICE_UPDATE,
+                actor,
+                old=locked.service_id or "",
+                new=new_service or "",
+            )
+            locked.service = service
+            fields.append("service")
+        new_sla = sla.pk if sla else None
+        if locked.sla_id != new_sla:
+            _history(
+                locked, HistoryType.SLA_UPDATE, actor, old=locked.sla_id or "", new=new_sla or ""
+            )
+            locked.sla = sla
+            fields.append("sla")
+        if fields:
+            _save(locked, actor, *fields)
+    _refresh(ticket, locked)
+    return ticket
+
+
+def set_customer(ticket: Ticket, *, customer_id: str, customer_user: str, actor: User) -> Ticket:
+    """Change the customer id and customer user (``rw``)."""
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, PermissionKey.RW)
+        if (locked.customer_id, locked.customer_user) != (customer_id, customer_user):
+            _history(
+                locked,
+                HistoryType.CUSTOMER_UPDATE,
+                actor,
+                old=locked.customer_user,
+                new=customer_user,
+                extra={"old_customer_id": locked.customer_id, "new_customer_id": customer_id},
+            )
+            locked.customer_id = customer_id
+            locked.customer_user = customer_user
+            emit("TicketCustomerUpdate", ticket_id=locked.pk, actor_id=actor.pk)
+            _save(locked, actor, "customer_id", "customer_user")
+    _refresh(ticket, locked)
+    return ticket

@@ -1,0 +1,152 @@
+"""Links between tickets, watchers and seen flags."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from otrs.accounts.models import User
+from otrs.errors import DomainError
+from otrs.permissions import PermissionKey
+
+from .. import access
+from ..choices import (
+    HistoryType,
+    LinkType,
+    TicketFlagKey,
+)
+from ..events import emit
+from ..models import (
+    Article,
+    ArticleFlag,
+    Ticket,
+    TicketFlag,
+    TicketLink,
+    TicketWatcher,
+)
+from ._base import (
+    _history,
+    _locked,
+    _locked_many,
+    _require,
+)
+
+
+def _links_between(a: int, b: int):
+    """The link between two tickets, whichever its direction (at most one exists)."""
+    return TicketLink.objects.filter(Q(source_id=a, target_id=b) | Q(source_id=b, target_id=a))
+
+
+def link_tickets(
+    source: Ticket, target: Ticket, link_type: str = LinkType.NORMAL, *, actor: User
+) -> TicketLink:
+    """Link two tickets (``rw`` on the source, ``ro`` on the target). For parent/child the
+    source is the parent. A duplicate is a no-op; another link type between the same two
+    tickets, or the reversed parent/child link, is refused."""
+    if source.pk == target.pk:
+        raise DomainError(_("A ticket cannot be linked to itself."), code="link_self")
+    with transaction.atomic():
+        tickets = _locked_many([source, target])
+        src, tgt = tickets[source.pk], tickets[target.pk]
+        _require(actor, src, PermissionKey.RW)
+        _require(actor, tgt, PermissionKey.RO)
+        existing = _links_between(src.pk, tgt.pk).first()
+        if existing is not None:
+            same_direction = existing.source_id == src.pk
+            if existing.link_type == link_type and (same_direction or link_type == LinkType.NORMAL):
+                return existing
+            raise DomainError(
+                _("Tickets %(a)s and %(b)s are already linked in another way.")
+                % {"a": src.number, "b": tgt.number},
+                code="link_conflict",
+            )
+        return _create_link(src, tgt, link_type, actor)
+
+
+def _create_link(src: Ticket, tgt: Ticket, link_type: str, actor: User) -> TicketLink:
+    link = TicketLink.objects.create(source=src, target=tgt, link_type=link_type, created_by=actor)
+    for this, other, role in ((src, tgt, "source"), (tgt, src, "target")):
+        _history(
+            this,
+            HistoryType.TICKET_LINK_ADD,
+            actor,
+            new=other.pk,
+            extra={"number": other.number, "link_type": link_type, "role": role},
+        )
+    return link
+
+
+def unlink_tickets(source: Ticket, target: Ticket, *, actor: User) -> None:
+    """Remove the link between two tickets, whichever its direction (``rw`` on the source)."""
+    with transaction.atomic():
+        tickets = _locked_many([source, target])
+        src, tgt = tickets[source.pk], tickets[target.pk]
+        _require(actor, src, PermissionKey.RW)
+        link = _links_between(src.pk, tgt.pk).first()
+        if link is None:
+            return
+        link_type = link.link_type
+        link.delete()
+        for this, other in ((src, tgt), (tgt, src)):
+            _history(
+                this,
+                HistoryType.TICKET_LINK_DELETE,
+                actor,
+                old=other.pk,
+                extra={"number": other.number, "link_type": link_type},
+            )
+
+
+def watch_ticket(ticket: Ticket, *, actor: User, user: User | None = None) -> TicketWatcher:
+    """Subscribe ``user`` (default: the actor) to the ticket; the watcher needs ``ro``."""
+    user = user or actor
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, PermissionKey.RO)
+        if not user.is_agent or not access.can(user, locked, PermissionKey.RO):
+            raise DomainError(
+                _("%(user)s may not read ticket %(number)s.")
+                % {"user": user.get_username(), "number": locked.number},
+                code="permission_denied",
+            )
+        watcher, created = TicketWatcher.objects.get_or_create(ticket=locked, user=user)
+        if created:
+            _history(locked, HistoryType.SUBSCRIBE, actor, new=user.pk)
+            emit(
+                "TicketSubscribe", ticket_id=locked.pk, actor_id=actor.pk, data={"user_id": user.pk}
+            )
+    return watcher
+
+
+def unwatch_ticket(ticket: Ticket, *, actor: User, user: User | None = None) -> None:
+    """Unsubscribe ``user`` (default: the actor); others' subscriptions need ``rw``."""
+    user = user or actor
+    with transaction.atomic():
+        locked = _locked(ticket)
+        if user.pk != actor.pk:
+            _require(actor, locked, PermissionKey.RW)
+        deleted, _rows = TicketWatcher.objects.filter(ticket=locked, user=user).delete()
+        if deleted:
+            _history(locked, HistoryType.UNSUBSCRIBE, actor, old=user.pk)
+            emit(
+                "TicketUnsubscribe",
+                ticket_id=locked.pk,
+                actor_id=actor.pk,
+                data={"user_id": user.pk},
+            )
+
+
+def mark_seen(ticket: Ticket, *, user: User) -> None:
+    """Mark every article and the ticket as seen by ``user``."""
+    with transaction.atomic():
+        unseen = (
+            Article.objects.filter(ticket=ticket)
+            .exclude(flags__user=user, flags__key=TicketFlagKey.SEEN)
+            .values_list("pk", flat=True)
+        )
+        ArticleFlag.objects.bulk_create(
+            [ArticleFlag(article_id=pk, user=user, key=TicketFlagKey.SEEN) for pk in unseen],
+            ignore_conflicts=True,
+        )
+        TicketFlag.objects.get_or_create(ticket=ticket, user=user, key=TicketFlagKey.SEEN)

@@ -1,0 +1,587 @@
+"""``manage.py loaddemo``: realistic demo data, loaded once (running it again changes nothing).
+
+It creates groups, a queue tree, roles with grants, the agents ``admin``, ``agent1`` and
+``agent2``, two customer companies with the customer users ``customer1`` and ``customer2``,
+and a few hundred tickets with articles and history in every state. Every demo password
+equals its login, so the command refuses to run unless ``DEBUG`` is on or ``--force`` is
+given.
+
+Tickets are made only through :mod:`tickets.actions`, as a real help desk would make them:
+mail and web requests come in through the system user, agents answer, add notes, lock,
+change owner and responsible, set pending times, close, link, watch and merge. A seeded
+random generator makes the data the same on every machine. Creation times (given to the
+actions) are spread over the last 90 days; the actions that take no time stamp (state,
+lock, owner ...) record the time of loading.
+
+Master data is created with ``get_or_create`` and existing rows are left alone; the tickets
+are created in one transaction, marked by the Message-ID of the first demo mail, so they
+are either all there or not at all.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from customers.models import CustomerCompany, CustomerUser
+from otrs.accounts.models import Group, GroupGrant, Role, RoleGrant, User, UserKind, system_user
+from otrs.permissions import PermissionKey
+from tickets import access, actions
+from tickets.choices import VIEWABLE_STATE_TYPES, Channel, LinkType, LockState, SenderType
+from tickets.models import (
+    Article,
+    Priority,
+    Queue,
+    State,
+    Ticket,
+    TicketHistory,
+    TicketLink,
+    TicketWatcher,
+    message_id_hash,
+)
+
+SEED = 20240101
+TICKET_COUNT = 220
+DAYS = 90
+MERGES = 4
+LINKS = 8
+WATCHED = 12
+SUPPORT_ADDRESS = "support@example.com"
+
+GROUPS = [
+    ("support", "Service desk: hardware and software support."),
+    ("sales", "Sales and billing."),
+    ("it", "IT operations: servers and network."),
+]
+# (full name, group); parents come before their children.
+QUEUES = [
+    ("Support", "support"),
+    ("Support::Hardware", "support"),
+    ("Support::Software", "support"),
+    ("Sales", "sales"),
+    ("IT", "it"),
+    ("IT::Servers", "it"),
+    ("IT::Network", "it"),
+]
+# name -> (comment, [(group, key)], members)
+ROLES = {
+    "Service desk": (
+        "First-level support agents.",
+        [("support", PermissionKey.RW), ("users", PermissionKey.RW)],
+        ["agent1"],
+    ),
+    "IT operations": (
+        "Administrators of servers and network; may read support tickets.",
+        [("it", PermissionKey.RW), ("support", PermissionKey.RO)],
+        ["agent2"],
+    ),
+}
+# login -> (first name, last name, direct grants)
+AGENTS = {
+    "agent1": ("Alice", "Agent", [("sales", PermissionKey.RO), ("it", PermissionKey.NOTE)]),
+    "agent2": ("Bob", "Builder", [("sales", PermissionKey.RW)]),
+}
+COMPANIES = [
+    ("ACME", "Acme Corporation", "1 Road Runner Way", "85001", "Phoenix", "USA"),
+    ("GLOBEX", "Globex Ltd", "42 Cypress Creek", "10115", "Berlin", "Germany"),
+]
+# login -> (first name, last name, email, company customer id)
+CUSTOMERS = {
+    "customer1": ("Carla", "Customer", "carla@acme.example", "ACME"),
+    "customer2": ("Dan", "Doe", "dan.doe@globex.example", "GLOBEX"),
+}
+
+
+@dataclass(frozen=True)
+class Template:
+    """A kind of request: where it goes and what the people involved write."""
+
+    queue: str
+    title: str
+    body: str
+    reply: str
+    note: str
+    follow_up: str
+
+
+TEMPLATES = [
+    Template(
+        "Support::Hardware",
+        "Printer on floor {floor} prints blank pages",
+        "Hello,\n\nthe printer next to room {room} only prints blank pages since this "
+        "morning. We already replaced the toner.\n\nRegards,\n{name}",
+        "Hello {name},\n\na technician will look at the printer today. Please do not "
+        "switch it off.\n\nYour service desk",
+        "Fuser unit probably broken; spare part ordered.",
+        "Hi,\n\nit now prints, but every page has a grey stripe.\n\n{name}",
+    ),
+    Template(
+        "IT::Network",
+        "VPN disconnects every few minutes",
+        "Hello,\n\nworking from home, my VPN connection drops every five minutes and I "
+        "have to log in again.\n\n{name}",
+        "Hello {name},\n\nplease update the VPN client to the latest version and tell us "
+        "whether it still happens.\n\nYour service desk",
+        "Gateway log shows idle timeouts for this user; checking the profile.",
+        "Hello,\n\nstill the same after the update, unfortunately.\n\n{name}",
+    ),
+    Template(
+        "Sales",
+        "Question about invoice {invoice}",
+        "Dear sales team,\n\ninvoice {invoice} lists 25 licences, but we only ordered 20. "
+        "Could you please check and send a corrected invoice?\n\n{name}",
+        "Dear {name},\n\nyou are right, we will send a credit note for five licences this "
+        "week.\n\nBest regards, Sales",
+        "Credit note requested from accounting.",
+        "Thank you! When can we expect the credit note?\n\n{name}",
+    ),
+    Template(
+        "Support::Software",
+        "Password reset for the ERP account",
+        "Hello,\n\nI locked myself out of the ERP system after too many attempts. Could "
+        "you reset my password?\n\n{name}",
+        "Hello {name},\n\nyour account is unlocked; you will receive a one-time password "
+        "by text message.\n\nYour service desk",
+        "Identity confirmed by phone call-back.",
+        "Hello,\n\nthe one-time password did not arrive.\n\n{name}",
+    ),
+    Template(
+        "Support::Hardware",
+        "New laptop for a new colleague starting on the {day}th",
+        "Hello,\n\na new colleague joins the accounting team on the {day}th. Please "
+        "prepare a laptop with the standard software and a docking station.\n\n{name}",
+        "Hello {name},\n\nthe laptop is being prepared and will be ready the day before."
+        "\n\nYour service desk",
+        "Imaging started; docking station taken from stock.",
+        "Could you also add a second monitor?\n\n{name}",
+    ),
+    Template(
+        "Support::Software",
+        "Outlook crashes when opening the shared calendar",
+        "Hi,\n\nOutlook closes without an error message as soon as I open the team "
+        "calendar.\n\n{name}",
+        "Hi {name},\n\nplease start Outlook in safe mode once and try again.\n\nYour service desk",
+        "Known issue with the add-in version 2.3; rollout of 2.4 planned.",
+        "Safe mode works, normal mode still crashes.\n\n{name}",
+    ),
+    Template(
+        "IT::Servers",
+        "Nightly backup of file server {server} failed",
+        "Hello,\n\nthe backup report of last night shows an error for {server}. Can you "
+        "check whether our data is safe?\n\n{name}",
+        "Hello {name},\n\nthe backup was repeated manually and completed.\n\nIT operations",
+        "Backup target ran out of space; old snapshots pruned.",
+        "It failed again tonight.\n\n{name}",
+    ),
+    Template(
+        "Sales",
+        "Quote for {licences} additional licences",
+        "Hello,\n\nwe would like a quote for {licences} additional user licences including "
+        "support.\n\n{name}",
+        "Hello {name},\n\nplease find our quote attached; it is valid for 30 days.\n\nSales",
+        "Volume discount of 10 percent approved.",
+        "Can you extend the quote validity by two weeks?\n\n{name}",
+    ),
+    Template(
+        "Support",
+        "No access to the shared drive",
+        "Hello,\n\nsince yesterday I cannot open the folder Projects on the shared drive "
+        "(access denied).\n\n{name}",
+        "Hello {name},\n\nyour account was missing from the project group; it is added "
+        "now. Please log off and on again.\n\nYour service desk",
+        "Group membership was removed by the quarterly clean-up script.",
+        "Works again, thanks.\n\n{name}",
+    ),
+    Template(
+        "IT::Network",
+        "Wi-Fi very slow in meeting room {room}",
+        "Hello,\n\nvideo calls in meeting room {room} keep freezing; the Wi-Fi there is "
+        "very slow.\n\n{name}",
+        "Hello {name},\n\nwe measured the signal and will install an additional access "
+        "point.\n\nIT operations",
+        "Channel overlap with the neighbouring building; access point ordered.",
+        "Any news on the access point?\n\n{name}",
+    ),
+    Template(
+        "Sales",
+        "Please update our billing address",
+        "Dear sales team,\n\nwe moved. Please send future invoices to our new address: "
+        "{room} Market Street.\n\n{name}",
+        "Dear {name},\n\nthe billing address is updated.\n\nBest regards, Sales",
+        "Address changed in the ERP customer record.",
+        "Thanks. Please also update the delivery address.\n\n{name}",
+    ),
+    Template(
+        "Misc",
+        "Opening hours of the service desk over the holidays",
+        "Hello,\n\nis the service desk reachable between Christmas and New Year?\n\n{name}",
+        "Hello {name},\n\nyes, from 9 to 15 o'clock on working days.\n\nYour service desk",
+        "Answered with the holiday schedule.",
+        "Great, thank you.\n\n{name}",
+    ),
+]
+CHANNELS = [  # how a request comes in, with weights
+    ((Channel.EMAIL, SenderType.CUSTOMER), 6),
+    ((Channel.PHONE, SenderType.CUSTOMER), 3),
+    ((Channel.WEB, SenderType.CUSTOMER), 2),
+]
+
+
+class Command(BaseCommand):
+    help = gettext_lazy(
+        "Load demo data: groups, queues, roles, agents, customers and a few hundred tickets. "
+        "Every demo password equals its login, so this runs only with DEBUG on or --force."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help=gettext_lazy("Load the demo data even though DEBUG is off."),
+        )
+
+    def handle(self, *args, **options) -> None:
+        if not (settings.DEBUG or options["force"]):
+            raise CommandError(
+                _(
+                    "Refusing to load demo data: it creates accounts whose password equals "
+                    "the login. Turn DEBUG on or pass --force."
+                )
+            )
+        started = time.monotonic()
+        with transaction.atomic():
+            self._master_data()
+        marker = message_id_hash(_message_id(1, 0))
+        if Article.objects.filter(message_id_md5=marker).exists():
+            self.stdout.write("Demo tickets are already loaded; nothing to do.")
+        else:
+            with transaction.atomic():
+                _DemoTickets(self.stdout).create()
+        self._report(time.monotonic() - started)
+
+    # --- master data ----------------------------------------------------------------------------
+
+    def _master_data(self) -> None:
+        for name, comment in GROUPS:
+            Group.objects.get_or_create(name=name, defaults={"comment": comment})
+        groups = {g.name: g for g in Group.objects.all()}
+        queues: dict[str, Queue] = {q.full_name: q for q in Queue.objects.all()}
+        for full_name, group in QUEUES:
+            if full_name in queues:
+                continue
+            parent_name, _sep, name = full_name.rpartition("::")
+            queue = Queue(name=name, parent=queues.get(parent_name), group=groups[group])
+            queue.full_clean()
+            queue.save()
+            queues[full_name] = queue
+
+        admin = self._user("admin", "Ada", "Admin", is_staff=True, is_superuser=True)
+        for group in groups.values():
+            GroupGrant.objects.get_or_create(user=admin, group=group, key=PermissionKey.RW)
+        agents = {"admin": admin}
+        for login, (first, last, grants) in AGENTS.items():
+            agents[login] = self._user(login, first, last)
+            for group, key in grants:
+                GroupGrant.objects.get_or_create(user=agents[login], group=groups[group], key=key)
+        for name, (comment, grants, members) in ROLES.items():
+            role, _created = Role.objects.get_or_create(name=name, defaults={"comment": comment})
+            for group, key in grants:
+                RoleGrant.objects.get_or_create(role=role, group=groups[group], key=key)
+            role.members.add(*(agents[m] for m in members))
+
+        companies = {}
+        for customer_id, name, street, zip_code, city, country in COMPANIES:
+            companies[customer_id], _created = CustomerCompany.objects.get_or_create(
+                customer_id=customer_id,
+                defaults={
+                    "name": name,
+                    "street": street,
+                    "zip_code": zip_code,
+                    "city": city,
+                    "country": country,
+                },
+            )
+        for login, (first, last, email, customer_id) in CUSTOMERS.items():
+            user = self._user(login, first, last, kind=UserKind.CUSTOMER, email=email)
+            CustomerUser.objects.get_or_create(
+                user=user, defaults={"email": email, "company": companies[customer_id]}
+            )
+
+    def _user(self, login: str, first: str, last: str, **extra) -> User:
+        extra.setdefault("kind", UserKind.AGENT)
+        extra.setdefault("email", f"{login}@example.com")
+        user = User.objects.filter(username=login).first()
+        if user is None:
+            # The demo password is the login, on purpose (see the --force check).
+            user = User.objects.create_user(
+                username=login, password=login, first_name=first, last_name=last, **extra
+            )
+        return user
+
+    # --- report ---------------------------------------------------------------------------------
+
+    def _report(self, elapsed: float) -> None:
+        self.stdout.write("")
+        self.stdout.write("Logins (the password equals the login):")
+        for login, what in [
+            ("admin", "administrator, rw on every group, Django admin"),
+            ("agent1", "agent: role 'Service desk' (rw support, users), ro sales, note it"),
+            ("agent2", "agent: rw sales, role 'IT operations' (rw it, ro support)"),
+            ("customer1", "customer user of Acme Corporation (ACME)"),
+            ("customer2", "customer user of Globex Ltd (GLOBEX)"),
+        ]:
+            self.stdout.write(f"  {login:<10} / {login:<10} {what}")
+        by_type = dict(
+            Ticket.objects.values_list("state__state_type")
+            .annotate(n=Count("id"))
+            .values_list("state__state_type", "n")
+        )
+        self.stdout.write("")
+        self.stdout.write(
+            f"Queues: {Queue.objects.count()}  tickets: {sum(by_type.values())}  "
+            f"articles: {Article.objects.count()}  history rows: {TicketHistory.objects.count()}"
+        )
+        self.stdout.write(
+            "By state type: " + ", ".join(f"{k} {v}" for k, v in sorted(by_type.items()))
+        )
+        self.stdout.write(
+            f"Locked: {Ticket.objects.exclude(lock=LockState.UNLOCK).count()}  "
+            f"links: {TicketLink.objects.count()}  watchers: {TicketWatcher.objects.count()}"
+        )
+        self.stdout.write(self.style.SUCCESS(f"Done in {elapsed:.1f}s."))
+
+
+class _DemoTickets:
+    """Creates the demo tickets through the actions, reproducibly."""
+
+    def __init__(self, stdout) -> None:
+        self.stdout = stdout
+        self.rng = random.Random(SEED)
+        self.now = timezone.now()
+        self.system = system_user()
+        # Fresh user objects: their grants are cached on first use.
+        self.users = {u.username: u for u in User.objects.filter(username__in=[*AGENTS, "admin"])}
+        self.customers = {
+            p.user.username: p
+            for p in CustomerUser.objects.select_related("user", "company").filter(
+                user__username__in=list(CUSTOMERS)
+            )
+        }
+        self.queues = {q.full_name: q for q in Queue.objects.select_related("group")}
+        self.states = {s.name: s for s in State.objects.all()}
+        self.priorities = {p.level: p for p in Priority.objects.all()}
+
+    def _priority(self) -> Priority:
+        level = self.rng.choices([1, 2, 3, 4, 5], weights=[3, 10, 70, 12, 5])[0]
+        return self.priorities.get(level) or self.priorities[3]
+
+    def team_agent(self, queue: Queue) -> User:
+        """The agent who works a queue: agent1 for support and the default queues,
+        agent2 for sales and IT."""
+        if queue.group.name in ("sales", "it"):
+            return self.users["agent2"]
+        return self.users["agent1"]
+
+    def create(self) -> None:
+        created: list[Ticket] = []
+        for index in range(1, TICKET_COUNT + 1):
+            created.append(self._ticket(index))
+        self._relations(created)
+        self.stdout.write(f"Created {len(created)} demo tickets.")
+
+    def _moment(self, after: datetime, *, hours: float) -> datetime:
+        """A moment up to ``hours`` after ``after``, never in the future."""
+        moment = after + timedelta(minutes=self.rng.randint(5, int(hours * 60)))
+        return min(moment, self.now - timedelta(minutes=1))
+
+    def _ticket(self, index: int) -> Ticket:
+        rng = self.rng
+        template = rng.choice(TEMPLATES)
+        # The default queue "Misc" may have been renamed or removed by an admin.
+        queue = self.queues.get(template.queue) or self.queues["Support"]
+        login = rng.choice(list(self.customers))
+        profile = self.customers[login]
+        person = profile.user.get_full_name()
+        words = {
+            "name": person,
+            "floor": rng.randint(1, 6),
+            "room": rng.randint(100, 450),
+            "invoice": f"INV-{rng.randint(10000, 99999)}",
+            "day": rng.randint(1, 28),
+            "server": rng.choice(["fs01", "fs02", "files-berlin"]),
+            "licences": rng.choice([5, 10, 25, 50]),
+        }
+        title = template.title.format(**words)
+        # The first ticket is always a mail: its Message-ID marks the demo data as loaded.
+        channel, sender = (
+            (Channel.EMAIL, SenderType.CUSTOMER)
+            if index == 1
+            else rng.choices([c for c, _w in CHANNELS], weights=[w for _c, w in CHANNELS])[0]
+        )
+        age = timedelta(minutes=rng.randint(30, DAYS * 24 * 60))
+        created_at = self.now - age
+        agent = self.team_agent(queue)
+        from_address = f"{person} <{profile.email}>"
+        first = actions.ArticleInput(
+            channel=channel,
+            sender_type=sender,
+            is_visible_for_customer=True,
+            subject=title,
+            body=template.body.format(**words),
+            from_address=from_address,
+            to_address=SUPPORT_ADDRESS if channel == Channel.EMAIL else "",
+            message_id=_message_id(index, 0) if channel == Channel.EMAIL else "",
+            created_at=created_at,
+        )
+        ticket = actions.create_ticket(
+            title=title,
+            queue=queue,
+            # Mail and web requests arrive through the system; phone calls are typed in by
+            # the agent who took the call.
+            actor=agent if channel == Channel.PHONE else self.system,
+            article=first,
+            priority=self._priority(),
+            customer_id=profile.company.customer_id if profile.company else "",
+            customer_user=login,
+            created_at=created_at,
+        )
+
+        # What happens next depends on the age: old tickets are mostly done.
+        fate = self._fate(age)
+        moment = created_at
+        if fate != "new":
+            moment = self._moment(moment, hours=8)
+            actions.add_article(
+                ticket,
+                actions.ArticleInput(
+                    channel=Channel.EMAIL,
+                    sender_type=SenderType.AGENT,
+                    is_visible_for_customer=True,
+                    subject=f"Re: {title}",
+                    body=template.reply.format(**words),
+                    from_address=SUPPORT_ADDRESS,
+                    to_address=from_address,
+                    message_id=_message_id(index, 1),
+                    in_reply_to=first.message_id,
+                    created_at=moment,
+                ),
+                actor=agent,
+            )
+            if rng.random() < 0.6:
+                moment = self._moment(moment, hours=24)
+                actions.add_article(
+                    ticket,
+                    actions.ArticleInput(
+                        subject="Note",
+                        body=template.note,
+                        created_at=moment,
+                    ),
+                    actor=agent,
+                )
+            if rng.random() < 0.4:
+                moment = self._moment(moment, hours=48)
+                actions.add_article(
+                    ticket,
+                    actions.ArticleInput(
+                        channel=Channel.EMAIL,
+                        sender_type=SenderType.CUSTOMER,
+                        is_visible_for_customer=True,
+                        subject=f"Re: {title}",
+                        body=template.follow_up.format(**words),
+                        from_address=from_address,
+                        to_address=SUPPORT_ADDRESS,
+                        message_id=_message_id(index, 2),
+                        created_at=moment,
+                    ),
+                    actor=self.system,
+                )
+        self._apply_fate(ticket, fate, agent)
+        return ticket
+
+    def _fate(self, age: timedelta) -> str:
+        rng = self.rng
+        if age > timedelta(days=21):
+            weights = {"closed successful": 70, "closed unsuccessful": 10, "open": 12}
+            weights |= {"pending reminder": 4, "pending auto close+": 2, "new": 2}
+        else:
+            weights = {"closed successful": 20, "closed unsuccessful": 4, "open": 35}
+            weights |= {"pending reminder": 12, "pending auto close+": 6}
+            weights |= {"pending auto close-": 3, "new": 20}
+        return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+    def _apply_fate(self, ticket: Ticket, fate: str, agent: User) -> None:
+        rng = self.rng
+        admin = self.users["admin"]
+        if fate == "new":
+            if rng.random() < 0.3:
+                actions.set_responsible(ticket, agent, actor=admin)
+            return
+        if fate in ("closed successful", "closed unsuccessful"):
+            actions.set_owner(ticket, agent, actor=agent)
+            actions.set_state(ticket, self.states[fate], actor=agent)
+            return
+        # Open and pending tickets: some are locked by the agent working on them, some have
+        # a responsible who is not the owner.
+        if rng.random() < 0.45:
+            actions.lock_ticket(ticket, actor=agent)
+        elif rng.random() < 0.5:
+            actions.set_owner(ticket, agent, actor=admin)
+        if rng.random() < 0.3:
+            others = [u for u in self.users.values() if u.pk != agent.pk]
+            responsible = rng.choice(others)
+            if access.can_use_queue(responsible, ticket.queue, PermissionKey.RO):
+                actions.set_responsible(ticket, responsible, actor=admin)
+        if fate == "open":
+            actions.set_state(ticket, self.states["open"], actor=agent)
+        else:
+            # Reminders spread around now (some already due); auto close in the next days.
+            hours = rng.randint(-48, 240) if fate == "pending reminder" else rng.randint(6, 168)
+            until = (self.now + timedelta(hours=hours)).replace(second=0, microsecond=0)
+            actions.set_pending(ticket, self.states[fate], until, actor=agent)
+
+    def _relations(self, tickets: list[Ticket]) -> None:
+        """Links, watchers and merges between the tickets just created."""
+        rng = self.rng
+        admin = self.users["admin"]
+        viewable = [t for t in tickets if t.state.state_type in VIEWABLE_STATE_TYPES]
+        # Merges: a customer wrote twice about the same thing; the younger ticket goes into
+        # the older one.
+        merged = set()
+        by_key: dict[tuple[str, str], list[Ticket]] = {}
+        for ticket in viewable:
+            by_key.setdefault((ticket.customer_user, ticket.title), []).append(ticket)
+        duplicates = [group for group in by_key.values() if len(group) > 1]
+        for group in duplicates[:MERGES]:
+            target, source = group[0], group[1]
+            actions.merge_tickets(source, target, actor=admin)
+            merged.update({source.pk, target.pk})
+        linkable = [t for t in tickets if t.pk not in merged]
+        linked: set[frozenset[int]] = set()
+        while len(linked) < LINKS:
+            a, b = rng.sample(linkable, 2)
+            if frozenset((a.pk, b.pk)) in linked:
+                continue
+            linked.add(frozenset((a.pk, b.pk)))
+            link_type = LinkType.PARENT_CHILD if rng.random() < 0.4 else LinkType.NORMAL
+            actions.link_tickets(a, b, link_type, actor=admin)
+        for ticket in rng.sample([t for t in viewable if t.pk not in merged], WATCHED):
+            for login in rng.sample(["agent1", "agent2"], 2):
+                watcher = self.users[login]
+                if access.can(watcher, ticket, PermissionKey.RO):
+                    actions.watch_ticket(ticket, actor=watcher)
+                    break
+
+
+def _message_id(index: int, position: int) -> str:
+    """The Message-ID of a demo mail; that of the first one marks the demo as loaded."""
+    return f"<demo-{index}.{position}@otrs-demo.example>"
