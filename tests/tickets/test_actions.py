@@ -202,7 +202,7 @@ def test_it_sanitises_html_bodies(support, ticket, rw):
 
 def test_it_clears_other_users_seen_flag_on_a_new_article(support, ticket, rw):
     reader = factories.refetch(support.ro)
-    author = agent_with(support.group, PermissionKey.NOTE)
+    author = agent_with(support.group, PermissionKey.NOTE, PermissionKey.RO)
     actions.mark_seen(ticket, user=rw)
     actions.mark_seen(ticket, user=reader)
     actions.mark_seen(ticket, user=author)
@@ -835,3 +835,11 @@ def test_it_emits_nothing_for_a_refused_action(
 
     assert callbacks == []
     assert events == []
+
+
+def test_it_refuses_seen_flags_to_agents_who_cannot_read_the_ticket(support):
+    ticket = factories.ticket(support.queue)
+    with pytest.raises(DomainError) as refused:
+        actions.mark_seen(ticket, user=support.outsider)
+    assert refused.value.code == "permission_denied"
+    assert not TicketFlag.objects.filter(ticket=ticket).exists()

@@ -138,7 +138,10 @@ def unwatch_ticket(ticket: Ticket, *, actor: User, user: User | None = None) -> 
 
 
 def mark_seen(ticket: Ticket, *, user: User) -> None:
-    """Mark every article and the ticket as seen by ``user``."""
+    """Mark every article and the ticket as seen by ``user``, who must be able to read it."""
+    if not user.is_agent:
+        raise DomainError(_("Only agents keep seen flags."), code="permission_denied")
+    _require(user, ticket, PermissionKey.RO)
     with transaction.atomic():
         unseen = (
             Article.objects.filter(ticket=ticket)
