@@ -174,28 +174,33 @@ def _unlock(ticket: Ticket, actor: User) -> bool:
 
 
 def _check_owner_candidate(user: User, queue: Queue) -> None:
-    if user.is_system:
-        return
-    if not (
-        user.is_active and user.is_agent and access.can_use_queue(user, queue, PermissionKey.OWNER)
-    ):
-        raise DomainError(
-            _("%(user)s cannot own tickets in queue %(queue)s.")
-            % {"user": user.get_username(), "queue": queue.full_name},
-            code="invalid_owner",
-        )
+    _check_candidate(
+        user,
+        queue,
+        PermissionKey.OWNER,
+        _("%(user)s cannot own tickets in queue %(queue)s."),
+        code="invalid_owner",
+    )
 
 
 def _check_responsible_candidate(user: User, queue: Queue) -> None:
+    _check_candidate(
+        user,
+        queue,
+        PermissionKey.RO,
+        _("%(user)s cannot be responsible for tickets in queue %(queue)s."),
+        code="invalid_responsible",
+    )
+
+
+def _check_candidate(user: User, queue: Queue, key: str, message: str, *, code: str) -> None:
+    """An owner or responsible must be an active agent holding ``key`` on the queue's group
+    (the system user, who stands for "nobody", always qualifies)."""
     if user.is_system:
         return
-    if not (
-        user.is_active and user.is_agent and access.can_use_queue(user, queue, PermissionKey.RO)
-    ):
+    if not (user.is_active and user.is_agent and access.can_use_queue(user, queue, key)):
         raise DomainError(
-            _("%(user)s cannot be responsible for tickets in queue %(queue)s.")
-            % {"user": user.get_username(), "queue": queue.full_name},
-            code="invalid_responsible",
+            message % {"user": user.get_username(), "queue": queue.full_name}, code=code
         )
 
 

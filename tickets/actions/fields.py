@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -243,22 +243,15 @@ def unlock_ticket(ticket: Ticket, *, actor: User) -> Ticket:
 
 def set_priority(ticket: Ticket, priority: Priority, *, actor: User) -> Ticket:
     """Change the priority (``priority`` key)."""
-    with transaction.atomic():
-        locked = _locked(ticket)
-        _require(actor, locked, PermissionKey.PRIORITY)
-        if locked.priority_id != priority.pk:
-            old = locked.priority_id
-            locked.priority = priority
-            _history(locked, HistoryType.PRIORITY_UPDATE, actor, old=old, new=priority.pk)
-            emit(
-                "TicketPriorityUpdate",
-                ticket_id=locked.pk,
-                actor_id=actor.pk,
-                data={"old": old, "new": priority.pk},
-            )
-            _save(locked, actor, "priority")
-    _refresh(ticket, locked)
-    return ticket
+    return _change(
+        ticket,
+        "priority",
+        priority,
+        actor=actor,
+        need=PermissionKey.PRIORITY,
+        history_type=HistoryType.PRIORITY_UPDATE,
+        event="TicketPriorityUpdate",
+    )
 
 
 def set_title(ticket: Ticket, title: str, *, actor: User) -> Ticket:
@@ -266,28 +259,46 @@ def set_title(ticket: Ticket, title: str, *, actor: User) -> Ticket:
     title = title.strip()[:TITLE_MAX]
     if not title:
         raise DomainError(_("A ticket needs a title."), code="title_required")
-    with transaction.atomic():
-        locked = _locked(ticket)
-        _require(actor, locked, PermissionKey.RW)
-        if locked.title != title:
-            old = locked.title
-            locked.title = title
-            _history(locked, HistoryType.TITLE_UPDATE, actor, old=old, new=title)
-            _save(locked, actor, "title")
-    _refresh(ticket, locked)
-    return ticket
+    return _change(
+        ticket,
+        "title",
+        title,
+        actor=actor,
+        need=PermissionKey.RW,
+        history_type=HistoryType.TITLE_UPDATE,
+        event="TicketTitleUpdate",
+    )
 
 
 def set_type(ticket: Ticket, ticket_type: TicketType, *, actor: User) -> Ticket:
     """Change the ticket type (``rw``)."""
+    return _change(
+        ticket,
+        "type",
+        ticket_type,
+        actor=actor,
+        need=PermissionKey.RW,
+        history_type=HistoryType.TYPE_UPDATE,
+        event="TicketTypeUpdate",
+    )
+
+
+def _change(
+    ticket: Ticket, field: str, value, *, actor: User, need: str, history_type: str, event: str
+) -> Ticket:
+    """The common shape of a one-field change: lock, check, compare the raw values (ids for
+    relations), and only if they differ assign, write history and announce."""
+    attname = Ticket._meta.get_field(field).attname
+    new = value.pk if isinstance(value, models.Model) else value
     with transaction.atomic():
         locked = _locked(ticket)
-        _require(actor, locked, PermissionKey.RW)
-        if locked.type_id != ticket_type.pk:
-            old = locked.type_id
-            locked.type = ticket_type
-            _history(locked, HistoryType.TYPE_UPDATE, actor, old=old, new=ticket_type.pk)
-            _save(locked, actor, "type")
+        _require(actor, locked, need)
+        old = getattr(locked, attname)
+        if old != new:
+            setattr(locked, field, value)
+            _history(locked, history_type, actor, old=old, new=new)
+            emit(event, ticket_id=locked.pk, actor_id=actor.pk, data={"old": old, "new": new})
+            _save(locked, actor, field)
     _refresh(ticket, locked)
     return ticket
 
