@@ -24,6 +24,7 @@ DATABASE_SCHEMES = {
     "mysql": "django.db.backends.mysql",
     "mariadb": "django.db.backends.mysql",
 }
+CACHE_SCHEMES = {"filecache", "locmemcache", "locmem", "redis", "rediss", "dummycache"}
 BROKER_SCHEMES = {"filesystem", "memory", "redis", "rediss", "amqp", "amqps", "pyamqp"}
 
 
@@ -105,6 +106,19 @@ class Settings:
         if scheme != "sqlite" and not config.get("NAME"):
             raise ImproperlyConfigured(f"{name}: the URL names no database")
         return config
+
+    def cache(self, name: str, default: str) -> dict[str, Any]:
+        url = self.str(name, default)
+        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+        if scheme not in CACHE_SCHEMES:
+            raise ImproperlyConfigured(
+                f"{name}: unsupported cache {scheme or url!r}; use filecache://, redis:// "
+                "or locmem://"
+            )
+        try:
+            return environ.Env.cache_url_config(url)
+        except Exception as exc:
+            raise ImproperlyConfigured(f"{name}: cannot parse {url!r} ({exc})") from None
 
     def broker(self, name: str, default: str) -> str:
         url = self.str(name, default)

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "otrs.accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -131,6 +132,21 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Idle expiry: the session lives this long after the last request (the cookie is renewed on
+# every request), so an agent who walks away is signed out, one who works stays signed in.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", 120, minimum=5) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+LOGIN_URL = "agent:login"
+LOGIN_REDIRECT_URL = "agent:dashboard"
+# Failed sign-ins allowed per login name and per client address in the window below.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1) * 60
+
+# The cache is shared by every process of a host (files under var/), or by every host
+# (CACHE_URL=redis://...). It holds login throttling counters and nothing that matters.
+CACHES = {
+    "default": env.cache("CACHE_URL", f"filecache://{VAR_DIR / 'cache'}"),
+}
 
 # --- Internationalisation ----------------------------------------------------------------------
 

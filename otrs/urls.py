@@ -1,10 +1,11 @@
 """Top-level URL configuration."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("agent/", include("tickets.urls")),
+    path("", RedirectView.as_view(pattern_name="agent:dashboard", permanent=False)),
 ]

@@ -50,6 +50,16 @@ def support(db):
     )
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(settings):
+    """A fresh in-memory cache per test: login throttling counters never leak between tests
+    (or from a developer's running system, whose cache is under var/)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fast_password_hashing():
     """Factories give every user a password; the default hasher takes ~0.3 s per user."""

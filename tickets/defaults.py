@@ -4,6 +4,8 @@ historical models; it only adds what is missing, so it is safe to run again."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop as N_
+
 from otrs.accounts.models import SYSTEM_USERNAME
 
 from .choices import StateType
@@ -15,26 +17,26 @@ GROUPS = [
 ]
 
 STATES = [
-    ("new", StateType.NEW, "New ticket created by customer."),
-    ("closed successful", StateType.CLOSED, "Ticket is closed successful."),
-    ("closed unsuccessful", StateType.CLOSED, "Ticket is closed unsuccessful."),
-    ("open", StateType.OPEN, "Open tickets."),
-    ("removed", StateType.REMOVED, "Customer removed ticket."),
-    ("pending reminder", StateType.PENDING_REMINDER, "Ticket is pending for agent reminder."),
-    ("pending auto close+", StateType.PENDING_AUTO, "Ticket is pending for automatic close."),
-    ("pending auto close-", StateType.PENDING_AUTO, "Ticket is pending for automatic close."),
-    ("merged", StateType.MERGED, "State for merged tickets."),
+    (N_("new"), StateType.NEW, "New ticket created by customer."),
+    (N_("closed successful"), StateType.CLOSED, "Ticket is closed successful."),
+    (N_("closed unsuccessful"), StateType.CLOSED, "Ticket is closed unsuccessful."),
+    (N_("open"), StateType.OPEN, "Open tickets."),
+    (N_("removed"), StateType.REMOVED, "Customer removed ticket."),
+    (N_("pending reminder"), StateType.PENDING_REMINDER, "Ticket is pending for agent reminder."),
+    (N_("pending auto close+"), StateType.PENDING_AUTO, "Ticket is pending for automatic close."),
+    (N_("pending auto close-"), StateType.PENDING_AUTO, "Ticket is pending for automatic close."),
+    (N_("merged"), StateType.MERGED, "State for merged tickets."),
 ]
 
 PRIORITIES = [
-    (1, "1 very low"),
-    (2, "2 low"),
-    (3, "3 normal"),
-    (4, "4 high"),
-    (5, "5 very high"),
+    (1, N_("1 very low")),
+    (2, N_("2 low")),
+    (3, N_("3 normal")),
+    (4, N_("4 high")),
+    (5, N_("5 very high")),
 ]
 
-TICKET_TYPES = [("Unclassified", True)]
+TICKET_TYPES = [(N_("Unclassified"), True)]
 
 QUEUES = [
     ("Postmaster", "Postmaster queue."),

@@ -1,0 +1,118 @@
+/* Progressive enhancement for the agent interface. Every page works without this file;
+   with it: partial page updates, autocomplete, select-all for bulk actions and keyboard
+   shortcuts. Our own code, no framework. */
+(function () {
+  "use strict";
+
+  function isTyping(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  }
+
+  /* Partial updates: <form data-partial="#region"> or <a data-partial="#region">. The server
+     answers with the full page as always; the region with the same id is taken from it and
+     swapped in, so there is one template per page and no separate API. */
+  function swapRegion(html, selector, url) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fresh = doc.querySelector(selector);
+    var current = document.querySelector(selector);
+    if (!fresh || !current) { window.location.href = url; return; }
+    current.replaceWith(fresh);
+    var title = doc.querySelector("title");
+    if (title) { document.title = title.textContent; }
+    var messages = doc.querySelector(".messages");
+    var here = document.querySelector(".messages");
+    if (messages && here) { here.replaceWith(messages); }
+    else if (messages) { var main = document.querySelector("main"); if (main) { main.prepend(messages); } }
+    fresh.dispatchEvent(new CustomEvent("otrs:updated", { bubbles: true }));
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var selector = form.getAttribute("data-partial");
+    if (!selector || !window.fetch) { return; }
+    event.preventDefault();
+    var method = (form.getAttribute("method") || "GET").toUpperCase();
+    var url = form.action;
+    var options = { method: method, headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" };
+    if (method === "GET") {
+      url += (url.indexOf("?") < 0 ? "?" : "&") + new URLSearchParams(new FormData(form)).toString();
+    } else {
+      options.body = new FormData(form);
+    }
+    fetch(url, options).then(function (response) {
+      return response.text().then(function (text) { swapRegion(text, selector, response.url); });
+    }).catch(function () { form.submit(); });
+  });
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-partial]");
+    if (!link || !window.fetch || event.metaKey || event.ctrlKey || event.shiftKey) { return; }
+    event.preventDefault();
+    fetch(link.href, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+      .then(function (response) { return response.text().then(function (text) {
+        swapRegion(text, link.getAttribute("data-partial"), response.url);
+        if (window.history && link.hasAttribute("data-push")) { window.history.pushState({}, "", response.url); }
+      }); })
+      .catch(function () { window.location.href = link.href; });
+  });
+
+  /* Select all: a checkbox with data-select-all="name" toggles every checkbox of that name. */
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    var name = box.getAttribute && box.getAttribute("data-select-all");
+    if (!name) { return; }
+    var scope = box.closest("form") || document;
+    scope.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (other) {
+      other.checked = box.checked;
+    });
+  });
+
+  /* Autocomplete: <input data-autocomplete="/url/?q="> fills a <datalist> from a JSON list
+     of {value, label} the server returns for the typed text. */
+  var timers = new WeakMap();
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    var source = input.getAttribute && input.getAttribute("data-autocomplete");
+    if (!source || !window.fetch) { return; }
+    clearTimeout(timers.get(input));
+    timers.set(input, setTimeout(function () {
+      var term = input.value.trim();
+      if (term.length < 2) { return; }
+      fetch(source + encodeURIComponent(term), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+        .then(function (data) {
+          var listId = input.getAttribute("list") || (input.id + "-suggestions");
+          var list = document.getElementById(listId);
+          if (!list) { list = document.createElement("datalist"); list.id = listId; input.after(list); input.setAttribute("list", listId); }
+          list.replaceChildren.apply(list, (data.results || []).map(function (item) {
+            var option = document.createElement("option");
+            option.value = item.value;
+            option.label = item.label || item.value;
+            return option;
+          }));
+        });
+    }, 200));
+  });
+
+  /* Keyboard shortcuts: "/" focuses the search; any element with data-shortcut="x" is
+     activated by pressing x; "g" then d/q/s/l/w goes to a view. Never while typing. */
+  var pendingG = false;
+  var views = { d: "dashboard", q: "queues", s: "status", l: "locked", w: "watched", r: "responsible" };
+  document.addEventListener("keydown", function (event) {
+    if (event.metaKey || event.ctrlKey || event.altKey || isTyping(event.target)) { return; }
+    if (event.key === "/") {
+      var search = document.querySelector("#global-search");
+      if (search) { event.preventDefault(); search.focus(); }
+      return;
+    }
+    if (pendingG) {
+      pendingG = false;
+      var nav = document.querySelector('[data-nav="' + views[event.key] + '"]');
+      if (nav) { event.preventDefault(); nav.click(); }
+      return;
+    }
+    if (event.key === "g") { pendingG = true; setTimeout(function () { pendingG = false; }, 1200); return; }
+    var target = document.querySelector('[data-shortcut="' + event.key + '"]');
+    if (target) { event.preventDefault(); target.focus(); target.click(); }
+  });
+})();

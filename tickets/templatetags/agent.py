@@ -1,0 +1,28 @@
+"""Template helpers of the agent interface. CSS classes are decided here, not in models."""
+
+from django import template
+
+from tickets.choices import StateType
+
+register = template.Library()
+
+_STATE_CLASSES = {
+    StateType.NEW: "state-new",
+    StateType.OPEN: "state-open",
+    StateType.PENDING_REMINDER: "state-pending",
+    StateType.PENDING_AUTO: "state-pending",
+    StateType.CLOSED: "state-closed",
+    StateType.MERGED: "state-merged",
+    StateType.REMOVED: "state-removed",
+}
+
+
+@register.filter
+def state_class(state) -> str:
+    """CSS class of a state badge (accepts a State or a ticket's state)."""
+    return _STATE_CLASSES.get(getattr(state, "state_type", ""), "state-open")
+
+
+@register.filter
+def priority_class(priority) -> str:
+    return f"prio-{getattr(priority, 'level', 3)}"

@@ -1,0 +1,2 @@
+"""The agent portal's ticket screens, one module per area; each module lists its own
+``urlpatterns`` and ``tickets/urls.py`` joins them under the ``agent`` namespace."""
