@@ -14,11 +14,13 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/otrs
 TEST_MARIADB_URL ?= mysql://root@127.0.0.1:3306/otrs
 APT_PACKAGES := libmariadb-dev pkg-config gettext
+# The browser tests drive Debian's Chromium with Playwright (never `playwright install`).
+TEST_APT_PACKAGES := chromium fonts-dejavu-core
 
 .PHONY: run test install install-test system-packages services lint migrate demo messages clean
 
 system-packages:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES) $(EXTRA_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
@@ -32,6 +34,7 @@ install: system-packages $(BIN)/python
 	$(BIN)/pip install -q -e .
 	$(MANAGE) compilemessages --ignore=.venv -v0
 
+install-test: EXTRA_APT_PACKAGES = $(TEST_APT_PACKAGES)
 install-test: system-packages $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	$(MANAGE) compilemessages --ignore=.venv -v0

@@ -1,0 +1,80 @@
+"""Benchmark of the agent portal's pages, end to end through Django (not a test).
+
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/otrs_bench
+    .venv/bin/python bench/bench_agent.py [--runs 9] [--warmup 2] [--word printer]
+
+Each page is requested with Django's test client, signed in as ``bench-queue`` (rw on the
+busiest queue's group only), so the time includes the middleware, the access layer, the
+queries and the template rendering, but no network or web server. It reports the server time
+(median, min and max of ``--runs`` requests after ``--warmup``) and the query count of: the
+dashboard, page 1 of the busiest queue, the zoom of a ticket with 200 articles, and a
+full-text search for ``--word``. Fill the database first (see bench/README.md); the agents
+and the 200-article ticket are made by ``bench_tickets.py``'s helpers if missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from bench_tickets import _agent, _machine, _zoom_ticket  # also sets Django up
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from otrs.accounts.models import Group
+from tickets import selectors
+from tickets.models import Queue, Ticket
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--word", default="printer", help="the full-text search term")
+    args = parser.parse_args()
+
+    counts = selectors.queue_counts(_agent("bench-all", Group.objects.all()))
+    queue = Queue.objects.get(pk=max(counts, key=counts.get))
+    agent = _agent("bench-queue", Group.objects.filter(pk=queue.group_id))
+    zoom = _zoom_ticket(queue, 200)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(agent)
+
+    pages = [
+        ("dashboard", "/agent/"),
+        (
+            f"queue view, page 1 ({queue.full_name}, {counts[queue.pk]:,} viewable)",
+            f"/agent/queues/?queue={queue.pk}",
+        ),
+        ("zoom, 200 articles", f"/agent/tickets/{zoom.pk}/"),
+        (f"full-text search {args.word!r}", f"/agent/search/?fulltext={args.word}"),
+        (f"quick search {args.word!r}", f"/agent/search/?q={args.word}"),
+    ]
+    print(_machine())
+    print(
+        f"tickets: {Ticket.objects.count():,}; median of {args.runs} requests after "
+        f"{args.warmup} warm-up requests; signed in as {agent.username}"
+    )
+    print()
+    print(f"{'page':60} {'status':>6} {'median ms':>10} {'min':>8} {'max':>8} {'queries':>8}")
+    print("-" * 104)
+    for name, url in pages:
+        times = []
+        for run in range(args.warmup + args.runs):
+            started = time.perf_counter()
+            response = client.get(url)
+            elapsed = (time.perf_counter() - started) * 1000
+            if run >= args.warmup:
+                times.append(elapsed)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        print(
+            f"{name:60} {response.status_code:>6} {statistics.median(times):>10.1f} "
+            f"{min(times):>8.1f} {max(times):>8.1f} {len(captured.captured_queries):>8}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Agent sign-in, sign-out, throttling, preferences and the agents-only gate."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from tests import factories
+
+LOGIN = "/agent/login/"
+
+
+@pytest.fixture
+def agent(db):
+    return factories.agent("alice", first_name="Alice")
+
+
+def _login(client, username, password):
+    return client.post(LOGIN, {"username": username, "password": password})
+
+
+def test_it_signs_an_agent_in_and_out(client, agent):
+    response = _login(client, "alice", "x")
+    assert response.status_code == 302
+    assert response.url == "/agent/"
+    assert client.get("/agent/").status_code == 200
+
+    assert client.get("/agent/logout/").status_code == 405  # sign-out is a POST
+    assert client.post("/agent/logout/").status_code == 302
+    assert client.get("/agent/").status_code == 302
+
+
+def test_it_refuses_a_customer_at_the_agent_sign_in(client, db):
+    factories.customer("carol")
+    response = _login(client, "carol", "x")
+    assert response.status_code == 200
+    assert "This sign-in is for agents" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_it_refuses_customers_on_every_agent_page_whatever_their_flags(client, db):
+    customer = factories.customer("carol")
+    customer.is_staff = customer.is_superuser = True
+    customer.save()
+    client.force_login(customer)
+    for url in ["/agent/", "/agent/queues/", "/agent/preferences/", "/agent/password/"]:
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Agents only" in response.content.decode()
+
+
+def test_it_sends_anonymous_visitors_to_the_sign_in(client, db):
+    response = client.get("/agent/queues/?queue=1")
+    assert response.status_code == 302
+    assert response.url.startswith(f"{LOGIN}?next=/agent/queues/")
+
+
+def test_it_throttles_repeated_failures_for_a_login(client, agent):
+    for _attempt in range(settings.LOGIN_FAILURE_LIMIT):
+        assert "_auth_user_id" not in _login(client, "alice", "wrong").wsgi_request.session
+    # Now even the right password is refused until the window passes.
+    response = _login(client, "alice", "x")
+    assert response.status_code == 200
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_it_throttles_per_address_across_logins(client, agent):
+    for attempt in range(settings.LOGIN_FAILURE_LIMIT):
+        _login(client, f"nobody{attempt}", "wrong")
+    response = _login(client, "alice", "x")
+    assert "Too many failed sign-ins" in response.content.decode()
+    # Another address is not affected.
+    other = Client(REMOTE_ADDR="10.9.8.7")
+    assert _login(other, "alice", "x").status_code == 302
+
+
+def test_it_enforces_csrf_on_the_sign_in(agent):
+    client = Client(enforce_csrf_checks=True)
+    assert _login(client, "alice", "x").status_code == 403
+
+
+def test_it_applies_the_agents_language_and_time_zone(client, agent):
+    client.force_login(agent)
+    response = client.post(
+        "/agent/preferences/", {"language": "de", "time_zone": "Europe/Berlin",
+                                "rows_per_page": 50}
+    )
+    assert response.status_code == 302
+    agent.refresh_from_db()
+    assert (agent.language, agent.time_zone, agent.rows_per_page) == ("de", "Europe/Berlin", 50)
+    page = client.get("/agent/preferences/")
+    assert page.wsgi_request.LANGUAGE_CODE == "de"
+    assert '<html lang="de">' in page.content.decode()
+    assert "Einstellungen" in page.content.decode()
+
+
+def test_it_rejects_an_unknown_time_zone(client, agent):
+    client.force_login(agent)
+    response = client.post(
+        "/agent/preferences/", {"language": "", "time_zone": "Mars/Olympus", "rows_per_page": 25}
+    )
+    assert response.status_code == 200
+    agent.refresh_from_db()
+    assert agent.time_zone == ""
+
+
+def test_it_changes_the_password_and_keeps_the_session(client, agent):
+    client.force_login(agent)
+    response = client.post(
+        "/agent/password/",
+        {"old_password": "x", "new_password1": "a-much-Longer-one-42",
+         "new_password2": "a-much-Longer-one-42"},
+    )
+    assert response.status_code == 302
+    assert client.get("/agent/").status_code == 200
+    agent.refresh_from_db()
+    assert agent.check_password("a-much-Longer-one-42")
+
+
+def test_it_expires_idle_sessions(client, agent):
+    # Idle expiry is the session age renewed on every request.
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    client.force_login(agent)
+    client.get("/agent/")
+    assert 0 < client.session.get_expiry_age() <= settings.SESSION_COOKIE_AGE
