@@ -177,6 +177,9 @@ STORAGES = {
 # Where new attachments go: "fs" (the "attachments" storage above) or "db" (a blob column).
 # `manage.py attachment_storage --to db|fs` moves existing ones.
 ATTACHMENT_STORAGE = env.choice("ATTACHMENT_STORAGE", ["fs", "db"], "fs")
+# The most an agent may upload with one form (all files together). Keep the reverse proxy's
+# request size limit (client_max_body_size, LimitRequestBody) at least this large.
+AGENT_UPLOAD_MAX_BYTES = env.int("AGENT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 
 # --- Tickets ---------------------------------------------------------------------------------
 

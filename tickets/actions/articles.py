@@ -122,6 +122,10 @@ def create_ticket(
             _history(ticket, HistoryType.SERVICE_UPDATE, actor, new=ticket.service_id)
         if ticket.sla_id:
             _history(ticket, HistoryType.SLA_UPDATE, actor, new=ticket.sla_id)
+        if ticket.pending_until:
+            _history(
+                ticket, HistoryType.SET_PENDING_TIME, actor, new=ticket.pending_until.isoformat()
+            )
         if ticket.customer_id or ticket.customer_user:
             _history(
                 ticket,
