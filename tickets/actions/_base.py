@@ -129,9 +129,12 @@ def _history(
     old: object = "",
     new: object = "",
     extra: dict | None = None,
+    at: datetime | None = None,
 ) -> TicketHistory:
-    """Append one history row; raw values only, rendered and translated at display time."""
+    """Append one history row; raw values only, rendered and translated at display time.
+    ``at`` dates it like the change it records (a ticket's or article's own time)."""
     return TicketHistory.objects.create(
+        created_at=at or timezone.now(),
         ticket=ticket,
         article=article,
         history_type=history_type,

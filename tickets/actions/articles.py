@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from django.conf import settings
@@ -115,28 +116,36 @@ def create_ticket(
             ticket,
             HistoryType.NEW_TICKET,
             actor,
+            at=now,
             new=ticket.number,
             extra={"queue_id": queue.pk, "priority_id": ticket.priority_id, "state_id": state.pk},
         )
         if ticket.service_id:
-            _history(ticket, HistoryType.SERVICE_UPDATE, actor, new=ticket.service_id)
+            _history(ticket, HistoryType.SERVICE_UPDATE, actor, at=now, new=ticket.service_id)
         if ticket.sla_id:
-            _history(ticket, HistoryType.SLA_UPDATE, actor, new=ticket.sla_id)
+            _history(ticket, HistoryType.SLA_UPDATE, actor, at=now, new=ticket.sla_id)
         if ticket.pending_until:
             _history(
-                ticket, HistoryType.SET_PENDING_TIME, actor, new=ticket.pending_until.isoformat()
+                ticket,
+                HistoryType.SET_PENDING_TIME,
+                actor,
+                at=now,
+                new=ticket.pending_until.isoformat(),
             )
         if ticket.customer_id or ticket.customer_user:
             _history(
                 ticket,
                 HistoryType.CUSTOMER_UPDATE,
                 actor,
+                at=now,
                 new=customer_user,
                 extra={"new_customer_id": customer_id},
             )
         if article is not None:
+            # The first article is as old as the ticket (and so is its history row).
+            first = replace(article, created_at=article.created_at or now)
             _add_article(
-                ticket, article, actor, history_type=history_type or _first_article_history(article)
+                ticket, first, actor, history_type=history_type or _first_article_history(article)
             )
         emit("TicketCreate", ticket_id=ticket.pk, actor_id=actor.pk)
     return ticket
@@ -226,7 +235,7 @@ def _add_article(ticket: Ticket, data: ArticleInput, actor: User, *, history_typ
         )
         attachment.store(item.content, backend=settings.ATTACHMENT_STORAGE)
         attachment.save()
-    _history(ticket, history_type, actor, article=article, new=article.pk)
+    _history(ticket, history_type, actor, article=article, new=article.pk, at=created_at)
     # A new article is unseen for everybody but its author.
     TicketFlag.objects.filter(ticket=ticket, key=TicketFlagKey.SEEN).exclude(user=actor).delete()
     if actor.is_agent:
