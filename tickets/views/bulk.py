@@ -1,16 +1,71 @@
-"""TEMPORARY placeholders; the owner of this module replaces them."""
+"""The bulk action on tickets selected in a list.
 
-from django.shortcuts import render
-from django.urls import path
+Step 1: a list posts the checked ``ticket`` ids and ``next`` (the list to return to); the
+form shows the selected tickets the agent may see. Step 2: the form posts back with
+``step=apply``; each ticket is changed on its own (see :mod:`tickets.forms.bulk`) and the
+agent returns to the list with a summary: how many changed, which were skipped and why.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from otrs.accounts.decorators import agent_required
+from tickets.forms.bulk import BulkForm, BulkResult, apply_bulk, selected_tickets
 
 
 @agent_required
-def placeholder(request, *args, **kwargs):
-    return render(request, "tickets/placeholder.html", {"name": request.resolver_match.url_name})
+@require_POST
+def bulk(request):
+    back = _next_url(request)
+    tickets = selected_tickets(request.user, request.POST.getlist("ticket"))
+    if not tickets:
+        messages.warning(request, _("Select at least one ticket for the bulk action."))
+        return redirect(back)
+    applying = request.POST.get("step") == "apply"
+    form = BulkForm(request.user, tickets, request.POST if applying else None)
+    if applying and form.is_valid():
+        _report(request, apply_bulk(tickets, form.changes(), actor=request.user))
+        return redirect(back)
+    context = {"form": form, "tickets": tickets, "next": back}
+    return render(request, "tickets/bulk/form.html", context, status=400 if applying else 200)
+
+
+def _next_url(request) -> str:
+    """Where the list was; only a URL of this site (no open redirect)."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("agent:dashboard")
+
+
+def _report(request, result: BulkResult) -> None:
+    """A summary ("7 tickets changed; 2 skipped:"), then a line per skipped ticket and why."""
+    changed, skipped = len(result.changed), len(result.skipped)
+    if not skipped:
+        text = ngettext("%(count)d ticket changed.", "%(count)d tickets changed.", changed)
+        messages.success(request, text % {"count": changed})
+        return
+    text = ngettext(
+        "%(count)d ticket changed; %(skipped)d skipped:",
+        "%(count)d tickets changed; %(skipped)d skipped:",
+        changed,
+    )
+    messages.warning(request, text % {"count": changed, "skipped": skipped})
+    for ticket, reason in result.skipped:
+        messages.warning(
+            request, _("%(number)s: %(reason)s") % {"number": ticket.number, "reason": reason}
+        )
 
 
 urlpatterns = [
-    path("bulk/", placeholder, name="bulk"),
+    path("bulk/", bulk, name="bulk"),
 ]

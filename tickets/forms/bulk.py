@@ -1,0 +1,263 @@
+"""The bulk action: one set of changes applied to many tickets, ticket by ticket.
+
+:func:`selected_tickets` reads the ticket ids a list posted and keeps those the agent may
+see, silently: an id the agent may not see is dropped as if it did not exist.
+:class:`BulkForm` parses the changes; :func:`apply_bulk` applies them to each ticket in its
+own transaction, after checking every key the changes need on that ticket, so that a ticket
+the agent may not change (or that an action refuses) is skipped whole, with the reason, and
+never undoes the others. Each action writes its own history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django import forms
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from otrs.accounts.models import User
+from otrs.errors import DomainError
+from otrs.permissions import PermissionKey, grants_for
+from tickets import access, actions
+from tickets.choices import Channel, LockState, SenderType, StateType
+from tickets.models import Priority, Queue, State, Ticket
+
+from .create import AgentChoiceField, TranslatedChoiceField, agents_holding
+
+# At most this many tickets in one bulk action (a list page shows at most 500 rows).
+MAX_TICKETS = 500
+
+
+LOCK_CHOICES = [
+    ("", _("unchanged")),
+    (LockState.LOCK, _("lock (to me)")),
+    (LockState.UNLOCK, _("unlock")),
+]
+
+
+def selected_tickets(user: User, raw_ids: Iterable[str]) -> list[Ticket]:
+    """The tickets among ``raw_ids`` that ``user`` may see, ordered by number."""
+    ids = set()
+    for raw in raw_ids:
+        try:
+            ids.add(int(raw))
+        except (TypeError, ValueError):
+            continue
+    if not ids:
+        return []
+    return list(
+        access.visible_to(user)
+        .filter(pk__in=sorted(ids)[:MAX_TICKETS])
+        .select_related("queue", "state", "priority", "owner")
+        .order_by("number")
+    )
+
+
+@dataclass(frozen=True)
+class BulkChanges:
+    """What to do to every selected ticket; ``None`` (or "") leaves a field as it is."""
+
+    state: State | None = None
+    pending_until: datetime | None = None
+    priority: Priority | None = None
+    queue: Queue | None = None
+    owner: User | None = None
+    responsible: User | None = None
+    lock: str = ""
+    note: actions.ArticleInput | None = None
+    merge_into: Ticket | None = None
+
+    def needs(self, ticket: Ticket) -> list[str]:
+        """The keys these changes need on ``ticket`` (spec section 5)."""
+        wanted = [
+            (self.queue, PermissionKey.MOVE_INTO),
+            (self.state or self.lock or self.responsible, PermissionKey.RW),
+            (self.owner, PermissionKey.OWNER),
+            (self.priority, PermissionKey.PRIORITY),
+            (self.note, PermissionKey.NOTE),
+            (self.merges(ticket), PermissionKey.RW),
+        ]
+        return list(dict.fromkeys(key for asked, key in wanted if asked))
+
+    def merges(self, ticket: Ticket) -> bool:
+        return self.merge_into is not None and self.merge_into.pk != ticket.pk
+
+
+@dataclass
+class BulkResult:
+    changed: list[Ticket] = field(default_factory=list)
+    skipped: list[tuple[Ticket, str]] = field(default_factory=list)
+
+
+class BulkForm(forms.Form):
+    """The changes of a bulk action. Every field may stay unchanged, but not all of them."""
+
+    state = TranslatedChoiceField(
+        label=_("State"),
+        queryset=State.objects.valid().exclude(
+            state_type__in=[StateType.MERGED, StateType.REMOVED]
+        ),
+        required=False,
+        empty_label=_("unchanged"),
+    )
+    pending_until = forms.DateTimeField(
+        label=_("Pending until"),
+        required=False,
+        help_text=_("Needed for a pending state; in your time zone."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    priority = TranslatedChoiceField(
+        label=_("Priority"),
+        queryset=Priority.objects.valid(),
+        required=False,
+        empty_label=_("unchanged"),
+    )
+    queue = forms.ModelChoiceField(
+        label=_("Move to queue"),
+        queryset=Queue.objects.none(),
+        required=False,
+        empty_label=_("unchanged"),
+    )
+    owner = AgentChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("unchanged")
+    )
+    responsible = AgentChoiceField(
+        label=_("Responsible"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("unchanged"),
+    )
+    lock = forms.ChoiceField(label=_("Lock"), choices=LOCK_CHOICES, required=False)
+    note_subject = forms.CharField(label=_("Note subject"), max_length=250, required=False)
+    note_body = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    note_visible = forms.BooleanField(label=_("Visible for the customer"), required=False)
+    merge_into = forms.TypedChoiceField(
+        label=_("Merge all into"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("The other selected tickets are merged into this one."),
+    )
+
+    def __init__(self, user: User, tickets: list[Ticket], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tickets = {ticket.pk: ticket for ticket in tickets}
+        move_groups = grants_for(user).group_ids(PermissionKey.MOVE_INTO)
+        self.fields["queue"].queryset = Queue.objects.valid().filter(
+            group_id__in=sorted(move_groups)
+        )
+        # Owners and responsibles must qualify on each ticket's queue; the actions check that
+        # per ticket. Offered are those who qualify somewhere these tickets are or may go.
+        groups = {ticket.queue.group_id for ticket in tickets} | move_groups
+        self.fields["owner"].queryset = agents_holding(PermissionKey.OWNER, groups)
+        self.fields["responsible"].queryset = agents_holding(PermissionKey.RO, groups)
+        self.fields["merge_into"].choices = [("", _("do not merge"))] + [
+            (ticket.pk, f"{ticket.number} · {ticket.title}") for ticket in tickets
+        ]
+
+    def clean_merge_into(self) -> Ticket | None:
+        pk = self.cleaned_data["merge_into"]
+        return None if pk is None else self.tickets[pk]
+
+    def clean(self):
+        data = super().clean()
+        state, until = data.get("state"), data.get("pending_until")
+        if state is not None and state.is_pending and "pending_until" not in self.errors:
+            if until is None:
+                self.add_error("pending_until", _("A pending state needs a pending time."))
+            elif until <= timezone.now():
+                self.add_error("pending_until", _("The pending time must be in the future."))
+        if data.get("note_subject") and not data.get("note_body"):
+            self.add_error("note_body", _("A note needs a text."))
+        if not self.errors and not any(self.changes().__dict__.values()):
+            raise forms.ValidationError(_("Choose at least one change."), code="nothing")
+        return data
+
+    def changes(self) -> BulkChanges:
+        data = self.cleaned_data
+        note = None
+        if data.get("note_body"):
+            note = actions.ArticleInput(
+                channel=Channel.INTERNAL,
+                sender_type=SenderType.AGENT,
+                is_visible_for_customer=data["note_visible"],
+                subject=data["note_subject"] or gettext("Note"),
+                body=data["note_body"],
+            )
+        state = data.get("state")
+        return BulkChanges(
+            state=state,
+            pending_until=data.get("pending_until") if state and state.is_pending else None,
+            priority=data.get("priority"),
+            queue=data.get("queue"),
+            owner=data.get("owner"),
+            responsible=data.get("responsible"),
+            lock=data.get("lock") or "",
+            note=note,
+            merge_into=data.get("merge_into"),
+        )
+
+
+def apply_bulk(tickets: Iterable[Ticket], changes: BulkChanges, *, actor: User) -> BulkResult:
+    """Apply ``changes`` to each ticket on its own: all of a ticket's changes or none."""
+    result = BulkResult()
+    for ticket in tickets:
+        if not changes.needs(ticket):
+            continue  # the merge target, when merging is all there is to do
+        try:
+            _check(actor, ticket, changes)
+            with transaction.atomic():
+                _apply(ticket, changes, actor)
+        except DomainError as error:
+            result.skipped.append((ticket, error.message))
+        else:
+            result.changed.append(ticket)
+    target = changes.merge_into
+    if target and target not in result.changed and any(map(changes.merges, result.changed)):
+        result.changed.append(target)
+    return result
+
+
+def _check(actor: User, ticket: Ticket, changes: BulkChanges) -> None:
+    for key in changes.needs(ticket):
+        if not access.can(actor, ticket, key):
+            raise DomainError(_missing(key, ticket), code="permission_denied")
+    target = changes.merge_into
+    if changes.merges(ticket) and not access.can(actor, target, PermissionKey.RW):
+        raise DomainError(_missing(PermissionKey.RW, target), code="permission_denied")
+
+
+def _missing(key: str, ticket: Ticket) -> str:
+    return gettext("You do not have the “%(key)s” permission on ticket %(number)s.") % {
+        "key": PermissionKey(key).label,
+        "number": ticket.number,
+    }
+
+
+def _apply(ticket: Ticket, changes: BulkChanges, actor: User) -> None:
+    # Move first: moving unlocks (OTRS), so a lock asked for must come after it.
+    if changes.queue:
+        actions.move_ticket(ticket, changes.queue, actor=actor)
+    if changes.lock == LockState.LOCK:
+        actions.lock_ticket(ticket, actor=actor)
+    if changes.owner:
+        actions.set_owner(ticket, changes.owner, actor=actor)
+    if changes.responsible:
+        actions.set_responsible(ticket, changes.responsible, actor=actor)
+    if changes.priority:
+        actions.set_priority(ticket, changes.priority, actor=actor)
+    if changes.state:
+        actions.set_state(ticket, changes.state, actor=actor, pending_until=changes.pending_until)
+    if changes.note:
+        actions.add_article(ticket, changes.note, actor=actor)
+    if changes.merges(ticket):
+        actions.merge_tickets(ticket, changes.merge_into, actor=actor)
+    if changes.lock == LockState.UNLOCK:
+        actions.unlock_ticket(ticket, actor=actor)

@@ -1,0 +1,330 @@
+"""Forms of the per-ticket action screens: note, phone calls, close, pending, move, owner,
+responsible, priority, and the confirm-only ones (lock, unlock, watch, unwatch).
+
+Every form is a :class:`tickets.conflicts.VersionedForm` (it carries the ticket version the
+agent saw) and parses the request into what the action takes: an
+:class:`~tickets.actions.ArticleInput` with its :class:`~tickets.actions.AttachmentInput`
+files, a State, a Queue, a User, a Priority, an aware datetime. Choice lists hold only what
+this agent may choose on this ticket, so a forged value is a form error, not an action error.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from otrs.accounts.models import GroupGrant, RoleGrant, User, UserKind
+from otrs.permissions import PermissionKey, grants_for
+
+from .. import access
+from ..actions import ArticleInput, AttachmentInput
+from ..choices import PENDING_STATE_TYPES, Channel, SenderType, StateType
+from ..conflicts import VersionedForm
+from ..models import Priority, Queue, State, Ticket
+
+# The largest file an agent may attach to a note or phone call, in bytes (per file).
+MAX_ATTACHMENT_SIZE = 20 * 1024 * 1024
+# OTRS PendingDiffTime: the pending time the form suggests, from now.
+PENDING_SUGGESTION = timedelta(days=1)
+
+
+# --- fields ------------------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Any number of uploaded files, each at most :data:`MAX_ATTACHMENT_SIZE`; cleans to a
+    list of :class:`AttachmentInput`."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = data if isinstance(data, list | tuple) else [data] if data else []
+        return [self._attachment(super(AttachmentsField, self).clean(f)) for f in uploads if f]
+
+    @staticmethod
+    def _attachment(upload) -> AttachmentInput:
+        # Read the limit at call time, so a deployment (or a test) can change it.
+        if upload.size > MAX_ATTACHMENT_SIZE:
+            raise forms.ValidationError(
+                _("“%(name)s” is %(size)s; a file may be at most %(limit)s."),
+                code="file_too_large",
+                params={
+                    "name": upload.name,
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(MAX_ATTACHMENT_SIZE),
+                },
+            )
+        return AttachmentInput(
+            filename=upload.name,
+            content=upload.read(),
+            content_type=upload.content_type or "application/octet-stream",
+        )
+
+
+class AgentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        full = obj.get_full_name()
+        return f"{full} ({obj.get_username()})" if full else obj.get_username()
+
+
+class QueueChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Queue) -> str:
+        return obj.full_name
+
+
+def agents_holding(queue: Queue, key: str) -> QuerySet[User]:
+    """Active agents holding ``key`` (or rw) on the queue's group, directly or through a
+    valid role; the same rule as :func:`tickets.access.can_use_queue`, as one query."""
+    keys = [key, PermissionKey.RW]
+    direct = GroupGrant.objects.filter(
+        group_id=queue.group_id, group__is_valid=True, key__in=keys
+    ).values("user_id")
+    via_roles = RoleGrant.objects.filter(
+        group_id=queue.group_id, group__is_valid=True, role__is_valid=True, key__in=keys
+    ).values("role__members")
+    return (
+        User.objects.filter(kind=UserKind.AGENT, is_active=True)
+        .filter(Q(pk__in=direct) | Q(pk__in=via_roles))
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+# --- bases -------------------------------------------------------------------------------------
+
+
+class TicketActionForm(VersionedForm):
+    """A form for one action by ``user`` on ``ticket``; alone, a plain confirmation (lock,
+    unlock, watch, unwatch)."""
+
+    def __init__(self, *args, ticket: Ticket, user: User, **kwargs):
+        self.user = user
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, ticket=ticket, **kwargs)
+
+
+class ArticleForm(TicketActionForm):
+    """A new article with attachments; subclasses say channel, sender and visibility.
+    ``cleaned_data["article"]`` is the :class:`ArticleInput`."""
+
+    channel = Channel.INTERNAL
+    sender_type = SenderType.AGENT
+    customer_visible = False
+
+    subject = forms.CharField(label=_("Subject"), max_length=250, required=False)
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea, strip=False)
+    attachments = AttachmentsField(label=_("Attachments"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].initial = self.ticket.title
+        self.fields["attachments"].help_text = _("Each file at most %(limit)s.") % {
+            "limit": filesizeformat(MAX_ATTACHMENT_SIZE)
+        }
+
+    def is_visible(self) -> bool:
+        return self.customer_visible
+
+    def addresses(self) -> dict[str, str]:
+        return {}
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if not body.strip():
+            raise forms.ValidationError(_("Write the text."), code="required")
+        return body
+
+    def clean(self):
+        data = super().clean()
+        if "body" in data and "attachments" in data:
+            data["article"] = ArticleInput(
+                channel=self.channel,
+                sender_type=self.sender_type,
+                subject=data.get("subject", "").strip() or self.ticket.title,
+                body=data["body"],
+                is_visible_for_customer=self.is_visible(),
+                attachments=tuple(data["attachments"]),
+                **self.addresses(),
+            )
+        return data
+
+
+class OptionalNoteForm(TicketActionForm):
+    """A change that may come with an internal note, added in the same request.
+    ``cleaned_data["article"]`` is the note's :class:`ArticleInput`, or ``None``. The note
+    fields are left out for an agent without the ``note`` key on the ticket."""
+
+    note_subject = forms.CharField(label=_("Note subject"), max_length=250, required=False)
+    note = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        strip=False,
+        help_text=_("Optional: an internal note added with the change."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not access.can(self.user, self.ticket, PermissionKey.NOTE):
+            del self.fields["note_subject"], self.fields["note"]
+
+    def clean(self):
+        data = super().clean()
+        body = data.get("note", "")
+        data["article"] = (
+            ArticleInput(
+                channel=Channel.INTERNAL,
+                sender_type=SenderType.AGENT,
+                subject=data.get("note_subject", "").strip() or self.ticket.title,
+                body=body,
+            )
+            if body.strip()
+            else None
+        )
+        return data
+
+
+# --- the screens' forms ------------------------------------------------------------------------
+
+
+class NoteForm(ArticleForm):
+    """An internal note, visible to the customer if the agent says so."""
+
+    field_order = ["subject", "body", "visible_for_customer", "attachments"]
+
+    visible_for_customer = forms.BooleanField(
+        label=_("Visible to the customer"), required=False, initial=False
+    )
+
+    def is_visible(self) -> bool:
+        return bool(self.cleaned_data.get("visible_for_customer"))
+
+
+class PhoneInboundForm(ArticleForm):
+    """A call the customer made (history PhoneCallCustomer)."""
+
+    channel = Channel.PHONE
+    sender_type = SenderType.CUSTOMER
+    customer_visible = True
+
+    def addresses(self) -> dict[str, str]:
+        return {"from_address": self.ticket.customer_user}
+
+
+class PhoneOutboundForm(ArticleForm):
+    """A call the agent made to the customer (history PhoneCallAgent)."""
+
+    channel = Channel.PHONE
+    sender_type = SenderType.AGENT
+    customer_visible = True
+
+    def addresses(self) -> dict[str, str]:
+        return {"to_address": self.ticket.customer_user}
+
+
+class CloseForm(OptionalNoteForm):
+    field_order = ["state", "note_subject", "note"]
+
+    state = forms.ModelChoiceField(
+        label=_("Close as"),
+        queryset=State.objects.valid().of_types(StateType.CLOSED).order_by("name"),
+        empty_label=None,
+    )
+
+
+class PendingForm(TicketActionForm):
+    """A pending state and its time, typed in the agent's time zone. Whether a pending state
+    needs a time is the action's rule (its message comes back as a form error)."""
+
+    state = forms.ModelChoiceField(
+        label=_("Pending state"),
+        queryset=State.objects.valid().of_types(*PENDING_STATE_TYPES).order_by("name"),
+        empty_label=None,
+    )
+    pending_until = forms.DateTimeField(
+        label=_("Pending until"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("In your time zone."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.ticket.state.is_pending:
+            self.fields["state"].initial = self.ticket.state_id
+        suggestion = timezone.now().replace(second=0, microsecond=0) + PENDING_SUGGESTION
+        self.fields["pending_until"].initial = self.ticket.pending_until or suggestion
+
+    def clean_pending_until(self):
+        # The field has already read a naive input in the current (the agent's) time zone.
+        moment = self.cleaned_data["pending_until"]
+        if moment is None:
+            return None
+        if moment <= timezone.now():
+            raise forms.ValidationError(_("The pending time must be in the future."))
+        return moment.astimezone(UTC)
+
+
+class MoveForm(OptionalNoteForm):
+    """Targets: valid queues, other than the current one, where the agent has move_into."""
+
+    field_order = ["queue", "note_subject", "note"]
+
+    queue = QueueChoiceField(label=_("New queue"), queryset=Queue.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        groups = grants_for(self.user).group_ids(PermissionKey.MOVE_INTO)
+        self.fields["queue"].queryset = (
+            Queue.objects.valid()
+            .filter(group_id__in=sorted(groups))
+            .exclude(pk=self.ticket.queue_id)
+            .order_by("full_name")
+        )
+
+
+class OwnerForm(OptionalNoteForm):
+    """Candidates: active agents with the ``owner`` key on the queue's group."""
+
+    field_order = ["owner", "note_subject", "note"]
+
+    owner = AgentChoiceField(label=_("New owner"), queryset=User.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = agents_holding(self.ticket.queue, PermissionKey.OWNER)
+        self.fields["owner"].initial = self.ticket.owner_id
+
+
+class ResponsibleForm(TicketActionForm):
+    """Candidates: active agents who may read the queue (``ro`` on its group)."""
+
+    responsible = AgentChoiceField(label=_("New responsible"), queryset=User.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        candidates = agents_holding(self.ticket.queue, PermissionKey.RO)
+        self.fields["responsible"].queryset = candidates
+        self.fields["responsible"].initial = self.ticket.responsible_id
+
+
+class PriorityForm(TicketActionForm):
+    priority = forms.ModelChoiceField(
+        label=_("Priority"), queryset=Priority.objects.valid().order_by("level"), empty_label=None
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].initial = self.ticket.priority_id
