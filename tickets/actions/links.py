@@ -39,18 +39,29 @@ def _links_between(a: int, b: int):
 
 
 def link_tickets(
-    source: Ticket, target: Ticket, link_type: str = LinkType.NORMAL, *, actor: User
+    source: Ticket,
+    target: Ticket,
+    link_type: str = LinkType.NORMAL,
+    *,
+    actor: User,
+    acting_on: Ticket | None = None,
 ) -> TicketLink:
-    """Link two tickets (``rw`` on the source, ``ro`` on the target). For parent/child the
-    source is the parent. A duplicate is a no-op; another link type between the same two
-    tickets, or the reversed parent/child link, is refused."""
+    """Link two tickets. For parent/child the source is the parent. The actor needs ``rw``
+    on the ticket they act from (``acting_on``, by default the source) and ``ro`` on the
+    other, so "this ticket is a child of that one" works like "that one is my child". A
+    duplicate is a no-op; another link type between the same two tickets, or the reversed
+    parent/child link, is refused."""
     if source.pk == target.pk:
         raise DomainError(_("A ticket cannot be linked to itself."), code="link_self")
+    acting_on = acting_on or source
+    if acting_on.pk not in (source.pk, target.pk):
+        raise ValueError("acting_on must be one of the two linked tickets")
     with transaction.atomic():
         tickets = _locked_many([source, target])
         src, tgt = tickets[source.pk], tickets[target.pk]
-        _require(actor, src, PermissionKey.RW)
-        _require(actor, tgt, PermissionKey.RO)
+        this, other = (src, tgt) if acting_on.pk == src.pk else (tgt, src)
+        _require(actor, this, PermissionKey.RW)
+        _require(actor, other, PermissionKey.RO)
         existing = _links_between(src.pk, tgt.pk).first()
         if existing is not None:
             same_direction = existing.source_id == src.pk

@@ -1,0 +1,428 @@
+"""Forms of the second half of the ticket action screens: link, unlink, merge, unmerge,
+customer, and the email composer (reply, reply-all, forward).
+
+The forms parse: a ticket number becomes a :class:`~tickets.models.Ticket` the agent may use,
+a customer login or address becomes the stored login and customer id, address lists are
+checked and normalised. The views orchestrate and call one action.
+"""
+
+from __future__ import annotations
+
+import re
+from email.utils import getaddresses
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import Q
+from django.http import Http404
+from django.utils import formats, timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from customers.models import CustomerUser
+from otrs.permissions import PermissionKey
+
+from .. import access, actions
+from ..choices import UNMERGEABLE_STATE_TYPES, LinkType, SenderType, StateType
+from ..conflicts import VersionedForm
+from ..models import Article, State, Ticket, TicketLink
+from ..subjects import SUBJECT_FWD, SUBJECT_RE, build_ticket_subject
+
+
+def _number_text(raw: str) -> str:
+    """What the agent typed, without a pasted ticket hook ("Ticket#2024...")."""
+    text = raw.strip()
+    hook = settings.TICKET_HOOK
+    if text.lower().startswith(hook.lower()):
+        text = text[len(hook) :].lstrip(": ")
+    return text
+
+
+# --- link and unlink ---------------------------------------------------------------------------
+
+
+class LinkForm(VersionedForm):
+    """Link this ticket with another one, found by its number among the tickets the agent may
+    read. "Parent" and "child" say what *this* ticket becomes."""
+
+    NORMAL, PARENT, CHILD = "normal", "parent", "child"
+
+    number = forms.CharField(label=gettext_lazy("Other ticket number"), max_length=60)
+    link_type = forms.ChoiceField(
+        label=gettext_lazy("Link type"),
+        choices=[
+            (NORMAL, gettext_lazy("Normal")),
+            (PARENT, gettext_lazy("Parent: this ticket is the parent of the other")),
+            (CHILD, gettext_lazy("Child: this ticket is a child of the other")),
+        ],
+        initial=NORMAL,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_number(self) -> Ticket:
+        number = _number_text(self.cleaned_data["number"])
+        other = access.visible_to(self.user).filter(number=number).first()
+        if other is None:
+            raise ValidationError(_("No ticket with that number that you may link to."))
+        if other.pk == self.ticket.pk:
+            raise ValidationError(_("A ticket cannot be linked to itself."))
+        return other
+
+    def clean(self):
+        data = super().clean()
+        other, kind = data.get("number"), data.get("link_type")
+        if other is not None and kind:
+            # The action takes the parent as the source.
+            parent_first = kind != self.CHILD
+            data["source"], data["target"] = (
+                (self.ticket, other) if parent_first else (other, self.ticket)
+            )
+            data["type"] = LinkType.NORMAL if kind == self.NORMAL else LinkType.PARENT_CHILD
+        return data
+
+
+class UnlinkForm(VersionedForm):
+    """Remove the link between this ticket and ``other`` (a ticket id)."""
+
+    other = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_other(self) -> Ticket:
+        pk = self.cleaned_data["other"]
+        linked = TicketLink.objects.filter(
+            Q(source=self.ticket, target_id=pk) | Q(source_id=pk, target=self.ticket)
+        )
+        other = access.visible_to(self.user).filter(pk=pk).first()
+        if other is None or not linked.exists():
+            raise ValidationError(_("This ticket is not linked to that one."))
+        return other
+
+
+# --- merge and unmerge -------------------------------------------------------------------------
+
+
+class MergeForm(VersionedForm):
+    """Step one: the target's number. Step two (``confirm`` set): the agent saw the preview.
+
+    The target is found as mail follow-ups find it (:func:`tickets.actions.resolve_number`
+    follows earlier merges) and must allow ``rw``. An unknown number and a ticket the agent may
+    not merge into give the same message, so the form does not tell which tickets exist.
+    """
+
+    number = forms.CharField(label=gettext_lazy("Merge into ticket number"), max_length=60)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_number(self) -> Ticket:
+        refused = ValidationError(_("No ticket with that number that you may merge into."))
+        target = actions.resolve_number(_number_text(self.cleaned_data["number"]))
+        if target is None:
+            raise refused
+        try:
+            target = access.access_ticket(self.user, target.pk, need=PermissionKey.RW)
+        except Http404:
+            raise refused from None
+        if target.pk == self.ticket.pk:
+            raise ValidationError(_("A ticket cannot be merged into itself."))
+        if target.state.state_type in UNMERGEABLE_STATE_TYPES:
+            raise ValidationError(
+                _("Ticket %(number)s is merged or removed; nothing can be merged into it.")
+                % {"number": target.number}
+            )
+        return target
+
+    def clean(self):
+        data = super().clean()
+        if self.ticket.merged_into_id is not None:
+            raise ValidationError(
+                _("Ticket %(number)s is already merged.") % {"number": self.ticket.number}
+            )
+        return data
+
+
+class UnmergeForm(VersionedForm):
+    """Confirms taking a merged ticket back out of its target."""
+
+
+# --- customer ----------------------------------------------------------------------------------
+
+
+def find_customer_user(text: str) -> CustomerUser | None:
+    """The valid customer user with this login, else the only one with this address."""
+    text = text.strip()
+    if not text:
+        return None
+    users = CustomerUser.objects.filter(is_valid=True).select_related("user", "company")
+    found = users.filter(user__username__iexact=text).first()
+    if found is None:
+        by_email = list(users.filter(email__iexact=text)[:2])
+        found = by_email[0] if len(by_email) == 1 else None
+    return found
+
+
+class CustomerForm(VersionedForm):
+    """The ticket's customer user (a login or an address) and customer id. A known customer
+    user is stored by login, and their company fills an empty customer id; anything else is
+    kept as typed, as OTRS does for senders who are no known customer."""
+
+    customer_user = forms.CharField(
+        label=gettext_lazy("Customer user"),
+        max_length=250,
+        help_text=gettext_lazy("Login or email address."),
+    )
+    customer_id = forms.CharField(
+        label=gettext_lazy("Customer id"),
+        max_length=150,
+        required=False,
+        help_text=gettext_lazy("Left empty, it is taken from the customer user's company."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer_user"].initial = self.ticket.customer_user
+        self.fields["customer_id"].initial = self.ticket.customer_id
+
+    def clean(self):
+        data = super().clean()
+        typed = (data.get("customer_user") or "").strip()
+        known = find_customer_user(typed) if typed else None
+        if known is not None:
+            data["customer_user"] = known.login
+            if not data.get("customer_id") and known.company_id:
+                data["customer_id"] = known.company.customer_id
+        data["customer_id"] = (data.get("customer_id") or "").strip()
+        return data
+
+
+def customer_label(customer: CustomerUser) -> str:
+    """The label "Name <email> (company)" that the autocomplete and the search list show."""
+    name = customer.user.get_full_name() or customer.login
+    label = f"{name} <{customer.email}>" if customer.email else name
+    return f"{label} ({customer.company.name})" if customer.company_id else label
+
+
+def search_customer_users(term: str, *, limit: int = 20) -> list[CustomerUser]:
+    """Valid customer users whose login, name, address, company or customer id contains
+    ``term``; at most ``limit``."""
+    term = term.strip()
+    if len(term) < 2:
+        return []
+    match = (
+        Q(user__username__icontains=term)
+        | Q(user__first_name__icontains=term)
+        | Q(user__last_name__icontains=term)
+        | Q(email__icontains=term)
+        | Q(company__name__icontains=term)
+        | Q(company__customer_id__icontains=term)
+    )
+    return list(
+        CustomerUser.objects.filter(match, is_valid=True)
+        .select_related("user", "company")
+        .order_by("user__username")[:limit]
+    )
+
+
+# --- the email composer ------------------------------------------------------------------------
+
+
+def quote_body(article: Article, sender: str) -> str:
+    """The original text, each line behind "> ", after a line saying who wrote it when (in
+    the agent's language and time zone)."""
+    text = article.body or strip_tags(article.body_html)
+    when = formats.date_format(timezone.localtime(article.created_at), "DATETIME_FORMAT")
+    intro = _("On %(date)s, %(sender)s wrote:") % {"date": when, "sender": sender}
+    quoted = "\n".join(f"> {line}" for line in text.splitlines() or [""])
+    return f"\n\n{intro}\n{quoted}\n"
+
+
+def _addresses(*headers: str) -> list[tuple[str, str]]:
+    """(name, address) pairs of header values, without duplicates (by address)."""
+    seen, result = set(), []
+    for name, address in getaddresses([h for h in headers if h]):
+        key = address.strip().lower()
+        if key and "@" in key and key not in seen:
+            seen.add(key)
+            result.append((name.strip(), address.strip()))
+    return result
+
+
+def _format_address(name: str, address: str) -> str:
+    if not name:
+        return address
+    if re.search(r'[][\\()<>@,:;."]', name):
+        name = '"{}"'.format(name.replace("\\", "\\\\").replace('"', '\\"'))
+    return f"{name} <{address}>"
+
+
+def _format_addresses(pairs: list[tuple[str, str]]) -> str:
+    return ", ".join(_format_address(name, address) for name, address in pairs)
+
+
+def own_addresses(user) -> set[str]:
+    """Addresses that are ours and never go into a reply-all's Cc. The queues' system
+    addresses are not modelled yet; the mail issue adds them here."""
+    candidates = (user.email, settings.DEFAULT_FROM_EMAIL, settings.SERVER_EMAIL)
+    return {address.lower() for _name, address in _addresses(*candidates)}
+
+
+def _reply_to(article: Article, ticket: Ticket) -> str:
+    """Whom a reply goes to: our own message's recipients, else the sender (Reply-To first),
+    else the ticket's customer when that is an address."""
+    if article.sender_type == SenderType.AGENT and article.to_address:
+        return article.to_address
+    sender = article.reply_to or article.from_address
+    if not sender and "@" in ticket.customer_user:
+        sender = ticket.customer_user
+    return _format_addresses(_addresses(sender))
+
+
+def _sender(article: Article, ticket: Ticket) -> str:
+    """Who wrote ``article``, for the line above the quote."""
+    pairs = _addresses(article.from_address)
+    if pairs:
+        name, address = pairs[0]
+        return name or address
+    if article.sender_type == SenderType.CUSTOMER and ticket.customer_user:
+        return ticket.customer_user
+    return article.created_by.get_full_name() or article.created_by.get_username()
+
+
+REPLY, REPLY_ALL, FORWARD = "reply", "reply_all", "forward"
+
+
+def composer_initial(kind: str, ticket: Ticket, article: Article, user) -> dict[str, str]:
+    """The prefilled To, Cc, Subject and Body of a reply, a reply to all, or a forward."""
+    prefix = SUBJECT_FWD if kind == FORWARD else SUBJECT_RE
+    initial = {
+        "to": "" if kind == FORWARD else _reply_to(article, ticket),
+        "cc": "",
+        "subject": build_ticket_subject(prefix, article.subject or ticket.title, ticket.number),
+        "body": quote_body(article, _sender(article, ticket)),
+    }
+    if kind == REPLY_ALL:
+        skip = own_addresses(user) | {a.lower() for _n, a in _addresses(initial["to"])}
+        others = _addresses(article.to_address, article.cc_address)
+        initial["cc"] = _format_addresses([p for p in others if p[1].lower() not in skip])
+    return initial
+
+
+def _split_addresses(value: str) -> list[str]:
+    """The entries of an address list: split at commas outside quotes and angle brackets."""
+    entries, current, quoted, angle = [], [], False, False
+    for char in value:
+        if char == '"':
+            quoted = not quoted
+        elif char in "<>" and not quoted:
+            angle = char == "<"
+        elif char == "," and not (quoted or angle):
+            entries.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    entries.append("".join(current))
+    return [entry.strip() for entry in entries if entry.strip()]
+
+
+class AddressListField(forms.CharField):
+    """A comma-separated list of mail addresses, returned normalised."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        pairs = []
+        for entry in _split_addresses(value or ""):
+            parsed = getaddresses([entry])
+            try:
+                if len(parsed) != 1:
+                    raise ValidationError("")
+                validate_email(parsed[0][1])
+            except ValidationError:
+                raise ValidationError(
+                    _("“%(address)s” is not a valid email address.") % {"address": entry},
+                    code="invalid_address",
+                ) from None
+            pairs.append(parsed[0])
+        return _format_addresses(_addresses(*(_format_address(*p) for p in pairs)))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several uploaded files in one input."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class ComposeForm(VersionedForm):
+    """An answer by mail: recipients, subject, text, attachments and the state to set after
+    sending. Sending itself comes with the mail issue."""
+
+    to = AddressListField(label=gettext_lazy("To"))
+    cc = AddressListField(label=gettext_lazy("Cc"), required=False)
+    bcc = AddressListField(label=gettext_lazy("Bcc"), required=False)
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=1000)
+    body = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 16}))
+    attachments = MultipleFileField(label=gettext_lazy("Attachments"), required=False)
+    forward_attachments = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Forward the original attachments"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    next_state = forms.ModelChoiceField(
+        label=gettext_lazy("State after sending"),
+        queryset=State.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("unchanged"),
+    )
+    pending_until = forms.DateTimeField(
+        label=gettext_lazy("Pending until"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args, kind: str, article: Article, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind, self.article = kind, article
+        self.initial = {**composer_initial(kind, self.ticket, article, user), **self.initial}
+        states = State.objects.valid().exclude(
+            state_type__in=(*UNMERGEABLE_STATE_TYPES, StateType.NEW)
+        )
+        self.fields["next_state"].queryset = states.order_by("name")
+        if kind == FORWARD:
+            files = article.attachments.all()
+            self.fields["forward_attachments"].queryset = files
+            self.fields["forward_attachments"].initial = list(files)
+        else:
+            del self.fields["forward_attachments"]
+
+    def clean(self):
+        data = super().clean()
+        state = data.get("next_state")
+        if state is not None and state.is_pending and not data.get("pending_until"):
+            self.add_error(
+                "pending_until",
+                _("The state “%(state)s” needs a pending time.") % {"state": state.name},
+            )
+        return data
