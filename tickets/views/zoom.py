@@ -1,16 +1,301 @@
-"""TEMPORARY placeholders; the owner of this module replaces them."""
+"""The ticket zoom, its print view and attachment downloads.
 
+The zoom reads everything through :func:`tickets.selectors.ticket_zoom` (which checks
+access first) and :mod:`tickets.zoom`, so its query count does not grow with the number of
+articles. Which actions an agent is offered is decided here, in :func:`_ticket_actions`,
+from the same access rules the actions themselves apply.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+from django.http import FileResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from otrs.accounts.decorators import agent_required
+from otrs.permissions import PermissionKey
+
+from .. import access, actions, conflicts, history, selectors
+from .. import zoom as zoom_data
+from ..choices import Channel, LockState, SenderType
+from ..models import Article, Attachment, Ticket
+
+# Articles shown in full at the end of a long ticket; older ones are listed one line each
+# (``?articles=all`` shows every article in full).
+EXPANDED_ARTICLES = 10
+
+GET, POST = "get", "post"
+
+
+@dataclass(frozen=True)
+class TicketAction:
+    """A link (GET) or a button (POST) in the zoom's action bar."""
+
+    name: str
+    label: str
+    url: str
+    method: str = GET
+    shortcut: str = ""
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """An article as the zoom shows it."""
+
+    article: Article
+    expanded: bool
+    unseen: bool
+    replies: list[TicketAction]
+    sender: str  # the sender type's label
+    channel: str  # the channel's label
+
+
+# Actions with a form of their own: (URL name, label, permission key, keyboard shortcut).
+# Keys missing from System::Permission (close, pending, customer, ...) need rw (spec §5).
+_FORM_ACTIONS = (
+    ("note", _("Note"), PermissionKey.NOTE, "n"),
+    ("phone_inbound", _("Phone call inbound"), PermissionKey.RW, ""),
+    ("phone_outbound", _("Phone call outbound"), PermissionKey.RW, ""),
+    ("close", _("Close"), PermissionKey.RW, "c"),
+    ("pending", _("Pending"), PermissionKey.RW, "p"),
+    ("move", _("Move"), PermissionKey.MOVE_INTO, "m"),
+    ("owner", _("Owner"), PermissionKey.OWNER, "o"),
+    ("responsible_change", _("Responsible"), PermissionKey.RW, ""),
+    ("priority", _("Priority"), PermissionKey.PRIORITY, ""),
+    ("customer", _("Customer"), PermissionKey.RW, ""),
+    ("link", _("Link"), PermissionKey.RW, ""),
+    ("merge", _("Merge"), PermissionKey.RW, ""),
+)
+
+
+def _url(name: str, *args) -> str | None:
+    """The URL of ``agent:<name>``, or ``None`` while that view does not exist yet."""
+    try:
+        return reverse(f"agent:{name}", args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _ticket_actions(user, ticket: Ticket, *, watching: bool) -> list[TicketAction]:
+    """What ``user`` may do to ``ticket`` now, in the order of the action bar.
+
+    A merged ticket can only be printed, unmerged and unwatched: everything else happens on
+    the ticket it was merged into.
+    """
+    keys = {key for _name, _label, key, _shortcut in _FORM_ACTIONS}
+    allowed = {key: access.can(user, ticket, key) for key in keys | {PermissionKey.RW}}
+    merged = ticket.state.is_merged
+    wanted: list[tuple[str, str, str, str]] = []
+    if not merged:
+        for name, label, key, shortcut in _FORM_ACTIONS:
+            if name == "close" and ticket.state.is_closed:
+                continue
+            if allowed[key]:
+                wanted.append((name, str(label), GET, shortcut))
+        if allowed[PermissionKey.RW]:
+            if ticket.lock == LockState.UNLOCK:
+                wanted.append(("lock", str(_("Lock")), POST, ""))
+            else:
+                wanted.append(("unlock", str(_("Unlock")), POST, ""))
+        if not watching:
+            wanted.append(("watch", str(_("Watch")), POST, ""))
+    elif allowed[PermissionKey.RW]:
+        wanted.append(("unmerge", str(_("Unmerge")), GET, ""))
+    if watching:
+        wanted.append(("unwatch", str(_("Stop watching")), POST, ""))
+    wanted.append(("print", str(_("Print")), GET, ""))
+    result = []
+    for name, label, method, shortcut in wanted:
+        url = _url(name, ticket.pk)
+        if url:
+            result.append(TicketAction(name, label, url, method, shortcut))
+    return result
+
+
+# The composer's actions, per article: (URL name, label). They need rw (spec §5).
+_REPLY_ACTIONS = (
+    ("reply", _("Reply")),
+    ("reply_all", _("Reply all")),
+    ("forward", _("Forward")),
+)
+
+
+def _replies(ticket: Ticket, article: Article) -> list[TicketAction]:
+    result = []
+    for name, label in _REPLY_ACTIONS:
+        url = _url(name, ticket.pk, article.pk)
+        if url:
+            result.append(TicketAction(name, str(label), url))
+    return result
+
+
+def _article_rows(
+    ticket: Ticket,
+    articles: list[Article],
+    *,
+    expand_all: bool,
+    seen_ids: set[int] | None,
+    can_reply: bool,
+) -> tuple[list[ArticleRow], list[ArticleRow]]:
+    """The articles in order, split into the older ones (listed one line each, so a long
+    ticket renders fast) and the newest few (shown in full); all in full with ``expand_all``."""
+    first_open = 0 if expand_all else max(len(articles) - EXPANDED_ARTICLES, 0)
+    # Labels translated once per request, not once per article.
+    senders = {value: str(label) for value, label in SenderType.choices}
+    channels = {value: str(label) for value, label in Channel.choices}
+    rows = [
+        ArticleRow(
+            article=article,
+            expanded=index >= first_open,
+            unseen=seen_ids is not None and article.pk not in seen_ids,
+            replies=_replies(ticket, article) if can_reply and index >= first_open else [],
+            sender=senders.get(article.sender_type, article.sender_type),
+            channel=channels.get(article.channel, article.channel),
+        )
+        for index, article in enumerate(articles)
+    ]
+    return rows[:first_open], rows[first_open:]
+
+
+def _context(request, pk: int, *, printing: bool) -> dict:
+    """Everything the zoom and the print view show (``Http404`` if not visible)."""
+    user = request.user
+    data = selectors.ticket_zoom(user, pk)
+    ticket = data.ticket
+    watchers = zoom_data.watchers(ticket)
+    watching = any(watcher.pk == user.pk for watcher in watchers)
+    may_write = (
+        not printing and not ticket.state.is_merged and access.can(user, ticket, PermissionKey.RW)
+    )
+    older, shown = _article_rows(
+        ticket,
+        data.articles,
+        expand_all=printing or request.GET.get("articles") == "all",
+        seen_ids=None if printing else zoom_data.seen_article_ids(user, ticket),
+        can_reply=may_write,
+    )
+    return {
+        "ticket": ticket,
+        "printing": printing,
+        # The version the agent saw, sent with the zoom's own buttons (edit conflicts).
+        "version": conflicts.version(ticket),
+        "ticket_actions": [] if printing else _ticket_actions(user, ticket, watching=watching),
+        "article_count": len(data.articles),
+        "older_rows": older,
+        "article_rows": shown,
+        "unlink_url": _url("unlink", ticket.pk) if may_write else None,
+        "history": history.describe(data.history),
+        "links": zoom_data.linked_tickets(user, ticket),
+        "watchers": watchers,
+        "merge_chain": zoom_data.merge_chain(user, ticket),
+        "merged_from": zoom_data.merged_from(user, ticket),
+    }
 
 
 @agent_required
-def placeholder(request, *args, **kwargs):
-    return render(request, "tickets/placeholder.html", {"name": request.resolver_match.url_name})
+@require_safe
+def zoom(request, pk: int):
+    context = _context(request, pk, printing=False)
+    # Reading the ticket is what marks it (and its articles) seen, as in OTRS.
+    actions.mark_seen(context["ticket"], user=request.user)
+    return render(request, "tickets/zoom/zoom.html", context)
+
+
+@agent_required
+@require_safe
+def print_view(request, pk: int):
+    return render(request, "tickets/zoom/print.html", _context(request, pk, printing=True))
+
+
+# --- attachment download -----------------------------------------------------------------------
+
+# Served with their own type; anything else (HTML, SVG, XML, scripts, unknown) goes out as
+# application/octet-stream, so a browser never renders a mailed file as a page.
+_SAFE_TYPES = frozenset(
+    {
+        "text/plain",
+        "text/csv",
+        "text/calendar",
+        "application/pdf",
+        "application/zip",
+        "application/gzip",
+        "application/x-7z-compressed",
+        "application/x-tar",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/octet-stream",
+    }
+)
+_SAFE_PREFIXES = (
+    "image/",
+    "audio/",
+    "video/",
+    "application/vnd.openxmlformats-officedocument.",
+    "application/vnd.oasis.opendocument.",
+)
+_UNSAFE_MARKERS = ("html", "svg", "script", "xsl")
+_TOKEN = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+_CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9._:-]{1,40})\"?", re.IGNORECASE)
+_UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
+OCTET_STREAM = "application/octet-stream"
+
+
+def served_content_type(stored: str) -> str:
+    """The Content-Type a stored attachment type is served with."""
+    main, _sep, params = (stored or "").partition(";")
+    main = main.strip().lower()
+    if not _TOKEN.match(main) or main.endswith(("/xml", "+xml")):
+        return OCTET_STREAM
+    if any(marker in main for marker in _UNSAFE_MARKERS):
+        return OCTET_STREAM
+    if main not in _SAFE_TYPES and not main.startswith(_SAFE_PREFIXES):
+        return OCTET_STREAM
+    charset = _CHARSET.search(params)
+    if main.startswith("text/") and charset:
+        return f"{main}; charset={charset.group(1)}"
+    return main
+
+
+def download_name(filename: str) -> str:
+    """The file name offered to the browser: no path separators, no control characters."""
+    if not _UNSAFE_FILENAME.sub("", filename or "").strip(" ."):
+        return "attachment"
+    return _UNSAFE_FILENAME.sub("_", filename).strip(" .")
+
+
+def _open(attachment: Attachment):
+    if attachment.in_database:
+        return io.BytesIO(attachment.read())
+    return attachment.file.open("rb")
+
+
+@agent_required
+@require_safe
+def attachment(request, pk: int):
+    item = zoom_data.attachment_for(request.user, pk)
+    # FileResponse writes Content-Disposition with Django's content_disposition_header:
+    # a quoted ASCII name, or filename*=utf-8''<percent-encoded> for anything else.
+    response = FileResponse(
+        _open(item),
+        as_attachment=True,
+        filename=download_name(item.filename),
+        content_type=served_content_type(item.content_type),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 urlpatterns = [
-    path("tickets/<int:pk>/", placeholder, name="zoom"),
+    path("tickets/<int:pk>/", zoom, name="zoom"),
+    path("tickets/<int:pk>/print/", print_view, name="print"),
+    path("attachments/<int:pk>/", attachment, name="attachment"),
 ]

@@ -1,0 +1,143 @@
+"""Read queries of the ticket zoom beyond :func:`tickets.selectors.ticket_zoom`.
+
+Linked tickets, watchers, merges and seen flags of one ticket, and the attachment lookup
+of the download. Each function runs a fixed number of queries, however many links,
+watchers or articles the ticket has. Other tickets are named only when the reader may see
+them (:func:`tickets.access.visible_to`), so the zoom never tells what lies behind a refusal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.http import Http404
+
+from otrs.permissions import PermissionKey
+
+from . import access
+from .actions._base import MAX_MERGE_HOPS
+from .choices import LinkType, TicketFlagKey
+from .models import ArticleFlag, Attachment, Ticket, TicketLink, TicketWatcher
+
+# How a linked ticket relates to the one on screen.
+NORMAL, PARENT, CHILD = "normal", "parent", "child"
+
+
+@dataclass(frozen=True)
+class LinkedTicket:
+    """Another ticket linked to the one on screen, seen from the one on screen."""
+
+    ticket: Ticket
+    relation: str  # NORMAL, PARENT (the other is the parent) or CHILD
+
+
+@dataclass(frozen=True)
+class MergeHop:
+    """One step of a merge chain: ``ticket`` (``None`` if the reader may not see it)."""
+
+    number: str
+    ticket: Ticket | None
+
+
+def linked_tickets(user, ticket: Ticket) -> list[LinkedTicket]:
+    """The tickets linked to ``ticket`` that ``user`` may see, with their states.
+
+    Two queries: the links with both ends, then which of the other ends are visible.
+    """
+    links = list(
+        TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket))
+        .select_related("source__state", "target__state")
+        .order_by("link_type", "pk")
+    )
+    if not links:
+        return []
+    others = [link.target if link.source_id == ticket.pk else link.source for link in links]
+    visible = set(
+        access.visible_to(user, PermissionKey.RO)
+        .filter(pk__in=[other.pk for other in others])
+        .values_list("pk", flat=True)
+    )
+    result = []
+    for link, other in zip(links, others, strict=True):
+        if other.pk not in visible:
+            continue
+        if link.link_type == LinkType.PARENT_CHILD:
+            # The source of a parent/child link is the parent.
+            relation = CHILD if link.source_id == ticket.pk else PARENT
+        else:
+            relation = NORMAL
+        result.append(LinkedTicket(ticket=other, relation=relation))
+    return result
+
+
+def watchers(ticket: Ticket) -> list:
+    """The agents watching ``ticket``, by user name (one query)."""
+    rows = (
+        TicketWatcher.objects.filter(ticket=ticket)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    return [row.user for row in rows]
+
+
+def merged_from(user, ticket: Ticket) -> list[Ticket]:
+    """The tickets merged into ``ticket`` that ``user`` may see (one query)."""
+    return list(
+        access.visible_to(user, PermissionKey.RO)
+        .filter(merged_into=ticket)
+        .select_related("state")
+        .order_by("number")
+    )
+
+
+def merge_chain(user, ticket: Ticket) -> list[MergeHop]:
+    """Where a merged ticket went: its target, the target's target, ... (as far as merges
+    go, at most OTRS's ten hops). Empty for a ticket that is not merged.
+
+    One query per hop (merges of merges are rare), then one for which hops are visible.
+    """
+    chain: list[Ticket] = []
+    seen = {ticket.pk}
+    next_id = ticket.merged_into_id
+    while next_id is not None and next_id not in seen and len(chain) < MAX_MERGE_HOPS:
+        hop = Ticket.objects.filter(pk=next_id).only("pk", "number", "merged_into").first()
+        if hop is None:
+            break
+        chain.append(hop)
+        seen.add(hop.pk)
+        next_id = hop.merged_into_id
+    if not chain:
+        return []
+    visible = {
+        t.pk: t
+        for t in access.visible_to(user, PermissionKey.RO)
+        .filter(pk__in=[hop.pk for hop in chain])
+        .select_related("state")
+    }
+    return [MergeHop(number=hop.number, ticket=visible.get(hop.pk)) for hop in chain]
+
+
+def seen_article_ids(user, ticket: Ticket) -> set[int]:
+    """The ids of the articles of ``ticket`` that ``user`` has already seen (one query)."""
+    return set(
+        ArticleFlag.objects.filter(
+            article__ticket=ticket, user=user, key=TicketFlagKey.SEEN
+        ).values_list("article_id", flat=True)
+    )
+
+
+def attachment_for(user, pk: int) -> Attachment:
+    """The attachment, if ``user`` may read its article's ticket; ``Http404`` otherwise.
+
+    The row is fetched first and the access checked through its ticket, so a forbidden
+    attachment and a missing one look the same.
+    """
+    # The bytes are read only once access is granted.
+    attachment = (
+        Attachment.objects.select_related("article").defer("db_content").filter(pk=pk).first()
+    )
+    if attachment is None:
+        raise Http404("No such attachment.")
+    access.access_ticket(user, attachment.article.ticket_id, need=PermissionKey.RO)
+    return attachment
