@@ -51,6 +51,11 @@
     fetch(link.href, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
       .then(function (response) { return response.text().then(function (text) {
         swapRegion(text, link.getAttribute("data-partial"), response.url);
+        var nav = link.closest("nav");
+        if (nav) {
+          nav.querySelectorAll("[aria-current]").forEach(function (a) { a.removeAttribute("aria-current"); });
+          link.setAttribute("aria-current", "page");
+        }
         if (window.history && link.hasAttribute("data-push")) { window.history.pushState({}, "", response.url); }
       }); })
       .catch(function () { window.location.href = link.href; });

@@ -13,6 +13,7 @@ from django.utils import timezone
 from tests import factories
 from tickets import actions, selectors
 from tickets.actions import ArticleInput, AttachmentInput
+from tickets.models import Queue
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +204,177 @@ def test_it_zooms_articles_and_history_in_order(support):
     ]
     assert zoom.history[0].history_type == "NewTicket"
     assert [h.pk for h in zoom.history] == sorted(h.pk for h in zoom.history)
+
+
+# The overviews and the dashboard.
+
+
+def test_it_pages_any_sort_without_overlap(support, mixed):
+    user = factories.refetch(support.rw)
+    tickets = selectors.open_tickets(user)
+
+    first = selectors.ticket_page(tickets, sort="title", order="desc", per_page=3)
+    second = selectors.ticket_page(tickets, sort="title", order="desc", page=2, per_page=3)
+
+    assert first.has_next and not second.has_next and second.has_previous
+    titles = [t.title for t in first.tickets + second.tickets]
+    assert titles == sorted((t.title for t in mixed.viewable), reverse=True)
+
+
+def test_it_rejects_an_unknown_sort(support):
+    tickets = selectors.open_tickets(support.rw)
+
+    with pytest.raises(ValueError):
+        selectors.ticket_page(tickets, sort="customer")
+    with pytest.raises(ValueError):
+        selectors.ticket_page(tickets, order="sideways")
+
+
+def test_it_reads_a_ticket_page_in_one_query(support, mixed):
+    tickets = selectors.closed_tickets(factories.refetch(support.rw))
+
+    with CaptureQueriesContext(connection) as captured:
+        page = selectors.ticket_page(tickets, sort="priority")
+        row_cells(page.tickets)
+
+    assert [t.pk for t in page.tickets] == [mixed.closed.pk]
+    assert len([q for q in captured.captured_queries if "tickets_ticket" in q["sql"]]) == 1
+
+
+def test_it_finds_the_unseen_tickets_in_one_query(support, mixed):
+    user = factories.refetch(support.rw)
+    actions.mark_seen(mixed.viewable[0], user=user)
+
+    with CaptureQueriesContext(connection) as captured:
+        unseen = selectors.unseen_ids(user, mixed.viewable)
+
+    assert unseen == {t.pk for t in mixed.viewable[1:]}
+    assert len(captured.captured_queries) == 1
+    assert count_queries(lambda: selectors.unseen_ids(user, [])) == 0
+
+
+def test_it_builds_the_queue_tree_of_readable_queues(support):
+    printers = factories.queue("printers", group_=support.group, parent=support.queue)
+    factories.queue("Laser", group_=support.group, parent=printers)
+    factories.queue("Secret", group_=factories.group("secret"), parent=support.queue)
+    factories.queue("Support 2", group_=support.group)
+    old = factories.queue("Old", group_=support.group)
+    Queue.objects.filter(pk=old.pk).update(is_valid=False)
+    factories.ticket(printers)
+
+    tree = selectors.queue_tree(factories.refetch(support.ro))
+
+    assert [(n.label, n.depth, n.count) for n in tree] == [
+        ("Support", 0, 0),
+        ("printers", 1, 1),
+        ("Laser", 2, 0),
+        ("Support 2", 0, 0),
+    ]
+    assert [n.label for n in tree[0].children] == ["printers"]
+
+
+def test_it_shows_no_tree_to_an_outsider(support, mixed):
+    outsider = factories.refetch(support.outsider)
+
+    assert selectors.queue_tree(outsider) == []
+
+
+def test_it_builds_the_dashboard_with_a_constant_number_of_queries(support):
+    rw = factories.refetch(support.rw)
+
+    def add(count):
+        for i in range(count):
+            ticket = factories.ticket(support.queue, created_at=days_ago(20 - i))
+            actions.lock_ticket(ticket, actor=rw)
+            actions.watch_ticket(ticket, actor=rw)
+            actions.set_pending(ticket, factories.state("pending reminder"), days_ago(1), actor=rw)
+            factories.ticket(support.queue, created_at=days_ago(20 - i))  # new
+
+    def board_queries(rows):
+        return count_queries(lambda: selectors.dashboard(factories.refetch(rw), rows=rows))
+
+    add(1)
+    few = board_queries(10)
+    add(12)
+
+    board = selectors.dashboard(factories.refetch(rw), rows=50)
+    assert len(board.locked.tickets) == selectors.DASHBOARD_MAX_ROWS and board.locked.has_more
+    assert len(board.new.tickets) == selectors.DASHBOARD_MAX_ROWS and board.new.has_more
+    assert len(board.reminders.tickets) == selectors.DASHBOARD_MAX_ROWS
+    assert board_queries(2) == board_queries(10) == few
+
+
+@pytest.fixture
+def spread(support):
+    """An agent ("agent") with ro on support, who also owns, is responsible for and watches
+    tickets of a queue of another group; tickets in every kind of state, a day apart."""
+    agent = factories.agent("agent")
+    factories.grant(agent, support.group, factories.RO)
+    other_group = factories.group("other")
+    other = factories.queue("Other", group_=other_group)
+    helper = factories.agent("helper")
+    factories.grant(helper, other_group, factories.RW)
+    factories.grant(agent, other_group, factories.RW)  # for now, to become owner/responsible
+    states = ["new", "open", "closed successful", "closed unsuccessful", "new", "open"]
+    age = iter(range(60, 0, -1))
+    second = factories.queue("Second", group_=support.group)
+    for queue in (support.queue, other, second):
+        for state in states:
+            ticket = factories.ticket(queue, title=state, created_at=days_ago(next(age)))
+            if state != "new":
+                actions.set_state(ticket, factories.state(state), actor=factories.system())
+    mine = list(other.ticket_set.order_by("pk"))
+    agent = factories.refetch(agent)
+    actions.lock_ticket(mine[0], actor=agent)  # owner and responsible
+    actions.watch_ticket(mine[0], actor=agent)  # and watcher: found three times
+    actions.set_responsible(mine[1], agent, actor=helper)
+    actions.watch_ticket(mine[2], actor=agent)
+    actions.set_owner(mine[3], agent, actor=helper)
+    other_group.user_grants.filter(user=agent).delete()
+    return type("Spread", (), {"agent": agent, "mine": mine[:4], "other": other})
+
+
+@pytest.mark.parametrize("name", ["open", "closed", "new"])
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("merge", [True, False])
+def test_it_pages_by_age_like_the_plain_query(support, spread, name, order, merge, monkeypatch):
+    if not merge:
+        monkeypatch.setattr(selectors, "MAX_MERGED_PARTS", 0)
+    user = factories.refetch(spread.agent)
+
+    def pages(read):
+        found, page = [], 1
+        while True:
+            result = read(page)
+            found.append([t.pk for t in result.tickets])
+            if not result.has_next:
+                return found
+            page += 1
+
+    with CaptureQueriesContext(connection) as captured:
+        fast = pages(lambda n: selectors.overview_page(user, name, order=order, page=n, per_page=2))
+    merged = any("UNION" in query["sql"].upper() for query in captured.captured_queries)
+    assert merged == (merge and connection.features.supports_slicing_ordering_in_compound)
+    tickets = selectors._overviews()[name](user)
+    plain = pages(lambda n: selectors.ticket_page(tickets, order=order, page=n, per_page=2))
+
+    assert fast == plain
+    shown = [pk for page in fast for pk in page]
+    assert len(shown) == len(set(shown))
+
+
+def test_it_counts_the_tickets_seen_outside_the_readable_queues(support, spread):
+    user = factories.refetch(spread.agent)
+
+    open_ids = {t.pk for t in selectors.overview_page(user, "open", per_page=100).tickets}
+    new_ids = {t.pk for t in selectors.overview_page(user, "new", per_page=100).tickets}
+
+    outside = {t.pk for t in spread.mine if t.state.state_type in ("new", "open")}
+    assert outside and outside <= open_ids
+    assert not {t.pk for t in spread.mine} & new_ids
+    assert selectors.overview_page(factories.refetch(support.outsider), "open").tickets == []
+
+
+def test_it_rejects_an_unknown_overview(support):
+    with pytest.raises(ValueError):
+        selectors.overview_page(support.rw, "everything")

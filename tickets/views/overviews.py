@@ -1,21 +1,200 @@
-"""TEMPORARY placeholders; the owner of this module replaces them."""
+"""The agent's dashboard and overviews: queue view, status view, locked, watched, responsible.
 
+Every list comes from :mod:`tickets.selectors`, which start from the access layer, so an
+agent sees in a list exactly the tickets they could open. The list views share one way of
+reading sort, order and page from the query string (:class:`ListParams`) and one context
+builder (:func:`_listing`); each runs a fixed number of queries, whatever the page size.
+"""
+
+from __future__ import annotations
+
+from django import forms
 from django.shortcuts import render
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from otrs.accounts.decorators import agent_required
 
+from .. import selectors
+
+# Far beyond any real queue; keeps OFFSET inside what every database accepts.
+MAX_PAGE = 100_000
+SORT_CHOICES = [
+    ("age", _("Age")),
+    ("number", _("Ticket#")),
+    ("title", _("Title")),
+    ("state", _("State")),
+    ("priority", _("Priority")),
+]
+ORDER_CHOICES = [("asc", _("Ascending")), ("desc", _("Descending"))]
+
+
+class ListParams(forms.Form):
+    """Sort, order and page of an overview. Anything unreadable falls back to the default,
+    field by field: a bad link shows the first page, never an error."""
+
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
+    order = forms.ChoiceField(label=_("Order"), choices=ORDER_CHOICES, required=False)
+    page = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False)
+
+    defaults = {"sort": "age", "order": "asc", "page": 1}
+
+    def get(self, name: str):
+        """The cleaned value of ``name``, or its default when it is missing or invalid."""
+        self.is_valid()  # cleans once; a field that fails is left out of cleaned_data
+        value = self.cleaned_data.get(name)
+        return self.defaults.get(name) if value in (None, "") else value
+
+
+class QueueParams(ListParams):
+    queue = forms.IntegerField(min_value=1, required=False)
+
+
+class ViewParams(ListParams):
+    """An overview with filters (``?view=``); the first choice is the default."""
+
+    view = forms.ChoiceField(required=False)
+
+    def __init__(self, data, *, views, **kwargs):
+        super().__init__(data, **kwargs)
+        self.views = views
+        self.fields["view"].choices = [(key, label) for key, label, _name in views]
+        self.defaults = {**self.defaults, "view": views[0][0]}
+
+
+def _per_page(user) -> int:
+    return min(max(user.rows_per_page or 25, 1), selectors.MAX_PER_PAGE)
+
+
+def _listing(request, params: ListParams, page: selectors.QueuePage, keep, **extra) -> dict:
+    """The context every overview's ticket list needs; ``keep``: the query parameters
+    (name, value) that sorting keeps, such as the chosen queue or view."""
+    return {
+        "sort": params.get("sort"),
+        "order": params.get("order"),
+        "keep": [(name, value) for name, value in keep if value is not None],
+        "page": page,
+        "tickets": page.tickets,
+        "unseen_ids": selectors.unseen_ids(request.user, page.tickets),
+        "sortable": True,
+        "sort_choices": SORT_CHOICES,
+        "order_choices": ORDER_CHOICES,
+        **extra,
+    }
+
+
+def _overview(request, title, views):
+    """An overview page, sorted and paged as the query string says. ``views``: its filters
+    as (key, label, overview name of :data:`tickets.selectors.OVERVIEWS`); ``?view=``
+    chooses one, the first by default, and with one filter there is nothing to choose."""
+    params = ViewParams(request.GET, views=views)
+    view = params.get("view")
+    page = selectors.overview_page(
+        request.user,
+        {key: name for key, _label, name in views}[view],
+        sort=params.get("sort"),
+        order=params.get("order"),
+        page=params.get("page"),
+        per_page=_per_page(request.user),
+    )
+    filters = [(key, label) for key, label, _name in views] if len(views) > 1 else []
+    keep = [("view", view)] if filters else []
+    context = _listing(request, params, page, keep, title=title, filters=filters, view=view)
+    return render(request, "tickets/overviews/list.html", context)
+
 
 @agent_required
-def placeholder(request, *args, **kwargs):
-    return render(request, "tickets/placeholder.html", {"name": request.resolver_match.url_name})
+@require_safe
+def dashboard(request):
+    board = selectors.dashboard(request.user, rows=_per_page(request.user))
+    unseen = selectors.unseen_ids(request.user, board.tickets)
+    return render(
+        request, "tickets/overviews/dashboard.html", {"board": board, "unseen_ids": unseen}
+    )
+
+
+@agent_required
+@require_safe
+def queues(request):
+    params = QueueParams(request.GET)
+    tree = selectors.queue_tree(request.user)
+    chosen = _chosen_node(tree, params.get("queue"))
+    page = _queue_page(request.user, chosen, params)
+    keep = [("queue", chosen.queue.pk if chosen else params.get("queue"))]
+    roots = [node for node in tree if node.depth == 0]
+    context = _listing(request, params, page, keep, roots=roots, chosen=chosen)
+    return render(request, "tickets/overviews/queues.html", context)
+
+
+def _chosen_node(tree, queue_id):
+    """The tree node of ``queue_id``; without one, the first queue with tickets. A queue not
+    in the tree (unknown, or one the agent may not read) is no node: an empty list."""
+    if queue_id is not None:
+        return next((node for node in tree if node.queue.pk == queue_id), None)
+    return next((node for node in tree if node.count), tree[0] if tree else None)
+
+
+def _queue_page(user, node, params: QueueParams) -> selectors.QueuePage:
+    per_page = _per_page(user)
+    if node is None:
+        return selectors.QueuePage(tickets=[], page=1, per_page=per_page, has_next=False)
+    if params.get("sort") == "age":
+        # The indexed fast path of the default view.
+        order = "oldest" if params.get("order") == "asc" else "newest"
+        return selectors.queue_page(
+            user, node.queue, page=params.get("page"), per_page=per_page, order=order
+        )
+    return selectors.ticket_page(
+        selectors.queue_tickets(user, node.queue),
+        sort=params.get("sort"),
+        order=params.get("order"),
+        page=params.get("page"),
+        per_page=per_page,
+    )
+
+
+STATUS_VIEWS = (
+    ("open", _("Open"), "open"),
+    ("closed", _("Closed"), "closed"),
+    ("new", _("New in my queues"), "new"),
+    ("reminders", _("Reminder reached"), "reminders"),
+)
+
+
+def _open_or_all(name: str):
+    return (("open", _("Open"), name), ("all", _("All"), f"{name}_all"))
+
+
+@agent_required
+@require_safe
+def status(request):
+    return _overview(request, _("Status view"), STATUS_VIEWS)
+
+
+@agent_required
+@require_safe
+def locked(request):
+    return _overview(request, _("My locked tickets"), [("all", _("All"), "locked")])
+
+
+@agent_required
+@require_safe
+def watched(request):
+    return _overview(request, _("Watched tickets"), _open_or_all("watched"))
+
+
+@agent_required
+@require_safe
+def responsible(request):
+    return _overview(request, _("My responsibilities"), _open_or_all("responsible"))
 
 
 urlpatterns = [
-    path("", placeholder, name="dashboard"),
-    path("queues/", placeholder, name="queues"),
-    path("status/", placeholder, name="status"),
-    path("locked/", placeholder, name="locked"),
-    path("watched/", placeholder, name="watched"),
-    path("responsible/", placeholder, name="responsible"),
+    path("", dashboard, name="dashboard"),
+    path("queues/", queues, name="queues"),
+    path("status/", status, name="status"),
+    path("locked/", locked, name="locked"),
+    path("watched/", watched, name="watched"),
+    path("responsible/", responsible, name="responsible"),
 ]
