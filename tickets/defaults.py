@@ -4,7 +4,7 @@ historical models; it only adds what is missing, so it is safe to run again."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from otrs.accounts.models import SYSTEM_USERNAME
 
@@ -17,26 +17,38 @@ GROUPS = [
 ]
 
 STATES = [
-    (N_("new"), StateType.NEW, "New ticket created by customer."),
-    (N_("closed successful"), StateType.CLOSED, "Ticket is closed successful."),
-    (N_("closed unsuccessful"), StateType.CLOSED, "Ticket is closed unsuccessful."),
-    (N_("open"), StateType.OPEN, "Open tickets."),
-    (N_("removed"), StateType.REMOVED, "Customer removed ticket."),
-    (N_("pending reminder"), StateType.PENDING_REMINDER, "Ticket is pending for agent reminder."),
-    (N_("pending auto close+"), StateType.PENDING_AUTO, "Ticket is pending for automatic close."),
-    (N_("pending auto close-"), StateType.PENDING_AUTO, "Ticket is pending for automatic close."),
-    (N_("merged"), StateType.MERGED, "State for merged tickets."),
+    (gettext_noop("new"), StateType.NEW, "New ticket created by customer."),
+    (gettext_noop("closed successful"), StateType.CLOSED, "Ticket is closed successful."),
+    (gettext_noop("closed unsuccessful"), StateType.CLOSED, "Ticket is closed unsuccessful."),
+    (gettext_noop("open"), StateType.OPEN, "Open tickets."),
+    (gettext_noop("removed"), StateType.REMOVED, "Customer removed ticket."),
+    (
+        gettext_noop("pending reminder"),
+        StateType.PENDING_REMINDER,
+        "Ticket is pending for agent reminder.",
+    ),
+    (
+        gettext_noop("pending auto close+"),
+        StateType.PENDING_AUTO,
+        "Ticket is pending for automatic close.",
+    ),
+    (
+        gettext_noop("pending auto close-"),
+        StateType.PENDING_AUTO,
+        "Ticket is pending for automatic close.",
+    ),
+    (gettext_noop("merged"), StateType.MERGED, "State for merged tickets."),
 ]
 
 PRIORITIES = [
-    (1, N_("1 very low")),
-    (2, N_("2 low")),
-    (3, N_("3 normal")),
-    (4, N_("4 high")),
-    (5, N_("5 very high")),
+    (1, gettext_noop("1 very low")),
+    (2, gettext_noop("2 low")),
+    (3, gettext_noop("3 normal")),
+    (4, gettext_noop("4 high")),
+    (5, gettext_noop("5 very high")),
 ]
 
-TICKET_TYPES = [(N_("Unclassified"), True)]
+TICKET_TYPES = [(gettext_noop("Unclassified"), True)]
 
 QUEUES = [
     ("Postmaster", "Postmaster queue."),

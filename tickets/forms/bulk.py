@@ -137,7 +137,7 @@ class BulkForm(forms.Form):
     note_body = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
-    note_visible = forms.BooleanField(label=_("Visible for the customer"), required=False)
+    note_visible = forms.BooleanField(label=_("Visible to the customer"), required=False)
     merge_into = forms.TypedChoiceField(
         label=_("Merge all into"),
         coerce=int,

@@ -180,7 +180,7 @@ class NewTicketForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     customer_id = forms.CharField(
-        label=_("Customer id"),
+        label=_("Customer ID"),
         max_length=150,
         required=False,
         help_text=_("Leave empty for the customer user's company (or the unknown address)."),

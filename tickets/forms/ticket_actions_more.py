@@ -183,7 +183,7 @@ class CustomerForm(VersionedForm):
         help_text=gettext_lazy("Login or email address."),
     )
     customer_id = forms.CharField(
-        label=gettext_lazy("Customer id"),
+        label=gettext_lazy("Customer ID"),
         max_length=150,
         required=False,
         help_text=gettext_lazy("Left empty, it is taken from the customer user's company."),

@@ -1,16 +1,143 @@
-"""TEMPORARY placeholders; the owner of this module replaces them."""
+"""Ticket search: the search page (a GET form, so results are links), the CSV export of
+its results, and the agent's saved searches.
 
-from django.shortcuts import render
-from django.urls import path
+Everything goes through :mod:`tickets.search`, which starts from the access layer: a
+search or an export never shows a ticket the agent could not open.
+"""
+
+from __future__ import annotations
+
+import csv
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from otrs.accounts.decorators import agent_required
 
+from .. import search as ticket_search
+from ..forms.search import SaveSearchForm, SearchForm
+
+
+def _criteria_query(params: QueryDict) -> str:
+    """The search's parameters without the page number: what saving and exporting keep."""
+    params = params.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _saved_links(user) -> list[tuple[object, str]]:
+    base = reverse("agent:search")
+    return [
+        (saved, f"{base}?{urlencode(saved.criteria, doseq=True)}")
+        for saved in ticket_search.saved_searches(user)
+    ]
+
+
+def _page_number(request) -> int:
+    try:
+        return max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        return 1
+
+
+def _render(request, form, *, params: QueryDict, save_form=None, status=200):
+    """The search page: the form, the saved searches and, for a valid search, a page of
+    results."""
+    results = None
+    if form.is_bound and form.is_valid():
+        results = ticket_search.search_page(
+            request.user,
+            form.criteria(),
+            page=_page_number(request),
+            per_page=request.user.rows_per_page,
+        )
+    query = _criteria_query(params)
+    context = {
+        "form": form,
+        "results": results,
+        "query": query,
+        "save_form": save_form or SaveSearchForm(initial={"query": query}),
+        "saved_searches": _saved_links(request.user),
+        "export_limit": ticket_search.EXPORT_MAX_ROWS,
+    }
+    if form.is_bound and not form.is_valid():
+        status = 400
+    return render(request, "tickets/search/search.html", context, status=status)
+
 
 @agent_required
-def placeholder(request, *args, **kwargs):
-    return render(request, "tickets/placeholder.html", {"name": request.resolver_match.url_name})
+@require_GET
+def search(request):
+    form = SearchForm(request.GET or None, user=request.user)
+    if form.is_bound and form.is_valid() and form.is_number_lookup():
+        ticket = ticket_search.exact_number_match(request.user, form.cleaned_data["q"])
+        if ticket is not None:
+            return redirect("agent:zoom", ticket.pk)
+    return _render(request, form, params=request.GET)
+
+
+class _Echo:
+    """A file-like object for csv.writer that hands each written line back."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@agent_required
+@require_GET
+def search_export(request):
+    form = SearchForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return _render(request, form, params=request.GET)
+    tickets = ticket_search.export_tickets(request.user, form.criteria())
+    # The response is written after this view (and the middleware that set the agent's
+    # zone and language) returned: take both along.
+    zone, language = timezone.get_current_timezone(), translation.get_language()
+    writer = csv.writer(_Echo())
+
+    def lines():
+        with translation.override(language):
+            yield writer.writerow(ticket_search.export_header())
+            for ticket in tickets:
+                yield writer.writerow(ticket_search.export_row(ticket, zone))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="tickets.csv"'
+    return response
+
+
+@agent_required
+@require_POST
+def saved_search_save(request):
+    save_form = SaveSearchForm(request.POST)
+    params = QueryDict(request.POST.get("query", "")[:10_000])
+    form = SearchForm(params, user=request.user)
+    if not (save_form.is_valid() and form.is_valid()):
+        return _render(request, form, params=params, save_form=save_form, status=400)
+    saved = ticket_search.save_search(
+        request.user, save_form.cleaned_data["name"], form.saved_criteria()
+    )
+    messages.success(request, _("The search “%(name)s” was saved.") % {"name": saved.name})
+    return redirect(f"{reverse('agent:search')}?{urlencode(saved.criteria, doseq=True)}")
+
+
+@agent_required
+@require_POST
+def saved_search_delete(request, pk: int):
+    ticket_search.delete_saved_search(request.user, pk)
+    messages.success(request, _("The saved search was deleted."))
+    return redirect("agent:search")
 
 
 urlpatterns = [
-    path("search/", placeholder, name="search"),
+    path("search/", search, name="search"),
+    path("search/export.csv", search_export, name="search_export"),
+    path("search/saved/", saved_search_save, name="saved_search_save"),
+    path("search/saved/<int:pk>/delete/", saved_search_delete, name="saved_search_delete"),
 ]

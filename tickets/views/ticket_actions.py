@@ -259,7 +259,7 @@ SCREENS: dict[str, tuple[str, Screen]] = {
             act=_responsible,
             title=_("Change responsible"),
             submit=_("Change responsible"),
-            done=_("Responsible of ticket %(number)s changed."),
+            done=_("Responsible agent of ticket %(number)s changed."),
         ),
     ),
     "priority": (

@@ -92,7 +92,7 @@ def link(request, pk):
         actions.link_tickets(
             data["source"], data["target"], data["type"], actor=request.user, acting_on=ticket
         )
-        return _("Ticket %(number)s linked.") % {"number": data["number"].number}
+        return _("Linked with ticket %(number)s.") % {"number": data["number"].number}
 
     return _submit(request, ticket, form, "link.html", act)
 
