@@ -82,8 +82,7 @@ def test_it_enforces_csrf_on_the_sign_in(agent):
 def test_it_applies_the_agents_language_and_time_zone(client, agent):
     client.force_login(agent)
     response = client.post(
-        "/agent/preferences/", {"language": "de", "time_zone": "Europe/Berlin",
-                                "rows_per_page": 50}
+        "/agent/preferences/", {"language": "de", "time_zone": "Europe/Berlin", "rows_per_page": 50}
     )
     assert response.status_code == 302
     agent.refresh_from_db()
@@ -108,8 +107,11 @@ def test_it_changes_the_password_and_keeps_the_session(client, agent):
     client.force_login(agent)
     response = client.post(
         "/agent/password/",
-        {"old_password": "x", "new_password1": "a-much-Longer-one-42",
-         "new_password2": "a-much-Longer-one-42"},
+        {
+            "old_password": "x",
+            "new_password1": "a-much-Longer-one-42",
+            "new_password2": "a-much-Longer-one-42",
+        },
     )
     assert response.status_code == 302
     assert client.get("/agent/").status_code == 200

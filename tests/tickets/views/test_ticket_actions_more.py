@@ -667,7 +667,7 @@ def test_it_prefills_a_reply(agent_client, ticket, rw):
     body = form["body"].value()
     # The agent's time zone: 12:00 UTC is 13:00 in Berlin.
     assert body == "\n\nOn Jan. 15, 2024, 1 p.m., Carol Customer wrote:\n> Line one\n> Line two\n"
-    assert "sending is configured with email" in html(response)
+    assert "Set once outgoing email is configured" in html(response)
 
 
 def test_it_replies_to_the_reply_to_address(agent_client, ticket):
