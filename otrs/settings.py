@@ -194,6 +194,12 @@ SYSTEM_ID = env.int("SYSTEM_ID", 10, minimum=0, maximum=99)
 TICKET_NUMBER_MIN_COUNTER_SIZE = env.int("TICKET_NUMBER_MIN_COUNTER_SIZE", 5, minimum=1, maximum=20)
 TICKET_HOOK = env.str("TICKET_HOOK", "Ticket#")
 
+# --- Search ------------------------------------------------------------------------------------
+
+# Where ticket full-text search runs: "database" (PostgreSQL tsvector/GIN, MariaDB FULLTEXT,
+# SQLite LIKE); otrs.search.backends is the interface another backend plugs into.
+SEARCH_BACKEND = env.choice("SEARCH_BACKEND", ["database"], "database")
+
 # --- Celery (the daemon) ---------------------------------------------------------------------
 
 CELERY_BROKER_URL = env.broker("CELERY_BROKER_URL", "filesystem://")

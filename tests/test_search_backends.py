@@ -172,6 +172,18 @@ def test_it_gives_the_same_answer_with_many_matches(queue, monkeypatch):
     assert "SELECT" in str(Ticket.objects.filter(backend.ticket_condition("wombat")).query)
 
 
+@fulltext_db
+def test_many_matches_combine_with_other_conditions(queue, monkeypatch):
+    by_text = factories.ticket(queue, title="One", body="numbat here")
+    by_title = factories.ticket(queue, title="numbat in the title", body="nothing")
+    factories.ticket(queue, title="Other", body="nothing")
+    monkeypatch.setattr(backends_module, "ID_LIST_LIMIT", 0)
+
+    condition = Q(title__icontains="numbat") | DatabaseBackend().ticket_condition("numbat")
+
+    assert set(Ticket.objects.filter(condition)) == {by_text, by_title}
+
+
 @pytest.mark.django_db
 def test_it_matches_nothing_for_text_without_words(queue):
     factories.ticket(queue, title="Anything", body="Anything at all")

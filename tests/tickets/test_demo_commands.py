@@ -234,3 +234,13 @@ def test_it_keeps_the_file_when_the_move_to_the_database_fails(
     assert "1 failed" in output
     assert len(files_in(attachment_dir)) == 1
     assert Attachment.objects.get().read() == b"abc"
+
+
+@pytest.mark.parametrize("command", ["loaddemo", "filldb", "attachment_storage"])
+def test_it_prints_the_help_of_each_command(command, capsys):
+    from django.core.management import call_command
+
+    with pytest.raises(SystemExit) as finished:
+        call_command(command, "--help")
+    assert finished.value.code == 0
+    assert "usage:" in capsys.readouterr().out

@@ -3,6 +3,7 @@
 from .article import Article, ArticleFlag, ArticleRaw, Attachment, message_id_hash
 from .history import TicketHistory
 from .master import SLA, Priority, Queue, Service, State, TicketType
+from .search import SavedSearch
 from .ticket import MergeRecord, Ticket, TicketFlag, TicketLink, TicketNumberCounter, TicketWatcher
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "MergeRecord",
     "Priority",
     "Queue",
+    "SavedSearch",
     "Service",
     "State",
     "Ticket",

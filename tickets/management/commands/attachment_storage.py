@@ -19,7 +19,6 @@ import logging
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Attachment
 
@@ -30,7 +29,7 @@ TO_FS = "fs"
 
 
 class Command(BaseCommand):
-    help = _(
+    help = (
         "Move existing attachments between the database and the file storage "
         "(ATTACHMENT_STORAGE decides where new attachments go)."
     )
@@ -40,13 +39,13 @@ class Command(BaseCommand):
             "--to",
             required=True,
             choices=[TO_DB, TO_FS],
-            help=_("Where the attachments should be: db (database) or fs (file storage)."),
+            help=("Where the attachments should be: db (database) or fs (file storage)."),
         )
         parser.add_argument(
             "--batch",
             type=int,
             default=500,
-            help=_("How many attachment ids to read at a time (default 500)."),
+            help=("How many attachment ids to read at a time (default 500)."),
         )
 
     def handle(self, *args, **options) -> None:

@@ -31,7 +31,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from customers.models import CustomerUser
 from otrs.accounts.models import User, UserKind, system_user
@@ -157,7 +156,7 @@ HISTORY_COLUMNS = (
 
 
 class Command(BaseCommand):
-    help = _(
+    help = (
         "Generate many synthetic tickets with articles and history in bulk, for benchmarks. "
         "Bypasses the ticket actions; never run it on a production database."
     )

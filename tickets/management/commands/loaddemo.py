@@ -31,7 +31,6 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from customers.models import CustomerCompany, CustomerUser
 from otrs.accounts.models import Group, GroupGrant, Role, RoleGrant, User, UserKind, system_user
@@ -238,7 +237,7 @@ CHANNELS = [  # how a request comes in, with weights
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    help = (
         "Load demo data: groups, queues, roles, agents, customers and a few hundred tickets. "
         "Every demo password equals its login, so this runs only with DEBUG on or --force."
     )
@@ -247,7 +246,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help=gettext_lazy("Load the demo data even though DEBUG is off."),
+            help=("Load the demo data even though DEBUG is off."),
         )
 
     def handle(self, *args, **options) -> None:

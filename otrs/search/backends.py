@@ -1,0 +1,233 @@
+"""The search backend interface and the database backend.
+
+A backend answers one question: *which tickets have an article whose subject or body
+matches this text?* It answers with a condition over ``Ticket`` (a ``Q``), so the caller
+keeps full control of the query: the access layer's filter, the other criteria (the text
+may be OR-ed with a ticket number or a title), the order and the slicing all stay in one
+ticket query. Views never see a backend; ``tickets.search`` asks :func:`get_backend`.
+
+* :class:`DatabaseBackend` (``SEARCH_BACKEND=database``, the default) matches in the
+  database itself, with the indexes of migration ``tickets.0003_savedsearch``:
+
+  - PostgreSQL: ``to_tsvector('simple', ...) @@ plainto_tsquery('simple', text)`` over a
+    GIN expression index; every word must occur in one article, in any order, whole
+    words, case-insensitive, no stemming (articles come in many languages);
+  - MariaDB / MySQL: ``MATCH (subject, body) AGAINST ('+word +word' IN BOOLEAN MODE)``
+    over a FULLTEXT index. InnoDB does not index words shorter than
+    ``innodb_ft_min_token_size`` (3) or longer than ``innodb_ft_max_token_size``, nor its
+    stopwords, and a required (``+``) word it does not index matches nothing, so those
+    words are matched with ``LIKE`` instead, on the rows the index already narrowed down;
+  - SQLite (and anything else): ``LIKE`` per word on subject and body.
+
+  On PostgreSQL the matching articles' ticket ids are read first and handed over as a
+  list (see :meth:`DatabaseBackend.ticket_condition` for why).
+
+* A search-server backend (Elasticsearch) implements the same methods: it asks the
+  server for the matching ticket ids and answers ``Q(pk__in=ids)``; ``index_ticket`` is
+  where it is told about changes. It is registered in :data:`BACKENDS` (or named by its
+  dotted path in ``SEARCH_BACKEND``); nothing else changes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol, runtime_checkable
+from weakref import WeakKeyDictionary
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
+from django.db.models.expressions import ExpressionList
+from django.utils.module_loading import import_string
+
+#: Backend names accepted by ``settings.SEARCH_BACKEND``; a dotted path also works.
+BACKENDS = {"database": "otrs.search.backends.DatabaseBackend"}
+
+#: More words than this in one search are ignored (each one costs a condition).
+MAX_WORDS = 20
+#: Longer search texts are cut; nobody types more, and the database parses all of it.
+MAX_TEXT = 1000
+#: PostgreSQL: how much of an article (subject + body, in characters) is indexed. A
+#: ``tsvector`` may not exceed 1 MB, and an expression index that fails refuses the
+#: INSERT, so without a cap one huge mail body would be impossible to store. 100,000
+#: characters keep even the worst case (many distinct two-character words in a four-byte
+#: script) well below that. The migration's index uses the same literal; the two must
+#: stay identical, or the planner cannot use the index.
+PG_INDEXED_CHARS = 100_000
+#: Engines on which the matching articles' ticket ids are read first and handed to the
+#: ticket query as a list (see DatabaseBackend.ticket_condition). MariaDB needs no help:
+#: it materialises the MATCH subquery by itself, and reading the ids first only added
+#: the cost of a second full-text search (100,000 tickets: 90 ms as a subquery, 585 ms
+#: with the list).
+ID_LIST_VENDORS = ("postgresql",)
+#: Up to this many matching articles, their ticket ids go into the ticket query as a list.
+ID_LIST_LIMIT = 10_000
+#: InnoDB's built-in stopword list (``INNODB_FT_DEFAULT_STOPWORD``); required words from
+#: it match nothing, so they are matched with LIKE.
+INNODB_STOPWORDS = frozenset(
+    {
+        *("a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for"),
+        *("from", "how", "i", "in", "is", "it", "la", "of", "on", "or", "that", "the"),
+        *("this", "to", "was", "what", "when", "where", "who", "will", "with", "und", "www"),
+    }
+)
+
+_WORD = re.compile(r"\w+")
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a search text, in order, each once (case-insensitively), at most
+    :data:`MAX_WORDS`; what every backend splits a text into."""
+    seen: set[str] = set()
+    words = []
+    for word in _WORD.findall(text[:MAX_TEXT]):
+        if word.casefold() not in seen:
+            seen.add(word.casefold())
+            words.append(word)
+    return words[:MAX_WORDS]
+
+
+@runtime_checkable
+class SearchBackend(Protocol):
+    """What a search backend provides."""
+
+    def ticket_condition(self, text: str, *, using: str = DEFAULT_DB_ALIAS) -> Q:
+        """A condition over ``Ticket``: the ticket has an article (any sender, internal
+        notes included) whose subject or body matches ``text``. ``using`` is the database
+        alias the ticket query runs on. It may query (the database, a search server) to
+        build the condition."""
+        ...
+
+    def filter_tickets(self, queryset: QuerySet, text: str) -> QuerySet:
+        """``queryset`` narrowed to the tickets :meth:`ticket_condition` describes."""
+        ...
+
+    def index_ticket(self, ticket_id: int) -> None:
+        """A ticket or its articles changed (or it was deleted); called after commit.
+        Backends that keep their own index update it here."""
+        ...
+
+
+class _FullTextMatch(Lookup):
+    """An article's subject and body match a full-text query, in the shape the indexes of
+    migration ``tickets.0003_savedsearch`` serve. Built by :class:`DatabaseBackend` only,
+    for PostgreSQL (``rhs``: the text) and MariaDB/MySQL (``rhs``: a boolean-mode query).
+    Passed straight to ``filter()``; the text is always a query parameter."""
+
+    lookup_name = "otrs_full_text"  # never registered on a field
+    prepare_rhs = False
+
+    def __init__(self, query: str):
+        super().__init__(ExpressionList(F("subject"), F("body")), query)
+
+    def _columns(self, compiler) -> tuple[str, str]:
+        subject, body = (compiler.compile(col)[0] for col in self.lhs.get_source_expressions())
+        return subject, body
+
+    def as_postgresql(self, compiler, connection):
+        subject, body = self._columns(compiler)
+        document = (
+            f"to_tsvector('simple', left(coalesce({subject}, '') || ' ' || "
+            f"coalesce({body}, ''), {PG_INDEXED_CHARS:d}))"
+        )
+        return f"{document} @@ plainto_tsquery('simple', %s)", [self.rhs]
+
+    def as_mysql(self, compiler, connection):
+        subject, body = self._columns(compiler)
+        return f"MATCH ({subject}, {body}) AGAINST (%s IN BOOLEAN MODE)", [self.rhs]
+
+    def as_sql(self, compiler, connection):
+        raise NotImplementedError(f"no full-text match on {connection.vendor}")
+
+
+# The InnoDB token limits of a connection, read once per connection object.
+_innodb_token_sizes: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _innodb_token_sizes_of(connection) -> tuple[int, int]:
+    sizes = _innodb_token_sizes.get(connection)
+    if sizes is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT @@innodb_ft_min_token_size, @@innodb_ft_max_token_size")
+            low, high = cursor.fetchone()
+        sizes = _innodb_token_sizes[connection] = (int(low), int(high))
+    return sizes
+
+
+def _contains_word(word: str) -> Q:
+    return Q(subject__icontains=word) | Q(body__icontains=word)
+
+
+class DatabaseBackend:
+    """Full text in the database the tickets are in (see the module docstring)."""
+
+    name = "database"
+
+    def matching_articles(self, text: str, *, using: str = DEFAULT_DB_ALIAS) -> QuerySet:
+        """The articles whose subject or body match ``text``, unordered (sorting all the
+        matches in Article's default order is what would cost): the query the full-text
+        indexes serve."""
+        article = apps.get_model("tickets", "Article")
+        words = words_of(text)
+        if not words:
+            return article.objects.using(using).none()
+        conditions = self._article_conditions(text, words, connections[using])
+        return article.objects.using(using).filter(*conditions).order_by()
+
+    def ticket_condition(self, text: str, *, using: str = DEFAULT_DB_ALIAS) -> Q:
+        """On PostgreSQL the matching articles' ticket ids are read first (one query, at
+        most :data:`ID_LIST_LIMIT` + 1 rows) and the ticket query gets them as a list.
+        Left to itself, its planner walks the tickets in the requested order and tests each
+        one's articles, betting on finding a page of matches soon: with few or no matches
+        that walk reads everything (a million tickets: 38 s for a word found nowhere; 6 ms
+        this way). Only when very many articles match does the condition test each
+        ticket's articles; then the walk meets matches at once."""
+        articles = self.matching_articles(text, using=using)
+        if connections[using].vendor in ID_LIST_VENDORS:
+            ids = list(articles.values_list("ticket_id", flat=True)[: ID_LIST_LIMIT + 1])
+            if len(ids) <= ID_LIST_LIMIT:
+                return Q(pk__in=sorted(set(ids)))
+            # Each ticket's own articles, tested as the walk reaches it. Not "pk IN
+            # (subquery)": OR-ed with the title (the quick search), a million ids do not
+            # fit a hash in memory and PostgreSQL scans the list once per ticket (100 s).
+            return Q(Exists(articles.filter(ticket_id=OuterRef("pk"))))
+        return Q(pk__in=articles.values("ticket_id"))
+
+    def filter_tickets(self, queryset: QuerySet, text: str) -> QuerySet:
+        return queryset.filter(self.ticket_condition(text, using=queryset.db))
+
+    def index_ticket(self, ticket_id: int) -> None:
+        """Nothing to do: the database indexes its own tables."""
+
+    def _article_conditions(self, text: str, words: list[str], connection) -> list:
+        if connection.vendor == "postgresql":
+            return [_FullTextMatch(text[:MAX_TEXT])]
+        if connection.vendor == "mysql":
+            low, high = _innodb_token_sizes_of(connection)
+            indexed = [
+                w for w in words if low <= len(w) <= high and w.lower() not in INNODB_STOPWORDS
+            ]
+            others = [w for w in words if w not in indexed]
+            conditions: list = [_contains_word(w) for w in others]
+            if indexed:
+                conditions.insert(0, _FullTextMatch(" ".join(f"+{w}" for w in indexed)))
+            return conditions
+        return [_contains_word(w) for w in words]
+
+
+def get_backend() -> SearchBackend:
+    """The backend ``settings.SEARCH_BACKEND`` names (read on every call)."""
+    name = getattr(settings, "SEARCH_BACKEND", "database")
+    path = BACKENDS.get(name, name if "." in name else None)
+    if path is None:
+        raise ImproperlyConfigured(
+            f"SEARCH_BACKEND: unknown backend {name!r}; use one of {', '.join(BACKENDS)} "
+            "or a dotted path"
+        )
+    try:
+        backend_class = import_string(path)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"SEARCH_BACKEND: cannot import {path!r} ({exc})") from None
+    return backend_class()

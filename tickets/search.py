@@ -1,0 +1,295 @@
+"""Ticket search: criteria in, a queryset out, always starting from the access layer.
+
+:func:`search_tickets` turns :class:`Criteria` (what ``tickets.forms.search.SearchForm``
+parsed) into a queryset of the tickets the agent may read; the free text goes through the
+configured search backend (:func:`otrs.search.get_backend`), which answers with a
+condition, so access, criteria, order and page stay one query. The search page, the CSV
+export and saved searches all use this module; nothing here knows about requests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from otrs.permissions import PermissionKey
+from otrs.search import get_backend
+
+from . import access
+from .choices import VIEWABLE_STATE_TYPES
+from .models import SavedSearch, Ticket
+
+# Sort keys (the search form's and the ticket table's links) and the fields behind them,
+# written for ascending order; the id breaks ties so that pages never overlap.
+SORT_FIELDS = {
+    "number": ("number",),
+    # Ascending age: the youngest first.
+    "age": ("-created_at",),
+    "changed": ("changed_at",),
+    "title": ("title",),
+    "state": ("state__name",),
+    "priority": ("priority__level",),
+    "queue": ("queue__full_name",),
+}
+# The direction a sort key starts with when none is chosen: the oldest, the latest
+# changed and the most urgent first, everything else A to Z.
+DEFAULT_ORDER = {"age": "desc", "changed": "desc", "priority": "desc"}
+DEFAULT_SORT = "changed"
+MAX_PER_PAGE = 500
+# The CSV export stops here; more rows than this are a report, not a search.
+EXPORT_MAX_ROWS = 10_000
+
+STATE_TYPE_OPEN = "open"
+STATE_TYPE_CLOSED = "closed"
+
+_NUMBER = re.compile(r"[0-9]+")
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What to search for; empty values do not restrict. Dates are aware datetimes:
+    ``*_from`` inclusive, ``*_to`` exclusive."""
+
+    q: str = ""
+    number: str = ""
+    title: str = ""
+    fulltext: str = ""
+    customer: str = ""
+    queues: tuple = ()
+    states: tuple = ()
+    state_type: str = ""
+    priorities: tuple = ()
+    owner: object = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    changed_from: datetime | None = None
+    changed_to: datetime | None = None
+    sort: str = DEFAULT_SORT
+    order: str = ""
+
+    def ordering(self) -> tuple[str, ...]:
+        sort = self.sort if self.sort in SORT_FIELDS else DEFAULT_SORT
+        order = self.order or DEFAULT_ORDER.get(sort, "asc")
+        fields = (*SORT_FIELDS[sort], "id")
+        if order == "desc":
+            return tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields)
+        return fields
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of results; ``has_next`` comes from reading one row more than shown, so
+    no ``COUNT(*)`` runs over what may be a million tickets."""
+
+    tickets: list[Ticket] = field(default_factory=list)
+    page: int = 1
+    per_page: int = 25
+    has_next: bool = False
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def ticket_number_in(text: str) -> str:
+    """The ticket number ``text`` is (``2024011510000013``, also with the ticket hook
+    before it: ``Ticket#2024...``), or ``""``."""
+    text = text.strip()
+    hook = settings.TICKET_HOOK
+    if hook and text.lower().startswith(hook.lower()):
+        text = text[len(hook) :].lstrip(": ")
+    return text if _NUMBER.fullmatch(text) else ""
+
+
+def _number_condition(value: str) -> Q:
+    """Exact, or with ``*`` as a wildcard (``2024*``, ``*0013``, ``2024*13``)."""
+    value = value.strip()
+    if "*" not in value:
+        return Q(number=ticket_number_in(value) or value)
+    first, *middle, last = value.split("*")
+    condition = Q()
+    if first:
+        condition &= Q(number__startswith=first)
+    if last:
+        condition &= Q(number__endswith=last)
+    for part in middle:
+        if part:
+            condition &= Q(number__contains=part)
+    return condition
+
+
+def _quick_condition(text: str, using: str) -> Q:
+    """The header's search box: the exact number, the title or the articles' text."""
+    condition = Q(title__icontains=text.strip()) | get_backend().ticket_condition(text, using=using)
+    number = ticket_number_in(text)
+    if number:
+        condition |= Q(number=number)
+    return condition
+
+
+def _state_type_condition(state_type: str) -> Q:
+    # As in OTRS: "open" means the viewable state types, "closed" everything else.
+    if state_type == STATE_TYPE_OPEN:
+        return Q(state__state_type__in=VIEWABLE_STATE_TYPES)
+    if state_type == STATE_TYPE_CLOSED:
+        return ~Q(state__state_type__in=VIEWABLE_STATE_TYPES)
+    return Q()
+
+
+def _conditions(criteria: Criteria, using: str) -> Iterator[Q]:
+    c = criteria
+    if c.q.strip():
+        yield _quick_condition(c.q, using)
+    if c.number.strip():
+        yield _number_condition(c.number)
+    if c.title.strip():
+        yield Q(title__icontains=c.title.strip())
+    if c.fulltext.strip():
+        yield get_backend().ticket_condition(c.fulltext, using=using)
+    if c.customer.strip():
+        text = c.customer.strip()
+        yield Q(customer_user__icontains=text) | Q(customer_id__icontains=text)
+    if c.queues:
+        yield Q(queue__in=c.queues)
+    if c.states:
+        yield Q(state__in=c.states)
+    if c.state_type:
+        yield _state_type_condition(c.state_type)
+    if c.priorities:
+        yield Q(priority__in=c.priorities)
+    if c.owner is not None:
+        yield Q(owner=c.owner)
+    for name, lookup in (
+        ("created_from", "created_at__gte"),
+        ("created_to", "created_at__lt"),
+        ("changed_from", "changed_at__gte"),
+        ("changed_to", "changed_at__lt"),
+    ):
+        value = getattr(c, name)
+        if value is not None:
+            yield Q(**{lookup: value})
+
+
+def search_tickets(user, criteria: Criteria) -> QuerySet[Ticket]:
+    """The tickets ``user`` may read that match ``criteria``, in the chosen order."""
+    tickets = access.visible_to(user, PermissionKey.RO)
+    for condition in _conditions(criteria, tickets.db):
+        tickets = tickets.filter(condition)
+    return tickets.order_by(*criteria.ordering())
+
+
+def search_page(user, criteria: Criteria, *, page: int = 1, per_page: int = 25) -> SearchPage:
+    """One page of :func:`search_tickets`, with queue, state, priority and owner (one
+    ticket query whatever the page size)."""
+    page = max(int(page), 1)
+    per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
+    offset = (page - 1) * per_page
+    rows = list(
+        search_tickets(user, criteria).select_related("queue", "state", "priority", "owner")[
+            offset : offset + per_page + 1
+        ]
+    )
+    return SearchPage(
+        tickets=rows[:per_page], page=page, per_page=per_page, has_next=len(rows) > per_page
+    )
+
+
+def exact_number_match(user, text: str) -> Ticket | None:
+    """The ticket ``user`` may read whose number ``text`` is, if there is one."""
+    number = ticket_number_in(text)
+    if not number:
+        return None
+    return access.visible_to(user, PermissionKey.RO).filter(number=number).first()
+
+
+# --- CSV export ----------------------------------------------------------------------------
+
+# Characters that make a spreadsheet read a cell as a formula (or as a command, with
+# the leading tab and carriage return of some attacks).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """``value``, with an apostrophe before it if a spreadsheet would run it."""
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+def export_header() -> list[str]:
+    return [
+        gettext("Ticket#"),
+        gettext("Title"),
+        gettext("State"),
+        gettext("Priority"),
+        gettext("Queue"),
+        gettext("Owner"),
+        gettext("Customer user"),
+        gettext("Customer ID"),
+        gettext("Created"),
+        gettext("Changed"),
+    ]
+
+
+def export_tickets(user, criteria: Criteria) -> Iterator[Ticket]:
+    """The first :data:`EXPORT_MAX_ROWS` results, read in chunks."""
+    tickets = search_tickets(user, criteria).select_related("queue", "state", "priority", "owner")
+    return tickets[:EXPORT_MAX_ROWS].iterator(chunk_size=500)
+
+
+def export_row(ticket: Ticket, tz: tzinfo) -> list[str]:
+    """One CSV row: translated state and priority names, times in ``tz``, nothing a
+    spreadsheet would take for a formula."""
+
+    def when(value: datetime) -> str:
+        return timezone.localtime(value, tz).strftime("%Y-%m-%d %H:%M:%S")
+
+    values = [
+        ticket.number,
+        ticket.title,
+        gettext(ticket.state.name),
+        gettext(ticket.priority.name),
+        ticket.queue.full_name,
+        ticket.owner.get_username(),
+        ticket.customer_user,
+        ticket.customer_id,
+        when(ticket.created_at),
+        when(ticket.changed_at),
+    ]
+    return [spreadsheet_safe(value) for value in values]
+
+
+# --- Saved searches --------------------------------------------------------------------------
+
+
+def saved_searches(user) -> list[SavedSearch]:
+    return list(SavedSearch.objects.filter(owner=user).order_by("name", "id"))
+
+
+def save_search(user, name: str, criteria: dict[str, Iterable[str]]) -> SavedSearch:
+    """Save ``criteria`` (the search form's query parameters) as ``user``'s search
+    ``name``; a search of that name is replaced."""
+    criteria = {key: [str(v) for v in values] for key, values in criteria.items()}
+    with transaction.atomic():
+        saved, created = SavedSearch.objects.select_for_update().get_or_create(
+            owner=user, name=name, defaults={"criteria": criteria}
+        )
+        if not created:
+            saved.criteria = criteria
+            saved.changed_at = timezone.now()
+            saved.save(update_fields=["criteria", "changed_at"])
+    return saved
+
+
+def delete_saved_search(user, pk: int) -> None:
+    """Delete ``user``'s saved search ``pk``; another agent's is as missing (``Http404``)."""
+    deleted, _rows = SavedSearch.objects.filter(owner=user, pk=pk).delete()
+    if not deleted:
+        raise Http404("No such saved search.")
