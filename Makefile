@@ -14,6 +14,8 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/otrs
 TEST_MARIADB_URL ?= mysql://root@127.0.0.1:3306/otrs
 APT_PACKAGES := libmariadb-dev pkg-config gettext
+# One pytest worker per core; each worker has its own test database.
+PYTEST_ARGS ?= -q -n auto
 # The browser tests drive Debian's Chromium with Playwright (never `playwright install`).
 TEST_APT_PACKAGES := chromium fonts-dejavu-core
 
@@ -69,11 +71,11 @@ test: install-test services lint
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
 	@echo "== SQLite"
-	$(BIN)/pytest -q
+	$(BIN)/pytest $(PYTEST_ARGS)
 	@echo "== PostgreSQL"
-	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest $(PYTEST_ARGS)
 	@echo "== MariaDB"
-	DATABASE_URL=$(TEST_MARIADB_URL) $(BIN)/pytest -q
+	DATABASE_URL=$(TEST_MARIADB_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 # Regenerates the translation catalogues after strings changed; then translate locale/de.
 messages: install
