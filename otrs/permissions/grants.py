@@ -62,3 +62,25 @@ def _load(user) -> GroupGrants:
     for group_id, key in via_roles.values_list("group_id", "key"):
         by_group[group_id].add(key)
     return GroupGrants({gid: frozenset(keys) for gid, keys in by_group.items()})
+
+
+def agents_holding(key: str, group_ids):
+    """The active agents holding ``key`` (or ``rw``) on any of ``group_ids``, directly or
+    through a valid role: the inverse of :func:`grants_for`, as one query (owner and
+    responsible candidates)."""
+    from django.db.models import Q
+
+    from otrs.accounts.models import GroupGrant, RoleGrant, User, UserKind
+
+    keys, group_ids = [key, PermissionKey.RW], sorted(group_ids)
+    direct = GroupGrant.objects.filter(
+        group_id__in=group_ids, group__is_valid=True, key__in=keys
+    ).values("user_id")
+    by_role = RoleGrant.objects.filter(
+        group_id__in=group_ids, group__is_valid=True, role__is_valid=True, key__in=keys
+    ).values("role__members")
+    return (
+        User.objects.filter(kind=UserKind.AGENT, is_active=True)
+        .filter(Q(pk__in=direct) | Q(pk__in=by_role))
+        .order_by("last_name", "first_name", "username")
+    )

@@ -16,18 +16,18 @@ from datetime import datetime
 
 from django import forms
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from otrs.accounts.models import User
 from otrs.errors import DomainError
-from otrs.permissions import PermissionKey, grants_for
+from otrs.permissions import PermissionKey, agents_holding, grants_for
 from tickets import access, actions
 from tickets.choices import Channel, LockState, SenderType, StateType
 from tickets.models import Priority, Queue, State, Ticket
 
-from .create import AgentChoiceField, TranslatedChoiceField, agents_holding
+from .common import AgentChoiceField, check_pending_time
+from .create import TranslatedChoiceField
 
 # At most this many tickets in one bulk action (a list page shows at most 500 rows).
 MAX_TICKETS = 500
@@ -168,12 +168,7 @@ class BulkForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        state, until = data.get("state"), data.get("pending_until")
-        if state is not None and state.is_pending and "pending_until" not in self.errors:
-            if until is None:
-                self.add_error("pending_until", _("A pending state needs a pending time."))
-            elif until <= timezone.now():
-                self.add_error("pending_until", _("The pending time must be in the future."))
+        check_pending_time(self, data)
         if data.get("note_subject") and not data.get("note_body"):
             self.add_error("note_body", _("A note needs a text."))
         if not self.errors and not any(self.changes().__dict__.values()):

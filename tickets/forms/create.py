@@ -10,7 +10,6 @@ service, the pending time); the view shows its refusals on the field they concer
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import formataddr, getaddresses
 
@@ -18,19 +17,19 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Q, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import CustomerUser
-from otrs.accounts.models import GroupGrant, RoleGrant, User, UserKind
-from otrs.permissions import PermissionKey, grants_for
+from otrs.accounts.models import User
+from otrs.permissions import PermissionKey, agents_holding, grants_for
 from tickets.actions import ArticleInput, AttachmentInput, default_priority, default_type
 from tickets.choices import Channel, LockState, SenderType, StateType
 from tickets.models import SLA, Priority, Queue, Service, State, TicketType
+
+from .common import AgentChoiceField, check_pending_time
 
 # The attachments of one new ticket together; AGENT_UPLOAD_MAX_BYTES overrides it.
 DEFAULT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
@@ -47,29 +46,6 @@ ERROR_FIELDS = {
 
 def upload_limit() -> int:
     return int(getattr(settings, "AGENT_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES))
-
-
-def agents_holding(key: str, group_ids: Iterable[int]) -> QuerySet[User]:
-    """Active agents holding ``key`` (or ``rw``) on any of ``group_ids``, directly or through
-    a role: the candidates offered as owner (``owner``) or responsible (``ro``)."""
-    keys, group_ids = [key, PermissionKey.RW], sorted(group_ids)
-    direct = GroupGrant.objects.filter(
-        group_id__in=group_ids, group__is_valid=True, key__in=keys
-    ).values("user_id")
-    by_role = RoleGrant.objects.filter(
-        group_id__in=group_ids, group__is_valid=True, role__is_valid=True, key__in=keys
-    ).values("role__members")
-    return (
-        User.objects.filter(kind=UserKind.AGENT, is_active=True)
-        .filter(Q(pk__in=direct) | Q(pk__in=by_role))
-        .order_by("username")
-    )
-
-
-class AgentChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        name = obj.get_full_name()
-        return f"{name} ({obj.get_username()})" if name else obj.get_username()
 
 
 class TranslatedChoiceField(forms.ModelChoiceField):
@@ -273,12 +249,7 @@ class NewTicketForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        state, until = data.get("state"), data.get("pending_until")
-        if state is not None and state.is_pending and "pending_until" not in self.errors:
-            if until is None:
-                self.add_error("pending_until", _("A pending state needs a pending time."))
-            elif until <= timezone.now():
-                self.add_error("pending_until", _("The pending time must be in the future."))
+        check_pending_time(self, data)
         return data
 
     def _customer(self) -> Customer:

@@ -13,19 +13,19 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 
 from django import forms
-from django.db.models import Q, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from otrs.accounts.models import GroupGrant, RoleGrant, User, UserKind
-from otrs.permissions import PermissionKey, grants_for
+from otrs.accounts.models import User
+from otrs.permissions import PermissionKey, agents_holding, grants_for
 
 from .. import access
 from ..actions import ArticleInput, AttachmentInput
 from ..choices import PENDING_STATE_TYPES, Channel, SenderType, StateType
 from ..conflicts import VersionedForm
 from ..models import Priority, Queue, State, Ticket
+from .common import AgentChoiceField
 
 # The largest file an agent may attach to a note or phone call, in bytes (per file).
 MAX_ATTACHMENT_SIZE = 20 * 1024 * 1024
@@ -74,32 +74,9 @@ class AttachmentsField(forms.FileField):
         )
 
 
-class AgentChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        full = obj.get_full_name()
-        return f"{full} ({obj.get_username()})" if full else obj.get_username()
-
-
 class QueueChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Queue) -> str:
         return obj.full_name
-
-
-def agents_holding(queue: Queue, key: str) -> QuerySet[User]:
-    """Active agents holding ``key`` (or rw) on the queue's group, directly or through a
-    valid role; the same rule as :func:`tickets.access.can_use_queue`, as one query."""
-    keys = [key, PermissionKey.RW]
-    direct = GroupGrant.objects.filter(
-        group_id=queue.group_id, group__is_valid=True, key__in=keys
-    ).values("user_id")
-    via_roles = RoleGrant.objects.filter(
-        group_id=queue.group_id, group__is_valid=True, role__is_valid=True, key__in=keys
-    ).values("role__members")
-    return (
-        User.objects.filter(kind=UserKind.AGENT, is_active=True)
-        .filter(Q(pk__in=direct) | Q(pk__in=via_roles))
-        .order_by("last_name", "first_name", "username")
-    )
 
 
 # --- bases -------------------------------------------------------------------------------------
@@ -304,7 +281,9 @@ class OwnerForm(OptionalNoteForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = agents_holding(self.ticket.queue, PermissionKey.OWNER)
+        self.fields["owner"].queryset = agents_holding(
+            PermissionKey.OWNER, [self.ticket.queue.group_id]
+        )
         self.fields["owner"].initial = self.ticket.owner_id
 
 
@@ -315,7 +294,7 @@ class ResponsibleForm(TicketActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        candidates = agents_holding(self.ticket.queue, PermissionKey.RO)
+        candidates = agents_holding(PermissionKey.RO, [self.ticket.queue.group_id])
         self.fields["responsible"].queryset = candidates
         self.fields["responsible"].initial = self.ticket.responsible_id
 
