@@ -550,18 +550,34 @@ def _widget(tickets: QuerySet, ordering: Sequence[str], rows: int) -> Widget:
     return Widget(tickets=found[:rows], has_more=len(found) > rows)
 
 
-def ticket_zoom(user, ticket_id: int) -> TicketZoom:
+def ticket_zoom(user, ticket_id: int, *, bodies_of_last: int | None = None) -> TicketZoom:
     """The ticket (``Http404`` if missing or not visible), its articles with their authors
-    and attachments, and its history with the actors."""
+    and attachments, and its history with the actors.
+
+    ``bodies_of_last=N`` loads the bodies of the newest N articles only (one more query);
+    the older ones come without ``body``/``body_html``, which is most of what a long ticket
+    weighs. Touching a missing body would cost a query per article, so callers that pass N
+    show older articles without their bodies."""
     ticket = access.access_ticket(user, ticket_id, need=PermissionKey.RO)
     # The attachments' bytes stay in the database until someone downloads one.
     attachments = Attachment.objects.defer("db_content").order_by("pk")
-    articles = list(
+    articles_qs = (
         Article.objects.filter(ticket=ticket)
         .select_related("created_by")
         .prefetch_related(Prefetch("attachments", queryset=attachments))
         .order_by("created_at", "id")
     )
+    if bodies_of_last is None:
+        articles = list(articles_qs)
+    else:
+        articles = list(articles_qs.defer("body", "body_html"))
+        newest = articles[-bodies_of_last:] if bodies_of_last > 0 else []
+        bodies = Article.objects.filter(pk__in=[a.pk for a in newest]).values_list(
+            "pk", "body", "body_html"
+        )
+        by_pk = {a.pk: a for a in newest}
+        for pk, body, body_html in bodies:
+            by_pk[pk].body, by_pk[pk].body_html = body, body_html
     history = list(
         TicketHistory.objects.filter(ticket=ticket)
         .select_related("actor")

@@ -378,3 +378,14 @@ def test_it_counts_the_tickets_seen_outside_the_readable_queues(support, spread)
 def test_it_rejects_an_unknown_overview(support):
     with pytest.raises(ValueError):
         selectors.overview_page(support.rw, "everything")
+
+
+def test_it_loads_only_the_newest_bodies_when_asked(support, django_assert_num_queries):
+    ticket = factories.ticket(support.queue)
+    for n in range(5):
+        factories.note(ticket, body=f"note {n}")
+    zoom = selectors.ticket_zoom(factories.refetch(support.rw), ticket.pk, bodies_of_last=2)
+    newest, older = zoom.articles[-2:], zoom.articles[:-2]
+    with django_assert_num_queries(0):
+        assert [a.body for a in newest] == ["note 3", "note 4"]
+    assert all("body" in a.get_deferred_fields() for a in older)

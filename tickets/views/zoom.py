@@ -166,7 +166,8 @@ def _article_rows(
 def _context(request, pk: int, *, printing: bool) -> dict:
     """Everything the zoom and the print view show (``Http404`` if not visible)."""
     user = request.user
-    data = selectors.ticket_zoom(user, pk)
+    expand_all = printing or request.GET.get("articles") == "all"
+    data = selectors.ticket_zoom(user, pk, bodies_of_last=None if expand_all else EXPANDED_ARTICLES)
     ticket = data.ticket
     watchers = zoom_data.watchers(ticket)
     watching = any(watcher.pk == user.pk for watcher in watchers)
@@ -176,7 +177,7 @@ def _context(request, pk: int, *, printing: bool) -> dict:
     older, shown = _article_rows(
         ticket,
         data.articles,
-        expand_all=printing or request.GET.get("articles") == "all",
+        expand_all=expand_all,
         seen_ids=None if printing else zoom_data.seen_article_ids(user, ticket),
         can_reply=may_write,
     )
