@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.http import FileResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
@@ -74,12 +74,8 @@ _FORM_ACTIONS = (
 )
 
 
-def _url(name: str, *args) -> str | None:
-    """The URL of ``agent:<name>``, or ``None`` while that view does not exist yet."""
-    try:
-        return reverse(f"agent:{name}", args=args)
-    except NoReverseMatch:
-        return None
+def _url(name: str, *args) -> str:
+    return reverse(f"agent:{name}", args=args)
 
 
 def _ticket_actions(user, ticket: Ticket, *, watching: bool) -> list[TicketAction]:
@@ -112,9 +108,7 @@ def _ticket_actions(user, ticket: Ticket, *, watching: bool) -> list[TicketActio
     wanted.append(("print", str(_("Print")), GET, ""))
     result = []
     for name, label, method, shortcut in wanted:
-        url = _url(name, ticket.pk)
-        if url:
-            result.append(TicketAction(name, label, url, method, shortcut))
+        result.append(TicketAction(name, label, _url(name, ticket.pk), method, shortcut))
     return result
 
 
@@ -127,12 +121,10 @@ _REPLY_ACTIONS = (
 
 
 def _replies(ticket: Ticket, article: Article) -> list[TicketAction]:
-    result = []
-    for name, label in _REPLY_ACTIONS:
-        url = _url(name, ticket.pk, article.pk)
-        if url:
-            result.append(TicketAction(name, str(label), url))
-    return result
+    return [
+        TicketAction(name, str(label), _url(name, ticket.pk, article.pk))
+        for name, label in _REPLY_ACTIONS
+    ]
 
 
 def _article_rows(
