@@ -26,8 +26,12 @@ from tickets import access, actions
 from tickets.choices import Channel, LockState, SenderType, StateType
 from tickets.models import Priority, Queue, State, Ticket
 
-from .common import AgentChoiceField, check_pending_time
-from .create import TranslatedChoiceField
+from .common import (
+    AgentChoiceField,
+    TranslatedChoiceField,
+    check_pending_time,
+    pending_until_field,
+)
 
 # At most this many tickets in one bulk action (a list page shows at most 500 rows).
 MAX_TICKETS = 500
@@ -105,12 +109,7 @@ class BulkForm(forms.Form):
         required=False,
         empty_label=_("unchanged"),
     )
-    pending_until = forms.DateTimeField(
-        label=_("Pending until"),
-        required=False,
-        help_text=_("Needed for a pending state; in your time zone."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
+    pending_until = pending_until_field()
     priority = TranslatedChoiceField(
         label=_("Priority"),
         queryset=Priority.objects.valid(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from otrs.accounts.models import User
@@ -27,3 +28,38 @@ def check_pending_time(form: forms.Form, data: dict) -> None:
         form.add_error("pending_until", _("A pending state needs a pending time."))
     elif until <= timezone.now():
         form.add_error("pending_until", _("The pending time must be in the future."))
+
+
+class TranslatedChoiceField(forms.ModelChoiceField):
+    """States, priorities and types carry English names that the catalogue translates."""
+
+    def label_from_instance(self, obj) -> str:
+        return gettext(obj.name)
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Any number of uploaded files in one input (a plain FileField takes one)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+def pending_until_field(**kwargs) -> forms.DateTimeField:
+    """A pending time, typed in the agent's time zone (a ``datetime-local`` input)."""
+    options = {
+        "label": _("Pending until"),
+        "required": False,
+        "help_text": _("Needed for a pending state; in your time zone."),
+        "widget": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    }
+    options.update(kwargs)
+    return forms.DateTimeField(**options)

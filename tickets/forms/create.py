@@ -19,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.template.defaultfilters import filesizeformat
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import CustomerUser
@@ -29,7 +28,13 @@ from tickets.actions import ArticleInput, AttachmentInput, default_priority, def
 from tickets.choices import Channel, LockState, SenderType, StateType
 from tickets.models import SLA, Priority, Queue, Service, State, TicketType
 
-from .common import AgentChoiceField, check_pending_time
+from .common import (
+    AgentChoiceField,
+    MultipleFileField,
+    TranslatedChoiceField,
+    check_pending_time,
+    pending_until_field,
+)
 
 # The attachments of one new ticket together; AGENT_UPLOAD_MAX_BYTES overrides it.
 DEFAULT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
@@ -46,29 +51,6 @@ ERROR_FIELDS = {
 
 def upload_limit() -> int:
     return int(getattr(settings, "AGENT_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES))
-
-
-class TranslatedChoiceField(forms.ModelChoiceField):
-    """States, priorities and types carry English names that the catalogue translates."""
-
-    def label_from_instance(self, obj) -> str:
-        return gettext(obj.name)
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Any number of files (a plain FileField takes one)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
 @dataclass(frozen=True)
@@ -174,12 +156,7 @@ class NewTicketForm(forms.Form):
         ),
         empty_label=None,
     )
-    pending_until = forms.DateTimeField(
-        label=_("Pending until"),
-        required=False,
-        help_text=_("Needed for a pending state; in your time zone."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
+    pending_until = pending_until_field()
     priority = TranslatedChoiceField(
         label=_("Priority"), queryset=Priority.objects.valid(), empty_label=None
     )

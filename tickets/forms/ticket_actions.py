@@ -25,7 +25,7 @@ from ..actions import ArticleInput, AttachmentInput
 from ..choices import PENDING_STATE_TYPES, Channel, SenderType, StateType
 from ..conflicts import VersionedForm
 from ..models import Priority, Queue, State, Ticket
-from .common import AgentChoiceField
+from .common import AgentChoiceField, MultipleFileInput, pending_until_field
 
 # The largest file an agent may attach to a note or phone call, in bytes (per file).
 MAX_ATTACHMENT_SIZE = 20 * 1024 * 1024
@@ -34,10 +34,6 @@ PENDING_SUGGESTION = timedelta(days=1)
 
 
 # --- fields ------------------------------------------------------------------------------------
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
 
 
 class AttachmentsField(forms.FileField):
@@ -230,12 +226,7 @@ class PendingForm(TicketActionForm):
         queryset=State.objects.valid().of_types(*PENDING_STATE_TYPES).order_by("name"),
         empty_label=None,
     )
-    pending_until = forms.DateTimeField(
-        label=_("Pending until"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("In your time zone."),
-    )
+    pending_until = pending_until_field(help_text=_("In your time zone."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

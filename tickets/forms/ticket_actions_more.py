@@ -30,6 +30,7 @@ from ..choices import UNMERGEABLE_STATE_TYPES, LinkType, SenderType, StateType
 from ..conflicts import VersionedForm
 from ..models import Article, State, Ticket, TicketLink
 from ..subjects import SUBJECT_FWD, SUBJECT_RE, build_ticket_subject
+from .common import MultipleFileField, pending_until_field
 
 
 def _number_text(raw: str) -> str:
@@ -356,24 +357,6 @@ class AddressListField(forms.CharField):
         return _format_addresses(_addresses(*(_format_address(*p) for p in pairs)))
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several uploaded files in one input."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)] if data else []
-
-
 class ComposeForm(VersionedForm):
     """An answer by mail: recipients, subject, text, attachments and the state to set after
     sending. Sending itself comes with the mail issue."""
@@ -396,11 +379,7 @@ class ComposeForm(VersionedForm):
         required=False,
         empty_label=gettext_lazy("unchanged"),
     )
-    pending_until = forms.DateTimeField(
-        label=gettext_lazy("Pending until"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
+    pending_until = pending_until_field()
 
     def __init__(self, *args, kind: str, article: Article, user, **kwargs):
         super().__init__(*args, **kwargs)
