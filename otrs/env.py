@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -26,6 +27,8 @@ DATABASE_SCHEMES = {
 }
 CACHE_SCHEMES = {"filecache", "locmemcache", "locmem", "redis", "rediss", "dummycache"}
 BROKER_SCHEMES = {"filesystem", "memory", "redis", "rediss", "amqp", "amqps", "pyamqp"}
+# Mail transport schemes and their default ports.
+MAIL_SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
 
 class Settings:
@@ -129,3 +132,33 @@ class Settings:
                 "or amqp://"
             )
         return url
+
+    def mail_transport(self, name: str, default: str) -> dict[str, Any]:
+        """``smtp://[user:password@]host[:port]`` (plain, STARTTLS when the server offers it),
+        ``smtp+starttls://`` (STARTTLS required), ``smtps://`` (TLS from the start), or
+        ``file:///dir`` (each message written to a file; the embedded default)."""
+        url = self.str(name, default)
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "file":
+            if not parts.path:
+                raise ImproperlyConfigured(f"{name}: a file:// URL needs a directory")
+            return {"scheme": scheme, "path": unquote(parts.path)}
+        if scheme not in MAIL_SCHEMES:
+            raise ImproperlyConfigured(
+                f"{name}: unsupported mail transport {scheme or url!r}; use smtp://, "
+                "smtp+starttls://, smtps:// or file://"
+            )
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: invalid port ({exc})") from None
+        if not parts.hostname:
+            raise ImproperlyConfigured(f"{name}: the URL names no host")
+        return {
+            "scheme": scheme,
+            "host": parts.hostname,
+            "port": port or MAIL_SCHEMES[scheme],
+            "user": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+        }

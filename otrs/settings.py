@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "otrs.daemon",
     "otrs.accounts",
+    "otrs.mail",
     "tickets",
     "customers",
     "faq",
@@ -193,6 +194,28 @@ TICKET_NUMBER_GENERATOR = env.choice(
 SYSTEM_ID = env.int("SYSTEM_ID", 10, minimum=0, maximum=99)
 TICKET_NUMBER_MIN_COUNTER_SIZE = env.int("TICKET_NUMBER_MIN_COUNTER_SIZE", 5, minimum=1, maximum=20)
 TICKET_HOOK = env.str("TICKET_HOOK", "Ticket#")
+
+# --- Mail -------------------------------------------------------------------------------------
+
+# Where outgoing mail goes: smtp://[user:password@]host[:port], smtp+starttls://..., smtps://...,
+# or file:///dir (the embedded default: each message is written to var/outbox/ as .eml).
+OUTGOING_MAIL = env.mail_transport("OUTGOING_MAIL_URL", f"file://{VAR_DIR / 'outbox'}")
+# The outgoing queue tries a message this often, waiting 2, 4, 8 ... minutes in between,
+# before it marks it failed for good (and shows that on the article).
+OUTGOING_MAIL_MAX_ATTEMPTS = env.int("OUTGOING_MAIL_MAX_ATTEMPTS", 5, minimum=1, maximum=50)
+# The host name in the Message-IDs we make, and the sender of agent notifications.
+MAIL_DOMAIN = env.str("MAIL_DOMAIN", "localhost")
+NOTIFICATION_FROM = env.str("NOTIFICATION_FROM", f"Help desk <helpdesk@{MAIL_DOMAIN}>")
+# The address links in mails point at (the agent and customer portals).
+SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Inbound mail larger than this is kept in quarantine instead of being processed.
+POSTMASTER_MAX_EMAIL_BYTES = env.int("POSTMASTER_MAX_EMAIL_BYTES", 16 * 1024 * 1024, minimum=1024)
+# Automatic mails (auto responses, notifications to customers) per address and day.
+POSTMASTER_MAX_AUTO_MAILS = env.int("POSTMASTER_MAX_AUTO_MAILS", 40, minimum=0)
+# Where mail goes that reaches no system address and comes with no forced queue.
+POSTMASTER_DEFAULT_QUEUE = env.str("POSTMASTER_DEFAULT_QUEUE", "Raw")
+# Also look for a ticket number in the body of a mail (OTRS FollowUpCheck Body, off there too).
+POSTMASTER_FOLLOW_UP_IN_BODY = env.bool("POSTMASTER_FOLLOW_UP_IN_BODY", False)
 
 # --- Search ------------------------------------------------------------------------------------
 

@@ -40,6 +40,25 @@ class FollowUpOption(models.TextChoices):
     NEW_TICKET = "new ticket", _("new ticket")
 
 
+class AutoResponseType(models.TextChoices):
+    """The auto response types of spec section 4 ("auto remove" is never sent, so absent)."""
+
+    AUTO_REPLY = "auto reply", _("auto reply")
+    AUTO_REJECT = "auto reject", _("auto reject")
+    AUTO_FOLLOW_UP = "auto follow up", _("auto follow up")
+    AUTO_REPLY_NEW_TICKET = "auto reply/new ticket", _("auto reply/new ticket")
+
+
+class TemplateType(models.TextChoices):
+    ANSWER = "Answer", _("answer")
+    CREATE = "Create", _("create")
+    EMAIL = "Email", _("new email ticket")
+    FORWARD = "Forward", _("forward")
+    NOTE = "Note", _("note")
+    PHONE_CALL = "PhoneCall", _("phone call")
+    SNIPPET = "Snippet", _("snippet")
+
+
 class Channel(models.TextChoices):
     EMAIL = "email", _("email")
     PHONE = "phone", _("phone")

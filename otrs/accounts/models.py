@@ -26,6 +26,11 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=10, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     rows_per_page = models.PositiveSmallIntegerField(_("rows per page"), default=25)
+    # Agent notification choices by notification key (tickets.notifications); a missing key
+    # means the notification's default.
+    notification_preferences = models.JSONField(
+        _("notification preferences"), default=dict, blank=True
+    )
 
     objects = UserManager()
 

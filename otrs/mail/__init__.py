@@ -1,7 +1,5 @@
-"""The email channel: parsing raw messages (and, later, fetching and sending them)."""
+"""The email channel: the raw store and quarantine of inbound mail, mail accounts and fetching,
+postmaster filters, parsing raw messages, and the persistent outgoing queue.
 
-from __future__ import annotations
-
-from .parsing import Headers, MailParseError, ParsedMail, parse_message
-
-__all__ = ["Headers", "MailParseError", "ParsedMail", "parse_message"]
+Turning a parsed mail into tickets is the ticket domain's job (:mod:`tickets.postmaster`).
+"""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from otrs.mail import MailParseError, ParsedMail, parse_message
+from otrs.mail.parsing import MailParseError, ParsedMail, parse_message
 from otrs.mail.parsing import decode_bytes, decode_header_value, html_to_text
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -195,18 +195,24 @@ def _set_responsible_fields(ticket: Ticket, responsible: User, actor: User) -> N
     )
 
 
-def lock_ticket(ticket: Ticket, *, actor: User) -> Ticket:
-    """Lock the ticket to the actor, who becomes its owner (needs ``rw``)."""
+def lock_ticket(ticket: Ticket, *, actor: User, keep_owner: bool = False) -> Ticket:
+    """Lock the ticket to the actor, who becomes its owner (needs ``rw``). With
+    ``keep_owner`` (the system locking a reopened ticket back to its owner, spec 3.6) the
+    owner stays."""
     with transaction.atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
-        if locked.lock != LockState.UNLOCK and locked.owner_id != actor.pk:
+        if keep_owner:
+            actor_owner = locked.owner
+        else:
+            actor_owner = actor
+        if locked.lock != LockState.UNLOCK and locked.owner_id != actor_owner.pk:
             raise DomainError(
                 _("Ticket %(number)s is locked by %(owner)s.")
                 % {"number": locked.number, "owner": locked.owner.get_username()},
                 code="locked_by_other",
             )
-        if locked.lock == LockState.LOCK and locked.owner_id == actor.pk:
+        if locked.lock == LockState.LOCK and locked.owner_id == actor_owner.pk:
             return locked
         old = locked.lock
         locked.lock = LockState.LOCK
@@ -219,7 +225,8 @@ def lock_ticket(ticket: Ticket, *, actor: User) -> Ticket:
             data={"old": old, "new": LockState.LOCK},
         )
         _save(locked, actor, "lock", "unlock_anchor_at")
-        _set_owner(locked, actor, actor)
+        if not keep_owner:
+            _set_owner(locked, actor, actor)
     _refresh(ticket, locked)
     return ticket
 

@@ -4,11 +4,27 @@ from .article import Article, ArticleFlag, ArticleRaw, Attachment, message_id_ha
 from .history import TicketHistory
 from .master import SLA, Priority, Queue, Service, State, TicketType
 from .search import SavedSearch
+from .texts import (
+    AutoResponse,
+    PersonalQueue,
+    QueueAutoResponse,
+    Salutation,
+    Signature,
+    StandardTemplate,
+    SystemAddress,
+)
 from .ticket import MergeRecord, Ticket, TicketFlag, TicketLink, TicketNumberCounter, TicketWatcher
 
 __all__ = [
     "SLA",
     "Article",
+    "AutoResponse",
+    "PersonalQueue",
+    "QueueAutoResponse",
+    "Salutation",
+    "Signature",
+    "StandardTemplate",
+    "SystemAddress",
     "ArticleFlag",
     "ArticleRaw",
     "Attachment",

@@ -104,6 +104,31 @@ class Queue(HierarchicalName):
         default=False,
         help_text=_("Lock a closed ticket to its old owner when a follow-up reopens it."),
     )
+    system_address = models.ForeignKey(
+        "tickets.SystemAddress",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("system address"),
+        help_text=_("The sender of mail from this queue."),
+    )
+    salutation = models.ForeignKey(
+        "tickets.Salutation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("salutation"),
+    )
+    signature = models.ForeignKey(
+        "tickets.Signature",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signature"),
+    )
 
     class Meta(HierarchicalName.Meta):
         verbose_name = _("queue")

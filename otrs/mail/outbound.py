@@ -1,0 +1,141 @@
+"""Putting mail into the persistent outgoing queue.
+
+Nothing is sent here. :func:`enqueue` stores the finished message as a row of
+:class:`~otrs.mail.models.OutboundMessage` in the caller's transaction and asks the daemon to
+send it once that transaction has committed; a rolled-back change therefore never sends mail,
+and a message that cannot be delivered now stays queued (see :mod:`otrs.mail.sending`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, getaddresses
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import OutboundMessage
+
+# Every automatic mail carries these, so that other systems (and we ourselves, when one comes
+# back) never answer it automatically (spec 3.8).
+LOOP_HEADERS = {"X-Loop": "yes", "Precedence": "bulk", "Auto-Submitted": "auto-generated"}
+
+
+def new_message_id() -> str:
+    return f"<{timezone.now():%Y%m%d%H%M%S}.{uuid.uuid4().hex}@{settings.MAIL_DOMAIN}>"
+
+
+def addresses_of(*fields: str) -> list[str]:
+    """The bare addresses in address header values such as ``"A" <a@x>, b@y``."""
+    seen: list[str] = []
+    for _name, addr in getaddresses([f for f in fields if f]):
+        if addr and "@" in addr and addr.lower() not in (s.lower() for s in seen):
+            seen.append(addr)
+    return seen
+
+
+def format_address(email: str, display_name: str = "") -> str:
+    """``"Name" <email>``, quoted and encoded as needed for a header."""
+    try:
+        return str(Address(display_name=display_name, addr_spec=email))
+    except (ValueError, IndexError):
+        return email
+
+
+def build_message(
+    *,
+    from_: str,
+    to: str = "",
+    cc: str = "",
+    reply_to: str = "",
+    subject: str = "",
+    body: str = "",
+    body_html: str = "",
+    message_id: str = "",
+    in_reply_to: str = "",
+    references: str = "",
+    attachments: Iterable = (),
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    """A complete MIME message: text (and HTML alternative), attachments, threading headers.
+
+    ``attachments`` are objects with ``filename``, ``content``, ``content_type`` (such as
+    :class:`tickets.actions.AttachmentInput`). Bcc is never a header: pass those addresses to
+    :func:`enqueue` as recipients.
+    """
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = from_
+    if to:
+        msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
+    if reply_to:
+        msg["Reply-To"] = reply_to
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = message_id or new_message_id()
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = references
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content(body or "", subtype="plain", charset="utf-8", cte="quoted-printable")
+    if body_html:
+        msg.add_alternative(body_html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for item in attachments:
+        maintype, _slash, subtype = (item.content_type or "application/octet-stream").partition("/")
+        msg.add_attachment(
+            item.content,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=item.filename,
+        )
+    return msg
+
+
+def enqueue(
+    message: EmailMessage,
+    *,
+    kind: str,
+    recipients: Iterable[str] | None = None,
+    envelope_from: str = "",
+    ticket=None,
+    article=None,
+) -> OutboundMessage:
+    """Store ``message`` in the outgoing queue; the daemon sends it after the commit.
+
+    ``recipients`` defaults to every address in To and Cc. ``envelope_from`` defaults to the
+    address in From (bounces come back there).
+    """
+    rcpts = (
+        list(recipients)
+        if recipients is not None
+        else addresses_of(message.get("To", ""), message.get("Cc", ""))
+    )
+    sender = envelope_from or (addresses_of(message.get("From", "")) or [""])[0]
+    raw = message.as_bytes(policy=SMTP)
+    queued = OutboundMessage.objects.create(
+        kind=kind,
+        envelope_from=sender,
+        recipients=rcpts,
+        raw=raw,
+        message_id=str(message.get("Message-ID", "")),
+        subject=str(message.get("Subject", ""))[:1000],
+        ticket=ticket,
+        article=article,
+    )
+    transaction.on_commit(lambda: _schedule(queued.pk), robust=True)
+    return queued
+
+
+def _schedule(pk: int) -> None:
+    # Imported late: the task module imports the sender, which needs the app registry.
+    from .tasks import send_outbound_message
+
+    send_outbound_message.delay(pk)
