@@ -161,7 +161,9 @@ def test_ignore_header_drops_the_mail(support_address):
     assert stored.status == InboundStatus.IGNORED
     assert not Ticket.objects.exists()
     # An ignored mail keeps its bytes: there is no article holding them.
-    assert bytes(InboundMessage.objects.get(pk=stored.pk).raw) == mail(headers="X-OTRS-Ignore: yes\r\n")
+    assert bytes(InboundMessage.objects.get(pk=stored.pk).raw) == mail(
+        headers="X-OTRS-Ignore: yes\r\n"
+    )
 
 
 # --- filters ----------------------------------------------------------------------------------
@@ -239,8 +241,12 @@ def test_follow_up_by_references(first):
 
 
 def test_follow_up_sets_a_not_new_ticket_open(first):
-    set_state(first, factories.state("pending reminder"), actor=factories.system(),
-              pending_until=first.created_at)
+    set_state(
+        first,
+        factories.state("pending reminder"),
+        actor=factories.system(),
+        pending_until=first.created_at,
+    )
     pipe(mail(f"Ticket#{first.number}", body="more"))
     first.refresh_from_db()
     assert first.state.name == "open"
@@ -305,7 +311,9 @@ def test_follow_up_lock_back_to_owner(first, support):
 
 def test_follow_up_from_a_third_party_to_an_internal_mail_stays_internal(first):
     Article.objects.filter(ticket=first).update(is_visible_for_customer=False)
-    raw = mail("Re: x", sender="vendor@thirdparty.test", headers="In-Reply-To: <first@example.com>\r\n")
+    raw = mail(
+        "Re: x", sender="vendor@thirdparty.test", headers="In-Reply-To: <first@example.com>\r\n"
+    )
     assert not pipe(raw).article.is_visible_for_customer
 
 
@@ -317,8 +325,13 @@ def test_bounce_marks_the_delivery_and_files_on_the_ticket(first):
     sent.message_id = "<answer-1@helpdesk.test>"
     sent.save()
     OutboundMessage.objects.create(
-        kind="article", envelope_from="support@helpdesk.test", recipients=["a@example.com"],
-        raw=b"x", article=sent, ticket=first, status=OutboundStatus.SENT,
+        kind="article",
+        envelope_from="support@helpdesk.test",
+        recipients=["a@example.com"],
+        raw=b"x",
+        article=sent,
+        ticket=first,
+        status=OutboundStatus.SENT,
     )
     dsn = (
         "From: MAILER-DAEMON@mx.example.com\r\nTo: support@helpdesk.test\r\n"

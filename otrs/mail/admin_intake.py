@@ -1,0 +1,195 @@
+"""Admin pages of mail intake: the inbound store with its quarantine (reprocess, download the
+raw message) and the postmaster filters. Imported by :mod:`otrs.mail.admin`."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from tickets.postmaster.directives import KNOWN, PREFIX
+from tickets.postmaster.filters import compile_pattern
+
+from . import inbound
+from .models import FilterMatch, FilterSet, InboundMessage, InboundStatus, PostmasterFilter
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin):
+    list_display = (
+        "received_at",
+        "status",
+        "outcome",
+        "from_address",
+        "subject",
+        "size",
+        "source",
+        "attempts",
+        "ticket_link",
+    )
+    list_filter = ("status", "outcome", "source", "account")
+    search_fields = ("subject", "from_address", "message_id")
+    date_hierarchy = "received_at"
+    list_select_related = ("ticket", "account")
+    actions = ["reprocess_selected"]
+    fields = (
+        "status",
+        "outcome",
+        "error",
+        "attempts",
+        "received_at",
+        "processed_at",
+        "source",
+        "account",
+        "trusted",
+        "forced_queue",
+        "message_id",
+        "from_address",
+        "subject",
+        "size",
+        "sha256",
+        "ticket_link",
+        "raw_link",
+    )
+    readonly_fields = fields
+    change_form_template = "admin/mail/inboundmessage/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Nothing here is edited; the page shows the message and offers reprocessing.
+        return False
+
+    @admin.display(description=_("ticket"))
+    def ticket_link(self, obj):
+        if obj.ticket_id is None:
+            return "-"
+        url = reverse("agent:zoom", args=[obj.ticket_id])
+        return format_html('<a href="{}">{}</a>', url, obj.ticket.number)
+
+    @admin.display(description=_("raw message"))
+    def raw_link(self, obj):
+        if not obj.raw:
+            return _("kept with the article")
+        url = reverse("admin:mail_inboundmessage_raw", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("download"))
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:pk>/reprocess/",
+                self.admin_site.admin_view(require_POST(self.reprocess_view)),
+                name="mail_inboundmessage_reprocess",
+            ),
+            path(
+                "<int:pk>/raw/",
+                self.admin_site.admin_view(self.raw_view),
+                name="mail_inboundmessage_raw",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def reprocess_view(self, request, pk):
+        if not self.has_view_permission(request):
+            return HttpResponse(status=403)
+        message = get_object_or_404(InboundMessage, pk=pk)
+        self._report(request, [inbound.reprocess(message)])
+        return HttpResponseRedirect(reverse("admin:mail_inboundmessage_change", args=[pk]))
+
+    def raw_view(self, request, pk):
+        message = get_object_or_404(InboundMessage, pk=pk)
+        response = HttpResponse(bytes(message.raw), content_type="application/octet-stream")
+        response["Content-Disposition"] = f'attachment; filename="inbound-{message.pk}.eml"'
+        return response
+
+    @admin.action(description=_("Process the selected messages again"))
+    def reprocess_selected(self, request, queryset):
+        pending = queryset.exclude(status__in=(InboundStatus.PROCESSED, InboundStatus.IGNORED))
+        self._report(request, [inbound.reprocess(m) for m in pending.order_by("received_at")])
+
+    def _report(self, request, results):
+        failed = [m for m in results if m.status == InboundStatus.QUARANTINED]
+        done = len(results) - len(failed)
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d message processed.", "%(count)d messages processed.", done)
+                % {"count": done},
+                messages.SUCCESS,
+            )
+        for message in failed:
+            self.message_user(
+                request,
+                _("Message #%(id)s is still quarantined: %(error)s")
+                % {"id": message.pk, "error": message.error.strip().splitlines()[-1:] or ""},
+                messages.ERROR,
+            )
+        if not results:
+            self.message_user(request, _("Nothing to process."), messages.INFO)
+
+
+class FilterMatchForm(forms.ModelForm):
+    class Meta:
+        model = FilterMatch
+        fields = ("header", "pattern", "negate")
+
+    def clean_pattern(self):
+        pattern = self.cleaned_data["pattern"]
+        try:
+            compile_pattern(pattern)
+        except re.error as exc:
+            raise forms.ValidationError(
+                _("Not a valid regular expression: %(error)s"), params={"error": exc}
+            ) from exc
+        return pattern
+
+
+class FilterSetForm(forms.ModelForm):
+    class Meta:
+        model = FilterSet
+        fields = ("header", "value")
+
+    def clean_header(self):
+        header = self.cleaned_data["header"].strip()
+        key = header.lower()
+        key = key[len(PREFIX) :] if key.startswith(PREFIX) else ""
+        if key not in KNOWN:
+            raise forms.ValidationError(
+                _("%(header)s is not a header the postmaster understands; use one of %(known)s."),
+                params={
+                    "header": header,
+                    "known": ", ".join(f"X-OTRS-{k.title()}" for k in sorted(KNOWN)),
+                },
+            )
+        return header
+
+
+class FilterMatchInline(admin.TabularInline):
+    model = FilterMatch
+    form = FilterMatchForm
+    extra = 2
+    min_num = 1
+
+
+class FilterSetInline(admin.TabularInline):
+    model = FilterSet
+    form = FilterSetForm
+    extra = 2
+    min_num = 1
+
+
+@admin.register(PostmasterFilter)
+class PostmasterFilterAdmin(admin.ModelAdmin):
+    list_display = ("name", "stop", "is_valid", "comment")
+    list_filter = ("is_valid", "stop")
+    search_fields = ("name", "comment", "matches__pattern")
+    inlines = (FilterMatchInline, FilterSetInline)
