@@ -3,19 +3,93 @@
 Tickets themselves are read-only here: changes go through the actions, which write history.
 """
 
+from django import forms
 from django.contrib import admin
+from django.utils.html import escape
+from django.utils.translation import gettext_lazy as _
 
-from .models import SLA, Priority, Queue, Service, State, Ticket, TicketHistory, TicketType
+from .models import (
+    SLA,
+    AutoResponse,
+    Priority,
+    Queue,
+    QueueAutoResponse,
+    Salutation,
+    Service,
+    Signature,
+    StandardTemplate,
+    State,
+    SystemAddress,
+    Ticket,
+    TicketHistory,
+    TicketType,
+)
+
+_TAGS_HELP = _(
+    "Tags such as <OTRS_TICKET_Number>, <OTRS_CUSTOMER_REALNAME>, <OTRS_CUSTOMER_EMAIL[5]> "
+    "or <OTRS_AGENT_UserFirstname> are replaced when the mail is written; unknown tags "
+    "become “-”."
+)
+
+
+class QueueAutoResponseForm(forms.ModelForm):
+    class Meta:
+        model = QueueAutoResponse
+        fields = ["auto_response"]
+
+    def clean(self):
+        cleaned = super().clean()
+        response = cleaned.get("auto_response")
+        if response is not None:
+            # The link's type is its response's (the model's save does the same). The form
+            # leaves the field out, so the one-per-type rule is the formset's clean below.
+            self.instance.response_type = response.response_type
+        return cleaned
+
+
+class QueueAutoResponseFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None) or form.cleaned_data.get("DELETE"):
+                continue
+            response = form.cleaned_data.get("auto_response")
+            if response is None:
+                continue
+            if response.response_type in seen:
+                raise forms.ValidationError(
+                    _("A queue can have only one auto response of each type (“%(type)s”).")
+                    % {"type": response.get_response_type_display()}
+                )
+            seen.add(response.response_type)
+
+
+class QueueAutoResponseInline(admin.TabularInline):
+    model = QueueAutoResponse
+    form = QueueAutoResponseForm
+    formset = QueueAutoResponseFormSet
+    fields = ["auto_response", "response_type"]
+    readonly_fields = ["response_type"]
+    extra = 0
 
 
 @admin.register(Queue)
 class QueueAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "group", "unlock_timeout", "follow_up", "is_valid"]
+    list_display = ["full_name", "group", "system_address", "follow_up", "is_valid"]
     list_filter = ["is_valid", "group", "follow_up"]
     search_fields = ["full_name", "comment"]
-    list_select_related = ["group"]
+    list_select_related = ["group", "system_address"]
+    inlines = [QueueAutoResponseInline]
+
+    def get_inlines(self, request, obj):
+        # Auto responses are linked to a queue that exists (as in OTRS, a screen of its own
+        # there); the add page stays the plain queue form.
+        return self.inlines if obj is not None else []
+
     fieldsets = [
         (None, {"fields": ["name", "parent", "group", "comment", "is_valid"]}),
+        (_("Mail"), {"fields": ["system_address", "salutation", "signature"]}),
         ("Follow-ups", {"fields": ["follow_up", "follow_up_lock", "unlock_timeout"]}),
         (
             "Escalation",
@@ -29,6 +103,59 @@ class QueueAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+
+@admin.register(SystemAddress)
+class SystemAddressAdmin(admin.ModelAdmin):
+    list_display = ["email", "display_name", "queue", "is_valid"]
+    list_filter = ["is_valid"]
+    search_fields = ["email", "display_name"]
+    list_select_related = ["queue"]
+
+
+class _TextAdmin(admin.ModelAdmin):
+    list_display = ["name", "comment", "is_valid"]
+    list_filter = ["is_valid"]
+    search_fields = ["name", "text"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("text", "subject") and field is not None:
+            # The admin shows help texts as HTML: the tags must be escaped to be seen.
+            field.help_text = escape(_TAGS_HELP)
+        return field
+
+
+@admin.register(Salutation)
+class SalutationAdmin(_TextAdmin):
+    pass
+
+
+@admin.register(Signature)
+class SignatureAdmin(_TextAdmin):
+    pass
+
+
+@admin.register(StandardTemplate)
+class StandardTemplateAdmin(_TextAdmin):
+    list_display = ["name", "template_type", "comment", "is_valid"]
+    list_filter = ["template_type", "is_valid"]
+    filter_horizontal = ["queues"]
+    fields = ["name", "template_type", "text", "queues", "comment", "is_valid"]
+
+
+@admin.register(AutoResponse)
+class AutoResponseAdmin(_TextAdmin):
+    list_display = ["name", "response_type", "system_address", "is_valid"]
+    list_filter = ["response_type", "is_valid"]
+    list_select_related = ["system_address"]
+    fields = ["name", "response_type", "subject", "text", "system_address", "comment", "is_valid"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Queues link a response by its type (one per type): a linked response keeps it.
+        if obj is not None and obj.links.exists():
+            return ["response_type"]
+        return []
 
 
 @admin.register(Service)

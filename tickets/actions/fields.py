@@ -202,10 +202,7 @@ def lock_ticket(ticket: Ticket, *, actor: User, keep_owner: bool = False) -> Tic
     with transaction.atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
-        if keep_owner:
-            actor_owner = locked.owner
-        else:
-            actor_owner = actor
+        actor_owner = locked.owner if keep_owner else actor
         if locked.lock != LockState.UNLOCK and locked.owner_id != actor_owner.pk:
             raise DomainError(
                 _("Ticket %(number)s is locked by %(owner)s.")

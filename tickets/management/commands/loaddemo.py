@@ -35,13 +35,27 @@ from django.utils.translation import gettext as _
 from customers.models import CustomerCompany, CustomerUser
 from otrs.accounts.models import Group, GroupGrant, Role, RoleGrant, User, UserKind, system_user
 from otrs.permissions import PermissionKey
-from tickets import access, actions
-from tickets.choices import VIEWABLE_STATE_TYPES, Channel, LinkType, LockState, SenderType
+from tickets import access, actions, notifications
+from tickets.choices import (
+    VIEWABLE_STATE_TYPES,
+    AutoResponseType,
+    Channel,
+    LinkType,
+    LockState,
+    SenderType,
+    TemplateType,
+)
 from tickets.models import (
     Article,
+    AutoResponse,
     Priority,
     Queue,
+    QueueAutoResponse,
+    Salutation,
+    Signature,
+    StandardTemplate,
     State,
+    SystemAddress,
     Ticket,
     TicketHistory,
     TicketLink,
@@ -72,6 +86,36 @@ QUEUES = [
     ("IT::Servers", "it"),
     ("IT::Network", "it"),
 ]
+# queue -> (system address, its display name): what the queue sends from and receives on.
+SYSTEM_ADDRESSES = {
+    "Support": (SUPPORT_ADDRESS, "Service desk"),
+    "Support::Hardware": ("hardware@example.com", "Service desk (hardware)"),
+    "Support::Software": ("software@example.com", "Service desk (software)"),
+    "Sales": ("sales@example.com", "Sales"),
+    "IT": ("it@example.com", "IT operations"),
+    "IT::Servers": ("servers@example.com", "IT operations (servers)"),
+    "IT::Network": ("network@example.com", "IT operations (network)"),
+}
+SALUTATION = ("Demo salutation", "Dear <OTRS_CUSTOMER_REALNAME>,\n")
+SIGNATURE = (
+    "Demo signature",
+    "Kind regards,\n\n<OTRS_CURRENT_UserFirstname> <OTRS_CURRENT_UserLastname>\n"
+    "<OTRS_TICKET_Queue>",
+)
+AUTO_REPLY = (
+    "Demo auto reply",
+    "RE: <OTRS_CUSTOMER_SUBJECT[24]>",
+    "Dear <OTRS_CUSTOMER_REALNAME>,\n\n"
+    "thank you for your mail. It is now ticket <OTRS_CONFIG_TICKET_HOOK><OTRS_TICKET_Number> "
+    "in queue <OTRS_TICKET_Queue>; we will answer as soon as we can. Please keep the ticket "
+    "number in the subject when you write about this matter.\n\n"
+    "Your mail:\n<OTRS_CUSTOMER_EMAIL[6]>\n\nYour service desk",
+)
+ANSWER = (
+    "Demo answer: we are on it",
+    "thank you for your request about “<OTRS_TICKET_Title>”. We are looking into it and "
+    "will get back to you shortly.",
+)
 # name -> (comment, [(group, key)], members)
 ROLES = {
     "Service desk": (
@@ -260,11 +304,14 @@ class Command(BaseCommand):
         started = time.monotonic()
         with transaction.atomic():
             self._master_data()
+            self._mail_texts()
         marker = message_id_hash(_message_id(1, 0))
         if Article.objects.filter(message_id_md5=marker).exists():
             self.stdout.write("Demo tickets are already loaded; nothing to do.")
         else:
-            with transaction.atomic():
+            # Demo tickets are made-up history, not news: no agent notifications (the commit
+            # happens inside the muted block).
+            with notifications.muted(), transaction.atomic():
                 _DemoTickets(self.stdout).create()
         self._report(time.monotonic() - started)
 
@@ -315,6 +362,45 @@ class Command(BaseCommand):
             CustomerUser.objects.get_or_create(
                 user=user, defaults={"email": email, "company": companies[customer_id]}
             )
+
+    def _mail_texts(self) -> None:
+        """A system address per demo queue, a salutation, a signature, an auto reply and an
+        answer template. A queue's mail settings are filled in only where they are empty."""
+        queues = {q.full_name: q for q in Queue.objects.filter(full_name__in=SYSTEM_ADDRESSES)}
+        salutation, _created = Salutation.objects.get_or_create(
+            name=SALUTATION[0], defaults={"text": SALUTATION[1]}
+        )
+        signature, _created = Signature.objects.get_or_create(
+            name=SIGNATURE[0], defaults={"text": SIGNATURE[1]}
+        )
+        auto_reply, _created = AutoResponse.objects.get_or_create(
+            name=AUTO_REPLY[0],
+            defaults={
+                "response_type": AutoResponseType.AUTO_REPLY,
+                "subject": AUTO_REPLY[1],
+                "text": AUTO_REPLY[2],
+            },
+        )
+        answer, _created = StandardTemplate.objects.get_or_create(
+            name=ANSWER[0], defaults={"template_type": TemplateType.ANSWER, "text": ANSWER[1]}
+        )
+        answer.queues.add(*queues.values())
+        for full_name, queue in queues.items():
+            email, display_name = SYSTEM_ADDRESSES[full_name]
+            address, _created = SystemAddress.objects.get_or_create(
+                email=email, defaults={"display_name": display_name, "queue": queue}
+            )
+            # update(), not save(): a queue's save rewrites the names of its whole subtree.
+            same = Queue.objects.filter(pk=queue.pk)
+            same.filter(system_address=None).update(system_address=address)
+            same.filter(salutation=None).update(salutation=salutation)
+            same.filter(signature=None).update(signature=signature)
+            if auto_reply.response_type == AutoResponseType.AUTO_REPLY:
+                QueueAutoResponse.objects.get_or_create(
+                    queue=queue,
+                    response_type=AutoResponseType.AUTO_REPLY,
+                    defaults={"auto_response": auto_reply},
+                )
 
     def _user(self, login: str, first: str, last: str, **extra) -> User:
         extra.setdefault("kind", UserKind.AGENT)

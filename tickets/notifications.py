@@ -1,0 +1,426 @@
+"""Agent notifications (spec section 11): a plain mail to each agent concerned by a change.
+
+:func:`on_ticket_event` listens to :data:`tickets.events.ticket_event`, which is sent after
+the change committed, and maps events to the OTRS default notifications:
+
+============================  ================================  ===========================
+event                         notification                      recipients
+============================  ================================  ===========================
+TicketCreate                  new ticket (#1)                   my queues
+ArticleCreate, FollowUp       follow-up, ticket unlocked (#2)   owner, watchers, my queues
+ArticleCreate, FollowUp       follow-up, ticket locked (#3)     owner, responsible, watchers
+TicketLockTimeout             lock timeout (#4)                 owner
+TicketOwnerUpdate             owner update (#5)                 the new owner
+TicketResponsibleUpdate       responsible update (#6)           the new responsible
+ArticleCreate, AddNote        new note (#7)                     owner, responsible, watchers
+TicketQueueUpdate             queue update (#8)                 my queues (of the new queue)
+============================  ================================  ===========================
+
+"My queues" are the agent's :class:`~tickets.models.PersonalQueue` rows. Dropped are the
+system user, inactive users and customers, the actor, agents without an address, agents
+who may not read the ticket (``ro``; for a note ``note`` is enough: the rules of
+:mod:`tickets.access`, evaluated for all candidates in the one query that finds them), and
+agents who switched the notification off in their preferences (every one is on by default).
+
+Each recipient gets one mail in their language, queued in the persistent outgoing queue
+(:func:`otrs.mail.outbound.enqueue`), and the ticket a SendAgentNotification history entry;
+no article is created.
+
+Why in the receiver and not in a Celery task: the receiver already runs after the commit,
+and what it does is a few queries and one queued row per recipient; the slow part, talking
+to the mail server, is already the outgoing queue's Celery task. Doing the rest here, in a
+transaction of its own, means no second task that could run twice and mail everyone twice,
+and a notification that exists as soon as the change does. A failure is logged and never
+disturbs the change (already committed) or the other receivers.
+
+The lock timeout has no emitter yet: the unlock sweep should emit ``TicketLockTimeout``
+(ticket and actor ids, the system user as actor) when it unlocks a ticket.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from otrs.accounts.models import User, UserKind
+from otrs.mail.models import OutboundKind
+from otrs.mail.outbound import LOOP_HEADERS, build_message, enqueue, format_address
+from otrs.permissions import PermissionKey, agents_holding
+
+from .choices import HistoryType, LockState
+from .mailtexts import article_text
+from .models import Article, PersonalQueue, Ticket, TicketHistory, TicketWatcher
+
+logger = logging.getLogger(__name__)
+
+# How much of an article a notification shows.
+EXCERPT_LINES = 15
+
+# Who a notification may go to.
+OWNER = "owner"
+RESPONSIBLE = "responsible"
+WATCHERS = "watchers"
+MY_QUEUES = "my_queues"
+# The user named by the event's data["new"] (an owner or responsible update).
+NEW_USER = "new_user"
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One kind of agent notification; ``key`` is the preference key."""
+
+    key: str
+    label: Promise
+    subject: Promise
+    intro: Promise
+    recipients: tuple[str, ...]
+    with_article: bool = False
+    note_is_enough: bool = False
+    default: bool = True
+
+
+NEW_TICKET = Notification(
+    "new_ticket",
+    gettext_lazy("A new ticket in one of my queues"),
+    gettext_lazy("New ticket: %(title)s"),
+    gettext_lazy("A new ticket was opened in queue %(queue)s."),
+    (MY_QUEUES,),
+    with_article=True,
+)
+FOLLOW_UP_UNLOCKED = Notification(
+    "follow_up_unlocked",
+    gettext_lazy("A follow-up on an unlocked ticket (I own or watch it, or it is in my queues)"),
+    gettext_lazy("Follow-up: %(title)s"),
+    gettext_lazy("A follow-up arrived for ticket %(number)s, which is not locked."),
+    (OWNER, WATCHERS, MY_QUEUES),
+    with_article=True,
+)
+FOLLOW_UP_LOCKED = Notification(
+    "follow_up_locked",
+    gettext_lazy("A follow-up on a locked ticket I own, am responsible for or watch"),
+    gettext_lazy("Follow-up: %(title)s"),
+    gettext_lazy("A follow-up arrived for ticket %(number)s, locked by %(owner)s."),
+    (OWNER, RESPONSIBLE, WATCHERS),
+    with_article=True,
+)
+LOCK_TIMEOUT = Notification(
+    "lock_timeout",
+    gettext_lazy("The lock of a ticket I own timed out"),
+    gettext_lazy("Lock timed out: %(title)s"),
+    gettext_lazy("The lock of ticket %(number)s timed out; the ticket is unlocked now."),
+    (OWNER,),
+)
+OWNER_UPDATE = Notification(
+    "owner_update",
+    gettext_lazy("I became the owner of a ticket"),
+    gettext_lazy("You are the owner now: %(title)s"),
+    gettext_lazy("%(actor)s made you the owner of ticket %(number)s."),
+    (NEW_USER,),
+)
+RESPONSIBLE_UPDATE = Notification(
+    "responsible_update",
+    gettext_lazy("I became responsible for a ticket"),
+    gettext_lazy("You are responsible now: %(title)s"),
+    gettext_lazy("%(actor)s made you responsible for ticket %(number)s."),
+    (NEW_USER,),
+)
+NEW_NOTE = Notification(
+    "new_note",
+    gettext_lazy("A new note on a ticket I own, am responsible for or watch"),
+    gettext_lazy("New note: %(title)s"),
+    gettext_lazy("%(actor)s added a note to ticket %(number)s."),
+    (OWNER, RESPONSIBLE, WATCHERS),
+    with_article=True,
+    note_is_enough=True,
+)
+QUEUE_UPDATE = Notification(
+    "queue_update",
+    gettext_lazy("A ticket was moved into one of my queues"),
+    gettext_lazy("Moved to %(queue)s: %(title)s"),
+    gettext_lazy("%(actor)s moved ticket %(number)s into queue %(queue)s."),
+    (MY_QUEUES,),
+)
+
+# In the order the preferences page lists them.
+NOTIFICATIONS: dict[str, Notification] = {
+    n.key: n
+    for n in (
+        NEW_TICKET,
+        FOLLOW_UP_UNLOCKED,
+        FOLLOW_UP_LOCKED,
+        NEW_NOTE,
+        OWNER_UPDATE,
+        RESPONSIBLE_UPDATE,
+        QUEUE_UPDATE,
+        LOCK_TIMEOUT,
+    )
+}
+
+EVENTS = frozenset(
+    {
+        "TicketCreate",
+        "ArticleCreate",
+        "TicketLockTimeout",
+        "TicketOwnerUpdate",
+        "TicketResponsibleUpdate",
+        "TicketQueueUpdate",
+    }
+)
+
+
+def wants(user: User, notification: Notification) -> bool:
+    """The agent's preference for ``notification``; unset means the default."""
+    prefs = user.notification_preferences or {}
+    return bool(prefs.get(notification.key, notification.default))
+
+
+# --- muting (bulk loads) -----------------------------------------------------------------------
+
+_muted: ContextVar[bool] = ContextVar("agent_notifications_muted", default=False)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """No agent notifications for changes committed inside this block (demo data, imports:
+    what they create is history, not news). The commit must happen inside the block."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
+# --- the receiver ------------------------------------------------------------------------------
+
+
+def on_ticket_event(sender, *, event: str, ticket_id: int, actor_id: int, **kwargs) -> None:
+    """Connected in :meth:`tickets.apps.TicketsConfig.ready`."""
+    if event not in EVENTS or _muted.get():
+        return
+    try:
+        notify(
+            event,
+            ticket_id=ticket_id,
+            actor_id=actor_id,
+            article_id=kwargs.get("article_id"),
+            data=kwargs.get("data") or {},
+        )
+    except Exception:
+        # The change is committed already; a broken notification must not stop the other
+        # receivers of the event (ticket_event is sent with Signal.send).
+        logger.exception("Agent notifications for %s on ticket %s failed", event, ticket_id)
+
+
+def notify(
+    event: str,
+    *,
+    ticket_id: int,
+    actor_id: int,
+    article_id: int | None = None,
+    data: dict | None = None,
+) -> list[User]:
+    """Send the notification of ``event``, if any, to its recipients; they are returned."""
+    data = data or {}
+    ticket = (
+        Ticket.objects.select_related("queue", "state", "priority", "owner", "responsible")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None:
+        return []
+    notification = _notification_for(event, data, ticket)
+    if notification is None:
+        return []
+    candidates = recipients(notification, ticket, actor_id=actor_id, data=data)
+    users = [user for user in candidates if wants(user, notification)]
+    if not users:
+        return []
+    article = _article(notification, ticket, article_id)
+    actor = User.objects.filter(pk=actor_id).first()
+    with transaction.atomic():
+        _deliver(notification, event, ticket, article, actor, actor_id, users)
+    return users
+
+
+def _notification_for(event: str, data: dict, ticket: Ticket) -> Notification | None:
+    if event == "TicketCreate":
+        return NEW_TICKET
+    if event == "ArticleCreate":
+        history_type = data.get("history_type")
+        if history_type == HistoryType.FOLLOW_UP:
+            return FOLLOW_UP_UNLOCKED if ticket.lock == LockState.UNLOCK else FOLLOW_UP_LOCKED
+        if history_type == HistoryType.ADD_NOTE:
+            return NEW_NOTE
+        return None
+    return {
+        "TicketLockTimeout": LOCK_TIMEOUT,
+        "TicketOwnerUpdate": OWNER_UPDATE,
+        "TicketResponsibleUpdate": RESPONSIBLE_UPDATE,
+        "TicketQueueUpdate": QUEUE_UPDATE,
+    }.get(event)
+
+
+def recipients(
+    notification: Notification, ticket: Ticket, *, actor_id: int | None, data: dict | None = None
+) -> list[User]:
+    """The agents ``notification`` of ``ticket`` goes to, before their preferences: one
+    query, whatever the number of candidates."""
+    data = data or {}
+    watching = Exists(TicketWatcher.objects.filter(ticket_id=ticket.pk, user_id=OuterRef("pk")))
+    roles = notification.recipients
+    who = Q(pk__in=[])
+    if OWNER in roles:
+        who |= Q(pk=ticket.owner_id)
+    if RESPONSIBLE in roles:
+        who |= Q(pk=ticket.responsible_id)
+    if NEW_USER in roles and data.get("new"):
+        who |= Q(pk=data["new"])
+    if WATCHERS in roles:
+        who |= Q(watching)
+    if MY_QUEUES in roles:
+        who |= Q(
+            Exists(PersonalQueue.objects.filter(queue_id=ticket.queue_id, user_id=OuterRef("pk")))
+        )
+    # tickets.access.can for every candidate at once: owner, responsible, a group grant
+    # (ro, or note for a note), or watching (read only).
+    keys = (
+        [PermissionKey.RO, PermissionKey.NOTE]
+        if notification.note_is_enough
+        else [PermissionKey.RO]
+    )
+    may_read = Q(pk=ticket.owner_id) | Q(pk=ticket.responsible_id) | Q(watching)
+    for key in keys:
+        holders = agents_holding(key, [ticket.queue.group_id]).order_by().values("pk")
+        may_read |= Q(pk__in=holders)
+    return list(
+        User.objects.filter(who, may_read, kind=UserKind.AGENT, is_active=True)
+        .exclude(email="")
+        .exclude(pk=actor_id)
+        .order_by("pk")
+    )
+
+
+def _article(notification: Notification, ticket: Ticket, article_id: int | None) -> Article | None:
+    if not notification.with_article:
+        return None
+    articles = Article.objects.filter(ticket=ticket).select_related("created_by")
+    if article_id is not None:
+        return articles.filter(pk=article_id).first()
+    return articles.order_by("created_at", "id").first()
+
+
+# --- the mail ----------------------------------------------------------------------------------
+
+
+def _deliver(
+    notification: Notification,
+    event: str,
+    ticket: Ticket,
+    article: Article | None,
+    actor: User | None,
+    actor_id: int,
+    users: list[User],
+) -> None:
+    now = timezone.now()
+    history = []
+    for user in users:
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            subject, body = compose(notification, ticket, article, actor=actor, recipient=user)
+        message = build_message(
+            from_=settings.NOTIFICATION_FROM,
+            to=format_address(user.email, user.get_full_name()),
+            subject=subject,
+            body=body,
+            headers=dict(LOOP_HEADERS),
+        )
+        enqueue(
+            message,
+            kind=OutboundKind.AGENT_NOTIFICATION,
+            recipients=[user.email],
+            ticket=ticket,
+        )
+        history.append(
+            TicketHistory(
+                created_at=now,
+                ticket=ticket,
+                history_type=HistoryType.SEND_AGENT_NOTIFICATION,
+                new_value=str(user.pk),
+                extra={"notification": notification.key, "login": user.username, "event": event},
+                queue_id=ticket.queue_id,
+                state_id=ticket.state_id,
+                priority_id=ticket.priority_id,
+                type_id=ticket.type_id,
+                owner_id=ticket.owner_id,
+                actor_id=actor_id,
+            )
+        )
+    TicketHistory.objects.bulk_create(history)
+
+
+def _display(user: User | None) -> str:
+    if user is None:
+        return "-"
+    return user.get_full_name() or user.get_username()
+
+
+def compose(
+    notification: Notification,
+    ticket: Ticket,
+    article: Article | None,
+    *,
+    actor: User | None,
+    recipient: User,
+) -> tuple[str, str]:
+    """Subject and body of ``notification`` for ``recipient``, in the active language."""
+    number = f"{settings.TICKET_HOOK}{ticket.number}"
+    words = {
+        "number": number,
+        "title": ticket.title,
+        "queue": ticket.queue.full_name,
+        "actor": _display(actor),
+        "owner": _display(ticket.owner),
+    }
+    subject = " ".join(f"[{number}] {notification.subject % words}".split())
+    excerpt, more = "", False
+    if article is not None:
+        lines = article_text(article).strip("\n").splitlines()
+        excerpt, more = "\n".join(lines[:EXCERPT_LINES]), len(lines) > EXCERPT_LINES
+    body = render_to_string(
+        "tickets/notifications/agent.txt",
+        {
+            "intro": notification.intro % words,
+            "number": number,
+            "ticket": ticket,
+            "state": _(ticket.state.name),
+            "priority": _(ticket.priority.name),
+            "owner": words["owner"],
+            "customer": ticket.customer_user or ticket.customer_id,
+            "article": article,
+            "author": _author(article),
+            "excerpt": excerpt,
+            "more": more,
+            "url": settings.SITE_URL + reverse("agent:zoom", args=[ticket.pk]),
+            "preferences_url": settings.SITE_URL + reverse("agent:preferences"),
+            "recipient": recipient,
+        },
+    )
+    return subject, body
+
+
+def _author(article: Article | None) -> str:
+    if article is None:
+        return ""
+    return article.from_address or _display(article.created_by)
