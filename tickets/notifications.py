@@ -33,8 +33,8 @@ transaction of its own, means no second task that could run twice and mail every
 and a notification that exists as soon as the change does. A failure is logged and never
 disturbs the change (already committed) or the other receivers.
 
-The lock timeout has no emitter yet: the unlock sweep should emit ``TicketLockTimeout``
-(ticket and actor ids, the system user as actor) when it unlocks a ticket.
+``TicketLockTimeout`` comes from the unlock sweep (:mod:`tickets.actions.timeouts`), with
+the system user as actor.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import logging
 from celery import shared_task
 
 from . import numbers
+from .actions.timeouts import unlock_timed_out
 
 logger = logging.getLogger(__name__)
 
@@ -25,3 +26,13 @@ def cleanup_ticket_number_counters() -> int:
     if deleted:
         logger.info("Deleted %d old ticket number counter(s)", deleted)
     return deleted
+
+
+@shared_task
+def unlock_timed_out_tickets() -> int:
+    """Release locks nobody worked on for the queue's unlock timeout (OTRS UnlockTimeout,
+    hourly at :35)."""
+    unlocked = unlock_timed_out()
+    if unlocked:
+        logger.info("Unlocked %d ticket(s) after their unlock timeout", len(unlocked))
+    return len(unlocked)

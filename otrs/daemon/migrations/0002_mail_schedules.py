@@ -1,5 +1,5 @@
 """The email channel's recurring jobs (OTRS MailQueueSend, MailAccountFetch,
-SpoolMailsReprocess)."""
+SpoolMailsReprocess) and the unlock timeout whose notification they deliver."""
 
 from django.db import migrations
 
@@ -26,6 +26,13 @@ DEFAULTS = [
         crontab=("10", "0"),
         description="Processes quarantined inbound mail again, once a day at 00:10 (OTRS: "
         "SpoolMailsReprocess).",
+    ),
+    Default(
+        name="Ticket unlock timeout",
+        task="tickets.tasks.unlock_timed_out_tickets",
+        crontab=("35", "*"),
+        description="Unlocks new and open tickets nobody worked on for their queue's unlock "
+        "timeout, hourly at :35 (OTRS: UnlockTimeout); the owner is notified.",
     ),
 ]
 
