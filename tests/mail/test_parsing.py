@@ -10,8 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from otrs.mail.parsing import MailParseError, ParsedMail, parse_message
-from otrs.mail.parsing import decode_bytes, decode_header_value, html_to_text
+from otrs.mail.parsing import (
+    MailParseError,
+    ParsedMail,
+    decode_bytes,
+    decode_header_value,
+    html_to_text,
+    parse_message,
+)
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = sorted(CORPUS.glob("*.eml"))

@@ -334,18 +334,18 @@ def test_bounce_marks_the_delivery_and_files_on_the_ticket(first):
         status=OutboundStatus.SENT,
     )
     dsn = (
-        "From: MAILER-DAEMON@mx.example.com\r\nTo: support@helpdesk.test\r\n"
-        "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-1@mx.example.com>\r\n"
-        "MIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
-        "--b\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
-        "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
-        "Reporting-MTA: dns; mx.example.com\r\n\r\nFinal-Recipient: rfc822; a@example.com\r\n"
-        "Action: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
-        "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-        "Message-ID: <answer-1@helpdesk.test>\r\nSubject: Re: printer\r\n"
-        "--b--\r\n"
-    ).encode()
+        b"From: MAILER-DAEMON@mx.example.com\r\nTo: support@helpdesk.test\r\n"
+        b"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-1@mx.example.com>\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
+        b"--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+        b"Reporting-MTA: dns; mx.example.com\r\n\r\nFinal-Recipient: rfc822; a@example.com\r\n"
+        b"Action: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
+        b"--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        b"Message-ID: <answer-1@helpdesk.test>\r\nSubject: Re: printer\r\n"
+        b"--b--\r\n"
+    )
     stored = pipe(dsn)
     assert stored.outcome == Outcome.BOUNCE
     assert stored.ticket == first

@@ -315,9 +315,18 @@ class _Run:
         from customers.models import CustomerUser
 
         login = self.d.get("customeruser")
-        if login:
-            return login, self.d.get("customerno")
         sender = self.mail.from_address.strip().lower()
+        if login:
+            # The header's customer user; its customer id unless one is given too, else
+            # (an unknown login) the sender's address, as for unknown senders.
+            if self.d.get("customerno"):
+                return login, self.d.get("customerno")
+            named = (
+                CustomerUser.objects.filter(user__username=login).select_related("company").first()
+            )
+            if named is not None and named.company_id:
+                return login, named.company.customer_id
+            return login, sender
         if not sender:
             return "", self.d.get("customerno")
         known = (

@@ -1,6 +1,8 @@
 """Which ticket a mail follows up, if any (spec 3.3; the first rule that finds one wins):
 
-1. a bounce: the ticket of the article whose Message-ID the bounce reports;
+1. a bounce: the ticket of the article whose Message-ID the bounce reports (a DSN's report,
+   or the copy of our mail that a plain-text report from MAILER-DAEMON or postmaster
+   quotes, as qmail and older MTAs send them);
 2. a ticket number after the ticket hook in the subject;
 3. ``In-Reply-To`` and ``References`` (newest first) against the Message-IDs of the articles
    of any ticket;
@@ -21,7 +23,12 @@ from otrs.mail.parsing import ParsedMail
 from .. import numbers
 from ..actions import resolve_number
 from ..actions._base import MAX_MERGE_HOPS
+from ..choices import SenderType
 from ..models import Article, Ticket, message_id_hash
+
+# Plain-text bounces: who sends them, and the Message-ID line of the mail they quote.
+_BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
+_QUOTED_ID = re.compile(r"^[ \t>]*message-id:[ \t]*(<[^>\s]+>)", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,11 @@ class FollowUp:
 def detect(mail: ParsedMail) -> FollowUp | None:
     if mail.is_bounce and mail.bounce_message_id:
         article = _article_by_message_id([mail.bounce_message_id])
+        if article is not None:
+            return _final(FollowUp(article.ticket, "bounce", article))
+    elif _BOUNCE_SENDER.match(mail.from_address or ""):
+        quoted = _QUOTED_ID.findall(mail.body_text[:200_000])
+        article = _article_by_message_id(quoted, ours_only=True)
         if article is not None:
             return _final(FollowUp(article.ticket, "bounce", article))
     ticket = _by_number(mail.subject)
@@ -66,17 +78,16 @@ def _by_number(text: str) -> Ticket | None:
     return None
 
 
-def _article_by_message_id(ids: list[str]) -> Article | None:
-    """The article with the first of ``ids`` (in the given order) that any article has."""
+def _article_by_message_id(ids: list[str], *, ours_only: bool = False) -> Article | None:
+    """The article with the first of ``ids`` (in the given order) that any article has;
+    with ``ours_only`` only articles we sent (agent or system)."""
     hashes = [message_id_hash(i) for i in ids if i]
     if not hashes:
         return None
-    found = {
-        a.message_id_md5: a
-        for a in Article.objects.filter(message_id_md5__in=hashes)
-        .select_related("ticket")
-        .order_by("id")
-    }
+    articles = Article.objects.filter(message_id_md5__in=hashes)
+    if ours_only:
+        articles = articles.filter(sender_type__in=(SenderType.AGENT, SenderType.SYSTEM))
+    found = {a.message_id_md5: a for a in articles.select_related("ticket").order_by("id")}
     for digest in hashes:
         if digest in found:
             return found[digest]
