@@ -58,13 +58,10 @@ def send_auto_response(
     if loop:
         logger.info("Ticket %s: no %s, the mail is a loop", number, response_type)
         return None
-    ticket = Ticket.objects.select_related(
-        "queue__system_address", "queue__group", "state", "owner", "responsible"
-    ).get(pk=ticket.pk)
     link = (
         QueueAutoResponse.objects.select_related("auto_response__system_address")
         .filter(
-            queue=ticket.queue,
+            queue_id=ticket.queue_id,
             response_type=response_type,
             auto_response__response_type=response_type,
             auto_response__is_valid=True,
@@ -73,6 +70,9 @@ def send_auto_response(
     )
     if link is None:
         return None
+    ticket = Ticket.objects.select_related(
+        "queue__system_address", "queue__group", "state", "owner", "responsible"
+    ).get(pk=ticket.pk)
     response = link.auto_response
     if response_type == AutoResponseType.AUTO_REPLY and ticket.state.state_type in _NO_AUTO_REPLY:
         logger.info("Ticket %s: no auto reply, the ticket is %s", number, ticket.state.state_type)

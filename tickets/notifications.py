@@ -234,6 +234,11 @@ def notify(
 ) -> list[User]:
     """Send the notification of ``event``, if any, to its recipients; they are returned."""
     data = data or {}
+    if event == "ArticleCreate" and data.get("history_type") not in (
+        HistoryType.FOLLOW_UP,
+        HistoryType.ADD_NOTE,
+    ):
+        return []  # most articles notify nobody: no need to load anything
     ticket = (
         Ticket.objects.select_related("queue", "state", "priority", "owner", "responsible")
         .filter(pk=ticket_id)
@@ -276,26 +281,38 @@ def _notification_for(event: str, data: dict, ticket: Ticket) -> Notification | 
 def recipients(
     notification: Notification, ticket: Ticket, *, actor_id: int | None, data: dict | None = None
 ) -> list[User]:
-    """The agents ``notification`` of ``ticket`` goes to, before their preferences: one
-    query, whatever the number of candidates."""
+    """The agents ``notification`` of ``ticket`` goes to, before their preferences.
+
+    First the candidates by role (cheap: ids on the ticket, one small query for watchers
+    and for "my queues"); only if there are any, one query that keeps the active agents
+    with an address who may read the ticket. Mail intake, where owner and responsible are
+    the system user and nobody follows the queue, so costs one or two small queries.
+    """
     data = data or {}
-    watching = Exists(TicketWatcher.objects.filter(ticket_id=ticket.pk, user_id=OuterRef("pk")))
     roles = notification.recipients
-    who = Q(pk__in=[])
+    ids: set[int] = set()
     if OWNER in roles:
-        who |= Q(pk=ticket.owner_id)
+        ids.add(ticket.owner_id)
     if RESPONSIBLE in roles:
-        who |= Q(pk=ticket.responsible_id)
+        ids.add(ticket.responsible_id)
     if NEW_USER in roles and data.get("new"):
-        who |= Q(pk=data["new"])
+        ids.add(int(data["new"]))
     if WATCHERS in roles:
-        who |= Q(watching)
-    if MY_QUEUES in roles:
-        who |= Q(
-            Exists(PersonalQueue.objects.filter(queue_id=ticket.queue_id, user_id=OuterRef("pk")))
+        ids.update(
+            TicketWatcher.objects.filter(ticket_id=ticket.pk).values_list("user_id", flat=True)
         )
+    if MY_QUEUES in roles:
+        ids.update(
+            PersonalQueue.objects.filter(queue_id=ticket.queue_id).values_list("user_id", flat=True)
+        )
+    ids.discard(actor_id)
+    # The system user never gets mail (owner and responsible are loaded with the ticket).
+    ids -= {u.pk for u in (ticket.owner, ticket.responsible) if u.is_system}
+    if not ids:
+        return []
     # tickets.access.can for every candidate at once: owner, responsible, a group grant
     # (ro, or note for a note), or watching (read only).
+    watching = Exists(TicketWatcher.objects.filter(ticket_id=ticket.pk, user_id=OuterRef("pk")))
     keys = (
         [PermissionKey.RO, PermissionKey.NOTE]
         if notification.note_is_enough
@@ -306,9 +323,8 @@ def recipients(
         holders = agents_holding(key, [ticket.queue.group_id]).order_by().values("pk")
         may_read |= Q(pk__in=holders)
     return list(
-        User.objects.filter(who, may_read, kind=UserKind.AGENT, is_active=True)
+        User.objects.filter(may_read, pk__in=ids, kind=UserKind.AGENT, is_active=True)
         .exclude(email="")
-        .exclude(pk=actor_id)
         .order_by("pk")
     )
 

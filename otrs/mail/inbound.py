@@ -53,7 +53,12 @@ def receive(
     """
     raw = bytes(raw)
     digest = content_hash(raw)
-    done = InboundMessage.objects.filter(sha256=digest, status__in=_DONE).order_by("pk").first()
+    done = (
+        InboundMessage.objects.filter(sha256=digest, status__in=_DONE)
+        .defer("raw")
+        .order_by("pk")
+        .first()
+    )
     if done is not None:
         logger.info("Inbound message %s: already stored as #%s", done.message_id, done.pk)
         done.is_duplicate = True
@@ -118,10 +123,12 @@ def process(inbound: InboundMessage, *, parsed=None) -> InboundMessage:
             inbound.article = result.article
             inbound.error = ""
             inbound.processed_at = timezone.now()
+            fields = ["status", "outcome", "ticket", "article", "error", "processed_at", "attempts"]
             if result.article is not None:
                 # The article keeps the raw source (ArticleRaw); no need to keep it twice.
                 inbound.raw = b""
-            inbound.save()
+                fields.append("raw")
+            inbound.save(update_fields=fields)
     except DatabaseError as exc:
         # The database itself failed: quarantining needs it too, so try, and if that fails as
         # well the row stays "received" and the daily reprocess run picks it up.
