@@ -8,6 +8,7 @@ import os
 import pytest
 
 from tests import factories
+from tests.mail.smtp_server import smtp_server  # noqa: F401 - a fixture
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +59,24 @@ def _private_cache(settings):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _celery_runs_tasks_inline():
+    """No broker in tests: ``.delay()`` runs the task at once, in this process (for mail, when
+    the test runs the on-commit callbacks, e.g. with ``django_capture_on_commit_callbacks``)."""
+    from otrs.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _private_outbox(settings, tmp_path):
+    """Outgoing mail goes to a directory of this test, never into the real var/outbox
+    (tests that want a real server use the ``smtp_server`` fixture)."""
+    settings.OUTGOING_MAIL = {"scheme": "file", "path": str(tmp_path / "outbox")}
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -41,6 +41,9 @@ _MODELS = {
     "sla": (SLA, "name"),
 }
 
+# A Misc row with this event is a delivery that failed for good (tickets.actions.email).
+_SENDING_FAILED = "ArticleEmailSendingError"
+
 
 def _sentences() -> dict[str, str]:
     """The patterns, built per call so that they follow the active language."""
@@ -76,6 +79,13 @@ def _sentences() -> dict[str, str]:
         HistoryType.PHONE_CALL_AGENT: _("Phone call to the customer."),
         HistoryType.WEB_REQUEST_CUSTOMER: _("Request from the customer portal."),
         HistoryType.SYSTEM_REQUEST: _("Request added by the system."),
+        HistoryType.FORWARD: _("Email forwarded."),
+        HistoryType.SEND_AUTO_REPLY: _("Auto reply sent."),
+        HistoryType.SEND_AUTO_FOLLOW_UP: _("Auto follow-up sent."),
+        HistoryType.SEND_AUTO_REJECT: _("Auto reject sent."),
+        HistoryType.SEND_AGENT_NOTIFICATION: _("Notification sent to %(login)s."),
+        HistoryType.LOOP_PROTECTION: _("Loop protection: no more automatic mail to %(new)s today."),
+        _SENDING_FAILED: _("Sending the email failed for good: %(new)s"),
     }
 
 
@@ -88,6 +98,8 @@ def describe(entries: Iterable[TicketHistory]) -> list[tuple[TicketHistory, str]
     for entry in entries:
         values = _values(entry, names)
         pattern = patterns.get(entry.history_type)
+        if entry.history_type == HistoryType.MISC and entry.extra.get("event") == _SENDING_FAILED:
+            pattern = patterns[_SENDING_FAILED]
         try:
             text = pattern % values if pattern else _label(entry.history_type)
         except (KeyError, TypeError, ValueError):

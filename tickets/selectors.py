@@ -14,13 +14,29 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connections
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
+from otrs.mail.models import OutboundMessage
 from otrs.permissions import PermissionKey, grants_for
 
 from . import access
-from .choices import VIEWABLE_STATE_TYPES, LockState, StateType, TicketFlagKey
+from .choices import (
+    VIEWABLE_STATE_TYPES,
+    Channel,
+    LockState,
+    SenderType,
+    StateType,
+    TicketFlagKey,
+)
 from .models import (
     SLA,
     Article,
@@ -578,6 +594,17 @@ def ticket_zoom(user, ticket_id: int, *, bodies_of_last: int | None = None) -> T
         by_pk = {a.pk: a for a in newest}
         for pk, body, body_html in bodies:
             by_pk[pk].body, by_pk[pk].body_html = body, body_html
+    # How the mail we sent fared, as ``article.deliveries_shown`` (one query, only when the
+    # ticket has mail from us); the message source stays in the database.
+    mails = [a for a in articles if a.channel == Channel.EMAIL]
+    prefetch_related_objects(
+        [a for a in mails if a.sender_type != SenderType.CUSTOMER],
+        Prefetch(
+            "deliveries",
+            queryset=OutboundMessage.objects.defer("raw").order_by("pk"),
+            to_attr="deliveries_shown",
+        ),
+    )
     history = list(
         TicketHistory.objects.filter(ticket=ticket)
         .select_related("actor")

@@ -22,6 +22,7 @@ from ._base import (
     sanitize_html,
 )
 from .articles import add_article, create_ticket
+from .email import create_email_ticket, send_email
 from .fields import (
     lock_ticket,
     move_ticket,
@@ -43,6 +44,7 @@ __all__ = [
     "ArticleInput",
     "AttachmentInput",
     "add_article",
+    "create_email_ticket",
     "create_ticket",
     "default_priority",
     "default_state",
@@ -54,6 +56,7 @@ __all__ = [
     "move_ticket",
     "resolve_number",
     "sanitize_html",
+    "send_email",
     "set_customer",
     "set_owner",
     "set_pending",

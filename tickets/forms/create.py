@@ -120,11 +120,6 @@ def _url_or_empty(name: str) -> str:
         return ""
 
 
-def _agent_address(user: User) -> str:
-    name = user.get_full_name() or user.get_username()
-    return formataddr((name, user.email)) if user.email else name
-
-
 class NewTicketForm(forms.Form):
     """The fields both new-ticket screens share."""
 
@@ -273,8 +268,8 @@ class PhoneTicketForm(NewTicketForm):
 
 
 class EmailTicketForm(NewTicketForm):
-    """The agent writes to a customer: the ticket starts with the agent's email (EmailAgent).
-    The customer is the To address. Sending is not wired yet (see the view)."""
+    """The agent writes to a customer: the ticket starts with the agent's email (EmailAgent),
+    sent from the queue's system address. The customer is the To address."""
 
     customer = None
     to = forms.CharField(
@@ -306,7 +301,6 @@ class EmailTicketForm(NewTicketForm):
             channel=Channel.EMAIL,
             sender_type=SenderType.AGENT,
             is_visible_for_customer=True,
-            from_address=_agent_address(self.user),
             to_address=self._customer().address,
             cc_address=self.cleaned_data["cc"],
             subject=self.cleaned_data["title"],

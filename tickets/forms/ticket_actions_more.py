@@ -9,6 +9,7 @@ checked and normalised. The views orchestrate and call one action.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from email.utils import getaddresses
 
 from django import forms
@@ -17,8 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q
 from django.http import Http404
-from django.utils import formats, timezone
-from django.utils.html import strip_tags
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,11 +27,21 @@ from customers.models import CustomerUser
 from otrs.permissions import PermissionKey
 
 from .. import access, actions
-from ..choices import UNMERGEABLE_STATE_TYPES, LinkType, SenderType, StateType
+from ..actions import ArticleInput, AttachmentInput
+from ..actions.email import system_addresses
+from ..choices import (
+    UNMERGEABLE_STATE_TYPES,
+    Channel,
+    LinkType,
+    SenderType,
+    StateType,
+    TemplateType,
+)
 from ..conflicts import VersionedForm
-from ..models import Article, State, Ticket, TicketLink
+from ..models import Article, Attachment, StandardTemplate, State, Ticket, TicketLink
 from ..subjects import SUBJECT_FWD, SUBJECT_RE, build_ticket_subject
 from .common import MultipleFileField, pending_until_field
+from .create import upload_limit
 
 
 def _number_text(raw: str) -> str:
@@ -238,16 +249,6 @@ def search_customer_users(term: str, *, limit: int = 20) -> list[CustomerUser]:
 # --- the email composer ------------------------------------------------------------------------
 
 
-def quote_body(article: Article, sender: str) -> str:
-    """The original text, each line behind "> ", after a line saying who wrote it when (in
-    the agent's language and time zone)."""
-    text = article.body or strip_tags(article.body_html)
-    when = formats.date_format(timezone.localtime(article.created_at), "DATETIME_FORMAT")
-    intro = _("On %(date)s, %(sender)s wrote:") % {"date": when, "sender": sender}
-    quoted = "\n".join(f"> {line}" for line in text.splitlines() or [""])
-    return f"\n\n{intro}\n{quoted}\n"
-
-
 def _addresses(*headers: str) -> list[tuple[str, str]]:
     """(name, address) pairs of header values, without duplicates (by address)."""
     seen, result = set(), []
@@ -272,16 +273,17 @@ def _format_addresses(pairs: list[tuple[str, str]]) -> str:
 
 
 def own_addresses(user) -> set[str]:
-    """Addresses that are ours and never go into a reply-all's Cc. The queues' system
-    addresses are not modelled yet; the mail issue adds them here."""
+    """Addresses that are ours and never go into a reply-all's Cc: the agent's, the
+    configured senders and every system address."""
     candidates = (user.email, settings.DEFAULT_FROM_EMAIL, settings.SERVER_EMAIL)
-    return {address.lower() for _name, address in _addresses(*candidates)}
+    own = {address.lower() for _name, address in _addresses(*candidates)}
+    return own | system_addresses()
 
 
 def _reply_to(article: Article, ticket: Ticket) -> str:
     """Whom a reply goes to: our own message's recipients, else the sender (Reply-To first),
     else the ticket's customer when that is an address."""
-    if article.sender_type == SenderType.AGENT and article.to_address:
+    if article.sender_type in (SenderType.AGENT, SenderType.SYSTEM) and article.to_address:
         return article.to_address
     sender = article.reply_to or article.from_address
     if not sender and "@" in ticket.customer_user:
@@ -289,28 +291,32 @@ def _reply_to(article: Article, ticket: Ticket) -> str:
     return _format_addresses(_addresses(sender))
 
 
-def _sender(article: Article, ticket: Ticket) -> str:
-    """Who wrote ``article``, for the line above the quote."""
-    pairs = _addresses(article.from_address)
-    if pairs:
-        name, address = pairs[0]
-        return name or address
-    if article.sender_type == SenderType.CUSTOMER and ticket.customer_user:
-        return ticket.customer_user
-    return article.created_by.get_full_name() or article.created_by.get_username()
-
-
 REPLY, REPLY_ALL, FORWARD = "reply", "reply_all", "forward"
 
 
-def composer_initial(kind: str, ticket: Ticket, article: Article, user) -> dict[str, str]:
-    """The prefilled To, Cc, Subject and Body of a reply, a reply to all, or a forward."""
+def composer_templates(ticket: Ticket, kind: str):
+    """The valid templates of the ticket's queue for this screen: answers for a reply,
+    forwards for a forward."""
+    wanted = TemplateType.FORWARD if kind == FORWARD else TemplateType.ANSWER
+    return StandardTemplate.objects.valid().filter(queues=ticket.queue, template_type=wanted)
+
+
+def composer_initial(
+    kind: str, ticket: Ticket, article: Article, user, template: StandardTemplate | None = None
+) -> dict[str, str]:
+    """The prefilled To, Cc, Subject and Body of a reply, a reply to all, or a forward. A
+    reply's text is the queue's salutation, the template, the queue's signature and the
+    original behind "> "; a forward's the template, the signature and the original message
+    (spec 4, with the tags expanded by :mod:`tickets.mailtexts`)."""
+    from .. import mailtexts
+
     prefix = SUBJECT_FWD if kind == FORWARD else SUBJECT_RE
+    compose = mailtexts.forward_text if kind == FORWARD else mailtexts.reply_text
     initial = {
         "to": "" if kind == FORWARD else _reply_to(article, ticket),
         "cc": "",
         "subject": build_ticket_subject(prefix, article.subject or ticket.title, ticket.number),
-        "body": quote_body(article, _sender(article, ticket)),
+        "body": compose(ticket, article, user, template),
     }
     if kind == REPLY_ALL:
         skip = own_addresses(user) | {a.lower() for _n, a in _addresses(initial["to"])}
@@ -357,9 +363,15 @@ class AddressListField(forms.CharField):
         return _format_addresses(_addresses(*(_format_address(*p) for p in pairs)))
 
 
+class AttachmentChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Attachment) -> str:
+        return f"{obj.filename} ({filesizeformat(obj.size)})"
+
+
 class ComposeForm(VersionedForm):
-    """An answer by mail: recipients, subject, text, attachments and the state to set after
-    sending. Sending itself comes with the mail issue."""
+    """An answer by mail: recipients, subject, text, attachments (a forward may take the
+    original's along) and the state to set after sending. :meth:`article_input` gives what
+    :func:`tickets.actions.send_email` sends."""
 
     to = AddressListField(label=gettext_lazy("To"))
     cc = AddressListField(label=gettext_lazy("Cc"), required=False)
@@ -367,7 +379,7 @@ class ComposeForm(VersionedForm):
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=1000)
     body = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 16}))
     attachments = MultipleFileField(label=gettext_lazy("Attachments"), required=False)
-    forward_attachments = forms.ModelMultipleChoiceField(
+    forward_attachments = AttachmentChoiceField(
         label=gettext_lazy("Forward the original attachments"),
         queryset=None,
         required=False,
@@ -381,27 +393,93 @@ class ComposeForm(VersionedForm):
     )
     pending_until = pending_until_field()
 
-    def __init__(self, *args, kind: str, article: Article, user, **kwargs):
+    def __init__(
+        self,
+        *args,
+        kind: str,
+        article: Article,
+        user,
+        template: StandardTemplate | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.kind, self.article = kind, article
-        self.initial = {**composer_initial(kind, self.ticket, article, user), **self.initial}
+        if not self.is_bound:
+            # Built only for the empty form: a submitted one brings its own text.
+            initial = composer_initial(kind, self.ticket, article, user, template)
+            self.initial = {**initial, **self.initial}
         states = State.objects.valid().exclude(
             state_type__in=(*UNMERGEABLE_STATE_TYPES, StateType.NEW)
         )
         self.fields["next_state"].queryset = states.order_by("name")
         if kind == FORWARD:
-            files = article.attachments.all()
+            files = article.attachments.defer("db_content").order_by("pk")
             self.fields["forward_attachments"].queryset = files
             self.fields["forward_attachments"].initial = list(files)
         else:
             del self.fields["forward_attachments"]
 
+    def clean_attachments(self) -> list[AttachmentInput]:
+        files = self.cleaned_data["attachments"]
+        total, limit = sum(f.size for f in files), upload_limit()
+        if total > limit:
+            raise ValidationError(
+                _("The attachments are too large (%(size)s together); at most %(limit)s.")
+                % {"size": filesizeformat(total), "limit": filesizeformat(limit)},
+                code="too_large",
+            )
+        return [
+            AttachmentInput(
+                filename=f.name,
+                content=f.read(),
+                content_type=f.content_type or "application/octet-stream",
+            )
+            for f in files
+        ]
+
     def clean(self):
         data = super().clean()
         state = data.get("next_state")
-        if state is not None and state.is_pending and not data.get("pending_until"):
-            self.add_error(
-                "pending_until",
-                _("The state “%(state)s” needs a pending time.") % {"state": state.name},
-            )
+        until = data.get("pending_until")
+        if state is not None and state.is_pending and "pending_until" not in self.errors:
+            if not until:
+                self.add_error(
+                    "pending_until",
+                    _("The state “%(state)s” needs a pending time.") % {"state": state.name},
+                )
+            elif until <= timezone.now():
+                self.add_error("pending_until", _("The pending time must be in the future."))
         return data
+
+    def article_input(self) -> ArticleInput:
+        """The mail to send, threaded to the article it answers or forwards."""
+        data, original = self.cleaned_data, self.article
+        forwarded = [
+            AttachmentInput(
+                filename=item.filename,
+                content=item.read(),
+                content_type=item.content_type,
+            )
+            for item in data.get("forward_attachments") or ()
+        ]
+        references = " ".join(p for p in (original.references, original.message_id) if p)
+        return ArticleInput(
+            channel=Channel.EMAIL,
+            sender_type=SenderType.AGENT,
+            is_visible_for_customer=True,
+            to_address=data["to"],
+            cc_address=data["cc"],
+            bcc_address=data["bcc"],
+            subject=data["subject"],
+            body=data["body"],
+            in_reply_to=original.message_id,
+            references=references,
+            attachments=[*forwarded, *data["attachments"]],
+        )
+
+    def state_after(self) -> tuple[State | None, datetime | None]:
+        """The state to set after sending (None: unchanged) and its pending time."""
+        state = self.cleaned_data.get("next_state")
+        if state is None:
+            return None, None
+        return state, self.cleaned_data.get("pending_until") if state.is_pending else None

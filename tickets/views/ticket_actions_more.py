@@ -31,7 +31,8 @@ from otrs.errors import DomainError
 from otrs.permissions import PermissionKey
 
 from .. import access, actions
-from ..choices import LinkType, LockState, StateType
+from ..actions.email import sender_of
+from ..choices import HistoryType, LinkType, LockState, StateType
 from ..forms.ticket_actions_more import (
     FORWARD,
     REPLY,
@@ -42,6 +43,7 @@ from ..forms.ticket_actions_more import (
     MergeForm,
     UnlinkForm,
     UnmergeForm,
+    composer_templates,
     customer_label,
     search_customer_users,
 )
@@ -304,29 +306,62 @@ def customer_autocomplete(request):
 # --- the email composer ------------------------------------------------------------------------
 
 
+def _chosen_template(request, templates):
+    """The template picked with ``?template=<id>`` (the chooser is a GET form, so it works
+    without JavaScript); anything else is no template."""
+    raw = request.GET.get("template", "")
+    if not raw.isdigit():
+        return None
+    return templates.filter(pk=int(raw)).first()
+
+
+def _send(ticket: Ticket, form: ComposeForm, actor, kind: str) -> None:
+    """OTRS RequiredLock: an unlocked ticket is locked to the agent first, and one locked by
+    somebody else is refused (the lock action says by whom). The lock, the mail and the new
+    state commit together or not at all; the mail leaves after the commit."""
+    history_type = HistoryType.FORWARD if kind == FORWARD else HistoryType.SEND_ANSWER
+    state, pending_until = form.state_after()
+    with transaction.atomic():
+        actions.lock_ticket(ticket, actor=actor)
+        actions.send_email(ticket, form.article_input(), actor=actor, history_type=history_type)
+        if state is not None:
+            actions.set_state(ticket, state, actor=actor, pending_until=pending_until)
+
+
 def _compose(request, pk, article_pk, kind):
-    """Lays out reply, reply to all and forward. Sending is not wired yet, so a valid POST
-    stores nothing, sends nothing and says so with status 503. The mail issue replaces that
-    branch: it adds the article through the outgoing mail queue (and, as OTRS RequiredLock
-    wants for Compose and Forward, locks an unlocked ticket to the agent first)."""
+    """Reply, reply to all and forward: the form prefilled from the article (and a template
+    of the queue, if one is picked), sent through the outgoing queue."""
     ticket = access.access_ticket(request.user, pk, need=RW)
     article = Article.objects.filter(pk=article_pk, ticket=ticket).select_related("created_by")
     article = article.first()
     if article is None:
         raise Http404("No such article.")
+    templates = composer_templates(ticket, kind).order_by("name")
+    template = _chosen_template(request, templates)
     form = ComposeForm(
-        *_data(request), ticket=ticket, kind=kind, article=article, user=request.user
+        *_data(request),
+        ticket=ticket,
+        kind=kind,
+        article=article,
+        user=request.user,
+        template=template,
     )
-    context = {"article": article, "kind": kind}
+    context = {
+        "article": article,
+        "kind": kind,
+        "sender": sender_of(ticket.queue),
+        "templates": templates,
+        "chosen_template": template,
+        "locked_by_other": ticket.lock != LockState.UNLOCK and ticket.owner_id != request.user.pk,
+    }
     if request.method != "POST":
         return _page(request, "compose.html", ticket, form, **context)
 
     def act(data):
-        raise DomainError(
-            _("Sending email is not set up yet; nothing was sent."), code="mail_not_configured"
-        )
+        _send(ticket, form, request.user, kind)
+        return _("The email is queued for sending.")
 
-    return _submit(request, ticket, form, "compose.html", act, refused_status=503, **context)
+    return _submit(request, ticket, form, "compose.html", act, **context)
 
 
 @agent_required

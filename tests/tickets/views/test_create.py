@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from customers.models import CustomerCompany, CustomerUser
+from otrs.mail.models import OutboundMessage, OutboundStatus
 from otrs.permissions import PermissionKey
 from tests import factories
 from tickets.choices import Channel, HistoryType, LockState, SenderType
@@ -253,34 +254,41 @@ def test_it_shows_an_sla_of_another_service_as_a_form_error(
     assert factories.snapshot() == before
 
 
-def test_it_stores_an_email_ticket_and_says_that_it_was_not_sent(
-    support, agent, known_customer, client_for
+def test_it_creates_an_email_ticket_and_queues_the_mail(
+    support, agent, known_customer, client_for, django_capture_on_commit_callbacks
 ):
     data = _form(support, customer=None, to="wile@acme.test", cc="boss@acme.test, x@y.test")
 
-    response = client_for(agent).post(EMAIL, data)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(agent).post(EMAIL, data)
 
     assert response.status_code == 302
     ticket = Ticket.objects.get()
     (message,) = _messages(response)
-    assert f"Ticket {ticket.number} created" in message
-    assert "not sent" in message and "outgoing mail is not set up yet" in message
+    assert message == f"Ticket {ticket.number} created; the email is queued for sending."
     assert (ticket.customer_user, ticket.customer_id) == ("wile", "ACME")
     article = Article.objects.get()
     assert (article.channel, article.sender_type) == (Channel.EMAIL, SenderType.AGENT)
     assert article.is_visible_for_customer
-    assert article.from_address == "Cleo Creator <cleo@x.test>"
+    # The queue has no system address: the configured sender (tests/mail/test_outbound.py
+    # has the queue's own address).
+    assert article.from_address == "Help desk <helpdesk@localhost>"
     assert article.to_address == "Wile Coyote <wile@acme.test>"
     assert article.cc_address == "boss@acme.test, x@y.test"
+    assert article.subject == f"[Ticket#{ticket.number}] Printer on fire"
     assert TicketHistory.objects.filter(
         ticket=ticket, history_type=HistoryType.EMAIL_AGENT, article=article
     ).exists()
+    (sent,) = OutboundMessage.objects.filter(article=article)
+    assert sent.recipients == ["wile@acme.test", "boss@acme.test", "x@y.test"]
+    assert sent.status == OutboundStatus.SENT  # into this test's own outbox directory
+    assert bytes(sent.raw) == bytes(article.raw.content)
 
 
-def test_it_tells_on_the_email_screen_that_mail_is_not_sent(support, agent, client_for):
+def test_it_no_longer_says_on_the_email_screen_that_mail_is_not_sent(support, agent, client_for):
     page = client_for(agent).get(EMAIL).content.decode()
 
-    assert "stored on the new ticket but not sent" in page
+    assert "not sent" not in page
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,502 @@
+"""Delivering the outgoing queue (:class:`~otrs.mail.models.OutboundMessage`).
+
+:func:`send_one` sends one message right after the commit that queued it (the task
+``send_outbound_message``); :func:`send_due` works through whatever is due (the task
+``send_outgoing_mail``, every minute, and ``manage.py mailqueue --send``).
+
+A message is never sent twice by two workers. Sending happens outside any long transaction, in
+three steps:
+
+1. *claim*: a short transaction moves the row from ``queued`` to ``sending`` with a
+   conditional UPDATE (``... WHERE status = 'queued' AND next_attempt_at <= now``), counting the
+   attempt and setting ``next_attempt_at`` to when the claim runs out. Only one worker's
+   UPDATE matches; the candidates are picked with ``SELECT ... FOR UPDATE SKIP LOCKED`` where
+   the database has it, so workers do not even queue up behind each other's rows;
+2. *send*: talk to the mail server (or write the file), no transaction open;
+3. *settle*: a second short transaction records the outcome, only if the claim is still ours.
+
+A worker that dies between 1 and 3 leaves the row ``sending``; once its claim has run out the
+row is due again (the mail may then go out twice, which beats losing it).
+
+The outcome is decided per recipient. Accepted addresses make the row ``sent``; addresses the
+server refused for now (4xx, a lost connection, a timeout) are tried again after 2, 4, 8 ...
+minutes (``2 ** attempts``) until ``OUTGOING_MAIL_MAX_ATTEMPTS``; addresses refused for good
+(5xx) fail at once. When one attempt ends in more than one of these, the row keeps the first
+group and a copy of the message is made for each other group, so that the accepted recipients
+never get it again and nothing is lost either. A message of a ticket article that fails for
+good is reported on the ticket (:func:`tickets.actions.email.record_delivery`).
+
+Transports (``settings.OUTGOING_MAIL``): ``smtp`` (STARTTLS when the server offers it; as in
+an MTA's opportunistic TLS the certificate is not checked then, so a relay with a self-signed
+certificate still works), ``smtp+starttls`` (STARTTLS required, certificate checked),
+``smtps`` (TLS from the start, certificate checked), each with ``AUTH`` when a user is given;
+and ``file`` (each message written to ``<dir>/<timestamp>-<id>.eml``, for development).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import smtplib
+import ssl
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import OutboundMessage, OutboundStatus
+
+logger = logging.getLogger(__name__)
+
+# Seconds each network operation with the mail server may take.
+SMTP_TIMEOUT = 30
+# How long a claim lasts: longer than any one delivery can take.
+CLAIM_DURATION = timedelta(minutes=15)
+# How many messages one run of send_due() sends at most.
+BATCH = 500
+
+
+# --- outcomes ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What one attempt did, per recipient: accepted, or refused with the error text."""
+
+    accepted: list[str] = field(default_factory=list)
+    temporary: dict[str, str] = field(default_factory=dict)
+    permanent: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def everyone(cls, recipients: Iterable[str], error: str, *, permanent: bool) -> Outcome:
+        errors = dict.fromkeys(recipients, error)
+        return cls(permanent=errors) if permanent else cls(temporary=errors)
+
+    @classmethod
+    def per_recipient(
+        cls, recipients: Iterable[str], refused: dict[str, tuple[int, bytes | str]]
+    ) -> Outcome:
+        """From smtplib's ``{address: (code, text)}`` of refused recipients."""
+        outcome = cls()
+        for address in recipients:
+            if address not in refused:
+                outcome.accepted.append(address)
+                continue
+            code, text = refused[address]
+            target = outcome.permanent if 500 <= code < 600 else outcome.temporary
+            target[address] = reply_text(code, text)
+        return outcome
+
+
+def reply_text(code: int, text: bytes | str) -> str:
+    """An SMTP reply as the server gave it: ``550 5.1.1 <a@b>: Recipient address rejected``."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {' '.join(text.split())}".strip()
+
+
+def _error_list(errors: dict[str, str]) -> str:
+    """One line per address; addresses with the same error share it."""
+    by_error: dict[str, list[str]] = {}
+    for address, error in errors.items():
+        by_error.setdefault(error, []).append(address)
+    return "\n".join(f"{', '.join(addresses)}: {error}" for error, addresses in by_error.items())
+
+
+# --- transports --------------------------------------------------------------------------------
+
+
+class TransportError(Exception):
+    """The message could not be handed over; ``permanent`` when trying again cannot help."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def tls_context(*, verify: bool) -> ssl.SSLContext:
+    """The TLS settings for the mail server (tests replace this to trust their own CA)."""
+    context = ssl.create_default_context()
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class SMTPTransport:
+    """One connection to the mail server, opened on first use and reused for a batch."""
+
+    def __init__(self, config: dict) -> None:
+        self.config = config
+        self._conn: smtplib.SMTP | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.config['host']}:{self.config['port']}"
+
+    def _open(self) -> smtplib.SMTP:
+        scheme, host, port = self.config["scheme"], self.config["host"], self.config["port"]
+        if scheme == "smtps":
+            conn = smtplib.SMTP_SSL(
+                host, port, timeout=SMTP_TIMEOUT, context=tls_context(verify=True)
+            )
+        else:
+            conn = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
+        try:
+            conn.ehlo()
+            if scheme != "smtps":
+                if conn.has_extn("starttls"):
+                    conn.starttls(context=tls_context(verify=scheme == "smtp+starttls"))
+                    conn.ehlo()
+                elif scheme == "smtp+starttls":
+                    raise TransportError(
+                        f"{self.where} does not offer STARTTLS, which smtp+starttls:// requires"
+                    )
+            if self.config.get("user"):
+                conn.login(self.config["user"], self.config.get("password", ""))
+        except BaseException:
+            _quietly_close(conn)
+            raise
+        return conn
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._conn is not None:
+            # A server closes an idle connection after a while: check before reusing it.
+            try:
+                if self._conn.noop()[0] == 250:
+                    return self._conn
+            except (smtplib.SMTPException, OSError):
+                pass
+            self.close()
+        self._conn = self._open()
+        return self._conn
+
+    def deliver(self, message: OutboundMessage, raw: bytes) -> Outcome:
+        recipients = list(message.recipients)
+        try:
+            conn = self._connection()
+            options = ["SMTPUTF8"] if not _ascii(message.envelope_from, *recipients) else []
+            refused = conn.sendmail(message.envelope_from, recipients, raw, mail_options=options)
+        except smtplib.SMTPRecipientsRefused as exc:
+            return Outcome.per_recipient(recipients, exc.recipients)
+        except smtplib.SMTPSenderRefused as exc:
+            error = f"MAIL FROM:<{exc.sender}> {reply_text(exc.smtp_code, exc.smtp_error)}"
+            return Outcome.everyone(recipients, error, permanent=_permanent(exc.smtp_code))
+        except smtplib.SMTPDataError as exc:
+            error = f"DATA {reply_text(exc.smtp_code, exc.smtp_error)}"
+            return Outcome.everyone(recipients, error, permanent=_permanent(exc.smtp_code))
+        except TransportError as exc:
+            self.close()
+            return Outcome.everyone(recipients, str(exc), permanent=exc.permanent)
+        except smtplib.SMTPResponseException as exc:
+            # The greeting, EHLO, STARTTLS or AUTH: the server's or our setup's problem, never
+            # the message's, so it is tried again.
+            self.close()
+            error = f"{self.where}: {reply_text(exc.smtp_code, exc.smtp_error)}"
+            return Outcome.everyone(recipients, error, permanent=False)
+        except TimeoutError:
+            self.close()
+            error = f"{self.where}: no answer within {SMTP_TIMEOUT} seconds"
+            return Outcome.everyone(recipients, error, permanent=False)
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            error = f"{self.where}: {type(exc).__name__}: {exc}"
+            return Outcome.everyone(recipients, error, permanent=False)
+        return Outcome.per_recipient(recipients, refused)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                conn.quit()
+            except (smtplib.SMTPException, OSError):
+                _quietly_close(conn)
+
+
+class FileTransport:
+    """Writes each message to ``<dir>/<timestamp>-<id>.eml`` (the embedded default), with the
+    envelope as trace headers in front, as a delivering MTA adds them."""
+
+    def __init__(self, config: dict) -> None:
+        self.directory = Path(config["path"])
+
+    def deliver(self, message: OutboundMessage, raw: bytes) -> Outcome:
+        recipients = list(message.recipients)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            name = f"{timezone.now():%Y%m%d%H%M%S%f}-{message.pk}.eml"
+            trace = (
+                f"Return-Path: <{message.envelope_from}>\r\n"
+                f"X-Envelope-To: {', '.join(recipients)}\r\n"
+            ).encode()
+            # Written under a temporary name and renamed: a reader never sees half a file.
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(trace + raw)
+                os.replace(tmp, self.directory / name)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            return Outcome.everyone(recipients, f"{self.directory}: {exc}", permanent=False)
+        return Outcome(accepted=recipients)
+
+    def close(self) -> None:
+        pass
+
+
+def transport() -> SMTPTransport | FileTransport:
+    config = settings.OUTGOING_MAIL
+    if config["scheme"] == "file":
+        return FileTransport(config)
+    return SMTPTransport(config)
+
+
+def _permanent(code: int) -> bool:
+    return 500 <= code < 600
+
+
+def _ascii(*values: str) -> bool:
+    return all(value.isascii() for value in values)
+
+
+def _quietly_close(conn: smtplib.SMTP) -> None:
+    with contextlib.suppress(OSError):
+        conn.close()
+
+
+# --- claiming ----------------------------------------------------------------------------------
+
+
+def _take(pk: int, now: datetime) -> bool:
+    """The conditional UPDATE that makes a due row ours; False if another worker was first."""
+    return bool(
+        OutboundMessage.objects.filter(
+            pk=pk, status=OutboundStatus.QUEUED, next_attempt_at__lte=now
+        ).update(
+            status=OutboundStatus.SENDING,
+            attempts=F("attempts") + 1,
+            next_attempt_at=now + CLAIM_DURATION,
+        )
+    )
+
+
+def _release_expired(now: datetime) -> None:
+    """Rows whose worker died mid-send become due again once their claim has run out."""
+    stale = OutboundMessage.objects.filter(status=OutboundStatus.SENDING, next_attempt_at__lte=now)
+    for pk in stale.values_list("pk", flat=True)[:BATCH]:
+        released = OutboundMessage.objects.filter(
+            pk=pk, status=OutboundStatus.SENDING, next_attempt_at__lte=now
+        ).update(status=OutboundStatus.QUEUED)
+        if released:
+            logger.warning(
+                "Outgoing message %s: the worker sending it did not finish; trying again "
+                "(the recipients may get it twice)",
+                pk,
+            )
+
+
+def _claim_next() -> OutboundMessage | None:
+    """The next due message, claimed; None when nothing is due."""
+    for _race in range(20):
+        now = timezone.now()
+        with transaction.atomic():
+            due = OutboundMessage.objects.filter(
+                status=OutboundStatus.QUEUED, next_attempt_at__lte=now
+            ).order_by("next_attempt_at", "pk")
+            if connection.features.has_select_for_update_skip_locked:
+                due = due.select_for_update(skip_locked=True)
+            pk = due.values_list("pk", flat=True).first()
+            if pk is None:
+                return None
+            if _take(pk, now):
+                break
+    else:
+        return None
+    return OutboundMessage.objects.get(pk=pk)
+
+
+def _claim(pk: int) -> OutboundMessage | None:
+    """Claim this message if it is due; None if it is sent, being sent or waiting."""
+    with transaction.atomic():
+        if not _take(pk, timezone.now()):
+            return None
+    return OutboundMessage.objects.get(pk=pk)
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+
+def send_one(pk: int) -> str | None:
+    """Send message ``pk`` if it is due; returns its status afterwards, or None when it was
+    not due (already sent, being sent by another worker, waiting for its next attempt)."""
+    message = _claim(pk)
+    if message is None:
+        return None
+    sender = transport()
+    try:
+        return _attempt(message, sender)
+    finally:
+        sender.close()
+
+
+def send_due(limit: int = BATCH) -> int:
+    """Send up to ``limit`` due messages over one connection; returns how many went out."""
+    _release_expired(timezone.now())
+    sent = 0
+    sender = transport()
+    try:
+        for _n in range(limit):
+            message = _claim_next()
+            if message is None:
+                break
+            if _attempt(message, sender) == OutboundStatus.SENT:
+                sent += 1
+    finally:
+        sender.close()
+    return sent
+
+
+def _attempt(message: OutboundMessage, sender) -> str:
+    if not message.recipients:
+        return _settle(message, Outcome())
+    try:
+        outcome = sender.deliver(message, bytes(message.raw))
+    except Exception as exc:
+        # A bug must not stop the queue: the message waits, the error is recorded.
+        logger.exception("Outgoing message %s: unexpected error", message.pk)
+        sender.close()
+        outcome = Outcome.everyone(message.recipients, repr(exc), permanent=False)
+    return _settle(message, outcome)
+
+
+def _settle(message: OutboundMessage, outcome: Outcome) -> str:
+    """Record the attempt on the row (and on copies for the other groups of recipients)."""
+    now = timezone.now()
+    final = message.attempts >= settings.OUTGOING_MAIL_MAX_ATTEMPTS
+    groups: list[dict] = []
+    if outcome.accepted:
+        refused = {**outcome.temporary, **outcome.permanent}
+        groups.append(
+            {
+                "status": OutboundStatus.SENT,
+                "recipients": outcome.accepted,
+                "sent_at": now,
+                "next_attempt_at": now,
+                "last_error": _error_list(refused) if refused else "",
+            }
+        )
+    if outcome.temporary:
+        groups.append(
+            {
+                "status": OutboundStatus.FAILED if final else OutboundStatus.QUEUED,
+                "recipients": list(outcome.temporary),
+                "next_attempt_at": now if final else now + backoff(message.attempts),
+                "last_error": _error_list(outcome.temporary),
+            }
+        )
+    if outcome.permanent or not groups:
+        groups.append(
+            {
+                "status": OutboundStatus.FAILED,
+                "recipients": list(outcome.permanent),
+                "next_attempt_at": now,
+                "last_error": _error_list(outcome.permanent) or "The message has no recipients.",
+            }
+        )
+    with transaction.atomic():
+        first, *others = groups
+        settled = OutboundMessage.objects.filter(
+            pk=message.pk, status=OutboundStatus.SENDING, attempts=message.attempts
+        ).update(**first)
+        if not settled:
+            logger.warning(
+                "Outgoing message %s: its claim ran out before this attempt ended (%s)",
+                message.pk,
+                first["status"],
+            )
+            return first["status"]
+        rows = [message.pk]
+        for group in others:
+            copy = OutboundMessage.objects.create(
+                kind=message.kind,
+                envelope_from=message.envelope_from,
+                raw=message.raw,
+                message_id=message.message_id,
+                subject=message.subject,
+                ticket_id=message.ticket_id,
+                article_id=message.article_id,
+                attempts=message.attempts,
+                created_at=message.created_at,
+                **group,
+            )
+            rows.append(copy.pk)
+        for pk, group in zip(rows, groups, strict=True):
+            _log(pk, group)
+            _report(pk)
+    return first["status"]
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failed attempt: 2, 4, 8 ... minutes."""
+    return timedelta(minutes=2 ** min(attempts, 16))
+
+
+def _log(pk: int, group: dict) -> None:
+    status, count = group["status"], len(group["recipients"])
+    if status == OutboundStatus.SENT:
+        logger.info("Outgoing message %s sent to %d recipient(s)", pk, count)
+    elif status == OutboundStatus.QUEUED:
+        logger.warning(
+            "Outgoing message %s not sent, next attempt at %s: %s",
+            pk,
+            group["next_attempt_at"].isoformat(),
+            group["last_error"],
+        )
+    else:
+        logger.error("Outgoing message %s failed for good: %s", pk, group["last_error"])
+
+
+def _report(pk: int) -> None:
+    """Tell the ticket (history, events) how its article's mail fared. Its own savepoint: a
+    failure here must not undo the record of a delivery that happened."""
+    message = OutboundMessage.objects.defer("raw").get(pk=pk)
+    if message.article_id is None:
+        return
+    # Late import: the mail transport is below the ticket domain.
+    from tickets.actions.email import record_delivery
+
+    try:
+        with transaction.atomic():
+            record_delivery(message)
+    except Exception:
+        logger.exception("Outgoing message %s: could not record the outcome on the ticket", pk)
+
+
+# --- operators ---------------------------------------------------------------------------------
+
+
+def requeue(pks: Iterable[int] | None = None) -> list[int]:
+    """Make failed (and waiting) messages due now, with a fresh count of attempts; ``None``
+    means every failed one. Sent messages and those being sent are never touched."""
+    now = timezone.now()
+    rows = OutboundMessage.objects.filter(status__in=[OutboundStatus.FAILED, OutboundStatus.QUEUED])
+    rows = rows.filter(status=OutboundStatus.FAILED) if pks is None else rows.filter(pk__in=pks)
+    done = []
+    with transaction.atomic():
+        for pk, status in rows.select_for_update().values_list("pk", "status"):
+            OutboundMessage.objects.filter(pk=pk, status=status).update(
+                status=OutboundStatus.QUEUED, attempts=0, next_attempt_at=now
+            )
+            done.append(pk)
+    if done:
+        logger.info("Outgoing message(s) %s queued again", ", ".join(map(str, done)))
+    return done
