@@ -90,9 +90,9 @@ class QueueAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "parent", "group", "comment", "is_valid"]}),
         (_("Mail"), {"fields": ["system_address", "salutation", "signature"]}),
-        ("Follow-ups", {"fields": ["follow_up", "follow_up_lock", "unlock_timeout"]}),
+        (_("Follow-ups"), {"fields": ["follow_up", "follow_up_lock", "unlock_timeout"]}),
         (
-            "Escalation",
+            _("Escalation"),
             {
                 "fields": [
                     "calendar",

@@ -130,7 +130,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 _("Message #%(id)s is still quarantined: %(error)s")
-                % {"id": message.pk, "error": message.error.strip().splitlines()[-1:] or ""},
+                % {"id": message.pk, "error": (message.error.strip().splitlines() or [""])[-1]},
                 messages.ERROR,
             )
         if not results:

@@ -53,16 +53,18 @@ def receive(
     """
     raw = bytes(raw)
     digest = content_hash(raw)
-    done = (
-        InboundMessage.objects.filter(sha256=digest, status__in=_DONE)
-        .defer("raw")
-        .order_by("pk")
-        .first()
-    )
+    earlier = InboundMessage.objects.filter(sha256=digest).defer("raw").order_by("pk")
+    done = earlier.filter(status__in=_DONE).first()
     if done is not None:
         logger.info("Inbound message %s: already stored as #%s", done.message_id, done.pk)
         done.is_duplicate = True
         return done
+    waiting = earlier.first()
+    if waiting is not None:
+        # Stored before but not processed (quarantined, or a crash in between): this
+        # delivery is a chance to try again, not a second message.
+        logger.info("Inbound message %s: stored before as #%s, trying again", digest, waiting.pk)
+        return process(InboundMessage.objects.get(pk=waiting.pk))
     try:
         parsed = parse_message(raw)
     except MailParseError:
@@ -94,9 +96,6 @@ def store(
 
 def process(inbound: InboundMessage, *, parsed=None) -> InboundMessage:
     """Process a stored message; on failure it is quarantined with the reason."""
-    # Imported here: the ticket domain depends on this app, not the other way round.
-    from tickets.postmaster import handle
-
     inbound.attempts += 1
     raw = bytes(inbound.raw)
     if inbound.size > settings.POSTMASTER_MAX_EMAIL_BYTES:
@@ -111,6 +110,10 @@ def process(inbound: InboundMessage, *, parsed=None) -> InboundMessage:
         except MailParseError as exc:
             return _quarantine(inbound, _("Not an email message: %(error)s") % {"error": exc})
     try:
+        # Imported here: the ticket domain depends on this app, not the other way round.
+        # Inside the try, so that even a broken import quarantines instead of escaping.
+        from tickets.postmaster import handle
+
         with transaction.atomic():
             result = handle(parsed, raw=raw, inbound=inbound)
             inbound.status = (

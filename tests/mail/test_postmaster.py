@@ -478,3 +478,34 @@ def test_command_reprocess(support_address, monkeypatch):
     call_command("postmaster", "--reprocess", str(stored.pk), stdout=out)
     assert "new_ticket" in out.getvalue()
     assert Ticket.objects.count() == 1
+
+
+def test_a_quarantined_message_delivered_again_is_retried_not_duplicated(
+    support_address, monkeypatch
+):
+    import tickets.postmaster as postmaster
+
+    original = postmaster.handle
+    monkeypatch.setattr(postmaster, "handle", lambda *a, **k: 1 / 0)
+    first = pipe(mail())
+    assert first.status == InboundStatus.QUARANTINED
+    monkeypatch.setattr(postmaster, "handle", original)
+    again = pipe(mail())  # e.g. fetched again after a crash before the server delete
+    assert again.pk == first.pk
+    assert again.status == InboundStatus.PROCESSED
+    assert InboundMessage.objects.count() == 1
+    assert Ticket.objects.count() == 1
+
+
+def test_reprocess_task(support_address, monkeypatch):
+    import tickets.postmaster as postmaster
+    from otrs.mail.tasks import reprocess_quarantine
+
+    original = postmaster.handle
+    monkeypatch.setattr(postmaster, "handle", lambda *a, **k: 1 / 0)
+    pipe(mail("one"))
+    pipe(mail("two"))
+    assert reprocess_quarantine() == {"processed": 0, "failing": 2}
+    monkeypatch.setattr(postmaster, "handle", original)
+    assert reprocess_quarantine() == {"processed": 2, "failing": 0}
+    assert Ticket.objects.count() == 2

@@ -437,7 +437,7 @@ def _claim(address: str, times: int) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_claims_never_pass_the_limit(settings, run_in_processes):
     settings.POSTMASTER_MAX_AUTO_MAILS = 10
     granted = run_in_processes(_claim, [("race@example.com", 6)] * 4)

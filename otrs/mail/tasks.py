@@ -1,0 +1,72 @@
+"""Celery tasks of the email channel.
+
+Thin, as every task (ARCHITECTURE.md, rule 5): they take ids or nothing, call one function,
+and are safe to run twice. Their names (``otrs.mail.tasks.<function>``) are what the beat
+schedules in the database refer to (otrs/daemon/migrations/0002_mail_schedules.py), so renaming
+one needs a data migration for its schedule.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from . import sending
+
+logger = logging.getLogger(__name__)
+
+# --- sending -----------------------------------------------------------------------------------
+
+
+@shared_task(ignore_result=True)
+def send_outbound_message(pk: int) -> str | None:
+    """Send one queued message now (enqueued after the commit that queued it). A message
+    that is not due, being sent by another worker, or already sent is left alone."""
+    return sending.send_one(pk)
+
+
+@shared_task(ignore_result=True)
+def send_outgoing_mail() -> int:
+    """Send every due message (OTRS MailQueueSend, every minute): first attempts whose task
+    was lost, retries after their back-off, messages whose worker died mid-send."""
+    return sending.send_due()
+
+
+# --- fetching ----------------------------------------------------------------------------------
+
+
+@shared_task(ignore_result=True)
+def fetch_mail_accounts() -> list[dict]:
+    """Fetch every valid mail account whose own interval has passed (OTRS MailAccountFetch;
+    the schedule ticks every minute). An account being fetched by another worker is skipped."""
+    from . import fetching
+
+    return [result.as_dict() for result in fetching.fetch_due_accounts()]
+
+
+@shared_task(ignore_result=True)
+def fetch_mail_account(account_id: int) -> dict | None:
+    """Fetch one valid account now, whatever its interval; None if it is gone or invalid."""
+    from . import fetching
+    from .models import MailAccount
+
+    account = MailAccount.objects.select_related("queue").filter(pk=account_id).first()
+    if account is None or not account.is_valid:
+        return None
+    return fetching.fetch_account(account).as_dict()
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+
+@shared_task(ignore_result=True)
+def reprocess_quarantine() -> dict:
+    """Process quarantined (and stuck) inbound mail again, daily at 00:10 (OTRS
+    SpoolMailsReprocess); what still fails stays quarantined for the administrator."""
+    from .inbound import reprocess_all
+
+    processed, failing = reprocess_all()
+    if processed or failing:
+        logger.info("Reprocessed inbound mail: %d processed, %d still failing", processed, failing)
+    return {"processed": processed, "failing": failing}
