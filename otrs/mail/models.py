@@ -272,6 +272,9 @@ class FilterSet(models.Model):
 
 class OutboundStatus(models.TextChoices):
     QUEUED = "queued", _("queued")
+    # Claimed by a worker that is talking to the mail server right now; ``next_attempt_at``
+    # is then when that claim runs out (a worker that died mid-send is retried after it).
+    SENDING = "sending", _("being sent")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed for good")
     BOUNCED = "bounced", _("bounced")
