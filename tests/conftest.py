@@ -140,3 +140,15 @@ def run_in_processes():
         return [outcome[i][1] for i in range(len(processes))]
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Every test starts in the default language. A request through the test client leaves
+    the language its middleware chose active in the thread (German for a German agent), and
+    code called directly afterwards would otherwise speak it."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()

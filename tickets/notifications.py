@@ -239,6 +239,13 @@ def notify(
         HistoryType.ADD_NOTE,
     ):
         return []  # most articles notify nobody: no need to load anything
+    # Only agents following the queue hear of a new ticket; usually nobody does.
+    if (
+        event == "TicketCreate"
+        and "queue_id" in data
+        and not PersonalQueue.objects.filter(queue_id=data["queue_id"]).exists()
+    ):
+        return []
     ticket = (
         Ticket.objects.select_related("queue", "state", "priority", "owner", "responsible")
         .filter(pk=ticket_id)

@@ -53,14 +53,14 @@ def receive(
     """
     raw = bytes(raw)
     digest = content_hash(raw)
-    earlier = InboundMessage.objects.filter(sha256=digest).defer("raw").order_by("pk")
-    done = earlier.filter(status__in=_DONE).first()
+    earlier = list(InboundMessage.objects.filter(sha256=digest).defer("raw").order_by("pk"))
+    done = next((m for m in earlier if m.status in _DONE), None)
     if done is not None:
         logger.info("Inbound message %s: already stored as #%s", done.message_id, done.pk)
         done.is_duplicate = True
         return done
-    waiting = earlier.first()
-    if waiting is not None:
+    if earlier:
+        waiting = earlier[0]
         # Stored before but not processed (quarantined, or a crash in between): this
         # delivery is a chance to try again, not a second message.
         logger.info("Inbound message %s: stored before as #%s, trying again", digest, waiting.pk)

@@ -680,7 +680,7 @@ def test_the_command_sends_due_mail_and_retries_every_failed_one(
     actions.send_email(ticket, answer(ticket, customer_mail), actor=rw)
     out = StringIO()
     call_command("mailqueue", "--send", stdout=out)
-    assert "1 message(s) sent." in out.getvalue()
+    assert "1 message sent." in out.getvalue()
 
     call_command("mailqueue", "--retry-failed", stdout=StringIO())
     assert not OutboundMessage.objects.exclude(status=OutboundStatus.SENT).exists()

@@ -83,7 +83,7 @@ def create_ticket(
     _check_pending(state, pending_until)
     if sla is not None and (service is None or not sla.services.filter(pk=service.pk).exists()):
         raise DomainError(_("The SLA does not belong to the chosen service."), code="invalid_sla")
-    owner = owner or system_user()
+    owner = owner or (actor if actor.is_system else system_user())
     _check_owner_candidate(owner, queue)
     responsible = responsible or owner
     _check_responsible_candidate(responsible, queue)
@@ -145,9 +145,13 @@ def create_ticket(
             # The first article is as old as the ticket (and so is its history row).
             first = replace(article, created_at=article.created_at or now)
             _add_article(
-                ticket, first, actor, history_type=history_type or _first_article_history(article)
+                ticket,
+                first,
+                actor,
+                history_type=history_type or _first_article_history(article),
+                first=True,
             )
-        emit("TicketCreate", ticket_id=ticket.pk, actor_id=actor.pk)
+        emit("TicketCreate", ticket_id=ticket.pk, actor_id=actor.pk, data={"queue_id": queue.pk})
     return ticket
 
 
@@ -202,7 +206,11 @@ def add_article(
     return created
 
 
-def _add_article(ticket: Ticket, data: ArticleInput, actor: User, *, history_type: str) -> Article:
+def _add_article(
+    ticket: Ticket, data: ArticleInput, actor: User, *, history_type: str, first: bool = False
+) -> Article:
+    """Store an article. ``first``: the ticket's first article, in the transaction that made
+    the ticket (nobody can have seen it, and no earlier article can be answered)."""
     created_at = data.created_at or timezone.now()
     article = Article.objects.create(
         ticket=ticket,
@@ -237,12 +245,17 @@ def _add_article(ticket: Ticket, data: ArticleInput, actor: User, *, history_typ
         attachment.save()
     _history(ticket, history_type, actor, article=article, new=article.pk, at=created_at)
     # A new article is unseen for everybody but its author.
-    TicketFlag.objects.filter(ticket=ticket, key=TicketFlagKey.SEEN).exclude(user=actor).delete()
+    if not first:
+        TicketFlag.objects.filter(ticket=ticket, key=TicketFlagKey.SEEN).exclude(
+            user=actor
+        ).delete()
     if actor.is_agent:
         ArticleFlag.objects.get_or_create(article=article, user=actor, key=TicketFlagKey.SEEN)
     # The unlock timer restarts on an agent's article, and on a customer's that answers one.
     if data.sender_type == SenderType.AGENT or (
-        data.sender_type == SenderType.CUSTOMER and _last_sender_was_agent(ticket, article)
+        data.sender_type == SenderType.CUSTOMER
+        and not first
+        and _last_sender_was_agent(ticket, article)
     ):
         ticket.unlock_anchor_at = created_at
     emit(
