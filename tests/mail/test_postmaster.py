@@ -509,3 +509,24 @@ def test_reprocess_task(support_address, monkeypatch):
     monkeypatch.setattr(postmaster, "handle", original)
     assert reprocess_quarantine() == {"processed": 2, "failing": 0}
     assert Ticket.objects.count() == 2
+
+
+def test_the_same_mail_through_two_addresses_makes_one_ticket(support_address):
+    first = pipe(
+        mail(message_id="<twice@example.com>", headers="Delivered-To: a@helpdesk.test\r\n")
+    )
+    again = pipe(
+        mail(message_id="<twice@example.com>", headers="Delivered-To: b@helpdesk.test\r\n")
+    )
+    assert again.pk != first.pk  # other bytes: stored, but recognised
+    assert again.outcome == Outcome.DUPLICATE
+    assert again.article == first.article
+    assert Ticket.objects.count() == 1
+    assert Article.objects.count() == 1
+
+
+def test_a_forged_message_id_from_someone_else_is_not_a_duplicate(support_address):
+    pipe(mail(message_id="<same@example.com>"))
+    other = pipe(mail("Other", sender="mallory@evil.test", message_id="<same@example.com>"))
+    assert other.outcome == Outcome.NEW_TICKET
+    assert Ticket.objects.count() == 2

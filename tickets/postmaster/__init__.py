@@ -41,7 +41,7 @@ from ..choices import (
     SenderType,
     StateType,
 )
-from ..models import Article, Queue, State, SystemAddress, Ticket
+from ..models import Article, Queue, State, SystemAddress, Ticket, message_id_hash
 from ..subjects import clean_ticket_subject
 from .directives import Directives
 from .filters import run_filters
@@ -67,6 +67,12 @@ def handle(mail: ParsedMail, *, raw: bytes, inbound) -> Result:
     if directives.flag("ignore"):
         logger.info("Inbound mail %s ignored (X-OTRS-Ignore)", mail.message_id)
         return Result(Outcome.IGNORED)
+    same = _same_message(mail)
+    if same is not None:
+        # The same mail again with other bytes (delivered to two of our addresses, or our
+        # own answer coming back through a Cc to a system address): it is already there.
+        logger.info("Inbound mail %s is already article %s", mail.message_id, same.pk)
+        return Result(Outcome.DUPLICATE, same.ticket, same)
     run = _Run(mail, raw, directives, inbound)
     found = detect(mail)
     if found is not None and found.how == "bounce":
@@ -364,6 +370,17 @@ class _Run:
         send_auto_response(
             ticket=ticket, article=article, response_type=response_type, loop=self.loop
         )
+
+
+def _same_message(mail: ParsedMail) -> Article | None:
+    """An article that is this very mail: the same Message-ID from the same sender."""
+    if not mail.message_id or not mail.from_address:
+        return None
+    digest = message_id_hash(mail.message_id)
+    for article in Article.objects.filter(message_id_md5=digest).select_related("ticket"):
+        if mail.from_address.lower() in article.from_address.lower():
+            return article
+    return None
 
 
 def _format(name: str, address: str) -> str:
