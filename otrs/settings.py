@@ -208,6 +208,10 @@ MAIL_DOMAIN = env.str("MAIL_DOMAIN", "localhost")
 NOTIFICATION_FROM = env.str("NOTIFICATION_FROM", f"Help desk <helpdesk@{MAIL_DOMAIN}>")
 # The address links in mails point at (the agent and customer portals).
 SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Mail sent through Django's mail API (password reset, registration) goes into the same
+# persistent outgoing queue as ticket mail (otrs/mail/backend.py), from the notification sender.
+EMAIL_BACKEND = "otrs.mail.backend.QueueBackend"
+DEFAULT_FROM_EMAIL = NOTIFICATION_FROM
 # Inbound mail larger than this is kept in quarantine instead of being processed.
 POSTMASTER_MAX_EMAIL_BYTES = env.int("POSTMASTER_MAX_EMAIL_BYTES", 16 * 1024 * 1024, minimum=1024)
 # Automatic mails (auto responses, notifications to customers) per address and day.
@@ -216,6 +220,17 @@ POSTMASTER_MAX_AUTO_MAILS = env.int("POSTMASTER_MAX_AUTO_MAILS", 40, minimum=0)
 POSTMASTER_DEFAULT_QUEUE = env.str("POSTMASTER_DEFAULT_QUEUE", "Raw")
 # Also look for a ticket number in the body of a mail (OTRS FollowUpCheck Body, off there too).
 POSTMASTER_FOLLOW_UP_IN_BODY = env.bool("POSTMASTER_FOLLOW_UP_IN_BODY", False)
+
+# --- Customer portal ----------------------------------------------------------------------------
+
+# Visitors may create their own customer account at /customer/register/ (confirmed by a link
+# sent to the address). Off: the page does not exist and the sign-in page does not offer it.
+CUSTOMER_SELF_REGISTRATION = env.bool("CUSTOMER_SELF_REGISTRATION", False)
+# Customers may close their own tickets in the portal (a "Close" button on the ticket page).
+CUSTOMER_CAN_CLOSE = env.bool("CUSTOMER_CAN_CLOSE", True)
+# Agents with rw on this group (directly or through a role) manage customer users and
+# companies in the agent portal; every agent may look them up (as OTRS's "users" group).
+CUSTOMER_MANAGER_GROUP = env.str("CUSTOMER_MANAGER_GROUP", "users")
 
 # --- Search ------------------------------------------------------------------------------------
 

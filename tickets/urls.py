@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from customers.urls import agent_urlpatterns as customer_urlpatterns
 from otrs.accounts import views as account_views
 
 from .views import bulk, create, overviews, search, ticket_actions, zoom
@@ -19,4 +20,5 @@ urlpatterns = [
     *create.urlpatterns,
     *bulk.urlpatterns,
     *search.urlpatterns,
+    *customer_urlpatterns,
 ]

@@ -41,9 +41,17 @@ def new_email_ticket(request):
     )
 
 
+# Query parameters that prefill an empty form (the Customer Information Center's "new phone
+# ticket" links): parameter -> form field.
+PREFILL = {"customer_user": "customer", "customer_id": "customer_id"}
+
+
 def _new_ticket(request, form_class, template: str, done: str, create):
     bound = request.method == "POST"
-    form = form_class(request.user, request.POST if bound else None, request.FILES or None)
+    initial = {field: request.GET[key] for key, field in PREFILL.items() if request.GET.get(key)}
+    form = form_class(
+        request.user, request.POST if bound else None, request.FILES or None, initial=initial
+    )
     if bound and form.is_valid():
         try:
             ticket = create(**form.create_kwargs(), actor=request.user)

@@ -281,9 +281,10 @@ def customer(request, pk):
 
 
 def _pick_url(ticket: Ticket, found) -> str:
-    chosen = {"customer_user": found.login}
-    if found.company_id:
-        chosen["customer_id"] = found.company.customer_id
+    # Always with a customer id, empty for a customer user without a company: else the
+    # field would keep the ticket's old id, which may be another company's.
+    company_id = found.company.customer_id if found.company_id else ""
+    chosen = {"customer_user": found.login, "customer_id": company_id}
     return f"{reverse('agent:customer', args=[ticket.pk])}?{urlencode(chosen)}"
 
 

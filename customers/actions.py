@@ -1,0 +1,368 @@
+"""Every change to customer users and companies, one function per intent.
+
+Each action checks the actor (the system user is trusted; an agent needs the right of
+:func:`customers.access.can_manage_customers`), validates what it is given, and writes in one
+transaction with the changed rows locked, so a refusal (:class:`otrs.errors.DomainError`,
+raised before anything is written or inside the transaction) leaves nothing half done.
+
+The rules:
+
+* a login is unique among all logins, compared without regard to case (the portal and the
+  mail intake look customers up that way), and never an agent's or the system's;
+* a company's customer id is unique, also without regard to case;
+* an email address is well formed and unique among customer users (OTRS's default), so
+  that a sender's address names one customer user;
+* a password passes Django's password validators; a customer user created without one has
+  an unusable password until one is set;
+* validity: an invalid customer user cannot sign in to the customer portal (the portal
+  checks ``CustomerUser.is_valid``; the login's ``is_active`` follows it as a second lock).
+  An invalid company stays on its tickets and users but is offered for no new ones.
+
+Tickets keep the customer login and customer id they carry as plain strings (as in OTRS):
+renaming a login or a customer id does not rewrite old tickets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from otrs.accounts.models import User, UserKind
+from otrs.errors import DomainError
+
+from .access import can_manage_customers
+from .models import CustomerCompany, CustomerUser
+
+
+@dataclass(frozen=True)
+class CustomerUserInput:
+    """A customer user's details as a form or an API gives them."""
+
+    login: str
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    company: CustomerCompany | None = None
+    other_companies: tuple[CustomerCompany, ...] = field(default=())
+    is_valid: bool = True
+
+
+@dataclass(frozen=True)
+class CompanyInput:
+    """A company's details."""
+
+    customer_id: str
+    name: str
+    street: str = ""
+    zip_code: str = ""
+    city: str = ""
+    country: str = ""
+    url: str = ""
+    comment: str = ""
+    is_valid: bool = True
+
+
+# --- customer users ----------------------------------------------------------------------------
+
+
+def create_customer_user(
+    data: CustomerUserInput, *, password: str | None = None, actor: User
+) -> CustomerUser:
+    """A new customer user and their login (``kind=customer``). Without ``password`` the
+    login has an unusable password until :func:`set_customer_user_password`."""
+    _require_manager(actor)
+    data = _checked_user_input(data)
+    with transaction.atomic():
+        _check_login_free(data.login)
+        _check_email_free(data.email)
+        user = User(
+            username=data.login,
+            kind=UserKind.CUSTOMER,
+            first_name=data.first_name,
+            last_name=data.last_name,
+            email=data.email,
+            is_active=data.is_valid,
+        )
+        if password:
+            _check_password(password, user)
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        _save_new(user, _login_taken)
+        customer = CustomerUser.objects.create(
+            user=user,
+            email=data.email,
+            phone=data.phone,
+            company=data.company,
+            is_valid=data.is_valid,
+        )
+        customer.other_companies.set(_further(data))
+    return customer
+
+
+def update_customer_user(
+    customer: CustomerUser, data: CustomerUserInput, *, actor: User
+) -> CustomerUser:
+    """Replace a customer user's details (login, names, address, phone, companies, validity)
+    with ``data``; the password stays as it is."""
+    _require_manager(actor)
+    data = _checked_user_input(data)
+    with transaction.atomic():
+        locked = _locked_customer_user(customer)
+        user = locked.user
+        if data.login.casefold() != user.username.casefold():
+            _check_login_free(data.login, exclude_user=user.pk)
+        if data.email.casefold() != locked.email.casefold():
+            _check_email_free(data.email, exclude=locked.pk)
+        user.username = data.login
+        user.first_name, user.last_name, user.email = data.first_name, data.last_name, data.email
+        user.is_active = data.is_valid
+        _save_existing(
+            user, _login_taken, "username", "first_name", "last_name", "email", "is_active"
+        )
+        locked.email, locked.phone = data.email, data.phone
+        locked.company, locked.is_valid = data.company, data.is_valid
+        locked.save(update_fields=["email", "phone", "company", "is_valid"])
+        locked.other_companies.set(_further(data))
+    customer.refresh_from_db()
+    return customer
+
+
+def set_customer_user_password(customer: CustomerUser, password: str, *, actor: User) -> None:
+    """Give the customer user's login a new password (checked by Django's validators)."""
+    _require_manager(actor)
+    with transaction.atomic():
+        user = _locked_customer_user(customer).user
+        _check_password(password, user)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+
+
+def set_customer_user_validity(customer: CustomerUser, is_valid: bool, *, actor: User) -> None:
+    """Mark a customer user valid or invalid; an invalid one cannot sign in."""
+    _require_manager(actor)
+    with transaction.atomic():
+        locked = _locked_customer_user(customer)
+        locked.is_valid = is_valid
+        locked.save(update_fields=["is_valid"])
+        locked.user.is_active = is_valid
+        locked.user.save(update_fields=["is_active"])
+    customer.is_valid = is_valid
+    customer.user.is_active = is_valid
+
+
+def _checked_user_input(data: CustomerUserInput) -> CustomerUserInput:
+    login, email = data.login.strip(), data.email.strip()
+    if not login:
+        raise DomainError(_("A customer user needs a login."), code="login_required")
+    try:
+        User.username_validator(login)
+    except ValidationError:
+        raise DomainError(
+            _("A login may contain only letters, digits and the characters @ . + - _."),
+            code="invalid_login",
+        ) from None
+    if len(login) > User._meta.get_field("username").max_length:
+        raise DomainError(_("The login is too long."), code="invalid_login")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DomainError(_("Enter a valid email address."), code="invalid_email") from None
+    return CustomerUserInput(
+        login=login,
+        email=email,
+        first_name=data.first_name.strip(),
+        last_name=data.last_name.strip(),
+        phone=data.phone.strip(),
+        company=data.company,
+        other_companies=tuple(data.other_companies),
+        is_valid=data.is_valid,
+    )
+
+
+def _further(data: CustomerUserInput) -> list[CustomerCompany]:
+    """The further companies without the main one (it would say nothing twice)."""
+    main = data.company.pk if data.company is not None else None
+    return [company for company in _unique(data.other_companies) if company.pk != main]
+
+
+def _unique(companies: Iterable[CustomerCompany]) -> list[CustomerCompany]:
+    return list({company.pk: company for company in companies}.values())
+
+
+def _check_login_free(login: str, *, exclude_user: int | None = None) -> None:
+    taken = User.objects.filter(username__iexact=login)
+    if exclude_user is not None:
+        taken = taken.exclude(pk=exclude_user)
+    kind = taken.values_list("kind", flat=True).first()
+    if kind is None:
+        return
+    if kind != UserKind.CUSTOMER:
+        raise DomainError(
+            _("The login “%(login)s” belongs to an agent; choose another one.") % {"login": login},
+            code="login_of_agent",
+        )
+    raise _login_taken(login)
+
+
+def _login_taken(login: str) -> DomainError:
+    return DomainError(
+        _("The login “%(login)s” is already taken.") % {"login": login}, code="login_taken"
+    )
+
+
+def _check_email_free(email: str, *, exclude: int | None = None) -> None:
+    taken = CustomerUser.objects.filter(email__iexact=email)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude)
+    owner = taken.select_related("user").first()
+    if owner is not None:
+        raise DomainError(
+            _("The email address %(email)s already belongs to customer user %(login)s.")
+            % {"email": email, "login": owner.login},
+            code="email_taken",
+        )
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), code="invalid_password") from None
+
+
+def _locked_customer_user(customer: CustomerUser) -> CustomerUser:
+    locked = CustomerUser.objects.select_for_update().get(pk=customer.pk)
+    # The login row is locked too: its name, password and active flag change with it.
+    locked.user = User.objects.select_for_update().get(pk=locked.user_id)
+    return locked
+
+
+# --- companies ---------------------------------------------------------------------------------
+
+
+def create_company(data: CompanyInput, *, actor: User) -> CustomerCompany:
+    _require_manager(actor)
+    data = _checked_company_input(data)
+    with transaction.atomic():
+        _check_customer_id_free(data.customer_id)
+        company = CustomerCompany(**_company_fields(data))
+        _save_new(company, _customer_id_taken)
+    return company
+
+
+def update_company(company: CustomerCompany, data: CompanyInput, *, actor: User) -> CustomerCompany:
+    """Replace a company's details with ``data``. A changed customer id applies to the
+    company's users at once (they point at the company); tickets keep the id they carry."""
+    _require_manager(actor)
+    data = _checked_company_input(data)
+    with transaction.atomic():
+        locked = CustomerCompany.objects.select_for_update().get(pk=company.pk)
+        if data.customer_id.casefold() != locked.customer_id.casefold():
+            _check_customer_id_free(data.customer_id, exclude=locked.pk)
+        fields = _company_fields(data)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        _save_existing(locked, _customer_id_taken, *fields)
+    company.refresh_from_db()
+    return company
+
+
+def set_company_validity(company: CustomerCompany, is_valid: bool, *, actor: User) -> None:
+    _require_manager(actor)
+    with transaction.atomic():
+        locked = CustomerCompany.objects.select_for_update().get(pk=company.pk)
+        locked.is_valid = is_valid
+        locked.save(update_fields=["is_valid"])
+    company.is_valid = is_valid
+
+
+def _checked_company_input(data: CompanyInput) -> CompanyInput:
+    customer_id, name, url = data.customer_id.strip(), data.name.strip(), data.url.strip()
+    if not customer_id:
+        raise DomainError(_("A company needs a customer id."), code="customer_id_required")
+    if not name:
+        raise DomainError(_("A company needs a name."), code="name_required")
+    if url:
+        try:
+            URLValidator()(url)
+        except ValidationError:
+            raise DomainError(_("Enter a valid URL."), code="invalid_url") from None
+    return CompanyInput(
+        customer_id=customer_id,
+        name=name,
+        street=data.street.strip(),
+        zip_code=data.zip_code.strip(),
+        city=data.city.strip(),
+        country=data.country.strip(),
+        url=url,
+        comment=data.comment.strip(),
+        is_valid=data.is_valid,
+    )
+
+
+def _company_fields(data: CompanyInput) -> dict:
+    return {
+        "customer_id": data.customer_id,
+        "name": data.name,
+        "street": data.street,
+        "zip_code": data.zip_code,
+        "city": data.city,
+        "country": data.country,
+        "url": data.url,
+        "comment": data.comment,
+        "is_valid": data.is_valid,
+    }
+
+
+def _check_customer_id_free(customer_id: str, *, exclude: int | None = None) -> None:
+    taken = CustomerCompany.objects.filter(customer_id__iexact=customer_id)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude)
+    if taken.exists():
+        raise _customer_id_taken(customer_id)
+
+
+def _customer_id_taken(customer_id: str) -> DomainError:
+    return DomainError(
+        _("The customer id “%(customer_id)s” is already taken.") % {"customer_id": customer_id},
+        code="customer_id_taken",
+    )
+
+
+# --- shared ------------------------------------------------------------------------------------
+
+
+def _require_manager(actor: User) -> None:
+    if actor.is_system or can_manage_customers(actor):
+        return
+    raise DomainError(_("You may not manage customer users and companies."), code="not_allowed")
+
+
+def _save_new(obj, taken) -> None:
+    """Insert ``obj``; a concurrent insert of the same unique value (which slipped past the
+    checks above) becomes the same refusal those checks give."""
+    try:
+        with transaction.atomic():
+            obj.save(force_insert=True)
+    except IntegrityError:
+        raise taken(_unique_value(obj)) from None
+
+
+def _save_existing(obj, taken, *update_fields: str) -> None:
+    try:
+        with transaction.atomic():
+            obj.save(update_fields=list(update_fields))
+    except IntegrityError:
+        raise taken(_unique_value(obj)) from None
+
+
+def _unique_value(obj) -> str:
+    return obj.username if isinstance(obj, User) else obj.customer_id

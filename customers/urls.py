@@ -1,0 +1,30 @@
+"""The agent's customer screens. Mounted into the agent portal's own URL list (namespace
+``agent``, see ``tickets/urls.py``), so their names read ``agent:customer_users`` and so on.
+``customers/autocomplete/`` belongs to the ticket screens (tickets.views.ticket_actions_more).
+"""
+
+from django.urls import path
+
+from . import views
+
+agent_urlpatterns = [
+    path("customers/users/", views.customer_users, name="customer_users"),
+    path("customers/users/new/", views.customer_user_add, name="customer_user_add"),
+    path("customers/users/<int:pk>/", views.customer_user, name="customer_user"),
+    path("customers/users/<int:pk>/edit/", views.customer_user_edit, name="customer_user_edit"),
+    path(
+        "customers/users/<int:pk>/validity/",
+        views.customer_user_validity,
+        name="customer_user_validity",
+    ),
+    path("customers/companies/", views.companies, name="companies"),
+    path("customers/companies/new/", views.company_add, name="company_add"),
+    path("customers/companies/<int:pk>/", views.company, name="company"),
+    path("customers/companies/<int:pk>/edit/", views.company_edit, name="company_edit"),
+    path(
+        "customers/companies/<int:pk>/validity/",
+        views.company_validity,
+        name="company_validity",
+    ),
+    path("customers/info/", views.customer_info, name="customer_info"),
+]

@@ -1,0 +1,346 @@
+"""The agent's customer screens: lists of customer users and companies, their editors, and
+the Customer Information Center (CIC), which is the detail page of each.
+
+Who may do what is :mod:`customers.access`: every agent views, managers edit. The tickets a
+CIC lists start from :func:`tickets.access.visible_to` (through :mod:`tickets.selectors`),
+narrowed to the customer, so an agent sees there exactly the tickets they could open
+anywhere else. Every page runs a fixed number of queries, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from otrs.accounts.decorators import agent_required
+from otrs.errors import DomainError
+from tickets import selectors
+from tickets.views.overviews import ORDER_CHOICES, SORT_CHOICES, ViewParams
+
+from . import access, actions
+from .forms import (
+    ERROR_FIELDS,
+    CompanyFilter,
+    CompanyForm,
+    CustomerUserFilter,
+    CustomerUserForm,
+    ValidityForm,
+    contact_of,
+)
+from .models import CustomerUser
+
+TEMPLATES = "customers/"
+# The contacts a company's CIC shows; the customer user list shows them all.
+CONTACTS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: ``has_next`` from reading one row more than shown."""
+
+    rows: list
+    page: int
+    per_page: int
+    has_next: bool
+    total: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def _per_page(user) -> int:
+    return min(max(user.rows_per_page or 25, 1), selectors.MAX_PER_PAGE)
+
+
+def _paged(queryset: QuerySet, number: int, per_page: int) -> Page:
+    offset = (number - 1) * per_page
+    rows = list(queryset[offset : offset + per_page + 1])
+    return Page(rows[:per_page], number, per_page, len(rows) > per_page, queryset.count())
+
+
+def _render(request, template: str, context: dict, *, status: int = 200):
+    shared = {"nav": "customers", "may_manage": access.can_manage_customers(request.user)}
+    return render(request, TEMPLATES + template, shared | context, status=status)
+
+
+def manager_required(view):
+    """For the editing screens: agents who may only view get a refusal page (403)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not access.can_manage_customers(request.user):
+            return _render(request, "not_allowed.html", {}, status=403)
+        return view(request, *args, **kwargs)
+
+    return agent_required(wrapper)
+
+
+# --- the lists ---------------------------------------------------------------------------------
+
+
+@agent_required
+@require_safe
+def customer_users(request):
+    params = CustomerUserFilter(request.GET)
+    rows = params.apply(access.customer_users_visible_to(request.user))
+    page = _paged(
+        rows.select_related("user", "company"), params.get("page"), _per_page(request.user)
+    )
+    company = None
+    if params.get("company"):
+        company = access.companies_visible_to(request.user).filter(pk=params.get("company")).first()
+    context = {"params": params, "chosen": params.current(), "page": page, "company": company}
+    return _render(request, "customer_users.html", context)
+
+
+def _contact_count():
+    """Per company, its customer users: those whose company it is plus those who have it
+    among their further companies (two correlated counts, no GROUP BY over the list)."""
+    main = (
+        CustomerUser.objects.filter(company=OuterRef("pk"))
+        .order_by()
+        .values("company")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    through = CustomerUser.other_companies.through
+    further = (
+        through.objects.filter(customercompany=OuterRef("pk"))
+        .order_by()
+        .values("customercompany")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(main), 0) + Coalesce(Subquery(further), 0)
+
+
+@agent_required
+@require_safe
+def companies(request):
+    params = CompanyFilter(request.GET)
+    rows = params.apply(access.companies_visible_to(request.user))
+    rows = rows.annotate(contacts=_contact_count())
+    page = _paged(rows, params.get("page"), _per_page(request.user))
+    context = {"params": params, "chosen": params.current(), "page": page}
+    return _render(request, "companies.html", context)
+
+
+# --- the Customer Information Center -----------------------------------------------------------
+
+# The CIC's ticket tabs (``?view=``): key, label, and (for ViewParams) the key again.
+TICKET_VIEWS = [
+    ("open", gettext_lazy("Open tickets"), "open"),
+    ("closed", gettext_lazy("Closed tickets"), "closed"),
+]
+
+
+def _tickets(request, customer: Q) -> dict:
+    """The context of a CIC's ticket tabs: the open and closed tickets of ``customer`` that
+    the agent may see, counted, and one page of the chosen tab."""
+    user, params = request.user, ViewParams(request.GET, views=TICKET_VIEWS)
+    chosen = params.get("view")
+    found = {
+        "open": selectors.open_tickets(user).filter(customer),
+        "closed": selectors.closed_tickets(user).filter(customer),
+    }
+    counts = {key: tickets.count() for key, tickets in found.items()}
+    page = selectors.ticket_page(
+        found[chosen],
+        sort=params.get("sort"),
+        order=params.get("order"),
+        page=params.get("page"),
+        per_page=_per_page(user),
+    )
+    return {
+        "ticket_views": [(key, label, counts[key]) for key, label, _key in TICKET_VIEWS],
+        "view": chosen,
+        "sort": params.get("sort"),
+        "order": params.get("order"),
+        "sort_choices": SORT_CHOICES,
+        "order_choices": ORDER_CHOICES,
+        "keep": [("view", chosen)],
+        "sortable": True,
+        "page": page,
+        "tickets": page.tickets,
+        "unseen_ids": selectors.unseen_ids(user, page.tickets),
+    }
+
+
+@agent_required
+@require_safe
+def customer_user(request, pk: int):
+    customer = access.access_customer_user(request.user, pk)
+    further = list(customer.other_companies.order_by("name"))
+    context = {"customer": customer, "further": further, "validity": ValidityForm()}
+    context |= _tickets(request, Q(customer_user=customer.login))
+    return _render(request, "customer_user.html", context)
+
+
+@agent_required
+@require_safe
+def company(request, pk: int):
+    company = access.access_company(request.user, pk)
+    contacts = (
+        access.customer_users_visible_to(request.user)
+        .filter(contact_of(company.pk))
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username", "pk")
+    )
+    context = {
+        "company": company,
+        "contacts": list(contacts[:CONTACTS_SHOWN]),
+        "contact_count": contacts.count(),
+        "validity": ValidityForm(),
+    }
+    context |= _tickets(request, Q(customer_id=company.customer_id))
+    return _render(request, "company.html", context)
+
+
+@agent_required
+@require_safe
+def customer_info(request):
+    """The CIC by the strings a ticket carries (the zoom links here): ``?customer_user=``
+    or ``?customer_id=``. A registered customer user or company goes to their page; anything
+    else (a sender who is no customer user) gets the tickets that carry the string."""
+    login = request.GET.get("customer_user", "").strip()
+    customer_id = request.GET.get("customer_id", "").strip()
+    if login:
+        found = access.customer_users_visible_to(request.user).filter(user__username__iexact=login)
+        if found := found.first():
+            return redirect("agent:customer_user", found.pk)
+        tickets = Q(customer_user=login)
+    elif customer_id:
+        found = access.companies_visible_to(request.user).filter(customer_id__iexact=customer_id)
+        if found := found.first():
+            return redirect("agent:company", found.pk)
+        tickets = Q(customer_id=customer_id)
+    else:
+        raise Http404("No customer named.")
+    context = {"login": login, "customer_id": customer_id} | _tickets(request, tickets)
+    return _render(request, "unregistered.html", context)
+
+
+# --- the editors -------------------------------------------------------------------------------
+
+
+def _refused(form, error: DomainError) -> None:
+    form.add_error(ERROR_FIELDS.get(error.code), error.message)
+
+
+@manager_required
+def customer_user_add(request):
+    """``?company=<pk>`` (the link on a company's CIC) preselects the company."""
+    form = CustomerUserForm(request.POST or None, initial={"company": request.GET.get("company")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = actions.create_customer_user(
+                form.to_input(), password=form.password(), actor=request.user
+            )
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            messages.success(
+                request, _("Customer user %(login)s added.") % {"login": created.login}
+            )
+            return redirect("agent:customer_user", created.pk)
+    status = 400 if request.method == "POST" else 200
+    return _render(request, "customer_user_form.html", {"form": form}, status=status)
+
+
+@manager_required
+def customer_user_edit(request, pk: int):
+    customer = access.access_customer_user(request.user, pk)
+    form = CustomerUserForm(request.POST or None, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            # The details and the new password are saved together or not at all.
+            with transaction.atomic():
+                actions.update_customer_user(customer, form.to_input(), actor=request.user)
+                if form.password():
+                    actions.set_customer_user_password(
+                        customer, form.password(), actor=request.user
+                    )
+        except DomainError as error:
+            _refused(form, error)
+            customer.refresh_from_db()  # what was rolled back may still be on the object
+        else:
+            messages.success(
+                request, _("Customer user %(login)s saved.") % {"login": customer.login}
+            )
+            return redirect("agent:customer_user", customer.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "customer": customer}
+    return _render(request, "customer_user_form.html", context, status=status)
+
+
+@manager_required
+def company_add(request):
+    form = CompanyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = actions.create_company(form.to_input(), actor=request.user)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Company %(name)s added.") % {"name": created.name})
+            return redirect("agent:company", created.pk)
+    status = 400 if request.method == "POST" else 200
+    return _render(request, "company_form.html", {"form": form}, status=status)
+
+
+@manager_required
+def company_edit(request, pk: int):
+    company = access.access_company(request.user, pk)
+    form = CompanyForm(request.POST or None, company=company)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_company(company, form.to_input(), actor=request.user)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Company %(name)s saved.") % {"name": company.name})
+            return redirect("agent:company", company.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "company": company}
+    return _render(request, "company_form.html", context, status=status)
+
+
+@manager_required
+@require_POST
+def customer_user_validity(request, pk: int):
+    customer = access.access_customer_user(request.user, pk)
+    form = ValidityForm(request.POST)
+    if form.is_valid():
+        valid = form.cleaned_data["valid"]
+        actions.set_customer_user_validity(customer, valid, actor=request.user)
+        done = _("%(login)s is valid.") if valid else _("%(login)s is invalid.")
+        messages.success(request, done % {"login": customer.login})
+    else:
+        messages.error(request, _("Choose valid or invalid."))
+    return redirect("agent:customer_user", customer.pk)
+
+
+@manager_required
+@require_POST
+def company_validity(request, pk: int):
+    company = access.access_company(request.user, pk)
+    form = ValidityForm(request.POST)
+    if form.is_valid():
+        valid = form.cleaned_data["valid"]
+        actions.set_company_validity(company, valid, actor=request.user)
+        done = _("%(name)s is valid.") if valid else _("%(name)s is invalid.")
+        messages.success(request, done % {"name": company.name})
+    else:
+        messages.error(request, _("Choose valid or invalid."))
+    return redirect("agent:company", company.pk)
