@@ -7,5 +7,6 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("agent/", include("tickets.urls")),
+    path("customer/", include("customer_portal.urls")),
     path("", RedirectView.as_view(pattern_name="agent:dashboard", permanent=False)),
 ]

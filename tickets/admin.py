@@ -76,8 +76,15 @@ class QueueAutoResponseInline(admin.TabularInline):
 
 @admin.register(Queue)
 class QueueAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "group", "system_address", "follow_up", "is_valid"]
-    list_filter = ["is_valid", "group", "follow_up"]
+    list_display = [
+        "full_name",
+        "group",
+        "system_address",
+        "follow_up",
+        "customer_selectable",
+        "is_valid",
+    ]
+    list_filter = ["is_valid", "group", "follow_up", "customer_selectable"]
     search_fields = ["full_name", "comment"]
     list_select_related = ["group", "system_address"]
     inlines = [QueueAutoResponseInline]
@@ -91,6 +98,7 @@ class QueueAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "parent", "group", "comment", "is_valid"]}),
         (_("Mail"), {"fields": ["system_address", "salutation", "signature"]}),
         (_("Follow-ups"), {"fields": ["follow_up", "follow_up_lock", "unlock_timeout"]}),
+        (_("Customer portal"), {"fields": ["customer_selectable"]}),
         (
             _("Escalation"),
             {
@@ -160,10 +168,10 @@ class AutoResponseAdmin(_TextAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "is_valid"]
-    list_filter = ["is_valid"]
+    list_display = ["full_name", "customer_selectable", "is_valid"]
+    list_filter = ["is_valid", "customer_selectable"]
     search_fields = ["full_name"]
-    fields = ["name", "parent", "comment", "is_valid"]
+    fields = ["name", "parent", "comment", "customer_selectable", "is_valid"]
 
 
 @admin.register(State)
@@ -179,7 +187,7 @@ class PriorityAdmin(admin.ModelAdmin):
 
 @admin.register(TicketType)
 class TicketTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_default", "is_valid"]
+    list_display = ["name", "is_default", "customer_selectable", "is_valid"]
 
 
 @admin.register(SLA)

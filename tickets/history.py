@@ -84,6 +84,7 @@ def _sentences() -> dict[str, str]:
         HistoryType.SEND_AUTO_FOLLOW_UP: _("Auto follow-up sent."),
         HistoryType.SEND_AUTO_REJECT: _("Auto reject sent."),
         HistoryType.SEND_AGENT_NOTIFICATION: _("Notification sent to %(login)s."),
+        HistoryType.SEND_CUSTOMER_NOTIFICATION: _("Notification sent to the customer."),
         HistoryType.LOOP_PROTECTION: _("Loop protection: no more automatic mail to %(new)s today."),
         _SENDING_FAILED: _("Sending the email failed for good: %(new)s"),
     }

@@ -114,6 +114,127 @@ def test_it_loads_the_demo_once(settings):
     assert table_sizes() == after_first
 
 
+# --- loaddemo: the customer portal ------------------------------------------------------------
+
+
+def test_the_demo_customers_have_portal_tickets_with_visible_and_internal_articles(settings):
+    from otrs.mail.models import OutboundMessage
+    from tickets.choices import Channel, SenderType
+    from tickets.models import Queue, Service, TicketType
+
+    output = run("loaddemo", force=True)
+    after_first = {**table_sizes(), "OutboundMessage": OutboundMessage.objects.count()}
+
+    assert "/customer/" in output and "customer1 / customer1" in output
+    for login in ("customer1", "customer2"):
+        user = authenticate(username=login, password=login)
+        assert user is not None and user.is_customer and user.is_active, login
+        profile = CustomerUser.objects.get(user=user)
+        assert profile.is_valid and profile.email and profile.company is not None
+        tickets = Ticket.objects.filter(customer_user=login, merged_into=None)
+        assert tickets.count() >= 3
+        assert {StateType.OPEN, StateType.CLOSED} <= set(
+            tickets.values_list("state__state_type", flat=True)
+        )
+        articles = Article.objects.filter(ticket__in=tickets)
+        visible = articles.filter(is_visible_for_customer=True)
+        # The customer's own requests (by web and by mail), agents' visible answers (also
+        # some that are no mail), and internal notes the customer must not see.
+        assert visible.filter(sender_type=SenderType.CUSTOMER, channel=Channel.WEB).exists()
+        assert visible.filter(sender_type=SenderType.CUSTOMER, channel=Channel.EMAIL).exists()
+        assert visible.filter(sender_type=SenderType.AGENT).exclude(channel=Channel.EMAIL).exists()
+        assert articles.filter(is_visible_for_customer=False, channel=Channel.INTERNAL).exists()
+        # One ticket shows all of it at once.
+        assert any(
+            t.articles.filter(is_visible_for_customer=True, sender_type=SenderType.AGENT).exists()
+            and t.articles.filter(is_visible_for_customer=False).exists()
+            for t in tickets
+        )
+    # Offered to customers for new tickets.
+    assert Queue.objects.filter(customer_selectable=True, is_valid=True).exists()
+    assert TicketType.objects.filter(customer_selectable=True, is_valid=True).exists()
+    assert Service.objects.filter(customer_selectable=True, is_valid=True).exists()
+    # Made-up history: nobody was mailed or notified.
+    assert after_first["OutboundMessage"] == 0
+    assert not TicketHistory.objects.filter(
+        history_type__in=[
+            HistoryType.SEND_CUSTOMER_NOTIFICATION,
+            HistoryType.SEND_AGENT_NOTIFICATION,
+        ]
+    ).exists()
+
+    settings.DEBUG = True
+    run("loaddemo")
+    assert {**table_sizes(), "OutboundMessage": OutboundMessage.objects.count()} == after_first
+
+
+@pytest.fixture
+def no_random_tickets(monkeypatch):
+    """The 220 random tickets are not needed here (and take most of the command's time)."""
+    from tickets.management.commands import loaddemo
+
+    monkeypatch.setattr(loaddemo._DemoTickets, "create", lambda self: None)
+
+
+def test_an_earlier_demo_gets_the_portal_tickets_once(no_random_tickets, monkeypatch):
+    from tickets.management.commands import loaddemo
+
+    with monkeypatch.context() as patched:
+        # A demo loaded before the portal tickets existed.
+        patched.setattr(loaddemo._PortalTickets, "create", lambda self: None)
+        run("loaddemo", force=True)
+    assert not Ticket.objects.exists()
+
+    output = run("loaddemo", force=True)
+    stories = len(loaddemo.PORTAL_STORIES)
+    assert f"Created {2 * stories} tickets for the customer portal." in output
+    for login in ("customer1", "customer2"):
+        assert Ticket.objects.filter(customer_user=login).count() == stories
+    sizes = table_sizes()
+
+    assert "already loaded" in run("loaddemo", force=True)
+    assert table_sizes() == sizes
+
+
+def test_the_demo_customers_are_made_able_to_sign_in(no_random_tickets):
+    from customers.models import CustomerCompany
+
+    locked_out = factories.customer("customer1")
+    locked_out.set_unusable_password()
+    locked_out.is_active = False
+    locked_out.save()
+    CustomerUser.objects.create(user=locked_out, email="", is_valid=False)
+    own_password = factories.customer("customer2")
+    own_password.set_password("a-secret-of-dans")
+    own_password.save()
+
+    run("loaddemo", force=True)
+
+    assert authenticate(username="customer1", password="customer1") is not None
+    profile = CustomerUser.objects.get(user__username="customer1")
+    assert profile.is_valid and profile.email == "carla@acme.example"
+    assert profile.company == CustomerCompany.objects.get(customer_id="ACME")
+    # A password somebody chose is theirs.
+    assert authenticate(username="customer2", password="a-secret-of-dans") is not None
+    assert CustomerUser.objects.get(user__username="customer2").email
+
+
+def test_the_demo_keeps_what_an_administrator_offers_to_customers(no_random_tickets):
+    from tickets.models import Queue
+
+    run("loaddemo", force=True)
+    offered = set(Queue.objects.filter(customer_selectable=True).values_list("pk", flat=True))
+    assert len(offered) > 1
+    keep = min(offered)
+    Queue.objects.exclude(pk=keep).update(customer_selectable=False)
+
+    run("loaddemo", force=True)
+
+    assert list(Queue.objects.filter(customer_selectable=True).values_list("pk", flat=True)) == [
+        keep
+    ]
+
+
 # --- filldb ---------------------------------------------------------------------------------------
 
 

@@ -7,8 +7,9 @@ old/new values, and announces the change with :func:`tickets.events.emit`, which
 commit. Nothing else assigns ticket fields.
 
 Actors are users: agents are checked by the access layer, the system user (OTRS user 1) is
-trusted, customers may only read and write on their own tickets. A refused change raises
-:class:`otrs.errors.DomainError` before anything is written.
+trusted, customers may only read and write on their own tickets (their portal's actions are
+in ``customer``). A refused change raises :class:`otrs.errors.DomainError` before anything is
+written.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ._base import (
     sanitize_html,
 )
 from .articles import add_article, create_ticket
+from .customer import add_web_follow_up, close_by_customer, create_web_ticket
 from .email import create_email_ticket, send_email
 from .fields import (
     lock_ticket,
@@ -44,8 +46,11 @@ __all__ = [
     "ArticleInput",
     "AttachmentInput",
     "add_article",
+    "add_web_follow_up",
+    "close_by_customer",
     "create_email_ticket",
     "create_ticket",
+    "create_web_ticket",
     "default_priority",
     "default_state",
     "default_type",

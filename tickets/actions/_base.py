@@ -103,16 +103,22 @@ def _require(actor: User, ticket: Ticket, need: str) -> None:
 
 
 def _customer_owns(customer: User, ticket: Ticket) -> bool:
-    if ticket.customer_user and ticket.customer_user.lower() == customer.username.lower():
-        return True
-    profile = getattr(customer, "customer_profile", None)
-    return bool(profile and ticket.customer_id and ticket.customer_id in profile.customer_ids())
+    # The one customer rule lives in the access layer (list, page and actions agree).
+    return access.customer_can(customer, ticket)
 
 
 def _require_queue(actor: User, queue: Queue, need: str) -> None:
     if actor.is_system:
         return
-    if not access.can_use_queue(actor, queue, need):
+    if actor.is_customer:
+        # Customers only open tickets, in the queues offered to them.
+        allowed = (
+            need == PermissionKey.CREATE
+            and access.customer_queues(actor).filter(pk=queue.pk).exists()
+        )
+    else:
+        allowed = access.can_use_queue(actor, queue, need)
+    if not allowed:
         raise DomainError(
             _("You do not have the “%(key)s” permission on queue %(queue)s.")
             % {"key": PermissionKey(need).label, "queue": queue.full_name},

@@ -38,6 +38,7 @@ from ..models import (
     TicketFlag,
     TicketType,
 )
+from . import _customer
 from ._base import (
     TITLE_MAX,
     ArticleInput,
@@ -79,6 +80,22 @@ def create_ticket(
 ) -> Ticket:
     """Create a ticket (history NewTicket) and, if given, its first article."""
     _require_queue(actor, queue, PermissionKey.CREATE)
+    if actor.is_customer:
+        _customer.check_customer_ticket(
+            actor,
+            article=article,
+            customer_user=customer_user,
+            customer_id=customer_id,
+            ticket_type=ticket_type,
+            service=service,
+            sla=sla,
+            state=state,
+            owner=owner,
+            responsible=responsible,
+            lock=lock,
+            pending_until=pending_until,
+            created_at=created_at,
+        )
     state = state or default_state()
     _check_pending(state, pending_until)
     if sla is not None and (service is None or not sla.services.filter(pk=service.pk).exists()):
@@ -193,11 +210,17 @@ def _article_history(article: ArticleInput) -> str:
 def add_article(
     ticket: Ticket, article: ArticleInput, *, actor: User, history_type: str | None = None
 ) -> Article:
-    """Add an article; an internal one needs ``note``, any other ``rw``."""
+    """Add an article; an internal one needs ``note``, any other ``rw``. A customer adds
+    their own web messages to their tickets (see ``_customer``)."""
     need = PermissionKey.NOTE if article.channel == Channel.INTERNAL else PermissionKey.RW
+    if actor.is_customer:
+        _customer.check_customer_article(article)
+        need = PermissionKey.NOTE
     with transaction.atomic():
         locked = _locked(ticket)
         _require(actor, locked, need)
+        if actor.is_customer:
+            _customer.check_customer_follow_up(locked)
         created = _add_article(
             locked, article, actor, history_type=history_type or _article_history(article)
         )

@@ -28,6 +28,7 @@ from ..models import (
     Ticket,
     TicketType,
 )
+from . import _customer
 from ._base import (
     TITLE_MAX,
     _check_owner_candidate,
@@ -81,7 +82,10 @@ def set_state(
         )
     with transaction.atomic():
         locked = _locked(ticket)
-        _require(actor, locked, PermissionKey.RW)
+        if actor.is_customer:
+            _customer.check_customer_close(actor, locked, state)
+        else:
+            _require(actor, locked, PermissionKey.RW)
         if locked.merged_into_id is not None:
             raise DomainError(
                 _("Ticket %(number)s is merged; unmerge it to change its state.")

@@ -104,6 +104,11 @@ class Queue(HierarchicalName):
         default=False,
         help_text=_("Lock a closed ticket to its old owner when a follow-up reopens it."),
     )
+    customer_selectable = models.BooleanField(
+        _("customers may choose it"),
+        default=False,
+        help_text=_("Offered to customers for new tickets in the customer portal."),
+    )
     system_address = models.ForeignKey(
         "tickets.SystemAddress",
         on_delete=models.PROTECT,
@@ -197,6 +202,11 @@ class TicketType(models.Model):
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     is_default = models.BooleanField(_("default for new tickets"), default=False)
+    customer_selectable = models.BooleanField(
+        _("customers may choose it"),
+        default=False,
+        help_text=_("Offered to customers for new tickets in the customer portal."),
+    )
     is_valid = models.BooleanField(_("valid"), default=True)
 
     objects = ValidQuerySet.as_manager()
@@ -219,6 +229,12 @@ class TicketType(models.Model):
 
 class Service(HierarchicalName):
     """A service offered to customers; hierarchical like queues."""
+
+    customer_selectable = models.BooleanField(
+        _("customers may choose it"),
+        default=False,
+        help_text=_("Offered to customers for new tickets in the customer portal."),
+    )
 
     class Meta(HierarchicalName.Meta):
         verbose_name = _("service")

@@ -16,6 +16,15 @@ lock, owner ...) record the time of loading.
 Master data is created with ``get_or_create`` and existing rows are left alone; the tickets
 are created in one transaction, marked by the Message-ID of the first demo mail, so they
 are either all there or not at all.
+
+For the customer portal, ``customer1`` and ``customer2`` are made able to sign in (an active
+login with its usable password, a valid customer user with an address) and each gets a few
+hand-written tickets (open, pending, closed) in which a web request or mail of theirs is
+answered visibly by an agent, around internal notes they must never see. Those come in a
+transaction of their own with a marker of their own, so a database that got the demo before
+they existed gets them on the next run. Queues, ticket types and demo services are offered to
+customers while none of a kind is (an administrator's later choice stays). No agent or customer
+notification goes out for any of it.
 """
 
 from __future__ import annotations
@@ -29,13 +38,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import CustomerCompany, CustomerUser
 from otrs.accounts.models import Group, GroupGrant, Role, RoleGrant, User, UserKind, system_user
 from otrs.permissions import PermissionKey
-from tickets import access, actions, notifications
+from tickets import access, actions, customer_notifications, notifications
 from tickets.choices import (
     VIEWABLE_STATE_TYPES,
     AutoResponseType,
@@ -52,6 +62,7 @@ from tickets.models import (
     Queue,
     QueueAutoResponse,
     Salutation,
+    Service,
     Signature,
     StandardTemplate,
     State,
@@ -59,6 +70,7 @@ from tickets.models import (
     Ticket,
     TicketHistory,
     TicketLink,
+    TicketType,
     TicketWatcher,
     message_id_hash,
 )
@@ -143,6 +155,11 @@ CUSTOMERS = {
     "customer1": ("Carla", "Customer", "carla@acme.example", "ACME"),
     "customer2": ("Dan", "Doe", "dan.doe@globex.example", "GLOBEX"),
 }
+# What customers may choose in the portal for a new ticket (when nothing is offered yet).
+CUSTOMER_QUEUES = ["Support", "Support::Hardware", "Support::Software", "Sales"]
+DEMO_TYPES = ["Incident", "Service request"]
+CUSTOMER_TYPES = ["Unclassified", *DEMO_TYPES]
+CUSTOMER_SERVICES = ["Email", "Printing", "Remote access"]
 
 
 @dataclass(frozen=True)
@@ -309,10 +326,15 @@ class Command(BaseCommand):
         if Article.objects.filter(message_id_md5=marker).exists():
             self.stdout.write("Demo tickets are already loaded; nothing to do.")
         else:
-            # Demo tickets are made-up history, not news: no agent notifications (the commit
-            # happens inside the muted block).
-            with notifications.muted(), transaction.atomic():
+            # Demo tickets are made-up history, not news: no agent or customer notifications
+            # (the commit happens inside the muted blocks).
+            with _muted(), transaction.atomic():
                 _DemoTickets(self.stdout).create()
+        if Article.objects.filter(message_id_md5=message_id_hash(_portal_message_id(1))).exists():
+            self.stdout.write("Customer portal demo tickets are already loaded.")
+        else:
+            with _muted(), transaction.atomic():
+                _PortalTickets(self.stdout).create()
         self._report(time.monotonic() - started)
 
     # --- master data ----------------------------------------------------------------------------
@@ -359,9 +381,50 @@ class Command(BaseCommand):
             )
         for login, (first, last, email, customer_id) in CUSTOMERS.items():
             user = self._user(login, first, last, kind=UserKind.CUSTOMER, email=email)
-            CustomerUser.objects.get_or_create(
-                user=user, defaults={"email": email, "company": companies[customer_id]}
-            )
+            self._portal_login(user, email, companies[customer_id])
+        self._offer_to_customers()
+
+    def _portal_login(self, user: User, email: str, company: CustomerCompany) -> None:
+        """Make a demo customer able to sign in to the portal with the printed password:
+        an active login, a usable password (the login, if it had none) and a valid
+        customer user with an address and a company. A changed password is kept."""
+        if not user.is_customer:
+            self.stderr.write(f"{user.username} exists and is no customer; left as it is.")
+            return
+        if not user.is_active or not user.has_usable_password():
+            user.is_active = True
+            if not user.has_usable_password():
+                user.set_password(user.username)
+            user.save(update_fields=["is_active", "password"])
+        profile, _created = CustomerUser.objects.get_or_create(
+            user=user, defaults={"email": email, "company": company}
+        )
+        changed = []
+        if not profile.is_valid:
+            profile.is_valid, changed = True, [*changed, "is_valid"]
+        if not profile.email:
+            profile.email, changed = email, [*changed, "email"]
+        if profile.company_id is None:
+            profile.company, changed = company, [*changed, "company"]
+        if changed:
+            profile.save(update_fields=changed)
+
+    def _offer_to_customers(self) -> None:
+        """Queues, ticket types and services customers may choose in the portal, while none
+        of a kind is offered (so an administrator's later choice is kept)."""
+        for name in DEMO_TYPES:
+            TicketType.objects.get_or_create(name=name)
+        existing = set(Service.objects.values_list("full_name", flat=True))
+        for name in CUSTOMER_SERVICES:
+            if name not in existing:
+                Service(name=name).save()
+        for model, field, names in [
+            (Queue, "full_name", CUSTOMER_QUEUES),
+            (TicketType, "name", CUSTOMER_TYPES),
+            (Service, "full_name", CUSTOMER_SERVICES),
+        ]:
+            if not model.objects.filter(customer_selectable=True).exists():
+                model.objects.filter(**{f"{field}__in": names}).update(customer_selectable=True)
 
     def _mail_texts(self) -> None:
         """A system address per demo queue, a salutation, a signature, an auto reply and an
@@ -426,6 +489,11 @@ class Command(BaseCommand):
             ("customer2", "customer user of Globex Ltd (GLOBEX)"),
         ]:
             self.stdout.write(f"  {login:<10} / {login:<10} {what}")
+        self.stdout.write("")
+        self.stdout.write(f"Agent portal:    {settings.SITE_URL}{reverse('agent:dashboard')}")
+        self.stdout.write(
+            f"Customer portal: {_portal_url()}  (customer1 / customer1, customer2 / customer2)"
+        )
         by_type = dict(
             Ticket.objects.values_list("state__state_type")
             .annotate(n=Count("id"))
@@ -670,3 +738,191 @@ class _DemoTickets:
 def _message_id(index: int, position: int) -> str:
     """The Message-ID of a demo mail; that of the first one marks the demo as loaded."""
     return f"<demo-{index}.{position}@otrs-demo.example>"
+
+
+# --- the customers' own tickets, for the portal --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PortalStory:
+    """A ticket as its customer sees it in the portal, and what agents wrote around it.
+
+    ``request`` comes by web (or mail, when ``by_mail``); ``steps`` follow in order, each
+    ``(kind, text)`` with kind ``"answer"`` (a mail to the customer), ``"call"`` (a phone
+    call the agent made, visible), ``"visible note"``, ``"note"`` (internal) or
+    ``"customer"`` (the customer's web answer); then the ticket goes to ``state``."""
+
+    queue: str
+    title: str
+    request: str
+    steps: tuple[tuple[str, str], ...]
+    state: str
+    days_ago: int
+    by_mail: bool = False
+
+
+PORTAL_STORIES = [
+    PortalStory(
+        "Support::Hardware",
+        "Docking station does not charge my laptop",
+        "Hello,\n\nsince Monday my laptop no longer charges in the docking station on my "
+        "desk; the screens still work.\n\n{name}",
+        (
+            ("note", "Known fault of the USB-C docks of the 2023 batch; replacements ordered."),
+            (
+                "answer",
+                "Hello {name},\n\na replacement docking station is on its way; until it "
+                "arrives please use the power supply that came with the laptop.\n\n"
+                "Your service desk",
+            ),
+            ("customer", "Thank you. Do I have to send the old one back?\n\n{name}"),
+        ),
+        "open",
+        days_ago=3,
+        by_mail=True,
+    ),
+    PortalStory(
+        "Support::Software",
+        "Cannot open password-protected PDF files",
+        "Hello,\n\nevery PDF with a password shows an empty page in the viewer.\n\n{name}",
+        (
+            (
+                "call",
+                "Called {name}: the viewer is out of date. We updated it remotely; the "
+                "files open again.",
+            ),
+            ("note", "Remote session 4711; update rolled out to the whole department."),
+        ),
+        "closed successful",
+        days_ago=12,
+    ),
+    PortalStory(
+        "Support",
+        "Access to the project folder for a new colleague",
+        "Hello,\n\nplease give our new colleague access to the folder Projects on the "
+        "shared drive.\n\n{name}",
+        (
+            (
+                "visible note",
+                "We need the approval of the folder's owner. Could you tell us the "
+                "colleague's login and who approves the access?",
+            ),
+            ("note", "Folder owner per the register: the head of the project office."),
+        ),
+        "pending reminder",
+        days_ago=1,
+    ),
+]
+
+
+class _PortalTickets:
+    """Each demo customer's tickets in the portal, written out by hand (no randomness)."""
+
+    def __init__(self, stdout) -> None:
+        self.stdout = stdout
+        self.now = timezone.now()
+        self.system = system_user()
+        self.queues = {q.full_name: q for q in Queue.objects.select_related("group")}
+        self.states = {s.name: s for s in State.objects.all()}
+        self.agents = {u.username: u for u in User.objects.filter(username__in=list(AGENTS))}
+        self.customers = list(
+            CustomerUser.objects.select_related("user", "company")
+            .filter(user__username__in=list(CUSTOMERS))
+            .order_by("user__username")
+        )
+
+    def create(self) -> None:
+        count = 0
+        for profile in self.customers:
+            for story in PORTAL_STORIES:
+                count += 1
+                self._ticket(profile, story, count)
+        self.stdout.write(f"Created {count} tickets for the customer portal.")
+
+    def _ticket(self, profile: CustomerUser, story: PortalStory, index: int) -> Ticket:
+        queue = self.queues.get(story.queue) or self.queues["Support"]
+        agent = self.agents["agent2" if queue.group.name in ("sales", "it") else "agent1"]
+        name = profile.user.get_full_name()
+        customer = f"{name} <{profile.email}>"
+        moment = self.now - timedelta(days=story.days_ago)
+        request = actions.ArticleInput(
+            channel=Channel.EMAIL if story.by_mail else Channel.WEB,
+            sender_type=SenderType.CUSTOMER,
+            is_visible_for_customer=True,
+            subject=story.title,
+            body=story.request.format(name=name),
+            from_address=customer,
+            to_address=SUPPORT_ADDRESS if story.by_mail else "",
+            # The first story comes by mail: its Message-ID marks the stories as loaded.
+            message_id=_portal_message_id(index) if story.by_mail else "",
+            created_at=moment,
+        )
+        ticket = actions.create_ticket(
+            title=story.title,
+            queue=queue,
+            actor=self.system,
+            article=request,
+            customer_id=profile.company.customer_id if profile.company else "",
+            customer_user=profile.login,
+            created_at=moment,
+        )
+        actions.set_owner(ticket, agent, actor=agent)
+        for kind, text in story.steps:
+            moment = min(moment + timedelta(hours=2), self.now - timedelta(minutes=1))
+            self._step(ticket, kind, text.format(name=name), agent, customer, moment)
+        state = self.states[story.state]
+        if story.state.startswith("pending"):
+            until = (self.now + timedelta(days=2)).replace(second=0, microsecond=0)
+            actions.set_pending(ticket, state, until, actor=agent)
+        else:
+            actions.set_state(ticket, state, actor=agent)
+        return ticket
+
+    def _step(self, ticket, kind: str, text: str, agent: User, customer: str, moment) -> None:
+        if kind == "customer":
+            data = actions.ArticleInput(
+                channel=Channel.WEB,
+                sender_type=SenderType.CUSTOMER,
+                is_visible_for_customer=True,
+                subject=f"Re: {ticket.title}",
+                body=text,
+                from_address=customer,
+                created_at=moment,
+            )
+            actions.add_article(ticket, data, actor=self.system)
+            return
+        channel = {"answer": Channel.EMAIL, "call": Channel.PHONE}.get(kind, Channel.INTERNAL)
+        data = actions.ArticleInput(
+            channel=channel,
+            sender_type=SenderType.AGENT,
+            is_visible_for_customer=kind != "note",
+            subject="Note" if kind == "note" else f"Re: {ticket.title}",
+            body=text,
+            from_address=SUPPORT_ADDRESS if kind == "answer" else "",
+            to_address=customer if kind == "answer" else "",
+            created_at=moment,
+        )
+        actions.add_article(ticket, data, actor=agent)
+
+
+def _portal_message_id(index: int) -> str:
+    """The Message-ID of a portal demo ticket's first message; index 1 marks them loaded."""
+    return f"<demo-portal-{index}@otrs-demo.example>"
+
+
+def _muted():
+    """Neither agents nor customers hear of what the demo makes."""
+    from contextlib import ExitStack
+
+    stack = ExitStack()
+    stack.enter_context(notifications.muted())
+    stack.enter_context(customer_notifications.muted())
+    return stack
+
+
+def _portal_url() -> str:
+    try:
+        path = reverse("customer:home")
+    except NoReverseMatch:
+        path = "/customer/"
+    return settings.SITE_URL + path

@@ -1,0 +1,37 @@
+"""Mail about a customer's account (password reset, registration), in the reader's language.
+
+Sent with Django's ``send_mail``, so it takes the configured backend: in this project the
+persistent outgoing queue (``otrs.mail.backend.QueueBackend``), which sends after the commit.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+
+def portal_url(name: str, **kwargs) -> str:
+    """An absolute link to a portal page for a mail (``SITE_URL`` plus the page's path)."""
+    return settings.SITE_URL + reverse(name, kwargs=kwargs or None)
+
+
+def reader_language(user=None, default: str = "") -> str:
+    """The user's chosen language if they chose one, else ``default``, else the language of
+    this request."""
+    chosen = getattr(user, "language", "") or ""
+    if chosen in dict(settings.LANGUAGES):
+        return chosen
+    return default or translation.get_language() or settings.LANGUAGE_CODE
+
+
+def send_account_mail(template: str, context: dict, *, to: str, language: str) -> None:
+    """Render ``customer_portal/mail/<template>_subject.txt`` and ``<template>.txt`` in
+    ``language`` and send them to ``to``."""
+    with translation.override(language):
+        context = {"site_url": settings.SITE_URL, **context}
+        subject = render_to_string(f"customer_portal/mail/{template}_subject.txt", context)
+        body = render_to_string(f"customer_portal/mail/{template}.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [to])

@@ -1,0 +1,275 @@
+"""The customer portal's ticket pages: the list, a ticket, a new ticket, answering and
+closing, and attachment downloads.
+
+Every ticket, article and attachment is fetched through the customer functions of
+:mod:`tickets.access`, which answer 404 for what is missing and for what is not the
+customer's alike; every change is one customer action of :mod:`tickets.actions`.
+The customer sees only what OTRS shows them: articles visible to the customer, no internal
+notes, history, owners or queues.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from email.utils import getaddresses
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from customer_portal.decorators import customer_required
+from customer_portal.forms.tickets import (
+    ALL,
+    CLOSED,
+    COMPANY,
+    ERROR_FIELDS,
+    OPEN,
+    SORTS,
+    NewTicketForm,
+    ReplyForm,
+    TicketFilters,
+    TicketListForm,
+)
+from otrs.errors import DomainError
+from tickets import access, actions
+from tickets.actions.customer import follow_up_refused
+from tickets.choices import VIEWABLE_STATE_TYPES, Channel, SenderType, StateType
+from tickets.models import Article, Attachment, Ticket
+from tickets.views.zoom import download_name, served_content_type
+
+DEFAULT_PER_PAGE = 25
+MAX_PER_PAGE = 200
+
+# What a customer is told about a state: its kind, not the help desk's internal name.
+_STATE_LABELS = {
+    StateType.NEW: gettext_lazy("New"),
+    StateType.OPEN: gettext_lazy("Open"),
+    StateType.PENDING_REMINDER: gettext_lazy("Pending"),
+    StateType.PENDING_AUTO: gettext_lazy("Pending"),
+    StateType.CLOSED: gettext_lazy("Closed"),
+    StateType.REMOVED: gettext_lazy("Closed"),
+}
+
+
+def state_label(ticket: Ticket) -> str:
+    return str(_STATE_LABELS.get(ticket.state.state_type, gettext_lazy("Open")))
+
+
+def _company_names(profile) -> dict[str, str]:
+    """customer id -> name of the customer's own companies (one query)."""
+    companies = list(profile.other_companies.all())
+    if profile.company_id:
+        companies.append(profile.company)
+    return {company.customer_id: company.name for company in companies}
+
+
+def _company(names: dict[str, str], ticket: Ticket) -> str:
+    """The company a ticket is filed under: its name for one of the customer's companies,
+    else the bare customer id (nothing when that is just the customer user again, as for a
+    customer without a company)."""
+    if ticket.customer_id in names:
+        return names[ticket.customer_id]
+    return "" if ticket.customer_id == ticket.customer_user else ticket.customer_id
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    ticket: Ticket
+    state: str
+    company: str
+
+
+# --- the list ----------------------------------------------------------------------------------
+
+
+def _listed(user, filters: TicketFilters):
+    tickets = access.customer_visible(user, own_only=filters.scope != COMPANY)
+    if filters.state == OPEN:
+        tickets = tickets.filter(state__state_type__in=VIEWABLE_STATE_TYPES)
+    elif filters.state == CLOSED:
+        tickets = tickets.exclude(state__state_type__in=VIEWABLE_STATE_TYPES)
+    if filters.text:
+        tickets = tickets.filter(
+            Q(title__icontains=filters.text) | Q(number__icontains=filters.text)
+        )
+    return tickets.select_related("state").order_by(*filters.ordering)
+
+
+def _per_page(user) -> int:
+    return max(1, min(user.rows_per_page or DEFAULT_PER_PAGE, MAX_PER_PAGE))
+
+
+@customer_required
+@require_safe
+def ticket_list(request):
+    user = request.user
+    names = _company_names(request.customer_user)
+    form = TicketListForm(request.GET, with_companies=bool(access.customer_ids(user)))
+    filters = form.filters()
+    page = Paginator(_listed(user, filters), _per_page(user)).get_page(request.GET.get("page"))
+    rows = [
+        TicketRow(
+            ticket=ticket,
+            state=state_label(ticket),
+            company=_company(names, ticket),
+        )
+        for ticket in page.object_list
+    ]
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "sorts": [(key, label) for key, (label, _order) in SORTS.items()],
+        "states": [(OPEN, _("Open")), (CLOSED, _("Closed")), (ALL, _("All"))],
+    }
+    return render(request, "customer_portal/tickets/list.html", context)
+
+
+# --- one ticket --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    article: Article
+    sender: str  # "You", "Support", or the customer colleague who wrote
+    from_line: str  # the From of a mail, else empty
+
+
+def _sender(article: Article, user, email: str) -> str:
+    if article.sender_type == SenderType.AGENT:
+        return _("Support")
+    if article.sender_type == SenderType.SYSTEM:
+        return _("Support (automatic message)")
+    found = getaddresses([article.from_address or ""])
+    name, address = found[0] if found else ("", "")
+    if article.created_by_id == user.pk or (email and address.lower() == email.lower()):
+        return _("You")
+    return name or address or _("Customer")
+
+
+def _article_rows(ticket: Ticket, user, profile) -> list[ArticleRow]:
+    return [
+        ArticleRow(
+            article=article,
+            sender=_sender(article, user, profile.email),
+            from_line=article.from_address if article.channel == Channel.EMAIL else "",
+        )
+        for article in access.customer_articles(ticket)
+    ]
+
+
+def _render_ticket(request, ticket: Ticket, reply_form: ReplyForm, *, status: int = 200):
+    profile = request.customer_user
+    closed = ticket.state.state_type in (StateType.CLOSED, StateType.REMOVED)
+    context = {
+        "ticket": ticket,
+        "state": state_label(ticket),
+        "company": _company(_company_names(profile), ticket),
+        "article_rows": _article_rows(ticket, request.user, profile),
+        "reply_form": reply_form,
+        "can_reply": not follow_up_refused(ticket),
+        "closed": closed,
+        "can_close": settings.CUSTOMER_CAN_CLOSE and not closed,
+    }
+    return render(request, "customer_portal/tickets/detail.html", context, status=status)
+
+
+@customer_required
+@require_safe
+def ticket_detail(request, pk: int):
+    ticket = access.customer_access_ticket(request.user, pk, follow_merges=True)
+    if ticket.pk != pk:
+        # A merged ticket of the customer's: its messages are on the ticket it went into.
+        return redirect("customer:ticket", ticket.pk)
+    return _render_ticket(request, ticket, ReplyForm())
+
+
+@customer_required
+@require_POST
+def ticket_reply(request, pk: int):
+    ticket = access.customer_access_ticket(request.user, pk)
+    form = ReplyForm(request.POST, request.FILES or None)
+    if form.is_valid():
+        try:
+            article = actions.add_web_follow_up(ticket, form.article(ticket), actor=request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Your message was added to the ticket."))
+            url = reverse("customer:ticket", args=[ticket.pk])
+            return redirect(f"{url}#article-{article.pk}")
+    return _render_ticket(request, ticket, form, status=400)
+
+
+@customer_required
+@require_POST
+def ticket_close(request, pk: int):
+    ticket = access.customer_access_ticket(request.user, pk)
+    try:
+        actions.close_by_customer(ticket, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The ticket is closed."))
+    return redirect("customer:ticket", ticket.pk)
+
+
+# --- a new ticket ------------------------------------------------------------------------------
+
+
+@customer_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def ticket_create(request):
+    bound = request.method == "POST"
+    form = NewTicketForm(request.user, request.POST if bound else None, request.FILES or None)
+    if bound and form.is_valid():
+        try:
+            ticket = actions.create_web_ticket(**form.create_kwargs(), actor=request.user)
+        except DomainError as error:
+            field = ERROR_FIELDS.get(error.code)
+            form.add_error(field if field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request, _("Ticket %(number)s was created.") % {"number": ticket.number}
+            )
+            return redirect("customer:ticket", ticket.pk)
+    context = {"form": form}
+    return render(
+        request, "customer_portal/tickets/create.html", context, status=400 if bound else 200
+    )
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+
+def _open(item: Attachment):
+    if item.in_database:
+        return io.BytesIO(item.read())
+    return item.file.open("rb")
+
+
+@customer_required
+@require_safe
+def attachment(request, pk: int):
+    """An attachment of a customer-visible article, served as the agent download is: as a
+    download, with a type that cannot render as a page, nosniff and a sandbox CSP."""
+    item = access.customer_access_attachment(request.user, pk)
+    response = FileResponse(
+        _open(item),
+        as_attachment=True,
+        filename=download_name(item.filename),
+        content_type=served_content_type(item.content_type),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-cache"
+    return response
