@@ -113,7 +113,11 @@ def pending_registration(uidb64: str, token: str) -> User | None:
         pk = int(force_str(urlsafe_base64_decode(uidb64)))
     except (TypeError, ValueError, OverflowError):
         return None
-    user = User.objects.filter(pk=pk, kind=UserKind.CUSTOMER, is_active=False).first()
+    # Never signed in, too: confirming signs the customer in, so a confirmed account that an
+    # agent later made invalid cannot be switched on again with its old link.
+    user = User.objects.filter(
+        pk=pk, kind=UserKind.CUSTOMER, is_active=False, last_login__isnull=True
+    ).first()
     if user is None or not registration_tokens.check_token(user, token):
         return None
     return user

@@ -488,6 +488,16 @@ def test_a_visitor_registers_confirms_by_mail_and_signs_in(
     assert Client().get(link).context["validlink"] is False
     client.post(LOGOUT)
     assert sign_in(client, "Rita@Example.COM", NEW_PASSWORD).status_code == 302
+    # An agent switches the account off: the old link cannot switch it on again.
+    client.post(LOGOUT)
+    from customers.actions import set_customer_user_validity
+    from otrs.accounts.models import system_user
+
+    set_customer_user_validity(customer, False, actor=system_user())
+    assert Client().get(link).context["validlink"] is False
+    Client().post(link, {"password": NEW_PASSWORD})
+    customer.refresh_from_db()
+    assert not customer.is_valid
 
 
 def test_registration_shows_precise_errors_and_keeps_the_input(client, db, settings):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -92,6 +93,10 @@ class Ticket(models.Model):
             models.Index(fields=["responsible"], name="ticket_responsible"),
             # A customer's tickets (customer portal, customer information center).
             models.Index(fields=["customer_user"], name="ticket_customer_user"),
+            # The customer portal matches the login ignoring case (UPPER(...) = UPPER(...) on
+            # PostgreSQL and SQLite); MariaDB's case-insensitive collation uses the plain one
+            # above and cannot build this one (Django skips it there).
+            models.Index(Upper("customer_user"), name="ticket_customer_user_ci"),
             models.Index(fields=["customer_id"], name="ticket_customer_id"),
             # Pending reminders and auto-close sweeps.
             models.Index(fields=["pending_until"], name="ticket_pending_until"),
