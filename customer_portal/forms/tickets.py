@@ -11,14 +11,12 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from tickets import access
 from tickets.actions import ArticleInput, AttachmentInput
 from tickets.choices import Channel, SenderType
-from tickets.forms.common import MultipleFileField, TranslatedChoiceField
-from tickets.forms.create import upload_limit
+from tickets.forms.common import MultipleFileField, TranslatedChoiceField, uploaded_attachments
 
 # The DomainError codes of the customer actions and the form field each one is about.
 ERROR_FIELDS = {
@@ -114,22 +112,7 @@ class _MessageForm(forms.Form):
     attachments = MultipleFileField(label=_("Attachments"), required=False)
 
     def clean_attachments(self) -> list[AttachmentInput]:
-        files = self.cleaned_data["attachments"]
-        total, limit = sum(f.size for f in files), upload_limit()
-        if total > limit:
-            raise ValidationError(
-                _("The attachments are too large (%(size)s together); at most %(limit)s."),
-                code="too_large",
-                params={"size": filesizeformat(total), "limit": filesizeformat(limit)},
-            )
-        return [
-            AttachmentInput(
-                filename=f.name,
-                content=f.read(),
-                content_type=f.content_type or "application/octet-stream",
-            )
-            for f in files
-        ]
+        return uploaded_attachments(self.cleaned_data["attachments"])
 
     def _article(self, subject: str) -> ArticleInput:
         """The customer's web message (the action adds who it is from)."""

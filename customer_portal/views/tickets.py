@@ -10,7 +10,6 @@ notes, history, owners or queues.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from email.utils import getaddresses
 
@@ -18,7 +17,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -42,8 +40,8 @@ from otrs.errors import DomainError
 from tickets import access, actions
 from tickets.actions.customer import follow_up_refused
 from tickets.choices import VIEWABLE_STATE_TYPES, Channel, SenderType, StateType
-from tickets.models import Article, Attachment, Ticket
-from tickets.views.zoom import download_name, served_content_type
+from tickets.models import Article, Ticket
+from tickets.views.zoom import attachment_response
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 200
@@ -251,25 +249,9 @@ def ticket_create(request):
 # --- attachments -------------------------------------------------------------------------------
 
 
-def _open(item: Attachment):
-    if item.in_database:
-        return io.BytesIO(item.read())
-    return item.file.open("rb")
-
-
 @customer_required
 @require_safe
 def attachment(request, pk: int):
     """An attachment of a customer-visible article, served as the agent download is: as a
     download, with a type that cannot render as a page, nosniff and a sandbox CSP."""
-    item = access.customer_access_attachment(request.user, pk)
-    response = FileResponse(
-        _open(item),
-        as_attachment=True,
-        filename=download_name(item.filename),
-        content_type=served_content_type(item.content_type),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-cache"
-    return response
+    return attachment_response(access.customer_access_attachment(request.user, pk))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from otrs.accounts.models import User
+from tickets.actions import AttachmentInput
 
 
 class AgentChoiceField(forms.ModelChoiceField):
@@ -51,6 +55,31 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+def upload_limit() -> int:
+    """The most one form may upload, all files together (``AGENT_UPLOAD_MAX_BYTES``)."""
+    return settings.AGENT_UPLOAD_MAX_BYTES
+
+
+def uploaded_attachments(files) -> list[AttachmentInput]:
+    """The files of a :class:`MultipleFileField` as attachments, or a form error when they
+    are larger together than :func:`upload_limit`."""
+    total, limit = sum(f.size for f in files), upload_limit()
+    if total > limit:
+        raise ValidationError(
+            _("The attachments are too large (%(size)s together); at most %(limit)s."),
+            code="too_large",
+            params={"size": filesizeformat(total), "limit": filesizeformat(limit)},
+        )
+    return [
+        AttachmentInput(
+            filename=f.name,
+            content=f.read(),
+            content_type=f.content_type or "application/octet-stream",
+        )
+        for f in files
+    ]
 
 
 def pending_until_field(**kwargs) -> forms.DateTimeField:

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from email.utils import formataddr, getaddresses
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.template.defaultfilters import filesizeformat
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -34,11 +32,10 @@ from .common import (
     TranslatedChoiceField,
     check_pending_time,
     pending_until_field,
+    uploaded_attachments,
 )
 
 # The attachments of one new ticket together; AGENT_UPLOAD_MAX_BYTES overrides it.
-DEFAULT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
-
 # The DomainError codes of create_ticket and the form field each one is about.
 ERROR_FIELDS = {
     "invalid_owner": "owner",
@@ -47,10 +44,6 @@ ERROR_FIELDS = {
     "pending_time_required": "pending_until",
     "naive_datetime": "pending_until",
 }
-
-
-def upload_limit() -> int:
-    return int(getattr(settings, "AGENT_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES))
 
 
 @dataclass(frozen=True)
@@ -202,22 +195,7 @@ class NewTicketForm(forms.Form):
         return find_customer(self.cleaned_data["customer"])
 
     def clean_attachments(self) -> list[AttachmentInput]:
-        files = self.cleaned_data["attachments"]
-        total, limit = sum(f.size for f in files), upload_limit()
-        if total > limit:
-            raise ValidationError(
-                _("The attachments are too large (%(size)s together); at most %(limit)s."),
-                code="too_large",
-                params={"size": filesizeformat(total), "limit": filesizeformat(limit)},
-            )
-        return [
-            AttachmentInput(
-                filename=f.name,
-                content=f.read(),
-                content_type=f.content_type or "application/octet-stream",
-            )
-            for f in files
-        ]
+        return uploaded_attachments(self.cleaned_data["attachments"])
 
     def clean(self):
         data = super().clean()

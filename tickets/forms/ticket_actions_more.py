@@ -40,8 +40,7 @@ from ..choices import (
 from ..conflicts import VersionedForm
 from ..models import Article, Attachment, StandardTemplate, State, Ticket, TicketLink
 from ..subjects import SUBJECT_FWD, SUBJECT_RE, build_ticket_subject
-from .common import MultipleFileField, pending_until_field
-from .create import upload_limit
+from .common import MultipleFileField, pending_until_field, uploaded_attachments
 
 
 def _number_text(raw: str) -> str:
@@ -420,22 +419,7 @@ class ComposeForm(VersionedForm):
             del self.fields["forward_attachments"]
 
     def clean_attachments(self) -> list[AttachmentInput]:
-        files = self.cleaned_data["attachments"]
-        total, limit = sum(f.size for f in files), upload_limit()
-        if total > limit:
-            raise ValidationError(
-                _("The attachments are too large (%(size)s together); at most %(limit)s.")
-                % {"size": filesizeformat(total), "limit": filesizeformat(limit)},
-                code="too_large",
-            )
-        return [
-            AttachmentInput(
-                filename=f.name,
-                content=f.read(),
-                content_type=f.content_type or "application/octet-stream",
-            )
-            for f in files
-        ]
+        return uploaded_attachments(self.cleaned_data["attachments"])
 
     def clean(self):
         data = super().clean()
