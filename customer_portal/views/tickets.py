@@ -37,6 +37,7 @@ from customer_portal.forms.tickets import (
     TicketListForm,
 )
 from otrs.errors import DomainError
+from otrs.mail.models import OutboundKind
 from tickets import access, actions
 from tickets.actions.customer import follow_up_refused
 from tickets.choices import VIEWABLE_STATE_TYPES, Channel, SenderType, StateType
@@ -155,13 +156,18 @@ def _sender(article: Article, user, email: str) -> str:
 
 
 def _article_rows(ticket: Ticket, user, profile) -> list[ArticleRow]:
+    # The mails that told the customer about an answer or a state change repeat what this
+    # page shows anyway; they stay on the ticket (agents see them) but not in the portal.
+    articles = access.customer_articles(ticket).exclude(
+        deliveries__kind=OutboundKind.CUSTOMER_NOTIFICATION
+    )
     return [
         ArticleRow(
             article=article,
             sender=_sender(article, user, profile.email),
             from_line=article.from_address if article.channel == Channel.EMAIL else "",
         )
-        for article in access.customer_articles(ticket)
+        for article in articles
     ]
 
 

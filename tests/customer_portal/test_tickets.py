@@ -401,6 +401,27 @@ def test_it_serves_html_attachments_as_opaque_bytes(wile, queue):
     assert response["Content-Type"] == "application/octet-stream"
 
 
+def test_the_notification_mails_about_answers_are_not_repeated_on_the_page(wile, conversation):
+    from otrs.mail.models import OutboundKind
+    from tickets.actions.email import send_email
+
+    send_email(
+        conversation.ticket,
+        actions.ArticleInput(
+            to_address="wile@acme.test",
+            subject="New answer to your ticket",
+            body="NOTIFICATION: there is a new answer",
+        ),
+        actor=factories.system(),
+        kind=OutboundKind.CUSTOMER_NOTIFICATION,
+    )
+
+    page = data.client_for(wile).get(detail(conversation.ticket)).content.decode()
+
+    assert "We are on it." in page
+    assert "NOTIFICATION: there is a new answer" not in page
+
+
 def test_it_refuses_an_attachment_of_an_internal_note(wile, conversation):
     item = data.attachment_of(conversation.note)
 
