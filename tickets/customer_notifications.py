@@ -473,10 +473,10 @@ def compose(
 
 
 def _author(article: Article | None) -> str:
+    """The agent's name as customers may see it; never a login (the portal shows none)."""
     if article is None:
         return ""
-    user = article.created_by
-    return user.get_full_name() or user.get_username()
+    return article.created_by.get_full_name()
 
 
 def _send(
