@@ -22,7 +22,7 @@ from ._base import (
     default_type,
     sanitize_html,
 )
-from .articles import add_article, create_ticket
+from .articles import add_article, create_phone_ticket, create_ticket
 from .customer import add_web_follow_up, close_by_customer, create_web_ticket
 from .email import create_email_ticket, send_email
 from .fields import (
@@ -49,6 +49,7 @@ __all__ = [
     "add_web_follow_up",
     "close_by_customer",
     "create_email_ticket",
+    "create_phone_ticket",
     "create_ticket",
     "create_web_ticket",
     "default_priority",

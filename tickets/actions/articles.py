@@ -17,6 +17,7 @@ from otrs.permissions import PermissionKey
 from .. import numbers
 from ..choices import (
     PENDING_STATE_TYPES,
+    AutoResponseType,
     Channel,
     HistoryType,
     LockState,
@@ -169,6 +170,25 @@ def create_ticket(
                 first=True,
             )
         emit("TicketCreate", ticket_id=ticket.pk, actor_id=actor.pk, data={"queue_id": queue.pk})
+    return ticket
+
+
+def create_phone_ticket(*, actor: User, **kwargs) -> Ticket:
+    """An agent's record of a customer's call or request: :func:`create_ticket`, then the
+    queue's auto reply to the customer's address (OTRS AutoResponseForWebTickets, on by
+    default), both in one transaction."""
+    from ..autoresponses import send_auto_response
+
+    with transaction.atomic():
+        ticket = create_ticket(actor=actor, **kwargs)
+        first = Article.objects.filter(ticket=ticket).order_by("id").first()
+        if first is not None and first.sender_type == SenderType.CUSTOMER:
+            send_auto_response(
+                ticket=ticket,
+                article=first,
+                response_type=AutoResponseType.AUTO_REPLY,
+                loop=False,
+            )
     return ticket
 
 

@@ -1,7 +1,8 @@
 """New phone ticket and new email ticket.
 
 Each screen makes the ticket and its first article with one atomic action, so a refusal
-leaves nothing behind: :func:`tickets.actions.create_ticket` for the customer's phone call,
+leaves nothing behind: :func:`tickets.actions.create_phone_ticket` for the customer's phone
+call (with the queue's auto reply, as OTRS does for phone tickets),
 :func:`tickets.actions.create_email_ticket` for the agent's mail to the customer, which goes
 into the outgoing queue and leaves after the commit (history EmailAgent).
 """
@@ -26,7 +27,7 @@ def new_phone_ticket(request):
         PhoneTicketForm,
         "tickets/create/phone.html",
         _("Ticket %(number)s created."),
-        actions.create_ticket,
+        actions.create_phone_ticket,
     )
 
 

@@ -97,6 +97,36 @@ def test_it_creates_a_phone_ticket_for_a_known_customer(support, agent, known_cu
     assert all(h.actor_id == agent.pk for h in history)
 
 
+def test_a_phone_ticket_gets_the_queues_auto_reply(support, agent, known_customer, client_for):
+    from tickets.choices import AutoResponseType
+    from tickets.models import AutoResponse, QueueAutoResponse, SystemAddress
+
+    address = SystemAddress.objects.create(
+        email="support@helpdesk.test", display_name="Support", queue=support.queue
+    )
+    support.queue.system_address = address
+    support.queue.save()
+    reply = AutoResponse.objects.create(
+        name="Thanks",
+        subject="We have your request",
+        text="We will call you back.",
+        response_type=AutoResponseType.AUTO_REPLY,
+    )
+    QueueAutoResponse.objects.create(queue=support.queue, auto_response=reply)
+
+    client_for(agent).post(PHONE, _form(support))
+
+    ticket = Ticket.objects.get()
+    first, auto = Article.objects.filter(ticket=ticket).order_by("id")
+    assert first.channel == Channel.PHONE
+    assert (auto.channel, auto.sender_type) == (Channel.EMAIL, SenderType.SYSTEM)
+    assert "wile@acme.test" in auto.to_address
+    assert "We will call you back." in auto.body
+    assert TicketHistory.objects.filter(
+        ticket=ticket, history_type=HistoryType.SEND_AUTO_REPLY
+    ).exists()
+
+
 def test_it_finds_a_known_customer_by_email_and_keeps_a_given_customer_id(
     support, agent, known_customer, client_for
 ):
