@@ -29,6 +29,17 @@ class CustomerCompany(models.Model):
         return self.name
 
 
+class CustomerUserQuerySet(models.QuerySet):
+    def for_login(self, login: str) -> CustomerUser | None:
+        """The customer user of ``login`` as tickets carry it (``ticket.customer_user``):
+        logins match ignoring case, as the customer access rule does; None if unknown."""
+        login = (login or "").strip()
+        if not login:
+            return None
+        found = self.select_related("user", "company").filter(user__username__iexact=login)
+        return found.order_by("pk").first()
+
+
 class CustomerUser(models.Model):
     """A customer person; signs in to the customer portal with the linked login."""
 
@@ -56,6 +67,8 @@ class CustomerUser(models.Model):
         help_text=_("The user also sees the tickets of these companies."),
     )
     is_valid = models.BooleanField(_("valid"), default=True)
+
+    objects = CustomerUserQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("customer user")

@@ -28,7 +28,16 @@ from django.http import Http404
 
 from otrs.permissions import PermissionKey, grants_for
 
-from .models import Article, Attachment, Queue, Service, Ticket, TicketType, TicketWatcher
+from .models import (
+    Article,
+    Attachment,
+    Queue,
+    Service,
+    Ticket,
+    TicketType,
+    TicketWatcher,
+    merge_target_id,
+)
 
 
 def _is_active_agent(user) -> bool:
@@ -202,26 +211,12 @@ def customer_access_ticket(user, pk, *, follow_merges: bool = False) -> Ticket:
             .values_list("merged_into_id", flat=True)
             .first()
         )
-        target_id = _merge_target(source) if source is not None else None
+        target_id = merge_target_id(source) if source is not None else None
         if target_id is not None:
             target = customer_visible(user).select_related(*related).filter(pk=target_id).first()
             if target is not None:
                 return target
     raise Http404("No such ticket.")
-
-
-def _merge_target(ticket_id: int) -> int | None:
-    """The end of a merge chain that starts at ``ticket_id`` (at most ten hops, as OTRS)."""
-    seen: set[int] = set()
-    while ticket_id is not None and ticket_id not in seen and len(seen) <= 10:
-        seen.add(ticket_id)
-        following = (
-            Ticket.objects.filter(pk=ticket_id).values_list("merged_into_id", flat=True).first()
-        )
-        if following is None:
-            return ticket_id
-        ticket_id = following
-    return None
 
 
 def customer_articles(ticket: Ticket) -> QuerySet:

@@ -185,12 +185,7 @@ def _customer_cc(
         return []
     from customers.models import CustomerUser
 
-    profile = (
-        CustomerUser.objects.select_related("user")
-        .filter(user__username__iexact=ticket.customer_user)
-        .order_by("pk")
-        .first()
-    )
+    profile = CustomerUser.objects.for_login(ticket.customer_user)
     if profile is None or not profile.email:
         return []
     email = profile.email.strip().lower()

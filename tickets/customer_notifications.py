@@ -395,12 +395,7 @@ def recipient(ticket: Ticket) -> Recipient | None:
         return None
     from customers.models import CustomerUser
 
-    profile = (
-        CustomerUser.objects.select_related("user")
-        .filter(user__username__iexact=login)
-        .order_by("pk")
-        .first()
-    )
+    profile = CustomerUser.objects.for_login(login)
     if profile is not None:
         user = profile.user
         if not (profile.is_valid and user.is_active and profile.email):

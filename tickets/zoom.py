@@ -16,9 +16,8 @@ from django.http import Http404
 from otrs.permissions import PermissionKey
 
 from . import access
-from .actions._base import MAX_MERGE_HOPS
 from .choices import LinkType, TicketFlagKey
-from .models import ArticleFlag, Attachment, Ticket, TicketLink, TicketWatcher
+from .models import MAX_MERGE_HOPS, ArticleFlag, Attachment, Ticket, TicketLink, TicketWatcher
 
 # How a linked ticket relates to the one on screen.
 NORMAL, PARENT, CHILD = "normal", "parent", "child"

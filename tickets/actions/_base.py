@@ -33,7 +33,6 @@ from ..models import (
     TicketType,
 )
 
-MAX_MERGE_HOPS = 10
 TITLE_MAX = 255
 
 

@@ -23,6 +23,7 @@ from ..choices import (
 )
 from ..events import emit
 from ..models import (
+    MAX_MERGE_HOPS,
     Article,
     MergeRecord,
     Ticket,
@@ -30,9 +31,9 @@ from ..models import (
     TicketHistory,
     TicketLink,
     TicketWatcher,
+    merge_target_id,
 )
 from ._base import (
-    MAX_MERGE_HOPS,
     ArticleInput,
     _history,
     _locked_many,
@@ -49,13 +50,10 @@ from .links import _create_link, _links_between
 def resolve_number(number: str) -> Ticket | None:
     """The ticket a number refers to, following merges (at most ten hops, as OTRS)."""
     ticket = Ticket.objects.filter(number=number).first()
-    hops = 0
-    while ticket is not None and ticket.merged_into_id is not None:
-        hops += 1
-        if hops > MAX_MERGE_HOPS:
-            return None
-        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
-    return ticket
+    if ticket is None or ticket.merged_into_id is None:
+        return ticket
+    target = merge_target_id(ticket.pk)
+    return Ticket.objects.get(pk=target) if target is not None else None
 
 
 def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> MergeRecord:

@@ -13,9 +13,19 @@ from .texts import (
     StandardTemplate,
     SystemAddress,
 )
-from .ticket import MergeRecord, Ticket, TicketFlag, TicketLink, TicketNumberCounter, TicketWatcher
+from .ticket import (
+    MAX_MERGE_HOPS,
+    MergeRecord,
+    Ticket,
+    TicketFlag,
+    TicketLink,
+    TicketNumberCounter,
+    TicketWatcher,
+    merge_target_id,
+)
 
 __all__ = [
+    "MAX_MERGE_HOPS",
     "SLA",
     "Article",
     "ArticleFlag",
@@ -41,5 +51,6 @@ __all__ = [
     "TicketNumberCounter",
     "TicketType",
     "TicketWatcher",
+    "merge_target_id",
     "message_id_hash",
 ]

@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from ..choices import LinkType, LockState, TicketFlagKey
 from .master import SLA, Priority, Queue, Service, State, TicketType
 
+# How far a merged ticket's number (or reference) is followed: merges of merges, as OTRS.
+MAX_MERGE_HOPS = 10
+
 
 class Ticket(models.Model):
     """A ticket. Only ``tickets.actions`` assigns its fields."""
@@ -216,3 +219,22 @@ class MergeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} merged into {self.target_id}"
+
+
+def merge_target_id(ticket_id: int) -> int | None:
+    """The ticket that ``ticket_id`` stands for: itself if it is not merged, else the end of
+    the chain of tickets it was merged into; None for a chain longer than
+    :data:`MAX_MERGE_HOPS` hops (or a loop, which merging never makes)."""
+    seen: set[int] = set()
+    current = ticket_id
+    while len(seen) <= MAX_MERGE_HOPS:
+        following = (
+            Ticket.objects.filter(pk=current).values_list("merged_into_id", flat=True).first()
+        )
+        if following is None:
+            return current
+        seen.add(current)
+        if following in seen:
+            return None
+        current = following
+    return None

@@ -327,9 +327,7 @@ class _Run:
             # (an unknown login) the sender's address, as for unknown senders.
             if self.d.get("customerno"):
                 return login, self.d.get("customerno")
-            named = (
-                CustomerUser.objects.filter(user__username=login).select_related("company").first()
-            )
+            named = CustomerUser.objects.for_login(login)
             if named is not None and named.company_id:
                 return login, named.company.customer_id
             return login, sender
@@ -395,14 +393,8 @@ def _format(name: str, address: str) -> str:
 def _customer_email(ticket: Ticket) -> str:
     from customers.models import CustomerUser
 
-    if not ticket.customer_user:
-        return ""
-    email = (
-        CustomerUser.objects.filter(user__username=ticket.customer_user)
-        .values_list("email", flat=True)
-        .first()
-    )
-    return (email or "").lower()
+    profile = CustomerUser.objects.for_login(ticket.customer_user)
+    return profile.email.lower() if profile is not None else ""
 
 
 def _bounce_reason(mail: ParsedMail) -> str:

@@ -22,9 +22,8 @@ from otrs.mail.parsing import ParsedMail
 
 from .. import numbers
 from ..actions import resolve_number
-from ..actions._base import MAX_MERGE_HOPS
 from ..choices import SenderType
-from ..models import Article, Ticket, message_id_hash
+from ..models import Article, Ticket, merge_target_id, message_id_hash
 
 # Plain-text bounces: who sends them, and the Message-ID line of the mail they quote.
 _BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
@@ -95,11 +94,10 @@ def _article_by_message_id(ids: list[str], *, ours_only: bool = False) -> Articl
 
 
 def _final(found: FollowUp) -> FollowUp:
-    ticket = found.ticket
-    hops = 0
-    while ticket.merged_into_id is not None and hops <= MAX_MERGE_HOPS:
-        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
-        hops += 1
-    if ticket is found.ticket:
+    """A merged ticket stands for its merge target (a chain too long to follow: itself)."""
+    if found.ticket.merged_into_id is None:
         return found
-    return FollowUp(ticket, found.how, found.article)
+    target = merge_target_id(found.ticket.pk)
+    if target is None:
+        return found
+    return FollowUp(Ticket.objects.get(pk=target), found.how, found.article)
