@@ -500,3 +500,13 @@ def requeue(pks: Iterable[int] | None = None) -> list[int]:
     if done:
         logger.info("Outgoing message(s) %s queued again", ", ".join(map(str, done)))
     return done
+
+
+def mark_bounced(article, reason: str) -> int:
+    """A bounce came back for the mail of ``article``: its deliveries are bounced, with the
+    report's reason (the postmaster files the bounce itself on the ticket)."""
+    return (
+        OutboundMessage.objects.filter(article=article)
+        .exclude(status=OutboundStatus.BOUNCED)
+        .update(status=OutboundStatus.BOUNCED, last_error=reason)
+    )

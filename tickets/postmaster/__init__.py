@@ -26,8 +26,9 @@ from django.utils import timezone
 
 from otrs.accounts.models import User, system_user
 from otrs.errors import DomainError
-from otrs.mail.models import OutboundMessage, OutboundStatus, Outcome
+from otrs.mail.models import Outcome
 from otrs.mail.parsing import ParsedMail
+from otrs.mail.sending import mark_bounced
 
 from .. import actions
 from ..choices import (
@@ -164,9 +165,7 @@ class _Run:
         self.loop = True
         original = found.article
         reason = _bounce_reason(self.mail)
-        OutboundMessage.objects.filter(article=original).exclude(
-            status=OutboundStatus.BOUNCED
-        ).update(status=OutboundStatus.BOUNCED, last_error=reason)
+        mark_bounced(original, reason)
         article = self._accept(found.ticket, found, was_closed=False, bounce=True)
         return Result(Outcome.BOUNCE, found.ticket, article)
 
