@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "otrs.daemon",
     "otrs.accounts",
     "otrs.mail",
+    "otrs.agent",
     "tickets",
     "customers",
     "faq",

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from customers.urls import agent_urlpatterns as customer_urlpatterns
-from otrs.accounts import views as account_views
+from customers.agent_urls import agent_urlpatterns as customer_urlpatterns
+from otrs.agent import views as account_views
 
 from .views import bulk, create, overviews, search, ticket_actions, zoom
 

@@ -11,8 +11,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .decorators import agent_required
-from .forms import AgentLoginForm, PreferencesForm
+from otrs.accounts.decorators import agent_required
+from otrs.accounts.forms import AgentLoginForm, PreferencesForm
 
 
 class AgentLoginView(auth_views.LoginView):
