@@ -1,13 +1,17 @@
-"""The agent's customer screens. Mounted into the agent portal's own URL list (namespace
-``agent``, see ``tickets/urls.py``), so their names read ``agent:customer_users`` and so on.
-``customers/autocomplete/`` belongs to the ticket screens (tickets.views.ticket_actions_more).
+"""The agent's customer screens and their menu entry. Mounted under /agent/ by the portal's
+shell (:mod:`otrs.agent.registry`) in the ``agent`` namespace, so their names read
+``agent:customer_users`` and so on. ``customers/autocomplete/`` belongs to the ticket screens
+(tickets.views.ticket_actions_more).
 """
 
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from otrs.agent.registry import MenuEntry
 
 from . import views
 
-agent_urlpatterns = [
+urlpatterns = [
     path("customers/users/", views.customer_users, name="customer_users"),
     path("customers/users/new/", views.customer_user_add, name="customer_user_add"),
     path("customers/users/<int:pk>/", views.customer_user, name="customer_user"),
@@ -28,3 +32,6 @@ agent_urlpatterns = [
     ),
     path("customers/info/", views.customer_info, name="customer_info"),
 ]
+
+# Every agent may look customers up; adding and editing is checked on those pages.
+menu = [MenuEntry("customers", _("Customers"), "agent:customer_users", order=70)]

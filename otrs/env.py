@@ -7,6 +7,8 @@ instead of a traceback deep inside a driver.
 
 from __future__ import annotations
 
+import importlib.util
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ DATABASE_SCHEMES = {
 }
 CACHE_SCHEMES = {"filecache", "locmemcache", "locmem", "redis", "rediss", "dummycache"}
 BROKER_SCHEMES = {"filesystem", "memory", "redis", "rediss", "amqp", "amqps", "pyamqp"}
+DOTTED_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 # Mail transport schemes and their default ports.
 MAIL_SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
@@ -84,6 +87,29 @@ class Settings:
 
     def list(self, name: str, default: Any = NOTSET) -> list[str]:
         return self._read(name, self.env.list, default)
+
+    def apps(self, name: str, *, installed: Iterable[str]) -> list[str]:
+        """Django apps to install besides ``installed``: dotted paths of packages (or of their
+        AppConfig classes), each importable here and named once."""
+        taken = set(installed)
+        found: list[str] = []
+        for app in (item.strip() for item in self.list(name, [])):
+            if not app:
+                continue
+            if not DOTTED_PATH.fullmatch(app):
+                raise ImproperlyConfigured(f"{name}: {app!r} is not a Python dotted path")
+            if app in taken:
+                raise ImproperlyConfigured(f"{name}: {app!r} is named twice or already installed")
+            module, _dot, last = app.rpartition(".")
+            # "pkg.apps.PkgConfig" names an AppConfig class (CamelCase) in the module pkg.apps.
+            if not (_importable(app) or (last[:1].isupper() and _importable(module))):
+                raise ImproperlyConfigured(
+                    f"{name}: cannot import {app!r}; is the package installed in this "
+                    "Python environment?"
+                )
+            taken.add(app)
+            found.append(app)
+        return found
 
     def choice(self, name: str, choices: Iterable[str], default: str) -> str:
         value = self.str(name, default)
@@ -162,3 +188,13 @@ class Settings:
             "user": unquote(parts.username or ""),
             "password": unquote(parts.password or ""),
         }
+
+
+def _importable(module: str) -> bool:
+    """Whether ``module`` can be found (its parent packages are imported to look)."""
+    if not module:
+        return False
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False

@@ -60,6 +60,11 @@ INSTALLED_APPS = [
     "admin_portal",
     "customer_portal",
 ]
+# Extension packages: Django apps installed beside the project (comma-separated dotted paths,
+# e.g. EXTRA_APPS=acme_reports,acme_sla.apps.SlaConfig). They plug into the same registries
+# as the domain apps (agent screens and menu entries through their agent_urls module, event
+# handlers from their AppConfig.ready()) without a change to the core; see README "Extending".
+INSTALLED_APPS += env.apps("EXTRA_APPS", installed=INSTALLED_APPS)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -143,7 +148,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", 120, minimum=5) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 LOGIN_URL = "agent:login"
-LOGIN_REDIRECT_URL = "agent:dashboard"
+LOGIN_REDIRECT_URL = "agent:home"
 # Failed sign-ins allowed per login name and per client address in the window below.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1) * 60

@@ -6,7 +6,7 @@ from django.views.generic import RedirectView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("agent/", include("tickets.agent_urls")),
+    path("agent/", include("otrs.agent.urls")),
     path("customer/", include("customer_portal.urls")),
-    path("", RedirectView.as_view(pattern_name="agent:dashboard", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="agent:home", permanent=False)),
 ]

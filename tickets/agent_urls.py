@@ -1,24 +1,36 @@
-"""The agent portal under /agent/ (namespace ``agent``)."""
+"""The ticket screens of the agent portal, their menu entries, preferences and search field.
 
-from django.urls import path
+Mounted under /agent/ by the portal's shell (:mod:`otrs.agent.registry`), in the ``agent``
+namespace: ``agent:zoom``, ``agent:queues`` and so on.
+"""
 
-from customers.agent_urls import agent_urlpatterns as customer_urlpatterns
-from otrs.agent import views as account_views
+from django.utils.translation import gettext_lazy as _
 
+from otrs.agent.registry import MenuEntry, SearchBox
+
+from .agent_preferences import TicketPreferences
 from .views import bulk, create, overviews, search, ticket_actions, zoom
 
-app_name = "agent"
-
 urlpatterns = [
-    path("login/", account_views.AgentLoginView.as_view(), name="login"),
-    path("logout/", account_views.AgentLogoutView.as_view(), name="logout"),
-    path("password/", account_views.password_change, name="password_change"),
-    path("preferences/", account_views.preferences, name="preferences"),
     *overviews.urlpatterns,
     *zoom.urlpatterns,
     *ticket_actions.urlpatterns,
     *create.urlpatterns,
     *bulk.urlpatterns,
     *search.urlpatterns,
-    *customer_urlpatterns,
 ]
+
+menu = [
+    MenuEntry("dashboard", _("Dashboard"), "agent:dashboard", order=10, shortcut="d"),
+    MenuEntry("queues", _("Queues"), "agent:queues", order=20, shortcut="q"),
+    MenuEntry("status", _("Status"), "agent:status", order=30, shortcut="s"),
+    MenuEntry("locked", _("Locked"), "agent:locked", order=40, shortcut="l"),
+    MenuEntry("watched", _("Watched"), "agent:watched", order=50, shortcut="w"),
+    MenuEntry("responsible", _("Responsible"), "agent:responsible", order=60, shortcut="r"),
+    MenuEntry("new_phone_ticket", _("New phone ticket"), "agent:new_phone_ticket", order=80),
+    MenuEntry("new_email_ticket", _("New email ticket"), "agent:new_email_ticket", order=90),
+]
+
+preferences = [TicketPreferences]
+
+search = SearchBox("agent:search", label=_("Search tickets"), placeholder=_("Search (/)"))

@@ -1,4 +1,5 @@
-"""Agent sign-in, sign-out, password change and preferences."""
+"""The agent portal's own pages: sign-in, sign-out, password change, preferences, and /agent/
+when no app put a page there."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from otrs.accounts.decorators import agent_required
-from otrs.accounts.forms import AgentLoginForm, PreferencesForm
+from otrs.accounts.forms import AgentLoginForm
+
+from . import registry
+from .preferences import GeneralPreferencesForm
 
 
 class AgentLoginView(auth_views.LoginView):
@@ -23,6 +28,13 @@ class AgentLoginView(auth_views.LoginView):
 
 class AgentLogoutView(auth_views.LogoutView):
     next_page = "agent:login"
+
+
+@agent_required
+@require_safe
+def home(request):
+    entries = registry.menu_for(request.user)
+    return redirect(entries[0].url_name if entries else "agent:preferences")
 
 
 @agent_required
@@ -40,10 +52,16 @@ def password_change(request):
 @agent_required
 @require_http_methods(["GET", "POST"])
 def preferences(request):
-    form = PreferencesForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
+    data = request.POST or None
+    form = GeneralPreferencesForm(data, instance=request.user)
+    sections = [section(data, user=request.user) for section in registry.preference_sections()]
+    # Every form is validated (not only up to the first invalid one), so all errors show.
+    if request.method == "POST" and all([form.is_valid(), *(s.is_valid() for s in sections)]):
+        with transaction.atomic():
+            user = form.save()
+            for section in sections:
+                section.save()
         translation.activate(user.language or translation.get_language())
         messages.success(request, _("Your preferences were saved."))
         return redirect("agent:preferences")
-    return render(request, "agent/preferences.html", {"form": form})
+    return render(request, "agent/preferences.html", {"form": form, "sections": sections})

@@ -100,9 +100,9 @@
   });
 
   /* Keyboard shortcuts: "/" focuses the search; any element with data-shortcut="x" is
-     activated by pressing x; "g" then d/q/s/l/w goes to a view. Never while typing. */
+     activated by pressing x; "g" then x follows the menu link with data-nav-shortcut="x"
+     (the apps' menu entries declare their letters). Never while typing. */
   var pendingG = false;
-  var views = { d: "dashboard", q: "queues", s: "status", l: "locked", w: "watched", r: "responsible" };
   document.addEventListener("keydown", function (event) {
     if (event.metaKey || event.ctrlKey || event.altKey || isTyping(event.target)) { return; }
     if (event.key === "/") {
@@ -112,7 +112,7 @@
     }
     if (pendingG) {
       pendingG = false;
-      var nav = document.querySelector('[data-nav="' + views[event.key] + '"]');
+      var nav = /^[a-z0-9]$/i.test(event.key) && document.querySelector('[data-nav-shortcut="' + event.key + '"]');
       if (nav) { event.preventDefault(); nav.click(); }
       return;
     }

@@ -330,5 +330,5 @@ urlpatterns = [
 ]
 
 # The other half of the action screens (link, merge, customer, composer) has its own module;
-# tickets/urls.py reaches its URLs through this list.
+# tickets/agent_urls.py reaches its URLs through this list.
 urlpatterns += ticket_actions_more.urlpatterns

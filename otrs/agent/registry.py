@@ -1,0 +1,140 @@
+"""What the installed apps contribute to the agent portal.
+
+Every installed app, a domain app or an extension package named in ``EXTRA_APPS``, may ship an
+``agent_urls`` module. The shell finds it (as Django's admin finds ``admin`` modules) and reads:
+
+``urlpatterns``
+    Screens, mounted under ``/agent/`` in the ``agent`` namespace (or in a namespace of their
+    own below it when the module sets ``app_name``). The shell lets only agents through to any
+    of them, whatever the view itself checks.
+``menu``
+    :class:`MenuEntry` items of the main navigation.
+``preferences``
+    :class:`otrs.agent.preferences.PreferencesSection` subclasses, shown on the agent's
+    preferences page below the general settings.
+``search``
+    A :class:`SearchBox` for the search field of the top bar (the first app that declares one).
+
+Nothing here imports a domain app: the shell knows the apps only through these modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import import_module
+from types import ModuleType
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import module_has_submodule
+
+MODULE = "agent_urls"
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One link of the agent portal's main navigation."""
+
+    # A stable name: the link's ``data-nav``; a page whose context sets ``nav`` to it marks
+    # the entry as the current one.
+    key: str
+    label: Any  # a (lazily) translated string
+    url_name: str  # "agent:queues"
+    order: int = 100
+    # Who sees the entry, given the signed-in agent; None: every agent. The entry's pages
+    # check the same rule themselves: a hidden link is no access control.
+    visible: Callable[[Any], bool] | None = None
+    # "g" then this key follows the link.
+    shortcut: str = ""
+    # Further view names on which the entry is the current one (besides url_name).
+    current_for: tuple[str, ...] = ()
+
+    def is_visible_to(self, user) -> bool:
+        return self.visible is None or bool(self.visible(user))
+
+    def is_current(self, view_name: str | None, nav: str | None) -> bool:
+        return nav == self.key or view_name in (self.url_name, *self.current_for)
+
+
+@dataclass(frozen=True)
+class SearchBox:
+    """The top bar's search field: a GET form to ``url_name`` with the text in ``field``."""
+
+    url_name: str
+    label: Any
+    placeholder: Any
+    field: str = "q"
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One app's ``agent_urls`` module, as the shell reads it."""
+
+    app_label: str
+    module: ModuleType
+
+    @property
+    def urlpatterns(self) -> list:
+        return list(getattr(self.module, "urlpatterns", []))
+
+    @property
+    def namespace(self) -> str | None:
+        return getattr(self.module, "app_name", None)
+
+    @property
+    def menu(self) -> list[MenuEntry]:
+        return list(getattr(self.module, "menu", []))
+
+    @property
+    def preferences(self) -> list[type]:
+        return list(getattr(self.module, "preferences", []))
+
+    @property
+    def search(self) -> SearchBox | None:
+        return getattr(self.module, "search", None)
+
+
+def contributions() -> tuple[Contribution, ...]:
+    """The ``agent_urls`` modules of the installed apps, in ``INSTALLED_APPS`` order."""
+    return _discover(tuple(config.name for config in apps.get_app_configs()))
+
+
+@lru_cache(maxsize=4)
+def _discover(app_names: tuple[str, ...]) -> tuple[Contribution, ...]:
+    # Keyed by the installed apps, so a test that changes them never sees a stale list.
+    found = []
+    for config in apps.get_app_configs():
+        if module_has_submodule(config.module, MODULE):
+            module = import_module(f"{config.name}.{MODULE}")
+            found.append(Contribution(config.label, module))
+    _check_unique_menu_keys(found)
+    return tuple(found)
+
+
+def _check_unique_menu_keys(found: list[Contribution]) -> None:
+    owners: dict[str, str] = {}
+    for contribution in found:
+        for entry in contribution.menu:
+            if entry.key in owners:
+                raise ImproperlyConfigured(
+                    f"Menu entry {entry.key!r} of the app {contribution.app_label!r} is "
+                    f"already declared by {owners[entry.key]!r}; choose another key."
+                )
+            owners[entry.key] = contribution.app_label
+
+
+def menu_for(user) -> list[MenuEntry]:
+    """The navigation a signed-in agent sees, in order."""
+    entries = [entry for c in contributions() for entry in c.menu if entry.is_visible_to(user)]
+    return sorted(entries, key=lambda entry: entry.order)
+
+
+def preference_sections() -> list[type]:
+    return [section for c in contributions() for section in c.preferences]
+
+
+def search_box() -> SearchBox | None:
+    return next((c.search for c in contributions() if c.search is not None), None)
