@@ -110,11 +110,12 @@ def _discover(app_names: tuple[str, ...]) -> tuple[Contribution, ...]:
         if module_has_submodule(config.module, MODULE):
             module = import_module(f"{config.name}.{MODULE}")
             found.append(Contribution(config.label, module))
-    _check_unique_menu_keys(found)
+    check_menu_keys(found)
     return tuple(found)
 
 
-def _check_unique_menu_keys(found: list[Contribution]) -> None:
+def check_menu_keys(found: list[Contribution]) -> None:
+    """Two apps declaring one menu key would fight over data-nav and the current mark."""
     owners: dict[str, str] = {}
     for contribution in found:
         for entry in contribution.menu:
