@@ -41,8 +41,8 @@ from otrs.mail.models import OutboundKind
 from tickets import access, actions
 from tickets.actions.customer import follow_up_refused
 from tickets.choices import VIEWABLE_STATE_TYPES, Channel, SenderType, StateType
+from tickets.downloads import attachment_response
 from tickets.models import Article, Ticket
-from tickets.views.zoom import attachment_response
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 200

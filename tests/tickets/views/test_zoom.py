@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests import factories
-from tickets import actions
+from tickets import actions, downloads
 from tickets.actions import ArticleInput, AttachmentInput
 from tickets.choices import Channel, LinkType, SenderType
 from tickets.models import Article, Attachment, TicketFlag
@@ -628,7 +628,7 @@ def test_it_serves_risky_or_unknown_types_as_octet_stream(client, support, ticke
     ],
 )
 def test_it_keeps_harmless_types(stored, served):
-    assert zoom_views.served_content_type(stored) == (served or stored)
+    assert downloads.served_content_type(stored) == (served or stored)
 
 
 @pytest.mark.parametrize(
