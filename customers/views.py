@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 from otrs.accounts.decorators import agent_required
 from otrs.errors import DomainError
 from tickets import selectors
-from tickets.views.overviews import ORDER_CHOICES, SORT_CHOICES, ViewParams
+from tickets.forms.overviews import ORDER_CHOICES, SORT_CHOICES, ViewParams
 
 from . import access, actions
 from .forms import (
