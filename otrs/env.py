@@ -8,6 +8,7 @@ instead of a traceback deep inside a driver.
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -109,6 +110,20 @@ class Settings:
                 )
             taken.add(app)
             found.append(app)
+        return found
+
+    def networks(self, name: str, default: Any = NOTSET) -> list[str]:
+        """Comma-separated IP addresses and CIDR networks (``127.0.0.1,10.0.0.0/24,::1``),
+        each given back in its canonical network form (``127.0.0.1/32``)."""
+        found = []
+        for item in self.list(name, default):
+            try:
+                found.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+            except ValueError:
+                raise ImproperlyConfigured(
+                    f"{name}: {item.strip()!r} is neither an IP address nor a network "
+                    "such as 10.0.0.0/24"
+                ) from None
         return found
 
     def choice(self, name: str, choices: Iterable[str], default: str) -> str:

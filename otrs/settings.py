@@ -149,12 +149,26 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", 120, minimum=5) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 LOGIN_URL = "agent:login"
 LOGIN_REDIRECT_URL = "agent:home"
-# Failed sign-ins allowed per login name and per client address in the window below.
+# Sign-in throttling (otrs/accounts/throttle.py), counted in the database, separately for the
+# agent, customer and admin sign-in and the password reset. Wrong passwords allowed for one
+# login from one client address, and failed sign-ins from one address whatever the login, in
+# the window below; then that login at that address (or that address) waits for the window.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1) * 60
+# Password reset mails per customer account, and reset requests per client address, in the
+# window below.
+PASSWORD_RESET_LIMIT = env.int("PASSWORD_RESET_LIMIT", 3, minimum=1)
+PASSWORD_RESET_ADDRESS_LIMIT = env.int("PASSWORD_RESET_ADDRESS_LIMIT", 10, minimum=1)
+PASSWORD_RESET_WINDOW = env.int("PASSWORD_RESET_WINDOW_MINUTES", 60, minimum=1) * 60
+# The reverse proxies (addresses and CIDR networks) whose X-Forwarded-For is believed when
+# telling the client's address (otrs/accounts/client_address.py). Empty: the header is
+# ignored and the peer is the client. Behind the nginx or Apache of deploy/ on this host:
+# 127.0.0.1,::1.
+TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES", [])
 
 # The cache is shared by every process of a host (files under var/), or by every host
-# (CACHE_URL=redis://...). It holds login throttling counters and nothing that matters.
+# (CACHE_URL=redis://...). It holds locks of the mail fetching and nothing that matters.
 CACHES = {
     "default": env.cache("CACHE_URL", f"filecache://{VAR_DIR / 'cache'}"),
 }

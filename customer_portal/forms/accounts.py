@@ -23,13 +23,6 @@ from ..decorators import valid_customer_profile
 from ..mail import portal_url, reader_language, send_account_mail
 from ..registration import Registration
 
-THROTTLED = _("Too many failed sign-ins. Please wait a few minutes and try again.")
-
-
-def _check_throttle(request, username: str) -> None:
-    if throttle.is_blocked(username, throttle.client_address(request)):
-        raise ValidationError(THROTTLED, code="throttled")
-
 
 def _stored_login(username: str) -> str:
     """The login as stored, for a login typed in another case; as typed if none (or, in old
@@ -40,15 +33,16 @@ def _stored_login(username: str) -> str:
     return found[0] if len(found) == 1 else username
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(throttle.ThrottledSignInMixin, AuthenticationForm):
     """Django's sign-in, for customers with a valid customer user only, throttled after
-    repeated failures like the agents' sign-in.
+    repeated failures like the agents' sign-in (but counted apart from it).
 
     An agent, the system user, an invalid customer user or a deactivated login get the very
     message a wrong password gets: the portal does not tell who has an account. The login
     is found without regard to case (logins are unique that way, and a registered login is
     an email address, which people type in any case)."""
 
+    throttle_scope = throttle.ThrottleScope.CUSTOMER_SIGN_IN
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("The login or the password is not correct."),
@@ -60,17 +54,10 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].label = _("Password")
 
     def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        _check_throttle(self.request, username)
-        address = throttle.client_address(self.request)
-        self.cleaned_data["username"] = _stored_login(username)
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            throttle.record_failure(username, address)
-            raise
-        throttle.reset(username, address)
-        return cleaned
+        username = self.cleaned_data.get("username")
+        if username:
+            self.cleaned_data["username"] = _stored_login(username)
+        return super().clean()
 
     def confirm_login_allowed(self, user: User) -> None:
         if valid_customer_profile(user) is None:
@@ -79,13 +66,26 @@ class LoginForm(AuthenticationForm):
 
 class PasswordResetForm(forms.Form):
     """Asks for a login or an address and mails a reset link to every valid customer user it
-    names. The page after it reads the same whether anyone was found or not."""
+    names. The page after it reads the same whether anyone was found or not.
+
+    Requests are throttled per client address (the form then says to wait), and the mails
+    per account: beyond the limit none is sent, and nothing on the page says so."""
 
     login = forms.CharField(
         label=_("Login or email address"),
         max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            throttle.take_reset_request(throttle.client_address(self.request))
+        return cleaned
 
     def get_customer_users(self, value: str) -> QuerySet[CustomerUser]:
         # Customers without a usable password count too (Django's own form skips them):
@@ -104,6 +104,8 @@ class PasswordResetForm(forms.Form):
         link points at ``SITE_URL`` and the mail goes to the customer user's address)."""
         for customer in self.get_customer_users(self.cleaned_data["login"]):
             user = customer.user
+            if not throttle.take_reset_mail(user.get_username()):
+                continue
             url = portal_url(
                 "customer:password_reset_confirm",
                 uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
@@ -195,18 +197,23 @@ class RegistrationConfirmForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        username = self.user.get_username()
-        _check_throttle(self.request, username)
         password = cleaned.get("password")
-        if password is not None and not self.user.check_password(password):
-            throttle.record_failure(username, throttle.client_address(self.request))
-            raise ValidationError(
-                _(
-                    "This is not the password chosen when registering. If you forgot it, "
-                    "register again and use the link of the new mail."
-                ),
-                code="wrong_password",
-            )
+        if password is None:
+            return cleaned
+        # Counted as a customer's sign-in: it is one, with the registration's password.
+        with throttle.sign_in_attempt(
+            throttle.ThrottleScope.CUSTOMER_SIGN_IN,
+            self.user.get_username(),
+            throttle.client_address(self.request),
+        ):
+            if not self.user.check_password(password):
+                raise ValidationError(
+                    _(
+                        "This is not the password chosen when registering. If you forgot "
+                        "it, register again and use the link of the new mail."
+                    ),
+                    code="wrong_password",
+                )
         return cleaned
 
 

@@ -70,6 +70,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = TEMPLATES + "password_reset_form.html"
     success_url = reverse_lazy("customer:password_reset_done")
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = TEMPLATES + "password_reset_done.html"

@@ -142,3 +142,42 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} {self.key} {self.group}"
+
+
+class ThrottleScope(models.TextChoices):
+    """What is being tried. Each scope counts on its own: failures at the customer portal
+    never slow an agent's sign-in, nor the admin's."""
+
+    AGENT_SIGN_IN = "agent-sign-in", _("agent sign-in")
+    CUSTOMER_SIGN_IN = "customer-sign-in", _("customer sign-in")
+    ADMIN_SIGN_IN = "admin-sign-in", _("admin sign-in")
+    PASSWORD_RESET = "password-reset", _("customer password reset")
+
+
+class ThrottleCounter(models.Model):
+    """Attempts within one time window, in one scope, for one login at one address, for one
+    address whatever the login (``login`` blank), or for one account from anywhere
+    (``address`` blank). Written only by ``otrs.accounts.throttle``."""
+
+    scope = models.CharField(_("scope"), max_length=32, choices=ThrottleScope.choices)
+    # Lower case, as typed (or as stored): the row exists whether or not the login does.
+    login = models.CharField(_("login"), max_length=150, blank=True)
+    # An IPv4 address, or an IPv6 /64 network (one subscriber's share).
+    address = models.CharField(_("address"), max_length=45, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    window_ends = models.DateTimeField(_("window ends"))
+
+    class Meta:
+        verbose_name = _("sign-in throttle")
+        verbose_name_plural = _("sign-in throttles")
+        ordering = ["-window_ends"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "login", "address"], name="uniq_throttle_counter"
+            )
+        ]
+        # The admin's list of current locks and the removal of expired rows.
+        indexes = [models.Index(fields=["window_ends"], name="throttle_window_ends")]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()}: {self.login or '*'} @ {self.address or '*'}"

@@ -170,9 +170,11 @@ def test_it_throttles_repeated_failures(client, carol):
     assert response.status_code == 200
     assert "Too many failed sign-ins" in response.content.decode()
     assert not signed_in(client)
-    # Another login from another address is not affected.
+    # Another login, from this address or another, is not affected; nor is carol elsewhere.
     make_customer("dave", "dave@example.com")
+    assert sign_in(Client(), "dave", PASSWORD_OF_CAROL).status_code == 302
     assert sign_in(Client(REMOTE_ADDR="10.9.8.7"), "dave", PASSWORD_OF_CAROL).status_code == 302
+    assert sign_in(Client(REMOTE_ADDR="10.9.8.7"), "carol", PASSWORD_OF_CAROL).status_code == 302
 
 
 def test_agents_trying_the_portal_count_as_failures(client, agent):
