@@ -77,7 +77,7 @@ def _trusted_networks(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
     return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
 
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=16)
 def _warn_once(peer: str) -> None:
     logger.warning(
         "X-Forwarded-For from %s is ignored because TRUSTED_PROXIES does not list it; "
