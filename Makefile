@@ -17,7 +17,8 @@ APT_PACKAGES := libmariadb-dev pkg-config gettext
 # One pytest worker per core; each worker has its own test database.
 PYTEST_ARGS ?= -q -n auto
 # The browser tests drive Debian's Chromium with Playwright (never `playwright install`).
-TEST_APT_PACKAGES := chromium fonts-dejavu-core dovecot-imapd dovecot-pop3d openssl
+# nginx: tests/deploy run it in front of gunicorn, from a config of their own.
+TEST_APT_PACKAGES := chromium fonts-dejavu-core dovecot-imapd dovecot-pop3d openssl nginx
 
 .PHONY: run test install install-test system-packages services lint migrate demo messages clean
 

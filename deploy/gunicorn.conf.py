@@ -71,7 +71,15 @@ graceful_timeout = 30
 # proxy is on this host; otherwise list the proxy hosts' addresses or networks
 # (FORWARDED_ALLOW_IPS=10.0.0.2,10.0.0.3). Never use "*" while the port is reachable by
 # anything but the proxies: any client could then claim to be on HTTPS.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+#
+# Gunicorn does NOT take the client's address from X-Forwarded-For: REMOTE_ADDR stays the
+# proxy's. Django reads the header itself, believing it only from the proxies in the
+# TRUSTED_PROXIES setting (otrs/accounts/client_address.py); the sign-in throttling counts
+# by that address. Set TRUSTED_PROXIES in the same env file, normally to the same list;
+# without FORWARDED_ALLOW_IPS, gunicorn takes that list here too.
+forwarded_allow_ips = (
+    os.environ.get("FORWARDED_ALLOW_IPS") or os.environ.get("TRUSTED_PROXIES") or "127.0.0.1,::1"
+)
 
 # Only the header our nginx and Apache configs set. (Gunicorn's default also checks
 # X-Forwarded-Protocol and X-Forwarded-Ssl, and rejects requests in which they disagree.)

@@ -53,8 +53,8 @@ def support(db):
 
 @pytest.fixture(autouse=True)
 def _private_cache(settings):
-    """A fresh in-memory cache per test: login throttling counters never leak between tests
-    (or from a developer's running system, whose cache is under var/)."""
+    """A fresh in-memory cache per test: cache entries (the mail fetching's locks) never leak
+    between tests (or from a developer's running system, whose cache is under var/)."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     from django.core.cache import cache
 

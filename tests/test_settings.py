@@ -23,6 +23,7 @@ CONFIG_VARIABLES = {
     "ATTACHMENT_DIR",
     "TICKET_NUMBER_GENERATOR",
     "OTRS_VAR_DIR",
+    "TRUSTED_PROXIES",
 }
 
 # (variable, bad value, a fragment the message must contain besides the name)
@@ -36,6 +37,7 @@ BAD_VALUES = {
     "attachment_storage": ("ATTACHMENT_STORAGE", "s3", "s3"),
     "number_generator": ("TICKET_NUMBER_GENERATOR", "Nope", "Nope"),
     "conn_max_age": ("DATABASE_CONN_MAX_AGE", "-1", "at least 0"),
+    "trusted_proxies": ("TRUSTED_PROXIES", "127.0.0.1,nginx", "nginx"),
 }
 
 SHOW_SETTINGS = """
