@@ -189,6 +189,8 @@ def test_reset_requests_are_limited_per_address(carol, settings):
         assert page.status_code == 200
         assert "Too many password reset requests" in page.content.decode()
     assert OutboundMessage.objects.count() == 1
+    german = Client(REMOTE_ADDR="192.0.2.1", HTTP_ACCEPT_LANGUAGE="de")
+    assert "Zu viele Anfragen" in german.post(RESET, {"login": "carol"}).content.decode()
     # Another address asks for the same account and gets its mail.
     assert at("192.0.2.2").post(RESET, {"login": "carol"}).status_code == 302
     assert OutboundMessage.objects.count() == 2

@@ -1,14 +1,19 @@
 """Parallel wrong passwords, each in its own OS process on its own database connection: no
 more passwords are checked than the limit allows (the counters used to be read, then
-written, and let 7 of 40 parallel guesses through against a limit of 5)."""
+written, and let 7 of 40 parallel guesses through against a limit of 5). The same for
+password reset mails to one account."""
 
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 from django.test import RequestFactory
 
+from customer_portal.forms.accounts import PasswordResetForm
+from customers.actions import CustomerUserInput, create_customer_user
 from otrs.accounts.forms import AgentLoginForm
 from otrs.accounts.models import ThrottleCounter
+from otrs.mail.models import OutboundMessage
 from tests import factories
 
 PARALLEL = 12
@@ -57,3 +62,28 @@ def test_parallel_guesses_for_many_logins_check_no_more_than_the_address_allows(
     assert ThrottleCounter.objects.get(login="", address="203.0.113.5").attempts == LIMIT + 1
     assert try_password("alice", "x", "203.0.113.5") == "throttled"
     assert try_password("alice", "x", "192.0.2.1") == "signed-in"
+
+
+def ask_for_reset(login: str, address: str) -> bool:
+    """One password reset request through the portal's form; whether it was accepted."""
+    request = RequestFactory().post("/customer/password-reset/", REMOTE_ADDR=address)
+    form = PasswordResetForm(data={"login": login}, request=request)
+    if not form.is_valid():
+        return False
+    with transaction.atomic():
+        form.save()
+    return True
+
+
+def test_parallel_reset_requests_mail_an_account_no_more_than_the_limit(run_in_processes, settings):
+    settings.EMAIL_BACKEND = "otrs.mail.backend.QueueBackend"
+    settings.PASSWORD_RESET_LIMIT = 2
+    create_customer_user(
+        CustomerUserInput(login="carol", email="carol@example.com", first_name="Carol"),
+        password="Carol-Secret-2024",
+        actor=factories.system(),
+    )
+    requests = [("carol", f"192.0.2.{n}") for n in range(1, PARALLEL + 1)]
+    # Every request is answered alike; only two mails go out.
+    assert run_in_processes(ask_for_reset, requests) == [True] * PARALLEL
+    assert OutboundMessage.objects.count() == 2
