@@ -13,7 +13,7 @@ from tests import factories
 
 from .servers import Browser, web_stack
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 LOGIN = "/agent/login/"
 PASSWORD = "Right-Password-2024"
