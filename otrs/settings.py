@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "otrs.daemon",
     "otrs.accounts",
+    "otrs.events",
     "otrs.mail",
     "otrs.agent",
     "tickets",
@@ -278,6 +279,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A batch of events is tried this often per handler (waiting 1, 2, 4 ... minutes, at most an
+# hour, in between) before its delivery is marked failed in the admin (otrs/events).
+EVENT_DELIVERY_MAX_ATTEMPTS = env.int("EVENT_DELIVERY_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Security ----------------------------------------------------------------------------------

@@ -142,6 +142,32 @@ def run_in_processes():
     return run
 
 
+@pytest.fixture
+def event_handlers():
+    """The event handler registry, restored after the test: subscribe or unsubscribe freely."""
+    from otrs.events import registry
+
+    with registry.isolated():
+        yield registry
+
+
+@pytest.fixture
+def outbox():
+    """The events recorded so far, as (name, object id, payload) in order, optionally only
+    those named ``name``. Reads the outbox table: no delivery needed."""
+    from otrs.events.models import OutboxEvent
+
+    def recorded(name=None, *, object_type=None):
+        rows = OutboxEvent.objects.order_by("batch_id", "position")
+        if name is not None:
+            rows = rows.filter(name=name)
+        if object_type is not None:
+            rows = rows.filter(object_type=object_type)
+        return [(row.name, row.object_id, row.payload) for row in rows]
+
+    return recorded
+
+
 @pytest.fixture(autouse=True)
 def _english_by_default():
     """Every test starts in the default language. A request through the test client leaves

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from otrs.agent.preferences import PreferencesSection
 from otrs.permissions import PermissionKey, grants_for
 
+from .actions import set_personal_queues
 from .models import PersonalQueue, Queue
 from .notifications import NOTIFICATIONS, wants
 
@@ -57,13 +58,4 @@ class TicketPreferences(PreferencesSection):
         user.notification_preferences = preferences
         with transaction.atomic():
             user.save(update_fields=["notification_preferences"])
-            self._save_my_queues(user)
-
-    def _save_my_queues(self, user) -> None:
-        chosen = {queue.pk for queue in self.cleaned_data.get("my_queues") or []}
-        mine = PersonalQueue.objects.filter(user=user)
-        mine.exclude(queue_id__in=chosen).delete()
-        existing = set(mine.values_list("queue_id", flat=True))
-        PersonalQueue.objects.bulk_create(
-            [PersonalQueue(user=user, queue_id=pk) for pk in sorted(chosen - existing)]
-        )
+            set_personal_queues(user, self.cleaned_data.get("my_queues") or [], actor=user)

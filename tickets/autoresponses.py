@@ -32,9 +32,9 @@ from otrs.mail import loop
 from otrs.mail.models import OutboundKind
 from otrs.mail.outbound import LOOP_HEADERS, format_address
 
-from . import mailtexts
+from . import events, mailtexts
 from .choices import AutoResponseType, Channel, HistoryType, SenderType, StateType
-from .events import emit
+from .events import TicketEvent
 from .models import Article, QueueAutoResponse, SystemAddress, Ticket
 
 logger = logging.getLogger(__name__)
@@ -124,8 +124,8 @@ def send_auto_response(
         kind=OutboundKind.AUTO_RESPONSE,
         extra_headers=dict(LOOP_HEADERS),
     )
-    emit(
-        "ArticleAutoResponse",
+    events.record(
+        TicketEvent.ARTICLE_AUTO_RESPONSE,
         ticket_id=ticket.pk,
         actor_id=actor.pk,
         article_id=sent.pk,
@@ -145,7 +145,7 @@ def _sender_address(*candidates: SystemAddress | None) -> SystemAddress | None:
 def _allowed(pairs: list[tuple[str, str]], ticket: Ticket, actor) -> list[tuple[str, str]]:
     """The (name, address) pairs that may get an automatic mail now, each counted against
     its daily limit; a refused address leaves a LoopProtection history entry."""
-    from .actions._base import _history
+    from .actions import record_history
 
     allowed: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -167,7 +167,7 @@ def _allowed(pairs: list[tuple[str, str]], ticket: Ticket, actor) -> list[tuple[
                 address,
                 settings.POSTMASTER_MAX_AUTO_MAILS,
             )
-            _history(ticket, HistoryType.LOOP_PROTECTION, actor, new=key)
+            record_history(ticket, HistoryType.LOOP_PROTECTION, actor, new=key)
             continue
         allowed.append((name, address.strip()))
     return allowed

@@ -2,8 +2,8 @@
 that does not reach them by mail, and when their ticket is closed or reopened.
 
 OTRS ships no customer notification (spec section 11), so what follows is our product
-decision. It runs in :func:`on_ticket_event`, a receiver of
-:data:`tickets.events.ticket_event` (sent after the change committed).
+decision. It runs in :func:`handle`, the event handler ``tickets.customer_notifications``
+(see :mod:`tickets.receivers`), which gets each committed change's events as one batch.
 
 When the customer gets a mail
 -----------------------------
@@ -21,17 +21,12 @@ reaches the customer by itself, so it is never announced again.
 
 Pending, removed and merged states, and leaving the merged state (unmerging), say nothing.
 
-**One change, one mail.** When the same change (one transaction of one actor) both writes
-such an article and closes or reopens the ticket (the close screen with a visible note, a
-bulk action), the customer gets one mail: "closed" (or "reopened") with the article's text.
-When the change sends the customer an email and closes or reopens the ticket (a reply with
-"next state: closed"), that email is the news and no notification follows. The article and
-the state change belong to one change when one's history row is followed, with no other
-article or state change between them, by the other's, written by the same actor: at the
-time the receiver runs, just after that transaction's commit, a ticket's later history rows
-are that transaction's own (every action holds the ticket's row lock while it writes them).
-The receiver that sees the pair first sends the mail and tells the second (in this thread)
-to stay quiet.
+**One change, one mail.** A change is one batch of events (one committed transaction).
+When the same change both writes such an article and closes or reopens the ticket (the close
+screen with a visible note, a bulk action), the customer gets one mail: "closed" (or
+"reopened") with the article's text. When the change sends the customer an email and closes
+or reopens the ticket (a reply with "next state: closed"), that email is the news and no
+notification follows.
 
 Never:
 
@@ -64,20 +59,17 @@ ticket, and a customer with a portal login gets the link to the ticket in the cu
 portal. Agents who had read the ticket keep it marked as read: the notification repeats
 what they saw.
 
-The receiver works in a transaction of its own; a failure is logged and never disturbs the
-change (already committed) or the other receivers. Why a receiver and not a Celery task:
-see :mod:`tickets.notifications`, the same reasoning holds.
+The handler runs in a Celery worker after the commit; a failure leaves its delivery to be
+tried again (and then failed, in the admin), never the change. A redelivered batch mails
+nobody twice: each notification is queued under a key made of the delivery key, the ticket
+and what it announces, and one whose mail is queued already is skipped whole.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from contextvars import ContextVar
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, suppress
+from dataclasses import dataclass, field
 from email.utils import getaddresses
 
 from django.conf import settings
@@ -87,19 +79,23 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from otrs import events
 from otrs.accounts.models import User, UserKind, system_user
 from otrs.errors import DomainError
 from otrs.mail import loop
-from otrs.mail.models import OutboundKind
+from otrs.mail.models import OutboundKind, OutboundMessage
 from otrs.mail.outbound import LOOP_HEADERS, format_address
 
 from .choices import Channel, HistoryType, SenderType, StateType, TicketFlagKey
+from .events import TicketEvent
 from .mailtexts import article_text
-from .models import Article, State, Ticket, TicketFlag, TicketHistory
+from .models import Article, State, Ticket, TicketFlag
 
 logger = logging.getLogger(__name__)
 
-EVENTS = frozenset({"ArticleCreate", "TicketStateUpdate"})
+# The event handler's name (stored on its deliveries) and what it subscribes to.
+HANDLER = "tickets.customer_notifications"
+EVENTS = frozenset({TicketEvent.ARTICLE_CREATE, TicketEvent.TICKET_STATE_UPDATE})
 
 # What a notification announces.
 ANSWER = "answer"
@@ -107,7 +103,7 @@ CLOSED = "closed"
 REOPENED = "reopened"
 
 # Articles with these history types are never an agent's (customers' mail, phone calls and
-# web requests, automatic mail): the receiver drops them without a query, which keeps the
+# web requests, automatic mail): the handler drops them without a query, which keeps the
 # mail intake cheap.
 _NEVER_AN_AGENTS = frozenset(
     {
@@ -124,79 +120,47 @@ _NEVER_AN_AGENTS = frozenset(
     }
 )
 _REOPENED_TO = (StateType.OPEN, StateType.NEW)
-# How many history rows after an event's own row are searched for its partner (the rows
-# between an article and a state change of one change: lock, unlock, owner, priority ...).
-_CHANGE_WINDOW = 20
 
 
 # --- muting (bulk loads) -----------------------------------------------------------------------
 
-_muted: ContextVar[bool] = ContextVar("customer_notifications_muted", default=False)
 
-
-@contextmanager
-def muted() -> Iterator[None]:
+def muted() -> AbstractContextManager[None]:
     """No customer notifications for changes committed inside this block (demo data,
     imports). The commit must happen inside the block."""
-    token = _muted.set(True)
-    try:
-        yield
-    finally:
-        _muted.reset(token)
+    return events.muting(HANDLER)
 
 
-# --- "one change, one mail": the partner event already handled --------------------------------
+# --- the handler -------------------------------------------------------------------------------
 
 
-class _Handled(threading.local):
-    """Keys of events whose news went out with (or was made unnecessary by) an earlier event
-    of the same change. Both events run one after the other in the thread that committed,
-    so a small per-thread memory is enough; it forgets its oldest keys past a few hundred
-    (a key is only left over if the second event never came)."""
+@dataclass
+class Change:
+    """What one committed change did to one ticket, as far as customers care."""
 
-    LIMIT = 256
-
-    def __init__(self) -> None:
-        self.keys: OrderedDict[tuple[str, int], None] = OrderedDict()
-
-    def add(self, key: tuple[str, int]) -> None:
-        self.keys[key] = None
-        while len(self.keys) > self.LIMIT:
-            self.keys.popitem(last=False)
-
-    def take(self, key: tuple[str, int]) -> bool:
-        """Whether ``key`` was handled already (and forget it: it comes only once)."""
-        if key not in self.keys:
-            return False
-        del self.keys[key]
-        return True
+    ticket_id: int
+    # (article id, actor id, history type) of each new article, in order.
+    articles: list[tuple[int, int, str]] = field(default_factory=list)
+    # (old state id, new state id, actor id) of each state change, in order.
+    states: list[tuple[object, object, int]] = field(default_factory=list)
 
 
-_handled = _Handled()
-
-
-# --- the receiver ------------------------------------------------------------------------------
-
-
-def on_ticket_event(sender, *, event: str, ticket_id: int, actor_id: int, **kwargs) -> None:
-    """Connected in :meth:`tickets.apps.TicketsConfig.ready`."""
-    if event not in EVENTS or _muted.get():
-        return
-    data = kwargs.get("data") or {}
-    if event == "ArticleCreate" and data.get("history_type") in _NEVER_AN_AGENTS:
-        return
-    try:
-        notify(
-            event,
-            ticket_id=ticket_id,
-            actor_id=actor_id,
-            article_id=kwargs.get("article_id"),
-            data=data,
-        )
-    except Exception:
-        # The change is committed already; a broken notification must not stop the other
-        # receivers of the event (ticket_event is sent with Signal.send).
-        logger.exception("Customer notification for %s on ticket %s failed", event, ticket_id)
+def handle(batch: events.Batch) -> None:
+    """The event handler: at most one notification per ticket the change touched (one per
+    answer when it changed no state). An exception leaves the delivery to be tried again."""
+    changes: dict[int, Change] = {}
+    for event in batch.events:
+        change = changes.setdefault(event.object_id, Change(event.object_id))
+        if event.name == TicketEvent.ARTICLE_CREATE and event.payload.get("article_id"):
+            change.articles.append(
+                (event.payload["article_id"], event.actor_id, event.payload.get("history_type"))
+            )
+        elif event.name == TicketEvent.TICKET_STATE_UPDATE:
+            change.states.append(
+                (event.payload.get("old"), event.payload.get("new"), event.actor_id)
+            )
+    for change in changes.values():
+        notify(change, key=f"{batch.key}:{change.ticket_id}")
 
 
 @dataclass(frozen=True)
@@ -208,104 +172,62 @@ class Recipient:
     has_login: bool
 
 
-@dataclass(frozen=True)
-class _Row:
-    """A history row of the change, as the partner search reads it."""
-
-    pk: int
-    history_type: str
-    actor_id: int
-    article_id: int | None
-    old_value: str
-    new_value: str
-
-
-def notify(
-    event: str,
-    *,
-    ticket_id: int,
-    actor_id: int,
-    article_id: int | None = None,
-    data: dict | None = None,
-) -> Article | None:
-    """Send the customer notification ``event`` calls for, if any (see the module
-    docstring); the notification's article, or None."""
-    data = data or {}
-    actor = User.objects.filter(pk=actor_id).first()
-    if actor is None or actor.is_customer:
-        return None
-    if event == "ArticleCreate" and article_id is not None:
-        return _on_article(ticket_id, article_id, actor)
-    if event == "TicketStateUpdate":
-        return _on_state(ticket_id, data, actor)
-    return None
-
-
-def _on_article(ticket_id: int, article_id: int, actor: User) -> Article | None:
-    if _handled.take(("article", article_id)):
-        return None
-    article = Article.objects.filter(pk=article_id, ticket_id=ticket_id).first()
-    if article is None or not _agents_visible(article, actor):
-        return None
-    is_email = article.channel == Channel.EMAIL
-    if not is_email and _is_first(article):
-        return None
-    ticket, recipient = _ticket_and_recipient(ticket_id)
+def notify(change: Change, *, key: str | None = None) -> list[Article]:
+    """Send the customer notifications ``change`` calls for (see the module docstring); the
+    notifications' articles. ``key`` names them, so that a change seen again sends none of
+    them twice."""
+    news = _news(change.states)
+    answers = [a for a in change.articles if a[2] not in _NEVER_AN_AGENTS]
+    if news is None and not answers:
+        return []  # the usual case in mail intake: no query at all
+    ticket, recipient = _ticket_and_recipient(change.ticket_id)
     if recipient is None:
-        return None
-    row = _row_of_article(article)
-    partner = _partner(ticket_id, row, actor) if row is not None else None
-    news = None
-    if partner is not None and partner.history_type == HistoryType.STATE_UPDATE:
-        news = _state_news(partner.old_value, partner.new_value)
-    if is_email:
-        # The mail itself is the news; it also tells of a close or reopen in the same change.
-        if news is not None and _mails(article, recipient.address):
-            _handled.add(("state", partner.pk))
-        return None
+        return []
+    actors = {u.pk: u for u in User.objects.filter(pk__in={a[1] for a in change.articles})}
+    by_pk = Article.objects.select_related("created_by").in_bulk([a[0] for a in change.articles])
+    articles = [
+        (by_pk[pk], actors.get(actor_id))
+        for pk, actor_id, _type in change.articles
+        if pk in by_pk and by_pk[pk].ticket_id == change.ticket_id
+    ]
+    agents = [a for a, actor in articles if actor is not None and _agents_visible(a, actor)]
     if news is not None:
-        _handled.add(("state", partner.pk))
-    return _send(ticket, recipient, news or ANSWER, article=article)
+        if any(a.sender_type == SenderType.CUSTOMER for a, _actor in articles):
+            return []  # the customer's own message made the change
+        mails = [a for a in agents if a.channel == Channel.EMAIL]
+        if any(_mails(a, recipient.address) for a in mails):
+            return []  # the customer gets that mail: it is the news
+        texts = [a for a in agents if a.channel != Channel.EMAIL]
+        sent = _send(ticket, recipient, news, article=texts[-1] if texts else None, key=key)
+        return [sent] if sent is not None else []
+    sent = []
+    for article in agents:
+        # An agent's mail reaches the customer by itself; opening a ticket is no answer.
+        if article.channel == Channel.EMAIL or _is_first(article):
+            continue
+        answer_key = f"{key}:{article.pk}" if key else None
+        mail = _send(ticket, recipient, ANSWER, article=article, key=answer_key)
+        if mail is not None:
+            sent.append(mail)
+    return sent
 
 
-def _on_state(ticket_id: int, data: dict, actor: User) -> Article | None:
-    old, new = data.get("old"), data.get("new")
-    news = _state_news(old, new)
-    if news is None:
-        return None
-    row = (
-        TicketHistory.objects.filter(
-            ticket_id=ticket_id,
-            history_type=HistoryType.STATE_UPDATE,
-            actor_id=actor.pk,
-            old_value=str(old),
-            new_value=str(new),
+def _news(states: list[tuple[object, object, int]]) -> str | None:
+    """CLOSED or REOPENED for the change's state changes not made by a customer (the last
+    one that says something), or None."""
+    news = None
+    customers = set(
+        User.objects.filter(pk__in={s[2] for s in states}, kind=UserKind.CUSTOMER).values_list(
+            "pk", flat=True
         )
-        .order_by("-pk")
-        .values_list("pk", "history_type", "actor_id", "article_id", "old_value", "new_value")
-        .first()
+        if states
+        else ()
     )
-    row = _Row(*row) if row is not None else None
-    if row is not None and _handled.take(("state", row.pk)):
-        return None
-    ticket, recipient = _ticket_and_recipient(ticket_id)
-    if recipient is None:
-        return None
-    partner = _partner(ticket_id, row, actor) if row is not None else None
-    article = None
-    if partner is not None and partner.article_id is not None:
-        candidate = Article.objects.filter(pk=partner.article_id).first()
-        if candidate is not None:
-            if candidate.sender_type == SenderType.CUSTOMER:
-                return None  # the customer's own message made the change
-            if _agents_visible(candidate, actor):
-                if candidate.channel == Channel.EMAIL:
-                    if _mails(candidate, recipient.address):
-                        return None  # the customer gets that mail
-                else:
-                    article = candidate
-                    _handled.add(("article", candidate.pk))
-    return _send(ticket, recipient, news, article=article)
+    for old, new, actor_id in states:
+        if actor_id in customers:
+            continue
+        news = _state_news(old, new) or news
+    return news
 
 
 # --- the rules ---------------------------------------------------------------------------------
@@ -346,32 +268,6 @@ def _mails(article: Article, address: str) -> bool:
     wanted = address.strip().lower()
     pairs = getaddresses([article.to_address or "", article.cc_address or ""])
     return any(addr.strip().lower() == wanted for _name, addr in pairs)
-
-
-def _row_of_article(article: Article) -> _Row | None:
-    found = (
-        TicketHistory.objects.filter(ticket_id=article.ticket_id, article_id=article.pk)
-        .order_by("pk")
-        .values_list("pk", "history_type", "actor_id", "article_id", "old_value", "new_value")
-        .first()
-    )
-    return _Row(*found) if found is not None else None
-
-
-def _partner(ticket_id: int, row: _Row, actor: User) -> _Row | None:
-    """The other half of the change ``row`` belongs to: the first article or state change
-    written after ``row``, if the same actor wrote it (else None)."""
-    later = (
-        TicketHistory.objects.filter(ticket_id=ticket_id, pk__gt=row.pk)
-        .order_by("pk")
-        .values_list("pk", "history_type", "actor_id", "article_id", "old_value", "new_value")
-    )
-    for found in later[:_CHANGE_WINDOW]:
-        candidate = _Row(*found)
-        if candidate.article_id is None and candidate.history_type != HistoryType.STATE_UPDATE:
-            continue  # lock, unlock, owner ...: part of the change, not news
-        return candidate if candidate.actor_id == actor.pk else None
-    return None
 
 
 def _ticket_and_recipient(ticket_id: int) -> tuple[Ticket | None, Recipient | None]:
@@ -475,14 +371,19 @@ def _author(article: Article | None) -> str:
 
 
 def _send(
-    ticket: Ticket, to: Recipient, news: str, *, article: Article | None = None
+    ticket: Ticket,
+    to: Recipient,
+    news: str,
+    *,
+    article: Article | None = None,
+    key: str | None = None,
 ) -> Article | None:
     """Queue the notification as an Email article of the system; None if the address has had
-    its automatic mails for today."""
-    from .actions import ArticleInput, mark_seen
-    from .actions._base import _history
-    from .actions.email import send_email
+    its automatic mails for today, or the notification named ``key`` is queued already."""
+    from .actions import ArticleInput, mark_seen, record_history, send_email
 
+    if key and OutboundMessage.objects.filter(idempotency_key=key).exists():
+        return None
     actor = system_user()
     with translation.override(to.language):
         subject, body = compose(ticket, to, news, article=article)
@@ -494,7 +395,7 @@ def _send(
                 to.address,
                 settings.POSTMASTER_MAX_AUTO_MAILS,
             )
-            _history(ticket, HistoryType.LOOP_PROTECTION, actor, new=to.address.lower())
+            record_history(ticket, HistoryType.LOOP_PROTECTION, actor, new=to.address.lower())
             return None
         seen = TicketFlag.objects.filter(ticket=ticket, key=TicketFlagKey.SEEN)
         readers = list(User.objects.filter(pk__in=seen.values("user_id"), kind=UserKind.AGENT))
@@ -512,6 +413,7 @@ def _send(
             history_type=HistoryType.SEND_CUSTOMER_NOTIFICATION,
             kind=OutboundKind.CUSTOMER_NOTIFICATION,
             extra_headers=dict(LOOP_HEADERS),
+            idempotency_key=key,
         )
         # Who had read the ticket has read the notification too: it only repeats news.
         for reader in readers:

@@ -1,36 +1,73 @@
-"""Ticket events, sent after the change has committed.
+"""The ticket domain's events (OTRS's event names), recorded in the durable outbox.
 
-Actions call :func:`emit`; receivers (mail notifications, the search index, webhooks) connect
-to :data:`ticket_event`. Because sending waits for the commit, a receiver never sees a change
-that was rolled back, and can enqueue Celery tasks that will find the rows they need.
+Actions record them in their own transaction, through :func:`tickets.actions.record_history`
+(a history row and its event, together) or, for the few events that have no history row,
+:func:`record`. Handlers subscribe with :func:`otrs.events.subscribe` in their app's
+``ready()`` (see :mod:`tickets.receivers`) and get each committed change's events as one
+batch, at least once.
+
+Every ticket event's payload carries raw values: ``article_id`` for article events, and for
+events with a history row ``history_id``, ``history_type``, ``old`` and ``new`` (ids and
+codes as the history row keeps them, before they became strings) plus the row's extra data.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.dispatch import Signal
+from enum import StrEnum
 
-# Sent with: event (an OTRS event name such as "TicketCreate"), ticket_id, actor_id and
-# optional article_id and data (a dict of raw values).
-ticket_event = Signal()
+from otrs import events
 
 
-def emit(
-    event: str,
+class TicketEvent(StrEnum):
+    TICKET_CREATE = "TicketCreate"
+    TICKET_QUEUE_UPDATE = "TicketQueueUpdate"
+    TICKET_STATE_UPDATE = "TicketStateUpdate"
+    TICKET_PENDING_TIME_UPDATE = "TicketPendingTimeUpdate"
+    TICKET_OWNER_UPDATE = "TicketOwnerUpdate"
+    TICKET_RESPONSIBLE_UPDATE = "TicketResponsibleUpdate"
+    TICKET_LOCK_UPDATE = "TicketLockUpdate"
+    TICKET_LOCK_TIMEOUT = "TicketLockTimeout"
+    TICKET_PRIORITY_UPDATE = "TicketPriorityUpdate"
+    TICKET_TITLE_UPDATE = "TicketTitleUpdate"
+    TICKET_TYPE_UPDATE = "TicketTypeUpdate"
+    TICKET_SERVICE_UPDATE = "TicketServiceUpdate"
+    TICKET_SLA_UPDATE = "TicketSLAUpdate"
+    TICKET_CUSTOMER_UPDATE = "TicketCustomerUpdate"
+    TICKET_SUBSCRIBE = "TicketSubscribe"
+    TICKET_UNSUBSCRIBE = "TicketUnsubscribe"
+    TICKET_LINK_ADD = "TicketLinkAdd"
+    TICKET_LINK_DELETE = "TicketLinkDelete"
+    TICKET_MERGE = "TicketMerge"
+    TICKET_UNMERGE = "TicketUnmerge"
+    ARTICLE_CREATE = "ArticleCreate"
+    ARTICLE_AUTO_RESPONSE = "ArticleAutoResponse"
+    ARTICLE_EMAIL_SENDING_QUEUED = "ArticleEmailSendingQueued"
+    ARTICLE_EMAIL_SENDING_SENT = "ArticleEmailSendingSent"
+    ARTICLE_EMAIL_SENDING_ERROR = "ArticleEmailSendingError"
+
+
+OBJECT_TYPE = "ticket"
+
+
+def record(
+    name: TicketEvent,
     *,
     ticket_id: int,
     actor_id: int,
     article_id: int | None = None,
     data: dict | None = None,
 ) -> None:
-    def send() -> None:
-        ticket_event.send(
-            sender=None,
-            event=event,
-            ticket_id=ticket_id,
+    """Record a ticket event in the current transaction (for events without a history
+    row; a change with history goes through :func:`tickets.actions.record_history`)."""
+    payload = dict(data or {})
+    if article_id is not None:
+        payload["article_id"] = article_id
+    events.record(
+        events.Event(
+            name=TicketEvent(name),
+            object_type=OBJECT_TYPE,
+            object_id=ticket_id,
             actor_id=actor_id,
-            article_id=article_id,
-            data=data or {},
+            payload=payload,
         )
-
-    transaction.on_commit(send, robust=True)
+    )

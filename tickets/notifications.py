@@ -1,7 +1,8 @@
 """Agent notifications (spec section 11): a plain mail to each agent concerned by a change.
 
-:func:`on_ticket_event` listens to :data:`tickets.events.ticket_event`, which is sent after
-the change committed, and maps events to the OTRS default notifications:
+:func:`handle` is the event handler ``tickets.agent_notifications`` (see
+:mod:`tickets.receivers`): it gets each committed change's events and maps them to the OTRS
+default notifications:
 
 ============================  ================================  ===========================
 event                         notification                      recipients
@@ -26,12 +27,12 @@ Each recipient gets one mail in their language, queued in the persistent outgoin
 (:func:`otrs.mail.outbound.enqueue`), and the ticket a SendAgentNotification history entry;
 no article is created.
 
-Why in the receiver and not in a Celery task: the receiver already runs after the commit,
-and what it does is a few queries and one queued row per recipient; the slow part, talking
-to the mail server, is already the outgoing queue's Celery task. Doing the rest here, in a
-transaction of its own, means no second task that could run twice and mail everyone twice,
-and a notification that exists as soon as the change does. A failure is logged and never
-disturbs the change (already committed) or the other receivers.
+The handler runs in a Celery worker after the commit, in a transaction that also marks its
+delivery done (:mod:`otrs.events.delivery`): a failure rolls back what it queued and the
+batch is tried again later, then shows as a failed delivery in the admin. It may see a batch
+twice; each mail is queued under a key made of the delivery key, the event and the
+recipient, and a recipient whose mail is queued already is skipped, so nobody is mailed
+twice.
 
 ``TicketLockTimeout`` comes from the unlock sweep (:mod:`tickets.actions.timeouts`), with
 the system user as actor.
@@ -40,9 +41,7 @@ the system user as actor.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -50,19 +49,22 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from otrs.accounts.models import User, UserKind
-from otrs.mail.models import OutboundKind
+from otrs import events
+from otrs.accounts.models import User, UserKind, system_user
+from otrs.mail.models import OutboundKind, OutboundMessage
 from otrs.mail.outbound import LOOP_HEADERS, build_message, enqueue, format_address
 from otrs.permissions import PermissionKey, agents_holding
 
+from .actions import record_history
 from .choices import HistoryType, LockState
+from .events import TicketEvent
 from .mailtexts import article_text
-from .models import Article, PersonalQueue, Ticket, TicketHistory, TicketWatcher
+from .models import Article, PersonalQueue, Ticket, TicketWatcher
 
 logger = logging.getLogger(__name__)
 
@@ -169,14 +171,16 @@ NOTIFICATIONS: dict[str, Notification] = {
     )
 }
 
+# The event handler's name (stored on its deliveries) and what it subscribes to.
+HANDLER = "tickets.agent_notifications"
 EVENTS = frozenset(
     {
-        "TicketCreate",
-        "ArticleCreate",
-        "TicketLockTimeout",
-        "TicketOwnerUpdate",
-        "TicketResponsibleUpdate",
-        "TicketQueueUpdate",
+        TicketEvent.TICKET_CREATE,
+        TicketEvent.ARTICLE_CREATE,
+        TicketEvent.TICKET_LOCK_TIMEOUT,
+        TicketEvent.TICKET_OWNER_UPDATE,
+        TicketEvent.TICKET_RESPONSIBLE_UPDATE,
+        TicketEvent.TICKET_QUEUE_UPDATE,
     }
 )
 
@@ -189,39 +193,28 @@ def wants(user: User, notification: Notification) -> bool:
 
 # --- muting (bulk loads) -----------------------------------------------------------------------
 
-_muted: ContextVar[bool] = ContextVar("agent_notifications_muted", default=False)
 
-
-@contextmanager
-def muted() -> Iterator[None]:
+def muted() -> AbstractContextManager[None]:
     """No agent notifications for changes committed inside this block (demo data, imports:
     what they create is history, not news). The commit must happen inside the block."""
-    token = _muted.set(True)
-    try:
-        yield
-    finally:
-        _muted.reset(token)
+    return events.muting(HANDLER)
 
 
-# --- the receiver ------------------------------------------------------------------------------
+# --- the handler -------------------------------------------------------------------------------
 
 
-def on_ticket_event(sender, *, event: str, ticket_id: int, actor_id: int, **kwargs) -> None:
-    """Connected in :meth:`tickets.apps.TicketsConfig.ready`."""
-    if event not in EVENTS or _muted.get():
-        return
-    try:
+def handle(batch: events.Batch) -> None:
+    """The event handler: the notifications of each event of the change, in order. An
+    exception leaves the delivery to be tried again (nothing of this attempt stays)."""
+    for event in batch.events:
         notify(
-            event,
-            ticket_id=ticket_id,
-            actor_id=actor_id,
-            article_id=kwargs.get("article_id"),
-            data=kwargs.get("data") or {},
+            event.name,
+            ticket_id=event.object_id,
+            actor_id=event.actor_id,
+            article_id=event.payload.get("article_id"),
+            data=dict(event.payload),
+            key=f"{batch.key}:{event.id}",
         )
-    except Exception:
-        # The change is committed already; a broken notification must not stop the other
-        # receivers of the event (ticket_event is sent with Signal.send).
-        logger.exception("Agent notifications for %s on ticket %s failed", event, ticket_id)
 
 
 def notify(
@@ -231,17 +224,20 @@ def notify(
     actor_id: int,
     article_id: int | None = None,
     data: dict | None = None,
+    key: str | None = None,
 ) -> list[User]:
-    """Send the notification of ``event``, if any, to its recipients; they are returned."""
+    """Send the notification of ``event``, if any, to its recipients; they are returned.
+    With ``key`` (the handler's delivery key and the event), recipients whose mail under
+    that key is queued already are left out: a redelivered batch mails nobody twice."""
     data = data or {}
-    if event == "ArticleCreate" and data.get("history_type") not in (
+    if event == TicketEvent.ARTICLE_CREATE and data.get("history_type") not in (
         HistoryType.FOLLOW_UP,
         HistoryType.ADD_NOTE,
     ):
         return []  # most articles notify nobody: no need to load anything
     # Only agents following the queue hear of a new ticket; usually nobody does.
     if (
-        event == "TicketCreate"
+        event == TicketEvent.TICKET_CREATE
         and "queue_id" in data
         and not PersonalQueue.objects.filter(queue_id=data["queue_id"]).exists()
     ):
@@ -263,14 +259,14 @@ def notify(
     article = _article(notification, ticket, article_id)
     actor = User.objects.filter(pk=actor_id).first()
     with transaction.atomic():
-        _deliver(notification, event, ticket, article, actor, actor_id, users)
+        _deliver(notification, event, ticket, article, actor, users, key=key)
     return users
 
 
 def _notification_for(event: str, data: dict, ticket: Ticket) -> Notification | None:
-    if event == "TicketCreate":
+    if event == TicketEvent.TICKET_CREATE:
         return NEW_TICKET
-    if event == "ArticleCreate":
+    if event == TicketEvent.ARTICLE_CREATE:
         history_type = data.get("history_type")
         if history_type == HistoryType.FOLLOW_UP:
             return FOLLOW_UP_UNLOCKED if ticket.lock == LockState.UNLOCK else FOLLOW_UP_LOCKED
@@ -278,10 +274,10 @@ def _notification_for(event: str, data: dict, ticket: Ticket) -> Notification | 
             return NEW_NOTE
         return None
     return {
-        "TicketLockTimeout": LOCK_TIMEOUT,
-        "TicketOwnerUpdate": OWNER_UPDATE,
-        "TicketResponsibleUpdate": RESPONSIBLE_UPDATE,
-        "TicketQueueUpdate": QUEUE_UPDATE,
+        TicketEvent.TICKET_LOCK_TIMEOUT: LOCK_TIMEOUT,
+        TicketEvent.TICKET_OWNER_UPDATE: OWNER_UPDATE,
+        TicketEvent.TICKET_RESPONSIBLE_UPDATE: RESPONSIBLE_UPDATE,
+        TicketEvent.TICKET_QUEUE_UPDATE: QUEUE_UPDATE,
     }.get(event)
 
 
@@ -354,12 +350,23 @@ def _deliver(
     ticket: Ticket,
     article: Article | None,
     actor: User | None,
-    actor_id: int,
     users: list[User],
+    *,
+    key: str | None,
 ) -> None:
-    now = timezone.now()
-    history = []
+    keys = {user.pk: f"{key}:{user.pk}" for user in users} if key else {}
+    queued = set(
+        OutboundMessage.objects.filter(idempotency_key__in=keys.values()).values_list(
+            "idempotency_key", flat=True
+        )
+        if keys
+        else ()
+    )
+    # The history row names whoever made the change (the system if they are gone).
+    recorder = actor or system_user()
     for user in users:
+        if keys.get(user.pk) in queued:
+            continue
         with translation.override(user.language or settings.LANGUAGE_CODE):
             subject, body = compose(notification, ticket, article, actor=actor, recipient=user)
         message = build_message(
@@ -374,23 +381,15 @@ def _deliver(
             kind=OutboundKind.AGENT_NOTIFICATION,
             recipients=[user.email],
             ticket=ticket,
+            idempotency_key=keys.get(user.pk),
         )
-        history.append(
-            TicketHistory(
-                created_at=now,
-                ticket=ticket,
-                history_type=HistoryType.SEND_AGENT_NOTIFICATION,
-                new_value=str(user.pk),
-                extra={"notification": notification.key, "login": user.username, "event": event},
-                queue_id=ticket.queue_id,
-                state_id=ticket.state_id,
-                priority_id=ticket.priority_id,
-                type_id=ticket.type_id,
-                owner_id=ticket.owner_id,
-                actor_id=actor_id,
-            )
+        record_history(
+            ticket,
+            HistoryType.SEND_AGENT_NOTIFICATION,
+            recorder,
+            new=user.pk,
+            extra={"notification": notification.key, "login": user.username, "event": event},
         )
-    TicketHistory.objects.bulk_create(history)
 
 
 def _display(user: User | None) -> str:

@@ -7,3 +7,10 @@ class MailConfig(AppConfig):
     label = "mail"
     verbose_name = _("Email")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from otrs import events
+
+        from . import receivers
+
+        events.subscribe(receivers.HANDLER, receivers.send_queued, events=receivers.EVENTS)

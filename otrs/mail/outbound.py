@@ -1,9 +1,11 @@
 """Putting mail into the persistent outgoing queue.
 
 Nothing is sent here. :func:`enqueue` stores the finished message as a row of
-:class:`~otrs.mail.models.OutboundMessage` in the caller's transaction and asks the daemon to
-send it once that transaction has committed; a rolled-back change therefore never sends mail,
-and a message that cannot be delivered now stays queued (see :mod:`otrs.mail.sending`).
+:class:`~otrs.mail.models.OutboundMessage` in the caller's transaction and records the event
+``OutboundMessageQueued`` there; once that transaction has committed, the event's handler
+(:mod:`otrs.mail.receivers`) asks the daemon to send the message. A rolled-back change
+therefore never sends mail, and a message that cannot be delivered now stays queued (see
+:mod:`otrs.mail.sending`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,20 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, getaddresses
+from enum import StrEnum
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from otrs import events
+
 from .models import OutboundMessage
+
+
+class MailEvent(StrEnum):
+    OUTBOUND_MESSAGE_QUEUED = "OutboundMessageQueued"
+
 
 # Every automatic mail carries these, so that other systems (and we ourselves, when one comes
 # back) never answer it automatically (spec 3.8).
@@ -107,11 +117,14 @@ def enqueue(
     envelope_from: str = "",
     ticket=None,
     article=None,
+    idempotency_key: str | None = None,
 ) -> OutboundMessage:
     """Store ``message`` in the outgoing queue; the daemon sends it after the commit.
 
     ``recipients`` defaults to every address in To and Cc. ``envelope_from`` defaults to the
-    address in From (bounces come back there).
+    address in From (bounces come back there). With ``idempotency_key``, a message queued
+    before under the same key is returned instead, and nothing new is queued: an event
+    handler that sees its batch again sends no second mail.
     """
     rcpts = (
         list(recipients)
@@ -120,22 +133,31 @@ def enqueue(
     )
     sender = envelope_from or (addresses_of(message.get("From", "")) or [""])[0]
     raw = message.as_bytes(policy=SMTP)
-    queued = OutboundMessage.objects.create(
-        kind=kind,
-        envelope_from=sender,
-        recipients=rcpts,
-        raw=raw,
-        message_id=str(message.get("Message-ID", "")),
-        subject=str(message.get("Subject", ""))[:1000],
-        ticket=ticket,
-        article=article,
+    fields = {
+        "kind": kind,
+        "envelope_from": sender,
+        "recipients": rcpts,
+        "raw": raw,
+        "message_id": str(message.get("Message-ID", "")),
+        "subject": str(message.get("Subject", ""))[:1000],
+        "ticket": ticket,
+        "article": article,
+    }
+    if idempotency_key:
+        try:
+            with transaction.atomic():
+                queued = OutboundMessage.objects.create(idempotency_key=idempotency_key, **fields)
+        except IntegrityError:
+            # Queued before under the same key (or at this moment by another worker): that
+            # one stands, and nothing new is queued.
+            return OutboundMessage.objects.get(idempotency_key=idempotency_key)
+    else:
+        queued = OutboundMessage.objects.create(**fields)
+    events.record(
+        events.Event(
+            name=MailEvent.OUTBOUND_MESSAGE_QUEUED,
+            object_type="outbound_message",
+            object_id=queued.pk,
+        )
     )
-    transaction.on_commit(lambda: _schedule(queued.pk), robust=True)
     return queued
-
-
-def _schedule(pk: int) -> None:
-    # Imported late: the task module imports the sender, which needs the app registry.
-    from .tasks import send_outbound_message
-
-    send_outbound_message.delay(pk)

@@ -16,7 +16,6 @@ from tests import factories
 from tickets import actions
 from tickets.actions import ArticleInput, AttachmentInput
 from tickets.choices import Channel, HistoryType, LinkType, LockState, SenderType
-from tickets.events import ticket_event
 from tickets.models import (
     SLA,
     Article,
@@ -94,15 +93,15 @@ def sales(support):
 
 
 @pytest.fixture
-def events():
+def events(event_handlers):
+    """The ticket events delivered to a handler that hears everything, as (name, ticket id)."""
     received = []
 
-    def receiver(sender, event, ticket_id, **kwargs):
-        received.append((event, ticket_id))
+    def handler(batch):
+        received.extend((e.name, e.object_id) for e in batch.events if e.object_type == "ticket")
 
-    ticket_event.connect(receiver, weak=False)
-    yield received
-    ticket_event.disconnect(receiver)
+    event_handlers.subscribe("tests.everything", handler)
+    return received
 
 
 # --- create_ticket -------------------------------------------------------------------------------

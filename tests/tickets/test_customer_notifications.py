@@ -13,12 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import CustomerCompany, CustomerUser
+from otrs.events.models import DeliveryStatus, EventDelivery
 from otrs.mail.inbound import receive
 from otrs.mail.models import InboundSource, LoopProtection, OutboundKind, OutboundMessage
 from tests import factories
-from tickets import actions, customer_notifications
+from tickets import actions, customer_notifications, events
 from tickets.choices import Channel, HistoryType, SenderType
-from tickets.events import emit
+from tickets.customer_notifications import Change
+from tickets.events import TicketEvent
 from tickets.models import Article, SystemAddress, Ticket, TicketFlag, TicketHistory
 
 pytestmark = pytest.mark.django_db
@@ -27,11 +29,11 @@ SECRET = "Internal: the customer's contract ran out last month."
 
 
 @pytest.fixture(autouse=True)
-def _no_broker(request, monkeypatch):
-    """Queued mail stays in the table (the daemon is not asked to send it), except in the
+def _no_sending(request, event_handlers):
+    """Queued mail stays in the table (nobody asks the daemon to send it), except in the
     test that delivers to a real SMTP server."""
     if "smtp_server" not in request.fixturenames:
-        monkeypatch.setattr("otrs.mail.outbound._schedule", lambda pk: None)
+        event_handlers.unsubscribe("otrs.mail.send_queued")
 
 
 @pytest.fixture
@@ -290,25 +292,15 @@ def test_the_notification_does_not_notify_about_itself(desk, ticket, committed):
     (message,) = notifications()
     # Its ArticleCreate event went by (the callbacks it scheduled ran too) and sent nothing;
     # asked directly, the rules refuse it as well.
+    system = factories.system().pk
+    kind = HistoryType.SEND_CUSTOMER_NOTIFICATION
     assert (
-        customer_notifications.notify(
-            "ArticleCreate",
-            ticket_id=ticket.pk,
-            actor_id=factories.system().pk,
-            article_id=message.article_id,
-            data={"history_type": HistoryType.SEND_CUSTOMER_NOTIFICATION},
-        )
-        is None
+        customer_notifications.notify(Change(ticket.pk, [(message.article_id, system, kind)])) == []
     )
+    kind = HistoryType.SEND_ANSWER
     assert (
-        customer_notifications.notify(
-            "ArticleCreate",
-            ticket_id=ticket.pk,
-            actor_id=desk.rw.pk,
-            article_id=message.article_id,
-            data={"history_type": HistoryType.SEND_ANSWER},
-        )
-        is None
+        customer_notifications.notify(Change(ticket.pk, [(message.article_id, desk.rw.pk, kind)]))
+        == []
     )
     assert len(notifications()) == 1
     assert Article.objects.filter(ticket=ticket).count() == 3
@@ -381,8 +373,8 @@ def test_a_state_change_by_the_customer_is_not_announced(ticket, carla, committe
     row = TicketHistory.objects.filter(ticket=ticket, history_type=HistoryType.STATE_UPDATE).last()
 
     with committed:
-        emit(
-            "TicketStateUpdate",
+        events.record(
+            TicketEvent.TICKET_STATE_UPDATE,
             ticket_id=ticket.pk,
             actor_id=carla.user.pk,
             data={"old": row.old_value, "new": row.new_value},
@@ -585,19 +577,22 @@ def test_a_rolled_back_change_sends_nothing(desk, ticket, committed):
     assert not Article.objects.filter(ticket=ticket, sender_type=SenderType.AGENT).exists()
 
 
-def test_a_failing_notification_leaves_the_change_alone(
+def test_a_failing_notification_leaves_the_change_alone_and_is_tried_again(
     desk, ticket, committed, monkeypatch, caplog
 ):
     def broken(*args, **kwargs):
         raise RuntimeError("mail building broke")
 
-    monkeypatch.setattr("tickets.actions.email.send_email", broken)
-    with caplog.at_level(logging.ERROR, logger="tickets.customer_notifications"), committed:
+    monkeypatch.setattr("tickets.actions.send_email", broken)
+    with caplog.at_level(logging.ERROR, logger="otrs.events.delivery"), committed:
         note = answer(ticket, desk.rw)
 
     assert Article.objects.filter(pk=note.pk).exists()
     assert notifications() == []
-    assert "Customer notification for ArticleCreate" in caplog.text
+    delivery = EventDelivery.objects.get(handler=customer_notifications.HANDLER)
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
+    assert "mail building broke" in delivery.last_error
+    assert "tickets.customer_notifications" in caplog.text
     # Nothing was counted for a mail that never went.
     assert not LoopProtection.objects.exists()
 

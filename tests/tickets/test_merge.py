@@ -169,22 +169,11 @@ def test_it_clears_the_seen_flags_of_the_target(support, source, target, rw):
     assert not TicketFlag.objects.filter(ticket=target).exists()
 
 
-def test_it_emits_ticket_merge_after_commit(source, target, rw, django_capture_on_commit_callbacks):
-    from tickets.events import ticket_event
+def test_it_records_ticket_merge_on_both_tickets(source, target, rw, outbox):
+    actions.merge_tickets(source, target, actor=rw)
 
-    received = []
-
-    def receiver(sender, event, ticket_id, data, **kwargs):
-        received.append((event, ticket_id, data))
-
-    ticket_event.connect(receiver, weak=False)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            actions.merge_tickets(source, target, actor=rw)
-    finally:
-        ticket_event.disconnect(receiver)
-
-    assert ("TicketMerge", source.pk, {"target_id": target.pk}) in received
+    merged = [(pk, data["old"], data["new"]) for _name, pk, data in outbox("TicketMerge")]
+    assert merged == [(source.pk, source.pk, target.pk), (target.pk, source.pk, target.pk)]
 
 
 # --- resolve_number ------------------------------------------------------------------------------

@@ -11,20 +11,15 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from otrs.events.models import DeliveryStatus, EventDelivery
 from otrs.mail.models import OutboundKind, OutboundMessage
 from tests import factories
-from tickets import actions, notifications
+from tickets import actions, events, notifications
 from tickets.choices import Channel, HistoryType, SenderType
-from tickets.events import emit, ticket_event
+from tickets.events import TicketEvent
 from tickets.models import PersonalQueue, TicketHistory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):
-    """Queued mail stays in the table: the daemon is not asked to send it."""
-    monkeypatch.setattr("otrs.mail.outbound._schedule", lambda pk: None)
 
 
 @pytest.fixture
@@ -270,7 +265,9 @@ def test_the_owner_hears_of_a_lock_timeout(team, committed):
     ticket = factories.ticket(team.queue, owner=team.rw)
 
     with committed:
-        emit("TicketLockTimeout", ticket_id=ticket.pk, actor_id=factories.system().pk)
+        events.record(
+            TicketEvent.TICKET_LOCK_TIMEOUT, ticket_id=ticket.pk, actor_id=factories.system().pk
+        )
 
     assert recipients() == {"rw_agent"}
     assert mails()["rw_agent@example.com"].subject.endswith("Lock timed out: Printer on fire")
@@ -343,23 +340,27 @@ def test_it_sends_nothing_while_muted(team, committed):
     assert recipients() == {"ro_agent"}
 
 
-def test_a_failing_notification_does_not_stop_other_receivers(team, committed, monkeypatch):
+def test_a_failing_notification_is_tried_again_and_does_not_stop_other_handlers(
+    team, committed, monkeypatch, event_handlers
+):
+    my_queue(team.ro, team.queue)
     seen = []
 
     def boom(*args, **kwargs):
         raise RuntimeError("mail server on fire")
 
-    def later(sender, event, **kwargs):
-        seen.append(event)
-
+    event_handlers.subscribe(
+        "tests.later", lambda batch: seen.extend(e.name for e in batch.events), events=None
+    )
     monkeypatch.setattr(notifications, "notify", boom)
-    ticket_event.connect(later, weak=False)
-    try:
-        with committed:
-            factories.ticket(team.queue)
-    finally:
-        ticket_event.disconnect(later)
+    with committed:
+        factories.ticket(team.queue)
+
     assert "TicketCreate" in seen
+    failed = EventDelivery.objects.get(handler=notifications.HANDLER)
+    assert (failed.status, failed.attempts) == (DeliveryStatus.PENDING, 1)
+    assert "mail server on fire" in failed.last_error
+    assert not OutboundMessage.objects.exists()
 
 
 def test_it_ignores_other_events_and_missing_tickets(team):
@@ -372,7 +373,7 @@ def test_it_ignores_other_events_and_missing_tickets(team):
 # --- query count -------------------------------------------------------------------------------
 
 
-def test_the_query_count_does_not_grow_with_the_agents_beyond_one_insert_each(team):
+def test_the_query_count_does_not_grow_with_the_agents_beyond_three_inserts_each(team):
     ticket = factories.ticket(team.queue)
     system = factories.system()
 
@@ -389,8 +390,8 @@ def test_the_query_count_does_not_grow_with_the_agents_beyond_one_insert_each(te
         return len(queries)
 
     two, six = queries_for(2), queries_for(6)
-    # The only per-recipient query is the queued message's insert.
-    assert six - two == 4
+    # Per recipient: the queued message, its OutboundMessageQueued event, the history row.
+    assert six - two == 4 * 3
 
 
 # --- preferences page --------------------------------------------------------------------------

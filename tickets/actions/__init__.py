@@ -3,8 +3,9 @@
 Each action runs in a transaction, locks the ticket row (``SELECT ... FOR UPDATE``) so two
 concurrent edits queue up instead of overwriting each other, checks the actor's permission
 through :mod:`tickets.access`, writes append-only history with the OTRS history type and raw
-old/new values, and announces the change with :func:`tickets.events.emit`, which waits for the
-commit. Nothing else assigns ticket fields.
+old/new values and records its event in the same place (:func:`record_history`), so the
+durable event outbox (:mod:`otrs.events`) holds the change's events exactly when the change
+committed. Nothing else assigns ticket fields.
 
 Actors are users: agents are checked by the access layer, the system user (OTRS user 1) is
 trusted, customers may only read and write on their own tickets (their portal's actions are
@@ -17,6 +18,8 @@ from __future__ import annotations
 from ._base import (
     ArticleInput,
     AttachmentInput,
+    check_owner_candidate,
+    check_responsible_candidate,
     default_priority,
     default_state,
     default_type,
@@ -39,14 +42,18 @@ from .fields import (
     set_type,
     unlock_ticket,
 )
+from .history import record_history
 from .links import link_tickets, mark_seen, unlink_tickets, unwatch_ticket, watch_ticket
 from .merge import merge_tickets, resolve_number, unmerge_ticket
+from .queues import set_personal_queues
 
 __all__ = [
     "ArticleInput",
     "AttachmentInput",
     "add_article",
     "add_web_follow_up",
+    "check_owner_candidate",
+    "check_responsible_candidate",
     "close_by_customer",
     "create_email_ticket",
     "create_phone_ticket",
@@ -60,12 +67,14 @@ __all__ = [
     "mark_seen",
     "merge_tickets",
     "move_ticket",
+    "record_history",
     "resolve_number",
     "sanitize_html",
     "send_email",
     "set_customer",
     "set_owner",
     "set_pending",
+    "set_personal_queues",
     "set_priority",
     "set_responsible",
     "set_service",

@@ -1,4 +1,4 @@
-"""What every ticket action shares: inputs, row locks, permission checks, history rows."""
+"""What every ticket action shares: inputs, row locks, permission checks."""
 
 from __future__ import annotations
 
@@ -24,14 +24,13 @@ from ..choices import (
     StateType,
 )
 from ..models import (
-    Article,
     Priority,
     Queue,
     State,
     Ticket,
-    TicketHistory,
     TicketType,
 )
+from .history import record_history
 
 TITLE_MAX = 255
 
@@ -125,36 +124,6 @@ def _require_queue(actor: User, queue: Queue, need: str) -> None:
         )
 
 
-def _history(
-    ticket: Ticket,
-    history_type: str,
-    actor: User,
-    *,
-    article: Article | None = None,
-    old: object = "",
-    new: object = "",
-    extra: dict | None = None,
-    at: datetime | None = None,
-) -> TicketHistory:
-    """Append one history row; raw values only, rendered and translated at display time.
-    ``at`` dates it like the change it records (a ticket's or article's own time)."""
-    return TicketHistory.objects.create(
-        created_at=at or timezone.now(),
-        ticket=ticket,
-        article=article,
-        history_type=history_type,
-        old_value="" if old is None else str(old),
-        new_value="" if new is None else str(new),
-        extra=extra or {},
-        queue_id=ticket.queue_id,
-        state_id=ticket.state_id,
-        priority_id=ticket.priority_id,
-        type_id=ticket.type_id,
-        owner_id=ticket.owner_id,
-        actor=actor,
-    )
-
-
 def _save(ticket: Ticket, actor: User, *fields: str) -> None:
     ticket.changed_at = timezone.now()
     ticket.changed_by = actor
@@ -177,11 +146,11 @@ def _unlock(ticket: Ticket, actor: User) -> bool:
         return False
     old = ticket.lock
     ticket.lock = LockState.UNLOCK
-    _history(ticket, HistoryType.UNLOCK, actor, old=old, new=LockState.UNLOCK)
+    record_history(ticket, HistoryType.UNLOCK, actor, old=old, new=LockState.UNLOCK)
     return True
 
 
-def _check_owner_candidate(user: User, queue: Queue) -> None:
+def check_owner_candidate(user: User, queue: Queue) -> None:
     _check_candidate(
         user,
         queue,
@@ -191,7 +160,7 @@ def _check_owner_candidate(user: User, queue: Queue) -> None:
     )
 
 
-def _check_responsible_candidate(user: User, queue: Queue) -> None:
+def check_responsible_candidate(user: User, queue: Queue) -> None:
     _check_candidate(
         user,
         queue,

@@ -24,7 +24,7 @@ from ..choices import (
     SenderType,
     TicketFlagKey,
 )
-from ..events import emit
+from ..events import TicketEvent
 from ..models import (
     SLA,
     Article,
@@ -43,20 +43,20 @@ from . import _customer
 from ._base import (
     TITLE_MAX,
     ArticleInput,
-    _check_owner_candidate,
     _check_pending,
-    _check_responsible_candidate,
-    _history,
     _locked,
     _refresh,
     _require,
     _require_queue,
     _save,
+    check_owner_candidate,
+    check_responsible_candidate,
     default_priority,
     default_state,
     default_type,
     sanitize_html,
 )
+from .history import record_history
 
 
 def create_ticket(
@@ -102,9 +102,9 @@ def create_ticket(
     if sla is not None and (service is None or not sla.services.filter(pk=service.pk).exists()):
         raise DomainError(_("The SLA does not belong to the chosen service."), code="invalid_sla")
     owner = owner or (actor if actor.is_system else system_user())
-    _check_owner_candidate(owner, queue)
+    check_owner_candidate(owner, queue)
     responsible = responsible or owner
-    _check_responsible_candidate(responsible, queue)
+    check_responsible_candidate(responsible, queue)
     now = created_at or timezone.now()
     with transaction.atomic():
         ticket = _insert_with_number(
@@ -130,7 +130,7 @@ def create_ticket(
             ),
             now,
         )
-        _history(
+        record_history(
             ticket,
             HistoryType.NEW_TICKET,
             actor,
@@ -139,11 +139,11 @@ def create_ticket(
             extra={"queue_id": queue.pk, "priority_id": ticket.priority_id, "state_id": state.pk},
         )
         if ticket.service_id:
-            _history(ticket, HistoryType.SERVICE_UPDATE, actor, at=now, new=ticket.service_id)
+            record_history(ticket, HistoryType.SERVICE_UPDATE, actor, at=now, new=ticket.service_id)
         if ticket.sla_id:
-            _history(ticket, HistoryType.SLA_UPDATE, actor, at=now, new=ticket.sla_id)
+            record_history(ticket, HistoryType.SLA_UPDATE, actor, at=now, new=ticket.sla_id)
         if ticket.pending_until:
-            _history(
+            record_history(
                 ticket,
                 HistoryType.SET_PENDING_TIME,
                 actor,
@@ -151,7 +151,7 @@ def create_ticket(
                 new=ticket.pending_until.isoformat(),
             )
         if ticket.customer_id or ticket.customer_user:
-            _history(
+            record_history(
                 ticket,
                 HistoryType.CUSTOMER_UPDATE,
                 actor,
@@ -169,7 +169,6 @@ def create_ticket(
                 history_type=history_type or _first_article_history(article),
                 first=True,
             )
-        emit("TicketCreate", ticket_id=ticket.pk, actor_id=actor.pk, data={"queue_id": queue.pk})
     return ticket
 
 
@@ -286,7 +285,15 @@ def _add_article(
         )
         attachment.store(item.content, backend=settings.ATTACHMENT_STORAGE)
         attachment.save()
-    _history(ticket, history_type, actor, article=article, new=article.pk, at=created_at)
+    record_history(
+        ticket,
+        history_type,
+        actor,
+        article=article,
+        new=article.pk,
+        at=created_at,
+        event=TicketEvent.ARTICLE_CREATE,
+    )
     # A new article is unseen for everybody but its author.
     if not first:
         TicketFlag.objects.filter(ticket=ticket, key=TicketFlagKey.SEEN).exclude(
@@ -301,13 +308,6 @@ def _add_article(
         and _last_sender_was_agent(ticket, article)
     ):
         ticket.unlock_anchor_at = created_at
-    emit(
-        "ArticleCreate",
-        ticket_id=ticket.pk,
-        actor_id=actor.pk,
-        article_id=article.pk,
-        data={"history_type": history_type},
-    )
     return article
 
 

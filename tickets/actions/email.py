@@ -30,12 +30,14 @@ from otrs.mail.outbound import (
 )
 from otrs.permissions import PermissionKey
 
+from .. import events
 from ..choices import Channel, HistoryType, SenderType
-from ..events import emit
+from ..events import TicketEvent
 from ..models import Article, ArticleRaw, Queue, SystemAddress, Ticket
 from ..subjects import clean_ticket_subject
-from ._base import ArticleInput, _history, _locked, _refresh, _require, _save
+from ._base import ArticleInput, _locked, _refresh, _require, _save
 from .articles import _add_article, _safe_filename, create_ticket
+from .history import record_history
 
 # Mail that nobody typed: it carries the loop headers so that no other system answers it
 # automatically (spec 3.8).
@@ -103,6 +105,7 @@ def send_email(
     kind: str = OutboundKind.ARTICLE,
     extra_headers: dict[str, str] | None = None,
     bcc: Iterable[str] = (),
+    idempotency_key: str | None = None,
 ) -> Article:
     """Write ``article`` as a mail from the ticket, store it and queue it for sending.
 
@@ -110,7 +113,8 @@ def send_email(
     article names one; To and Cc come from the article; Bcc (the article's and ``bcc``) is
     only in the envelope. The Message-ID is new unless given; In-Reply-To and References are
     the article's. History: SendAnswer unless ``history_type`` says otherwise (Forward,
-    SendAutoReply ...). Automatic kinds carry the loop headers.
+    SendAutoReply ...). Automatic kinds carry the loop headers. ``idempotency_key`` names the
+    queued message (see :func:`otrs.mail.outbound.enqueue`) for callers that may run twice.
     """
     with transaction.atomic():
         locked = _locked(ticket)
@@ -123,6 +127,7 @@ def send_email(
             kind=kind,
             extra_headers=extra_headers,
             bcc=bcc,
+            idempotency_key=idempotency_key,
         )
         _save(locked, actor, "unlock_anchor_at")
     _refresh(ticket, locked)
@@ -173,6 +178,7 @@ def _send(
     kind: str,
     extra_headers: dict[str, str] | None,
     bcc: Iterable[str],
+    idempotency_key: str | None = None,
 ) -> Article:
     """Build, store and queue; the caller holds the ticket's row lock."""
     to, cc = address_list(data.to_address), address_list(data.cc_address)
@@ -222,11 +228,18 @@ def _send(
         raw=None,
     )
     created = _add_article(ticket, stored, actor, history_type=history_type)
-    queued = enqueue(message, kind=kind, recipients=recipients, ticket=ticket, article=created)
+    queued = enqueue(
+        message,
+        kind=kind,
+        recipients=recipients,
+        ticket=ticket,
+        article=created,
+        idempotency_key=idempotency_key,
+    )
     # The article's source is the queued bytes themselves: what the recipients get.
     ArticleRaw.objects.create(article=created, content=bytes(queued.raw))
-    emit(
-        "ArticleEmailSendingQueued",
+    events.record(
+        TicketEvent.ARTICLE_EMAIL_SENDING_QUEUED,
         ticket_id=ticket.pk,
         actor_id=actor.pk,
         article_id=created.pk,
@@ -249,8 +262,8 @@ def record_delivery(message: OutboundMessage) -> None:
     }
     actor = system_user()
     if message.status == OutboundStatus.SENT:
-        emit(
-            "ArticleEmailSendingSent",
+        events.record(
+            TicketEvent.ARTICLE_EMAIL_SENDING_SENT,
             ticket_id=message.ticket_id,
             actor_id=actor.pk,
             article_id=message.article_id,
@@ -261,18 +274,12 @@ def record_delivery(message: OutboundMessage) -> None:
         return
     ticket = _locked(message.ticket_id)
     article = Article.objects.only("pk").get(pk=message.article_id)
-    _history(
+    record_history(
         ticket,
         HistoryType.MISC,
         actor,
         article=article,
         new=message.last_error,
-        extra={"event": "ArticleEmailSendingError", **data},
-    )
-    emit(
-        "ArticleEmailSendingError",
-        ticket_id=ticket.pk,
-        actor_id=actor.pk,
-        article_id=article.pk,
-        data={**data, "error": message.last_error},
+        extra={"event": TicketEvent.ARTICLE_EMAIL_SENDING_ERROR, **data},
+        event=TicketEvent.ARTICLE_EMAIL_SENDING_ERROR,
     )

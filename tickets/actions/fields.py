@@ -18,7 +18,6 @@ from ..choices import (
     LockState,
     StateType,
 )
-from ..events import emit
 from ..models import (
     SLA,
     Priority,
@@ -31,17 +30,17 @@ from ..models import (
 from . import _customer
 from ._base import (
     TITLE_MAX,
-    _check_owner_candidate,
     _check_pending,
-    _check_responsible_candidate,
-    _history,
     _locked,
     _refresh,
     _require,
     _require_queue,
     _save,
     _unlock,
+    check_owner_candidate,
+    check_responsible_candidate,
 )
+from .history import record_history
 
 
 def move_ticket(ticket: Ticket, queue: Queue, *, actor: User) -> Ticket:
@@ -54,15 +53,9 @@ def move_ticket(ticket: Ticket, queue: Queue, *, actor: User) -> Ticket:
             return locked
         old = locked.queue_id
         locked.queue = queue
-        _history(locked, HistoryType.MOVE, actor, old=old, new=queue.pk)
+        record_history(locked, HistoryType.MOVE, actor, old=old, new=queue.pk)
         _unlock(locked, actor)
         _save(locked, actor, "queue", "lock")
-        emit(
-            "TicketQueueUpdate",
-            ticket_id=locked.pk,
-            actor_id=actor.pk,
-            data={"old": old, "new": queue.pk},
-        )
     _refresh(ticket, locked)
     return ticket
 
@@ -115,19 +108,13 @@ def _set_state(
         old = ticket.state_id
         ticket.state = state
         fields.append("state")
-        _history(ticket, HistoryType.STATE_UPDATE, actor, old=old, new=state.pk)
-        emit(
-            "TicketStateUpdate",
-            ticket_id=ticket.pk,
-            actor_id=actor.pk,
-            data={"old": old, "new": state.pk},
-        )
+        record_history(ticket, HistoryType.STATE_UPDATE, actor, old=old, new=state.pk)
     new_pending = pending_until if state.state_type in PENDING_STATE_TYPES else None
     if new_pending != ticket.pending_until:
         old_pending = ticket.pending_until
         ticket.pending_until = new_pending
         fields.append("pending_until")
-        _history(
+        record_history(
             ticket,
             HistoryType.SET_PENDING_TIME,
             actor,
@@ -155,17 +142,11 @@ def set_owner(ticket: Ticket, owner: User, *, actor: User) -> Ticket:
 def _set_owner(ticket: Ticket, owner: User, actor: User) -> None:
     if ticket.owner_id == owner.pk:
         return
-    _check_owner_candidate(owner, ticket.queue)
+    check_owner_candidate(owner, ticket.queue)
     old = ticket.owner_id
     ticket.owner = owner
     fields = ["owner"]
-    _history(ticket, HistoryType.OWNER_UPDATE, actor, old=old, new=owner.pk)
-    emit(
-        "TicketOwnerUpdate",
-        ticket_id=ticket.pk,
-        actor_id=actor.pk,
-        data={"old": old, "new": owner.pk},
-    )
+    record_history(ticket, HistoryType.OWNER_UPDATE, actor, old=old, new=owner.pk)
     # OTRS ResponsibleAutoSet: a ticket whose responsible is still the system user gets the
     # new owner as responsible.
     if ticket.responsible.is_system and not owner.is_system:
@@ -180,7 +161,7 @@ def set_responsible(ticket: Ticket, responsible: User, *, actor: User) -> Ticket
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
         if locked.responsible_id != responsible.pk:
-            _check_responsible_candidate(responsible, locked.queue)
+            check_responsible_candidate(responsible, locked.queue)
             _set_responsible_fields(locked, responsible, actor)
             _save(locked, actor, "responsible")
     _refresh(ticket, locked)
@@ -190,13 +171,7 @@ def set_responsible(ticket: Ticket, responsible: User, *, actor: User) -> Ticket
 def _set_responsible_fields(ticket: Ticket, responsible: User, actor: User) -> None:
     old = ticket.responsible_id
     ticket.responsible = responsible
-    _history(ticket, HistoryType.RESPONSIBLE_UPDATE, actor, old=old, new=responsible.pk)
-    emit(
-        "TicketResponsibleUpdate",
-        ticket_id=ticket.pk,
-        actor_id=actor.pk,
-        data={"old": old, "new": responsible.pk},
-    )
+    record_history(ticket, HistoryType.RESPONSIBLE_UPDATE, actor, old=old, new=responsible.pk)
 
 
 def lock_ticket(ticket: Ticket, *, actor: User, keep_owner: bool = False) -> Ticket:
@@ -218,13 +193,7 @@ def lock_ticket(ticket: Ticket, *, actor: User, keep_owner: bool = False) -> Tic
         old = locked.lock
         locked.lock = LockState.LOCK
         locked.unlock_anchor_at = timezone.now()
-        _history(locked, HistoryType.LOCK, actor, old=old, new=LockState.LOCK)
-        emit(
-            "TicketLockUpdate",
-            ticket_id=locked.pk,
-            actor_id=actor.pk,
-            data={"old": old, "new": LockState.LOCK},
-        )
+        record_history(locked, HistoryType.LOCK, actor, old=old, new=LockState.LOCK)
         _save(locked, actor, "lock", "unlock_anchor_at")
         if not keep_owner:
             _set_owner(locked, actor, actor)
@@ -238,12 +207,6 @@ def unlock_ticket(ticket: Ticket, *, actor: User) -> Ticket:
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
         if _unlock(locked, actor):
-            emit(
-                "TicketLockUpdate",
-                ticket_id=locked.pk,
-                actor_id=actor.pk,
-                data={"new": LockState.UNLOCK},
-            )
             _save(locked, actor, "lock")
     _refresh(ticket, locked)
     return ticket
@@ -258,7 +221,6 @@ def set_priority(ticket: Ticket, priority: Priority, *, actor: User) -> Ticket:
         actor=actor,
         need=PermissionKey.PRIORITY,
         history_type=HistoryType.PRIORITY_UPDATE,
-        event="TicketPriorityUpdate",
     )
 
 
@@ -274,7 +236,6 @@ def set_title(ticket: Ticket, title: str, *, actor: User) -> Ticket:
         actor=actor,
         need=PermissionKey.RW,
         history_type=HistoryType.TITLE_UPDATE,
-        event="TicketTitleUpdate",
     )
 
 
@@ -287,12 +248,11 @@ def set_type(ticket: Ticket, ticket_type: TicketType, *, actor: User) -> Ticket:
         actor=actor,
         need=PermissionKey.RW,
         history_type=HistoryType.TYPE_UPDATE,
-        event="TicketTypeUpdate",
     )
 
 
 def _change(
-    ticket: Ticket, field: str, value, *, actor: User, need: str, history_type: str, event: str
+    ticket: Ticket, field: str, value, *, actor: User, need: str, history_type: str
 ) -> Ticket:
     """The common shape of a one-field change: lock, check, compare the raw values (ids for
     relations), and only if they differ assign, write history and announce."""
@@ -304,8 +264,7 @@ def _change(
         old = getattr(locked, attname)
         if old != new:
             setattr(locked, field, value)
-            _history(locked, history_type, actor, old=old, new=new)
-            emit(event, ticket_id=locked.pk, actor_id=actor.pk, data={"old": old, "new": new})
+            record_history(locked, history_type, actor, old=old, new=new)
             _save(locked, actor, field)
     _refresh(ticket, locked)
     return ticket
@@ -321,7 +280,7 @@ def set_service(ticket: Ticket, service: Service | None, sla: SLA | None, *, act
         fields = []
         new_service = service.pk if service else None
         if locked.service_id != new_service:
-            _history(
+            record_history(
                 locked,
                 HistoryType.SERVICE_UPDATE,
                 actor,
@@ -332,7 +291,7 @@ def set_service(ticket: Ticket, service: Service | None, sla: SLA | None, *, act
             fields.append("service")
         new_sla = sla.pk if sla else None
         if locked.sla_id != new_sla:
-            _history(
+            record_history(
                 locked, HistoryType.SLA_UPDATE, actor, old=locked.sla_id or "", new=new_sla or ""
             )
             locked.sla = sla
@@ -349,7 +308,7 @@ def set_customer(ticket: Ticket, *, customer_id: str, customer_user: str, actor:
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
         if (locked.customer_id, locked.customer_user) != (customer_id, customer_user):
-            _history(
+            record_history(
                 locked,
                 HistoryType.CUSTOMER_UPDATE,
                 actor,
@@ -359,7 +318,6 @@ def set_customer(ticket: Ticket, *, customer_id: str, customer_user: str, actor:
             )
             locked.customer_id = customer_id
             locked.customer_user = customer_user
-            emit("TicketCustomerUpdate", ticket_id=locked.pk, actor_id=actor.pk)
             _save(locked, actor, "customer_id", "customer_user")
     _refresh(ticket, locked)
     return ticket

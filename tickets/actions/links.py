@@ -16,7 +16,6 @@ from ..choices import (
     LinkType,
     TicketFlagKey,
 )
-from ..events import emit
 from ..models import (
     Article,
     ArticleFlag,
@@ -26,11 +25,11 @@ from ..models import (
     TicketWatcher,
 )
 from ._base import (
-    _history,
     _locked,
     _locked_many,
     _require,
 )
+from .history import record_history
 
 
 def _links_between(a: int, b: int):
@@ -78,7 +77,7 @@ def link_tickets(
 def _create_link(src: Ticket, tgt: Ticket, link_type: str, actor: User) -> TicketLink:
     link = TicketLink.objects.create(source=src, target=tgt, link_type=link_type, created_by=actor)
     for this, other, role in ((src, tgt, "source"), (tgt, src, "target")):
-        _history(
+        record_history(
             this,
             HistoryType.TICKET_LINK_ADD,
             actor,
@@ -100,7 +99,7 @@ def unlink_tickets(source: Ticket, target: Ticket, *, actor: User) -> None:
         link_type = link.link_type
         link.delete()
         for this, other in ((src, tgt), (tgt, src)):
-            _history(
+            record_history(
                 this,
                 HistoryType.TICKET_LINK_DELETE,
                 actor,
@@ -123,10 +122,7 @@ def watch_ticket(ticket: Ticket, *, actor: User, user: User | None = None) -> Ti
             )
         watcher, created = TicketWatcher.objects.get_or_create(ticket=locked, user=user)
         if created:
-            _history(locked, HistoryType.SUBSCRIBE, actor, new=user.pk)
-            emit(
-                "TicketSubscribe", ticket_id=locked.pk, actor_id=actor.pk, data={"user_id": user.pk}
-            )
+            record_history(locked, HistoryType.SUBSCRIBE, actor, new=user.pk)
     return watcher
 
 
@@ -139,13 +135,7 @@ def unwatch_ticket(ticket: Ticket, *, actor: User, user: User | None = None) -> 
             _require(actor, locked, PermissionKey.RW)
         deleted, _rows = TicketWatcher.objects.filter(ticket=locked, user=user).delete()
         if deleted:
-            _history(locked, HistoryType.UNSUBSCRIBE, actor, old=user.pk)
-            emit(
-                "TicketUnsubscribe",
-                ticket_id=locked.pk,
-                actor_id=actor.pk,
-                data={"user_id": user.pk},
-            )
+            record_history(locked, HistoryType.UNSUBSCRIBE, actor, old=user.pk)
 
 
 def mark_seen(ticket: Ticket, *, user: User) -> None:

@@ -21,7 +21,6 @@ from ..choices import (
     StateType,
     TicketFlagKey,
 )
-from ..events import emit
 from ..models import (
     MAX_MERGE_HOPS,
     Article,
@@ -35,7 +34,6 @@ from ..models import (
 )
 from ._base import (
     ArticleInput,
-    _history,
     _locked_many,
     _refresh,
     _require,
@@ -44,6 +42,7 @@ from ._base import (
 )
 from .articles import _add_article
 from .fields import _set_state
+from .history import record_history
 from .links import _create_link, _links_between
 
 
@@ -119,8 +118,8 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> MergeRecord
             )
         _add_article(src, note, actor, history_type=HistoryType.ADD_NOTE)
         merged = {"source_number": src.number, "target_number": tgt.number}
-        _history(src, HistoryType.MERGED, actor, old=src.pk, new=tgt.pk, extra=merged)
-        _history(tgt, HistoryType.MERGED, actor, old=src.pk, new=tgt.pk, extra=merged)
+        record_history(src, HistoryType.MERGED, actor, old=src.pk, new=tgt.pk, extra=merged)
+        record_history(tgt, HistoryType.MERGED, actor, old=src.pk, new=tgt.pk, extra=merged)
         record.merge_link_pk = _create_link(tgt, src, LinkType.PARENT_CHILD, actor).pk
 
         src.merged_into = tgt
@@ -129,7 +128,6 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> MergeRecord
         TicketFlag.objects.filter(ticket=tgt, key=TicketFlagKey.SEEN).delete()
         _save(tgt, actor)
         record.save()
-        emit("TicketMerge", ticket_id=src.pk, actor_id=actor.pk, data={"target_id": tgt.pk})
     _refresh(source, src)
     _refresh(target, tgt)
     return record
@@ -196,7 +194,7 @@ def unmerge_ticket(source: Ticket, *, actor: User) -> Ticket:
             parent = tickets.get(merge_link.source_id) or tgt
             merge_link.delete()
             for this, other in ((parent, src), (src, parent)):
-                _history(
+                record_history(
                     this,
                     HistoryType.TICKET_LINK_DELETE,
                     actor,
@@ -206,8 +204,8 @@ def unmerge_ticket(source: Ticket, *, actor: User) -> Ticket:
         _restore_links(record, src, chain, actor)
 
         unmerged = {"source_number": src.number, "target_number": tgt.number}
-        _history(src, HistoryType.UNMERGED, actor, old=tgt.pk, new=src.pk, extra=unmerged)
-        _history(tgt, HistoryType.UNMERGED, actor, old=tgt.pk, new=src.pk, extra=unmerged)
+        record_history(src, HistoryType.UNMERGED, actor, old=tgt.pk, new=src.pk, extra=unmerged)
+        record_history(tgt, HistoryType.UNMERGED, actor, old=tgt.pk, new=src.pk, extra=unmerged)
         src.merged_into = None
         _save(src, actor, "merged_into")
         _set_state(src, record.previous_state, actor, pending_until=record.previous_pending_until)
@@ -215,7 +213,6 @@ def unmerge_ticket(source: Ticket, *, actor: User) -> Ticket:
         _save(tgt, actor)
         record.unmerged_at = timezone.now()
         record.save(update_fields=["unmerged_at"])
-        emit("TicketUnmerge", ticket_id=src.pk, actor_id=actor.pk, data={"target_id": tgt.pk})
     _refresh(source, src)
     return source
 

@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from otrs.accounts.models import system_user
 
+from .. import events
 from ..choices import LockState, StateType
-from ..events import emit
+from ..events import TicketEvent
 from ..models import Ticket
 from ._base import _locked, _save, _unlock
 
@@ -61,9 +62,8 @@ def unlock_timed_out(now: datetime | None = None) -> list[int]:
             if not _expired(ticket, now) or not _unlock(ticket, actor):
                 continue
             _save(ticket, actor, "lock")
-            emit("TicketLockUpdate", ticket_id=ticket.pk, actor_id=actor.pk, data={"new": "unlock"})
-            emit(
-                "TicketLockTimeout",
+            events.record(
+                TicketEvent.TICKET_LOCK_TIMEOUT,
                 ticket_id=ticket.pk,
                 actor_id=actor.pk,
                 data={"owner_id": ticket.owner_id},

@@ -349,9 +349,9 @@ class _Run:
             return None
         try:
             check = (
-                actions._base._check_owner_candidate
+                actions.check_owner_candidate
                 if role == "owner"
-                else actions._base._check_responsible_candidate
+                else actions.check_responsible_candidate
             )
             check(user, queue)
         except DomainError as exc:

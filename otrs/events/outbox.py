@@ -1,0 +1,144 @@
+"""Recording events in the transaction of the change they announce.
+
+:func:`record` writes the event into the outbox table with the caller's transaction, so the
+event exists exactly when the change does: a rolled-back change leaves no event, and a
+committed one cannot lose its event to a crash. The events recorded during one outermost
+transaction form one :class:`~otrs.events.models.EventBatch`; when that transaction commits,
+the batch is handed to the Celery task that delivers it (:mod:`otrs.events.delivery`). If the
+task never runs (the broker was down, the process died right after the commit), the sweep
+finds the batch undispatched and delivers it.
+
+How a transaction is recognised: the first event of a transaction creates the batch and
+registers an ``on_commit`` callback for it. A later event joins that batch while it runs in
+the same outermost ``atomic`` block and the callback is still waiting in the connection's
+queue. Django drops the callback when the transaction (or the savepoint it was registered
+in) rolls back, together with the batch row, so the next event starts a new batch; once it
+has run, the next transaction starts a new batch too. The transaction a test case wraps
+around each test does not count as the outermost block (Django marks it), so in tests each
+``atomic`` block of the code under test is a change of its own, as in production.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
+
+from django.db import router, transaction
+
+from .models import EventBatch, OutboxEvent
+from .tasks import deliver_batch
+from .types import Event
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Open:
+    """The batch of the transaction in progress on one connection."""
+
+    batch_id: int
+    muted: set[str]
+    # The outermost atomic block the batch belongs to.
+    block: object
+    position: int = 0
+    fired: bool = False
+    callback: object = field(default=None, repr=False)
+
+
+_open: WeakKeyDictionary = WeakKeyDictionary()
+_muted: ContextVar[frozenset[str]] = ContextVar("events_muted", default=frozenset())
+
+
+@contextmanager
+def muting(*handlers: str) -> Iterator[None]:
+    """Changes committed inside this block are not delivered to ``handlers`` (demo data and
+    imports are history, not news: no notification mails). Other handlers (a search index)
+    still get them. The transaction must commit inside the block."""
+    token = _muted.set(_muted.get() | frozenset(handlers))
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
+def record(event: Event, *, using: str | None = None) -> None:
+    """Add ``event`` to the batch of the current transaction (a new transaction of its own
+    when none is open: then the event is a batch alone)."""
+    using = using or router.db_for_write(OutboxEvent)
+    connection = transaction.get_connection(using)
+    block = _outermost(connection)
+    if block is None:
+        with transaction.atomic(using=using):
+            record(event, using=using)
+        return
+    current = _current(connection, block)
+    muted = _muted.get()
+    if current is None:
+        current = _begin(connection, block, using, muted)
+    elif not muted <= current.muted:
+        current.muted |= muted
+        EventBatch.objects.using(using).filter(pk=current.batch_id).update(
+            muted=sorted(current.muted)
+        )
+    current.position += 1
+    OutboxEvent.objects.using(using).create(
+        batch_id=current.batch_id,
+        position=current.position,
+        name=str(event.name),
+        object_type=event.object_type,
+        object_id=event.object_id,
+        actor_id=event.actor_id,
+        payload=dict(event.payload),
+    )
+
+
+def record_all(events: Iterable[Event], *, using: str | None = None) -> None:
+    for event in events:
+        record(event, using=using)
+
+
+def _outermost(connection):
+    """The outermost atomic block in progress, not counting a test case's own."""
+    for block in connection.atomic_blocks:
+        if not getattr(block, "_from_testcase", False):
+            return block
+    return None
+
+
+def _current(connection, block) -> _Open | None:
+    current = _open.get(connection)
+    if current is None or current.fired or current.block is not block:
+        return None
+    # Still queued: the transaction that created the batch is the one in progress.
+    if any(entry[1] is current.callback for entry in connection.run_on_commit):
+        return current
+    return None
+
+
+def _begin(connection, block, using: str, muted: frozenset[str]) -> _Open:
+    batch = EventBatch.objects.using(using).create(muted=sorted(muted))
+    current = _Open(batch_id=batch.pk, muted=set(muted), block=block)
+
+    def committed() -> None:
+        current.fired = True
+        dispatch_after_commit(batch.pk)
+
+    current.callback = committed
+    _open[connection] = current
+    transaction.on_commit(committed, using=using)
+    return current
+
+
+def dispatch_after_commit(batch_id: int) -> None:
+    """Hand the committed batch to a worker. If the broker cannot take it, the sweep will
+    deliver it later: nothing is lost, so this only logs."""
+    try:
+        deliver_batch.delay(batch_id)
+    except Exception:
+        logger.exception("Event batch %s: could not queue its delivery; the sweep will", batch_id)
+        if deliver_batch.app.conf.task_always_eager:
+            raise  # tests run tasks inline: a bug in the delivery must show there

@@ -1,0 +1,96 @@
+"""Ticket history and its event, written in one place so the two logs cannot drift."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from otrs.accounts.models import User
+
+from .. import events
+from ..choices import HistoryType
+from ..events import TicketEvent
+from ..models import Article, Ticket, TicketHistory
+
+# The event each kind of history row announces (OTRS's pairs). Article rows announce
+# ArticleCreate (the action that stores the article says so); types missing here (LoopProtection,
+# SendAgentNotification, Misc ...) are bookkeeping and announce nothing by themselves.
+HISTORY_EVENTS: dict[str, TicketEvent] = {
+    HistoryType.NEW_TICKET: TicketEvent.TICKET_CREATE,
+    HistoryType.MOVE: TicketEvent.TICKET_QUEUE_UPDATE,
+    HistoryType.STATE_UPDATE: TicketEvent.TICKET_STATE_UPDATE,
+    HistoryType.SET_PENDING_TIME: TicketEvent.TICKET_PENDING_TIME_UPDATE,
+    HistoryType.OWNER_UPDATE: TicketEvent.TICKET_OWNER_UPDATE,
+    HistoryType.RESPONSIBLE_UPDATE: TicketEvent.TICKET_RESPONSIBLE_UPDATE,
+    HistoryType.LOCK: TicketEvent.TICKET_LOCK_UPDATE,
+    HistoryType.UNLOCK: TicketEvent.TICKET_LOCK_UPDATE,
+    HistoryType.PRIORITY_UPDATE: TicketEvent.TICKET_PRIORITY_UPDATE,
+    HistoryType.TITLE_UPDATE: TicketEvent.TICKET_TITLE_UPDATE,
+    HistoryType.TYPE_UPDATE: TicketEvent.TICKET_TYPE_UPDATE,
+    HistoryType.SERVICE_UPDATE: TicketEvent.TICKET_SERVICE_UPDATE,
+    HistoryType.SLA_UPDATE: TicketEvent.TICKET_SLA_UPDATE,
+    HistoryType.CUSTOMER_UPDATE: TicketEvent.TICKET_CUSTOMER_UPDATE,
+    HistoryType.SUBSCRIBE: TicketEvent.TICKET_SUBSCRIBE,
+    HistoryType.UNSUBSCRIBE: TicketEvent.TICKET_UNSUBSCRIBE,
+    HistoryType.TICKET_LINK_ADD: TicketEvent.TICKET_LINK_ADD,
+    HistoryType.TICKET_LINK_DELETE: TicketEvent.TICKET_LINK_DELETE,
+    HistoryType.MERGED: TicketEvent.TICKET_MERGE,
+    HistoryType.UNMERGED: TicketEvent.TICKET_UNMERGE,
+}
+
+# ``event`` left out: the history type's own event (HISTORY_EVENTS), if it has one.
+_BY_TYPE = object()
+
+
+def record_history(
+    ticket: Ticket,
+    history_type: str,
+    actor: User,
+    *,
+    article: Article | None = None,
+    old: object = "",
+    new: object = "",
+    extra: dict | None = None,
+    at: datetime | None = None,
+    event: TicketEvent | object | None = _BY_TYPE,
+) -> TicketHistory:
+    """Append one history row and record its event, in the caller's transaction.
+
+    Raw values only (ids, codes, ISO timestamps), rendered and translated at display time;
+    ``at`` dates the row like the change it records. The event (``event``, else the history
+    type's, see HISTORY_EVENTS) carries the same raw values: ``old`` and ``new`` as given,
+    ``history_type``, ``history_id``, ``article_id`` and ``extra``'s keys.
+    """
+    extra = extra or {}
+    row = TicketHistory.objects.create(
+        created_at=at or timezone.now(),
+        ticket=ticket,
+        article=article,
+        history_type=history_type,
+        old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new),
+        extra=extra,
+        queue_id=ticket.queue_id,
+        state_id=ticket.state_id,
+        priority_id=ticket.priority_id,
+        type_id=ticket.type_id,
+        owner_id=ticket.owner_id,
+        actor=actor,
+    )
+    name = HISTORY_EVENTS.get(history_type) if event is _BY_TYPE else event
+    if name is not None:
+        events.record(
+            name,
+            ticket_id=ticket.pk,
+            actor_id=actor.pk,
+            article_id=article.pk if article is not None else None,
+            data={
+                **extra,
+                "history_id": row.pk,
+                "history_type": str(history_type),
+                "old": old,
+                "new": new,
+            },
+        )
+    return row
