@@ -18,6 +18,10 @@ The rules:
   checks ``CustomerUser.is_valid``; the login's ``is_active`` follows it as a second lock).
   An invalid company stays on its tickets and users but is offered for no new ones.
 
+Every change writes an append-only :class:`~customers.models.CustomerHistory` row and records
+its event (:class:`customers.events.CustomerEvent`) in the same place (:func:`_record`), in
+the change's transaction; a call that changes nothing writes neither.
+
 Tickets keep the customer login and customer id they carry as plain strings (as in OTRS):
 renaming a login or a customer id does not rewrite old tickets.
 """
@@ -33,11 +37,13 @@ from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from otrs import events
 from otrs.accounts.models import User, UserKind
 from otrs.errors import DomainError
 
 from .access import can_manage_customers
-from .models import CustomerCompany, CustomerUser
+from .events import CustomerEvent
+from .models import CustomerCompany, CustomerHistory, CustomerUser
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,12 @@ def create_customer_user(
             is_valid=data.is_valid,
         )
         customer.other_companies.set(_further(data))
+        _record(
+            CustomerEvent.CUSTOMER_USER_ADD,
+            actor,
+            customer_user=customer,
+            changes=_changes({}, _user_snapshot(customer)),
+        )
     return customer
 
 
@@ -116,6 +128,7 @@ def update_customer_user(
     data = _checked_user_input(data)
     with transaction.atomic():
         locked = _locked_customer_user(customer)
+        before = _user_snapshot(locked)
         user = locked.user
         if data.login.casefold() != user.username.casefold():
             _check_login_free(data.login, exclude_user=user.pk)
@@ -131,6 +144,7 @@ def update_customer_user(
         locked.company, locked.is_valid = data.company, data.is_valid
         locked.save(update_fields=["email", "phone", "company", "is_valid"])
         locked.other_companies.set(_further(data))
+        _record_user_update(locked, before, actor)
     customer.refresh_from_db()
     return customer
 
@@ -139,10 +153,18 @@ def set_customer_user_password(customer: CustomerUser, password: str, *, actor: 
     """Give the customer user's login a new password (checked by Django's validators)."""
     _require_manager(actor)
     with transaction.atomic():
-        user = _locked_customer_user(customer).user
+        locked = _locked_customer_user(customer)
+        user = locked.user
         _check_password(password, user)
         user.set_password(password)
         user.save(update_fields=["password"])
+        # The field is named, the password never.
+        _record(
+            CustomerEvent.CUSTOMER_USER_UPDATE,
+            actor,
+            customer_user=locked,
+            changes={"password": ["", ""]},
+        )
 
 
 def set_customer_user_validity(customer: CustomerUser, is_valid: bool, *, actor: User) -> None:
@@ -150,10 +172,12 @@ def set_customer_user_validity(customer: CustomerUser, is_valid: bool, *, actor:
     _require_manager(actor)
     with transaction.atomic():
         locked = _locked_customer_user(customer)
+        before = _user_snapshot(locked)
         locked.is_valid = is_valid
         locked.save(update_fields=["is_valid"])
         locked.user.is_active = is_valid
         locked.user.save(update_fields=["is_active"])
+        _record_user_update(locked, before, actor)
     customer.is_valid = is_valid
     customer.user.is_active = is_valid
 
@@ -255,6 +279,12 @@ def create_company(data: CompanyInput, *, actor: User) -> CustomerCompany:
         _check_customer_id_free(data.customer_id)
         company = CustomerCompany(**_company_fields(data))
         _save_new(company, _customer_id_taken)
+        _record(
+            CustomerEvent.CUSTOMER_COMPANY_ADD,
+            actor,
+            company=company,
+            changes=_changes({}, _company_snapshot(company)),
+        )
     return company
 
 
@@ -265,12 +295,14 @@ def update_company(company: CustomerCompany, data: CompanyInput, *, actor: User)
     data = _checked_company_input(data)
     with transaction.atomic():
         locked = CustomerCompany.objects.select_for_update().get(pk=company.pk)
+        before = _company_snapshot(locked)
         if data.customer_id.casefold() != locked.customer_id.casefold():
             _check_customer_id_free(data.customer_id, exclude=locked.pk)
         fields = _company_fields(data)
         for name, value in fields.items():
             setattr(locked, name, value)
         _save_existing(locked, _customer_id_taken, *fields)
+        _record_company_update(locked, before, actor)
     company.refresh_from_db()
     return company
 
@@ -279,8 +311,10 @@ def set_company_validity(company: CustomerCompany, is_valid: bool, *, actor: Use
     _require_manager(actor)
     with transaction.atomic():
         locked = CustomerCompany.objects.select_for_update().get(pk=company.pk)
+        before = _company_snapshot(locked)
         locked.is_valid = is_valid
         locked.save(update_fields=["is_valid"])
+        _record_company_update(locked, before, actor)
     company.is_valid = is_valid
 
 
@@ -334,6 +368,83 @@ def _customer_id_taken(customer_id: str) -> DomainError:
     return DomainError(
         _("The customer id “%(customer_id)s” is already taken.") % {"customer_id": customer_id},
         code="customer_id_taken",
+    )
+
+
+# --- history and events ------------------------------------------------------------------------
+
+
+def _user_snapshot(customer: CustomerUser) -> dict:
+    """A customer user's details as raw values, to compare before and after a change."""
+    user = customer.user
+    return {
+        "login": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "company_id": customer.company_id,
+        "other_company_ids": sorted(customer.other_companies.values_list("pk", flat=True)),
+        "is_valid": customer.is_valid,
+    }
+
+
+def _company_snapshot(company: CustomerCompany) -> dict:
+    return {name: getattr(company, name) for name in _company_fields_names()}
+
+
+def _company_fields_names() -> list[str]:
+    return [f.name for f in CompanyInput.__dataclass_fields__.values()]
+
+
+def _changes(before: dict, after: dict) -> dict:
+    """``{field: [old, new]}`` for the fields that differ (all of them for a new object)."""
+    return {
+        name: [before.get(name), value]
+        for name, value in after.items()
+        if name not in before or before[name] != value
+    }
+
+
+def _record_user_update(customer: CustomerUser, before: dict, actor: User) -> None:
+    changes = _changes(before, _user_snapshot(customer))
+    if changes:
+        _record(CustomerEvent.CUSTOMER_USER_UPDATE, actor, customer_user=customer, changes=changes)
+
+
+def _record_company_update(company: CustomerCompany, before: dict, actor: User) -> None:
+    changes = _changes(before, _company_snapshot(company))
+    if changes:
+        _record(CustomerEvent.CUSTOMER_COMPANY_UPDATE, actor, company=company, changes=changes)
+
+
+def _record(
+    event: CustomerEvent,
+    actor: User,
+    *,
+    customer_user: CustomerUser | None = None,
+    company: CustomerCompany | None = None,
+    changes: dict,
+) -> None:
+    """The one place a customer change is logged: its history row and its event, in the
+    caller's transaction."""
+    CustomerHistory.objects.create(
+        event=event, customer_user=customer_user, company=company, changes=changes, actor=actor
+    )
+    if customer_user is not None:
+        object_type, object_id = "customer_user", customer_user.pk
+        extra = {"login": customer_user.user.username}
+    else:
+        object_type, object_id = "customer_company", company.pk
+        extra = {"customer_id": company.customer_id}
+    events.record(
+        events.Event(
+            name=event,
+            object_type=object_type,
+            object_id=object_id,
+            actor_id=actor.pk,
+            payload={"changes": changes, **extra},
+        )
     )
 
 

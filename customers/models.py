@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -86,3 +87,48 @@ class CustomerUser(models.Model):
         ids = [self.company.customer_id] if self.company_id else []
         ids += [c.customer_id for c in self.other_companies.all()]
         return ids
+
+
+class CustomerHistory(models.Model):
+    """One change to a customer user or a company, append-only (written by
+    :mod:`customers.actions` with the event it records). ``changes`` holds raw values,
+    ``{field: [old, new]}``; a password change names the field, never the password."""
+
+    event = models.CharField(_("event"), max_length=50)
+    customer_user = models.ForeignKey(
+        CustomerUser,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="history",
+        verbose_name=_("customer user"),
+    )
+    company = models.ForeignKey(
+        CustomerCompany,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="history",
+        verbose_name=_("company"),
+    )
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    created_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer history entry")
+        verbose_name_plural = _("customer history")
+        ordering = ["created_at", "id"]
+        indexes = [
+            # A customer user's or a company's history, in order.
+            models.Index(fields=["customer_user", "created_at"], name="customer_history_user"),
+            models.Index(fields=["company", "created_at"], name="customer_history_company"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.created_at:%Y-%m-%d %H:%M}"

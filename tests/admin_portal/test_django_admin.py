@@ -27,13 +27,17 @@ def _model_urls():
 def test_it_opens_every_admin_page(admin_client_, support, name):
     factories.ticket(support.queue)
     response = admin_client_.get(reverse(name))
-    # Tickets and received mail cannot be added in the admin (only through the actions and
-    # the mail intake), nor sign-in throttles (only by signing in): 403 there.
+    # Tickets, customers, received mail and event deliveries cannot be added in the admin
+    # (only through the actions, the mail intake and the event outbox), nor sign-in
+    # throttles (only by signing in): 403 there.
     read_only = {
         "admin:tickets_ticket_add",
         "admin:mail_inboundmessage_add",
         "admin:mail_outboundmessage_add",
         "admin:accounts_throttlecounter_add",
+        "admin:customers_customeruser_add",
+        "admin:customers_customercompany_add",
+        "admin:events_eventdelivery_add",
     }
     expected = 403 if name in read_only else 200
     assert response.status_code == expected
