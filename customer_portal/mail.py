@@ -1,16 +1,17 @@
 """Mail about a customer's account (password reset, registration), in the reader's language.
 
-Sent with Django's ``send_mail``, so it takes the configured backend: in this project the
-persistent outgoing queue (``otrs.mail.backend.QueueBackend``), which sends after the commit.
+Queued as system mail (:func:`otrs.mail.outbound.queue_system_mail`) in the persistent
+outgoing queue, which sends after the commit.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+
+from otrs.mail.outbound import queue_system_mail
 
 
 def portal_url(name: str, **kwargs) -> str:
@@ -34,4 +35,4 @@ def send_account_mail(template: str, context: dict, *, to: str, language: str) -
         context = {"site_url": settings.SITE_URL, **context}
         subject = render_to_string(f"customer_portal/mail/{template}_subject.txt", context)
         body = render_to_string(f"customer_portal/mail/{template}.txt", context)
-    send_mail(" ".join(subject.split()), body, None, [to])
+    queue_system_mail(to=to, subject=subject, body=body)

@@ -23,9 +23,9 @@ who may not read the ticket (``ro``; for a note ``note`` is enough: the rules of
 :mod:`tickets.access`, evaluated for all candidates in the one query that finds them), and
 agents who switched the notification off in their preferences (every one is on by default).
 
-Each recipient gets one mail in their language, queued in the persistent outgoing queue
-(:func:`otrs.mail.outbound.enqueue`), and the ticket a SendAgentNotification history entry;
-no article is created.
+Each recipient gets one mail in their language, queued as system mail in the persistent
+outgoing queue (:func:`otrs.mail.outbound.queue_system_mail`), and the ticket a
+SendAgentNotification history entry; no article is created.
 
 The handler runs in a Celery worker after the commit, in a transaction that also marks its
 delivery done (:mod:`otrs.events.delivery`): a failure rolls back what it queued and the
@@ -57,7 +57,7 @@ from django.utils.translation import gettext_lazy
 from otrs import events
 from otrs.accounts.models import User, UserKind, system_user
 from otrs.mail.models import OutboundKind, OutboundMessage
-from otrs.mail.outbound import LOOP_HEADERS, build_message, enqueue, format_address
+from otrs.mail.outbound import format_address, queue_system_mail
 from otrs.permissions import PermissionKey, agents_holding
 
 from .actions import record_history
@@ -369,17 +369,11 @@ def _deliver(
             continue
         with translation.override(user.language or settings.LANGUAGE_CODE):
             subject, body = compose(notification, ticket, article, actor=actor, recipient=user)
-        message = build_message(
-            from_=settings.NOTIFICATION_FROM,
+        queue_system_mail(
             to=format_address(user.email, user.get_full_name()),
             subject=subject,
             body=body,
-            headers=dict(LOOP_HEADERS),
-        )
-        enqueue(
-            message,
             kind=OutboundKind.AGENT_NOTIFICATION,
-            recipients=[user.email],
             ticket=ticket,
             idempotency_key=keys.get(user.pk),
         )

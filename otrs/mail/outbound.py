@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from otrs import events
 
-from .models import OutboundMessage
+from .models import OutboundKind, OutboundMessage
 
 
 class MailEvent(StrEnum):
@@ -126,6 +126,18 @@ def enqueue(
     before under the same key is returned instead, and nothing new is queued: an event
     handler that sees its batch again sends no second mail.
     """
+    if not transaction.get_connection().in_atomic_block:
+        # The row and its event are written together, or neither is.
+        with transaction.atomic():
+            return enqueue(
+                message,
+                kind=kind,
+                recipients=recipients,
+                envelope_from=envelope_from,
+                ticket=ticket,
+                article=article,
+                idempotency_key=idempotency_key,
+            )
     rcpts = (
         list(recipients)
         if recipients is not None
@@ -161,3 +173,29 @@ def enqueue(
         )
     )
     return queued
+
+
+def queue_system_mail(
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    kind: str = OutboundKind.SYSTEM,
+    ticket=None,
+    idempotency_key: str | None = None,
+) -> OutboundMessage:
+    """The one way to send a mail of the system that is not a ticket article (agent
+    notifications, account mails of the customer portal): plain text from
+    ``NOTIFICATION_FROM``, with the loop headers of automatic mail and a one-line subject,
+    queued in the caller's transaction (see :func:`enqueue`). A mail that belongs on a
+    ticket as an article (auto responses, customer notifications) is sent with
+    :func:`tickets.actions.send_email` instead; mail Django sends by itself (its password
+    reset) reaches the same queue through :class:`otrs.mail.backend.QueueBackend`."""
+    message = build_message(
+        from_=settings.NOTIFICATION_FROM,
+        to=to,
+        subject=" ".join(subject.split()),
+        body=body,
+        headers=dict(LOOP_HEADERS),
+    )
+    return enqueue(message, kind=kind, ticket=ticket, idempotency_key=idempotency_key)
