@@ -132,7 +132,7 @@ def attempt(pk: int, *, now: datetime | None = None) -> str | None:
     delivery = EventDelivery.objects.get(pk=pk)
     handler = registry.get(delivery.handler)
     if handler is None:
-        return _settle_failure(delivery, "No event handler is registered under this name.")
+        return _settle_failure(delivery, "No event handler is registered under this name.", now)
     batch = _batch_for(delivery, handler)
     try:
         if handler.atomic:
@@ -153,7 +153,7 @@ def attempt(pk: int, *, now: datetime | None = None) -> str | None:
     except Exception as exc:
         logger.exception("Event delivery %s (%s) failed", pk, delivery.handler)
         error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return _settle_failure(delivery, error)
+        return _settle_failure(delivery, error, now)
     return DeliveryStatus.DONE
 
 
@@ -196,15 +196,15 @@ def _settle_done(delivery: EventDelivery) -> None:
         raise _ClaimLost
 
 
-def _settle_failure(delivery: EventDelivery, error: str) -> str:
-    now = timezone.now()
+def _settle_failure(delivery: EventDelivery, error: str, now: datetime) -> str:
+    """Wait for the next attempt (counted from when this one began), or fail for good."""
     final = delivery.attempts >= settings.EVENT_DELIVERY_MAX_ATTEMPTS
     status = DeliveryStatus.FAILED if final else DeliveryStatus.PENDING
     _mine(delivery).update(
         status=status,
         last_error=error[:10000],
         next_attempt_at=now if final else now + backoff(delivery.attempts),
-        finished_at=now if final else None,
+        finished_at=timezone.now() if final else None,
     )
     if final:
         logger.error(

@@ -21,7 +21,7 @@ around each test does not count as the outermost block (Django marks it), so in 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -94,11 +94,6 @@ def record(event: Event, *, using: str | None = None) -> None:
         actor_id=event.actor_id,
         payload=dict(event.payload),
     )
-
-
-def record_all(events: Iterable[Event], *, using: str | None = None) -> None:
-    for event in events:
-        record(event, using=using)
 
 
 def _outermost(connection):
