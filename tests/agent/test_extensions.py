@@ -1,6 +1,7 @@
 """Extension packages: a Django app named in EXTRA_APPS plugs into the agent portal (a page
-under /agent/, a menu entry for the right agents, the agents-only gate) without a change to
-the core; without it none of that exists; a bad name stops the start naming the variable.
+under /agent/, a menu entry for the right agents, the agents-only gate, an event handler)
+without a change to the core; without it none of that exists; a bad name stops the start
+naming the variable.
 
 Settings are read once at start, so the runs with EXTRA_APPS set are separate processes
 started the way an operator starts the system: from the environment.
@@ -47,7 +48,7 @@ def test_an_extension_named_in_extra_apps_plugs_into_the_agent_portal():
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert re.search(r"\b5 passed\b", output), output
+    assert re.search(r"\b6 passed\b", output), output
 
 
 def test_without_extra_apps_the_extension_does_not_exist(client, db):

@@ -58,3 +58,12 @@ def test_anonymous_visitors_are_sent_to_the_sign_in(client, reports):
     response = client.get(REPORT)
     assert response.status_code == 302
     assert response.url == f"/agent/login/?next={REPORT}"
+
+
+def test_its_event_handler_hears_of_new_tickets(django_capture_on_commit_callbacks, support):
+    from .receivers import heard
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = factories.ticket(support.queue)
+
+    assert heard == [ticket.pk]
