@@ -39,7 +39,6 @@ class EventDeliveryAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
     actions = ["retry"]
-    date_hierarchy = "created_at"
 
     @admin.display(description=_("last error"))
     def short_error(self, obj: EventDelivery) -> str:
