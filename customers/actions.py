@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 
 from otrs import events
 from otrs.accounts.models import User, UserKind
-from otrs.errors import DomainError
+from otrs.errors import DomainError, ErrorCode
 
 from .access import can_manage_customers
 from .events import CustomerEvent
@@ -185,20 +185,20 @@ def set_customer_user_validity(customer: CustomerUser, is_valid: bool, *, actor:
 def _checked_user_input(data: CustomerUserInput) -> CustomerUserInput:
     login, email = data.login.strip(), data.email.strip()
     if not login:
-        raise DomainError(_("A customer user needs a login."), code="login_required")
+        raise DomainError(_("A customer user needs a login."), code=ErrorCode.LOGIN_REQUIRED)
     try:
         User.username_validator(login)
     except ValidationError:
         raise DomainError(
             _("A login may contain only letters, digits and the characters @ . + - _."),
-            code="invalid_login",
+            code=ErrorCode.INVALID_LOGIN,
         ) from None
     if len(login) > User._meta.get_field("username").max_length:
-        raise DomainError(_("The login is too long."), code="invalid_login")
+        raise DomainError(_("The login is too long."), code=ErrorCode.INVALID_LOGIN)
     try:
         validate_email(email)
     except ValidationError:
-        raise DomainError(_("Enter a valid email address."), code="invalid_email") from None
+        raise DomainError(_("Enter a valid email address."), code=ErrorCode.INVALID_EMAIL) from None
     return CustomerUserInput(
         login=login,
         email=email,
@@ -231,14 +231,14 @@ def _check_login_free(login: str, *, exclude_user: int | None = None) -> None:
     if kind != UserKind.CUSTOMER:
         raise DomainError(
             _("The login “%(login)s” belongs to an agent; choose another one.") % {"login": login},
-            code="login_of_agent",
+            code=ErrorCode.LOGIN_OF_AGENT,
         )
     raise _login_taken(login)
 
 
 def _login_taken(login: str) -> DomainError:
     return DomainError(
-        _("The login “%(login)s” is already taken.") % {"login": login}, code="login_taken"
+        _("The login “%(login)s” is already taken.") % {"login": login}, code=ErrorCode.LOGIN_TAKEN
     )
 
 
@@ -251,7 +251,7 @@ def _check_email_free(email: str, *, exclude: int | None = None) -> None:
         raise DomainError(
             _("The email address %(email)s already belongs to customer user %(login)s.")
             % {"email": email, "login": owner.login},
-            code="email_taken",
+            code=ErrorCode.EMAIL_TAKEN,
         )
 
 
@@ -259,7 +259,7 @@ def _check_password(password: str, user: User) -> None:
     try:
         password_validation.validate_password(password, user)
     except ValidationError as error:
-        raise DomainError(" ".join(error.messages), code="invalid_password") from None
+        raise DomainError(" ".join(error.messages), code=ErrorCode.INVALID_PASSWORD) from None
 
 
 def _locked_customer_user(customer: CustomerUser) -> CustomerUser:
@@ -321,14 +321,14 @@ def set_company_validity(company: CustomerCompany, is_valid: bool, *, actor: Use
 def _checked_company_input(data: CompanyInput) -> CompanyInput:
     customer_id, name, url = data.customer_id.strip(), data.name.strip(), data.url.strip()
     if not customer_id:
-        raise DomainError(_("A company needs a customer id."), code="customer_id_required")
+        raise DomainError(_("A company needs a customer id."), code=ErrorCode.CUSTOMER_ID_REQUIRED)
     if not name:
-        raise DomainError(_("A company needs a name."), code="name_required")
+        raise DomainError(_("A company needs a name."), code=ErrorCode.NAME_REQUIRED)
     if url:
         try:
             URLValidator()(url)
         except ValidationError:
-            raise DomainError(_("Enter a valid URL."), code="invalid_url") from None
+            raise DomainError(_("Enter a valid URL."), code=ErrorCode.INVALID_URL) from None
     return CompanyInput(
         customer_id=customer_id,
         name=name,
@@ -367,7 +367,7 @@ def _check_customer_id_free(customer_id: str, *, exclude: int | None = None) -> 
 def _customer_id_taken(customer_id: str) -> DomainError:
     return DomainError(
         _("The customer id “%(customer_id)s” is already taken.") % {"customer_id": customer_id},
-        code="customer_id_taken",
+        code=ErrorCode.CUSTOMER_ID_TAKEN,
     )
 
 
@@ -454,7 +454,9 @@ def _record(
 def _require_manager(actor: User) -> None:
     if actor.is_system or can_manage_customers(actor):
         return
-    raise DomainError(_("You may not manage customer users and companies."), code="not_allowed")
+    raise DomainError(
+        _("You may not manage customer users and companies."), code=ErrorCode.NOT_ALLOWED
+    )
 
 
 def _save_new(obj, taken) -> None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User
-from otrs.errors import DomainError
+from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 
 from .. import access
@@ -96,7 +96,7 @@ def _require(actor: User, ticket: Ticket, need: str) -> None:
         raise DomainError(
             _("You do not have the “%(key)s” permission on ticket %(number)s.")
             % {"key": PermissionKey(need).label, "number": ticket.number},
-            code="permission_denied",
+            code=ErrorCode.PERMISSION_DENIED,
         )
 
 
@@ -120,7 +120,7 @@ def _require_queue(actor: User, queue: Queue, need: str) -> None:
         raise DomainError(
             _("You do not have the “%(key)s” permission on queue %(queue)s.")
             % {"key": PermissionKey(need).label, "queue": queue.full_name},
-            code="permission_denied",
+            code=ErrorCode.PERMISSION_DENIED,
         )
 
 
@@ -134,10 +134,10 @@ def _check_pending(state: State, pending_until: datetime | None) -> None:
     if state.state_type in PENDING_STATE_TYPES and pending_until is None:
         raise DomainError(
             _("The state “%(state)s” needs a pending time.") % {"state": state.name},
-            code="pending_time_required",
+            code=ErrorCode.PENDING_TIME_REQUIRED,
         )
     if pending_until is not None and timezone.is_naive(pending_until):
-        raise DomainError(_("The pending time needs a time zone."), code="naive_datetime")
+        raise DomainError(_("The pending time needs a time zone."), code=ErrorCode.NAIVE_DATETIME)
 
 
 def _unlock(ticket: Ticket, actor: User) -> bool:
@@ -156,7 +156,7 @@ def check_owner_candidate(user: User, queue: Queue) -> None:
         queue,
         PermissionKey.OWNER,
         _("%(user)s cannot own tickets in queue %(queue)s."),
-        code="invalid_owner",
+        code=ErrorCode.INVALID_OWNER,
     )
 
 
@@ -166,7 +166,7 @@ def check_responsible_candidate(user: User, queue: Queue) -> None:
         queue,
         PermissionKey.RO,
         _("%(user)s cannot be responsible for tickets in queue %(queue)s."),
-        code="invalid_responsible",
+        code=ErrorCode.INVALID_RESPONSIBLE,
     )
 
 
@@ -186,7 +186,7 @@ def _state_of_type(state_type: str) -> State:
     if state is None:
         raise DomainError(
             _("There is no valid state of type “%(type)s”.") % {"type": state_type},
-            code="no_state_of_type",
+            code=ErrorCode.NO_STATE_OF_TYPE,
         )
     return state
 

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User
-from otrs.errors import DomainError
+from otrs.errors import DomainError, ErrorCode
 from otrs.mail.outbound import format_address
 
 from .. import access
@@ -35,7 +35,7 @@ from ._base import ArticleInput
 CLOSED_STATE_TYPES = (StateType.CLOSED, StateType.REMOVED)
 
 
-def _refuse(message: str, code: str) -> NoReturn:
+def _refuse(message: str, code: ErrorCode) -> NoReturn:
     raise DomainError(message, code=code)
 
 
@@ -65,7 +65,7 @@ def check_customer_article(article: ArticleInput) -> None:
     ):
         _refuse(
             _("Customers can only add their own messages, visible to them."),
-            "customer_article",
+            ErrorCode.CUSTOMER_ARTICLE,
         )
 
 
@@ -85,7 +85,7 @@ def check_customer_follow_up(ticket: Ticket) -> None:
                 "new ticket."
             )
             % {"number": ticket.number},
-            "follow_up_refused",
+            ErrorCode.FOLLOW_UP_REFUSED,
         )
 
 
@@ -99,7 +99,7 @@ def check_customer_close(actor: User, ticket: Ticket, state: State) -> None:
     ):
         _refuse(
             _("You cannot change the state of ticket %(number)s.") % {"number": ticket.number},
-            "permission_denied",
+            ErrorCode.PERMISSION_DENIED,
         )
 
 
@@ -122,19 +122,19 @@ def check_customer_ticket(
     """A new ticket from a customer (the queue is checked by ``_require_queue``)."""
     profile = access.customer_profile(actor)
     if profile is None:
-        _refuse(_("Your customer account cannot open tickets."), "permission_denied")
+        _refuse(_("Your customer account cannot open tickets."), ErrorCode.PERMISSION_DENIED)
     if article is None:
-        _refuse(_("A new ticket needs a message."), "customer_article")
+        _refuse(_("A new ticket needs a message."), ErrorCode.CUSTOMER_ARTICLE)
     check_customer_article(article)
     own_ids = {access.customer_id_for_new_ticket(actor), *access.customer_ids(actor)}
     if customer_user != profile.login or customer_id not in own_ids:
-        _refuse(_("Customers can only open tickets for themselves."), "customer_not_self")
+        _refuse(_("Customers can only open tickets for themselves."), ErrorCode.CUSTOMER_NOT_SELF)
     types = access.customer_ticket_types(actor)
     if ticket_type is not None and not types.filter(pk=ticket_type.pk).exists():
-        _refuse(_("This ticket type is not offered to customers."), "invalid_type")
+        _refuse(_("This ticket type is not offered to customers."), ErrorCode.INVALID_TYPE)
     services = access.customer_services(actor)
     if service is not None and not services.filter(pk=service.pk).exists():
-        _refuse(_("This service is not offered to customers."), "invalid_service")
+        _refuse(_("This service is not offered to customers."), ErrorCode.INVALID_SERVICE)
     chosen = (sla, state, owner, responsible, pending_until, created_at)
     if any(value is not None for value in chosen) or lock != LockState.UNLOCK:
-        _refuse(_("Customers cannot set these ticket fields."), "customer_fields")
+        _refuse(_("Customers cannot set these ticket fields."), ErrorCode.CUSTOMER_FIELDS)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User, system_user
-from otrs.errors import DomainError
+from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 
 from .. import numbers
@@ -100,7 +100,9 @@ def create_ticket(
     state = state or default_state()
     _check_pending(state, pending_until)
     if sla is not None and (service is None or not sla.services.filter(pk=service.pk).exists()):
-        raise DomainError(_("The SLA does not belong to the chosen service."), code="invalid_sla")
+        raise DomainError(
+            _("The SLA does not belong to the chosen service."), code=ErrorCode.INVALID_SLA
+        )
     owner = owner or (actor if actor.is_system else system_user())
     check_owner_candidate(owner, queue)
     responsible = responsible or owner
@@ -203,7 +205,7 @@ def _insert_with_number(ticket: Ticket, now: datetime) -> Ticket:
         except IntegrityError:
             if not Ticket.objects.filter(number=ticket.number).exists():
                 raise
-    raise DomainError(_("Could not allocate a unique ticket number."), code="ticket_number")
+    raise DomainError(_("Could not allocate a unique ticket number."), code=ErrorCode.TICKET_NUMBER)
 
 
 def _first_article_history(article: ArticleInput) -> str:

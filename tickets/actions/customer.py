@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User, system_user
-from otrs.errors import DomainError
+from otrs.errors import DomainError, ErrorCode
 
 from .. import access
 from ..choices import AutoResponseType, HistoryType, LockState, StateType
@@ -45,7 +45,9 @@ def create_web_ticket(
 
     profile = access.customer_profile(actor)
     if profile is None:
-        raise DomainError(_("Your customer account cannot open tickets."), code="permission_denied")
+        raise DomainError(
+            _("Your customer account cannot open tickets."), code=ErrorCode.PERMISSION_DENIED
+        )
     with transaction.atomic():
         ticket = create_ticket(
             title=title,

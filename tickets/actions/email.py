@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User, system_user
-from otrs.errors import DomainError
+from otrs.errors import DomainError, ErrorCode
 from otrs.mail.models import OutboundKind, OutboundMessage, OutboundStatus
 from otrs.mail.outbound import (
     LOOP_HEADERS,
@@ -79,7 +79,7 @@ def address_list(value: str) -> str:
         except UnicodeError:
             raise DomainError(
                 _("“%(address)s” is not a valid email address.") % {"address": address},
-                code="invalid_address",
+                code=ErrorCode.INVALID_ADDRESS,
             ) from None
         entries.append(format_address(f"{local}@{domain}", _one_line(name)))
     return ", ".join(entries)
@@ -185,7 +185,7 @@ def _send(
     hidden = addresses_of(address_list(data.bcc_address), address_list(", ".join(bcc)))
     recipients = addresses_of(to, cc, *hidden)
     if not recipients:
-        raise DomainError(_("The email has no recipient."), code="no_recipient")
+        raise DomainError(_("The email has no recipient."), code=ErrorCode.NO_RECIPIENT)
     headers = dict(LOOP_HEADERS) if kind in AUTOMATIC_KINDS else {}
     headers.update(extra_headers or {})
     from_ = address_list(data.from_address) or sender_of(ticket.queue)
@@ -208,7 +208,8 @@ def _send(
         )
     except (ValueError, TypeError) as error:
         raise DomainError(
-            _("The email cannot be built: %(error)s") % {"error": error}, code="invalid_mail"
+            _("The email cannot be built: %(error)s") % {"error": error},
+            code=ErrorCode.INVALID_MAIL,
         ) from None
     stored = replace(
         data,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User
-from otrs.errors import DomainError
+from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 
 from ..choices import (
@@ -71,7 +71,7 @@ def set_state(
                 "A ticket cannot be set to the merged state directly; merge it into another "
                 "ticket instead."
             ),
-            code="use_merge",
+            code=ErrorCode.USE_MERGE,
         )
     with transaction.atomic():
         locked = _locked(ticket)
@@ -83,7 +83,7 @@ def set_state(
             raise DomainError(
                 _("Ticket %(number)s is merged; unmerge it to change its state.")
                 % {"number": locked.number},
-                code="ticket_merged",
+                code=ErrorCode.TICKET_MERGED,
             )
         _set_state(locked, state, actor, pending_until=pending_until)
     _refresh(ticket, locked)
@@ -95,7 +95,7 @@ def set_pending(ticket: Ticket, state: State, until: datetime, *, actor: User) -
     if state.state_type not in PENDING_STATE_TYPES:
         raise DomainError(
             _("“%(state)s” is not a pending state.") % {"state": state.name},
-            code="not_pending_state",
+            code=ErrorCode.NOT_PENDING_STATE,
         )
     return set_state(ticket, state, actor=actor, pending_until=until)
 
@@ -186,7 +186,7 @@ def lock_ticket(ticket: Ticket, *, actor: User, keep_owner: bool = False) -> Tic
             raise DomainError(
                 _("Ticket %(number)s is locked by %(owner)s.")
                 % {"number": locked.number, "owner": locked.owner.get_username()},
-                code="locked_by_other",
+                code=ErrorCode.LOCKED_BY_OTHER,
             )
         if locked.lock == LockState.LOCK and locked.owner_id == actor_owner.pk:
             return locked
@@ -228,7 +228,7 @@ def set_title(ticket: Ticket, title: str, *, actor: User) -> Ticket:
     """Change the title (``rw``)."""
     title = title.strip()[:TITLE_MAX]
     if not title:
-        raise DomainError(_("A ticket needs a title."), code="title_required")
+        raise DomainError(_("A ticket needs a title."), code=ErrorCode.TITLE_REQUIRED)
     return _change(
         ticket,
         "title",
@@ -273,7 +273,9 @@ def _change(
 def set_service(ticket: Ticket, service: Service | None, sla: SLA | None, *, actor: User) -> Ticket:
     """Set service and SLA together (``rw``); the SLA must belong to the service."""
     if sla is not None and (service is None or not sla.services.filter(pk=service.pk).exists()):
-        raise DomainError(_("The SLA does not belong to the chosen service."), code="invalid_sla")
+        raise DomainError(
+            _("The SLA does not belong to the chosen service."), code=ErrorCode.INVALID_SLA
+        )
     with transaction.atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User
-from otrs.errors import DomainError
+from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 
 from .. import access
@@ -51,7 +51,7 @@ def link_tickets(
     duplicate is a no-op; another link type between the same two tickets, or the reversed
     parent/child link, is refused."""
     if source.pk == target.pk:
-        raise DomainError(_("A ticket cannot be linked to itself."), code="link_self")
+        raise DomainError(_("A ticket cannot be linked to itself."), code=ErrorCode.LINK_SELF)
     acting_on = acting_on or source
     if acting_on.pk not in (source.pk, target.pk):
         raise ValueError("acting_on must be one of the two linked tickets")
@@ -69,7 +69,7 @@ def link_tickets(
             raise DomainError(
                 _("Tickets %(a)s and %(b)s are already linked in another way.")
                 % {"a": src.number, "b": tgt.number},
-                code="link_conflict",
+                code=ErrorCode.LINK_CONFLICT,
             )
         return _create_link(src, tgt, link_type, actor)
 
@@ -118,7 +118,7 @@ def watch_ticket(ticket: Ticket, *, actor: User, user: User | None = None) -> Ti
             raise DomainError(
                 _("%(user)s may not read ticket %(number)s.")
                 % {"user": user.get_username(), "number": locked.number},
-                code="permission_denied",
+                code=ErrorCode.PERMISSION_DENIED,
             )
         watcher, created = TicketWatcher.objects.get_or_create(ticket=locked, user=user)
         if created:
@@ -141,7 +141,7 @@ def unwatch_ticket(ticket: Ticket, *, actor: User, user: User | None = None) -> 
 def mark_seen(ticket: Ticket, *, user: User) -> None:
     """Mark every article and the ticket as seen by ``user``, who must be able to read it."""
     if not user.is_agent:
-        raise DomainError(_("Only agents keep seen flags."), code="permission_denied")
+        raise DomainError(_("Only agents keep seen flags."), code=ErrorCode.PERMISSION_DENIED)
     _require(user, ticket, PermissionKey.RO)
     with transaction.atomic():
         unseen = (

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User
-from otrs.errors import DomainError
+from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 
 from ..choices import (
@@ -60,7 +60,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> MergeRecord
     and watchers move; ``source`` becomes "merged", a child of ``target``, and keeps a note.
     What moved is recorded so that :func:`unmerge_ticket` can put it back."""
     if source.pk == target.pk:
-        raise DomainError(_("A ticket cannot be merged into itself."), code="merge_self")
+        raise DomainError(_("A ticket cannot be merged into itself."), code=ErrorCode.MERGE_SELF)
     merged_state = _state_of_type(StateType.MERGED)
     with transaction.atomic():
         tickets = _locked_many([source, target])
@@ -70,13 +70,13 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> MergeRecord
         if src.state.state_type == StateType.MERGED:
             raise DomainError(
                 _("Ticket %(number)s is already merged.") % {"number": src.number},
-                code="merge_source_merged",
+                code=ErrorCode.MERGE_SOURCE_MERGED,
             )
         if tgt.state.state_type in UNMERGEABLE_STATE_TYPES:
             raise DomainError(
                 _("Ticket %(number)s is merged or removed; nothing can be merged into it.")
                 % {"number": tgt.number},
-                code="merge_target_merged",
+                code=ErrorCode.MERGE_TARGET_MERGED,
             )
         record = MergeRecord(
             source=src,
@@ -167,7 +167,7 @@ def unmerge_ticket(source: Ticket, *, actor: User) -> Ticket:
     if record is None or source.merged_into_id is None:
         raise DomainError(
             _("Ticket %(number)s is not merged.") % {"number": source.number},
-            code="not_merged",
+            code=ErrorCode.NOT_MERGED,
         )
     chain = _merge_chain(record.target_id)
     with transaction.atomic():
@@ -176,7 +176,7 @@ def unmerge_ticket(source: Ticket, *, actor: User) -> Ticket:
         _require(actor, src, PermissionKey.RW)
         _require(actor, tgt, PermissionKey.RW)
         if src.merged_into_id != record.target_id:
-            raise DomainError(_("The ticket changed meanwhile; try again."), code="stale")
+            raise DomainError(_("The ticket changed meanwhile; try again."), code=ErrorCode.STALE)
 
         Article.objects.filter(pk__in=record.article_ids, ticket_id__in=chain).update(ticket=src)
         TicketHistory.objects.filter(pk__in=record.history_ids, ticket_id__in=chain).update(

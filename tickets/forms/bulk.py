@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from otrs.accounts.models import User
-from otrs.errors import DomainError
+from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey, agents_holding, grants_for
 from tickets import access, actions
 from tickets.choices import Channel, LockState, SenderType, StateType
@@ -222,10 +222,10 @@ def apply_bulk(tickets: Iterable[Ticket], changes: BulkChanges, *, actor: User) 
 def _check(actor: User, ticket: Ticket, changes: BulkChanges) -> None:
     for key in changes.needs(ticket):
         if not access.can(actor, ticket, key):
-            raise DomainError(_missing(key, ticket), code="permission_denied")
+            raise DomainError(_missing(key, ticket), code=ErrorCode.PERMISSION_DENIED)
     target = changes.merge_into
     if changes.merges(ticket) and not access.can(actor, target, PermissionKey.RW):
-        raise DomainError(_missing(PermissionKey.RW, target), code="permission_denied")
+        raise DomainError(_missing(PermissionKey.RW, target), code=ErrorCode.PERMISSION_DENIED)
 
 
 def _missing(key: str, ticket: Ticket) -> str:
