@@ -34,7 +34,7 @@ def main() -> None:
     user = User.objects.get(username=args.login)
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
-    visible = access.customer_visible(user)
+    visible = access.visible_to(user)
     newest = visible.order_by("-changed_at").first()
     pages = [
         ("my tickets (open)", "/customer/tickets/"),

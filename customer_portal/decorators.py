@@ -7,29 +7,15 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from customers.models import CustomerUser
+from customers.access import customer_profile
 
-
-def valid_customer_profile(user) -> CustomerUser | None:
-    """The customer user behind ``user`` if that login may use the portal: an active login
-    of kind customer with a valid customer user; None for anyone else."""
-    if not (
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and getattr(user, "is_customer", False)
-    ):
-        return None
-    try:
-        profile = user.customer_profile
-    except ObjectDoesNotExist:
-        return None
-    return profile if profile.is_valid else None
+# The one rule for whether a customer login counts (active, of kind customer, with a valid
+# customer user) lives in customers.access; the portal's sign-in and reset forms ask it here.
+valid_customer_profile = customer_profile
 
 
 def customer_required(view):
@@ -51,7 +37,7 @@ def customer_required(view):
             return redirect_to_login(request.get_full_path(), login_url)
         if not getattr(user, "is_customer", False):
             return render(request, "customer_portal/forbidden.html", status=403)
-        profile = valid_customer_profile(user)
+        profile = customer_profile(user)
         if profile is None:
             logout(request)
             messages.info(request, _("You have been signed out."))

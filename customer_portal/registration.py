@@ -33,6 +33,7 @@ from django.db.models import Q
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
+from customers.access import customer_profile
 from customers.actions import (
     CustomerUserInput,
     create_customer_user,
@@ -40,14 +41,13 @@ from customers.actions import (
 )
 from customers.models import CustomerUser
 from otrs.accounts.models import User, UserKind, system_user
-from otrs.errors import DomainError
+from otrs.errors import DomainError, ErrorCode
 
-from .decorators import valid_customer_profile
 from .mail import portal_url, reader_language, send_account_mail
 
-# DomainError codes of customers.actions meaning "this address or login is taken": two
+# Refusals of customers.actions meaning "this address or login is taken": two
 # registrations of one address at once, or a login that an agent already has.
-_TAKEN = {"login_taken", "login_of_agent", "email_taken"}
+_TAKEN = {ErrorCode.LOGIN_TAKEN, ErrorCode.LOGIN_OF_AGENT, ErrorCode.EMAIL_TAKEN}
 
 
 class RegistrationTokenGenerator(PasswordResetTokenGenerator):
@@ -163,7 +163,7 @@ def _send_confirmation(customer: CustomerUser, language: str) -> None:
 
 
 def _send_address_in_use(registration: Registration, language: str) -> None:
-    accounts = [user for user in _holders(registration) if valid_customer_profile(user)]
+    accounts = [user for user in _holders(registration) if customer_profile(user)]
     if accounts:
         send_account_mail(
             "register_account_exists",

@@ -14,15 +14,21 @@ The rules (the same for lists, detail pages and the edit screens):
   which is far more than editing a customer's address; and a group, because that is how
   administrators already hand out rights, in the admin, without a deployment.
 
-Customers and the system user get nothing here (``agent_required`` refuses them before).
-Missing objects answer 404; an agent who may view but not manage gets a 403 on the edit
-screens (the object is no secret to them, only the change is).
+* **Customers** see their own customer user and their companies (their portal's
+  preferences), and manage nothing here (their own password has its portal action).
+* **The system user** may see and manage everything.
+
+The entry is :func:`visible_to` (a queryset), :func:`can` (one object) and
+:func:`get_or_404` (one id; missing and forbidden alike answer 404), for customer users or,
+with ``model=CustomerCompany``, companies; ``need`` is ``ro`` (view) or ``rw`` (manage).
+:func:`customer_profile` is the one rule for whether a customer login counts at all.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from otrs.accounts.models import Group
@@ -31,6 +37,27 @@ from otrs.permissions import PermissionKey, grants_for
 from .models import CustomerCompany, CustomerUser
 
 _MANAGE_CACHE_ATTR = "_otrs_may_manage_customers"
+_MAX_ID = 2**63 - 1
+
+Model = type[CustomerUser] | type[CustomerCompany]
+
+
+def customer_profile(user) -> CustomerUser | None:
+    """The customer user behind ``user`` if that login counts as a customer at all: an
+    active login of kind customer whose customer user is valid; ``None`` for anyone else.
+    Every customer right (the portal, their tickets) starts from here."""
+    if not (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.is_active
+        and getattr(user, "is_customer", False)
+    ):
+        return None
+    try:
+        profile = user.customer_profile
+    except ObjectDoesNotExist:
+        return None
+    return profile if profile.is_valid else None
 
 
 def manager_group_name() -> str:
@@ -63,28 +90,43 @@ def _holds_manager_grant(user) -> bool:
     return group_id is not None and grants_for(user).allows(group_id, PermissionKey.RW)
 
 
-def customer_users_visible_to(user) -> QuerySet[CustomerUser]:
-    """The customer users ``user`` may see: the start of every customer user list."""
-    users = CustomerUser.objects.all()
-    return users if can_view_customers(user) else users.none()
+def _is_system(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_system", False))
 
 
-def companies_visible_to(user) -> QuerySet[CustomerCompany]:
-    """The companies ``user`` may see: the start of every company list."""
-    companies = CustomerCompany.objects.all()
-    return companies if can_view_customers(user) else companies.none()
+def visible_to(user, need: str = PermissionKey.RO, model: Model = CustomerUser) -> QuerySet:
+    """The customer users (or companies) ``user`` may act on with ``need``: the start of
+    every list."""
+    found = model.objects.all()
+    if _is_system(user):
+        return found
+    profile = customer_profile(user)
+    if profile is not None:
+        if need != PermissionKey.RO:
+            return found.none()
+        if model is CustomerUser:
+            return found.filter(pk=profile.pk)
+        return found.filter(
+            Q(pk=profile.company_id) | Q(pk__in=profile.other_companies.values("pk"))
+        )
+    allowed = can_manage_customers(user) if need == PermissionKey.RW else can_view_customers(user)
+    return found if allowed else found.none()
 
 
-def access_customer_user(user, pk: int) -> CustomerUser:
-    """The customer user ``pk`` with their login and company, or ``Http404``."""
-    found = customer_users_visible_to(user).select_related("user", "company").filter(pk=pk).first()
-    if found is None:
-        raise Http404("No such customer user.")
-    return found
+def can(user, obj: CustomerUser | CustomerCompany, need: str = PermissionKey.RO) -> bool:
+    """Whether ``user`` may act on ``obj`` with ``need``; the same rules as above."""
+    return visible_to(user, need, type(obj)).filter(pk=obj.pk).exists()
 
 
-def access_company(user, pk: int) -> CustomerCompany:
-    found = companies_visible_to(user).filter(pk=pk).first()
-    if found is None:
-        raise Http404("No such company.")
-    return found
+def get_or_404(user, pk, need: str = PermissionKey.RO, model: Model = CustomerUser):
+    """The customer user (or company) ``pk`` if ``user`` may act on it with ``need``; else
+    ``Http404``, for missing and forbidden alike."""
+    if not (isinstance(pk, int) and 0 < pk <= _MAX_ID):
+        raise Http404("No such customer.")
+    found = visible_to(user, need, model)
+    if model is CustomerUser:
+        found = found.select_related("user", "company")
+    obj = found.filter(pk=pk).first()
+    if obj is None:
+        raise Http404("No such customer.")
+    return obj

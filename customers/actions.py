@@ -479,3 +479,15 @@ def _save_existing(obj, taken, *update_fields: str) -> None:
 
 def _unique_value(obj) -> str:
     return obj.username if isinstance(obj, User) else obj.customer_id
+
+
+def edit_customer_user(
+    customer: CustomerUser, data: CustomerUserInput, *, password: str = "", actor: User
+) -> CustomerUser:
+    """The agent's edit of a customer user: new details and, when ``password`` is given, a
+    new password, saved together or not at all."""
+    with transaction.atomic():
+        update_customer_user(customer, data, actor=actor)
+        if password:
+            set_customer_user_password(customer, password, actor=actor)
+    return customer

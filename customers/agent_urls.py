@@ -1,7 +1,7 @@
 """The agent's customer screens and their menu entry. Mounted under /agent/ by the portal's
 shell (:mod:`otrs.agent.registry`) in the ``agent`` namespace, so their names read
 ``agent:customer_users`` and so on. ``customers/autocomplete/`` belongs to the ticket screens
-(tickets.views.ticket_actions_more).
+(tickets.views.customer).
 """
 
 from django.urls import path

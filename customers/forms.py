@@ -4,8 +4,8 @@ editors, and the valid/invalid switch.
 The filters read the query string field by field and fall back to the default for anything
 unreadable (a bad link shows the first page, never an error). The editors parse into the
 inputs of :mod:`customers.actions`, which owns the rules (unique login, customer id and
-address, password validators); the view shows the action's refusals on the field they
-concern (:data:`ERROR_FIELDS`).
+address, password validators); the view shows the action's refusals on the field their
+error code names (:class:`otrs.errors.ErrorCode`).
 """
 
 from __future__ import annotations
@@ -24,21 +24,6 @@ from .models import CustomerCompany, CustomerUser
 MAX_PAGE = 100_000
 ORDER_CHOICES = [("asc", _("Ascending")), ("desc", _("Descending"))]
 VALID_CHOICES = [("", _("Valid and invalid")), ("valid", _("Valid")), ("invalid", _("Invalid"))]
-
-# The DomainError codes of customers.actions and the form field each one is about.
-ERROR_FIELDS = {
-    "login_required": "login",
-    "invalid_login": "login",
-    "login_taken": "login",
-    "login_of_agent": "login",
-    "invalid_email": "email",
-    "email_taken": "email",
-    "invalid_password": "password1",
-    "customer_id_required": "customer_id",
-    "customer_id_taken": "customer_id",
-    "name_required": "name",
-    "invalid_url": "url",
-}
 
 
 # --- the lists ---------------------------------------------------------------------------------

@@ -13,23 +13,23 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from otrs.accounts.decorators import agent_required
-from otrs.errors import DomainError
+from otrs.action_flow import form_screen
+from otrs.permissions import PermissionKey
 from tickets import selectors
 from tickets.forms.overviews import ORDER_CHOICES, SORT_CHOICES, ViewParams
 
 from . import access, actions
 from .forms import (
-    ERROR_FIELDS,
     CompanyFilter,
     CompanyForm,
     CustomerUserFilter,
@@ -37,7 +37,7 @@ from .forms import (
     ValidityForm,
     contact_of,
 )
-from .models import CustomerUser
+from .models import CustomerCompany, CustomerUser
 
 TEMPLATES = "customers/"
 # The contacts a company's CIC shows; the customer user list shows them all.
@@ -93,13 +93,17 @@ def manager_required(view):
 @require_safe
 def customer_users(request):
     params = CustomerUserFilter(request.GET)
-    rows = params.apply(access.customer_users_visible_to(request.user))
+    rows = params.apply(access.visible_to(request.user))
     page = _paged(
         rows.select_related("user", "company"), params.get("page"), _per_page(request.user)
     )
     company = None
     if params.get("company"):
-        company = access.companies_visible_to(request.user).filter(pk=params.get("company")).first()
+        company = (
+            access.visible_to(request.user, model=CustomerCompany)
+            .filter(pk=params.get("company"))
+            .first()
+        )
     context = {"params": params, "chosen": params.current(), "page": page, "company": company}
     return _render(request, "customer_users.html", context)
 
@@ -129,7 +133,7 @@ def _contact_count():
 @require_safe
 def companies(request):
     params = CompanyFilter(request.GET)
-    rows = params.apply(access.companies_visible_to(request.user))
+    rows = params.apply(access.visible_to(request.user, model=CustomerCompany))
     rows = rows.annotate(contacts=_contact_count())
     page = _paged(rows, params.get("page"), _per_page(request.user))
     context = {"params": params, "chosen": params.current(), "page": page}
@@ -180,7 +184,7 @@ def _tickets(request, customer: Q) -> dict:
 @agent_required
 @require_safe
 def customer_user(request, pk: int):
-    customer = access.access_customer_user(request.user, pk)
+    customer = access.get_or_404(request.user, pk)
     further = list(customer.other_companies.order_by("name"))
     context = {"customer": customer, "further": further, "validity": ValidityForm()}
     context |= _tickets(request, Q(customer_user=customer.login))
@@ -190,9 +194,9 @@ def customer_user(request, pk: int):
 @agent_required
 @require_safe
 def company(request, pk: int):
-    company = access.access_company(request.user, pk)
+    company = access.get_or_404(request.user, pk, model=CustomerCompany)
     contacts = (
-        access.customer_users_visible_to(request.user)
+        access.visible_to(request.user)
         .filter(contact_of(company.pk))
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "user__username", "pk")
@@ -216,12 +220,14 @@ def customer_info(request):
     login = request.GET.get("customer_user", "").strip()
     customer_id = request.GET.get("customer_id", "").strip()
     if login:
-        found = access.customer_users_visible_to(request.user).filter(user__username__iexact=login)
+        found = access.visible_to(request.user).filter(user__username__iexact=login)
         if found := found.first():
             return redirect("agent:customer_user", found.pk)
         tickets = Q(customer_user=login)
     elif customer_id:
-        found = access.companies_visible_to(request.user).filter(customer_id__iexact=customer_id)
+        found = access.visible_to(request.user, model=CustomerCompany).filter(
+            customer_id__iexact=customer_id
+        )
         if found := found.first():
             return redirect("agent:company", found.pk)
         tickets = Q(customer_id=customer_id)
@@ -234,92 +240,91 @@ def customer_info(request):
 # --- the editors -------------------------------------------------------------------------------
 
 
-def _refused(form, error: DomainError) -> None:
-    form.add_error(ERROR_FIELDS.get(error.code), error.message)
+def _form_page(request, template: str, **context):
+    def page(form, *, status: int = 200, error=None):
+        return _render(request, template, {"form": form, **context}, status=status)
+
+    return page
 
 
 @manager_required
 def customer_user_add(request):
     """``?company=<pk>`` (the link on a company's CIC) preselects the company."""
     form = CustomerUserForm(request.POST or None, initial={"company": request.GET.get("company")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = actions.create_customer_user(
-                form.to_input(), password=form.password(), actor=request.user
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(
-                request, _("Customer user %(login)s added.") % {"login": created.login}
-            )
-            return redirect("agent:customer_user", created.pk)
-    status = 400 if request.method == "POST" else 200
-    return _render(request, "customer_user_form.html", {"form": form}, status=status)
+    return form_screen(
+        request,
+        form,
+        lambda data: actions.create_customer_user(
+            form.to_input(), password=form.password(), actor=request.user
+        ),
+        done=lambda created: (
+            _("Customer user %(login)s added.") % {"login": created.login},
+            reverse("agent:customer_user", args=[created.pk]),
+        ),
+        render=_form_page(request, "customer_user_form.html"),
+    )
 
 
 @manager_required
 def customer_user_edit(request, pk: int):
-    customer = access.access_customer_user(request.user, pk)
+    customer = access.get_or_404(request.user, pk, PermissionKey.RW)
     form = CustomerUserForm(request.POST or None, customer=customer)
-    if request.method == "POST" and form.is_valid():
-        try:
-            # The details and the new password are saved together or not at all.
-            with transaction.atomic():
-                actions.update_customer_user(customer, form.to_input(), actor=request.user)
-                if form.password():
-                    actions.set_customer_user_password(
-                        customer, form.password(), actor=request.user
-                    )
-        except DomainError as error:
-            _refused(form, error)
+    page = _form_page(request, "customer_user_form.html", customer=customer)
+
+    def refreshed_page(form, *, status: int = 200, error=None):
+        if error is not None:
             customer.refresh_from_db()  # what was rolled back may still be on the object
-        else:
-            messages.success(
-                request, _("Customer user %(login)s saved.") % {"login": customer.login}
-            )
-            return redirect("agent:customer_user", customer.pk)
-    status = 400 if request.method == "POST" else 200
-    context = {"form": form, "customer": customer}
-    return _render(request, "customer_user_form.html", context, status=status)
+        return page(form, status=status)
+
+    return form_screen(
+        request,
+        form,
+        lambda data: actions.edit_customer_user(
+            customer, form.to_input(), password=form.password(), actor=request.user
+        ),
+        done=lambda saved: (
+            _("Customer user %(login)s saved.") % {"login": saved.login},
+            reverse("agent:customer_user", args=[saved.pk]),
+        ),
+        render=refreshed_page,
+    )
 
 
 @manager_required
 def company_add(request):
     form = CompanyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = actions.create_company(form.to_input(), actor=request.user)
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("Company %(name)s added.") % {"name": created.name})
-            return redirect("agent:company", created.pk)
-    status = 400 if request.method == "POST" else 200
-    return _render(request, "company_form.html", {"form": form}, status=status)
+    return form_screen(
+        request,
+        form,
+        lambda data: actions.create_company(form.to_input(), actor=request.user),
+        done=lambda created: (
+            _("Company %(name)s added.") % {"name": created.name},
+            reverse("agent:company", args=[created.pk]),
+        ),
+        render=_form_page(request, "company_form.html"),
+    )
 
 
 @manager_required
 def company_edit(request, pk: int):
-    company = access.access_company(request.user, pk)
+    company = access.get_or_404(request.user, pk, PermissionKey.RW, model=CustomerCompany)
     form = CompanyForm(request.POST or None, company=company)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.update_company(company, form.to_input(), actor=request.user)
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("Company %(name)s saved.") % {"name": company.name})
-            return redirect("agent:company", company.pk)
-    status = 400 if request.method == "POST" else 200
-    context = {"form": form, "company": company}
-    return _render(request, "company_form.html", context, status=status)
+    return form_screen(
+        request,
+        form,
+        lambda data: actions.update_company(company, form.to_input(), actor=request.user),
+        done=lambda saved: (
+            _("Company %(name)s saved.") % {"name": saved.name},
+            reverse("agent:company", args=[saved.pk]),
+        ),
+        render=_form_page(request, "company_form.html", company=company),
+    )
 
 
 @manager_required
 @require_POST
 def customer_user_validity(request, pk: int):
-    customer = access.access_customer_user(request.user, pk)
+    customer = access.get_or_404(request.user, pk, PermissionKey.RW)
     form = ValidityForm(request.POST)
     if form.is_valid():
         valid = form.cleaned_data["valid"]
@@ -334,7 +339,7 @@ def customer_user_validity(request, pk: int):
 @manager_required
 @require_POST
 def company_validity(request, pk: int):
-    company = access.access_company(request.user, pk)
+    company = access.get_or_404(request.user, pk, PermissionKey.RW, model=CustomerCompany)
     form = ValidityForm(request.POST)
     if form.is_valid():
         valid = form.cleaned_data["valid"]

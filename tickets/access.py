@@ -1,31 +1,35 @@
-"""The one access layer for agents and tickets.
+"""The one access entry of the ticket domain: which tickets a user may see and what they may
+do to one, whoever the user is.
 
-Two questions, one rule set (OTRS ``Ticket::Permission``):
+* :func:`visible_to` (a queryset): the tickets ``user`` may act on with ``need``; the start
+  of every list, search and export;
+* :func:`can` (one ticket): may ``user`` do ``need`` to this ticket;
+* :func:`get_or_404` (one id): the ticket, or ``Http404`` for missing and forbidden alike, so
+  a refusal never tells that a ticket exists.
 
-* :func:`visible_to` (a queryset filter): which tickets may ``user`` act on with ``need``;
-* :func:`can` (one ticket): may ``user`` do ``need`` to this ticket.
+The caller never picks a rule set; the kind of user decides inside:
 
-Customers have their own functions below (``customer_*``): the same two questions under the
-OTRS customer rules.
+* **agents** (OTRS ``Ticket::Permission``): the owner may do anything; the responsible may
+  do anything; a group grant of ``need`` (or ``rw``) on the ticket's queue's group; a
+  watcher may read (``ro``) only. Invalid users and groups grant nothing.
+* **customers** (OTRS ``CustomerTicket::Permission``, below): read (``ro``) and write
+  (``note``) the tickets of their login and of their companies; merged tickets are gone.
+* **the system user** (OTRS user 1, the actor of automatic changes) may do anything.
 
-The rules, any of which grants: the owner may do anything; the responsible may do
-anything; a group grant of ``need`` (or ``rw``) on the ticket's queue's group; a watcher may
-read (``ro``) only. Invalid users and groups grant nothing; customers and the system
-user get nothing here (the customer portal has its own rules).
-
-:func:`access_ticket` is how views fetch a ticket: missing and forbidden both raise
-``Http404``, so a refusal never tells that a ticket exists.
+Anyone else (anonymous visitors, inactive logins) gets nothing. The same questions for
+attachments, articles and queues follow the same dispatch (:func:`attachment_or_404`,
+:func:`visible_articles`, :func:`can_use_queue`, :func:`queues_for`).
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
 from django.db.models import CharField, Exists, Func, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact, In
 from django.http import Http404
 
+from customers.access import customer_profile
 from otrs.permissions import PermissionKey, grants_for
 
 from .models import (
@@ -39,14 +43,160 @@ from .models import (
     merge_target_id,
 )
 
+# What customers may do to their tickets: read them and write to them.
+CUSTOMER_KEYS = frozenset({PermissionKey.RO, PermissionKey.NOTE})
+# A primary key is a signed 64-bit integer; a larger number in a URL is no ticket (and would
+# make the database driver raise instead of finding nothing).
+_MAX_ID = 2**63 - 1
+_RELATED = ("queue", "state", "priority", "type", "service", "owner", "responsible")
 
-def _is_active_agent(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_agent)
+
+def _valid_id(pk) -> bool:
+    return isinstance(pk, int) and 0 < pk <= _MAX_ID
+
+
+def _signed_in(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def _is_system(user) -> bool:
+    # The system user never signs in (it may well be inactive); it is trusted as an actor.
+    return bool(getattr(user, "is_system", False))
+
+
+def _is_customer(user) -> bool:
+    return _signed_in(user) and getattr(user, "is_customer", False)
+
+
+# --- the entry ---------------------------------------------------------------------------------
 
 
 def ticket_filter(user, need: str = PermissionKey.RO) -> Q:
-    """The rule set as a ``Q`` over ``Ticket``."""
-    if not _is_active_agent(user):
+    """The rule set for ``user`` as a ``Q`` over ``Ticket`` (merged tickets included)."""
+    if _is_system(user):
+        return Q()
+    if _is_customer(user):
+        return _customer_filter(user) if need in CUSTOMER_KEYS else Q(pk__in=[])
+    return _agent_filter(user, need)
+
+
+def visible_to(
+    user,
+    need: str = PermissionKey.RO,
+    queryset: QuerySet | None = None,
+    *,
+    own_only: bool = False,
+) -> QuerySet:
+    """The tickets ``user`` may act on with ``need``: the start of every list. Customers do
+    not see merged tickets. ``own_only``: a customer's own tickets, not their companies'."""
+    base = Ticket.objects.all() if queryset is None else queryset
+    if _is_customer(user):
+        if need not in CUSTOMER_KEYS:
+            return base.none()
+        rule = _customer_filter(user, own_only=own_only)
+        return base.filter(rule, merged_into__isnull=True)
+    return base.filter(ticket_filter(user, need))
+
+
+def can(user, ticket: Ticket, need: str = PermissionKey.RO) -> bool:
+    """Whether ``user`` may act on ``ticket`` with ``need``; the same rules as above."""
+    if _is_system(user):
+        return True
+    if _is_customer(user):
+        # One query: exactly when visible_to lists it.
+        return need in CUSTOMER_KEYS and visible_to(user).filter(pk=ticket.pk).exists()
+    return _agent_can(user, ticket, need)
+
+
+def get_or_404(user, pk, need: str = PermissionKey.RO, *, follow_merges: bool = False) -> Ticket:
+    """The ticket ``pk`` if ``user`` may act on it with ``need``; else ``Http404``, for
+    missing and forbidden alike.
+
+    With ``follow_merges``, a merged ticket the user may no longer see (customers see no
+    merged tickets) stands for the ticket it was merged into (following merges of merges),
+    provided that one is visible to them; the caller redirects there."""
+    if not _valid_id(pk):
+        raise Http404("No such ticket.")
+    if _is_customer(user):
+        ticket = visible_to(user, need).select_related(*_RELATED).filter(pk=pk).first()
+        if ticket is None and follow_merges:
+            ticket = _customer_merge_target(user, pk)
+    else:
+        ticket = Ticket.objects.select_related(*_RELATED).filter(pk=pk).first()
+        if ticket is not None and not can(user, ticket, need):
+            ticket = None
+    if ticket is None:
+        raise Http404("No such ticket.")
+    return ticket
+
+
+def attachment_or_404(user, pk) -> Attachment:
+    """The attachment ``pk`` if ``user`` may read its article (for a customer: an article
+    visible to the customer, of a ticket of theirs); ``Http404`` otherwise, missing and
+    forbidden alike. The bytes are not loaded."""
+    if not _valid_id(pk):
+        raise Http404("No such attachment.")
+    found = Attachment.objects.defer("db_content").select_related("article").filter(pk=pk)
+    if _is_customer(user):
+        found = found.filter(
+            article__is_visible_for_customer=True,
+            article__ticket__in=visible_to(user).values("pk"),
+        )
+    attachment = found.first()
+    if attachment is None:
+        raise Http404("No such attachment.")
+    if not _is_customer(user):
+        # Fetched first and checked through its ticket: forbidden looks like missing.
+        get_or_404(user, attachment.article.ticket_id, PermissionKey.RO)
+    return attachment
+
+
+def visible_articles(user, ticket: Ticket) -> QuerySet:
+    """The articles of ``ticket`` (which ``user`` may read) that ``user`` may read, in
+    order, with their attachments: for a customer only those visible to the customer, never
+    internal notes."""
+    articles = Article.objects.filter(ticket=ticket)
+    if not _is_system(user) and not _agent_ok(user):
+        articles = articles.filter(is_visible_for_customer=True)
+    return articles.prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.defer("db_content"))
+    ).order_by("created_at", "id")
+
+
+def can_use_queue(user, queue: Queue, need: str) -> bool:
+    """Group-level keys that belong to a queue, not a ticket: ``create``, ``move_into``.
+    Customers may only open tickets, in the queues offered to them."""
+    if _is_system(user):
+        return True
+    if _is_customer(user):
+        return need == PermissionKey.CREATE and queues_for(user, need).filter(pk=queue.pk).exists()
+    return _agent_ok(user) and grants_for(user).allows(queue.group_id, need)
+
+
+def queues_for(user, need: str) -> QuerySet:
+    """The valid queues where ``user`` holds ``need`` (for a customer: ``create`` in the
+    queues marked customer-selectable), by name."""
+    queues = Queue.objects.valid().order_by("full_name")
+    if _is_system(user):
+        return queues
+    if _is_customer(user):
+        if need != PermissionKey.CREATE or customer_profile(user) is None:
+            return Queue.objects.none()
+        return queues.filter(customer_selectable=True)
+    if not _agent_ok(user):
+        return Queue.objects.none()
+    return queues.filter(group_id__in=sorted(grants_for(user).group_ids(need)))
+
+
+# --- agents ------------------------------------------------------------------------------------
+
+
+def _agent_ok(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_agent)
+
+
+def _agent_filter(user, need: str) -> Q:
+    if not _agent_ok(user):
         return Q(pk__in=[])
     condition = (
         Q(owner=user)
@@ -58,15 +208,8 @@ def ticket_filter(user, need: str = PermissionKey.RO) -> Q:
     return condition
 
 
-def visible_to(user, need: str = PermissionKey.RO, queryset: QuerySet | None = None) -> QuerySet:
-    """The tickets ``user`` may act on with ``need``: the start of every list."""
-    base = Ticket.objects.all() if queryset is None else queryset
-    return base.filter(ticket_filter(user, need))
-
-
-def can(user, ticket: Ticket, need: str = PermissionKey.RO) -> bool:
-    """Whether ``user`` may act on ``ticket`` with ``need``; the same rules as above."""
-    if not _is_active_agent(user):
+def _agent_can(user, ticket: Ticket, need: str) -> bool:
+    if not _agent_ok(user):
         return False
     if ticket.owner_id == user.pk or ticket.responsible_id == user.pk:
         return True
@@ -76,23 +219,6 @@ def can(user, ticket: Ticket, need: str = PermissionKey.RO) -> bool:
     if need == PermissionKey.RO:
         return TicketWatcher.objects.filter(ticket=ticket, user=user).exists()
     return False
-
-
-def can_use_queue(user, queue, need: str) -> bool:
-    """Group-level keys that belong to a queue, not a ticket: ``create``, ``move_into``."""
-    return _is_active_agent(user) and grants_for(user).allows(queue.group_id, need)
-
-
-def access_ticket(user, ticket_id: int, *, need: str = PermissionKey.RO) -> Ticket:
-    """The ticket, if ``user`` may act on it with ``need``; else ``Http404``."""
-    ticket = (
-        Ticket.objects.select_related("queue", "state", "priority", "type", "owner", "responsible")
-        .filter(pk=ticket_id)
-        .first()
-    )
-    if ticket is None or not can(user, ticket, need):
-        raise Http404("No such ticket.")
-    return ticket
 
 
 # --- customers -----------------------------------------------------------------------------------
@@ -108,33 +234,10 @@ def access_ticket(user, ticket_id: int, *, need: str = PermissionKey.RO) -> Tick
 # tickets are no longer tickets for the customer: they are left out everywhere, and only the
 # ticket page of one leads on to the ticket it went into (when that is visible too).
 #
-# The rule exists once, as SQL (customer_ticket_filter); customer_can asks the database too,
+# The rule exists once, as SQL (_customer_filter); can() asks the database too,
 # so the list, the ticket page, the downloads and the actions cannot disagree. Customer ids
 # compare exactly and logins ignoring case on every database, whatever a collation does with
 # case, accents or trailing blanks (see _Bytes). SQLite folds the case of ASCII letters only.
-
-# A primary key is a signed 64-bit integer; a larger number in a URL is no ticket (and would
-# make the database driver raise instead of finding nothing).
-_MAX_ID = 2**63 - 1
-
-
-def _valid_id(pk) -> bool:
-    return isinstance(pk, int) and 0 < pk <= _MAX_ID
-
-
-def customer_profile(user):
-    """The valid customer user behind an active customer login, else ``None``."""
-    if not (
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and getattr(user, "is_customer", False)
-    ):
-        return None
-    try:
-        profile = user.customer_profile
-    except ObjectDoesNotExist:
-        return None
-    return profile if profile.is_valid else None
 
 
 def customer_ids(user) -> list[str]:
@@ -158,7 +261,7 @@ class _Bytes(Func):
     output_field = CharField()
 
 
-def customer_ticket_filter(user, *, own_only: bool = False) -> Q:
+def _customer_filter(user, *, own_only: bool = False) -> Q:
     """The customer rule as a ``Q`` over ``Ticket`` (merged tickets included). ``own_only``:
     just the tickets whose customer user is ``user``, not those of their companies."""
     profile = customer_profile(user)
@@ -178,82 +281,18 @@ def customer_ticket_filter(user, *, own_only: bool = False) -> Q:
     return mine | company
 
 
-def customer_visible(user, queryset: QuerySet | None = None, *, own_only: bool = False) -> QuerySet:
-    """The tickets ``user`` (a customer) may see: the start of every customer list."""
-    base = Ticket.objects.all() if queryset is None else queryset
-    return base.filter(customer_ticket_filter(user, own_only=own_only), merged_into__isnull=True)
-
-
-def customer_can(user, ticket: Ticket) -> bool:
-    """Whether ``user`` (a customer) may read and write ``ticket``: exactly when
-    :func:`customer_visible` lists it (one query)."""
-    return customer_visible(user).filter(pk=ticket.pk).exists()
-
-
-def customer_access_ticket(user, pk, *, follow_merges: bool = False) -> Ticket:
-    """The ticket ``pk`` if ``user`` (a customer) may see it; else ``Http404``, for missing
-    and forbidden alike.
-
-    With ``follow_merges``, a merged ticket of the customer's stands for the ticket it was
-    merged into (following merges of merges), provided that one is visible to them too; the
-    caller redirects there. Without it a merged ticket is missing, as in the lists.
-    """
-    if not _valid_id(pk):
-        raise Http404("No such ticket.")
-    related = ("queue", "state", "type", "service")
-    ticket = customer_visible(user).select_related(*related).filter(pk=pk).first()
-    if ticket is not None:
-        return ticket
-    if follow_merges:
-        source = (
-            Ticket.objects.filter(customer_ticket_filter(user), pk=pk)
-            .exclude(merged_into__isnull=True)
-            .values_list("merged_into_id", flat=True)
-            .first()
-        )
-        target_id = merge_target_id(source) if source is not None else None
-        if target_id is not None:
-            target = customer_visible(user).select_related(*related).filter(pk=target_id).first()
-            if target is not None:
-                return target
-    raise Http404("No such ticket.")
-
-
-def customer_articles(ticket: Ticket) -> QuerySet:
-    """The articles of ``ticket`` a customer may read: those visible to the customer, never
-    internal notes; in order, with their attachments."""
-    return (
-        Article.objects.filter(ticket=ticket, is_visible_for_customer=True)
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.defer("db_content")))
-        .order_by("created_at", "id")
-    )
-
-
-def customer_access_attachment(user, pk) -> Attachment:
-    """The attachment ``pk`` if it belongs to a customer-visible article of a ticket ``user``
-    may see; ``Http404`` otherwise (missing and forbidden alike). The bytes are not loaded."""
-    if not _valid_id(pk):
-        raise Http404("No such attachment.")
-    found = (
-        Attachment.objects.defer("db_content")
-        .select_related("article")
-        .filter(
-            pk=pk,
-            article__is_visible_for_customer=True,
-            article__ticket__in=customer_visible(user).values("pk"),
-        )
+def _customer_merge_target(user, pk: int) -> Ticket | None:
+    """The ticket a merged ticket of the customer's went into, if visible to them."""
+    source = (
+        Ticket.objects.filter(_customer_filter(user), pk=pk)
+        .exclude(merged_into__isnull=True)
+        .values_list("merged_into_id", flat=True)
         .first()
     )
-    if found is None:
-        raise Http404("No such attachment.")
-    return found
-
-
-def customer_queues(user) -> QuerySet:
-    """The queues ``user`` (a customer) may open tickets in: valid and customer-selectable."""
-    if customer_profile(user) is None:
-        return Queue.objects.none()
-    return Queue.objects.valid().filter(customer_selectable=True).order_by("full_name")
+    target_id = merge_target_id(source) if source is not None else None
+    if target_id is None:
+        return None
+    return visible_to(user).select_related(*_RELATED).filter(pk=target_id).first()
 
 
 def customer_ticket_types(user) -> QuerySet:

@@ -9,12 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from otrs.agent.registry import MenuEntry, SearchBox
 
 from .agent_preferences import TicketPreferences
-from .views import bulk, create, overviews, search, ticket_actions, zoom
+from .views import bulk, changes, compose, create, customer, links, merge, overviews, search, zoom
 
 urlpatterns = [
     *overviews.urlpatterns,
     *zoom.urlpatterns,
-    *ticket_actions.urlpatterns,
+    *changes.urlpatterns,
+    *links.urlpatterns,
+    *merge.urlpatterns,
+    *customer.urlpatterns,
+    *compose.urlpatterns,
     *create.urlpatterns,
     *bulk.urlpatterns,
     *search.urlpatterns,

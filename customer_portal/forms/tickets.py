@@ -13,17 +13,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from otrs.permissions import PermissionKey
 from tickets import access
 from tickets.actions import ArticleInput, AttachmentInput
 from tickets.choices import Channel, SenderType
 from tickets.forms.common import MultipleFileField, TranslatedChoiceField, uploaded_attachments
-
-# The DomainError codes of the customer actions and the form field each one is about.
-ERROR_FIELDS = {
-    "invalid_type": "ticket_type",
-    "invalid_service": "service",
-    "follow_up_refused": None,
-}
 
 # --- the list ----------------------------------------------------------------------------------
 
@@ -143,7 +137,7 @@ class NewTicketForm(_MessageForm):
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        queues = access.customer_queues(user)
+        queues = access.queues_for(user, PermissionKey.CREATE)
         self.queues = list(queues)
         self.fields["queue"].queryset = queues
         if len(self.queues) == 1:

@@ -1,9 +1,10 @@
 """The customer portal's ticket pages: the list, a ticket, a new ticket, answering and
 closing, and attachment downloads.
 
-Every ticket, article and attachment is fetched through the customer functions of
-:mod:`tickets.access`, which answer 404 for what is missing and for what is not the
-customer's alike; every change is one customer action of :mod:`tickets.actions`.
+Every ticket, article and attachment is fetched through :mod:`tickets.access` (the same
+entry the agent portal uses; it applies the customer rules to a customer), which answers 404
+for what is missing and for what is not the customer's alike; every change is one customer
+action of :mod:`tickets.actions`.
 The customer sees only what OTRS shows them: articles visible to the customer, no internal
 notes, history, owners or queues.
 """
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 from email.utils import getaddresses
 
 from django.conf import settings
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
@@ -28,7 +28,6 @@ from customer_portal.forms.tickets import (
     ALL,
     CLOSED,
     COMPANY,
-    ERROR_FIELDS,
     OPEN,
     SORTS,
     NewTicketForm,
@@ -36,8 +35,9 @@ from customer_portal.forms.tickets import (
     TicketFilters,
     TicketListForm,
 )
-from otrs.errors import DomainError
+from otrs.action_flow import button_action, form_screen
 from otrs.mail.models import OutboundKind
+from otrs.permissions import PermissionKey
 from tickets import access, actions
 from tickets.actions.customer import follow_up_refused
 from tickets.choices import VIEWABLE_STATE_TYPES, Channel, SenderType, StateType
@@ -90,7 +90,7 @@ class TicketRow:
 
 
 def _listed(user, filters: TicketFilters):
-    tickets = access.customer_visible(user, own_only=filters.scope != COMPANY)
+    tickets = access.visible_to(user, own_only=filters.scope != COMPANY)
     if filters.state == OPEN:
         tickets = tickets.filter(state__state_type__in=VIEWABLE_STATE_TYPES)
     elif filters.state == CLOSED:
@@ -158,7 +158,7 @@ def _sender(article: Article, user, email: str) -> str:
 def _article_rows(ticket: Ticket, user, profile) -> list[ArticleRow]:
     # The mails that told the customer about an answer or a state change repeat what this
     # page shows anyway; they stay on the ticket (agents see them) but not in the portal.
-    articles = access.customer_articles(ticket).exclude(
+    articles = access.visible_articles(user, ticket).exclude(
         deliveries__kind=OutboundKind.CUSTOMER_NOTIFICATION
     )
     return [
@@ -190,7 +190,7 @@ def _render_ticket(request, ticket: Ticket, reply_form: ReplyForm, *, status: in
 @customer_required
 @require_safe
 def ticket_detail(request, pk: int):
-    ticket = access.customer_access_ticket(request.user, pk, follow_merges=True)
+    ticket = access.get_or_404(request.user, pk, follow_merges=True)
     if ticket.pk != pk:
         # A merged ticket of the customer's: its messages are on the ticket it went into.
         return redirect("customer:ticket", ticket.pk)
@@ -200,31 +200,34 @@ def ticket_detail(request, pk: int):
 @customer_required
 @require_POST
 def ticket_reply(request, pk: int):
-    ticket = access.customer_access_ticket(request.user, pk)
+    ticket = access.get_or_404(request.user, pk, PermissionKey.NOTE)
     form = ReplyForm(request.POST, request.FILES or None)
-    if form.is_valid():
-        try:
-            article = actions.add_web_follow_up(ticket, form.article(ticket), actor=request.user)
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Your message was added to the ticket."))
-            url = reverse("customer:ticket", args=[ticket.pk])
-            return redirect(f"{url}#article-{article.pk}")
-    return _render_ticket(request, ticket, form, status=400)
+    url = reverse("customer:ticket", args=[ticket.pk])
+    return form_screen(
+        request,
+        form,
+        lambda data: actions.add_web_follow_up(ticket, form.article(ticket), actor=request.user),
+        done=lambda article: (
+            _("Your message was added to the ticket."),
+            f"{url}#article-{article.pk}",
+        ),
+        render=lambda form, *, status=200, error=None: _render_ticket(
+            request, ticket, form, status=status
+        ),
+    )
 
 
 @customer_required
 @require_POST
 def ticket_close(request, pk: int):
-    ticket = access.customer_access_ticket(request.user, pk)
-    try:
-        actions.close_by_customer(ticket, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The ticket is closed."))
-    return redirect("customer:ticket", ticket.pk)
+    ticket = access.get_or_404(request.user, pk, PermissionKey.NOTE)
+    url = reverse("customer:ticket", args=[ticket.pk])
+    return button_action(
+        request,
+        lambda: actions.close_by_customer(ticket, actor=request.user),
+        done=lambda _closed: (_("The ticket is closed."), url),
+        back=url,
+    )
 
 
 # --- a new ticket ------------------------------------------------------------------------------
@@ -235,20 +238,17 @@ def ticket_close(request, pk: int):
 def ticket_create(request):
     bound = request.method == "POST"
     form = NewTicketForm(request.user, request.POST if bound else None, request.FILES or None)
-    if bound and form.is_valid():
-        try:
-            ticket = actions.create_web_ticket(**form.create_kwargs(), actor=request.user)
-        except DomainError as error:
-            field = ERROR_FIELDS.get(error.code)
-            form.add_error(field if field in form.fields else None, error.message)
-        else:
-            messages.success(
-                request, _("Ticket %(number)s was created.") % {"number": ticket.number}
-            )
-            return redirect("customer:ticket", ticket.pk)
-    context = {"form": form}
-    return render(
-        request, "customer_portal/tickets/create.html", context, status=400 if bound else 200
+    return form_screen(
+        request,
+        form,
+        lambda data: actions.create_web_ticket(**form.create_kwargs(), actor=request.user),
+        done=lambda ticket: (
+            _("Ticket %(number)s was created.") % {"number": ticket.number},
+            reverse("customer:ticket", args=[ticket.pk]),
+        ),
+        render=lambda form, *, status=200, error=None: render(
+            request, "customer_portal/tickets/create.html", {"form": form}, status=status
+        ),
     )
 
 
@@ -260,4 +260,4 @@ def ticket_create(request):
 def attachment(request, pk: int):
     """An attachment of a customer-visible article, served as the agent download is: as a
     download, with a type that cannot render as a page, nosniff and a sandbox CSP."""
-    return attachment_response(access.customer_access_attachment(request.user, pk))
+    return attachment_response(access.attachment_or_404(request.user, pk))

@@ -25,7 +25,9 @@ from ._base import (
     default_type,
     sanitize_html,
 )
+from .answers import add_phone_call, answer_ticket
 from .articles import add_article, create_phone_ticket, create_ticket
+from .bulk import BulkChanges, BulkResult, bulk_change
 from .customer import add_web_follow_up, close_by_customer, create_web_ticket
 from .email import create_email_ticket, send_email
 from .fields import (
@@ -46,12 +48,19 @@ from .history import record_history
 from .links import link_tickets, mark_seen, unlink_tickets, unwatch_ticket, watch_ticket
 from .merge import merge_tickets, resolve_number, unmerge_ticket
 from .queues import set_personal_queues
+from .versions import EditConflict, ticket_version
 
 __all__ = [
     "ArticleInput",
     "AttachmentInput",
+    "BulkChanges",
+    "BulkResult",
+    "EditConflict",
     "add_article",
+    "add_phone_call",
     "add_web_follow_up",
+    "answer_ticket",
+    "bulk_change",
     "check_owner_candidate",
     "check_responsible_candidate",
     "close_by_customer",
@@ -81,6 +90,7 @@ __all__ = [
     "set_state",
     "set_title",
     "set_type",
+    "ticket_version",
     "unlink_tickets",
     "unlock_ticket",
     "unmerge_ticket",

@@ -1,7 +1,7 @@
 """The rules for customers as actors, checked inside the generic actions.
 
 A customer (an active login of kind customer with a valid customer user) may, on the tickets
-:func:`tickets.access.customer_can` gives them:
+:func:`tickets.access.can` gives them:
 
 * open a ticket for themselves, in a queue (and with a type and service) offered to customers,
   with a web article written by them and visible to them; nothing else about it is theirs to
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from otrs.accounts.models import User
 from otrs.errors import DomainError, ErrorCode
 from otrs.mail.outbound import format_address
+from otrs.permissions import PermissionKey
 
 from .. import access
 from ..choices import Channel, FollowUpOption, LockState, SenderType, StateType
@@ -95,7 +96,7 @@ def check_customer_close(actor: User, ticket: Ticket, state: State) -> None:
     if not (
         state.state_type == StateType.CLOSED
         and settings.CUSTOMER_CAN_CLOSE
-        and access.customer_can(actor, ticket)
+        and access.can(actor, ticket, PermissionKey.RO)
     ):
         _refuse(
             _("You cannot change the state of ticket %(number)s.") % {"number": ticket.number},

@@ -12,6 +12,7 @@ from otrs.accounts.models import User
 from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 
+from .. import access
 from ..choices import (
     PENDING_STATE_TYPES,
     HistoryType,
@@ -30,6 +31,7 @@ from ..models import (
 from . import _customer
 from ._base import (
     TITLE_MAX,
+    ArticleInput,
     _check_pending,
     _locked,
     _refresh,
@@ -40,15 +42,67 @@ from ._base import (
     check_owner_candidate,
     check_responsible_candidate,
 )
+from .articles import add_article
 from .history import record_history
+from .versions import check_version
 
 
-def move_ticket(ticket: Ticket, queue: Queue, *, actor: User) -> Ticket:
-    """Move to another queue; needs ``move_into`` there. Moving always unlocks (OTRS)."""
+def _before_change(
+    locked: Ticket,
+    actor: User,
+    *,
+    expected_version: str | None = None,
+    lock_if_unlocked: bool = False,
+    note: ArticleInput | None = None,
+) -> None:
+    """What an agent's change does first, inside the row lock of ``locked`` and after the
+    permission check: the edit-conflict check against the version the agent saw, OTRS
+    RequiredLock, and the note that comes with the change (added before it: after a move or
+    a new owner the agent may no longer have the ``note`` key)."""
+    check_version(locked, expected_version, actor)
+    if lock_if_unlocked:
+        _required_lock(locked, actor)
+    if note is not None:
+        add_article(locked, note, actor=actor)
+
+
+def _required_lock(locked: Ticket, actor: User) -> None:
+    """OTRS RequiredLock: an unlocked ticket is locked to the actor first, in the same
+    transaction as the change. Only an agent who may lock it (``rw`` on the ticket) and own
+    it (its owner already, or the ``owner`` key on the queue) takes the lock; an agent acting
+    by a narrower key (``priority``, ``move_into``) changes the ticket without locking it."""
+    if locked.lock != LockState.UNLOCK or not actor.is_agent:
+        return
+    if not access.can(actor, locked, PermissionKey.RW):
+        return
+    if locked.owner_id == actor.pk or access.can_use_queue(
+        actor, locked.queue, PermissionKey.OWNER
+    ):
+        lock_ticket(locked, actor=actor)
+
+
+def move_ticket(
+    ticket: Ticket,
+    queue: Queue,
+    *,
+    actor: User,
+    note: ArticleInput | None = None,
+    expected_version: str | None = None,
+    lock_if_unlocked: bool = False,
+) -> Ticket:
+    """Move to another queue; needs ``move_into`` there. Moving always unlocks (OTRS).
+    ``note``, ``expected_version`` and ``lock_if_unlocked``: see :func:`_before_change`."""
     with transaction.atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.MOVE_INTO)
         _require_queue(actor, queue, PermissionKey.MOVE_INTO)
+        _before_change(
+            locked,
+            actor,
+            expected_version=expected_version,
+            lock_if_unlocked=lock_if_unlocked,
+            note=note,
+        )
         if locked.queue_id == queue.pk:
             return locked
         old = locked.queue_id
@@ -61,9 +115,17 @@ def move_ticket(ticket: Ticket, queue: Queue, *, actor: User) -> Ticket:
 
 
 def set_state(
-    ticket: Ticket, state: State, *, actor: User, pending_until: datetime | None = None
+    ticket: Ticket,
+    state: State,
+    *,
+    actor: User,
+    pending_until: datetime | None = None,
+    note: ArticleInput | None = None,
+    expected_version: str | None = None,
+    lock_if_unlocked: bool = False,
 ) -> Ticket:
-    """Change the state; pending states need ``pending_until``; closing unlocks."""
+    """Change the state; pending states need ``pending_until``; closing unlocks.
+    ``note``, ``expected_version`` and ``lock_if_unlocked``: see :func:`_before_change`."""
     _check_pending(state, pending_until)
     if state.state_type == StateType.MERGED:
         raise DomainError(
@@ -85,19 +147,41 @@ def set_state(
                 % {"number": locked.number},
                 code=ErrorCode.TICKET_MERGED,
             )
+        _before_change(
+            locked,
+            actor,
+            expected_version=expected_version,
+            lock_if_unlocked=lock_if_unlocked,
+            note=note,
+        )
         _set_state(locked, state, actor, pending_until=pending_until)
     _refresh(ticket, locked)
     return ticket
 
 
-def set_pending(ticket: Ticket, state: State, until: datetime, *, actor: User) -> Ticket:
-    """Set a pending state and its time."""
+def set_pending(
+    ticket: Ticket,
+    state: State,
+    until: datetime | None,
+    *,
+    actor: User,
+    expected_version: str | None = None,
+    lock_if_unlocked: bool = False,
+) -> Ticket:
+    """Set a pending state and its time (``None`` is refused: a pending state needs one)."""
     if state.state_type not in PENDING_STATE_TYPES:
         raise DomainError(
             _("“%(state)s” is not a pending state.") % {"state": state.name},
             code=ErrorCode.NOT_PENDING_STATE,
         )
-    return set_state(ticket, state, actor=actor, pending_until=until)
+    return set_state(
+        ticket,
+        state,
+        actor=actor,
+        pending_until=until,
+        expected_version=expected_version,
+        lock_if_unlocked=lock_if_unlocked,
+    )
 
 
 def _set_state(
@@ -129,11 +213,19 @@ def _set_state(
         _save(ticket, actor, *fields)
 
 
-def set_owner(ticket: Ticket, owner: User, *, actor: User) -> Ticket:
+def set_owner(
+    ticket: Ticket,
+    owner: User,
+    *,
+    actor: User,
+    note: ArticleInput | None = None,
+    expected_version: str | None = None,
+) -> Ticket:
     """Change the owner (``owner`` key); the new owner needs ``owner`` on the queue."""
     with transaction.atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.OWNER)
+        _before_change(locked, actor, expected_version=expected_version, note=note)
         _set_owner(locked, owner, actor)
     _refresh(ticket, locked)
     return ticket
@@ -155,11 +247,14 @@ def _set_owner(ticket: Ticket, owner: User, actor: User) -> None:
     _save(ticket, actor, *fields)
 
 
-def set_responsible(ticket: Ticket, responsible: User, *, actor: User) -> Ticket:
+def set_responsible(
+    ticket: Ticket, responsible: User, *, actor: User, expected_version: str | None = None
+) -> Ticket:
     """Change the responsible agent (needs ``rw``)."""
     with transaction.atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
+        check_version(locked, expected_version, actor)
         if locked.responsible_id != responsible.pk:
             check_responsible_candidate(responsible, locked.queue)
             _set_responsible_fields(locked, responsible, actor)
@@ -174,13 +269,16 @@ def _set_responsible_fields(ticket: Ticket, responsible: User, actor: User) -> N
     record_history(ticket, HistoryType.RESPONSIBLE_UPDATE, actor, old=old, new=responsible.pk)
 
 
-def lock_ticket(ticket: Ticket, *, actor: User, keep_owner: bool = False) -> Ticket:
+def lock_ticket(
+    ticket: Ticket, *, actor: User, keep_owner: bool = False, expected_version: str | None = None
+) -> Ticket:
     """Lock the ticket to the actor, who becomes its owner (needs ``rw``). With
     ``keep_owner`` (the system locking a reopened ticket back to its owner, spec 3.6) the
     owner stays."""
     with transaction.atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
+        check_version(locked, expected_version, actor)
         actor_owner = locked.owner if keep_owner else actor
         if locked.lock != LockState.UNLOCK and locked.owner_id != actor_owner.pk:
             raise DomainError(
@@ -201,18 +299,26 @@ def lock_ticket(ticket: Ticket, *, actor: User, keep_owner: bool = False) -> Tic
     return ticket
 
 
-def unlock_ticket(ticket: Ticket, *, actor: User) -> Ticket:
+def unlock_ticket(ticket: Ticket, *, actor: User, expected_version: str | None = None) -> Ticket:
     """Release the lock (the owner, or an agent with ``rw``)."""
     with transaction.atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
+        check_version(locked, expected_version, actor)
         if _unlock(locked, actor):
             _save(locked, actor, "lock")
     _refresh(ticket, locked)
     return ticket
 
 
-def set_priority(ticket: Ticket, priority: Priority, *, actor: User) -> Ticket:
+def set_priority(
+    ticket: Ticket,
+    priority: Priority,
+    *,
+    actor: User,
+    expected_version: str | None = None,
+    lock_if_unlocked: bool = False,
+) -> Ticket:
     """Change the priority (``priority`` key)."""
     return _change(
         ticket,
@@ -221,6 +327,8 @@ def set_priority(ticket: Ticket, priority: Priority, *, actor: User) -> Ticket:
         actor=actor,
         need=PermissionKey.PRIORITY,
         history_type=HistoryType.PRIORITY_UPDATE,
+        expected_version=expected_version,
+        lock_if_unlocked=lock_if_unlocked,
     )
 
 
@@ -252,7 +360,15 @@ def set_type(ticket: Ticket, ticket_type: TicketType, *, actor: User) -> Ticket:
 
 
 def _change(
-    ticket: Ticket, field: str, value, *, actor: User, need: str, history_type: str
+    ticket: Ticket,
+    field: str,
+    value,
+    *,
+    actor: User,
+    need: str,
+    history_type: str,
+    expected_version: str | None = None,
+    lock_if_unlocked: bool = False,
 ) -> Ticket:
     """The common shape of a one-field change: lock, check, compare the raw values (ids for
     relations), and only if they differ assign, write history and announce."""
@@ -261,6 +377,9 @@ def _change(
     with transaction.atomic():
         locked = _locked(ticket)
         _require(actor, locked, need)
+        _before_change(
+            locked, actor, expected_version=expected_version, lock_if_unlocked=lock_if_unlocked
+        )
         old = getattr(locked, attname)
         if old != new:
             setattr(locked, field, value)
@@ -304,11 +423,19 @@ def set_service(ticket: Ticket, service: Service | None, sla: SLA | None, *, act
     return ticket
 
 
-def set_customer(ticket: Ticket, *, customer_id: str, customer_user: str, actor: User) -> Ticket:
+def set_customer(
+    ticket: Ticket,
+    *,
+    customer_id: str,
+    customer_user: str,
+    actor: User,
+    expected_version: str | None = None,
+) -> Ticket:
     """Change the customer id and customer user (``rw``)."""
     with transaction.atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
+        check_version(locked, expected_version, actor)
         if (locked.customer_id, locked.customer_user) != (customer_id, customer_user):
             record_history(
                 locked,

@@ -30,6 +30,7 @@ from ._base import (
     _require,
 )
 from .history import record_history
+from .versions import check_version
 
 
 def _links_between(a: int, b: int):
@@ -87,12 +88,16 @@ def _create_link(src: Ticket, tgt: Ticket, link_type: str, actor: User) -> Ticke
     return link
 
 
-def unlink_tickets(source: Ticket, target: Ticket, *, actor: User) -> None:
-    """Remove the link between two tickets, whichever its direction (``rw`` on the source)."""
+def unlink_tickets(
+    source: Ticket, target: Ticket, *, actor: User, expected_version: str | None = None
+) -> None:
+    """Remove the link between two tickets, whichever its direction (``rw`` on the source;
+    ``expected_version`` is the source's, see :mod:`tickets.actions.versions`)."""
     with transaction.atomic():
         tickets = _locked_many([source, target])
         src, tgt = tickets[source.pk], tickets[target.pk]
         _require(actor, src, PermissionKey.RW)
+        check_version(src, expected_version, actor)
         link = _links_between(src.pk, tgt.pk).first()
         if link is None:
             return

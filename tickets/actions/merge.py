@@ -41,9 +41,10 @@ from ._base import (
     _state_of_type,
 )
 from .articles import _add_article
-from .fields import _set_state
+from .fields import _before_change, _set_state
 from .history import record_history
 from .links import _create_link, _links_between
+from .versions import check_version
 
 
 def resolve_number(number: str) -> Ticket | None:
@@ -55,10 +56,22 @@ def resolve_number(number: str) -> Ticket | None:
     return Ticket.objects.get(pk=target) if target is not None else None
 
 
-def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> MergeRecord:
+def merge_tickets(
+    source: Ticket,
+    target: Ticket,
+    *,
+    actor: User,
+    expected_version: str | None = None,
+    lock_if_unlocked: bool = False,
+) -> MergeRecord:
     """Merge ``source`` into ``target`` (spec section 8): articles, article history, links
     and watchers move; ``source`` becomes "merged", a child of ``target``, and keeps a note.
-    What moved is recorded so that :func:`unmerge_ticket` can put it back."""
+    What moved is recorded so that :func:`unmerge_ticket` can put it back.
+
+    Both rows are locked first, in id order, so that two merges in opposite directions
+    queue up (the second finds its source or target merged) instead of deadlocking; only
+    then is ``expected_version`` (of ``source``) checked and, with ``lock_if_unlocked`` (OTRS
+    RequiredLock), an unlocked ``source`` locked to the actor."""
     if source.pk == target.pk:
         raise DomainError(_("A ticket cannot be merged into itself."), code=ErrorCode.MERGE_SELF)
     merged_state = _state_of_type(StateType.MERGED)
@@ -78,6 +91,9 @@ def merge_tickets(source: Ticket, target: Ticket, *, actor: User) -> MergeRecord
                 % {"number": tgt.number},
                 code=ErrorCode.MERGE_TARGET_MERGED,
             )
+        _before_change(
+            src, actor, expected_version=expected_version, lock_if_unlocked=lock_if_unlocked
+        )
         record = MergeRecord(
             source=src,
             target=tgt,
@@ -151,7 +167,7 @@ def _repoint_links(src: Ticket, tgt: Ticket) -> list:
     return before
 
 
-def unmerge_ticket(source: Ticket, *, actor: User) -> Ticket:
+def unmerge_ticket(source: Ticket, *, actor: User, expected_version: str | None = None) -> Ticket:
     """Undo the merge of ``source``: its articles, article history, links, watchers and
     previous state (with its pending time) come back; the merge link goes; history
     Unmerged on both tickets.
@@ -175,6 +191,7 @@ def unmerge_ticket(source: Ticket, *, actor: User) -> Ticket:
         src, tgt = tickets[source.pk], tickets[record.target_id]
         _require(actor, src, PermissionKey.RW)
         _require(actor, tgt, PermissionKey.RW)
+        check_version(src, expected_version, actor)
         if src.merged_into_id != record.target_id:
             raise DomainError(_("The ticket changed meanwhile; try again."), code=ErrorCode.STALE)
 

@@ -92,3 +92,12 @@ def pending_until_field(**kwargs) -> forms.DateTimeField:
     }
     options.update(kwargs)
     return forms.DateTimeField(**options)
+
+
+def ticket_number_text(raw: str) -> str:
+    """What the agent typed, without a pasted ticket hook ("Ticket#2024...")."""
+    text = raw.strip()
+    hook = settings.TICKET_HOOK
+    if text.lower().startswith(hook.lower()):
+        text = text[len(hook) :].lstrip(": ")
+    return text

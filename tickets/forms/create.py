@@ -4,8 +4,8 @@ They parse what the agent typed into domain objects, limited to what the agent m
 (queues where the agent holds ``create``; owners with ``owner`` and responsibles with ``ro``
 on those queues' groups), and give :func:`tickets.actions.create_ticket` its arguments. The
 action checks the rules again (owner and responsible on the *chosen* queue, the SLA of the
-service, the pending time); the view shows its refusals on the field they concern
-(:data:`ERROR_FIELDS`).
+service, the pending time); the view shows its refusals on the field their error code names
+(:class:`otrs.errors.ErrorCode`).
 """
 
 from __future__ import annotations
@@ -34,16 +34,6 @@ from .common import (
     pending_until_field,
     uploaded_attachments,
 )
-
-# The attachments of one new ticket together; AGENT_UPLOAD_MAX_BYTES overrides it.
-# The DomainError codes of create_ticket and the form field each one is about.
-ERROR_FIELDS = {
-    "invalid_owner": "owner",
-    "invalid_responsible": "responsible",
-    "invalid_sla": "sla",
-    "pending_time_required": "pending_until",
-    "naive_datetime": "pending_until",
-}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Step 1: a list posts the checked ``ticket`` ids and ``next`` (the list to return to); the
 form shows the selected tickets the agent may see. Step 2: the form posts back with
-``step=apply``; each ticket is changed on its own (see :mod:`tickets.forms.bulk`) and the
+``step=apply``; :func:`tickets.actions.bulk_change` changes each ticket on its own and the
 agent returns to the list with a summary: how many changed, which were skipped and why.
 """
 
@@ -17,7 +17,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from otrs.accounts.decorators import agent_required
-from tickets.forms.bulk import BulkForm, BulkResult, apply_bulk, selected_tickets
+from tickets import actions
+from tickets.actions import BulkResult
+from tickets.forms.bulk import BulkForm, selected_tickets
 
 
 @agent_required
@@ -31,7 +33,7 @@ def bulk(request):
     applying = request.POST.get("step") == "apply"
     form = BulkForm(request.user, tickets, request.POST if applying else None)
     if applying and form.is_valid():
-        _report(request, apply_bulk(tickets, form.changes(), actor=request.user))
+        _report(request, actions.bulk_change(tickets, form.changes(), actor=request.user))
         return redirect(back)
     context = {"form": form, "tickets": tickets, "next": back}
     return render(request, "tickets/bulk/form.html", context, status=400 if applying else 200)

@@ -9,15 +9,14 @@ into the outgoing queue and leaves after the commit (history EmailAgent).
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.shortcuts import redirect, render
-from django.urls import path
+from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from otrs.accounts.decorators import agent_required
-from otrs.errors import DomainError
+from otrs.action_flow import form_screen
 from tickets import actions
-from tickets.forms.create import ERROR_FIELDS, EmailTicketForm, PhoneTicketForm
+from tickets.forms.create import EmailTicketForm, PhoneTicketForm
 
 
 @agent_required
@@ -53,15 +52,18 @@ def _new_ticket(request, form_class, template: str, done: str, create):
     form = form_class(
         request.user, request.POST if bound else None, request.FILES or None, initial=initial
     )
-    if bound and form.is_valid():
-        try:
-            ticket = create(**form.create_kwargs(), actor=request.user)
-        except DomainError as error:
-            form.add_error(ERROR_FIELDS.get(error.code), error.message)
-        else:
-            messages.success(request, done % {"number": ticket.number})
-            return redirect("agent:zoom", ticket.pk)
-    return render(request, template, {"form": form}, status=400 if bound else 200)
+    return form_screen(
+        request,
+        form,
+        lambda data: create(**form.create_kwargs(), actor=request.user),
+        done=lambda ticket: (
+            done % {"number": ticket.number},
+            reverse("agent:zoom", args=[ticket.pk]),
+        ),
+        render=lambda form, *, status=200, error=None: render(
+            request, template, {"form": form}, status=status
+        ),
+    )
 
 
 urlpatterns = [

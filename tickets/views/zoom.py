@@ -1,8 +1,8 @@
 """The ticket zoom, its print view and attachment downloads.
 
-The zoom reads everything through :func:`tickets.selectors.ticket_zoom` (which checks
-access first) and :mod:`tickets.zoom`, so its query count does not grow with the number of
-articles. Which actions an agent is offered is decided here, in :func:`_ticket_actions`,
+The zoom reads everything through :mod:`tickets.selectors.zoom` (whose ``ticket_zoom``
+checks access first), so its query count does not grow with the number of articles.
+Which actions an agent is offered is decided here, in :func:`_ticket_actions`,
 from the same access rules the actions themselves apply.
 """
 
@@ -18,11 +18,11 @@ from django.views.decorators.http import require_safe
 from otrs.accounts.decorators import agent_required
 from otrs.permissions import PermissionKey
 
-from .. import access, actions, conflicts, history, selectors
-from .. import zoom as zoom_data
+from .. import access, actions, history
 from ..choices import Channel, LockState, SenderType
 from ..downloads import attachment_response
 from ..models import Article, Ticket
+from ..selectors import zoom as zoom_data
 
 # Articles shown in full at the end of a long ticket; older ones are listed one line each
 # (``?articles=all`` shows every article in full).
@@ -157,7 +157,7 @@ def _context(request, pk: int, *, printing: bool) -> dict:
     """Everything the zoom and the print view show (``Http404`` if not visible)."""
     user = request.user
     expand_all = printing or request.GET.get("articles") == "all"
-    data = selectors.ticket_zoom(user, pk, bodies_of_last=None if expand_all else EXPANDED_ARTICLES)
+    data = zoom_data.ticket_zoom(user, pk, bodies_of_last=None if expand_all else EXPANDED_ARTICLES)
     ticket = data.ticket
     watchers = zoom_data.watchers(ticket)
     watching = any(watcher.pk == user.pk for watcher in watchers)
@@ -175,7 +175,7 @@ def _context(request, pk: int, *, printing: bool) -> dict:
         "ticket": ticket,
         "printing": printing,
         # The version the agent saw, sent with the zoom's own buttons (edit conflicts).
-        "version": conflicts.version(ticket),
+        "version": actions.ticket_version(ticket),
         "ticket_actions": [] if printing else _ticket_actions(user, ticket, watching=watching),
         "article_count": len(data.articles),
         "older_rows": older,
@@ -210,7 +210,7 @@ def print_view(request, pk: int):
 @agent_required
 @require_safe
 def attachment(request, pk: int):
-    return attachment_response(zoom_data.attachment_for(request.user, pk))
+    return attachment_response(access.attachment_or_404(request.user, pk))
 
 
 urlpatterns = [

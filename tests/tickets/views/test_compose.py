@@ -20,7 +20,7 @@ from django.utils import timezone
 from otrs.mail import sending
 from otrs.mail.models import OutboundMessage, OutboundStatus
 from tests import factories
-from tickets import actions, conflicts
+from tickets import actions
 from tickets.choices import Channel, HistoryType, LockState, SenderType, TemplateType
 from tickets.models import (
     Article,
@@ -99,7 +99,7 @@ def url(name, ticket, article):
 
 
 def seen(ticket) -> str:
-    return conflicts.version(Ticket.objects.get(pk=ticket.pk))
+    return actions.ticket_version(Ticket.objects.get(pk=ticket.pk))
 
 
 def post(client, name, ticket, article, capture=None, **fields):

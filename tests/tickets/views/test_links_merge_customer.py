@@ -12,7 +12,7 @@ from django.urls import reverse
 from customers.models import CustomerCompany, CustomerUser
 from otrs.errors import DomainError
 from tests import factories
-from tickets import actions, conflicts
+from tickets import actions
 from tickets.choices import Channel, HistoryType, LinkType, LockState, SenderType, StateType
 from tickets.models import Ticket, TicketHistory, TicketLink
 from tickets.subjects import build_ticket_subject, clean_ticket_subject
@@ -52,7 +52,7 @@ def url(name, *args):
 
 
 def seen(ticket) -> str:
-    return conflicts.version(Ticket.objects.get(pk=ticket.pk))
+    return actions.ticket_version(Ticket.objects.get(pk=ticket.pk))
 
 
 def fresh(ticket) -> Ticket:
@@ -783,7 +783,7 @@ def test_it_links_this_ticket_as_child_of_a_ticket_it_may_only_read(client, db):
 
     response = client.post(
         f"/agent/tickets/{child.pk}/link/",
-        {"number": parent.number, "link_type": "child", "seen": conflicts.version(child)},
+        {"number": parent.number, "link_type": "child", "seen": actions.ticket_version(child)},
     )
 
     assert response.status_code == 302, response.content.decode()[:500]

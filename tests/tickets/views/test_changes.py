@@ -1,5 +1,5 @@
 """The per-ticket action screens, first half: note, phone calls, close, pending, move, owner,
-responsible, priority, lock/unlock, watch/unwatch (tickets.views.ticket_actions).
+responsible, priority, lock/unlock, watch/unwatch (tickets.views.changes).
 
 Every screen is checked the same way through the CASES table: allowed with its key (and the
 history row it writes, with raw values), refused without it with the missing ticket's 404,
@@ -25,9 +25,9 @@ from otrs.accounts.models import User
 from otrs.permissions import PermissionKey as Key
 from tests import factories
 from tickets import actions
+from tickets.actions import ticket_version as version
 from tickets.choices import Channel, HistoryType, LockState, SenderType
-from tickets.conflicts import version
-from tickets.forms import ticket_actions as action_forms
+from tickets.forms import changes as action_forms
 from tickets.models import Article, Attachment, Ticket, TicketHistory, TicketWatcher
 
 XSS = "<script>alert(1)</script><img src=x onerror=alert(1)>"

@@ -1,8 +1,8 @@
-"""Read-side queries of the agent portal: the overviews, the queue tree, the dashboard and
-the zoom.
+"""Read-side queries of the agent portal: the overviews, the queue tree and the dashboard
+here; the zoom in :mod:`.zoom`, the merge previews in :mod:`.merge`.
 
 Every query starts from :func:`tickets.access.visible_to` (or, for one ticket,
-:func:`tickets.access.access_ticket`), so lists and detail pages follow the same rules as
+:func:`tickets.access.get_or_404`), so lists and detail pages follow the same rules as
 the actions. Each function runs a fixed number of queries, however many rows or articles
 it returns; ``tests/tickets/test_selectors.py`` pins those numbers.
 """
@@ -18,37 +18,35 @@ from django.db.models import (
     Count,
     Exists,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
-    prefetch_related_objects,
 )
 from django.utils import timezone
 
-from otrs.mail.models import OutboundMessage
 from otrs.permissions import PermissionKey, grants_for
 
-from . import access
-from .choices import (
+from .. import access
+from ..choices import (
     VIEWABLE_STATE_TYPES,
-    Channel,
     LockState,
-    SenderType,
     StateType,
     TicketFlagKey,
 )
-from .models import (
+from ..models import (
     SLA,
-    Article,
-    Attachment,
     Queue,
     State,
     Ticket,
     TicketFlag,
-    TicketHistory,
     TicketWatcher,
 )
-from .models.master import HIERARCHY_SEPARATOR
+from ..models.master import HIERARCHY_SEPARATOR
+from .merge import MergePreview as MergePreview
+from .merge import UnmergePreview as UnmergePreview
+from .merge import merge_preview as merge_preview
+from .merge import unmerge_preview as unmerge_preview
+from .zoom import TicketZoom as TicketZoom
+from .zoom import ticket_zoom as ticket_zoom
 
 # The queue view's sort orders; the id breaks ties so that pages never overlap.
 ORDERINGS = {
@@ -84,15 +82,6 @@ class QueuePage:
     @property
     def has_previous(self) -> bool:
         return self.page > 1
-
-
-@dataclass(frozen=True)
-class TicketZoom:
-    """A ticket with everything the zoom page shows."""
-
-    ticket: Ticket
-    articles: list[Article]
-    history: list[TicketHistory]
 
 
 def viewable_state_ids() -> list[int]:
@@ -564,50 +553,3 @@ def _new_widget(user, rows: int) -> Widget:
 def _widget(tickets: QuerySet, ordering: Sequence[str], rows: int) -> Widget:
     found = list(tickets.select_related(*_ROW_RELATED).order_by(*ordering)[: rows + 1])
     return Widget(tickets=found[:rows], has_more=len(found) > rows)
-
-
-def ticket_zoom(user, ticket_id: int, *, bodies_of_last: int | None = None) -> TicketZoom:
-    """The ticket (``Http404`` if missing or not visible), its articles with their authors
-    and attachments, and its history with the actors.
-
-    ``bodies_of_last=N`` loads the bodies of the newest N articles only (one more query);
-    the older ones come without ``body``/``body_html``, which is most of what a long ticket
-    weighs. Touching a missing body would cost a query per article, so callers that pass N
-    show older articles without their bodies."""
-    ticket = access.access_ticket(user, ticket_id, need=PermissionKey.RO)
-    # The attachments' bytes stay in the database until someone downloads one.
-    attachments = Attachment.objects.defer("db_content").order_by("pk")
-    articles_qs = (
-        Article.objects.filter(ticket=ticket)
-        .select_related("created_by")
-        .prefetch_related(Prefetch("attachments", queryset=attachments))
-        .order_by("created_at", "id")
-    )
-    if bodies_of_last is None:
-        articles = list(articles_qs)
-    else:
-        articles = list(articles_qs.defer("body", "body_html"))
-        newest = articles[-bodies_of_last:] if bodies_of_last > 0 else []
-        bodies = Article.objects.filter(pk__in=[a.pk for a in newest]).values_list(
-            "pk", "body", "body_html"
-        )
-        by_pk = {a.pk: a for a in newest}
-        for pk, body, body_html in bodies:
-            by_pk[pk].body, by_pk[pk].body_html = body, body_html
-    # How the mail we sent fared, as ``article.deliveries_shown`` (one query, only when the
-    # ticket has mail from us); the message source stays in the database.
-    mails = [a for a in articles if a.channel == Channel.EMAIL]
-    prefetch_related_objects(
-        [a for a in mails if a.sender_type != SenderType.CUSTOMER],
-        Prefetch(
-            "deliveries",
-            queryset=OutboundMessage.objects.defer("raw").order_by("pk"),
-            to_attr="deliveries_shown",
-        ),
-    )
-    history = list(
-        TicketHistory.objects.filter(ticket=ticket)
-        .select_related("actor")
-        .order_by("created_at", "id")
-    )
-    return TicketZoom(ticket=ticket, articles=articles, history=history)

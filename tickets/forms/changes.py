@@ -1,7 +1,7 @@
 """Forms of the per-ticket action screens: note, phone calls, close, pending, move, owner,
 responsible, priority, and the confirm-only ones (lock, unlock, watch, unwatch).
 
-Every form is a :class:`tickets.conflicts.VersionedForm` (it carries the ticket version the
+Every form is a :class:`tickets.forms.versioned.VersionedForm` (it carries the ticket version the
 agent saw) and parses the request into what the action takes: an
 :class:`~tickets.actions.ArticleInput` with its :class:`~tickets.actions.AttachmentInput`
 files, a State, a Queue, a User, a Priority, an aware datetime. Choice lists hold only what
@@ -23,9 +23,9 @@ from otrs.permissions import PermissionKey, agents_holding, grants_for
 from .. import access
 from ..actions import ArticleInput, AttachmentInput
 from ..choices import PENDING_STATE_TYPES, Channel, SenderType, StateType
-from ..conflicts import VersionedForm
 from ..models import Priority, Queue, State, Ticket
 from .common import AgentChoiceField, MultipleFileInput, pending_until_field
+from .versioned import VersionedForm
 
 # The largest file an agent may attach to a note or phone call, in bytes (per file).
 MAX_ATTACHMENT_SIZE = 20 * 1024 * 1024

@@ -1,8 +1,6 @@
-"""Read queries of the ticket zoom beyond :func:`tickets.selectors.ticket_zoom`.
-
-Linked tickets, watchers, merges and seen flags of one ticket, and the attachment lookup
-of the download. Each function runs a fixed number of queries, however many links,
-watchers or articles the ticket has. Other tickets are named only when the reader may see
+"""Read queries of the ticket zoom: the ticket with its articles and history
+(:func:`ticket_zoom`), its linked tickets, watchers, merges and seen flags. Each function
+runs a fixed number of queries, however many links, watchers or articles the ticket has. Other tickets are named only when the reader may see
 them (:func:`tickets.access.visible_to`), so the zoom never tells what lies behind a refusal.
 """
 
@@ -10,14 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
-from django.http import Http404
+from django.db.models import Prefetch, Q, prefetch_related_objects
 
+from otrs.mail.models import OutboundMessage
 from otrs.permissions import PermissionKey
 
-from . import access
-from .choices import LinkType, TicketFlagKey
-from .models import MAX_MERGE_HOPS, ArticleFlag, Attachment, Ticket, TicketLink, TicketWatcher
+from .. import access
+from ..choices import Channel, LinkType, SenderType, TicketFlagKey
+from ..models import (
+    MAX_MERGE_HOPS,
+    Article,
+    ArticleFlag,
+    Attachment,
+    Ticket,
+    TicketHistory,
+    TicketLink,
+    TicketWatcher,
+)
 
 # How a linked ticket relates to the one on screen.
 NORMAL, PARENT, CHILD = "normal", "parent", "child"
@@ -126,17 +133,57 @@ def seen_article_ids(user, ticket: Ticket) -> set[int]:
     )
 
 
-def attachment_for(user, pk: int) -> Attachment:
-    """The attachment, if ``user`` may read its article's ticket; ``Http404`` otherwise.
+@dataclass(frozen=True)
+class TicketZoom:
+    """A ticket with everything the zoom page shows."""
 
-    The row is fetched first and the access checked through its ticket, so a forbidden
-    attachment and a missing one look the same.
-    """
-    # The bytes are read only once access is granted.
-    attachment = (
-        Attachment.objects.select_related("article").defer("db_content").filter(pk=pk).first()
+    ticket: Ticket
+    articles: list[Article]
+    history: list[TicketHistory]
+
+
+def ticket_zoom(user, ticket_id: int, *, bodies_of_last: int | None = None) -> TicketZoom:
+    """The ticket (``Http404`` if missing or not visible), its articles with their authors
+    and attachments, and its history with the actors.
+
+    ``bodies_of_last=N`` loads the bodies of the newest N articles only (one more query);
+    the older ones come without ``body``/``body_html``, which is most of what a long ticket
+    weighs. Touching a missing body would cost a query per article, so callers that pass N
+    show older articles without their bodies."""
+    ticket = access.get_or_404(user, ticket_id, PermissionKey.RO)
+    # The attachments' bytes stay in the database until someone downloads one.
+    attachments = Attachment.objects.defer("db_content").order_by("pk")
+    articles_qs = (
+        Article.objects.filter(ticket=ticket)
+        .select_related("created_by")
+        .prefetch_related(Prefetch("attachments", queryset=attachments))
+        .order_by("created_at", "id")
     )
-    if attachment is None:
-        raise Http404("No such attachment.")
-    access.access_ticket(user, attachment.article.ticket_id, need=PermissionKey.RO)
-    return attachment
+    if bodies_of_last is None:
+        articles = list(articles_qs)
+    else:
+        articles = list(articles_qs.defer("body", "body_html"))
+        newest = articles[-bodies_of_last:] if bodies_of_last > 0 else []
+        bodies = Article.objects.filter(pk__in=[a.pk for a in newest]).values_list(
+            "pk", "body", "body_html"
+        )
+        by_pk = {a.pk: a for a in newest}
+        for pk, body, body_html in bodies:
+            by_pk[pk].body, by_pk[pk].body_html = body, body_html
+    # How the mail we sent fared, as ``article.deliveries_shown`` (one query, only when the
+    # ticket has mail from us); the message source stays in the database.
+    mails = [a for a in articles if a.channel == Channel.EMAIL]
+    prefetch_related_objects(
+        [a for a in mails if a.sender_type != SenderType.CUSTOMER],
+        Prefetch(
+            "deliveries",
+            queryset=OutboundMessage.objects.defer("raw").order_by("pk"),
+            to_attr="deliveries_shown",
+        ),
+    )
+    history = list(
+        TicketHistory.objects.filter(ticket=ticket)
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    return TicketZoom(ticket=ticket, articles=articles, history=history)

@@ -1,0 +1,105 @@
+"""The email composer: reply, reply to all and forward, from an article of the ticket."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from otrs.accounts.decorators import agent_required
+from otrs.permissions import PermissionKey
+
+from .. import access, actions
+from ..actions.email import sender_of
+from ..choices import HistoryType, LockState
+from ..forms.compose import FORWARD, REPLY, REPLY_ALL, ComposeForm, composer_templates
+from ..models import Article
+from .ticket_screen import ticket_screen
+
+TEMPLATES = "tickets/actions_more/"
+RW = PermissionKey.RW
+
+
+def _data(request):
+    return (request.POST, request.FILES) if request.method == "POST" else ()
+
+
+def _chosen_template(request, templates):
+    """The template picked with ``?template=<id>`` (the chooser is a GET form, so it works
+    without JavaScript); anything else is no template."""
+    raw = request.GET.get("template", "")
+    if not raw.isdigit():
+        return None
+    return templates.filter(pk=int(raw)).first()
+
+
+def _compose(request, pk, article_pk, kind):
+    """Reply, reply to all and forward: the form prefilled from the article (and a template
+    of the queue, if one is picked), sent through the outgoing queue."""
+    ticket = access.get_or_404(request.user, pk, RW)
+    article = Article.objects.filter(pk=article_pk, ticket=ticket).select_related("created_by")
+    article = article.first()
+    if article is None:
+        raise Http404("No such article.")
+    templates = composer_templates(ticket, kind).order_by("name")
+    template = _chosen_template(request, templates)
+    form = ComposeForm(
+        *_data(request),
+        ticket=ticket,
+        kind=kind,
+        article=article,
+        user=request.user,
+        template=template,
+    )
+    context = {
+        "article": article,
+        "kind": kind,
+        "sender": sender_of(ticket.queue),
+        "templates": templates,
+        "chosen_template": template,
+        "locked_by_other": ticket.lock != LockState.UNLOCK and ticket.owner_id != request.user.pk,
+    }
+
+    def act(data):
+        state, pending_until = form.state_after()
+        return actions.answer_ticket(
+            ticket,
+            form.article_input(),
+            actor=request.user,
+            history_type=HistoryType.FORWARD if kind == FORWARD else HistoryType.SEND_ANSWER,
+            state=state,
+            pending_until=pending_until,
+            expected_version=form.expected_version(),
+        )
+
+    return ticket_screen(
+        request,
+        ticket,
+        form,
+        TEMPLATES + "compose.html",
+        act,
+        done=lambda _article: _("The email is queued for sending."),
+        **context,
+    )
+
+
+@agent_required
+def reply(request, pk, article_pk):
+    return _compose(request, pk, article_pk, REPLY)
+
+
+@agent_required
+def reply_all(request, pk, article_pk):
+    return _compose(request, pk, article_pk, REPLY_ALL)
+
+
+@agent_required
+def forward(request, pk, article_pk):
+    return _compose(request, pk, article_pk, FORWARD)
+
+
+urlpatterns = [
+    path("tickets/<int:pk>/articles/<int:article_pk>/reply/", reply, name="reply"),
+    path("tickets/<int:pk>/articles/<int:article_pk>/reply-all/", reply_all, name="reply_all"),
+    path("tickets/<int:pk>/articles/<int:article_pk>/forward/", forward, name="forward"),
+]

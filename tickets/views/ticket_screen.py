@@ -1,0 +1,68 @@
+"""The flow every per-ticket action screen shares: :func:`otrs.action_flow.form_screen` with
+the ticket's page around the form and its edit conflicts shown.
+
+A screen fetches its ticket through :func:`tickets.access.get_or_404` with the key it needs
+(a refused agent sees the same 404 as for a missing ticket), builds its form, and hands both
+to :func:`ticket_screen` with ``act`` (one action, given the cleaned data; it gets the
+version the agent saw from the form) and the success message. When the action answers with
+an :class:`~tickets.actions.EditConflict` (others changed the ticket since the form was
+opened), the form comes back with their changes and the current version (409), so that a
+second submit knowingly applies the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.shortcuts import render
+from django.urls import reverse
+
+from otrs.action_flow import form_screen
+from otrs.errors import DomainError
+from otrs.permissions import PermissionKey
+
+from .. import access, history
+from ..actions import EditConflict
+from ..models import Ticket
+
+
+def after_change_url(user, ticket: Ticket) -> str:
+    """The zoom, unless the change took the ticket out of the agent's sight (a move)."""
+    if access.can(user, ticket, PermissionKey.RO):
+        return reverse("agent:zoom", args=[ticket.pk])
+    return reverse("agent:dashboard")
+
+
+def ticket_screen(
+    request,
+    ticket: Ticket,
+    form,
+    template: str,
+    act: Callable[[dict], Any],
+    *,
+    done: Callable[[Any], str],
+    refused_status: int = 400,
+    **context,
+):
+    """GET shows ``form`` on ``template``; POST runs ``act`` and redirects with ``done``'s
+    message (see the module docstring)."""
+
+    def page(form, *, status: int = 200, error: DomainError | None = None):
+        changes = ()
+        if error is not None:
+            ticket.refresh_from_db()  # the rolled-back action may have updated our copy
+            if isinstance(error, EditConflict):
+                form.show_conflict(error)
+                changes = history.describe(error.changes)
+        values = {"ticket": ticket, "form": form, "changes": changes, **context}
+        return render(request, template, values, status=status)
+
+    return form_screen(
+        request,
+        form,
+        act,
+        done=lambda outcome: (done(outcome), after_change_url(request.user, ticket)),
+        render=page,
+        refused_status=refused_status,
+    )
