@@ -190,7 +190,7 @@ def test_it_never_shows_internal_notes(world):
         assert "internal.txt" not in response.text
     assert note.pk not in [row.article.pk for row in page.context["article_rows"]]
     assert download.status_code == 404
-    assert not access.customer_articles(world.own).filter(pk=note.pk).exists()
+    assert not access.visible_articles(world.wile, world.own).filter(pk=note.pk).exists()
 
 
 # --- the property: list = ticket pages = access layer = the rule --------------------------------
@@ -343,12 +343,8 @@ def test_it_agrees_between_list_ticket_page_access_and_the_rule(db, customer_spe
                     for ticket in made
                     if client.get(reverse("customer:ticket", args=[ticket.pk])).status_code == 200
                 }
-                visible = set(access.customer_visible(user).values_list("pk", flat=True))
-                single = {
-                    ticket.pk
-                    for ticket in Ticket.objects.all()
-                    if access.customer_can(user, ticket)
-                }
+                visible = set(access.visible_to(user).values_list("pk", flat=True))
+                single = {ticket.pk for ticket in Ticket.objects.all() if access.can(user, ticket)}
                 assert _listed_ids(client) == opened == visible == single == expected, (
                     user.username,
                     customer_specs,

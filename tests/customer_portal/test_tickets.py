@@ -470,7 +470,7 @@ def test_it_gives_a_customer_without_company_their_login_as_customer_id(queue):
 
     ticket = Ticket.objects.get()
     assert (ticket.customer_user, ticket.customer_id) == ("loner", "loner")
-    assert access.customer_can(loner, ticket)
+    assert access.can(loner, ticket)
 
 
 def test_it_sends_the_auto_reply_to_a_web_ticket(wile, queue):
@@ -850,6 +850,6 @@ def test_it_refuses_invalid_customer_users(wile, own):
     profile.is_valid = False
     profile.save()
 
-    assert not access.customer_can(factories.refetch(wile), own)
+    assert not access.can(factories.refetch(wile), own)
     with pytest.raises(DomainError):
         actions.add_web_follow_up(own, web_message(), actor=factories.refetch(wile))

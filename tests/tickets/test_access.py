@@ -1,4 +1,5 @@
-"""The agent ticket permission rules (spec section 5) and the agreement of can/visible_to."""
+"""The ticket access entry: the agent rules (spec section 5), what customers and the system
+user get from the same functions, and the agreement of can/visible_to/get_or_404."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.http import Http404
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from customers.models import CustomerUser
 from otrs.accounts.models import GroupGrant, User
 from otrs.permissions import PermissionKey
 from tests import factories
@@ -119,20 +121,27 @@ def test_it_gives_an_inactive_owner_nothing(support):
     assert visible_keys(owner, ticket) == []
 
 
-def test_it_gives_customers_nothing_even_on_their_own_ticket(support):
+def test_it_gives_customers_read_and_write_on_their_own_ticket_only(support):
     customer = factories.customer()
+    CustomerUser.objects.create(user=customer, email=f"{customer.username}@example.com")
     GroupGrant.objects.create(user=customer, group=support.group, key=PermissionKey.RW)
-    ticket = factories.ticket(support.queue, customer_user=customer.username)
+    own = factories.ticket(support.queue, customer_user=customer.username)
+    other = factories.ticket(support.queue, customer_user="someone-else")
 
-    assert allowed_keys(customer, ticket) == []
-    assert visible_keys(customer, ticket) == []
+    # A group grant means nothing for a customer; their own ticket gives read and note.
+    assert allowed_keys(customer, own) == [PermissionKey.RO, PermissionKey.NOTE]
+    assert visible_keys(customer, own) == [PermissionKey.RO, PermissionKey.NOTE]
+    assert allowed_keys(customer, other) == []
+    assert visible_keys(customer, other) == []
+    with pytest.raises(Http404):
+        access.get_or_404(factories.refetch(customer), other.pk)
+    assert access.get_or_404(factories.refetch(customer), own.pk) == own
 
 
-def test_it_gives_the_system_user_nothing(support, ticket):
-    # The system user owns the ticket, yet the agent rules do not apply to it.
-    assert ticket.owner.is_system
-    assert allowed_keys(factories.system(), ticket) == []
-    assert visible_keys(factories.system(), ticket) == []
+def test_it_trusts_the_system_user_with_everything(support, ticket):
+    # The actor of automatic changes (OTRS user 1); it never signs in to a portal.
+    assert allowed_keys(factories.system(), ticket) == ALL_KEYS
+    assert visible_keys(factories.system(), ticket) == ALL_KEYS
 
 
 def test_it_lets_queue_keys_decide_queue_use(support):
@@ -146,7 +155,7 @@ def test_it_lets_queue_keys_decide_queue_use(support):
 
 
 def test_it_returns_an_accessible_ticket(support, ticket):
-    found = access.access_ticket(factories.refetch(support.ro), ticket.pk)
+    found = access.get_or_404(factories.refetch(support.ro), ticket.pk)
 
     assert found == ticket
 
@@ -155,9 +164,9 @@ def test_it_raises_the_same_404_for_missing_and_forbidden_tickets(support, ticke
     missing_id = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
 
     with pytest.raises(Http404) as missing:
-        access.access_ticket(factories.refetch(support.rw), missing_id)
+        access.get_or_404(factories.refetch(support.rw), missing_id)
     with pytest.raises(Http404) as forbidden:
-        access.access_ticket(factories.refetch(support.outsider), ticket.pk)
+        access.get_or_404(factories.refetch(support.outsider), ticket.pk)
 
     assert type(missing.value) is type(forbidden.value)
     assert str(missing.value) == str(forbidden.value)
@@ -165,9 +174,9 @@ def test_it_raises_the_same_404_for_missing_and_forbidden_tickets(support, ticke
 
 def test_it_raises_404_when_the_key_needed_is_missing(support, ticket):
     with pytest.raises(Http404):
-        access.access_ticket(factories.refetch(support.ro), ticket.pk, need=PermissionKey.NOTE)
+        access.get_or_404(factories.refetch(support.ro), ticket.pk, PermissionKey.NOTE)
 
-    found = access.access_ticket(factories.refetch(support.rw), ticket.pk, need="note")
+    found = access.get_or_404(factories.refetch(support.rw), ticket.pk, "note")
     assert found == ticket
 
 
@@ -304,3 +313,11 @@ def test_it_agrees_between_can_and_visible_to(db, scenario):
             raise _Rollback
     except _Rollback:
         pass
+
+
+def test_it_gives_a_customer_without_a_valid_customer_user_nothing(support):
+    customer = factories.customer()
+    own = factories.ticket(support.queue, customer_user=customer.username)
+
+    assert allowed_keys(customer, own) == []
+    assert visible_keys(customer, own) == []

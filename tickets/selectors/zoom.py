@@ -1,7 +1,8 @@
 """Read queries of the ticket zoom: the ticket with its articles and history
 (:func:`ticket_zoom`), its linked tickets, watchers, merges and seen flags. Each function
-runs a fixed number of queries, however many links, watchers or articles the ticket has. Other tickets are named only when the reader may see
-them (:func:`tickets.access.visible_to`), so the zoom never tells what lies behind a refusal.
+runs a fixed number of queries, however many links, watchers or articles the ticket has.
+Other tickets are named only when the reader may see them (:func:`tickets.access.visible_to`),
+so the zoom never tells what lies behind a refusal.
 """
 
 from __future__ import annotations

@@ -243,6 +243,10 @@ CASES = [
     ),
 ]
 FORM_CASES = [c for c in CASES if not c.post_only]
+# Changes that add and overwrite nothing: never refused as edit conflicts.
+ADDITIVE = {"note", "phone_inbound", "phone_outbound", "watch", "unwatch"}
+OVERWRITING_CASES = [c for c in CASES if c.name not in ADDITIVE]
+ADDITIVE_CASES = [c for c in CASES if c.name in ADDITIVE]
 
 
 def submit(client, case: Case, world: World, agent: User, **overrides):
@@ -316,7 +320,7 @@ def test_it_takes_no_get_for_post_only_screens(client, world, case):
     assert client.get(url(case.name, world.ticket.pk)).status_code == 405
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("case", OVERWRITING_CASES, ids=str)
 def test_it_shows_an_edit_conflict_then_applies_on_the_second_submit(client, world, case):
     agent = agent_with(world.support.group, case.key)
     case.prepare(world, agent)
@@ -339,6 +343,26 @@ def test_it_shows_an_edit_conflict_then_applies_on_the_second_submit(client, wor
     since = mark()
     again = client.post(url(case.name, world.ticket.pk), {**data, "seen": seen_of(conflict)})
     assert again.status_code == 302, text(again)
+    assert case.expect(world, agent) in written_since(since)
+
+
+@pytest.mark.parametrize("case", ADDITIVE_CASES, ids=str)
+def test_it_applies_an_additive_change_on_a_ticket_changed_since(client, world, case):
+    """A note, a call or watching overwrites nothing: others' changes since the form was
+    opened are no edit conflict."""
+    agent = agent_with(world.support.group, case.key)
+    case.prepare(world, agent)
+    client.force_login(agent)
+    stale = version(fresh(world.ticket))
+    actions.set_title(world.ticket, "Renamed by Bob", actor=world.bob)
+    factories.note(world.ticket, actor=world.bob)
+    since = mark()
+
+    response = client.post(
+        url(case.name, world.ticket.pk), {**case.data(world, agent), "seen": stale}
+    )
+
+    assert response.status_code == 302, text(response)
     assert case.expect(world, agent) in written_since(since)
 
 
@@ -442,11 +466,13 @@ def test_it_refuses_a_file_over_the_limit_and_escapes_what_it_shows_again(
 
 
 def test_it_escapes_a_changed_title_in_the_conflict_notice(client, world):
-    client.force_login(agent_with(world.support.group, Key.NOTE))
-    seen = seen_of(client.get(url("note", world.ticket.pk)))
+    client.force_login(agent_with(world.support.group, Key.PRIORITY))
+    seen = seen_of(client.get(url("priority", world.ticket.pk)))
     actions.set_title(world.ticket, XSS, actor=world.bob)
 
-    response = client.post(url("note", world.ticket.pk), {"seen": seen, "body": XSS})
+    response = client.post(
+        url("priority", world.ticket.pk), {"seen": seen, "priority": factories.priority(5).pk}
+    )
 
     assert response.status_code == 409
     assert XSS not in text(response)

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from customers.models import CustomerCompany, CustomerUser
-from otrs.errors import DomainError
+from otrs.errors import DomainError, ErrorCode
 from tests import factories
 from tickets import actions
 from tickets.choices import Channel, HistoryType, LinkType, LockState, SenderType, StateType
@@ -362,17 +362,28 @@ def test_it_locks_the_ticket_to_the_agent_before_merging(agent_client, ticket, o
     assert fresh(ticket).owner_id == rw.pk
 
 
-def test_it_rolls_the_lock_back_when_the_merge_is_refused(agent_client, ticket, other, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise DomainError("Refused for the test.", code="test")
-
-    monkeypatch.setattr(actions, "merge_tickets", refuse)
+def test_it_takes_no_lock_when_the_merge_action_refuses(ticket, other, rw):
+    """RequiredLock is the merge action's own step: a refused merge locks nothing."""
+    actions.set_state(other, factories.state("removed"), actor=rw)
     before = factories.snapshot()
-    response = merge_post(agent_client, ticket, other.number, confirm=True)
-    assert response.status_code == 400
-    assert "Refused for the test." in html(response)
-    assert "preview" in response.context and response.context["preview"].target == other
+
+    with pytest.raises(DomainError) as refused:
+        actions.merge_tickets(ticket, other, actor=rw, lock_if_unlocked=True)
+
+    assert refused.value.code == ErrorCode.MERGE_TARGET_MERGED
+    assert fresh(ticket).lock == LockState.UNLOCK
     assert factories.snapshot() == before
+
+
+def test_it_locks_the_source_to_the_merging_agent(agent_client, ticket, other, rw):
+    assert fresh(ticket).lock == LockState.UNLOCK
+    response = merge_post(agent_client, ticket, other.number, confirm=True)
+    assert response.status_code == 302
+    merged = fresh(ticket)
+    assert merged.merged_into_id == other.pk
+    assert merged.owner == rw
+    lock_rows = TicketHistory.objects.filter(ticket=ticket, history_type=HistoryType.LOCK)
+    assert lock_rows.filter(actor=rw).exists()
 
 
 def test_it_refuses_merging_into_itself(agent_client, ticket):
