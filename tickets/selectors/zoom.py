@@ -41,7 +41,8 @@ class LinkedTicket:
 
 @dataclass(frozen=True)
 class MergeHop:
-    """One step of a merge chain: ``ticket`` (``None`` if the reader may not see it)."""
+    """One step of a merge chain: ``ticket`` and its number (``None`` and "" if the reader
+    may not see it)."""
 
     number: str
     ticket: Ticket | None
@@ -122,7 +123,11 @@ def merge_chain(user, ticket: Ticket) -> list[MergeHop]:
         .filter(pk__in=[hop.pk for hop in chain])
         .select_related("state")
     }
-    return [MergeHop(number=hop.number, ticket=visible.get(hop.pk)) for hop in chain]
+    # A ticket the reader may not see is not even named by its number.
+    return [
+        MergeHop(number=hop.number if hop.pk in visible else "", ticket=visible.get(hop.pk))
+        for hop in chain
+    ]
 
 
 def seen_article_ids(user, ticket: Ticket) -> set[int]:

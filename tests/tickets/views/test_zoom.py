@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from otrs.permissions import PermissionKey
 from tests import factories
 from tickets import actions, downloads
 from tickets.actions import ArticleInput, AttachmentInput
@@ -548,6 +549,25 @@ def test_it_follows_a_merge_chain(client, support, ticket):
 
     assert f'<a href="{zoom_url(middle.pk)}">ticket {middle.number}</a>' in html
     assert f'later merged into <a href="{zoom_url(last.pk)}">ticket {last.number}</a>' in html
+
+
+def test_it_does_not_name_a_merge_target_the_reader_may_not_see(client, support, ticket):
+    hidden_queue = factories.queue("Hidden")
+    middle = factories.ticket(support.queue)
+    hidden = factories.ticket(hidden_queue)
+    merger = factories.agent()
+    factories.grant(merger, support.group, PermissionKey.RW)
+    factories.grant(merger, hidden_queue.group, PermissionKey.RW)
+    actions.merge_tickets(ticket, middle, actor=merger)
+    actions.merge_tickets(middle, hidden, actor=merger)
+
+    html = login(client, support.rw).get(zoom_url(ticket.pk)).content.decode()
+    header = html.split('<section class="card"')[0]
+
+    assert f'<a href="{zoom_url(middle.pk)}">ticket {middle.number}</a>' in header
+    assert "That ticket was later merged into another ticket." in header
+    assert hidden.number not in header
+    assert zoom_url(hidden.pk) not in html
 
 
 def test_it_offers_a_merged_ticket_only_unmerge_and_print(
