@@ -140,3 +140,78 @@ def test_it_keeps_the_priority_history_a_gapless_chain_under_contention(run_in_p
         assert old == previous_new
         assert old != new
     assert str(Ticket.objects.get(pk=ticket.pk).priority_id) == rows[-1][1]
+
+
+# --- opposite merges and bursts of notes, through the agent screens ---------------------------
+
+MERGE_PAIRS = 12
+NOTE_PROCESSES, NOTES_EACH = 10, 5  # 50 notes on one ticket at once
+
+
+def _post_all(agent_id: int, posts: list[tuple[str, dict]]) -> list[int]:
+    """Sign ``agent_id`` in with a client of this process and POST each (url, data) in
+    turn; return the status codes."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.get(pk=agent_id))
+    return [client.post(url, data).status_code for url, data in posts]
+
+
+def _merge_post(source: Ticket, target: Ticket) -> tuple[str, dict]:
+    data = {"seen": actions.ticket_version(source), "number": target.number, "confirm": "1"}
+    return f"/agent/tickets/{source.pk}/merge/", data
+
+
+def test_it_merges_opposite_pairs_at_once_without_a_deadlock(run_in_processes):
+    """A into B and B into A at the same moment: the merge action locks both rows in id
+    order before anything else (the view locks nothing), so one merge waits for the other
+    and is then refused (400); never a deadlock or a 500."""
+    queue = factories.queue("Merging")
+    a, b = _agents(queue.group)
+    pairs = [(factories.ticket(queue), factories.ticket(queue)) for _ in range(MERGE_PAIRS)]
+
+    first, second = run_in_processes(
+        _post_all,
+        [
+            (a.pk, [_merge_post(x, y) for x, y in pairs]),
+            (b.pk, [_merge_post(y, x) for x, y in pairs]),
+        ],
+    )
+
+    for (x, y), one, other in zip(pairs, first, second, strict=True):
+        assert sorted([one, other]) == [302, 400], (one, other)
+        x, y = Ticket.objects.get(pk=x.pk), Ticket.objects.get(pk=y.pk)
+        merged = [t for t in (x, y) if t.merged_into_id is not None]
+        assert len(merged) == 1
+        assert merged[0].merged_into_id == (y.pk if merged[0] == x else x.pk)
+
+
+def test_it_accepts_every_note_of_a_burst_on_one_ticket(run_in_processes):
+    """Fifty notes at once, each sent with the version the agent saw before any of them:
+    a note overwrites nothing, so none is refused as an edit conflict."""
+    queue = factories.queue("Busy")
+    agents = []
+    for _ in range(NOTE_PROCESSES):
+        agent = factories.agent()
+        factories.grant(agent, queue.group, PermissionKey.RW)
+        agents.append(agent)
+    ticket = factories.ticket(queue)
+    seen = actions.ticket_version(ticket)
+    url = f"/agent/tickets/{ticket.pk}/note/"
+    before = ticket.articles.count()
+
+    statuses = run_in_processes(
+        _post_all,
+        [
+            (agent.pk, [(url, {"seen": seen, "body": f"Note {n}"}) for n in range(NOTES_EACH)])
+            for agent in agents
+        ],
+    )
+
+    assert [code for codes in statuses for code in codes] == [302] * (NOTE_PROCESSES * NOTES_EACH)
+    assert ticket.articles.count() == before + NOTE_PROCESSES * NOTES_EACH
+    assert (
+        TicketHistory.objects.filter(ticket=ticket, history_type=HistoryType.ADD_NOTE).count()
+        == NOTE_PROCESSES * NOTES_EACH
+    )
