@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from otrs.errors import DomainError
+from otrs.action_flow import form_screen
 
 from .. import registration
 from ..decorators import customer_required, valid_customer_profile
@@ -108,14 +108,17 @@ def _require_self_registration() -> None:
 def register(request):
     _require_self_registration()
     form = RegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            registration.register(form.registration(), language=translation.get_language())
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            return redirect("customer:register_sent")
-    return render(request, TEMPLATES + "register.html", {"form": form})
+    return form_screen(
+        request,
+        form,
+        lambda data: registration.register(
+            form.registration(), language=translation.get_language()
+        ),
+        done=lambda _registered: (None, reverse("customer:register_sent")),
+        render=lambda form, *, status=200, error=None: render(
+            request, TEMPLATES + "register.html", {"form": form}, status=status
+        ),
+    )
 
 
 @require_GET
