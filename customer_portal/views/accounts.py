@@ -115,8 +115,9 @@ def register(request):
             form.registration(), language=translation.get_language()
         ),
         done=lambda _registered: (None, reverse("customer:register_sent")),
+        # The registration page has always answered 200, also with errors shown.
         render=lambda form, *, status=200, error=None: render(
-            request, TEMPLATES + "register.html", {"form": form}, status=status
+            request, TEMPLATES + "register.html", {"form": form}
         ),
     )
 
