@@ -16,7 +16,7 @@ from ..forms.compose import FORWARD, REPLY, REPLY_ALL, ComposeForm, composer_tem
 from ..models import Article
 from .ticket_screen import ticket_screen
 
-TEMPLATES = "tickets/actions_more/"
+TEMPLATES = "tickets/screens/"
 RW = PermissionKey.RW
 
 

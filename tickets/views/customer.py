@@ -18,7 +18,7 @@ from ..forms.customer import CustomerForm, customer_label, search_customer_users
 from ..models import Ticket
 from .ticket_screen import ticket_screen
 
-TEMPLATES = "tickets/actions_more/"
+TEMPLATES = "tickets/screens/"
 RW = PermissionKey.RW
 
 

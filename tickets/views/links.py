@@ -13,7 +13,7 @@ from .. import access, actions
 from ..forms.links import LinkForm, UnlinkForm
 from .ticket_screen import ticket_screen
 
-TEMPLATES = "tickets/actions_more/"
+TEMPLATES = "tickets/screens/"
 RW = PermissionKey.RW
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.shortcuts import render
 from django.urls import path
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -12,9 +11,9 @@ from otrs.permissions import PermissionKey
 
 from .. import access, actions, selectors
 from ..forms.merge import MergeForm, UnmergeForm
-from .ticket_screen import ticket_screen
+from .ticket_screen import ticket_page, ticket_screen
 
-TEMPLATES = "tickets/actions_more/"
+TEMPLATES = "tickets/screens/"
 RW = PermissionKey.RW
 
 
@@ -29,14 +28,15 @@ def merge(request, pk):
     ticket = access.get_or_404(request.user, pk, RW)
     form = MergeForm(*_data(request), ticket=ticket, user=request.user)
     template = TEMPLATES + "merge.html"
-    if request.method != "POST" or not form.is_valid():
-        return ticket_screen(request, ticket, form, template, None, done=None)
+    if request.method != "POST":
+        return ticket_page(request, template, ticket, form)
+    if not form.is_valid():
+        return ticket_page(request, template, ticket, form, status=400)
     target = form.cleaned_data["number"]
     # Read only when shown: a successful merge redirects without it.
     preview = SimpleLazyObject(lambda: selectors.merge_preview(ticket, target, request.user))
     if not form.cleaned_data["confirm"]:
-        context = {"ticket": ticket, "form": form, "preview": preview}
-        return render(request, template, context)
+        return ticket_page(request, template, ticket, form, preview=preview)
 
     def act(data):
         # The action locks both tickets (in id order) before it takes OTRS's RequiredLock

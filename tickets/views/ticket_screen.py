@@ -34,6 +34,12 @@ def after_change_url(user, ticket: Ticket) -> str:
     return reverse("agent:dashboard")
 
 
+def ticket_page(request, template: str, ticket: Ticket, form, *, status: int = 200, **context):
+    """A ticket screen's page: the ticket, the form, and what else the template shows."""
+    values = {"ticket": ticket, "form": form, "changes": (), **context}
+    return render(request, template, values, status=status)
+
+
 def ticket_screen(
     request,
     ticket: Ticket,
@@ -55,8 +61,9 @@ def ticket_screen(
             if isinstance(error, EditConflict):
                 form.show_conflict(error)
                 changes = history.describe(error.changes)
-        values = {"ticket": ticket, "form": form, "changes": changes, **context}
-        return render(request, template, values, status=status)
+        return ticket_page(
+            request, template, ticket, form, status=status, **{**context, "changes": changes}
+        )
 
     return form_screen(
         request,

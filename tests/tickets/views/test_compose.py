@@ -2,7 +2,7 @@
 queue to an SMTP server on loopback; and the delivery state on the zoom.
 
 The composer's gate, field checks and prefilled addresses are tested with the other action
-screens in test_ticket_actions_more.py.
+screens in test_links_merge_customer.py.
 """
 
 from __future__ import annotations
