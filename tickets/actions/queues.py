@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User
-from otrs.errors import DomainError
+from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 
 from .. import access
@@ -20,14 +20,16 @@ def set_personal_queues(user: User, queues: Iterable[Queue], *, actor: User) -> 
     to them). Each must be a queue the agent may read; only the agent (or the system)
     chooses."""
     if not actor.is_system and actor.pk != user.pk:
-        raise DomainError(_("Only agents choose their own queues."), code="permission_denied")
+        raise DomainError(
+            _("Only agents choose their own queues."), code=ErrorCode.PERMISSION_DENIED
+        )
     chosen = {queue.pk: queue for queue in queues}
     for queue in chosen.values():
         if not (user.is_agent and access.can_use_queue(user, queue, PermissionKey.RO)):
             raise DomainError(
                 _("%(user)s may not read queue %(queue)s.")
                 % {"user": user.get_username(), "queue": queue.full_name},
-                code="permission_denied",
+                code=ErrorCode.PERMISSION_DENIED,
             )
     with transaction.atomic():
         mine = PersonalQueue.objects.filter(user=user)
