@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 from otrs.accounts.decorators import agent_required
 from otrs.errors import DomainError
 from otrs.web.pagination import paginate
+from otrs.web.params import text_param
 from tickets import selectors
 from tickets.forms.overviews import ORDER_CHOICES, SORT_CHOICES, ViewParams
 
@@ -194,8 +195,8 @@ def customer_info(request):
     """The CIC by the strings a ticket carries (the zoom links here): ``?customer_user=``
     or ``?customer_id=``. A registered customer user or company goes to their page; anything
     else (a sender who is no customer user) gets the tickets that carry the string."""
-    login = request.GET.get("customer_user", "").strip()
-    customer_id = request.GET.get("customer_id", "").strip()
+    login = text_param(request.GET, "customer_user")
+    customer_id = text_param(request.GET, "customer_id")
     if login:
         found = access.customer_users_visible_to(request.user).filter(user__username__iexact=login)
         if found := found.first():

@@ -64,6 +64,9 @@ FILLS = {
     "granted": ("own", "missing"),
 }
 
+# What the Content-Security-Policy would refuse: a script without src, a style element or
+# attribute, an event handler attribute. (The mail frames' srcdoc holds escaped markup only.)
+INLINE_CODE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=\"|\son[a-z]+=\"", re.I)
 _CSRF = re.compile(r'(name="csrfmiddlewaretoken" value=|content=)"[^"]*"')
 
 
@@ -105,6 +108,9 @@ def _walk(route: Route, data, method: str) -> dict:
             response = getattr(data.client(persona), method)(path)
             where = f"{method.upper()} {path} as {persona} ({which})"
             assert response.status_code < 500, where
+            assert "Content-Security-Policy" in response, f"{where}: no Content-Security-Policy"
+            if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+                assert not INLINE_CODE.search(body_of(response)), f"{where}: inline code"
             if response.status_code == 200:
                 assert may_answer_200(route, persona), f"{where} answered 200"
                 assert which != "missing" or route.name in PUBLIC, f"{where} answered 200"

@@ -29,6 +29,7 @@ from otrs.accounts.decorators import agent_required
 from otrs.accounts.models import User
 from otrs.errors import DomainError
 from otrs.permissions import PermissionKey
+from otrs.web.params import text_param
 
 from .. import access, actions
 from ..actions.email import sender_of
@@ -259,7 +260,7 @@ def customer(request, pk):
     ticket = access.access_ticket(request.user, pk, need=RW)
     picked = {k: request.GET[k] for k in ("customer_user", "customer_id") if k in request.GET}
     form = CustomerForm(*_data(request), ticket=ticket, initial=picked)
-    query = request.GET.get("q", "").strip()
+    query = text_param(request.GET, "q")
     matches = [
         (found, customer_label(found), _pick_url(ticket, found))
         for found in search_customer_users(query)
@@ -298,7 +299,7 @@ def customer_autocomplete(request):
     """``{"results": [{"value": login, "label": "Name <email> (company)"}]}``, at most 20."""
     results = [
         {"value": found.login, "label": customer_label(found)}
-        for found in search_customer_users(request.GET.get("q", ""))
+        for found in search_customer_users(text_param(request.GET, "q"))
     ]
     body = json.dumps({"results": results}).translate(_JSON_ESCAPES)
     return HttpResponse(body, content_type="application/json")
