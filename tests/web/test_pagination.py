@@ -10,7 +10,7 @@ from otrs.accounts.models import Group
 from otrs.web.pagination import MAX_PAGE, page_number, paginate
 from tests import factories
 
-DASH = "\u2013"  # the en dash of f"1{DASH}50 of 1,234"
+DASH = "\u2013"  # the en dash between the first and last row of a page summary
 
 
 @pytest.mark.parametrize(
