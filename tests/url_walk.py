@@ -38,8 +38,9 @@ PREFIXES = ("agent/", "customer/", "admin/", "api/")
 MISSING = 987_654_321
 PASSWORD = "walk-password"
 
-# The personas. "granted" holds rw on the dataset's queue and manages customers.
-PERSONAS = ("anonymous", "customer", "plain", "granted")
+# The personas. "granted" holds rw on the dataset's queue and manages customers; "staff" is
+# a superuser, walked through the Django admin only (where the others are all refused).
+PERSONAS = ("anonymous", "customer", "plain", "granted", "staff")
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,9 @@ class Dataset:
 
     def values(self, route: Route, which: str) -> dict[str, str] | None:
         """The argument values of ``route`` for ``which`` (own, foreign, missing), or None
-        when the dataset has no such object for one of them."""
+        when the dataset has no such object for one of them (an admin model without rows).
+        An argument the dataset knows nothing about is a LookupError: a new kind of URL
+        argument needs a filler, the walk never skips it."""
         values = {}
         for arg in route.args:
             value = self._value(route, arg, which)
@@ -149,10 +152,14 @@ class Dataset:
             return "tickets" if which != "missing" else None
         if kind == "content_type_id":
             return ContentType.objects.get_for_model(Ticket).pk if which != "missing" else MISSING
-        source = {"own": self.own, "foreign": self.foreign}.get(which)
-        if source is None:
+        if kind not in self.own:
+            raise LookupError(
+                f"{route.route}: the walk has no {kind!r} to fill {arg!r} with; add one to "
+                "build_dataset() (or list the pattern in UNFILLABLE, saying why)"
+            )
+        if which == "missing":
             return MISSING if kind not in ("uidb64", "token") else "MTIzNDU2Nzg5"
-        return source.get(kind)
+        return {"own": self.own, "foreign": self.foreign}[which][kind]
 
 
 def build_dataset() -> Dataset:
@@ -169,11 +176,12 @@ def build_dataset() -> Dataset:
     factories.grant(granted, grp, factories.RW)
     factories.grant(granted, managers, factories.RW)
     plain = factories.agent("walk_plain")
+    staff = factories.agent("walk_staff", is_staff=True, is_superuser=True)
     companies = [ticket_data.company(f"WALK{i}", f"Walk company {i}") for i in (1, 2)]
     customers = [
         ticket_data.customer(f"walk_customer{i}", company_=companies[i - 1]) for i in (1, 2)
     ]
-    data.users = {"customer": customers[0], "plain": plain, "granted": granted}
+    data.users = {"customer": customers[0], "plain": plain, "granted": granted, "staff": staff}
     for side, customer, company in zip(("own", "foreign"), customers, companies, strict=True):
         ticket = ticket_data.ticket(
             queue, customer_user=customer.username, customer_id=company.customer_id
@@ -194,7 +202,7 @@ def build_dataset() -> Dataset:
     saved = SavedSearch.objects.create(owner=granted, name="Walk", criteria={"q": "walk"})
     data.own["saved"] = saved.pk
     data.foreign["saved"] = saved.pk
-    for user in (granted, plain, *customers):
+    for user in (granted, plain, staff, *customers):
         user.set_password(PASSWORD)
         user.save()
     assert Article.objects.exists() and CustomerCompany.objects.count() >= 2

@@ -40,6 +40,10 @@ def test_the_admin_works_under_the_policy(page, js_mode, support):
         # JavaScript from static files).
         page.goto(reverse("admin:accounts_user_add"))
         assert page.evaluate("typeof django !== 'undefined'")
+        # django-celery-beat's form, whose inline script we serve as a file.
+        page.goto(reverse("admin:django_celery_beat_periodictask_add"))
+        translation = page.locator(".field-crontab_translation")
+        assert translation.count() == 1 and translation.is_hidden()
 
 
 def test_the_zoom_and_its_mail_frame_work_under_the_policy(page, support):

@@ -46,20 +46,6 @@ def test_cookies_over_plain_http_follow_the_setting(client, db, settings):
     assert response.cookies[settings.SESSION_COOKIE_NAME]["secure"] == ""
 
 
-def test_https_comes_from_the_proxy_header_only_through_gunicorn(client, db, settings):
-    """Django itself trusts no header: gunicorn turns X-Forwarded-Proto from a trusted proxy
-    into the request's scheme (deploy/gunicorn.conf.py), which ``secure=True`` stands for."""
-    settings.SESSION_COOKIE_SECURE = False
-    assert settings.SECURE_PROXY_SSL_HEADER is None
-    response = client.post(
-        reverse("agent:login"),
-        {"username": "nobody", "password": "x"},
-        HTTP_X_FORWARDED_PROTO="https",
-    )
-    for morsel in response.cookies.values():
-        assert morsel["secure"] == ""
-
-
 def test_every_page_gets_a_strict_policy(client, db):
     response = client.get(reverse("customer:login"))
 
