@@ -94,7 +94,7 @@ class UploadLimitsMiddleware:
         return self.get_response(request)
 
 
-class MultipleFileInput(forms.ClearableFileInput):
+class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
 
