@@ -17,11 +17,11 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from otrs.accounts.models import User
+from otrs.web.pagination import MAX_PAGE
 
 from .actions import CompanyInput, CustomerUserInput
 from .models import CustomerCompany, CustomerUser
 
-MAX_PAGE = 100_000
 ORDER_CHOICES = [("asc", _("Ascending")), ("desc", _("Descending"))]
 VALID_CHOICES = [("", _("Valid and invalid")), ("valid", _("Valid")), ("invalid", _("Invalid"))]
 

@@ -9,11 +9,10 @@ anywhere else. Every page runs a fixed number of queries, whatever the number of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -25,6 +24,8 @@ from django.views.decorators.http import require_POST, require_safe
 from otrs.accounts.decorators import agent_required
 from otrs.action_flow import form_screen
 from otrs.permissions import PermissionKey
+from otrs.web.pagination import paginate
+from otrs.web.params import text_param
 from tickets import selectors
 from tickets.forms.overviews import ORDER_CHOICES, SORT_CHOICES, ViewParams
 
@@ -44,29 +45,8 @@ TEMPLATES = "customers/"
 CONTACTS_SHOWN = 20
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a list: ``has_next`` from reading one row more than shown."""
-
-    rows: list
-    page: int
-    per_page: int
-    has_next: bool
-    total: int
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-
 def _per_page(user) -> int:
     return min(max(user.rows_per_page or 25, 1), selectors.MAX_PER_PAGE)
-
-
-def _paged(queryset: QuerySet, number: int, per_page: int) -> Page:
-    offset = (number - 1) * per_page
-    rows = list(queryset[offset : offset + per_page + 1])
-    return Page(rows[:per_page], number, per_page, len(rows) > per_page, queryset.count())
 
 
 def _render(request, template: str, context: dict, *, status: int = 200):
@@ -94,8 +74,10 @@ def manager_required(view):
 def customer_users(request):
     params = CustomerUserFilter(request.GET)
     rows = params.apply(access.visible_to(request.user))
-    page = _paged(
-        rows.select_related("user", "company"), params.get("page"), _per_page(request.user)
+    page = paginate(
+        rows.select_related("user", "company"),
+        number=params.get("page"),
+        per_page=_per_page(request.user),
     )
     company = None
     if params.get("company"):
@@ -135,7 +117,7 @@ def companies(request):
     params = CompanyFilter(request.GET)
     rows = params.apply(access.visible_to(request.user, model=CustomerCompany))
     rows = rows.annotate(contacts=_contact_count())
-    page = _paged(rows, params.get("page"), _per_page(request.user))
+    page = paginate(rows, number=params.get("page"), per_page=_per_page(request.user))
     context = {"params": params, "chosen": params.current(), "page": page}
     return _render(request, "companies.html", context)
 
@@ -176,8 +158,8 @@ def _tickets(request, customer: Q) -> dict:
         "keep": [("view", chosen)],
         "sortable": True,
         "page": page,
-        "tickets": page.tickets,
-        "unseen_ids": selectors.unseen_ids(user, page.tickets),
+        "tickets": page.rows,
+        "unseen_ids": selectors.unseen_ids(user, page.rows),
     }
 
 
@@ -217,8 +199,8 @@ def customer_info(request):
     """The CIC by the strings a ticket carries (the zoom links here): ``?customer_user=``
     or ``?customer_id=``. A registered customer user or company goes to their page; anything
     else (a sender who is no customer user) gets the tickets that carry the string."""
-    login = request.GET.get("customer_user", "").strip()
-    customer_id = request.GET.get("customer_id", "").strip()
+    login = text_param(request.GET, "customer_user")
+    customer_id = text_param(request.GET, "customer_id")
     if login:
         found = access.visible_to(request.user).filter(user__username__iexact=login)
         if found := found.first():

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "otrs.daemon",
+    "otrs.web",
     "otrs.accounts",
     "otrs.events",
     "otrs.mail",
@@ -69,6 +70,11 @@ INSTALLED_APPS += env.apps("EXTRA_APPS", installed=INSTALLED_APPS)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above the session and CSRF middleware: sees their cookies, and installs the upload
+    # limits before anything reads a request body (otrs/web/security.py).
+    "otrs.web.security.SecureCookiesMiddleware",
+    "otrs.web.security.ContentSecurityPolicyMiddleware",
+    "otrs.web.uploads.UploadLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -203,9 +209,16 @@ STORAGES = {
 # Where new attachments go: "fs" (the "attachments" storage above) or "db" (a blob column).
 # `manage.py attachment_storage --to db|fs` moves existing ones.
 ATTACHMENT_STORAGE = env.choice("ATTACHMENT_STORAGE", ["fs", "db"], "fs")
-# The most an agent may upload with one form (all files together). Keep the reverse proxy's
-# request size limit (client_max_body_size, LimitRequestBody) at least this large.
-AGENT_UPLOAD_MAX_BYTES = env.int("AGENT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+# Uploads in every form of both portals (otrs/web/uploads.py), enforced while the body
+# streams in: the most one file may have, and all files of one request together. Keep the
+# reverse proxy's request size limit (client_max_body_size, LimitRequestBody) above the
+# second. AGENT_UPLOAD_MAX_BYTES is the older name of UPLOAD_MAX_REQUEST_BYTES.
+UPLOAD_MAX_REQUEST_BYTES = env.int(
+    "UPLOAD_MAX_REQUEST_BYTES",
+    env.int("AGENT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1),
+    minimum=1,
+)
+UPLOAD_MAX_FILE_BYTES = env.int("UPLOAD_MAX_FILE_BYTES", UPLOAD_MAX_REQUEST_BYTES, minimum=1)
 
 # --- Tickets ---------------------------------------------------------------------------------
 
@@ -289,6 +302,9 @@ CELERY_TIMEZONE = TIME_ZONE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Over HTTPS every cookie is Secure anyway (otrs.web.security.SecureCookiesMiddleware, from
+# request.is_secure(), which the proxy's X-Forwarded-Proto sets through gunicorn's
+# FORWARDED_ALLOW_IPS); SECURE_COOKIES=true also keeps them from ever going over plain HTTP.
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from django.conf import settings
@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 
 from otrs.permissions import PermissionKey
 from otrs.search import get_backend
+from otrs.web.pagination import Page, paginate
 
 from . import access
 from .choices import VIEWABLE_STATE_TYPES
@@ -83,21 +84,6 @@ class Criteria:
         if order == "desc":
             return tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields)
         return fields
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    """One page of results; ``has_next`` comes from reading one row more than shown, so
-    no ``COUNT(*)`` runs over what may be a million tickets."""
-
-    tickets: list[Ticket] = field(default_factory=list)
-    page: int = 1
-    per_page: int = 25
-    has_next: bool = False
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
 
 
 def ticket_number_in(text: str) -> str:
@@ -187,20 +173,14 @@ def search_tickets(user, criteria: Criteria) -> QuerySet[Ticket]:
     return tickets.order_by(*criteria.ordering())
 
 
-def search_page(user, criteria: Criteria, *, page: int = 1, per_page: int = 25) -> SearchPage:
+def search_page(user, criteria: Criteria, *, page: int = 1, per_page: int = 25) -> Page:
     """One page of :func:`search_tickets`, with queue, state, priority and owner (one
-    ticket query whatever the page size)."""
-    page = max(int(page), 1)
+    ticket query whatever the page size, and a capped count where the page does not tell
+    the total; see :mod:`otrs.web.pagination`)."""
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
-    offset = (page - 1) * per_page
-    rows = list(
-        search_tickets(user, criteria).select_related("queue", "state", "priority", "owner")[
-            offset : offset + per_page + 1
-        ]
-    )
-    return SearchPage(
-        tickets=rows[:per_page], page=page, per_page=per_page, has_next=len(rows) > per_page
-    )
+    tickets = search_tickets(user, criteria)
+    rows = tickets.select_related("queue", "state", "priority", "owner")
+    return paginate(rows, number=page, per_page=per_page, total=tickets)
 
 
 def exact_number_match(user, text: str) -> Ticket | None:

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from otrs.permissions import PermissionKey
 from tickets import access
-from tickets.actions import ArticleInput, AttachmentInput
+from tickets.actions import ArticleInput
 from tickets.choices import Channel, SenderType
-from tickets.forms.common import MultipleFileField, TranslatedChoiceField, uploaded_attachments
+from tickets.forms.common import AttachmentsField, TranslatedChoiceField
 
 # --- the list ----------------------------------------------------------------------------------
 
@@ -103,10 +103,7 @@ class _MessageForm(forms.Form):
     """A message text with attachments, the part a new ticket and an answer share."""
 
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 12}))
-    attachments = MultipleFileField(label=_("Attachments"), required=False)
-
-    def clean_attachments(self) -> list[AttachmentInput]:
-        return uploaded_attachments(self.cleaned_data["attachments"])
+    attachments = AttachmentsField(label=_("Attachments"))
 
     def _article(self, subject: str) -> ArticleInput:
         """The customer's web message (the action adds who it is from)."""

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from email.utils import getaddresses
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,6 +37,7 @@ from customer_portal.forms.tickets import (
 from otrs.action_flow import button_action, form_screen
 from otrs.mail.models import OutboundKind
 from otrs.permissions import PermissionKey
+from otrs.web.pagination import paginate
 from tickets import access, actions
 from tickets.actions.customer import follow_up_refused
 from tickets.choices import VIEWABLE_STATE_TYPES, Channel, SenderType, StateType
@@ -113,14 +113,16 @@ def ticket_list(request):
     names = _company_names(request.customer_user)
     form = TicketListForm(request.GET, with_companies=bool(access.customer_ids(user)))
     filters = form.filters()
-    page = Paginator(_listed(user, filters), _per_page(user)).get_page(request.GET.get("page"))
+    page = paginate(
+        _listed(user, filters), number=request.GET.get("page"), per_page=_per_page(user)
+    )
     rows = [
         TicketRow(
             ticket=ticket,
             state=state_label(ticket),
             company=_company(names, ticket),
         )
-        for ticket in page.object_list
+        for ticket in page.rows
     ]
     context = {
         "form": form,

@@ -22,6 +22,9 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     """The outgoing queue, read-only: what waits, what went out, what failed and why. The
     one change is "retry now" for failed or waiting messages."""
 
+    class Media:
+        css = {"all": ["otrs/admin.css"]}  # the message source wraps (no inline styles)
+
     list_display = (
         "id",
         "created_at",
@@ -92,7 +95,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         text = raw[:RAW_PREVIEW_BYTES].decode("utf-8", "replace")
         if len(raw) > RAW_PREVIEW_BYTES:
             text += "\n[…]"
-        return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
+        return format_html('<pre class="otrs-source">{}</pre>', text)
 
     @admin.action(description=_("Retry now"), permissions=["retry"])
     def retry_now(self, request, queryset):

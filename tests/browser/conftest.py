@@ -109,6 +109,12 @@ def page(browser, js_mode, live_server):
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
+    # Whatever the Content-Security-Policy refuses (an inline script or style, a foreign
+    # source) is an error: the pages are built to need none of it.
+    opened.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and errors.append(message.text),
+    )
     # A stylesheet or script the pages link to must exist (the browser asks for a favicon
     # on its own: that one is not ours to judge).
     opened.on(

@@ -294,7 +294,7 @@ def _listed_ids(client) -> set[int]:
         response = client.get(url, {"scope": "company", "state": "all", "page": page})
         assert response.status_code == 200
         found += [row.ticket.pk for row in response.context["rows"]]
-        if not response.context["page"].has_next():
+        if not response.context["page"].has_next:
             break
         page += 1
     assert len(found) == len(set(found)), "a ticket on two pages"

@@ -575,7 +575,7 @@ def test_it_stores_attachments_of_a_new_ticket(wile, queue):
 
 
 def test_it_refuses_attachments_over_the_limit(wile, queue, settings):
-    settings.AGENT_UPLOAD_MAX_BYTES = 10
+    settings.UPLOAD_MAX_REQUEST_BYTES = 10
     upload = SimpleUploadedFile("big.bin", b"x" * 11)
 
     response = data.client_for(wile).post(CREATE, {**form(), "attachments": [upload]})

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import nh3
+from django.core.files.base import File
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,11 +41,21 @@ TITLE_MAX = 255
 
 @dataclass(frozen=True)
 class AttachmentInput:
+    """A file for a new article. ``content``: the bytes, or a file (an upload, stored in
+    chunks from where Django put it; see :meth:`read`)."""
+
     filename: str
-    content: bytes
+    content: bytes | File
     content_type: str = "application/octet-stream"
     content_id: str = ""
     disposition: str = "attachment"
+
+    def read(self) -> bytes:
+        """The whole content (for a mail, which carries it inline anyway)."""
+        if isinstance(self.content, File):
+            self.content.seek(0)
+            return self.content.read()
+        return self.content
 
 
 @dataclass(frozen=True)

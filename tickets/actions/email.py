@@ -190,7 +190,9 @@ def _send(
     headers.update(extra_headers or {})
     from_ = address_list(data.from_address) or sender_of(ticket.queue)
     # Named in the mail as they will be stored on the article.
-    attachments = [replace(a, filename=_safe_filename(a.filename)) for a in data.attachments]
+    attachments = [
+        replace(a, filename=_safe_filename(a.filename), content=a.read()) for a in data.attachments
+    ]
     try:
         message = build_message(
             from_=from_,

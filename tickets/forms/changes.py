@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 
 from django import forms
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,53 +20,17 @@ from otrs.accounts.models import User
 from otrs.permissions import PermissionKey, agents_holding, grants_for
 
 from .. import access
-from ..actions import ArticleInput, AttachmentInput
+from ..actions import ArticleInput
 from ..choices import PENDING_STATE_TYPES, Channel, SenderType, StateType
 from ..models import Priority, Queue, State, Ticket
-from .common import AgentChoiceField, MultipleFileInput, pending_until_field
+from .common import AgentChoiceField, AttachmentsField, pending_until_field
 from .versioned import VersionedForm
 
-# The largest file an agent may attach to a note or phone call, in bytes (per file).
-MAX_ATTACHMENT_SIZE = 20 * 1024 * 1024
 # OTRS PendingDiffTime: the pending time the form suggests, from now.
 PENDING_SUGGESTION = timedelta(days=1)
 
 
 # --- fields ------------------------------------------------------------------------------------
-
-
-class AttachmentsField(forms.FileField):
-    """Any number of uploaded files, each at most :data:`MAX_ATTACHMENT_SIZE`; cleans to a
-    list of :class:`AttachmentInput`."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None):
-        uploads = data if isinstance(data, list | tuple) else [data] if data else []
-        return [self._attachment(super(AttachmentsField, self).clean(f)) for f in uploads if f]
-
-    @staticmethod
-    def _attachment(upload) -> AttachmentInput:
-        # Read the limit at call time, so a deployment (or a test) can change it.
-        if upload.size > MAX_ATTACHMENT_SIZE:
-            raise forms.ValidationError(
-                _("“%(name)s” is %(size)s; a file may be at most %(limit)s."),
-                code="file_too_large",
-                params={
-                    "name": upload.name,
-                    "size": filesizeformat(upload.size),
-                    "limit": filesizeformat(MAX_ATTACHMENT_SIZE),
-                },
-            )
-        return AttachmentInput(
-            filename=upload.name,
-            content=upload.read(),
-            content_type=upload.content_type or "application/octet-stream",
-        )
 
 
 class QueueChoiceField(forms.ModelChoiceField):
@@ -103,9 +66,6 @@ class ArticleForm(TicketActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["subject"].initial = self.ticket.title
-        self.fields["attachments"].help_text = _("Each file at most %(limit)s.") % {
-            "limit": filesizeformat(MAX_ATTACHMENT_SIZE)
-        }
 
     def is_visible(self) -> bool:
         return self.customer_visible

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from otrs.accounts.models import User
+from otrs.web.uploads import UploadField
 from tickets.actions import AttachmentInput
 
 
@@ -41,45 +40,19 @@ class TranslatedChoiceField(forms.ModelChoiceField):
         return gettext(obj.name)
 
 
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
+class AttachmentsField(UploadField):
+    """The one upload field of every article form (agent and customer portal): any number
+    of files within ``UPLOAD_MAX_FILE_BYTES`` each and ``UPLOAD_MAX_REQUEST_BYTES``
+    together, enforced while they stream in (:mod:`otrs.web.uploads`); cleans to a list of
+    :class:`AttachmentInput` whose content is the uploaded file itself, so the action
+    stores it from Django's temporary file without reading it whole into memory."""
 
-
-class MultipleFileField(forms.FileField):
-    """Any number of uploaded files in one input (a plain FileField takes one)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
-
-
-def upload_limit() -> int:
-    """The most one form may upload, all files together (``AGENT_UPLOAD_MAX_BYTES``)."""
-    return settings.AGENT_UPLOAD_MAX_BYTES
-
-
-def uploaded_attachments(files) -> list[AttachmentInput]:
-    """The files of a :class:`MultipleFileField` as attachments, or a form error when they
-    are larger together than :func:`upload_limit`."""
-    total, limit = sum(f.size for f in files), upload_limit()
-    if total > limit:
-        raise ValidationError(
-            _("The attachments are too large (%(size)s together); at most %(limit)s."),
-            code="too_large",
-            params={"size": filesizeformat(total), "limit": filesizeformat(limit)},
+    def convert(self, upload) -> AttachmentInput:
+        return AttachmentInput(
+            filename=upload.name,
+            content=upload,
+            content_type=upload.content_type or "application/octet-stream",
         )
-    return [
-        AttachmentInput(
-            filename=f.name,
-            content=f.read(),
-            content_type=f.content_type or "application/octet-stream",
-        )
-        for f in files
-    ]
 
 
 def pending_until_field(**kwargs) -> forms.DateTimeField:

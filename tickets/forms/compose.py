@@ -20,7 +20,7 @@ from ..actions.email import system_addresses
 from ..choices import UNMERGEABLE_STATE_TYPES, Channel, SenderType, StateType, TemplateType
 from ..models import Article, Attachment, StandardTemplate, State, Ticket
 from ..subjects import SUBJECT_FWD, SUBJECT_RE, build_ticket_subject
-from .common import MultipleFileField, pending_until_field, uploaded_attachments
+from .common import AttachmentsField, pending_until_field
 from .versioned import VersionedForm
 
 
@@ -153,7 +153,7 @@ class ComposeForm(VersionedForm):
     bcc = AddressListField(label=gettext_lazy("Bcc"), required=False)
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=1000)
     body = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 16}))
-    attachments = MultipleFileField(label=gettext_lazy("Attachments"), required=False)
+    attachments = AttachmentsField(label=gettext_lazy("Attachments"))
     forward_attachments = AttachmentChoiceField(
         label=gettext_lazy("Forward the original attachments"),
         queryset=None,
@@ -193,9 +193,6 @@ class ComposeForm(VersionedForm):
             self.fields["forward_attachments"].initial = list(files)
         else:
             del self.fields["forward_attachments"]
-
-    def clean_attachments(self) -> list[AttachmentInput]:
-        return uploaded_attachments(self.cleaned_data["attachments"])
 
     def clean(self):
         data = super().clean()

@@ -22,17 +22,16 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import CustomerUser
 from otrs.accounts.models import User
 from otrs.permissions import PermissionKey, agents_holding, grants_for
-from tickets.actions import ArticleInput, AttachmentInput, default_priority, default_type
+from tickets.actions import ArticleInput, default_priority, default_type
 from tickets.choices import Channel, LockState, SenderType, StateType
 from tickets.models import SLA, Priority, Queue, Service, State, TicketType
 
 from .common import (
     AgentChoiceField,
-    MultipleFileField,
+    AttachmentsField,
     TranslatedChoiceField,
     check_pending_time,
     pending_until_field,
-    uploaded_attachments,
 )
 
 
@@ -126,7 +125,7 @@ class NewTicketForm(forms.Form):
     )
     title = forms.CharField(label=_("Title"), max_length=255)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 10}))
-    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    attachments = AttachmentsField(label=_("Attachments"))
     state = TranslatedChoiceField(
         label=_("State"),
         queryset=State.objects.valid().exclude(
@@ -183,9 +182,6 @@ class NewTicketForm(forms.Form):
 
     def clean_customer(self) -> Customer:
         return find_customer(self.cleaned_data["customer"])
-
-    def clean_attachments(self) -> list[AttachmentInput]:
-        return uploaded_attachments(self.cleaned_data["attachments"])
 
     def clean(self):
         data = super().clean()

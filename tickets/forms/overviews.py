@@ -6,8 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-# Far beyond any real queue; keeps OFFSET inside what every database accepts.
-MAX_PAGE = 100_000
+from otrs.web.pagination import MAX_PAGE
+
 SORT_CHOICES = [
     ("age", _("Age")),
     ("number", _("Ticket#")),

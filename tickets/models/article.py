@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils import timezone
@@ -149,15 +149,23 @@ class Attachment(models.Model):
         created = self.article.created_at
         return f"{created:%Y/%m/%d}/{self.article.ticket_id}/{self.article_id}/{self.filename}"
 
-    def store(self, content: bytes, *, backend: str) -> None:
-        """Put ``content`` into ``backend`` ("db" or "fs"); the caller saves the row."""
-        self.size = len(content)
+    def store(self, content: bytes | File, *, backend: str) -> None:
+        """Put ``content`` into ``backend`` ("db" or "fs"); the caller saves the row.
+        ``content`` may be a file (an upload): the file storage copies it in chunks."""
+        if isinstance(content, File):
+            content.seek(0)
+            self.size = content.size
+            if backend == "db":
+                content = content.read()
+        else:
+            self.size = len(content)
         if backend == "db":
             self.db_content = content
             self.file = ""
         else:
             self.db_content = None
-            self.file.save(self.storage_path(), ContentFile(content), save=False)
+            upload = content if isinstance(content, File) else ContentFile(content)
+            self.file.save(self.storage_path(), upload, save=False)
 
 
 class ArticleFlag(models.Model):

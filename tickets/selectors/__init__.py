@@ -24,6 +24,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from otrs.permissions import PermissionKey, grants_for
+from otrs.web.pagination import Page, paginate
 
 from .. import access
 from ..choices import (
@@ -69,21 +70,6 @@ SORT_ORDERS = ("asc", "desc")
 _ROW_RELATED = ("queue", "state", "priority", "owner")
 
 
-@dataclass(frozen=True)
-class QueuePage:
-    """One page of a queue view. ``has_next`` comes from reading one row more than shown,
-    so no ``COUNT(*)`` runs over the queue; the queue tree's counts give the total."""
-
-    tickets: list[Ticket]
-    page: int
-    per_page: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-
 def viewable_state_ids() -> list[int]:
     """The states whose tickets show in queue views (OTRS ``Ticket::ViewableStateType``).
 
@@ -104,29 +90,31 @@ def queue_page(
     page: int = 1,
     per_page: int = 50,
     order: str = "oldest",
-) -> QueuePage:
+    total: int | None = None,
+) -> Page:
     """A page of the tickets in viewable states of ``queue`` that ``user`` may see.
+    ``total``: how many there are, when the caller knows (the queue tree's count).
 
     Two ticket queries: the ids of the page, then those tickets with their queue, state,
     priority and owner (one join, whatever the page size).
     """
     if order not in ORDERINGS:
         raise ValueError(f"unknown order {order!r}; use one of {sorted(ORDERINGS)}")
-    page = max(int(page), 1)
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
     queue_id = queue.pk if isinstance(queue, Queue) else int(queue)
-    offset = (page - 1) * per_page
     visible = access.visible_to(user, PermissionKey.RO).filter(queue_id=queue_id)
-    # One row more than shown tells whether there is a next page, without a COUNT(*).
-    ids = _page_ids(visible, viewable_state_ids(), ORDERINGS[order], offset, per_page + 1)
-    by_id = {}
-    if ids:
-        by_id = visible.filter(pk__in=ids).select_related("queue", "state", "priority", "owner")
-        by_id = {ticket.pk: ticket for ticket in by_id}
-    rows = [by_id[pk] for pk in ids if pk in by_id]
-    return QueuePage(
-        tickets=rows[:per_page], page=page, per_page=per_page, has_next=len(rows) > per_page
-    )
+    state_ids_ = viewable_state_ids()
+
+    def fetch(offset: int, limit: int) -> list[Ticket]:
+        ids = _page_ids(visible, state_ids_, ORDERINGS[order], offset, limit)
+        by_id = {}
+        if ids:
+            by_id = visible.filter(pk__in=ids).select_related(*_ROW_RELATED)
+            by_id = {ticket.pk: ticket for ticket in by_id}
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+    counted = total if total is not None else visible.filter(state_id__in=state_ids_)
+    return paginate(fetch, number=page, per_page=per_page, total=counted)
 
 
 def _page_ids(visible, state_ids, ordering, offset: int, limit: int) -> list[int]:
@@ -187,28 +175,23 @@ def ticket_page(
     order: str = "asc",
     page: int = 1,
     per_page: int = 50,
-) -> QueuePage:
+) -> Page:
     """A page of ``tickets`` (a queryset that starts from :func:`tickets.access.visible_to`)
     in one of the :data:`SORTS` orders, with the columns of the ticket table.
 
     One query, whatever the page size: the rows joined to their queue, state, priority and
-    owner, one row more than shown to tell whether there is a next page.
+    owner, one row more than shown to tell whether there is a next page (and a capped
+    count where the page does not tell the total, see :mod:`otrs.web.pagination`).
     """
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}; use one of {sorted(SORTS)}")
     if order not in SORT_ORDERS:
         raise ValueError(f"unknown order {order!r}; use one of {SORT_ORDERS}")
-    page = max(int(page), 1)
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
     sign = "-" if order == "desc" else ""
     ordering = [f"{sign}{field}" for field in (*SORTS[sort], "id")]
-    offset = (page - 1) * per_page
-    rows = list(
-        tickets.select_related(*_ROW_RELATED).order_by(*ordering)[offset : offset + per_page + 1]
-    )
-    return QueuePage(
-        tickets=rows[:per_page], page=page, per_page=per_page, has_next=len(rows) > per_page
-    )
+    rows = tickets.select_related(*_ROW_RELATED).order_by(*ordering)
+    return paginate(rows, number=page, per_page=per_page, total=tickets)
 
 
 def unseen_ids(user, tickets: Iterable[Ticket]) -> set[int]:
@@ -395,7 +378,7 @@ def overview_page(
     order: str = "asc",
     page: int = 1,
     per_page: int = 50,
-) -> QueuePage:
+) -> Page:
     """A page of the overview ``name`` (one of :data:`OVERVIEWS`) for ``user``, in one of
     the :data:`SORTS` orders. The age order of the open, closed and new overviews reads the
     ``(queue, state, created_at, id)`` index (see :func:`_merged_ids`); the other orders
@@ -404,20 +387,17 @@ def overview_page(
         raise ValueError(f"unknown overview {name!r}; use one of {OVERVIEWS}")
     if sort == "age" and name in _AGE_PATHS and order in SORT_ORDERS:
         state_types, personal = _AGE_PATHS[name]
-        page = max(int(page), 1)
         per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
         ordering = ORDERINGS["oldest" if order == "asc" else "newest"]
-        rows = _merged_rows(
-            user,
-            state_ids(*state_types),
-            personal=personal,
-            ordering=ordering,
-            offset=(page - 1) * per_page,
-            limit=per_page + 1,
-        )
-        return QueuePage(
-            tickets=rows[:per_page], page=page, per_page=per_page, has_next=len(rows) > per_page
-        )
+        state_ids_ = state_ids(*state_types)
+
+        def fetch(offset: int, limit: int) -> list[Ticket]:
+            return _merged_rows(
+                user, state_ids_, personal=personal, ordering=ordering, offset=offset, limit=limit
+            )
+
+        total = lambda: _overviews()[name](user)  # noqa: E731 - counted only when needed
+        return paginate(fetch, number=page, per_page=per_page, total=total)
     tickets = _overviews()[name](user)
     return ticket_page(tickets, sort=sort, order=order, page=page, per_page=per_page)
 

@@ -40,9 +40,10 @@ def bulk(request):
 
 
 def _next_url(request) -> str:
-    """Where the list was; only a URL of this site (no open redirect)."""
+    """Where the list was; only a path on this site (no open redirect, and nothing that
+    ``redirect()`` would take for a view name)."""
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

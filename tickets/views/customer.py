@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from otrs.accounts.decorators import agent_required
 from otrs.permissions import PermissionKey
+from otrs.web.params import text_param
 
 from .. import access, actions
 from ..forms.customer import CustomerForm, customer_label, search_customer_users
@@ -33,7 +34,7 @@ def customer(request, pk):
     ticket = access.get_or_404(request.user, pk, RW)
     picked = {k: request.GET[k] for k in ("customer_user", "customer_id") if k in request.GET}
     form = CustomerForm(*_data(request), ticket=ticket, initial=picked)
-    query = request.GET.get("q", "").strip()
+    query = text_param(request.GET, "q")
     matches = [
         (found, customer_label(found), _pick_url(ticket, found))
         for found in search_customer_users(query)
@@ -78,7 +79,7 @@ def customer_autocomplete(request):
     """``{"results": [{"value": login, "label": "Name <email> (company)"}]}``, at most 20."""
     results = [
         {"value": found.login, "label": customer_label(found)}
-        for found in search_customer_users(request.GET.get("q", ""))
+        for found in search_customer_users(text_param(request.GET, "q"))
     ]
     body = json.dumps({"results": results}).translate(_JSON_ESCAPES)
     return HttpResponse(body, content_type="application/json")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from otrs.accounts.decorators import agent_required
+from otrs.web.pagination import Page, paginate
 
 from .. import selectors
 from ..forms.overviews import ORDER_CHOICES, SORT_CHOICES, ListParams, QueueParams, ViewParams
@@ -23,7 +24,7 @@ def _per_page(user) -> int:
     return min(max(user.rows_per_page or 25, 1), selectors.MAX_PER_PAGE)
 
 
-def _listing(request, params: ListParams, page: selectors.QueuePage, keep, **extra) -> dict:
+def _listing(request, params: ListParams, page: Page, keep, **extra) -> dict:
     """The context every overview's ticket list needs; ``keep``: the query parameters
     (name, value) that sorting keeps, such as the chosen queue or view."""
     return {
@@ -31,8 +32,8 @@ def _listing(request, params: ListParams, page: selectors.QueuePage, keep, **ext
         "order": params.get("order"),
         "keep": [(name, value) for name, value in keep if value is not None],
         "page": page,
-        "tickets": page.tickets,
-        "unseen_ids": selectors.unseen_ids(request.user, page.tickets),
+        "tickets": page.rows,
+        "unseen_ids": selectors.unseen_ids(request.user, page.rows),
         "sortable": True,
         "sort_choices": SORT_CHOICES,
         "order_choices": ORDER_CHOICES,
@@ -91,15 +92,20 @@ def _chosen_node(tree, queue_id):
     return next((node for node in tree if node.count), tree[0] if tree else None)
 
 
-def _queue_page(user, node, params: QueueParams) -> selectors.QueuePage:
+def _queue_page(user, node, params: QueueParams) -> Page:
     per_page = _per_page(user)
     if node is None:
-        return selectors.QueuePage(tickets=[], page=1, per_page=per_page, has_next=False)
+        return paginate(lambda offset, limit: [], per_page=per_page, total=0)
     if params.get("sort") == "age":
         # The indexed fast path of the default view.
         order = "oldest" if params.get("order") == "asc" else "newest"
         return selectors.queue_page(
-            user, node.queue, page=params.get("page"), per_page=per_page, order=order
+            user,
+            node.queue,
+            page=params.get("page"),
+            per_page=per_page,
+            order=order,
+            total=node.count,
         )
     return selectors.ticket_page(
         selectors.queue_tickets(user, node.queue),

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from otrs.accounts.decorators import agent_required
+from otrs.web.pagination import page_number
 
 from .. import search as ticket_search
 from ..forms.search import SaveSearchForm, SearchForm
@@ -39,13 +40,6 @@ def _saved_links(user) -> list[tuple[object, str]]:
     ]
 
 
-def _page_number(request) -> int:
-    try:
-        return max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        return 1
-
-
 def _render(request, form, *, params: QueryDict, save_form=None, status=200):
     """The search page: the form, the saved searches and, for a valid search, a page of
     results."""
@@ -54,7 +48,7 @@ def _render(request, form, *, params: QueryDict, save_form=None, status=200):
         results = ticket_search.search_page(
             request.user,
             form.criteria(),
-            page=_page_number(request),
+            page=page_number(request.GET.get("page")),
             per_page=request.user.rows_per_page,
         )
     query = _criteria_query(params)

@@ -27,7 +27,6 @@ from tests import factories
 from tickets import actions
 from tickets.actions import ticket_version as version
 from tickets.choices import Channel, HistoryType, LockState, SenderType
-from tickets.forms import changes as action_forms
 from tickets.models import Article, Attachment, Ticket, TicketHistory, TicketWatcher
 
 XSS = "<script>alert(1)</script><img src=x onerror=alert(1)>"
@@ -437,11 +436,8 @@ def test_it_stores_the_attachments_of_a_note(client, world, settings):
     ]
 
 
-def test_it_refuses_a_file_over_the_limit_and_escapes_what_it_shows_again(
-    client, world, monkeypatch
-):
-    assert action_forms.MAX_ATTACHMENT_SIZE == 20 * 1024 * 1024
-    monkeypatch.setattr(action_forms, "MAX_ATTACHMENT_SIZE", 10)
+def test_it_refuses_a_file_over_the_limit_and_escapes_what_it_shows_again(client, world, settings):
+    settings.UPLOAD_MAX_FILE_BYTES = 10
     client.force_login(agent_with(world.support.group, Key.NOTE))
     before = factories.snapshot()
 

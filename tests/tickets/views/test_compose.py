@@ -375,7 +375,7 @@ def test_bad_input_comes_back_as_form_errors(
 def test_it_refuses_uploads_over_the_limit(
     agent_client, ticket, customer_mail, settings, django_capture_on_commit_callbacks
 ):
-    settings.AGENT_UPLOAD_MAX_BYTES = 10
+    settings.UPLOAD_MAX_REQUEST_BYTES = 10
     big = SimpleUploadedFile("big.bin", b"x" * 11)
     response = post(
         agent_client,

@@ -232,13 +232,13 @@ def test_it_stores_attachments(support, agent, known_customer, client_for, setti
 def test_it_refuses_attachments_over_the_limit(
     support, agent, known_customer, client_for, settings
 ):
-    settings.AGENT_UPLOAD_MAX_BYTES = 10
+    settings.UPLOAD_MAX_REQUEST_BYTES = 10
     big = SimpleUploadedFile("big.bin", b"x" * 11)
 
     response = client_for(agent).post(PHONE, {**_form(support), "attachments": [big]})
 
     assert response.status_code == 400
-    assert "The attachments are too large (11" in response.content.decode()
+    assert "The attachments are too large together; at most 10" in response.content.decode()
     assert not Ticket.objects.exists()
 
 

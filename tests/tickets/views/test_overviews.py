@@ -385,7 +385,7 @@ def test_it_falls_back_to_defaults_on_bad_parameters(client, support, twelve, pa
     response = signed_in(client, support.rw).get(url("queues", **params))
 
     assert response.status_code == 200
-    assert response.context["page"].page == 1
+    assert response.context["page"].number == 1
 
 
 def test_it_shows_an_empty_page_past_the_end(client, support, twelve):

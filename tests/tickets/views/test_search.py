@@ -76,7 +76,7 @@ def login(client, user) -> Client:
 
 def found(response) -> list[int]:
     assert response.status_code == 200, response.content.decode()[:2000]
-    return [ticket.pk for ticket in response.context["results"].tickets]
+    return [ticket.pk for ticket in response.context["results"].rows]
 
 
 def search(client, **params):

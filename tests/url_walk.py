@@ -1,0 +1,231 @@
+"""What the URL walk (tests/test_url_walk.py) and the input fuzzing (tests/test_input_fuzz.py)
+share: the URL patterns, discovered from the resolver; one dataset built once per test module
+(inside a transaction rolled back at the end, as Django's ``setUpTestData``); the personas;
+and how a pattern's arguments are filled from the dataset.
+
+Arguments are filled by what they name: ``pk`` by the path segment before it
+(``tickets/<int:pk>`` is a ticket, ``users/<int:pk>`` a customer user ...), other
+arguments by their own name (``article_pk``, ``object_id``, ``uidb64`` ...), and admin
+object ids by the model the admin URL belongs to. Each argument gets up to three values:
+``own`` (an object the customer persona owns, which the agent with grants sees too),
+``foreign`` (another customer's object, or an object no persona may open) and ``missing``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from customers.models import CustomerCompany, CustomerUser
+from otrs.accounts.models import Group
+from tests import factories
+from tests.customer_portal import ticket_data
+from tickets.models import Article, Attachment, SavedSearch, Ticket
+
+# The roots the walk covers; a new root (the API) is added here once it exists.
+PREFIXES = ("agent/", "customer/", "admin/", "api/")
+MISSING = 987_654_321
+PASSWORD = "walk-password"
+
+# The personas. "granted" holds rw on the dataset's queue and manages customers; "staff" is
+# a superuser, walked through the Django admin only (where the others are all refused).
+PERSONAS = ("anonymous", "customer", "plain", "granted", "staff")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URL pattern: its full route, its name (with namespaces) and its arguments."""
+
+    route: str
+    name: str
+    pattern: URLPattern = field(compare=False, repr=False)
+    args: tuple[str, ...] = ()
+
+    @property
+    def prefix(self) -> str:
+        return self.route.split("/", 1)[0] + "/"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.route.startswith("admin/")
+
+    def kind_of(self, arg: str) -> str:
+        """What an argument stands for: the segment before ``<...pk>``, else its name."""
+        if arg == "object_id" and "content_type_id" in self.args:
+            return "tickets"  # the admin's "view on site" link: a ticket of that type
+        if arg == "pk" or (arg == "object_id" and self.is_admin) or arg == "id":
+            if self.is_admin:
+                return "admin"
+            before = re.split(r"<[^>]*>", self.route)[0].rstrip("/").rsplit("/", 1)[-1]
+            return before
+        return arg
+
+    def admin_model(self):
+        _admin, app_label, model_name, *_rest = self.route.split("/")
+        return apps.get_model(app_label, model_name)
+
+    def url(self, values: dict[str, str]) -> str:
+        if self.name:
+            return reverse(self.name, kwargs={arg: str(value) for arg, value in values.items()})
+        # Unnamed (the admin's redirect from <id>/ to <id>/change/): a plain route.
+        path = self.route
+        for arg, value in values.items():
+            path = re.sub(rf"<(?:\w+:)?{arg}>", str(value), path)
+        return "/" + path
+
+
+def _routes(patterns, prefix: str = "", namespace: str = ""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from _routes(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name or ""
+            route = prefix + str(entry.pattern)
+            args = tuple(re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", route))
+            args = tuple(a or b for a, b in args)
+            yield Route(route, name, entry, args)
+
+
+def walked_routes() -> list[Route]:
+    """Every URL pattern under :data:`PREFIXES`, from the resolver."""
+    return [r for r in _routes(get_resolver().url_patterns) if r.route.startswith(PREFIXES)]
+
+
+def route_id(route: Route) -> str:
+    return route.name or route.route
+
+
+@dataclass
+class Dataset:
+    """The objects the walk fills arguments from, and the personas' users."""
+
+    users: dict = field(default_factory=dict)
+    own: dict = field(default_factory=dict)
+    foreign: dict = field(default_factory=dict)
+    sessions: dict = field(default_factory=dict)
+
+    def client(self, persona: str) -> Client:
+        """A client of the persona, in the session signed in once for the whole module (a
+        test that signs out or changes a password gets it back with the next test)."""
+        client = Client(raise_request_exception=False)  # a server error is a 500, reported
+        if persona != "anonymous":
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[persona]
+        return client
+
+    def values(self, route: Route, which: str) -> dict[str, str] | None:
+        """The argument values of ``route`` for ``which`` (own, foreign, missing), or None
+        when the dataset has no such object for one of them (an admin model without rows).
+        An argument the dataset knows nothing about is a LookupError: a new kind of URL
+        argument needs a filler, the walk never skips it."""
+        values = {}
+        for arg in route.args:
+            value = self._value(route, arg, which)
+            if value is None:
+                return None
+            values[arg] = value
+        return values
+
+    def _value(self, route: Route, arg: str, which: str):
+        kind = route.kind_of(arg)
+        if kind == "admin":
+            if which == "missing":
+                return MISSING
+            objects = route.admin_model()._default_manager.order_by("pk")
+            obj = objects.first() if which == "own" else objects.last()
+            return obj.pk if obj is not None else None
+        if kind == "app_label":
+            # The pattern itself lists the apps: there is no missing one to ask for.
+            return "tickets" if which != "missing" else None
+        if kind == "content_type_id":
+            return ContentType.objects.get_for_model(Ticket).pk if which != "missing" else MISSING
+        if kind not in self.own:
+            raise LookupError(
+                f"{route.route}: the walk has no {kind!r} to fill {arg!r} with; add one to "
+                "build_dataset() (or list the pattern in UNFILLABLE, saying why)"
+            )
+        if which == "missing":
+            return MISSING if kind not in ("uidb64", "token") else "MTIzNDU2Nzg5"
+        return {"own": self.own, "foreign": self.foreign}[which][kind]
+
+
+def build_dataset() -> Dataset:
+    """Two customers of two companies, each with a ticket (an article with an attachment);
+    an agent with rw on the tickets' queue who also manages customers, one without any
+    grant; a saved search of the granted agent."""
+    data = Dataset()
+    grp = factories.group("walk")
+    queue = ticket_data.portal_queue("Walk")
+    queue.group = grp
+    queue.save()
+    managers, _created = Group.objects.get_or_create(name=settings.CUSTOMER_MANAGER_GROUP)
+    granted = factories.agent("walk_granted")
+    factories.grant(granted, grp, factories.RW)
+    factories.grant(granted, managers, factories.RW)
+    plain = factories.agent("walk_plain")
+    staff = factories.agent("walk_staff", is_staff=True, is_superuser=True)
+    companies = [ticket_data.company(f"WALK{i}", f"Walk company {i}") for i in (1, 2)]
+    customers = [
+        ticket_data.customer(f"walk_customer{i}", company_=companies[i - 1]) for i in (1, 2)
+    ]
+    data.users = {"customer": customers[0], "plain": plain, "granted": granted, "staff": staff}
+    for side, customer, company in zip(("own", "foreign"), customers, companies, strict=True):
+        ticket = ticket_data.ticket(
+            queue, customer_user=customer.username, customer_id=company.customer_id
+        )
+        article = ticket_data.article(ticket, visible=True, files=[("walk.txt", b"walk")])
+        profile = CustomerUser.objects.get(user=customer)
+        getattr(data, side).update(
+            {
+                "tickets": ticket.pk,
+                "article_pk": article.pk,
+                "attachments": Attachment.objects.filter(article=article).get().pk,
+                "users": profile.pk,
+                "companies": company.pk,
+                "uidb64": urlsafe_base64_encode(force_bytes(customer.pk)),
+                "token": "bad-token",
+            }
+        )
+    saved = SavedSearch.objects.create(owner=granted, name="Walk", criteria={"q": "walk"})
+    data.own["saved"] = saved.pk
+    data.foreign["saved"] = saved.pk
+    for user in (granted, plain, staff, *customers):
+        user.set_password(PASSWORD)
+        user.save()
+    assert Article.objects.exists() and CustomerCompany.objects.count() >= 2
+    for persona, user in data.users.items():
+        client = Client()
+        client.force_login(user)
+        data.sessions[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return data
+
+
+@pytest.fixture(scope="module")
+def dataset(django_db_setup, django_db_blocker):
+    """:func:`build_dataset` once per module, rolled back at its end; each test runs in a
+    savepoint inside (pytest-django's ``db``), so what one test changes the next never sees."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_dataset()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def admin_registered_models() -> set:
+    return set(admin.site._registry)
