@@ -119,10 +119,10 @@ def queue_page(
     visible = access.visible_to(user, PermissionKey.RO).filter(queue_id=queue_id)
     # One row more than shown tells whether there is a next page, without a COUNT(*).
     ids = _page_ids(visible, viewable_state_ids(), ORDERINGS[order], offset, per_page + 1)
-    by_id = {}
+    by_id: dict[int, Ticket] = {}
     if ids:
-        by_id = visible.filter(pk__in=ids).select_related("queue", "state", "priority", "owner")
-        by_id = {ticket.pk: ticket for ticket in by_id}
+        found = visible.filter(pk__in=ids).select_related("queue", "state", "priority", "owner")
+        by_id = {ticket.pk: ticket for ticket in found}
     rows = [by_id[pk] for pk in ids if pk in by_id]
     return QueuePage(
         tickets=rows[:per_page], page=page, per_page=per_page, has_next=len(rows) > per_page
