@@ -28,6 +28,7 @@ TEST_APT_PACKAGES := chromium fonts-dejavu-core dovecot-imapd dovecot-pop3d open
 # pyproject.toml, keeping every pin it can; `make lock UPGRADE=1` moves to the newest releases.
 UV_VERSION := 0.13.9
 UV := $(abspath $(BIN))/uv
+UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
 UV_INSTALL = $(UV) pip install -q --python $(BIN)/python
 LOCK_DIR ?= .
 LOCK = cd $(LOCK_DIR) && $(UV) pip compile -q pyproject.toml --universal --python-version 3.11 \
@@ -46,29 +47,30 @@ system-packages:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(UV): | $(BIN)/python
+$(UV_STAMP): | $(BIN)/python
 	$(BIN)/pip install -q uv==$(UV_VERSION)
+	@touch $@
 
-install: system-packages $(UV)
+install: system-packages $(UV_STAMP)
 	$(UV_INSTALL) --require-hashes -r requirements/run.txt
 	$(UV_INSTALL) --no-deps -e .
 	$(MANAGE) compilemessages --ignore=.venv -v0
 
 install-test: EXTRA_APT_PACKAGES = $(TEST_APT_PACKAGES)
-install-test: system-packages $(UV)
+install-test: system-packages $(UV_STAMP)
 	$(UV_INSTALL) --require-hashes -r requirements/test.txt
 	$(UV_INSTALL) --no-deps -e .
 	$(MANAGE) compilemessages --ignore=.venv -v0
 
 # test.txt holds every extra; the others are subsets with the same pins.
-lock: $(UV)
+lock: $(UV_STAMP)
 	$(LOCK) --extra test --extra postgres --extra mysql -o requirements/test.txt
 	$(LOCK) -c requirements/test.txt -o requirements/run.txt
 	$(LOCK) -c requirements/test.txt --extra postgres -o requirements/postgres.txt
 	$(LOCK) -c requirements/test.txt --extra mysql -o requirements/mysql.txt
 
 # Fails when pyproject.toml asks for something the lock files do not hold.
-lock-check: $(UV)
+lock-check: $(UV_STAMP)
 	@tmp=$$(mktemp -d); cp -r pyproject.toml README.md requirements $$tmp/; \
 	$(MAKE) -s --no-print-directory lock LOCK_DIR=$$tmp UPGRADE= && \
 	diff -ru requirements $$tmp/requirements; status=$$?; rm -rf $$tmp; \
