@@ -388,7 +388,9 @@ def test_a_role_grant_on_the_manager_group_is_enough():
     agent = factories.agent("roled")
     factories.role(members=[agent], grants=[(Group.objects.get(name="users"), factories.RW)])
 
-    assert actions.create_company(company_input(), actor=agent).pk
+    created = actions.create_company(company_input(), actor=agent)
+
+    assert CustomerCompany.objects.get(pk=created.pk).customer_id == "ACME"
 
 
 def test_ro_on_the_manager_group_is_not_enough():
