@@ -435,6 +435,7 @@ def _record(
         object_type, object_id = "customer_user", customer_user.pk
         extra = {"login": customer_user.user.username}
     else:
+        assert company is not None, "history of a customer user or of a company"
         object_type, object_id = "customer_company", company.pk
         extra = {"customer_id": company.customer_id}
     events.record(
