@@ -17,7 +17,7 @@ TEST_MARIADB_URL ?= mysql://root@127.0.0.1:3306/otrs
 APT_PACKAGES := gettext
 # One pytest worker per core; each worker has its own test database.
 PYTEST_ARGS ?= -q -n auto
-# OTRS_TESTS_STRICT: a missing browser, dovecot or openssl fails the run instead of skipping.
+# OTRS_TESTS_STRICT: a missing browser, dovecot, nginx or openssl fails instead of skipping.
 PYTEST := OTRS_TESTS_STRICT=1 $(BIN)/pytest
 # The browser tests drive Debian's Chromium with Playwright (never `playwright install`).
 # nginx: tests/deploy run it in front of gunicorn, from a config of their own.
