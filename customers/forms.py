@@ -158,8 +158,7 @@ class CustomerUserForm(forms.Form):
         help_text=_("The customer user also sees the tickets of these companies."),
     )
     # Named like the model field. Django's form metaclass moves declared fields off the class,
-    # so Form.is_valid() stays the method; mypy sees the name shadow it (ignored here and at
-    # the views' form.is_valid() calls).
+    # so Form.is_valid() stays the method; mypy sees the name shadow it (ignored here).
     is_valid = forms.BooleanField(  # type: ignore[assignment]
         label=_("Valid"),
         required=False,
@@ -258,8 +257,7 @@ class CompanyForm(forms.Form):
     url = forms.URLField(label=_("URL"), max_length=200, required=False, assume_scheme="https")
     comment = forms.CharField(label=_("Comment"), max_length=250, required=False)
     # Named like the model field. Django's form metaclass moves declared fields off the class,
-    # so Form.is_valid() stays the method; mypy sees the name shadow it (ignored here and at
-    # the views' form.is_valid() calls).
+    # so Form.is_valid() stays the method; mypy sees the name shadow it (ignored here).
     is_valid = forms.BooleanField(  # type: ignore[assignment]
         label=_("Valid"),
         required=False,
