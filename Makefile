@@ -13,14 +13,29 @@ PORT ?= 8000
 # The databases the suite runs on besides SQLite; the services TESTING.md describes.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/otrs
 TEST_MARIADB_URL ?= mysql://root@127.0.0.1:3306/otrs
-APT_PACKAGES := libmariadb-dev pkg-config gettext
+# SQLite needs no database client library; the drivers are the extras `postgres` and `mysql`.
+APT_PACKAGES := gettext
 # One pytest worker per core; each worker has its own test database.
 PYTEST_ARGS ?= -q -n auto
+# OTRS_TESTS_STRICT: a missing browser, dovecot, nginx or openssl fails instead of skipping.
+PYTEST := OTRS_TESTS_STRICT=1 $(BIN)/pytest
 # The browser tests drive Debian's Chromium with Playwright (never `playwright install`).
 # nginx: tests/deploy run it in front of gunicorn, from a config of their own.
-TEST_APT_PACKAGES := chromium fonts-dejavu-core dovecot-imapd dovecot-pop3d openssl nginx
+TEST_APT_PACKAGES := chromium fonts-dejavu-core dovecot-imapd dovecot-pop3d openssl nginx \
+	libpq-dev libmariadb-dev pkg-config
+# Exact versions with hashes of everything installed live in requirements/*.txt (the lock
+# files), written by uv, itself pinned here. `make lock` regenerates them after a change to
+# pyproject.toml, keeping every pin it can; `make lock UPGRADE=1` moves to the newest releases.
+UV_VERSION := 0.13.9
+UV := $(abspath $(BIN))/uv
+UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
+UV_INSTALL = $(UV) pip install -q --python $(BIN)/python
+LOCK_DIR ?= .
+LOCK = cd $(LOCK_DIR) && $(UV) pip compile -q pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-.PHONY: run test install install-test system-packages services lint migrate demo messages clean
+.PHONY: run test install install-test system-packages services lint typecheck lock lock-check \
+	migrate demo messages clean
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES) $(EXTRA_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -31,16 +46,35 @@ system-packages:
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 
-install: system-packages $(BIN)/python
-	$(BIN)/pip install -q -e .
+$(UV_STAMP): | $(BIN)/python
+	$(BIN)/pip install -q uv==$(UV_VERSION)
+	@touch $@
+
+install: system-packages $(UV_STAMP)
+	$(UV_INSTALL) --require-hashes -r requirements/run.txt
+	$(UV_INSTALL) --no-deps -e .
 	$(MANAGE) compilemessages --ignore=.venv -v0
 
 install-test: EXTRA_APT_PACKAGES = $(TEST_APT_PACKAGES)
-install-test: system-packages $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+install-test: system-packages $(UV_STAMP)
+	$(UV_INSTALL) --require-hashes -r requirements/test.txt
+	$(UV_INSTALL) --no-deps -e .
 	$(MANAGE) compilemessages --ignore=.venv -v0
+
+# test.txt holds every extra; the others are subsets with the same pins.
+lock: $(UV_STAMP)
+	$(LOCK) --extra test --extra postgres --extra mysql -o requirements/test.txt
+	$(LOCK) -c requirements/test.txt -o requirements/run.txt
+	$(LOCK) -c requirements/test.txt --extra postgres -o requirements/postgres.txt
+	$(LOCK) -c requirements/test.txt --extra mysql -o requirements/mysql.txt
+
+# Fails when pyproject.toml asks for something the lock files do not hold.
+lock-check: $(UV_STAMP)
+	@tmp=$$(mktemp -d); cp -r pyproject.toml README.md requirements $$tmp/; \
+	$(MAKE) -s --no-print-directory lock LOCK_DIR=$$tmp UPGRADE= && \
+	diff -ru requirements $$tmp/requirements; status=$$?; rm -rf $$tmp; \
+	[ $$status -eq 0 ] || { echo "requirements/ is stale: run make lock, commit requirements/" >&2; exit 1; }
 
 migrate: install
 	$(MANAGE) migrate --noinput
@@ -68,15 +102,19 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install-test services lint
+# mypy with django-stubs on the domain packages; its configuration is in pyproject.toml.
+typecheck: install-test
+	$(BIN)/mypy
+
+test: lock-check install-test services lint typecheck
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
 	@echo "== SQLite"
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 	@echo "== PostgreSQL"
-	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(PYTEST) $(PYTEST_ARGS)
 	@echo "== MariaDB"
-	DATABASE_URL=$(TEST_MARIADB_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_MARIADB_URL) $(PYTEST) $(PYTEST_ARGS)
 
 # Regenerates the translation catalogues after strings changed; then translate locale/de.
 messages: install

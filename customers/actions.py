@@ -193,7 +193,7 @@ def _checked_user_input(data: CustomerUserInput) -> CustomerUserInput:
             _("A login may contain only letters, digits and the characters @ . + - _."),
             code=ErrorCode.INVALID_LOGIN,
         ) from None
-    if len(login) > User._meta.get_field("username").max_length:
+    if len(login) > (User._meta.get_field("username").max_length or 0):
         raise DomainError(_("The login is too long."), code=ErrorCode.INVALID_LOGIN)
     try:
         validate_email(email)
@@ -435,6 +435,7 @@ def _record(
         object_type, object_id = "customer_user", customer_user.pk
         extra = {"login": customer_user.user.username}
     else:
+        assert company is not None, "history of a customer user or of a company"
         object_type, object_id = "customer_company", company.pk
         extra = {"customer_id": company.customer_id}
     events.record(

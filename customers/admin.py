@@ -23,8 +23,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class HistoryInline(admin.TabularInline):
     model = CustomerHistory
-    fields = ["created_at", "event", "actor", "changes"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "event", "actor", "changes"]
+    fields = list(readonly_fields)
     extra = 0
     ordering = ["-created_at", "-id"]
 

@@ -10,6 +10,8 @@ error code names (:class:`otrs.errors.ErrorCode`).
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -155,7 +157,9 @@ class CustomerUserForm(forms.Form):
         required=False,
         help_text=_("The customer user also sees the tickets of these companies."),
     )
-    is_valid = forms.BooleanField(
+    # Named like the model field. Django's form metaclass moves declared fields off the class,
+    # so Form.is_valid() stays the method; mypy sees the name shadow it (ignored here).
+    is_valid = forms.BooleanField(  # type: ignore[assignment]
         label=_("Valid"),
         required=False,
         initial=True,
@@ -184,8 +188,9 @@ class CustomerUserForm(forms.Form):
         if customer is not None:
             current = [customer.company_id, *customer.other_companies.values_list("pk", flat=True)]
         offered = CustomerCompany.objects.filter(Q(is_valid=True) | Q(pk__in=current))
-        self.fields["company"].queryset = offered.order_by("name", "customer_id")
-        self.fields["other_companies"].queryset = offered.order_by("name", "customer_id")
+        for name in ("company", "other_companies"):
+            field = cast(forms.ModelChoiceField, self.fields[name])
+            field.queryset = offered.order_by("name", "customer_id")
         # Built per form, so that it speaks the language of the request.
         self.fields[
             "password1"
@@ -251,7 +256,9 @@ class CompanyForm(forms.Form):
     country = forms.CharField(label=_("Country"), max_length=200, required=False)
     url = forms.URLField(label=_("URL"), max_length=200, required=False, assume_scheme="https")
     comment = forms.CharField(label=_("Comment"), max_length=250, required=False)
-    is_valid = forms.BooleanField(
+    # Named like the model field. Django's form metaclass moves declared fields off the class,
+    # so Form.is_valid() stays the method; mypy sees the name shadow it (ignored here).
+    is_valid = forms.BooleanField(  # type: ignore[assignment]
         label=_("Valid"),
         required=False,
         initial=True,

@@ -30,7 +30,7 @@ class CustomerCompany(models.Model):
         return self.name
 
 
-class CustomerUserQuerySet(models.QuerySet):
+class CustomerUserQuerySet(models.QuerySet["CustomerUser"]):
     def for_login(self, login: str) -> CustomerUser | None:
         """The customer user of ``login`` as tickets carry it (``ticket.customer_user``):
         logins match ignoring case, as the customer access rule does; None if unknown."""
@@ -84,7 +84,7 @@ class CustomerUser(models.Model):
         return self.user.username
 
     def customer_ids(self) -> list[str]:
-        ids = [self.company.customer_id] if self.company_id else []
+        ids = [self.company.customer_id] if self.company is not None else []
         ids += [c.customer_id for c in self.other_companies.all()]
         return ids
 

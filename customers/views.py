@@ -262,7 +262,7 @@ def customer_user_edit(request, pk: int):
         request,
         form,
         lambda data: actions.edit_customer_user(
-            customer, form.to_input(), password=form.password(), actor=request.user
+            customer, form.to_input(), password=form.password() or "", actor=request.user
         ),
         done=lambda saved: (
             _("Customer user %(login)s saved.") % {"login": saved.login},

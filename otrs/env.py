@@ -7,6 +7,7 @@ instead of a traceback deep inside a driver.
 
 from __future__ import annotations
 
+import builtins
 import importlib.util
 import ipaddress
 import re
@@ -51,6 +52,8 @@ class Settings:
         except (ValueError, TypeError) as exc:
             raise ImproperlyConfigured(f"{name}: invalid value ({exc})") from None
 
+    # The readers are named after the types they return; inside this class, annotations say
+    # ``builtins.str`` because ``str`` is the method below.
     def str(self, name: str, default: Any = NOTSET) -> str:
         value = self._read(name, self.env.str, default)
         # NAME= (set but empty) means "not set", as it does for a shell user.
@@ -58,7 +61,7 @@ class Settings:
             return default
         return value
 
-    def bool(self, name: str, default: Any = NOTSET) -> bool:
+    def bool(self, name: builtins.str, default: Any = NOTSET) -> bool:
         raw = self.env.str(name, default="")
         if raw == "":
             if default is NOTSET:
@@ -73,7 +76,7 @@ class Settings:
 
     def int(
         self,
-        name: str,
+        name: builtins.str,
         default: Any = NOTSET,
         *,
         minimum: int | None = None,
@@ -86,14 +89,16 @@ class Settings:
             raise ImproperlyConfigured(f"{name}: must be at most {maximum}, got {value}")
         return value
 
-    def list(self, name: str, default: Any = NOTSET) -> list[str]:
+    def list(self, name: builtins.str, default: Any = NOTSET) -> list[builtins.str]:
         return self._read(name, self.env.list, default)
 
-    def apps(self, name: str, *, installed: Iterable[str]) -> list[str]:
+    def apps(
+        self, name: builtins.str, *, installed: Iterable[builtins.str]
+    ) -> builtins.list[builtins.str]:
         """Django apps to install besides ``installed``: dotted paths of packages (or of their
         AppConfig classes), each importable here and named once."""
         taken = set(installed)
-        found: list[str] = []
+        found: list[builtins.str] = []
         for app in (item.strip() for item in self.list(name, [])):
             if not app:
                 continue
@@ -112,10 +117,10 @@ class Settings:
             found.append(app)
         return found
 
-    def networks(self, name: str, default: Any = NOTSET) -> list[str]:
+    def networks(self, name: builtins.str, default: Any = NOTSET) -> builtins.list[builtins.str]:
         """Comma-separated IP addresses and CIDR networks (``127.0.0.1,10.0.0.0/24,::1``),
         each given back in its canonical network form (``127.0.0.1/32``)."""
-        found = []
+        found: builtins.list[builtins.str] = []
         for item in self.list(name, default):
             try:
                 found.append(str(ipaddress.ip_network(item.strip(), strict=False)))
@@ -126,7 +131,9 @@ class Settings:
                 ) from None
         return found
 
-    def choice(self, name: str, choices: Iterable[str], default: str) -> str:
+    def choice(
+        self, name: builtins.str, choices: Iterable[builtins.str], default: builtins.str
+    ) -> builtins.str:
         value = self.str(name, default)
         allowed = list(choices)
         if value not in allowed:
@@ -135,7 +142,7 @@ class Settings:
             )
         return value
 
-    def database(self, name: str, default: str) -> dict[str, Any]:
+    def database(self, name: builtins.str, default: builtins.str) -> dict[builtins.str, Any]:
         url = self.str(name, default)
         scheme = url.split(":", 1)[0].split("+", 1)[0].lower() if ":" in url else ""
         if scheme not in DATABASE_SCHEMES:
@@ -151,7 +158,7 @@ class Settings:
             raise ImproperlyConfigured(f"{name}: the URL names no database")
         return config
 
-    def cache(self, name: str, default: str) -> dict[str, Any]:
+    def cache(self, name: builtins.str, default: builtins.str) -> dict[builtins.str, Any]:
         url = self.str(name, default)
         scheme = url.split("://", 1)[0].lower() if "://" in url else ""
         if scheme not in CACHE_SCHEMES:
@@ -164,7 +171,7 @@ class Settings:
         except Exception as exc:
             raise ImproperlyConfigured(f"{name}: cannot parse {url!r} ({exc})") from None
 
-    def broker(self, name: str, default: str) -> str:
+    def broker(self, name: builtins.str, default: builtins.str) -> builtins.str:
         url = self.str(name, default)
         scheme = url.split("://", 1)[0].lower() if "://" in url else ""
         if scheme not in BROKER_SCHEMES:
@@ -174,7 +181,7 @@ class Settings:
             )
         return url
 
-    def mail_transport(self, name: str, default: str) -> dict[str, Any]:
+    def mail_transport(self, name: builtins.str, default: builtins.str) -> dict[builtins.str, Any]:
         """``smtp://[user:password@]host[:port]`` (plain, STARTTLS when the server offers it),
         ``smtp+starttls://`` (STARTTLS required), ``smtps://`` (TLS from the start), or
         ``file:///dir`` (each message written to a file; the embedded default)."""

@@ -41,15 +41,11 @@ def _counters(*scopes: str) -> None:
         TicketNumberCounter.objects.create(scope=scope, value=7)
 
 
-def _freeze(monkeypatch, moment: datetime) -> None:
-    monkeypatch.setattr(timezone, "now", lambda: moment)
-
-
 # --- the task, called directly ----------------------------------------------------------------
 
 
-def test_cleanup_deletes_date_counters_before_yesterday(db, monkeypatch):
-    _freeze(monkeypatch, datetime(2024, 3, 1, 12, 0, tzinfo=UTC))
+def test_cleanup_deletes_date_counters_before_yesterday(db, time_machine):
+    time_machine.move_to(datetime(2024, 3, 1, 12, 0, tzinfo=UTC), tick=False)
     _counters("all", "20231231", "20240228", "20240229", "20240301", "20240302")
 
     assert cleanup_ticket_number_counters() == 2
@@ -59,8 +55,8 @@ def test_cleanup_deletes_date_counters_before_yesterday(db, monkeypatch):
     assert _scopes() == ["20240229", "20240301", "20240302", "all"]
 
 
-def test_cleanup_is_safe_to_run_twice(db, monkeypatch):
-    _freeze(monkeypatch, datetime(2024, 3, 1, 12, 0, tzinfo=UTC))
+def test_cleanup_is_safe_to_run_twice(db, time_machine):
+    time_machine.move_to(datetime(2024, 3, 1, 12, 0, tzinfo=UTC), tick=False)
     _counters("all", "20240101", "20240229", "20240301")
 
     assert cleanup_ticket_number_counters() == 1
@@ -69,20 +65,20 @@ def test_cleanup_is_safe_to_run_twice(db, monkeypatch):
     assert TicketNumberCounter.objects.get(scope="20240301").value == 7
 
 
-def test_cleanup_leaves_scopes_that_are_not_days(db, monkeypatch):
-    _freeze(monkeypatch, datetime(2024, 3, 1, 12, 0, tzinfo=UTC))
+def test_cleanup_leaves_scopes_that_are_not_days(db, time_machine):
+    time_machine.move_to(datetime(2024, 3, 1, 12, 0, tzinfo=UTC), tick=False)
     _counters("all", "2024010", "000000001", "legacy")
 
     assert cleanup_ticket_number_counters() == 0
     assert _scopes() == ["000000001", "2024010", "all", "legacy"]
 
 
-def test_cleanup_counts_days_in_the_site_time_zone(db, monkeypatch, settings):
+def test_cleanup_counts_days_in_the_site_time_zone(db, time_machine, settings):
     """The generators name a day's scope by the date in TIME_ZONE, so the cleanup does too,
     whatever time zone the current request has activated."""
     # 20:00 UTC on 1 March is already 10:00 on 2 March in UTC+14.
     settings.TIME_ZONE = "Pacific/Kiritimati"
-    _freeze(monkeypatch, datetime(2024, 3, 1, 20, 0, tzinfo=UTC))
+    time_machine.move_to(datetime(2024, 3, 1, 20, 0, tzinfo=UTC), tick=False)
     _counters("20240229", "20240301", "20240302")
 
     with timezone.override(ZoneInfo("America/New_York")):

@@ -315,4 +315,4 @@ def customer_id_for_new_ticket(user) -> str:
     profile = customer_profile(user)
     if profile is None:
         return ""
-    return profile.company.customer_id if profile.company_id else profile.login
+    return profile.company.customer_id if profile.company is not None else profile.login

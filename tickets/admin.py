@@ -198,8 +198,8 @@ class SLAAdmin(admin.ModelAdmin):
 
 class HistoryInline(admin.TabularInline):
     model = TicketHistory
-    fields = ["created_at", "history_type", "old_value", "new_value", "actor"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "history_type", "old_value", "new_value", "actor"]
+    fields = list(readonly_fields)
     extra = 0
     can_delete = False
     show_change_link = False

@@ -18,7 +18,7 @@ from .notifications import NOTIFICATIONS, wants
 class TicketPreferences(PreferencesSection):
     template_name = "tickets/agent_preferences.html"
 
-    my_queues = forms.ModelMultipleChoiceField(
+    my_queues: forms.ModelMultipleChoiceField[Queue] = forms.ModelMultipleChoiceField(
         label=_("My queues"),
         queryset=None,
         required=False,

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from otrs.agent.registry import MenuEntry, SearchBox
 
 from .agent_preferences import TicketPreferences
-from .views import bulk, changes, compose, create, customer, links, merge, overviews, search, zoom
+from .views import bulk, changes, compose, create, customer, links, merge, overviews, zoom
+from .views import search as search_views
 
 urlpatterns = [
     *overviews.urlpatterns,
@@ -21,7 +22,7 @@ urlpatterns = [
     *compose.urlpatterns,
     *create.urlpatterns,
     *bulk.urlpatterns,
-    *search.urlpatterns,
+    *search_views.urlpatterns,
 ]
 
 menu = [

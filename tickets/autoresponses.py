@@ -120,7 +120,7 @@ def send_auto_response(
             references=references,
         ),
         actor=actor,
-        history_type=HISTORY_TYPES[response_type],
+        history_type=HISTORY_TYPES[AutoResponseType(response_type)],
         kind=OutboundKind.AUTO_RESPONSE,
         extra_headers=dict(LOOP_HEADERS),
     )

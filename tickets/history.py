@@ -134,7 +134,7 @@ def _lookup_names(entries: list[TicketHistory]) -> dict[str, dict[str, str]]:
             model, field = _MODELS[kind]
             names[kind] = {
                 str(pk): name
-                for pk, name in model.objects.filter(pk__in=ids).values_list("pk", field)
+                for pk, name in model._default_manager.filter(pk__in=ids).values_list("pk", field)
             }
     return names
 

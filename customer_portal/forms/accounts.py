@@ -11,6 +11,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.encoding import force_bytes
+from django.utils.functional import Promise
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
@@ -217,7 +218,7 @@ class RegistrationConfirmForm(forms.Form):
         return cleaned
 
 
-def _time_zone_choices() -> list[tuple[str, str]]:
+def _time_zone_choices() -> list[tuple[str, str | Promise]]:
     return [("", _("Site default"))] + [
         (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
     ]

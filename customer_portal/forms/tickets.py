@@ -18,6 +18,7 @@ from tickets import access
 from tickets.actions import ArticleInput
 from tickets.choices import Channel, SenderType
 from tickets.forms.common import AttachmentsField, TranslatedChoiceField
+from tickets.models import Queue, Service
 
 # --- the list ----------------------------------------------------------------------------------
 
@@ -122,11 +123,13 @@ class NewTicketForm(_MessageForm):
     service only when customers may choose any."""
 
     title = forms.CharField(label=_("Subject"), max_length=255)
-    queue = forms.ModelChoiceField(label=_("Queue"), queryset=None, empty_label=None)
+    queue: forms.ModelChoiceField[Queue] = forms.ModelChoiceField(
+        label=_("Queue"), queryset=None, empty_label=None
+    )
     ticket_type = TranslatedChoiceField(
         label=_("Type"), queryset=None, required=False, empty_label=_("(no choice)")
     )
-    service = forms.ModelChoiceField(
+    service: forms.ModelChoiceField[Service] = forms.ModelChoiceField(
         label=_("Service"), queryset=None, required=False, empty_label=_("(no choice)")
     )
 

@@ -66,7 +66,8 @@ class LogoutView(auth_views.LogoutView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    form_class = PasswordResetForm
+    # Ours asks for a login or an address and mails only customer users; not Django's form.
+    form_class = PasswordResetForm  # type: ignore[assignment]
     template_name = TEMPLATES + "password_reset_form.html"
     success_url = reverse_lazy("customer:password_reset_done")
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -48,7 +49,7 @@ DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 200
 
 # What a customer is told about a state: its kind, not the help desk's internal name.
-_STATE_LABELS = {
+_STATE_LABELS: dict[str, Promise] = {
     StateType.NEW: gettext_lazy("New"),
     StateType.OPEN: gettext_lazy("Open"),
     StateType.PENDING_REMINDER: gettext_lazy("Pending"),

@@ -39,7 +39,7 @@ class UserAdmin(BaseUserAdmin):
     ]
     list_filter = ["kind", "is_active", "is_superuser"]
     fieldsets = [
-        *BaseUserAdmin.fieldsets[:2],
+        *(BaseUserAdmin.fieldsets or ())[:2],
         (_("Kind and preferences"), {"fields": ["kind", "language", "time_zone", "rows_per_page"]}),
         (_("Administration"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),

@@ -19,7 +19,7 @@ app_name = "agent"
 
 def agents_only(patterns) -> list:
     """The patterns with every view behind the agents-only gate, nested includes too."""
-    guarded = []
+    guarded: list[URLPattern | URLResolver] = []
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             guarded.append(

@@ -43,6 +43,7 @@ def create(apps, defaults: list[Default]) -> None:
             )
         else:
             minutes = default.every_minutes
+            assert minutes is not None, f"{default.name}: neither crontab nor every_minutes"
             # Reuse an interval row: the admin may already hold one (even duplicates).
             found = IntervalSchedule.objects.filter(every=minutes, period="minutes")
             extra["interval"] = found.order_by("pk").first() or IntervalSchedule.objects.create(

@@ -37,7 +37,7 @@ class EventDeliveryAdmin(admin.ModelAdmin):
         "finished_at",
         "events",
     ]
-    fields = readonly_fields
+    fields = list(readonly_fields)
     actions = ["retry"]
 
     @admin.display(description=_("last error"))

@@ -22,8 +22,8 @@ class GroupGrants:
     by_group: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def allows(self, group_id: int, key: str) -> bool:
-        keys = self.by_group.get(group_id)
-        return bool(keys) and (key in keys or PermissionKey.RW in keys)
+        keys = self.by_group.get(group_id, frozenset())
+        return key in keys or PermissionKey.RW in keys
 
     def group_ids(self, key: str) -> frozenset[int]:
         return frozenset(

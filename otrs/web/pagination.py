@@ -118,19 +118,22 @@ def paginate(
     returns either (called only when a count is needed)."""
     number = number if isinstance(number, int) and 1 <= number <= MAX_PAGE else page_number(number)
     per_page = max(int(per_page), 1)
-    fetch = source if callable(source) and not isinstance(source, QuerySet) else None
+    queryset = source if isinstance(source, QuerySet) else None
 
     def read(page: int) -> list:
         offset = (page - 1) * per_page
-        if fetch is not None:
-            return list(fetch(offset, per_page + 1))
-        return list(source[offset : offset + per_page + 1])
+        if queryset is None:
+            return list(source(offset, per_page + 1))  # type: ignore[operator]
+        return list(queryset[offset : offset + per_page + 1])
 
     def count() -> int | None:
         counted = total() if callable(total) and not isinstance(total, QuerySet) else total
         if isinstance(counted, int):
             return counted
-        return capped_count(counted if counted is not None else source, cap)
+        counted = counted if counted is not None else queryset
+        if counted is None:
+            raise TypeError("paginate() needs a total to count a fetch function's rows")
+        return capped_count(counted, cap)
 
     rows = read(number)
     has_next = len(rows) > per_page

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.missing import import_or_missing, missing
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -52,15 +54,9 @@ def browser(django_db_setup):
       silently does nothing and the flush re-creates content types under new ids, which breaks
       every later serialized_rollback test of the suite. The snapshot is handed over.
     """
-    # `make test` (and so CI) installs both; there a missing browser is a failure, not a skip.
-    if os.environ.get("CI"):
-        from playwright import sync_api
-    else:
-        sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = import_or_missing("playwright.sync_api")
     if not os.access(CHROMIUM, os.X_OK):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: `make test` installs it")
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+        missing(f"{CHROMIUM} is missing: apt-get install chromium")
     from django.db import connections
 
     snapshots = {

@@ -8,8 +8,9 @@ import re
 import pytest
 
 from tests.browser.test_agent_portal import check_page, sign_in
+from tests.missing import import_or_missing
 
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = import_or_missing("playwright.sync_api")
 expect = sync_api.expect
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -14,8 +14,9 @@ import re
 import pytest
 
 from tests import factories
+from tests.missing import import_or_missing
 
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = import_or_missing("playwright.sync_api")
 Page, expect = sync_api.Page, sync_api.expect
 
 # The live server runs in another thread with its own connection: it sees only committed rows,

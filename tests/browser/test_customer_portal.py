@@ -24,11 +24,12 @@ from django.utils import translation
 
 from customers.actions import CompanyInput, CustomerUserInput, create_company, create_customer_user
 from tests import factories
+from tests.missing import import_or_missing
 from tickets import actions
 from tickets.choices import Channel, SenderType, StateType
 from tickets.models import Article, Attachment, Ticket
 
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = import_or_missing("playwright.sync_api")
 Page, expect = sync_api.Page, sync_api.expect
 
 # The live server sees only committed rows: these tests commit, the database is flushed

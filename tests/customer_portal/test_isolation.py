@@ -148,6 +148,8 @@ def test_it_shows_a_colleagues_ticket_and_file_of_the_same_company(world):
     download = client.get(reverse("customer:attachment", args=[world.colleague_file.pk]))
 
     assert page.status_code == 200 and download.status_code == 200
+    assert "ColleagueTicket" in page.content.decode()
+    assert download.getvalue() == b"secret"
 
 
 @pytest.mark.parametrize(

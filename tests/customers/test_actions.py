@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from django.contrib.auth import authenticate
+from django.db.models.signals import pre_save
 
 from customers import actions
 from customers.access import can_manage_customers
@@ -49,6 +53,25 @@ def refused(code: str, call, *args, **kwargs) -> DomainError:
     assert caught.value.code == code
     assert snapshot() == before
     return caught.value
+
+
+@contextmanager
+def inserted_first(model, **fields) -> Iterator[list]:
+    """Someone else inserts a row of ``model`` with ``fields`` after the action's checks ran
+    and just before its own insert: a receiver of Django's ``pre_save`` writes it when the
+    action saves its new ``model`` row. Yields the rows so inserted (one, if the race ran)."""
+    inserted: list = []
+
+    def race(sender, instance, **kwargs):
+        if instance.pk is None and not inserted:
+            inserted.append(None)  # the racer's own save must not race again
+            inserted[0] = model.objects.create(**fields)
+
+    pre_save.connect(race, sender=model, weak=False)
+    try:
+        yield inserted
+    finally:
+        pre_save.disconnect(race, sender=model)
 
 
 @pytest.fixture
@@ -144,18 +167,19 @@ def test_it_refuses_a_weak_password_and_writes_nothing(boss, password):
     )
 
 
-def test_it_turns_a_login_race_into_the_same_refusal(boss, monkeypatch):
+def test_it_turns_a_login_race_into_the_same_refusal(boss):
     """Two agents adding the same login at once: the check passes for both, the unique
     index stops the second, and the refusal leaves no half-made customer user."""
-    customer_user("carla")
-    monkeypatch.setattr(actions, "_check_login_free", lambda login, **kwargs: None)
+    with inserted_first(User, username="carla", kind=UserKind.CUSTOMER) as racer:
+        error = refused(
+            "login_taken",
+            actions.create_customer_user,
+            user_input("carla", email="c2@x.example"),
+            actor=boss,
+        )
 
-    refused(
-        "login_taken",
-        actions.create_customer_user,
-        user_input("carla", email="c2@x.example"),
-        actor=boss,
-    )
+    assert len(racer) == 1 and racer[0].username == "carla"
+    assert "carla" in error.message
 
 
 def test_it_updates_every_detail(boss):
@@ -292,11 +316,14 @@ def test_it_refuses_incomplete_companies(boss, data, code):
     refused(code, actions.create_company, data, actor=boss)
 
 
-def test_it_turns_a_customer_id_race_into_the_same_refusal(boss, monkeypatch):
-    company("ACME")
-    monkeypatch.setattr(actions, "_check_customer_id_free", lambda customer_id, **kwargs: None)
+def test_it_turns_a_customer_id_race_into_the_same_refusal(boss):
+    with inserted_first(CustomerCompany, customer_id="ACME", name="Other Acme") as racer:
+        error = refused(
+            "customer_id_taken", actions.create_company, company_input("ACME"), actor=boss
+        )
 
-    refused("customer_id_taken", actions.create_company, company_input("ACME"), actor=boss)
+    assert len(racer) == 1 and racer[0].customer_id == "ACME"
+    assert "ACME" in error.message
 
 
 def test_it_updates_a_company_and_its_users_follow(boss):
@@ -361,7 +388,9 @@ def test_a_role_grant_on_the_manager_group_is_enough():
     agent = factories.agent("roled")
     factories.role(members=[agent], grants=[(Group.objects.get(name="users"), factories.RW)])
 
-    assert actions.create_company(company_input(), actor=agent).pk
+    created = actions.create_company(company_input(), actor=agent)
+
+    assert CustomerCompany.objects.get(pk=created.pk).customer_id == "ACME"
 
 
 def test_ro_on_the_manager_group_is_not_enough():

@@ -3,8 +3,8 @@ test database, and Debian's nginx in front of it with the proxy settings of
 deploy/nginx/otrs.conf, both from a temporary directory on ports that were free a moment
 before, both stopped at the end.
 
-A machine without nginx skips these tests, saying why; under ``CI`` (``make test``, which
-installs nginx) that is a failure instead.
+A machine without nginx skips these tests, saying why; under ``make test`` (which installs
+nginx) that is a failure instead (``tests/missing.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-import pytest
+from tests.missing import missing
 
 REPO = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -91,10 +91,7 @@ def nginx_binary() -> str | None:
 def require_nginx() -> str:
     binary = nginx_binary()
     if binary is None:
-        reason = "nginx is not installed (apt-get install nginx)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (`make test` installs it)")
-        pytest.skip(reason)
+        missing("nginx is not installed (apt-get install nginx)")
     return binary
 
 

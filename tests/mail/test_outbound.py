@@ -24,6 +24,7 @@ from otrs.mail.models import OutboundKind, OutboundMessage, OutboundStatus
 from otrs.mail.tasks import send_outbound_message, send_outgoing_mail
 from tests import factories
 from tests.mail.smtp_server import start_smtp_server
+from tests.missing import missing
 from tickets import actions
 from tickets.choices import Channel, HistoryType, SenderType
 from tickets.models import Article, ArticleRaw, SystemAddress, Ticket, TicketHistory
@@ -88,10 +89,10 @@ def answer(ticket, customer_mail, **fields) -> actions.ArticleInput:
     return actions.ArticleInput(**data)
 
 
-def later(monkeypatch, **delta) -> None:
-    """The clock of everything that asks timezone.now() moves forward."""
-    moment = timezone.now() + timedelta(**delta)
-    monkeypatch.setattr(timezone, "now", lambda: moment)
+def later(time_machine, **delta) -> None:
+    """The clock moves forward (and stands there): for timezone.now(), time.time() and the
+    database rows' timestamps the code writes."""
+    time_machine.move_to(timezone.now() + timedelta(**delta), tick=False)
 
 
 def only_row() -> OutboundMessage:
@@ -307,7 +308,7 @@ def test_a_new_email_ticket_is_sent_with_its_number(
 
 
 def test_a_temporary_refusal_waits_and_goes_out_later(
-    smtp_server, ticket, customer_mail, rw, django_capture_on_commit_callbacks, monkeypatch
+    smtp_server, ticket, customer_mail, rw, django_capture_on_commit_callbacks, time_machine
 ):
     smtp_server.refuse_data("451 4.3.0 Mailbox busy, try again")
     with django_capture_on_commit_callbacks(execute=True):
@@ -325,7 +326,7 @@ def test_a_temporary_refusal_waits_and_goes_out_later(
     assert OutboundMessage.objects.get().attempts == 1
 
     smtp_server.accept()
-    later(monkeypatch, minutes=2, seconds=1)
+    later(time_machine, minutes=2, seconds=1)
     assert send_outgoing_mail() == 1
 
     row = only_row()
@@ -334,7 +335,7 @@ def test_a_temporary_refusal_waits_and_goes_out_later(
 
 
 def test_back_off_doubles_until_the_last_attempt_fails_for_good(
-    smtp_server, ticket, customer_mail, rw, settings, monkeypatch
+    smtp_server, ticket, customer_mail, rw, settings, time_machine
 ):
     settings.OUTGOING_MAIL_MAX_ATTEMPTS = 3
     smtp_server.refuse_rcpt("carol@example.com", "452 4.2.2 Over quota")
@@ -342,7 +343,7 @@ def test_back_off_doubles_until_the_last_attempt_fails_for_good(
     base = timezone.now()
     for minutes, expected_wait in ((0, 2), (3, 4), (8, None)):
         moment = base + timedelta(minutes=minutes)
-        monkeypatch.setattr(timezone, "now", lambda moment=moment: moment)
+        time_machine.move_to(moment, tick=False)
         send_outgoing_mail()
         row = only_row()
         if expected_wait:
@@ -378,7 +379,7 @@ def test_a_permanent_refusal_fails_at_once_and_shows_on_the_ticket(
 
 
 def test_only_the_refused_recipients_are_tried_again(
-    smtp_server, ticket, customer_mail, rw, django_capture_on_commit_callbacks, monkeypatch
+    smtp_server, ticket, customer_mail, rw, django_capture_on_commit_callbacks, time_machine
 ):
     smtp_server.refuse_rcpt("dave@example.com", "450 4.2.0 Greylisted")
     smtp_server.refuse_rcpt("erin@example.com", "550 5.1.1 No such user")
@@ -397,7 +398,7 @@ def test_only_the_refused_recipients_are_tried_again(
     assert len({bytes(r.raw) for r in rows.values()}) == 1
 
     smtp_server.accept()
-    later(monkeypatch, minutes=3)
+    later(time_machine, minutes=3)
     assert send_outgoing_mail() == 1
     assert [m.rcpt_tos for m in smtp_server.messages] == [
         ["carol@example.com"],
@@ -435,14 +436,14 @@ def test_running_the_tasks_twice_sends_once(smtp_server, ticket, customer_mail, 
 
 
 def test_a_worker_that_died_mid_send_is_retried_after_its_claim(
-    smtp_server, ticket, customer_mail, rw, monkeypatch
+    smtp_server, ticket, customer_mail, rw, time_machine
 ):
     actions.send_email(ticket, answer(ticket, customer_mail), actor=rw)
     assert sending._claim(only_row().pk) is not None  # claimed, then the worker died
     assert send_outgoing_mail() == 0
     assert only_row().status == OutboundStatus.SENDING
 
-    later(monkeypatch, minutes=16)
+    later(time_machine, minutes=16)
     assert send_outgoing_mail() == 1
     assert (only_row().status, only_row().attempts) == (OutboundStatus.SENT, 2)
 
@@ -517,7 +518,7 @@ def test_the_tests_own_outbox_is_the_default(ticket, customer_mail, rw, settings
 def certificate(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1 (made with the openssl command)."""
     if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
+        missing("openssl is not installed")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(

@@ -256,7 +256,10 @@ def test_it_still_sends_a_reject_for_a_closed_ticket(queue):
     respond(queue, AutoResponseType.AUTO_REJECT)
     ticket = mail_ticket(queue, state=factories.state("closed successful"))
 
-    assert send(ticket, AutoResponseType.AUTO_REJECT) is not None
+    sent = send(ticket, AutoResponseType.AUTO_REJECT)
+
+    assert sent is not None and sent.to_address == "Alice <alice@example.com>"
+    assert history_types(ticket)[-1] == HistoryType.SEND_AUTO_REJECT
 
 
 def test_it_sends_nothing_for_a_loop(queue):

@@ -7,10 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.urls import reverse
-from tickets.actions import ticket_version as version
 
 from tests import factories
 from tests.customer_portal import ticket_data
+from tickets.actions import ticket_version as version
 from tickets.models import Article, Attachment
 
 KB = 1024

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +13,9 @@ from otrs.accounts.models import Group
 from ..choices import VIEWABLE_STATE_TYPES, FollowUpOption, StateType
 
 HIERARCHY_SEPARATOR = "::"
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import RelatedManager
 
 
 class ValidQuerySet(models.QuerySet):
@@ -37,6 +42,8 @@ class HierarchicalName(models.Model):
     )
     comment = models.CharField(_("comment"), max_length=250, blank=True)
     is_valid = models.BooleanField(_("valid"), default=True)
+    # The reverse side of ``parent`` in each concrete subclass (the stubs cannot infer it here).
+    children: RelatedManager[HierarchicalName]
 
     objects = ValidQuerySet.as_manager()
 

@@ -107,10 +107,10 @@ def queue_page(
 
     def fetch(offset: int, limit: int) -> list[Ticket]:
         ids = _page_ids(visible, state_ids_, ORDERINGS[order], offset, limit)
-        by_id = {}
+        by_id: dict[int, Ticket] = {}
         if ids:
-            by_id = visible.filter(pk__in=ids).select_related(*_ROW_RELATED)
-            by_id = {ticket.pk: ticket for ticket in by_id}
+            found = visible.filter(pk__in=ids).select_related(*_ROW_RELATED)
+            by_id = {ticket.pk: ticket for ticket in found}
         return [by_id[pk] for pk in ids if pk in by_id]
 
     counted = total if total is not None else visible.filter(state_id__in=state_ids_)

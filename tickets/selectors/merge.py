@@ -24,7 +24,7 @@ class LinkFate:
 
     @property
     def label(self) -> str:
-        return LinkType(self.link_type).label
+        return str(LinkType(self.link_type).label)
 
 
 @dataclass(frozen=True)

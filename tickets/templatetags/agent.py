@@ -6,7 +6,7 @@ from tickets.choices import StateType
 
 register = template.Library()
 
-_STATE_CLASSES = {
+_STATE_CLASSES: dict[str, str] = {
     StateType.NEW: "state-new",
     StateType.OPEN: "state-open",
     StateType.PENDING_REMINDER: "state-pending",

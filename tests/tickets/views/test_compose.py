@@ -11,6 +11,7 @@ import contextlib
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -422,7 +423,6 @@ def test_the_zoom_shows_queued_retrying_sent_and_failed_mail(
     ticket,
     customer_mail,
     settings,
-    monkeypatch,
     django_capture_on_commit_callbacks,
 ):
     settings.OUTGOING_MAIL_MAX_ATTEMPTS = 2
@@ -436,13 +436,11 @@ def test_the_zoom_shows_queued_retrying_sent_and_failed_mail(
     assert "Queued for sending" in page
     assert "1 attempt failed" in page and "421 4.7.0 Try again later" in page
 
-    moment = timezone.now() + timedelta(minutes=3)
-    monkeypatch.setattr(timezone, "now", lambda: moment)
-    sending.send_due()
-    page = zoom(agent_client, ticket)
+    with time_machine.travel(timezone.now() + timedelta(minutes=3), tick=False):
+        sending.send_due()
+        page = zoom(agent_client, ticket)
     assert "Sending failed" in page and "after 2 attempts" in page
 
-    monkeypatch.undo()
     smtp_server.accept()
     sending.requeue()
     sending.send_due()

@@ -97,7 +97,7 @@ def _to_db(pk: int) -> bool:
         attachment = Attachment.objects.select_for_update().filter(pk=pk).first()
         if attachment is None or attachment.db_content is not None or not attachment.file:
             return False
-        storage, old_name = attachment.file.storage, attachment.file.name
+        storage, old_name = attachment.file.storage, str(attachment.file.name)  # not empty: checked
         attachment.store(attachment.read(), backend=TO_DB)
         attachment.save(update_fields=["db_content", "file", "size"])
         # Only once the bytes are safely in the database does the file go; a failed delete
@@ -107,17 +107,17 @@ def _to_db(pk: int) -> bool:
 
 
 def _to_fs(pk: int) -> bool:
-    new_name = ""
+    new_name, storage = "", None
     try:
         with transaction.atomic():
             attachment = Attachment.objects.select_for_update().filter(pk=pk).first()
             if attachment is None or attachment.db_content is None:
                 return False
             attachment.store(bytes(attachment.db_content), backend=TO_FS)
-            new_name = attachment.file.name
+            new_name, storage = attachment.file.name or "", attachment.file.storage
             attachment.save(update_fields=["db_content", "file", "size"])
     except BaseException:
-        if new_name:
-            attachment.file.storage.delete(new_name)
+        if new_name and storage is not None:
+            storage.delete(new_name)
         raise
     return True

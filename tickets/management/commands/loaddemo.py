@@ -344,18 +344,18 @@ class Command(BaseCommand):
             Group.objects.get_or_create(name=name, defaults={"comment": comment})
         groups = {g.name: g for g in Group.objects.all()}
         queues: dict[str, Queue] = {q.full_name: q for q in Queue.objects.all()}
-        for full_name, group in QUEUES:
+        for full_name, group_name in QUEUES:
             if full_name in queues:
                 continue
             parent_name, _sep, name = full_name.rpartition("::")
-            queue = Queue(name=name, parent=queues.get(parent_name), group=groups[group])
+            queue = Queue(name=name, parent=queues.get(parent_name), group=groups[group_name])
             queue.full_clean()
             queue.save()
             queues[full_name] = queue
 
         admin = self._user("admin", "Ada", "Admin", is_staff=True, is_superuser=True)
-        for group in groups.values():
-            GroupGrant.objects.get_or_create(user=admin, group=group, key=PermissionKey.RW)
+        for each_group in groups.values():
+            GroupGrant.objects.get_or_create(user=admin, group=each_group, key=PermissionKey.RW)
         agents = {"admin": admin}
         for login, (first, last, grants) in AGENTS.items():
             agents[login] = self._user(login, first, last)
@@ -399,7 +399,7 @@ class Command(BaseCommand):
         profile, _created = CustomerUser.objects.get_or_create(
             user=user, defaults={"email": email, "company": company}
         )
-        changed = []
+        changed: list[str] = []
         if not profile.is_valid:
             profile.is_valid, changed = True, [*changed, "is_valid"]
         if not profile.email:
@@ -423,8 +423,10 @@ class Command(BaseCommand):
             (TicketType, "name", CUSTOMER_TYPES),
             (Service, "full_name", CUSTOMER_SERVICES),
         ]:
-            if not model.objects.filter(customer_selectable=True).exists():
-                model.objects.filter(**{f"{field}__in": names}).update(customer_selectable=True)
+            if not model._default_manager.filter(customer_selectable=True).exists():
+                model._default_manager.filter(**{f"{field}__in": names}).update(
+                    customer_selectable=True
+                )
 
     def _mail_texts(self) -> None:
         """A system address per demo queue, a salutation, a signature, an auto reply and an
