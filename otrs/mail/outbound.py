@@ -75,7 +75,7 @@ def build_message(
     """A complete MIME message: text (and HTML alternative), attachments, threading headers.
 
     ``attachments`` are objects with ``filename``, ``content``, ``content_type`` (such as
-    :class:`tickets.actions.AttachmentInput`). Bcc is never a header: pass those addresses to
+    :class:`otrs.mail.parsing.MailAttachment`). Bcc is never a header: pass those addresses to
     :func:`enqueue` as recipients.
     """
     msg = EmailMessage(policy=SMTP)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User, system_user
 from otrs.errors import DomainError, ErrorCode
+from otrs.html import sanitize_html
 from otrs.permissions import PermissionKey
 
 from .. import numbers
@@ -54,7 +55,6 @@ from ._base import (
     default_priority,
     default_state,
     default_type,
-    sanitize_html,
 )
 from .history import record_history
 

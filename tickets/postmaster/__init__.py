@@ -278,7 +278,16 @@ class _Run:
             body=mail.body_text,
             body_html=mail.body_html,
             raw=self.raw,
-            attachments=tuple(mail.attachments),
+            attachments=tuple(
+                actions.AttachmentInput(
+                    filename=a.filename,
+                    content=a.content,
+                    content_type=a.content_type,
+                    content_id=a.content_id,
+                    disposition=a.disposition,
+                )
+                for a in mail.attachments
+            ),
             created_at=timezone.now(),
         )
 
