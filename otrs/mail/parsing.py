@@ -1,9 +1,10 @@
 """Turn one raw RFC 5322 message into plain Python values, tolerantly.
 
 Nothing here touches the database, and nothing here needs Django: the module imports without
-the app registry (tests/mail/test_parsing.py proves it in a fresh interpreter). The parser never raises for a damaged message; only input
-that is not a message at all (empty bytes, not bytes) raises :class:`MailParseError`. Content
-that cannot be decoded as text is kept as an attachment, so nothing is lost silently.
+the app registry (tests/mail/test_parsing.py proves it in a fresh interpreter). The parser
+never raises for a damaged message; only input that is not a message at all (empty bytes, not
+bytes) raises :class:`MailParseError`. Content that cannot be decoded as text is kept as an
+attachment, so nothing is lost silently.
 """
 
 from __future__ import annotations
