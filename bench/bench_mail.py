@@ -7,7 +7,7 @@
 
 Four measurements, each in one process (one worker), one message after the other:
 
-- **pipeline, plain**: ``otrs.mail.inbound.receive`` on distinct small mails (half new
+- **pipeline, plain**: ``tickets.postmaster.intake.receive`` on distinct small mails (half new
   tickets, half follow-ups by subject number): raw store, parse, filters, follow-up
   detection, ticket actions, article, raw copy, history, auto-response check;
 - **pipeline, 1 MB attachment**: the same with a 1 MiB base64 attachment per mail;
@@ -42,9 +42,9 @@ django.setup()
 
 from bench_tickets import _machine  # noqa: E402
 
-from otrs.mail.inbound import receive  # noqa: E402
-from otrs.mail.models import InboundSource, InboundStatus  # noqa: E402
-from tickets.models import Queue, SystemAddress  # noqa: E402
+from otrs.mail.models import InboundStatus  # noqa: E402
+from tickets.models import InboundSource, Queue, SystemAddress  # noqa: E402
+from tickets.postmaster.intake import receive  # noqa: E402
 
 ADDRESS = "bench@helpdesk.test"
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 
 from otrs.accounts.models import Group, GroupGrant, Role, RoleGrant, User, UserKind
+from otrs.mail.models import OutboundMessage
 from otrs.permissions import PermissionKey
 from tickets import actions
 from tickets.choices import Channel, SenderType
-from tickets.models import Queue, State
+from tickets.models import MailDelivery, Queue, State
 
 _seq = itertools.count(1)
 
@@ -133,3 +134,11 @@ def snapshot() -> dict:
         "links": list(TicketLink.objects.order_by("pk").values()),
         "counters": list(TicketNumberCounter.objects.order_by("pk").values()),
     }
+
+
+def queued_mail(*, ticket, article=None, **fields):
+    """A row of the outgoing queue that carries ``ticket``'s (and ``article``'s) mail, as
+    ``tickets.deliveries.enqueue`` leaves it, with ``fields`` set on the queued message."""
+    message = OutboundMessage.objects.create(**fields)
+    MailDelivery.objects.create(message=message, ticket=ticket, article=article)
+    return message

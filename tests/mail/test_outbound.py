@@ -132,7 +132,13 @@ def test_an_answer_goes_out_threaded_to_the_customers_mail(
     assert article.from_address == "Example Support <support@example.test>"
     row = only_row()
     assert (row.status, row.attempts, row.last_error) == (OutboundStatus.SENT, 1, "")
-    assert row.sent_at is not None and (row.ticket_id, row.article_id) == (ticket.pk, article.pk)
+    assert row.sent_at is not None and (
+        row.ticket_delivery.ticket_id,
+        row.ticket_delivery.article_id,
+    ) == (
+        ticket.pk,
+        article.pk,
+    )
     assert TicketHistory.objects.filter(
         ticket=ticket, article=article, history_type=HistoryType.SEND_ANSWER, actor=rw
     ).exists()

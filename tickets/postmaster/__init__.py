@@ -1,6 +1,6 @@
 """The postmaster: one parsed inbound mail becomes a new ticket or a follow-up (spec 3).
 
-:func:`handle` is called by :mod:`otrs.mail.inbound` inside a transaction, after the raw
+:func:`handle` is called by :mod:`.intake` inside a transaction, after the raw
 message is safely stored; an exception here rolls back every ticket change and leaves the
 message quarantined. The steps (spec 3.2):
 
@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from otrs.accounts.models import User, system_user
 from otrs.errors import DomainError
-from otrs.mail.models import Outcome
 from otrs.mail.parsing import ParsedMail
 from otrs.mail.sending import mark_bounced
 
@@ -42,7 +41,15 @@ from ..choices import (
     SenderType,
     StateType,
 )
-from ..models import Article, Queue, State, SystemAddress, Ticket, message_id_hash
+from ..models import (
+    Article,
+    Outcome,
+    Queue,
+    State,
+    SystemAddress,
+    Ticket,
+    message_id_hash,
+)
 from ..subjects import clean_ticket_subject
 from .directives import Directives
 from .filters import run_filters
@@ -165,7 +172,7 @@ class _Run:
         self.loop = True
         original = found.article
         reason = _bounce_reason(self.mail)
-        mark_bounced(original, reason)
+        mark_bounced(original.deliveries.values_list("message_id", flat=True), reason)
         article = self._accept(found.ticket, found, was_closed=False, bounce=True)
         return Result(Outcome.BOUNCE, found.ticket, article)
 

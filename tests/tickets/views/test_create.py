@@ -309,7 +309,7 @@ def test_it_creates_an_email_ticket_and_queues_the_mail(
     assert TicketHistory.objects.filter(
         ticket=ticket, history_type=HistoryType.EMAIL_AGENT, article=article
     ).exists()
-    (sent,) = OutboundMessage.objects.filter(article=article)
+    (sent,) = OutboundMessage.objects.filter(ticket_delivery__article=article)
     assert sent.recipients == ["wile@acme.test", "boss@acme.test", "x@y.test"]
     assert sent.status == OutboundStatus.SENT  # into this test's own outbox directory
     assert bytes(sent.raw) == bytes(article.raw.content)
