@@ -67,6 +67,7 @@ services:
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: install-test services lint
 	$(MANAGE) check
