@@ -42,8 +42,10 @@ django.setup()
 
 from bench_tickets import _machine  # noqa: E402
 
-from otrs.mail.models import InboundStatus  # noqa: E402
-from tickets.models import InboundSource, Queue, SystemAddress  # noqa: E402
+from otrs.mail.fetching import fetch_account  # noqa: E402
+from otrs.mail.models import MailAccount, Protocol  # noqa: E402
+from tests.mail import dovecot  # noqa: E402
+from tickets.models import InboundSource, InboundStatus, Queue, SystemAddress  # noqa: E402
 from tickets.postmaster.intake import receive  # noqa: E402
 
 ADDRESS = "bench@helpdesk.test"
@@ -111,10 +113,6 @@ def bench_pipe(count: int) -> None:
 
 
 def bench_fetch(count: int) -> None:
-    from otrs.mail.fetching import fetch_account
-    from otrs.mail.models import MailAccount, Protocol
-    from tests.mail import dovecot
-
     directory = Path(tempfile.mkdtemp(prefix="otrs-dovecot-bench-"))
     dovecot._prepare(directory)
     server = dovecot._start(directory)

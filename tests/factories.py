@@ -9,7 +9,22 @@ from otrs.mail.models import OutboundMessage
 from otrs.permissions import PermissionKey
 from tickets import actions
 from tickets.choices import Channel, SenderType
-from tickets.models import MailDelivery, Queue, State
+from tickets.models import (
+    Article,
+    ArticleFlag,
+    Attachment,
+    MailDelivery,
+    MergeRecord,
+    Priority,
+    Queue,
+    State,
+    Ticket,
+    TicketFlag,
+    TicketHistory,
+    TicketLink,
+    TicketNumberCounter,
+    TicketWatcher,
+)
 
 _seq = itertools.count(1)
 
@@ -91,8 +106,6 @@ RO = PermissionKey.RO
 
 
 def priority(level: int):
-    from tickets.models import Priority
-
     return Priority.objects.get(level=level)
 
 
@@ -103,19 +116,6 @@ def refetch(user: User) -> User:
 
 def snapshot() -> dict:
     """Every row an action could write, to show that a refused action wrote nothing."""
-    from tickets.models import (
-        Article,
-        ArticleFlag,
-        Attachment,
-        MergeRecord,
-        Ticket,
-        TicketFlag,
-        TicketHistory,
-        TicketLink,
-        TicketNumberCounter,
-        TicketWatcher,
-    )
-
     ids = {
         model.__name__: list(model.objects.order_by("pk").values_list("pk", flat=True))
         for model in (

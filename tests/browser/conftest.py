@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -54,6 +55,7 @@ def browser(django_db_setup):
     """
     # `make test` (and so CI) installs both; there a missing browser is a failure, not a skip.
     if os.environ.get("CI"):
+        # Imported here: without CI a missing Playwright skips the browser tests instead.
         from playwright import sync_api
     else:
         sync_api = pytest.importorskip("playwright.sync_api")
@@ -61,7 +63,6 @@ def browser(django_db_setup):
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: `make test` installs it")
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    from django.db import connections
 
     snapshots = {
         connection.alias: connection._test_serialized_contents

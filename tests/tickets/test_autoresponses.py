@@ -8,7 +8,9 @@ from email import message_from_bytes
 from email.policy import default as default_policy
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import CustomerUser
@@ -467,9 +469,6 @@ def _queue_form(queue, **extra) -> dict:
 
 
 def test_the_admin_links_one_auto_response_per_type_to_a_queue(client, queue):
-    from django.contrib.auth import get_user_model
-    from django.urls import reverse
-
     root = get_user_model().objects.create_superuser("root", "root@example.test", "pw")
     client.force_login(root)
     first, second = (

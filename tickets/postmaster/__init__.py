@@ -24,12 +24,14 @@ from email.headerregistry import Address
 from django.conf import settings
 from django.utils import timezone
 
+from customers.models import CustomerUser
 from otrs.accounts.models import User, system_user
 from otrs.errors import DomainError
 from otrs.mail.parsing import ParsedMail
 from otrs.mail.sending import mark_bounced
 
 from .. import actions
+from ..autoresponses import send_auto_response
 from ..choices import (
     PENDING_STATE_TYPES,
     AutoResponseType,
@@ -333,8 +335,6 @@ class _Run:
     def _customer(self) -> tuple[str, str]:
         """(customer user, customer id) as spec 3.5: the header, a known customer user with
         the sender's address, else the sender's address for both."""
-        from customers.models import CustomerUser
-
         login = self.d.get("customeruser")
         sender = self.mail.from_address.strip().lower()
         if login:
@@ -378,8 +378,6 @@ class _Run:
     def _auto_response(self, ticket: Ticket, article: Article | None, response_type: str) -> None:
         if article is None:
             return
-        from ..autoresponses import send_auto_response
-
         send_auto_response(
             ticket=ticket, article=article, response_type=response_type, loop=self.loop
         )
@@ -406,8 +404,6 @@ def _format(name: str, address: str) -> str:
 
 
 def _customer_email(ticket: Ticket) -> str:
-    from customers.models import CustomerUser
-
     profile = CustomerUser.objects.for_login(ticket.customer_user)
     return profile.email.lower() if profile is not None else ""
 
