@@ -83,6 +83,10 @@ def on_delivery(key: str, listener: DeliveryListener) -> None:
     _listeners[key] = listener
 
 
+def remove_delivery_listener(key: str) -> None:
+    _listeners.pop(key, None)
+
+
 def report_delivery(report: DeliveryReport) -> None:
     """Tell every listener, each in a savepoint of its own: a failing listener is logged and
     must not undo the record of a delivery that happened, nor keep the others from hearing."""

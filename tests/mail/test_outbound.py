@@ -401,6 +401,13 @@ def test_only_the_refused_recipients_are_tried_again(
     assert rows[("dave@example.com",)].last_error == "dave@example.com: 450 4.2.0 Greylisted"
     assert rows[("erin@example.com",)].status == OutboundStatus.FAILED
     assert len({bytes(r.raw) for r in rows.values()}) == 1
+    # The copies belong to the ticket and article of the original (the ticket channel links
+    # them when the sender reports the split), and the one that failed for good shows there.
+    article = rows[("carol@example.com",)].ticket_delivery.article
+    assert article.ticket_id == ticket.pk
+    assert {r.ticket_delivery.article_id for r in rows.values()} == {article.pk}
+    failure = TicketHistory.objects.get(ticket=ticket, history_type=HistoryType.MISC)
+    assert failure.article_id == article.pk and "550 5.1.1" in failure.new_value
 
     smtp_server.accept()
     later(monkeypatch, minutes=3)
