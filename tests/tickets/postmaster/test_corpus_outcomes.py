@@ -114,7 +114,8 @@ from tickets.models import (
 )
 from tickets.postmaster.intake import receive
 
-CORPUS = Path(__file__).parent / "corpus"
+# The same hand-written messages the parser is tested with.
+CORPUS = Path(__file__).resolve().parents[2] / "mail" / "corpus"
 CASES = sorted(CORPUS.glob("*.eml"))
 PLACEHOLDER = re.compile(r"\{\{ticket:([a-z_]+)\}\}")
 PLACEHOLDER_BYTES = re.compile(PLACEHOLDER.pattern.encode())

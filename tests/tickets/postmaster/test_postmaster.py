@@ -38,7 +38,7 @@ from tickets.postmaster import intake
 from tickets.postmaster.intake import receive, reprocess
 from tickets.tasks import reprocess_quarantine
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[3]
 
 pytestmark = pytest.mark.django_db
 
