@@ -588,7 +588,7 @@ def test_a_failing_notification_leaves_the_change_alone_and_is_tried_again(
     def broken(*args, **kwargs):
         raise RuntimeError("mail building broke")
 
-    monkeypatch.setattr("tickets.actions.send_email", broken)
+    monkeypatch.setattr("tickets.customer_notifications.send_email", broken)
     with caplog.at_level(logging.ERROR, logger="otrs.events.delivery"), committed:
         note = answer(ticket, desk.rw)
 
