@@ -33,7 +33,7 @@ def _latest():
     return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_mail_channel_keeps_its_rows_when_it_moves_into_tickets():
     queue = Queue.objects.get(full_name="Misc")
     ticket = factories.ticket(queue)
