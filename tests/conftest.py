@@ -16,6 +16,8 @@ from django.test import override_settings
 from django.utils import translation
 
 from otrs.celery import app
+from otrs.events import registry
+from otrs.events.models import OutboxEvent
 from tests import factories
 from tests.mail.smtp_server import smtp_server  # noqa: F401 - a fixture
 
@@ -142,8 +144,6 @@ def run_in_processes():
 @pytest.fixture
 def event_handlers():
     """The event handler registry, restored after the test: subscribe or unsubscribe freely."""
-    from otrs.events import registry
-
     with registry.isolated():
         yield registry
 
@@ -152,7 +152,6 @@ def event_handlers():
 def outbox():
     """The events recorded so far, as (name, object id, payload) in order, optionally only
     those named ``name``. Reads the outbox table: no delivery needed."""
-    from otrs.events.models import OutboxEvent
 
     def recorded(name=None, *, object_type=None):
         rows = OutboxEvent.objects.order_by("batch_id", "position")

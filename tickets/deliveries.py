@@ -10,10 +10,14 @@ deliveries from it, and :func:`tickets.actions.email.on_delivery_report` (regist
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from email.message import EmailMessage
 
-from otrs.mail.models import OutboundMessage
+from django.db import transaction
+
+from otrs.mail.models import OutboundKind, OutboundMessage
 from otrs.mail.outbound import enqueue as enqueue_message
+from otrs.mail.outbound import queue_system_mail as queue_system_message
 
 from .models import Article, MailDelivery, SystemAddress, Ticket
 
@@ -26,13 +30,56 @@ def enqueue(
     envelope_from: str = "",
     ticket: Ticket | None = None,
     article: Article | None = None,
+    idempotency_key: str | None = None,
 ) -> OutboundMessage:
     """Queue ``message`` (see :func:`otrs.mail.outbound.enqueue`), linked to ``ticket`` and
     ``article`` when given."""
-    queued = enqueue_message(message, kind=kind, recipients=recipients, envelope_from=envelope_from)
-    if ticket is not None:
-        MailDelivery.objects.create(message=queued, ticket=ticket, article=article)
+    with _atomic():
+        queued = enqueue_message(
+            message,
+            kind=kind,
+            recipients=recipients,
+            envelope_from=envelope_from,
+            idempotency_key=idempotency_key,
+        )
+        _link(queued, ticket, article)
     return queued
+
+
+def queue_system_mail(
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    kind: str = OutboundKind.SYSTEM,
+    ticket: Ticket | None = None,
+    idempotency_key: str | None = None,
+) -> OutboundMessage:
+    """A system mail about a ticket that is no article (an agent notification): see
+    :func:`otrs.mail.outbound.queue_system_mail`; linked to ``ticket``."""
+    with _atomic():
+        queued = queue_system_message(
+            to=to, subject=subject, body=body, kind=kind, idempotency_key=idempotency_key
+        )
+        _link(queued, ticket, None)
+    return queued
+
+
+def _atomic():
+    """The queued row and its link are written together: in the caller's transaction, or in
+    one of their own (no savepoint inside the caller's: one query less per mail)."""
+    if transaction.get_connection().in_atomic_block:
+        return nullcontext()
+    return transaction.atomic()
+
+
+def _link(queued: OutboundMessage, ticket: Ticket | None, article: Article | None) -> None:
+    # Conflicts ignored: with an idempotency key the message may have been queued (and
+    # linked) before, by an earlier delivery of the same event batch. One INSERT either way.
+    if ticket is not None:
+        MailDelivery.objects.bulk_create(
+            [MailDelivery(message=queued, ticket=ticket, article=article)], ignore_conflicts=True
+        )
 
 
 def link_copy(message_id: int, copied_from: int) -> MailDelivery | None:

@@ -1,5 +1,5 @@
 """The migrations that move the ticket e-mail channel out of the mail transport keep every row:
-a database at the schema before them (tickets 0006, mail 0001) with an account dispatching
+a database at the schema before them (tickets 0006, mail 0002) with an account dispatching
 into a queue, a stored inbound message, a postmaster filter and a queued mail of an article
 comes out with the same rows in their new places, and goes back again."""
 
@@ -20,7 +20,7 @@ from tickets.models import (
     Queue,
 )
 
-BEFORE = [("tickets", "0006_customer_user_ci_index"), ("mail", "0001_initial")]
+BEFORE = [("tickets", "0006_customer_user_ci_index"), ("mail", "0002_outbound_idempotency_key")]
 
 
 def _migrate(targets):

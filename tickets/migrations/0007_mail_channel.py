@@ -8,7 +8,7 @@
 - A mail account's dispatching (into its queue or by recipient) moves from
   ``mail_mailaccount.dispatch``/``queue_id`` into ``MailAccountDispatch``; the ticket and
   article of a queued mail from ``mail_outboundmessage.ticket_id``/``article_id`` into
-  ``MailDelivery``. The rows are copied here; ``mail.0002`` drops the old columns afterwards.
+  ``MailDelivery``. The rows are copied here; ``mail.0003`` drops the old columns afterwards.
 """
 
 import django.db.models.deletion
@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("mail", "0001_initial"),
+        ("mail", "0002_outbound_idempotency_key"),
         ("tickets", "0006_customer_user_ci_index"),
     ]
 

@@ -12,7 +12,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("mail", "0001_initial"),
+        ("mail", "0002_outbound_idempotency_key"),
         ("tickets", "0007_mail_channel"),
     ]
 
