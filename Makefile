@@ -101,6 +101,7 @@ services:
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # mypy with django-stubs on the domain packages; its configuration is in pyproject.toml.
 typecheck: install-test

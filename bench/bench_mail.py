@@ -7,7 +7,7 @@
 
 Four measurements, each in one process (one worker), one message after the other:
 
-- **pipeline, plain**: ``otrs.mail.inbound.receive`` on distinct small mails (half new
+- **pipeline, plain**: ``tickets.postmaster.intake.receive`` on distinct small mails (half new
   tickets, half follow-ups by subject number): raw store, parse, filters, follow-up
   detection, ticket actions, article, raw copy, history, auto-response check;
 - **pipeline, 1 MB attachment**: the same with a 1 MiB base64 attachment per mail;
@@ -42,9 +42,11 @@ django.setup()
 
 from bench_tickets import _machine  # noqa: E402
 
-from otrs.mail.inbound import receive  # noqa: E402
-from otrs.mail.models import InboundSource, InboundStatus  # noqa: E402
-from tickets.models import Queue, SystemAddress  # noqa: E402
+from otrs.mail.fetching import fetch_account  # noqa: E402
+from otrs.mail.models import MailAccount, Protocol  # noqa: E402
+from tests.mail import dovecot  # noqa: E402
+from tickets.models import InboundSource, InboundStatus, Queue, SystemAddress  # noqa: E402
+from tickets.postmaster.intake import receive  # noqa: E402
 
 ADDRESS = "bench@helpdesk.test"
 
@@ -111,10 +113,6 @@ def bench_pipe(count: int) -> None:
 
 
 def bench_fetch(count: int) -> None:
-    from otrs.mail.fetching import fetch_account
-    from otrs.mail.models import MailAccount, Protocol
-    from tests.mail import dovecot
-
     directory = Path(tempfile.mkdtemp(prefix="otrs-dovecot-bench-"))
     dovecot._prepare(directory)
     server = dovecot._start(directory)

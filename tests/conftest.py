@@ -3,10 +3,21 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import queue as queue_module
+import traceback
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from django.test import override_settings
+from django.utils import translation
 
+from otrs.celery import app
+from otrs.events import registry
+from otrs.events.models import OutboxEvent
 from tests import factories
 from tests.mail.smtp_server import smtp_server  # noqa: F401 - a fixture
 
@@ -16,8 +27,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """Give this run's test database a name of its own (the process id), so that two runs
     on one machine (a developer's and CI's, or several databases at once) never drop each
     other's database."""
-    from django.conf import settings
-
     suffix = f"p{os.getpid()}"
     for db in settings.DATABASES.values():
         test = db.setdefault("TEST", {})
@@ -56,7 +65,6 @@ def _private_cache(settings):
     """A fresh in-memory cache per test: cache entries (the mail fetching's locks) never leak
     between tests (or from a developer's running system, whose cache is under var/)."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    from django.core.cache import cache
 
     cache.clear()
 
@@ -65,8 +73,6 @@ def _private_cache(settings):
 def _celery_runs_tasks_inline():
     """No broker in tests: ``.delay()`` runs the task at once, in this process (for mail, when
     the test runs the on-commit callbacks, e.g. with ``django_capture_on_commit_callbacks``)."""
-    from otrs.celery import app
-
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     yield
@@ -82,8 +88,6 @@ def _private_outbox(settings, tmp_path):
 @pytest.fixture(scope="session", autouse=True)
 def _fast_password_hashing():
     """Factories give every user a password; the default hasher takes ~0.3 s per user."""
-    from django.test import override_settings
-
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
 
@@ -96,11 +100,6 @@ def run_in_processes():
     Use with ``@pytest.mark.django_db(transaction=True)``: only committed rows are visible to
     the children, which open their own connections to the same test database.
     """
-    import multiprocessing
-    import queue as queue_module
-    import traceback
-
-    from django.db import connections
 
     def run(target, args_list, *, timeout: float = 120):
         ctx = multiprocessing.get_context("fork")
@@ -145,8 +144,6 @@ def run_in_processes():
 @pytest.fixture
 def event_handlers():
     """The event handler registry, restored after the test: subscribe or unsubscribe freely."""
-    from otrs.events import registry
-
     with registry.isolated():
         yield registry
 
@@ -155,7 +152,6 @@ def event_handlers():
 def outbox():
     """The events recorded so far, as (name, object id, payload) in order, optionally only
     those named ``name``. Reads the outbox table: no delivery needed."""
-    from otrs.events.models import OutboxEvent
 
     def recorded(name=None, *, object_type=None):
         rows = OutboxEvent.objects.order_by("batch_id", "position")
@@ -173,8 +169,6 @@ def _english_by_default():
     """Every test starts in the default language. A request through the test client leaves
     the language its middleware chose active in the thread (German for a German agent), and
     code called directly afterwards would otherwise speak it."""
-    from django.utils import translation
-
     translation.activate("en")
     yield
     translation.deactivate()

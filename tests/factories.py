@@ -5,10 +5,26 @@ from __future__ import annotations
 import itertools
 
 from otrs.accounts.models import Group, GroupGrant, Role, RoleGrant, User, UserKind
+from otrs.mail.models import OutboundMessage
 from otrs.permissions import PermissionKey
 from tickets import actions
 from tickets.choices import Channel, SenderType
-from tickets.models import Queue, State
+from tickets.models import (
+    Article,
+    ArticleFlag,
+    Attachment,
+    MailDelivery,
+    MergeRecord,
+    Priority,
+    Queue,
+    State,
+    Ticket,
+    TicketFlag,
+    TicketHistory,
+    TicketLink,
+    TicketNumberCounter,
+    TicketWatcher,
+)
 
 _seq = itertools.count(1)
 
@@ -90,8 +106,6 @@ RO = PermissionKey.RO
 
 
 def priority(level: int):
-    from tickets.models import Priority
-
     return Priority.objects.get(level=level)
 
 
@@ -102,19 +116,6 @@ def refetch(user: User) -> User:
 
 def snapshot() -> dict:
     """Every row an action could write, to show that a refused action wrote nothing."""
-    from tickets.models import (
-        Article,
-        ArticleFlag,
-        Attachment,
-        MergeRecord,
-        Ticket,
-        TicketFlag,
-        TicketHistory,
-        TicketLink,
-        TicketNumberCounter,
-        TicketWatcher,
-    )
-
     ids = {
         model.__name__: list(model.objects.order_by("pk").values_list("pk", flat=True))
         for model in (
@@ -133,3 +134,11 @@ def snapshot() -> dict:
         "links": list(TicketLink.objects.order_by("pk").values()),
         "counters": list(TicketNumberCounter.objects.order_by("pk").values()),
     }
+
+
+def queued_mail(*, ticket, article=None, **fields):
+    """A row of the outgoing queue that carries ``ticket``'s (and ``article``'s) mail, as
+    ``tickets.deliveries.enqueue`` leaves it, with ``fields`` set on the queued message."""
+    message = OutboundMessage.objects.create(**fields)
+    MailDelivery.objects.create(message=message, ticket=ticket, article=article)
+    return message

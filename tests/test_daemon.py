@@ -24,6 +24,7 @@ from django.apps import apps
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from otrs.celery import app
 from tickets.models import TicketNumberCounter
 from tickets.tasks import cleanup_ticket_number_counters
 
@@ -100,8 +101,6 @@ def test_migrations_schedule_the_cleanup_every_ten_minutes(db):
 
 
 def test_the_scheduled_name_is_a_task_the_worker_knows():
-    from otrs.celery import app
-
     app.loader.import_default_modules()  # what a worker does at start (autodiscovery)
     assert TASK_NAME in app.tasks
 

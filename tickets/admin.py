@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
+from . import admin_mail  # noqa: F401 - the e-mail channel's admin pages
 from .models import (
     SLA,
     AutoResponse,

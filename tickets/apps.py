@@ -7,6 +7,9 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self) -> None:
+        # Imported here, not at the top: the receivers import models, which the app registry
+        # has ready only now.
         from . import receivers
 
         receivers.subscribe()
+        receivers.connect_mail_channel()

@@ -27,12 +27,15 @@ from email.utils import getaddresses
 
 from django.conf import settings
 
+from customers.models import CustomerUser
 from otrs.accounts.models import system_user
 from otrs.mail import loop
 from otrs.mail.models import OutboundKind
 from otrs.mail.outbound import LOOP_HEADERS, format_address
 
 from . import events, mailtexts
+from .actions import ArticleInput, record_history
+from .actions.email import send_email
 from .choices import AutoResponseType, Channel, HistoryType, SenderType, StateType
 from .events import TicketEvent
 from .models import Article, QueueAutoResponse, SystemAddress, Ticket
@@ -99,9 +102,6 @@ def send_auto_response(
         logger.info("Ticket %s: no %s, no address left to send it to", number, response_type)
         return None
 
-    from .actions import ArticleInput
-    from .actions.email import send_email
-
     body = mailtexts.render(response.text, ticket=ticket, article=article)
     subject = mailtexts.render(response.subject, ticket=ticket, article=article)
     references = " ".join(part for part in (article.references, article.message_id) if part)
@@ -145,8 +145,6 @@ def _sender_address(*candidates: SystemAddress | None) -> SystemAddress | None:
 def _allowed(pairs: list[tuple[str, str]], ticket: Ticket, actor) -> list[tuple[str, str]]:
     """The (name, address) pairs that may get an automatic mail now, each counted against
     its daily limit; a refused address leaves a LoopProtection history entry."""
-    from .actions import record_history
-
     allowed: list[tuple[str, str]] = []
     seen: set[str] = set()
     for name, address in pairs:
@@ -183,8 +181,6 @@ def _customer_cc(
     one the mail came from, and only for a mail the customer may see."""
     if not ticket.customer_user or not article.is_visible_for_customer:
         return []
-    from customers.models import CustomerUser
-
     profile = CustomerUser.objects.for_login(ticket.customer_user)
     if profile is None or not profile.email:
         return []

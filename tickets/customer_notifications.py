@@ -79,6 +79,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from customers.models import CustomerUser
 from otrs import events
 from otrs.accounts.models import User, UserKind, system_user
 from otrs.errors import DomainError
@@ -86,6 +87,7 @@ from otrs.mail import loop
 from otrs.mail.models import OutboundKind, OutboundMessage
 from otrs.mail.outbound import LOOP_HEADERS, format_address
 
+from .actions import ArticleInput, mark_seen, record_history, send_email
 from .choices import Channel, HistoryType, SenderType, StateType, TicketFlagKey
 from .events import TicketEvent
 from .mailtexts import article_text
@@ -289,8 +291,6 @@ def recipient(ticket: Ticket) -> Recipient | None:
     login = (ticket.customer_user or "").strip()
     if not login:
         return None
-    from customers.models import CustomerUser
-
     profile = CustomerUser.objects.for_login(login)
     if profile is not None:
         user = profile.user
@@ -380,8 +380,6 @@ def _send(
 ) -> Article | None:
     """Queue the notification as an Email article of the system; None if the address has had
     its automatic mails for today, or the notification named ``key`` is queued already."""
-    from .actions import ArticleInput, mark_seen, record_history, send_email
-
     if key and OutboundMessage.objects.filter(idempotency_key=key).exists():
         return None
     actor = system_user()

@@ -32,6 +32,9 @@ from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from customers.models import CustomerUser
+from otrs.mail.parsing import html_to_text
+
 from .subjects import clean_ticket_subject
 
 # OTRS wraps quoted customer text at 86 characters (Ticket::Frontend::TextAreaEmail).
@@ -91,8 +94,6 @@ def article_text(article) -> str:
     if article.body:
         return article.body
     if article.body_html:
-        from otrs.mail.parsing import html_to_text
-
         return html_to_text(article.body_html)
     return ""
 
@@ -226,8 +227,6 @@ class _Values:
         login = self.ticket.customer_user
         if not login:
             return None
-        from customers.models import CustomerUser
-
         return (
             CustomerUser.objects.select_related("user", "company")
             .filter(user__username__iexact=login)

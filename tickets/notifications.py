@@ -57,11 +57,12 @@ from django.utils.translation import gettext_lazy
 from otrs import events
 from otrs.accounts.models import User, UserKind, system_user
 from otrs.mail.models import OutboundKind, OutboundMessage
-from otrs.mail.outbound import format_address, queue_system_mail
+from otrs.mail.outbound import format_address
 from otrs.permissions import PermissionKey, agents_holding
 
 from .actions import record_history
 from .choices import HistoryType, LockState
+from .deliveries import queue_system_mail
 from .events import TicketEvent
 from .mailtexts import article_text
 from .models import Article, PersonalQueue, Ticket, TicketWatcher

@@ -3,14 +3,19 @@
 Each gets every committed change's events it asked for as one batch, in a Celery worker,
 at least once (see :mod:`otrs.events.delivery`): agent notifications
 (:mod:`tickets.notifications`) and customer notifications
-(:mod:`tickets.customer_notifications`).
+(:mod:`tickets.customer_notifications`). And the ticket e-mail channel's hand-over points
+with the mail transport (:func:`connect_mail_channel`).
 """
 
 from __future__ import annotations
 
 from otrs import events
+from otrs.mail import hooks
 
 from . import customer_notifications, notifications
+from .actions.email import on_delivery_report
+from .deliveries import is_system_address
+from .postmaster.intake import receive_fetched
 
 
 def subscribe() -> None:
@@ -20,3 +25,11 @@ def subscribe() -> None:
         customer_notifications.handle,
         events=customer_notifications.EVENTS,
     )
+
+
+def connect_mail_channel() -> None:
+    """The ticket e-mail channel takes what the mail transport fetches, hears how the mail it
+    queued fared, and tells it which addresses are ours (see :mod:`otrs.mail.hooks`)."""
+    hooks.set_inbound_receiver(receive_fetched)
+    hooks.on_delivery("tickets", on_delivery_report)
+    hooks.on_own_address_check("tickets.system_addresses", is_system_address)

@@ -14,6 +14,7 @@ from celery import shared_task
 
 from . import numbers
 from .actions.timeouts import unlock_timed_out
+from .postmaster.intake import reprocess_all
 
 logger = logging.getLogger(__name__)
 
@@ -36,3 +37,13 @@ def unlock_timed_out_tickets() -> int:
     if unlocked:
         logger.info("Unlocked %d ticket(s) after their unlock timeout", len(unlocked))
     return len(unlocked)
+
+
+@shared_task(ignore_result=True)
+def reprocess_quarantine() -> dict:
+    """Process quarantined (and stuck) inbound mail again, daily at 00:10 (OTRS
+    SpoolMailsReprocess); what still fails stays quarantined for the administrator."""
+    processed, failing = reprocess_all()
+    if processed or failing:
+        logger.info("Reprocessed inbound mail: %d processed, %d still failing", processed, failing)
+    return {"processed": processed, "failing": failing}

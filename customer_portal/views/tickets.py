@@ -162,7 +162,7 @@ def _article_rows(ticket: Ticket, user, profile) -> list[ArticleRow]:
     # The mails that told the customer about an answer or a state change repeat what this
     # page shows anyway; they stay on the ticket (agents see them) but not in the portal.
     articles = access.visible_articles(user, ticket).exclude(
-        deliveries__kind=OutboundKind.CUSTOMER_NOTIFICATION
+        deliveries__message__kind=OutboundKind.CUSTOMER_NOTIFICATION
     )
     return [
         ArticleRow(

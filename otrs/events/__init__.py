@@ -28,6 +28,7 @@ __all__ = ["Batch", "Event", "Handler", "muting", "record", "subscribe", "unsubs
 
 def record(event: Event, *, using: str | None = None) -> None:
     """Record ``event`` in the current transaction's batch (:func:`otrs.events.outbox.record`)."""
+    # Imported here: see above (the app registry is not ready when this package loads).
     from .outbox import record as record_in_outbox
 
     record_in_outbox(event, using=using)
@@ -36,6 +37,7 @@ def record(event: Event, *, using: str | None = None) -> None:
 def muting(*handlers: str) -> AbstractContextManager[None]:
     """Keep the changes committed inside the block from ``handlers``
     (:func:`otrs.events.outbox.muting`)."""
+    # Imported here: see above.
     from .outbox import muting as muting_in_outbox
 
     return muting_in_outbox(*handlers)

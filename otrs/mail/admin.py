@@ -1,6 +1,7 @@
-"""Admin pages of the email channel, one module per part: mail intake (inbound store,
-quarantine, postmaster filters) in :mod:`otrs.mail.admin_intake`, the outgoing queue in
-:mod:`otrs.mail.admin_outbound`; the mail accounts follow."""
+"""Admin pages of the mail transport: the mail accounts here, the outgoing queue in
+:mod:`otrs.mail.admin_outbound`. The ticket e-mail channel adds its parts (the inbound store,
+postmaster filters, an account's dispatching, the ticket of a queued mail) in
+:mod:`tickets.admin_mail`."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,12 +9,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import (
-    admin_intake,  # noqa: F401 - inbound store, quarantine, postmaster filters
-    admin_outbound,  # noqa: F401 - the outgoing queue
-)
+from . import admin_outbound  # noqa: F401 - registers the outgoing queue
 from .fetching import IMAP_PROTOCOLS, FetchError, check_connection, fetch_account
-from .models import AfterFetch, Dispatch, MailAccount
+from .models import AfterFetch, MailAccount
 
 # --- mail accounts -----------------------------------------------------------------------------
 
@@ -41,8 +39,6 @@ class MailAccountForm(forms.ModelForm):
             "login",
             "password",
             "folder",
-            "dispatch",
-            "queue",
             "trusted",
             "after_fetch",
             "interval_minutes",
@@ -70,10 +66,6 @@ class MailAccountForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("dispatch") == Dispatch.QUEUE and not cleaned.get("queue"):
-            self.add_error(
-                "queue", _("Choose the queue: this account dispatches into its own queue.")
-            )
         protocol = cleaned.get("protocol")
         if (
             cleaned.get("after_fetch") == AfterFetch.MARK_SEEN
@@ -95,16 +87,13 @@ class MailAccountAdmin(admin.ModelAdmin):
         "protocol",
         "host",
         "login",
-        "dispatch",
-        "queue",
         "trusted",
         "is_valid",
         "last_fetch_at",
         "short_error",
     )
-    list_filter = ("is_valid", "protocol", "dispatch", "trusted")
+    list_filter = ("is_valid", "protocol", "trusted")
     search_fields = ("name", "host", "login", "comment")
-    list_select_related = ("queue",)
     readonly_fields = ("last_fetch_at", "last_error", "last_error_at")
     actions = ("fetch_now", "test_connection")
     fieldsets = (
@@ -122,7 +111,7 @@ class MailAccountAdmin(admin.ModelAdmin):
         ),
         (
             _("Intake"),
-            {"fields": ("dispatch", "queue", "trusted", "after_fetch", "interval_minutes")},
+            {"fields": ("trusted", "after_fetch", "interval_minutes")},
         ),
         (_("Last fetch"), {"fields": ("last_fetch_at", "last_error", "last_error_at")}),
     )
@@ -134,7 +123,7 @@ class MailAccountAdmin(admin.ModelAdmin):
     @admin.action(description=_("Fetch now"), permissions=["change"])
     def fetch_now(self, request, queryset):
         """Fetch the selected accounts at once, valid or not, whatever their interval."""
-        for account in queryset.select_related("queue"):
+        for account in queryset:
             result = fetch_account(account)
             if result.skipped:
                 level = messages.WARNING

@@ -1,10 +1,10 @@
-"""Admin page of the outgoing mail queue. Imported by :mod:`otrs.mail.admin`."""
+"""Admin page of the outgoing mail queue. Imported by :mod:`otrs.mail.admin`; the ticket
+channel adds the ticket of each message (:mod:`tickets.admin_mail`)."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db import transaction
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from . import sending
 from .models import OutboundMessage
+from .tasks import send_outbound_message
 
 # How much of a message's source the detail page shows.
 RAW_PREVIEW_BYTES = 64 * 1024
@@ -35,19 +36,15 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         "attempts",
         "next_attempt_at",
         "short_error",
-        "ticket_link",
         "sent_at",
     )
     list_filter = ("status", "kind")
-    search_fields = ("subject", "message_id", "envelope_from", "ticket__number")
+    search_fields = ("subject", "message_id", "envelope_from")
     date_hierarchy = "created_at"
-    list_select_related = ("ticket",)
     actions = ["retry_now"]
     fields = (
         "status",
         "kind",
-        "ticket_link",
-        "article",
         "envelope_from",
         "recipient_list",
         "subject",
@@ -82,13 +79,6 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     def short_error(self, obj):
         return Truncator(obj.last_error).chars(80)
 
-    @admin.display(description=_("ticket"), ordering="ticket__number")
-    def ticket_link(self, obj):
-        if obj.ticket_id is None:
-            return "-"
-        url = reverse("agent:zoom", args=[obj.ticket_id])
-        return format_html('<a href="{}">{}</a>', url, obj.ticket.number)
-
     @admin.display(description=_("message source"))
     def source(self, obj):
         raw = bytes(obj.raw)
@@ -103,8 +93,6 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         worker is asked to send them at once. Sent ones are never sent again."""
         done = sending.requeue(queryset.values_list("pk", flat=True))
         if done:
-            from .tasks import send_outbound_message
-
             for pk in done:
                 transaction.on_commit(lambda pk=pk: send_outbound_message.delay(pk), robust=True)
             self.message_user(

@@ -9,6 +9,7 @@ class MailConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here: the receivers import models, which the app registry has ready only now.
         from otrs import events
 
         from . import receivers

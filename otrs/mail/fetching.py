@@ -8,11 +8,12 @@ One run of one account:
    keeps fetched mail marked as read), POP3 the whole maildrop; at most
    :data:`MAX_MESSAGES_PER_RUN`, oldest first, so one huge mailbox cannot block the daemon;
 3. for each message: download it without changing it on the server (IMAP ``BODY.PEEK[]``),
-   hand it to :func:`otrs.mail.inbound.receive`, and only once that returned (the raw bytes
-   are committed) delete it on the server, or mark it read;
+   hand it to the registered inbound receiver (:func:`otrs.mail.hooks.receive`; the ticket
+   channel stores it), and only once that returned (the raw bytes are committed) delete it on
+   the server, or mark it read;
 4. commit the deletions (IMAP ``EXPUNGE`` of our messages, POP3 ``QUIT``).
 
-If :func:`~otrs.mail.inbound.receive` raises (the database could not store the message), the
+If the receiver raises (the database could not store the message), the
 run of that account stops there: the message and every later one stay on the server for the
 next run (ARCHITECTURE.md rule 7). A message that is already stored (the same bytes fetched
 again, after a crash between the commit and the deletion) makes nothing new, and is deleted.
@@ -47,8 +48,8 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import inbound
-from .models import AfterFetch, Dispatch, InboundSource, MailAccount, Protocol
+from . import hooks
+from .models import AfterFetch, MailAccount, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ def is_due(account: MailAccount, now: datetime | None = None) -> bool:
 def due_accounts(now: datetime | None = None) -> list[MailAccount]:
     """The valid accounts whose interval has passed, longest waiting first."""
     now = now or timezone.now()
-    accounts = MailAccount.objects.filter(is_valid=True).select_related("queue")
+    accounts = MailAccount.objects.filter(is_valid=True)
     due = [account for account in accounts if is_due(account, now)]
     oldest = datetime.min.replace(tzinfo=now.tzinfo)
     return sorted(due, key=lambda a: (a.last_fetch_at or oldest, a.name))
@@ -208,7 +209,6 @@ def check_connection(account: MailAccount) -> ConnectionCheck:
 def _run(account: MailAccount, result: FetchResult) -> None:
     """One fetch of ``account``; fills ``result`` (and its error) instead of raising."""
     session = None
-    queue = account.queue if account.dispatch == Dispatch.QUEUE else None
     deadline = time.monotonic() + RUN_BUDGET_SECONDS
     try:
         session = _session(account)
@@ -233,13 +233,7 @@ def _run(account: MailAccount, result: FetchResult) -> None:
                     len(raw),
                 )
             try:
-                message = inbound.receive(
-                    raw,
-                    source=InboundSource.ACCOUNT,
-                    account=account,
-                    queue=queue,
-                    trusted=account.trusted,
-                )
+                receipt = hooks.receive(raw, account_id=account.pk, trusted=account.trusted)
             except DatabaseError as exc:
                 logger.exception("Mail account %s: a message could not be stored", account.name)
                 result.error = _(
@@ -254,7 +248,7 @@ def _run(account: MailAccount, result: FetchResult) -> None:
                     "the ones after it for the next run."
                 ) % {"reason": _reason(exc)}
                 break
-            if getattr(message, "is_duplicate", False):
+            if receipt.duplicate:
                 result.duplicates += 1
             else:
                 result.stored += 1

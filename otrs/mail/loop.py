@@ -4,7 +4,8 @@ Two guards keep us from mailing machines that mail back:
 
 - :func:`is_auto_suppressed_address`: addresses that never get an automatic mail, the
   ``SendNoAutoResponseRegExp`` ones (``MAILER-DAEMON@``, ``postmaster@``, ``abuse@``) and our
-  own valid system addresses;
+  own addresses (:func:`otrs.mail.hooks.is_own_address`; the ticket channel registers its
+  valid system addresses);
 - a counter per address and day (:class:`~otrs.mail.models.LoopProtection`): once
   ``POSTMASTER_MAX_AUTO_MAILS`` automatic mails went to an address today, no more go to it
   until tomorrow (OTRS ``PostmasterMaxEmails``, 40). ``0`` switches the counter off: OTRS has
@@ -29,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from . import hooks
 from .models import LoopProtection
 
 # OTRS SendNoAutoResponseRegExp.
@@ -48,17 +50,11 @@ def is_valid_address(address: str) -> bool:
     return True
 
 
-def is_system_address(address: str) -> bool:
-    """Whether ``address`` is one of our valid system addresses (stored lower-cased)."""
-    from tickets.models import SystemAddress
-
-    return SystemAddress.objects.valid().filter(email=normalise(address)).exists()
-
-
 def is_auto_suppressed_address(address: str) -> bool:
     """Addresses that never get automatic mail: mailer daemons, postmasters, abuse desks,
-    and our own system addresses."""
-    return bool(NO_AUTO_RESPONSE.search(address or "")) or is_system_address(address)
+    and our own addresses (what the registered own-address checks say: the ticket channel
+    checks its valid system addresses)."""
+    return bool(NO_AUTO_RESPONSE.search(address or "")) or hooks.is_own_address(normalise(address))
 
 
 def _limit() -> int:

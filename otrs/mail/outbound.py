@@ -75,7 +75,7 @@ def build_message(
     """A complete MIME message: text (and HTML alternative), attachments, threading headers.
 
     ``attachments`` are objects with ``filename``, ``content``, ``content_type`` (such as
-    :class:`tickets.actions.AttachmentInput`). Bcc is never a header: pass those addresses to
+    :class:`otrs.mail.parsing.MailAttachment`). Bcc is never a header: pass those addresses to
     :func:`enqueue` as recipients.
     """
     msg = EmailMessage(policy=SMTP)
@@ -115,8 +115,6 @@ def enqueue(
     kind: str,
     recipients: Iterable[str] | None = None,
     envelope_from: str = "",
-    ticket=None,
-    article=None,
     idempotency_key: str | None = None,
 ) -> OutboundMessage:
     """Store ``message`` in the outgoing queue; the daemon sends it after the commit.
@@ -134,8 +132,6 @@ def enqueue(
                 kind=kind,
                 recipients=recipients,
                 envelope_from=envelope_from,
-                ticket=ticket,
-                article=article,
                 idempotency_key=idempotency_key,
             )
     rcpts = (
@@ -152,8 +148,6 @@ def enqueue(
         "raw": raw,
         "message_id": str(message.get("Message-ID", "")),
         "subject": str(message.get("Subject", ""))[:1000],
-        "ticket": ticket,
-        "article": article,
     }
     if idempotency_key:
         try:
@@ -181,7 +175,6 @@ def queue_system_mail(
     subject: str,
     body: str,
     kind: str = OutboundKind.SYSTEM,
-    ticket=None,
     idempotency_key: str | None = None,
 ) -> OutboundMessage:
     """The one way to send a mail of the system that is not a ticket article (agent
@@ -198,4 +191,4 @@ def queue_system_mail(
         body=body,
         headers=dict(LOOP_HEADERS),
     )
-    return enqueue(message, kind=kind, ticket=ticket, idempotency_key=idempotency_key)
+    return enqueue(message, kind=kind, idempotency_key=idempotency_key)

@@ -1,8 +1,10 @@
 """Turn one raw RFC 5322 message into plain Python values, tolerantly.
 
-Nothing here touches the database. The parser never raises for a damaged message; only input
-that is not a message at all (empty bytes, not bytes) raises :class:`MailParseError`. Content
-that cannot be decoded as text is kept as an attachment, so nothing is lost silently.
+Nothing here touches the database, and nothing here needs Django: the module imports without
+the app registry (tests/mail/test_parsing.py proves it in a fresh interpreter). The parser
+never raises for a damaged message; only input that is not a message at all (empty bytes, not
+bytes) raises :class:`MailParseError`. Content that cannot be decoded as text is kept as an
+attachment, so nothing is lost silently.
 """
 
 from __future__ import annotations
@@ -22,7 +24,18 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html import unescape
 from html.parser import HTMLParser
 
-from tickets.actions import AttachmentInput, sanitize_html
+from otrs.html import sanitize_html
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    """One part of a mail kept as a file: an attachment, an inline image, undecodable text."""
+
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+    content_id: str = ""
+    disposition: str = "attachment"
 
 
 class MailParseError(ValueError):
@@ -81,7 +94,7 @@ class ParsedMail:
     date: datetime | None = None
     body_text: str = ""
     body_html: str = ""
-    attachments: list[AttachmentInput] = field(default_factory=list)
+    attachments: list[MailAttachment] = field(default_factory=list)
     is_auto_generated: bool = False
     is_bounce: bool = False
     bounce_message_id: str = ""
@@ -431,7 +444,7 @@ def _content_id(part: Message) -> str:
 class _Collector:
     text: str | None = None
     html: str | None = None
-    attachments: list[AttachmentInput] = field(default_factory=list)
+    attachments: list[MailAttachment] = field(default_factory=list)
     counter: int = 0
     bounce_ids: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
@@ -452,7 +465,7 @@ class _Collector:
         cid = _content_id(part)
         disp = "inline" if disposition == "inline" or (cid and disposition != "attachment") else ""
         self.attachments.append(
-            AttachmentInput(
+            MailAttachment(
                 filename=name or _filename(part) or self.name_for(content_type),
                 content=content,
                 content_type=content_type,

@@ -23,8 +23,9 @@ server refused for now (4xx, a lost connection, a timeout) are tried again after
 minutes (``2 ** attempts``) until ``OUTGOING_MAIL_MAX_ATTEMPTS``; addresses refused for good
 (5xx) fail at once. When one attempt ends in more than one of these, the row keeps the first
 group and a copy of the message is made for each other group, so that the accepted recipients
-never get it again and nothing is lost either. A message of a ticket article that fails for
-good is reported on the ticket (:func:`tickets.actions.email.record_delivery`).
+never get it again and nothing is lost either. Each outcome is reported to the registered
+delivery listeners (:func:`otrs.mail.hooks.report_delivery`): the ticket channel records a
+failure on the ticket, and links a copy to the ticket of its original.
 
 Transports (``settings.OUTGOING_MAIL``): ``smtp`` (STARTTLS when the server offers it; as in
 an MTA's opportunistic TLS the certificate is not checked then, so a relay with a self-signed
@@ -51,6 +52,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from . import hooks
 from .models import OutboundMessage, OutboundStatus
 
 logger = logging.getLogger(__name__)
@@ -432,8 +434,6 @@ def _settle(message: OutboundMessage, outcome: Outcome) -> str:
                 raw=message.raw,
                 message_id=message.message_id,
                 subject=message.subject,
-                ticket_id=message.ticket_id,
-                article_id=message.article_id,
                 attempts=message.attempts,
                 created_at=message.created_at,
                 **group,
@@ -441,7 +441,7 @@ def _settle(message: OutboundMessage, outcome: Outcome) -> str:
             rows.append(copy.pk)
         for pk, group in zip(rows, groups, strict=True):
             _log(pk, group)
-            _report(pk)
+            _report(pk, copied_from=None if pk == message.pk else message.pk)
     return first["status"]
 
 
@@ -465,20 +465,20 @@ def _log(pk: int, group: dict) -> None:
         logger.error("Outgoing message %s failed for good: %s", pk, group["last_error"])
 
 
-def _report(pk: int) -> None:
-    """Tell the ticket (history, events) how its article's mail fared. Its own savepoint: a
-    failure here must not undo the record of a delivery that happened."""
+def _report(pk: int, *, copied_from: int | None = None) -> None:
+    """Tell whoever registered for delivery outcomes (the ticket channel records them on the
+    ticket) how this row's attempt ended."""
     message = OutboundMessage.objects.defer("raw").get(pk=pk)
-    if message.article_id is None:
-        return
-    # Late import: the mail transport is below the ticket domain.
-    from tickets.actions.email import record_delivery
-
-    try:
-        with transaction.atomic():
-            record_delivery(message)
-    except Exception:
-        logger.exception("Outgoing message %s: could not record the outcome on the ticket", pk)
+    hooks.report_delivery(
+        hooks.DeliveryReport(
+            message_id=message.pk,
+            status=message.status,
+            recipients=tuple(message.recipients),
+            attempts=message.attempts,
+            last_error=message.last_error,
+            copied_from=copied_from,
+        )
+    )
 
 
 # --- operators ---------------------------------------------------------------------------------
@@ -502,11 +502,11 @@ def requeue(pks: Iterable[int] | None = None) -> list[int]:
     return done
 
 
-def mark_bounced(article, reason: str) -> int:
-    """A bounce came back for the mail of ``article``: its deliveries are bounced, with the
-    report's reason (the postmaster files the bounce itself on the ticket)."""
+def mark_bounced(pks: Iterable[int], reason: str) -> int:
+    """A bounce came back for these messages: they are bounced, with the report's reason (the
+    channel that got the bounce files it where it belongs)."""
     return (
-        OutboundMessage.objects.filter(article=article)
+        OutboundMessage.objects.filter(pk__in=list(pks))
         .exclude(status=OutboundStatus.BOUNCED)
         .update(status=OutboundStatus.BOUNCED, last_error=reason)
     )

@@ -1,4 +1,4 @@
-"""Celery tasks of the email channel.
+"""Celery tasks of the mail transport: sending the outgoing queue, fetching the accounts.
 
 Thin, as every task (ARCHITECTURE.md, rule 5): they take ids or nothing, call one function,
 and are safe to run twice. Their names (``otrs.mail.tasks.<function>``) are what the beat
@@ -12,7 +12,8 @@ import logging
 
 from celery import shared_task
 
-from . import sending
+from . import fetching, sending
+from .models import MailAccount
 
 logger = logging.getLogger(__name__)
 
@@ -40,33 +41,13 @@ def send_outgoing_mail() -> int:
 def fetch_mail_accounts() -> list[dict]:
     """Fetch every valid mail account whose own interval has passed (OTRS MailAccountFetch;
     the schedule ticks every minute). An account being fetched by another worker is skipped."""
-    from . import fetching
-
     return [result.as_dict() for result in fetching.fetch_due_accounts()]
 
 
 @shared_task(ignore_result=True)
 def fetch_mail_account(account_id: int) -> dict | None:
     """Fetch one valid account now, whatever its interval; None if it is gone or invalid."""
-    from . import fetching
-    from .models import MailAccount
-
-    account = MailAccount.objects.select_related("queue").filter(pk=account_id).first()
+    account = MailAccount.objects.filter(pk=account_id).first()
     if account is None or not account.is_valid:
         return None
     return fetching.fetch_account(account).as_dict()
-
-
-# --- intake ------------------------------------------------------------------------------------
-
-
-@shared_task(ignore_result=True)
-def reprocess_quarantine() -> dict:
-    """Process quarantined (and stuck) inbound mail again, daily at 00:10 (OTRS
-    SpoolMailsReprocess); what still fails stays quarantined for the administrator."""
-    from .inbound import reprocess_all
-
-    processed, failing = reprocess_all()
-    if processed or failing:
-        logger.info("Reprocessed inbound mail: %d processed, %d still failing", processed, failing)
-    return {"processed": processed, "failing": failing}

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from .keys import PermissionKey
 
 _CACHE_ATTR = "_otrs_group_grants"
@@ -48,6 +50,8 @@ def forget_grants(user) -> None:
 
 
 def _load(user) -> GroupGrants:
+    # Imported here: otrs.accounts.models imports this package (for the keys), so importing
+    # the models at the top would be a cycle.
     from otrs.accounts.models import GroupGrant, RoleGrant
 
     if not getattr(user, "is_authenticated", False) or not user.is_active or not user.is_agent:
@@ -68,8 +72,7 @@ def agents_holding(key: str, group_ids):
     """The active agents holding ``key`` (or ``rw``) on any of ``group_ids``, directly or
     through a valid role: the inverse of :func:`grants_for`, as one query (owner and
     responsible candidates)."""
-    from django.db.models import Q
-
+    # Imported here for the same reason as in _load.
     from otrs.accounts.models import GroupGrant, RoleGrant, User, UserKind
 
     keys, group_ids = [key, PermissionKey.RW], sorted(group_ids)

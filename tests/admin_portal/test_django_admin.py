@@ -32,7 +32,7 @@ def test_it_opens_every_admin_page(admin_client_, support, name):
     # throttles (only by signing in): 403 there.
     read_only = {
         "admin:tickets_ticket_add",
-        "admin:mail_inboundmessage_add",
+        "admin:tickets_inboundmessage_add",
         "admin:mail_outboundmessage_add",
         "admin:accounts_throttlecounter_add",
         "admin:customers_customeruser_add",

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.missing import import_or_missing, missing
 
@@ -57,7 +58,6 @@ def browser(django_db_setup):
     sync_api = import_or_missing("playwright.sync_api")
     if not os.access(CHROMIUM, os.X_OK):
         missing(f"{CHROMIUM} is missing: apt-get install chromium")
-    from django.db import connections
 
     snapshots = {
         connection.alias: connection._test_serialized_contents

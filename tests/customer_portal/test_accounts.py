@@ -11,17 +11,21 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.db import transaction
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
+import otrs.settings as project
 from customer_portal.views.accounts import home_url
 from customers.actions import CustomerUserInput, create_customer_user, set_customer_user_validity
 from customers.models import CustomerCompany, CustomerUser
-from otrs.accounts.models import User, UserKind
+from otrs.accounts.models import User, UserKind, system_user
 from otrs.mail.models import OutboundKind, OutboundMessage, OutboundStatus
 from tests import factories
 
@@ -349,10 +353,6 @@ def test_a_reset_for_an_unknown_or_non_customer_address_looks_the_same_and_sends
 
 
 def test_a_reset_link_made_for_an_agent_does_not_work_in_the_portal(client, agent):
-    from django.contrib.auth.tokens import default_token_generator
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
-
     uid = urlsafe_base64_encode(force_bytes(agent.pk))
     token = default_token_generator.make_token(agent)
     page = client.get(f"/customer/password-reset/{uid}/{token}/", follow=True)
@@ -369,8 +369,6 @@ def test_the_reset_form_says_what_is_missing(client, db):
 
 
 def test_the_project_sends_django_mail_through_the_queue():
-    import otrs.settings as project
-
     assert project.EMAIL_BACKEND == "otrs.mail.backend.QueueBackend"
     assert project.DEFAULT_FROM_EMAIL == project.NOTIFICATION_FROM
 
@@ -494,8 +492,6 @@ def test_a_visitor_registers_confirms_by_mail_and_signs_in(
     assert sign_in(client, "Rita@Example.COM", NEW_PASSWORD).status_code == 302
     # An agent switches the account off: the old link cannot switch it on again.
     client.post(LOGOUT)
-    from customers.actions import set_customer_user_validity
-    from otrs.accounts.models import system_user
 
     set_customer_user_validity(customer, False, actor=system_user())
     assert Client().get(link).context["validlink"] is False

@@ -15,9 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from otrs.errors import DomainError
+from otrs.mail.models import OutboundKind
 from tests import factories
 from tests.customer_portal import ticket_data as data
 from tickets import access, actions
+from tickets.actions.email import send_email
 from tickets.choices import (
     AutoResponseType,
     Channel,
@@ -402,9 +404,6 @@ def test_it_serves_html_attachments_as_opaque_bytes(wile, queue):
 
 
 def test_the_notification_mails_about_answers_are_not_repeated_on_the_page(wile, conversation):
-    from otrs.mail.models import OutboundKind
-    from tickets.actions.email import send_email
-
     send_email(
         conversation.ticket,
         actions.ArticleInput(

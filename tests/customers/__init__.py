@@ -10,6 +10,7 @@ import itertools
 
 from customers import actions
 from customers.models import CustomerCompany, CustomerUser
+from otrs.accounts.models import Group
 from tests import factories
 
 _seq = itertools.count(1)
@@ -34,8 +35,6 @@ def customer_user(
 
 def manager(username: str | None = None):
     """An agent with ``rw`` on the group "users" (the default customer manager group)."""
-    from otrs.accounts.models import Group
-
     agent = factories.agent(username)
     factories.grant(agent, Group.objects.get(name="users"), factories.RW)
     return agent

@@ -18,9 +18,9 @@ from otrs.events import delivery
 from otrs.events.models import DeliveryStatus, EventBatch, EventDelivery
 from otrs.mail.models import OutboundKind, OutboundMessage
 from tests import factories
-from tickets import notifications
+from tickets import actions, notifications
 from tickets.choices import HistoryType
-from tickets.models import PersonalQueue, TicketHistory
+from tickets.models import PersonalQueue, Queue, TicketHistory
 
 LATER = timedelta(hours=2)
 
@@ -44,7 +44,6 @@ def follower(support):
 def _commit_and_die(queue_pk: int) -> None:
     """In a child process: open a ticket, commit, and die before anything is delivered."""
     connections.close_all()
-    from tickets.models import Queue
 
     with transaction.atomic():
         # Registered first, so it runs first after the commit: the process is gone before
@@ -118,7 +117,6 @@ def test_a_failing_handler_is_retried_with_back_off_then_shows_as_failed_and_can
     client, support, flaky
 ):
     ticket = factories.ticket(support.queue)
-    from tickets import actions
 
     actions.set_title(ticket, "Renamed", actor=support.rw)
     row = EventDelivery.objects.get(handler="tests.flaky")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from otrs.celery import app
+
 TASK = "otrs.events.tasks.deliver_due_events"
 
 
@@ -16,8 +18,6 @@ def test_a_migration_schedules_the_sweep_every_minute():
 
 
 def test_the_sweep_is_a_task_the_worker_knows():
-    from otrs.celery import app
-
     app.loader.import_default_modules()  # what a worker does at start (autodiscovery)
     assert TASK in app.tasks
     assert "otrs.events.tasks.deliver_batch" in app.tasks

@@ -7,6 +7,7 @@ class ExtensionExampleConfig(AppConfig):
     verbose_name = "Example extension"
 
     def ready(self) -> None:
+        # Imported here: models are importable only once the app registry is ready.
         from otrs import events
         from tickets.events import TicketEvent
 

@@ -9,6 +9,8 @@ from django.conf import settings
 
 from tests import factories
 
+from .receivers import heard
+
 REPORT = "/agent/example/report/"
 
 
@@ -61,8 +63,6 @@ def test_anonymous_visitors_are_sent_to_the_sign_in(client, reports):
 
 
 def test_its_event_handler_hears_of_new_tickets(django_capture_on_commit_callbacks, support):
-    from .receivers import heard
-
     with django_capture_on_commit_callbacks(execute=True):
         ticket = factories.ticket(support.queue)
 

@@ -19,21 +19,21 @@ from django.utils import timezone
 
 from otrs.accounts.models import User, UserKind
 from otrs.mail import fetching
-from otrs.mail import inbound as inbound_module
 from otrs.mail.admin import MailAccountForm
 from otrs.mail.fetching import fetch_account, fetch_accounts, imap_folder_name
-from otrs.mail.models import (
-    AfterFetch,
+from otrs.mail.models import AfterFetch, MailAccount, Protocol
+from otrs.mail.tasks import fetch_mail_account, fetch_mail_accounts
+from tests.mail.dovecot import dovecot, mailbox  # noqa: F401 - fixtures
+from tickets.admin_mail import MailAccountDispatchForm
+from tickets.models import (
     Dispatch,
     InboundMessage,
     InboundSource,
     InboundStatus,
-    MailAccount,
+    MailAccountDispatch,
     Outcome,
-    Protocol,
 )
-from otrs.mail.tasks import fetch_mail_account, fetch_mail_accounts
-from tests.mail.dovecot import dovecot, mailbox  # noqa: F401 - fixtures
+from tickets.postmaster import intake as inbound_module
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,11 @@ def make_account(box, protocol=Protocol.IMAP, **fields) -> MailAccount:
     fields.setdefault("verify_certificate", False)
     fields.setdefault("login", box.login)
     fields.setdefault("password", box.password)
-    return MailAccount.objects.create(protocol=protocol, **fields)
+    dispatching = {key: fields.pop(key) for key in ("dispatch", "queue") if key in fields}
+    account = MailAccount.objects.create(protocol=protocol, **fields)
+    if dispatching:
+        MailAccountDispatch.objects.create(account=account, **dispatching)
+    return account
 
 
 def stored_hashes(account: MailAccount) -> list[str]:
@@ -293,7 +297,7 @@ def test_database_failure_while_storing_leaves_the_mail_on_the_server(
     """The database goes away while the first message is stored: the run stops, both messages
     stay on the server untouched, the account shows the error, and the next run stores them.
 
-    The failure is injected by patching ``otrs.mail.inbound.store`` to raise
+    The failure is injected by patching ``tickets.postmaster.intake.store`` to raise
     ``OperationalError`` once: this simulates the database going away, because a real outage
     cannot be produced per test on all three databases."""
     first, second = message(), message()
@@ -721,33 +725,53 @@ def form_data(box, **overrides) -> dict:
         "login": box.login,
         "password": box.password,
         "folder": "INBOX",
-        "dispatch": Dispatch.RECIPIENT,
-        "queue": "",
         "after_fetch": AfterFetch.DELETE,
         "interval_minutes": 10,
+        # The ticket channel's inline (tickets.admin_mail): where the account's mail goes.
+        "dispatching-TOTAL_FORMS": 1,
+        "dispatching-INITIAL_FORMS": 0,
+        "dispatching-MIN_NUM_FORMS": 1,
+        "dispatching-MAX_NUM_FORMS": 1,
+        "dispatching-0-dispatch": Dispatch.RECIPIENT,
+        "dispatching-0-queue": "",
     }
     data.update(overrides)
     return data
 
 
 def test_form_needs_a_queue_for_queue_dispatch_and_imap_for_seen(mailbox, support):  # noqa: F811
-    form = MailAccountForm(
-        data=form_data(mailbox, dispatch=Dispatch.QUEUE, protocol=Protocol.POP3, after_fetch="seen")
-    )
+    form = MailAccountForm(data=form_data(mailbox, protocol=Protocol.POP3, after_fetch="seen"))
     assert not form.is_valid()
-    assert "queue" in form.errors
     assert "after_fetch" in form.errors
+    dispatching = MailAccountDispatchForm(data={"dispatch": Dispatch.QUEUE, "queue": ""})
+    assert not dispatching.is_valid()
+    assert "queue" in dispatching.errors
 
-    form = MailAccountForm(
-        data=form_data(
-            mailbox,
-            dispatch=Dispatch.QUEUE,
-            queue=support.queue.pk,
-            protocol=Protocol.IMAPS,
-            after_fetch="seen",
-        )
-    )
+    form = MailAccountForm(data=form_data(mailbox, protocol=Protocol.IMAPS, after_fetch="seen"))
     assert form.is_valid(), form.errors
+    dispatching = MailAccountDispatchForm(
+        data={"dispatch": Dispatch.QUEUE, "queue": support.queue.pk}
+    )
+    assert dispatching.is_valid(), dispatching.errors
+
+
+def test_admin_keeps_where_an_account_dispatches(admin_client_, mailbox, support):  # noqa: F811
+    data = form_data(
+        mailbox,
+        **{"dispatching-0-dispatch": Dispatch.QUEUE, "dispatching-0-queue": support.queue.pk},
+    )
+    add = admin_client_.post(reverse("admin:mail_mailaccount_add"), data)
+    assert add.status_code == 302, add.content
+    account = MailAccount.objects.get(name="Support inbox")
+    assert account.dispatching.forced_queue == support.queue
+
+    refused = admin_client_.post(
+        reverse("admin:mail_mailaccount_add"),
+        form_data(mailbox, name="other", **{"dispatching-0-dispatch": Dispatch.QUEUE}),
+    )
+    assert refused.status_code == 200
+    assert "Choose the queue" in refused.content.decode()
+    assert not MailAccount.objects.filter(name="other").exists()
 
 
 def test_admin_adds_an_account_and_keeps_the_password_when_left_empty(

@@ -133,7 +133,13 @@ def test_an_answer_goes_out_threaded_to_the_customers_mail(
     assert article.from_address == "Example Support <support@example.test>"
     row = only_row()
     assert (row.status, row.attempts, row.last_error) == (OutboundStatus.SENT, 1, "")
-    assert row.sent_at is not None and (row.ticket_id, row.article_id) == (ticket.pk, article.pk)
+    assert row.sent_at is not None and (
+        row.ticket_delivery.ticket_id,
+        row.ticket_delivery.article_id,
+    ) == (
+        ticket.pk,
+        article.pk,
+    )
     assert TicketHistory.objects.filter(
         ticket=ticket, article=article, history_type=HistoryType.SEND_ANSWER, actor=rw
     ).exists()
@@ -396,6 +402,13 @@ def test_only_the_refused_recipients_are_tried_again(
     assert rows[("dave@example.com",)].last_error == "dave@example.com: 450 4.2.0 Greylisted"
     assert rows[("erin@example.com",)].status == OutboundStatus.FAILED
     assert len({bytes(r.raw) for r in rows.values()}) == 1
+    # The copies belong to the ticket and article of the original (the ticket channel links
+    # them when the sender reports the split), and the one that failed for good shows there.
+    article = rows[("carol@example.com",)].ticket_delivery.article
+    assert article.ticket_id == ticket.pk
+    assert {r.ticket_delivery.article_id for r in rows.values()} == {article.pk}
+    failure = TicketHistory.objects.get(ticket=ticket, history_type=HistoryType.MISC)
+    assert failure.article_id == article.pk and "550 5.1.1" in failure.new_value
 
     smtp_server.accept()
     later(time_machine, minutes=3)

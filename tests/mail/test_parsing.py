@@ -4,6 +4,9 @@ No database: parsing is pure."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -170,3 +173,31 @@ def test_recipients_in_dispatch_order():
         b"Delivered-To: d@x\nTo: t@x, T@x\nCc: c@x\nResent-To: r@x\nX-Original-To: o@x\n\nb"
     )
     assert mail.recipients == ["r@x", "t@x", "c@x", "d@x", "o@x"]
+
+
+def test_the_parser_imports_and_parses_without_django_set_up():
+    """The transport's parser is plain Python: a fresh interpreter with no settings module
+    and no app registry imports it and parses a message (the ticket domain is not loaded)."""
+    script = (
+        "import sys\n"
+        "from otrs.mail.parsing import parse_message\n"
+        "mail = parse_message(b'From: a@example.com\\r\\nSubject: Hi\\r\\n\\r\\n<b>x</b>')\n"
+        "assert mail.subject == 'Hi' and mail.from_address == 'a@example.com', mail\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'tickets', 'customers', 'faq', 'cmdb', 'admin_portal', 'customer_portal'})\n"
+        "assert not loaded, loaded\n"
+        "from django.apps import apps\n"
+        "assert not apps.ready\n"
+        "print('ok')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

@@ -8,13 +8,14 @@ from email import message_from_bytes
 from email.policy import default as default_policy
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import CustomerUser
 from otrs.mail import loop
-from otrs.mail.inbound import receive
-from otrs.mail.models import InboundSource, LoopProtection, OutboundKind, OutboundMessage
+from otrs.mail.models import LoopProtection, OutboundKind, OutboundMessage
 from tests import factories
 from tickets import actions
 from tickets.autoresponses import send_auto_response
@@ -22,11 +23,13 @@ from tickets.choices import AutoResponseType, Channel, HistoryType, SenderType
 from tickets.models import (
     Article,
     AutoResponse,
+    InboundSource,
     Queue,
     QueueAutoResponse,
     SystemAddress,
     TicketHistory,
 )
+from tickets.postmaster.intake import receive
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +123,7 @@ def test_it_sends_the_queues_auto_reply_as_a_system_email_article(queue):
     assert sent.references == "<m0@example.com> <m1@example.com>"
     assert history_types(ticket)[-1] == HistoryType.SEND_AUTO_REPLY
 
-    queued = OutboundMessage.objects.get(article=sent)
+    queued = OutboundMessage.objects.get(ticket_delivery__article=sent)
     assert queued.kind == OutboundKind.AUTO_RESPONSE
     assert queued.recipients == ["alice@example.com"]
     headers = message_from_bytes(bytes(queued.raw), policy=default_policy)
@@ -189,7 +192,7 @@ def test_it_sends_a_cc_to_the_known_customer_with_another_address(queue):
     sent = send(ticket)
 
     assert sent.cc_address == "Carla Customer <carla@acme.example>"
-    assert set(OutboundMessage.objects.get(article=sent).recipients) == {
+    assert set(OutboundMessage.objects.get(ticket_delivery__article=sent).recipients) == {
         "alice@example.com",
         "carla@acme.example",
     }
@@ -223,7 +226,7 @@ def test_it_records_article_auto_response(queue, outbox):
 
 def assert_nothing_sent(ticket):
     assert not Article.objects.filter(ticket=ticket, sender_type=SenderType.SYSTEM).exists()
-    assert not OutboundMessage.objects.filter(ticket=ticket).exists()
+    assert not OutboundMessage.objects.filter(ticket_delivery__ticket=ticket).exists()
 
 
 def test_it_sends_nothing_without_a_linked_response(queue):
@@ -469,9 +472,6 @@ def _queue_form(queue, **extra) -> dict:
 
 
 def test_the_admin_links_one_auto_response_per_type_to_a_queue(client, queue):
-    from django.contrib.auth import get_user_model
-    from django.urls import reverse
-
     root = get_user_model().objects.create_superuser("root", "root@example.test", "pw")
     client.force_login(root)
     first, second = (

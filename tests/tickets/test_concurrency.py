@@ -6,6 +6,7 @@ import itertools
 import time
 
 import pytest
+from django.test import Client
 
 from otrs.accounts.models import User
 from otrs.permissions import PermissionKey
@@ -151,8 +152,6 @@ NOTE_PROCESSES, NOTES_EACH = 10, 5  # 50 notes on one ticket at once
 def _post_all(agent_id: int, posts: list[tuple[str, dict]]) -> list[int]:
     """Sign ``agent_id`` in with a client of this process and POST each (url, data) in
     turn; return the status codes."""
-    from django.test import Client
-
     client = Client()
     client.force_login(User.objects.get(pk=agent_id))
     return [client.post(url, data).status_code for url, data in posts]

@@ -14,14 +14,14 @@ from django.utils import timezone
 
 from customers.models import CustomerCompany, CustomerUser
 from otrs.events.models import DeliveryStatus, EventDelivery
-from otrs.mail.inbound import receive
-from otrs.mail.models import InboundSource, LoopProtection, OutboundKind, OutboundMessage
+from otrs.mail.models import LoopProtection, OutboundKind, OutboundMessage
 from tests import factories
 from tickets import actions, customer_notifications, events
 from tickets.choices import Channel, HistoryType, SenderType
 from tickets.customer_notifications import Change
 from tickets.events import TicketEvent
-from tickets.models import Article, SystemAddress, Ticket, TicketFlag, TicketHistory
+from tickets.models import Article, InboundSource, SystemAddress, Ticket, TicketFlag, TicketHistory
+from tickets.postmaster.intake import receive
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +168,7 @@ def test_a_visible_note_is_mailed_to_the_customer(desk, ticket, committed, setti
     assert SECRET not in text and "Contract" not in text
 
     # An Email article of the system the customer sees, whose source is the queued mail.
-    article = Article.objects.get(pk=message.article_id)
+    article = Article.objects.get(pk=message.ticket_delivery.article_id)
     assert article.ticket_id == ticket.pk and article.pk > note.pk
     assert (article.channel, article.sender_type) == (Channel.EMAIL, SenderType.SYSTEM)
     assert article.is_visible_for_customer
@@ -295,11 +295,16 @@ def test_the_notification_does_not_notify_about_itself(desk, ticket, committed):
     system = factories.system().pk
     kind = HistoryType.SEND_CUSTOMER_NOTIFICATION
     assert (
-        customer_notifications.notify(Change(ticket.pk, [(message.article_id, system, kind)])) == []
+        customer_notifications.notify(
+            Change(ticket.pk, [(message.ticket_delivery.article_id, system, kind)])
+        )
+        == []
     )
     kind = HistoryType.SEND_ANSWER
     assert (
-        customer_notifications.notify(Change(ticket.pk, [(message.article_id, desk.rw.pk, kind)]))
+        customer_notifications.notify(
+            Change(ticket.pk, [(message.ticket_delivery.article_id, desk.rw.pk, kind)])
+        )
         == []
     )
     assert len(notifications()) == 1
@@ -583,7 +588,7 @@ def test_a_failing_notification_leaves_the_change_alone_and_is_tried_again(
     def broken(*args, **kwargs):
         raise RuntimeError("mail building broke")
 
-    monkeypatch.setattr("tickets.actions.send_email", broken)
+    monkeypatch.setattr("tickets.customer_notifications.send_email", broken)
     with caplog.at_level(logging.ERROR, logger="otrs.events.delivery"), committed:
         note = answer(ticket, desk.rw)
 
@@ -635,4 +640,6 @@ def test_the_notification_is_delivered_through_the_outgoing_queue(
     assert "Your printer is fixed." in message.get_content()
     (row,) = notifications()
     assert row.status == "sent"
-    assert Ticket.objects.get(pk=ticket.pk).articles.filter(pk=row.article_id).exists()
+    assert (
+        Ticket.objects.get(pk=ticket.pk).articles.filter(pk=row.ticket_delivery.article_id).exists()
+    )

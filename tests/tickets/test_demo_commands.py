@@ -11,14 +11,26 @@ from django.core.files.storage import FileSystemStorage
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 
-from customers.models import CustomerUser
+from customers.models import CustomerCompany, CustomerUser
 from otrs.accounts.models import RoleGrant, User
+from otrs.mail.models import OutboundMessage
 from otrs.permissions import grants_for
 from tests import factories
 from tickets import actions
 from tickets.actions import ArticleInput, AttachmentInput
-from tickets.choices import HistoryType, StateType
-from tickets.models import Article, Attachment, Ticket, TicketHistory, TicketLink, TicketWatcher
+from tickets.choices import Channel, HistoryType, SenderType, StateType
+from tickets.management.commands import loaddemo
+from tickets.models import (
+    Article,
+    Attachment,
+    Queue,
+    Service,
+    Ticket,
+    TicketHistory,
+    TicketLink,
+    TicketType,
+    TicketWatcher,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -118,10 +130,6 @@ def test_it_loads_the_demo_once(settings):
 
 
 def test_the_demo_customers_have_portal_tickets_with_visible_and_internal_articles(settings):
-    from otrs.mail.models import OutboundMessage
-    from tickets.choices import Channel, SenderType
-    from tickets.models import Queue, Service, TicketType
-
     output = run("loaddemo", force=True)
     after_first = {**table_sizes(), "OutboundMessage": OutboundMessage.objects.count()}
 
@@ -171,14 +179,10 @@ def test_the_demo_customers_have_portal_tickets_with_visible_and_internal_articl
 @pytest.fixture
 def no_random_tickets(monkeypatch):
     """The 220 random tickets are not needed here (and take most of the command's time)."""
-    from tickets.management.commands import loaddemo
-
     monkeypatch.setattr(loaddemo._DemoTickets, "create", lambda self: None)
 
 
 def test_an_earlier_demo_gets_the_portal_tickets_once(no_random_tickets, monkeypatch):
-    from tickets.management.commands import loaddemo
-
     with monkeypatch.context() as patched:
         # A demo loaded before the portal tickets existed.
         patched.setattr(loaddemo._PortalTickets, "create", lambda self: None)
@@ -197,8 +201,6 @@ def test_an_earlier_demo_gets_the_portal_tickets_once(no_random_tickets, monkeyp
 
 
 def test_the_demo_customers_are_made_able_to_sign_in(no_random_tickets):
-    from customers.models import CustomerCompany
-
     locked_out = factories.customer("customer1")
     locked_out.set_unusable_password()
     locked_out.is_active = False
@@ -220,8 +222,6 @@ def test_the_demo_customers_are_made_able_to_sign_in(no_random_tickets):
 
 
 def test_the_demo_keeps_what_an_administrator_offers_to_customers(no_random_tickets):
-    from tickets.models import Queue
-
     run("loaddemo", force=True)
     offered = set(Queue.objects.filter(customer_selectable=True).values_list("pk", flat=True))
     assert len(offered) > 1
@@ -359,8 +359,6 @@ def test_it_keeps_the_file_when_the_move_to_the_database_fails(
 
 @pytest.mark.parametrize("command", ["loaddemo", "filldb", "attachment_storage"])
 def test_it_prints_the_help_of_each_command(command, capsys):
-    from django.core.management import call_command
-
     with pytest.raises(SystemExit) as finished:
         call_command(command, "--help")
     assert finished.value.code == 0

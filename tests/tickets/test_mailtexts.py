@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from customers.models import CustomerCompany, CustomerUser
 from tests import factories
@@ -304,8 +305,6 @@ def test_it_forwards_with_the_original_headers_unquoted(texts, ticket, article):
 
 
 def test_it_renders_the_reply_in_the_active_language(texts, ticket, article):
-    from django.utils import translation
-
     ticket.refresh_from_db()
     with translation.override("de"):
         text = reply_text(ticket, article, factories.agent("bob", first_name="Bob"))

@@ -9,7 +9,7 @@ import pytest
 
 from tests import factories
 from tickets import numbers
-from tickets.models import Ticket, TicketNumberCounter
+from tickets.models import Queue, Ticket, TicketNumberCounter
 
 JAN_15 = datetime(2024, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -238,8 +238,6 @@ def test_it_hands_out_each_number_once_across_processes(generator, run_in_proces
 
 
 def _create_tickets(queue_id: int, count: int) -> list[str]:
-    from tickets.models import Queue
-
     queue = Queue.objects.get(pk=queue_id)
     return [factories.ticket(queue, title=f"Ticket {i}").number for i in range(count)]
 

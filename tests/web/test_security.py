@@ -13,6 +13,7 @@ from pathlib import Path
 from django.urls import reverse
 
 from tests import factories
+from tests.customer_portal import ticket_data
 
 ROOT = Path(__file__).resolve().parents[2]
 # What check --deploy still reports for deploy/env.example, because the reverse proxy
@@ -58,8 +59,6 @@ def test_every_page_gets_a_strict_policy(client, db):
 
 
 def test_an_attachment_keeps_its_own_sandbox_policy(client, db, support):
-    from tests.customer_portal import ticket_data
-
     ticket = factories.ticket(support.queue)
     article = ticket_data.article(ticket, visible=True, files=[("a.html", b"<b>x</b>")])
     client.force_login(support.rw)

@@ -15,6 +15,8 @@ written.
 
 from __future__ import annotations
 
+from otrs.html import sanitize_html
+
 from ._base import (
     ArticleInput,
     AttachmentInput,
@@ -23,7 +25,6 @@ from ._base import (
     default_priority,
     default_state,
     default_type,
-    sanitize_html,
 )
 from .answers import add_phone_call, answer_ticket
 from .articles import add_article, create_phone_ticket, create_ticket

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import nh3
 from django.core.files.base import File
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -197,15 +196,6 @@ def default_priority() -> Priority:
 def default_type() -> TicketType:
     found = TicketType.objects.valid().filter(is_default=True).first()
     return found or TicketType.objects.valid().order_by("pk").first()
-
-
-def sanitize_html(html: str) -> str:
-    """Mail and user HTML made safe to show: no scripts, handlers, or remote tricks."""
-    return nh3.clean(
-        html,
-        url_schemes={"http", "https", "mailto", "cid"},
-        link_rel="noopener noreferrer nofollow",
-    )
 
 
 def _refresh(stale: Ticket, fresh: Ticket) -> None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User, system_user
 from otrs.errors import DomainError, ErrorCode
+from otrs.html import sanitize_html
 from otrs.permissions import PermissionKey
 
 from .. import numbers
@@ -54,7 +55,6 @@ from ._base import (
     default_priority,
     default_state,
     default_type,
-    sanitize_html,
 )
 from .history import record_history
 
@@ -178,6 +178,9 @@ def create_phone_ticket(*, actor: User, **kwargs) -> Ticket:
     """An agent's record of a customer's call or request: :func:`create_ticket`, then the
     queue's auto reply to the customer's address (OTRS AutoResponseForWebTickets, on by
     default), both in one transaction."""
+    # Imported here: the auto response is itself sent through the actions (autoresponses
+    # imports them), so this call goes against the grain; it becomes an event handler with the
+    # durable events (issue 9, item 1).
     from ..autoresponses import send_auto_response
 
     with transaction.atomic():

@@ -41,6 +41,9 @@ def create_web_ticket(
     """A customer's new ticket (history WebRequestCustomer) for themselves: customer user
     their login, customer id their company's (their login without one); then the queue's
     auto reply."""
+    # Imported here: the auto response is itself sent through the actions (autoresponses
+    # imports them), so this call goes against the grain; it becomes an event handler with the
+    # durable events (issue 9, item 1).
     from ..autoresponses import send_auto_response
 
     profile = access.customer_profile(actor)
@@ -74,6 +77,9 @@ def add_web_follow_up(ticket: Ticket, article: ArticleInput, *, actor: User) -> 
     follow-ups; elsewhere the answer is refused); a reopened ticket is locked to its owner
     again when the queue says so. Then the queue's auto follow-up.
     """
+    # Imported here: the auto response is itself sent through the actions (autoresponses
+    # imports them), so this call goes against the grain; it becomes an event handler with the
+    # durable events (issue 9, item 1).
     from ..autoresponses import send_auto_response
 
     with transaction.atomic():

@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User, system_user
 from otrs.errors import DomainError, ErrorCode
-from otrs.mail.models import OutboundKind, OutboundMessage, OutboundStatus
+from otrs.mail.hooks import DeliveryReport
+from otrs.mail.models import OutboundKind, OutboundStatus
 from otrs.mail.outbound import (
     LOOP_HEADERS,
     addresses_of,
     build_message,
-    enqueue,
     format_address,
     new_message_id,
 )
@@ -32,8 +32,9 @@ from otrs.permissions import PermissionKey
 
 from .. import events
 from ..choices import Channel, HistoryType, SenderType
+from ..deliveries import enqueue, link_copy
 from ..events import TicketEvent
-from ..models import Article, ArticleRaw, Queue, SystemAddress, Ticket
+from ..models import Article, ArticleRaw, MailDelivery, Queue, SystemAddress, Ticket
 from ..subjects import clean_ticket_subject
 from ._base import ArticleInput, _locked, _refresh, _require, _save
 from .articles import _add_article, _safe_filename, create_ticket
@@ -251,38 +252,47 @@ def _send(
     return created
 
 
-def record_delivery(message: OutboundMessage) -> None:
-    """Tell the ticket how its article's mail fared (called by :mod:`otrs.mail.sending` in
-    its own transaction): sent → event ArticleEmailSendingSent; failed for good → a history
-    row (Misc, with the error and the recipients) and event ArticleEmailSendingError, which
-    notifications can react to."""
-    if message.article_id is None or message.ticket_id is None:
-        return
+def on_delivery_report(report: DeliveryReport) -> None:
+    """The transport reports how an attempt to send a queued message ended (registered with
+    :mod:`otrs.mail.hooks` at ``ready()``): a copy made for some of the recipients joins its
+    original's ticket, and the outcome of an article's mail is recorded on the ticket."""
+    if report.copied_from is not None:
+        link = link_copy(report.message_id, report.copied_from)
+    else:
+        link = MailDelivery.objects.filter(message_id=report.message_id).first()
+    if link is not None and link.article_id is not None:
+        record_delivery(report, ticket_id=link.ticket_id, article_id=link.article_id)
+
+
+def record_delivery(report: DeliveryReport, *, ticket_id: int, article_id: int) -> None:
+    """Tell the ticket how its article's mail fared (in the sender's transaction): sent →
+    event ArticleEmailSendingSent; failed for good → a history row (Misc, with the error and
+    the recipients) and event ArticleEmailSendingError, which notifications can react to."""
     data = {
-        "outbound_id": message.pk,
-        "recipients": list(message.recipients),
-        "attempts": message.attempts,
+        "outbound_id": report.message_id,
+        "recipients": list(report.recipients),
+        "attempts": report.attempts,
     }
     actor = system_user()
-    if message.status == OutboundStatus.SENT:
+    if report.status == OutboundStatus.SENT:
         events.record(
             TicketEvent.ARTICLE_EMAIL_SENDING_SENT,
-            ticket_id=message.ticket_id,
+            ticket_id=ticket_id,
             actor_id=actor.pk,
-            article_id=message.article_id,
+            article_id=article_id,
             data=data,
         )
         return
-    if message.status != OutboundStatus.FAILED:
+    if report.status != OutboundStatus.FAILED:
         return
-    ticket = _locked(message.ticket_id)
-    article = Article.objects.only("pk").get(pk=message.article_id)
+    ticket = _locked(ticket_id)
+    article = Article.objects.only("pk").get(pk=article_id)
     record_history(
         ticket,
         HistoryType.MISC,
         actor,
         article=article,
-        new=message.last_error,
+        new=report.last_error,
         extra={"event": TicketEvent.ARTICLE_EMAIL_SENDING_ERROR, **data},
         event=TicketEvent.ARTICLE_EMAIL_SENDING_ERROR,
     )

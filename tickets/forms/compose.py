@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .. import mailtexts
 from ..actions import ArticleInput, AttachmentInput
 from ..actions.email import system_addresses
 from ..choices import UNMERGEABLE_STATE_TYPES, Channel, SenderType, StateType, TemplateType
@@ -83,8 +84,6 @@ def composer_initial(
     reply's text is the queue's salutation, the template, the queue's signature and the
     original behind "> "; a forward's the template, the signature and the original message
     (spec 4, with the tags expanded by :mod:`tickets.mailtexts`)."""
-    from .. import mailtexts
-
     prefix = SUBJECT_FWD if kind == FORWARD else SUBJECT_RE
     compose = mailtexts.forward_text if kind == FORWARD else mailtexts.reply_text
     initial = {

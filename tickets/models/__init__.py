@@ -2,6 +2,18 @@
 
 from .article import Article, ArticleFlag, ArticleRaw, Attachment, message_id_hash
 from .history import TicketHistory
+from .mail import (
+    Dispatch,
+    FilterMatch,
+    FilterSet,
+    InboundMessage,
+    InboundSource,
+    InboundStatus,
+    MailAccountDispatch,
+    MailDelivery,
+    Outcome,
+    PostmasterFilter,
+)
 from .master import SLA, Priority, Queue, Service, State, TicketType
 from .search import SavedSearch
 from .texts import (
@@ -32,8 +44,18 @@ __all__ = [
     "ArticleRaw",
     "Attachment",
     "AutoResponse",
+    "Dispatch",
+    "FilterMatch",
+    "FilterSet",
+    "InboundMessage",
+    "InboundSource",
+    "InboundStatus",
+    "MailAccountDispatch",
+    "MailDelivery",
     "MergeRecord",
+    "Outcome",
     "PersonalQueue",
+    "PostmasterFilter",
     "Priority",
     "Queue",
     "QueueAutoResponse",

@@ -1,6 +1,6 @@
 """The postmaster: one parsed inbound mail becomes a new ticket or a follow-up (spec 3).
 
-:func:`handle` is called by :mod:`otrs.mail.inbound` inside a transaction, after the raw
+:func:`handle` is called by :mod:`.intake` inside a transaction, after the raw
 message is safely stored; an exception here rolls back every ticket change and leaves the
 message quarantined. The steps (spec 3.2):
 
@@ -24,13 +24,14 @@ from email.headerregistry import Address
 from django.conf import settings
 from django.utils import timezone
 
+from customers.models import CustomerUser
 from otrs.accounts.models import User, system_user
 from otrs.errors import DomainError
-from otrs.mail.models import Outcome
 from otrs.mail.parsing import ParsedMail
 from otrs.mail.sending import mark_bounced
 
 from .. import actions
+from ..autoresponses import send_auto_response
 from ..choices import (
     PENDING_STATE_TYPES,
     AutoResponseType,
@@ -42,7 +43,15 @@ from ..choices import (
     SenderType,
     StateType,
 )
-from ..models import Article, Queue, State, SystemAddress, Ticket, message_id_hash
+from ..models import (
+    Article,
+    Outcome,
+    Queue,
+    State,
+    SystemAddress,
+    Ticket,
+    message_id_hash,
+)
 from ..subjects import clean_ticket_subject
 from .directives import Directives
 from .filters import run_filters
@@ -165,7 +174,7 @@ class _Run:
         self.loop = True
         original = found.article
         reason = _bounce_reason(self.mail)
-        mark_bounced(original, reason)
+        mark_bounced(original.deliveries.values_list("message_id", flat=True), reason)
         article = self._accept(found.ticket, found, was_closed=False, bounce=True)
         return Result(Outcome.BOUNCE, found.ticket, article)
 
@@ -278,7 +287,16 @@ class _Run:
             body=mail.body_text,
             body_html=mail.body_html,
             raw=self.raw,
-            attachments=tuple(mail.attachments),
+            attachments=tuple(
+                actions.AttachmentInput(
+                    filename=a.filename,
+                    content=a.content,
+                    content_type=a.content_type,
+                    content_id=a.content_id,
+                    disposition=a.disposition,
+                )
+                for a in mail.attachments
+            ),
             created_at=timezone.now(),
         )
 
@@ -317,8 +335,6 @@ class _Run:
     def _customer(self) -> tuple[str, str]:
         """(customer user, customer id) as spec 3.5: the header, a known customer user with
         the sender's address, else the sender's address for both."""
-        from customers.models import CustomerUser
-
         login = self.d.get("customeruser")
         sender = self.mail.from_address.strip().lower()
         if login:
@@ -362,8 +378,6 @@ class _Run:
     def _auto_response(self, ticket: Ticket, article: Article | None, response_type: str) -> None:
         if article is None:
             return
-        from ..autoresponses import send_auto_response
-
         send_auto_response(
             ticket=ticket, article=article, response_type=response_type, loop=self.loop
         )
@@ -390,8 +404,6 @@ def _format(name: str, address: str) -> str:
 
 
 def _customer_email(ticket: Ticket) -> str:
-    from customers.models import CustomerUser
-
     profile = CustomerUser.objects.for_login(ticket.customer_user)
     return profile.email.lower() if profile is not None else ""
 

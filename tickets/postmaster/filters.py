@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from email.utils import getaddresses
 
-from otrs.mail.models import PostmasterFilter
 from otrs.mail.parsing import ParsedMail
 
+from ..models import PostmasterFilter
 from .directives import Directives
 
 logger = logging.getLogger(__name__)

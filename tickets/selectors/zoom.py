@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, prefetch_related_objects
 
-from otrs.mail.models import OutboundMessage
 from otrs.permissions import PermissionKey
 
 from .. import access
@@ -21,6 +20,7 @@ from ..models import (
     Article,
     ArticleFlag,
     Attachment,
+    MailDelivery,
     Ticket,
     TicketHistory,
     TicketLink,
@@ -179,14 +179,21 @@ def ticket_zoom(user, ticket_id: int, *, bodies_of_last: int | None = None) -> T
     # How the mail we sent fared, as ``article.deliveries_shown`` (one query, only when the
     # ticket has mail from us); the message source stays in the database.
     mails = [a for a in articles if a.channel == Channel.EMAIL]
+    ours = [a for a in mails if a.sender_type != SenderType.CUSTOMER]
     prefetch_related_objects(
-        [a for a in mails if a.sender_type != SenderType.CUSTOMER],
+        ours,
         Prefetch(
             "deliveries",
-            queryset=OutboundMessage.objects.defer("raw").order_by("pk"),
-            to_attr="deliveries_shown",
+            queryset=MailDelivery.objects.select_related("message")
+            .defer("message__raw")
+            .order_by("message_id"),
+            to_attr="delivery_links",
         ),
     )
+    for article in ours:
+        # Attributes the prefetch and the zoom template share, not model fields.
+        links = article.delivery_links  # type: ignore[attr-defined]
+        article.deliveries_shown = [link.message for link in links]  # type: ignore[attr-defined]
     history = list(
         TicketHistory.objects.filter(ticket=ticket)
         .select_related("actor")

@@ -463,7 +463,9 @@ def test_the_zoom_reads_delivery_states_in_constant_queries(agent_client, queue,
                 target, actions.ArticleInput(to_address=f"c{n}@example.com", body="x"), actor=rw
             )
         sending.send_due()
-        OutboundMessage.objects.filter(ticket=target).update(status=OutboundStatus.FAILED)
+        OutboundMessage.objects.filter(ticket_delivery__ticket=target).update(
+            status=OutboundStatus.FAILED
+        )
         zoom(agent_client, target)  # marks everything seen first
         with CaptureQueriesContext(connection) as queries:
             page = zoom(agent_client, target)

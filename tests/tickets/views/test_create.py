@@ -14,8 +14,18 @@ from customers.models import CustomerCompany, CustomerUser
 from otrs.mail.models import OutboundMessage, OutboundStatus
 from otrs.permissions import PermissionKey
 from tests import factories
-from tickets.choices import Channel, HistoryType, LockState, SenderType
-from tickets.models import SLA, Article, Service, State, Ticket, TicketHistory
+from tickets.choices import AutoResponseType, Channel, HistoryType, LockState, SenderType
+from tickets.models import (
+    SLA,
+    Article,
+    AutoResponse,
+    QueueAutoResponse,
+    Service,
+    State,
+    SystemAddress,
+    Ticket,
+    TicketHistory,
+)
 
 PHONE = reverse("agent:new_phone_ticket")
 EMAIL = reverse("agent:new_email_ticket")
@@ -98,9 +108,6 @@ def test_it_creates_a_phone_ticket_for_a_known_customer(support, agent, known_cu
 
 
 def test_a_phone_ticket_gets_the_queues_auto_reply(support, agent, known_customer, client_for):
-    from tickets.choices import AutoResponseType
-    from tickets.models import AutoResponse, QueueAutoResponse, SystemAddress
-
     address = SystemAddress.objects.create(
         email="support@helpdesk.test", display_name="Support", queue=support.queue
     )
@@ -309,7 +316,7 @@ def test_it_creates_an_email_ticket_and_queues_the_mail(
     assert TicketHistory.objects.filter(
         ticket=ticket, history_type=HistoryType.EMAIL_AGENT, article=article
     ).exists()
-    (sent,) = OutboundMessage.objects.filter(article=article)
+    (sent,) = OutboundMessage.objects.filter(ticket_delivery__article=article)
     assert sent.recipients == ["wile@acme.test", "boss@acme.test", "x@y.test"]
     assert sent.status == OutboundStatus.SENT  # into this test's own outbox directory
     assert bytes(sent.raw) == bytes(article.raw.content)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import random
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -914,8 +915,6 @@ def _portal_message_id(index: int) -> str:
 
 def _muted():
     """Neither agents nor customers hear of what the demo makes."""
-    from contextlib import ExitStack
-
     stack = ExitStack()
     stack.enter_context(notifications.muted())
     stack.enter_context(customer_notifications.muted())

@@ -68,7 +68,7 @@ class Command(BaseCommand):
     def _accounts(self, options) -> list[MailAccount]:
         if options["due"]:
             return fetching.due_accounts()
-        every = MailAccount.objects.select_related("queue")
+        every = MailAccount.objects.all()
         names = options["account"]
         if not names:
             return list(every.filter(is_valid=True))

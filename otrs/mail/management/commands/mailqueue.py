@@ -93,7 +93,7 @@ class Command(BaseCommand):
                 )
 
     def _list(self, *, include_done: bool, limit: int) -> None:
-        rows = OutboundMessage.objects.defer("raw").select_related("ticket")
+        rows = OutboundMessage.objects.defer("raw")
         if not include_done:
             rows = rows.filter(status__in=OPEN)
         rows = list(rows.order_by("-created_at", "-id")[:limit])
@@ -105,7 +105,7 @@ class Command(BaseCommand):
             line = (
                 f"{row.pk:>6}  {row.status:<8} {row.attempts:>2}  "
                 f"{timezone.localtime(when):%Y-%m-%d %H:%M}  "
-                f"{row.ticket.number if row.ticket_id else '-':<16}  "
+                f"{row.kind:<21}  "
                 f"{', '.join(row.recipients)}  {row.subject}"
             )
             self.stdout.write(line)

@@ -16,6 +16,9 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from tickets.models import InboundMessage, InboundSource, InboundStatus, Queue
+from tickets.postmaster.intake import receive, reprocess, reprocess_all
+
 EX_TEMPFAIL = 75
 
 
@@ -52,10 +55,6 @@ class Command(BaseCommand):
             sys.exit(EX_TEMPFAIL)
 
     def _pipe(self, options) -> None:
-        from otrs.mail.inbound import receive
-        from otrs.mail.models import InboundSource
-        from tickets.models import Queue
-
         raw = sys.stdin.buffer.read()
         if not raw.strip():
             raise CommandError("postmaster: standard input holds no message")
@@ -79,9 +78,6 @@ class Command(BaseCommand):
             self.stdout.write(_describe(inbound))
 
     def _reprocess(self, ids: list[int]) -> None:
-        from otrs.mail.inbound import reprocess, reprocess_all
-        from otrs.mail.models import InboundMessage
-
         if not ids:
             ok, failed = reprocess_all()
             self.stdout.write(f"{ok} processed, {failed} still quarantined")
@@ -97,7 +93,7 @@ class Command(BaseCommand):
                 continue
             inbound = reprocess(inbound)
             self.stdout.write(_describe(inbound))
-            failed += inbound.status == "quarantined"
+            failed += inbound.status == InboundStatus.QUARANTINED
         if failed:
             raise CommandError(f"{failed} message(s) not processed")
 
@@ -105,7 +101,7 @@ class Command(BaseCommand):
 def _describe(inbound) -> str:
     if inbound.is_duplicate:
         return f"#{inbound.pk}: already stored earlier ({inbound.outcome})"
-    if inbound.status == "quarantined":
+    if inbound.status == InboundStatus.QUARANTINED:
         return (
             f"#{inbound.pk}: quarantined: {inbound.error.splitlines()[-1] if inbound.error else ''}"
         )

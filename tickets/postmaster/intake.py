@@ -1,8 +1,11 @@
-"""The raw inbound store: every received mail is written here first (design rule 7).
+"""The raw inbound store of the ticket e-mail channel: every received mail is written here
+first (design rule 7), then the postmaster (:func:`tickets.postmaster.handle`) processes it.
 
-:func:`receive` is the one entry for the MTA pipe, the mail accounts and an administrator's
-upload. It commits the raw bytes in a transaction of their own, and only then processes the
-message in a second one. So:
+:func:`receive` is the one entry for the MTA pipe (``manage.py postmaster``), the mail
+accounts (the transport's fetcher hands their bytes to :func:`receive_fetched`, registered at
+``ready()`` as :mod:`otrs.mail.hooks`' inbound receiver) and an administrator's upload. It
+commits the raw bytes in a transaction of their own, and only then processes the message in a
+second one. So:
 
 - if the raw row cannot be written (the database is away, the disk is full), the error
   propagates: the pipe answers "try again later" and a mail account leaves the message on the
@@ -22,14 +25,18 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import (
+from otrs.mail.hooks import Receipt
+from otrs.mail.parsing import MailParseError, parse_message
+
+from ..models import (
     InboundMessage,
     InboundSource,
     InboundStatus,
+    MailAccountDispatch,
     Outcome,
-    content_hash,
 )
-from .parsing import MailParseError, parse_message
+from ..models.mail import content_hash
+from . import handle
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +48,7 @@ def receive(
     raw: bytes,
     *,
     source: str,
-    account=None,
+    account_id: int | None = None,
     queue=None,
     trusted: bool = True,
 ) -> InboundMessage:
@@ -70,13 +77,35 @@ def receive(
     except MailParseError:
         parsed = None
     inbound = store(
-        raw, source=source, account=account, queue=queue, trusted=trusted, parsed=parsed
+        raw, source=source, account_id=account_id, queue=queue, trusted=trusted, parsed=parsed
     )
     return process(inbound, parsed=parsed)
 
 
+def receive_fetched(raw: bytes, *, account_id: int, trusted: bool) -> Receipt:
+    """The transport's fetcher hands over one message of a mail account: stored (and
+    processed) with the account's dispatching; raises only when it could not be stored."""
+    dispatching = (
+        MailAccountDispatch.objects.select_related("queue").filter(account_id=account_id).first()
+    )
+    inbound = receive(
+        raw,
+        source=InboundSource.ACCOUNT,
+        account_id=account_id,
+        queue=dispatching.forced_queue if dispatching else None,
+        trusted=trusted,
+    )
+    return Receipt(stored_id=inbound.pk, duplicate=inbound.is_duplicate)
+
+
 def store(
-    raw: bytes, *, source: str, account=None, queue=None, trusted: bool = True, parsed=None
+    raw: bytes,
+    *,
+    source: str,
+    account_id: int | None = None,
+    queue=None,
+    trusted: bool = True,
+    parsed=None,
 ) -> InboundMessage:
     """Write the raw message in a transaction of its own."""
     with transaction.atomic():
@@ -85,7 +114,7 @@ def store(
             size=len(raw),
             sha256=content_hash(raw),
             source=source,
-            account=account,
+            account_id=account_id,
             forced_queue=queue,
             trusted=trusted,
             message_id=parsed.message_id if parsed else "",
@@ -110,10 +139,6 @@ def process(inbound: InboundMessage, *, parsed=None) -> InboundMessage:
         except MailParseError as exc:
             return _quarantine(inbound, _("Not an email message: %(error)s") % {"error": exc})
     try:
-        # Imported here: the ticket domain depends on this app, not the other way round.
-        # Inside the try, so that even a broken import quarantines instead of escaping.
-        from tickets.postmaster import handle
-
         with transaction.atomic():
             result = handle(parsed, raw=raw, inbound=inbound)
             inbound.status = (
@@ -180,4 +205,12 @@ def _quarantine(inbound: InboundMessage, reason: str, *, quiet: bool = False) ->
     return inbound
 
 
-__all__ = ["InboundSource", "process", "receive", "reprocess", "reprocess_all", "store"]
+__all__ = [
+    "InboundSource",
+    "process",
+    "receive",
+    "receive_fetched",
+    "reprocess",
+    "reprocess_all",
+    "store",
+]

@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from otrs.accounts.models import User, UserKind
-from otrs.mail.inbound import receive
-from otrs.mail.models import InboundMessage, InboundStatus, PostmasterFilter
-from tickets.models import Ticket
+from tickets.models import InboundMessage, InboundStatus, PostmasterFilter, Ticket
+from tickets.postmaster import intake
+from tickets.postmaster.intake import receive
 
 pytestmark = pytest.mark.django_db
 
@@ -28,26 +28,24 @@ def admin_client_(client):
 
 @pytest.fixture
 def quarantined(monkeypatch):
-    import tickets.postmaster as postmaster
-
-    original = postmaster.handle
-    monkeypatch.setattr(postmaster, "handle", lambda *a, **k: 1 / 0)
+    original = intake.handle
+    monkeypatch.setattr(intake, "handle", lambda *a, **k: 1 / 0)
     stored = receive(RAW, source="pipe")
-    monkeypatch.setattr(postmaster, "handle", original)
+    monkeypatch.setattr(intake, "handle", original)
     assert stored.status == InboundStatus.QUARANTINED
     return stored
 
 
 def test_quarantine_lists_the_error_and_reprocesses(admin_client_, quarantined):
     listing = admin_client_.get(
-        reverse("admin:mail_inboundmessage_changelist"), {"status__exact": "quarantined"}
+        reverse("admin:tickets_inboundmessage_changelist"), {"status__exact": "quarantined"}
     )
     assert b"Help" in listing.content
-    page = admin_client_.get(reverse("admin:mail_inboundmessage_change", args=[quarantined.pk]))
+    page = admin_client_.get(reverse("admin:tickets_inboundmessage_change", args=[quarantined.pk]))
     assert b"ZeroDivisionError" in page.content
     assert b"Process again" in page.content
 
-    url = reverse("admin:mail_inboundmessage_reprocess", args=[quarantined.pk])
+    url = reverse("admin:tickets_inboundmessage_reprocess", args=[quarantined.pk])
     assert admin_client_.get(url).status_code == 405  # only POST changes anything
     response = admin_client_.post(url, follow=True)
     assert b"1 message processed." in response.content
@@ -60,14 +58,14 @@ def test_reprocess_needs_the_csrf_token(client, quarantined):
     user = User.objects.create_superuser("root", "root@example.test", "pw", kind=UserKind.AGENT)
     client.handler.enforce_csrf_checks = True
     client.force_login(user)
-    url = reverse("admin:mail_inboundmessage_reprocess", args=[quarantined.pk])
+    url = reverse("admin:tickets_inboundmessage_reprocess", args=[quarantined.pk])
     assert client.post(url).status_code == 403
     quarantined.refresh_from_db()
     assert quarantined.status == InboundStatus.QUARANTINED
 
 
 def test_raw_download(admin_client_, quarantined):
-    response = admin_client_.get(reverse("admin:mail_inboundmessage_raw", args=[quarantined.pk]))
+    response = admin_client_.get(reverse("admin:tickets_inboundmessage_raw", args=[quarantined.pk]))
     assert response.content == RAW
     assert response["Content-Disposition"].startswith("attachment;")
 
@@ -76,7 +74,7 @@ def test_customers_and_plain_agents_do_not_reach_it(client, quarantined):
     for kind in (UserKind.CUSTOMER, UserKind.AGENT):
         user = User.objects.create_user(f"u-{kind}", password="pw", kind=kind)
         client.force_login(user)
-        url = reverse("admin:mail_inboundmessage_reprocess", args=[quarantined.pk])
+        url = reverse("admin:tickets_inboundmessage_reprocess", args=[quarantined.pk])
         response = client.post(url)
         assert response.status_code in (302, 403)
     assert InboundMessage.objects.get(pk=quarantined.pk).status == InboundStatus.QUARANTINED
@@ -103,7 +101,7 @@ def _filter_post(pattern, header):
 
 
 def test_filter_form_refuses_bad_expressions_and_headers(admin_client_):
-    url = reverse("admin:mail_postmasterfilter_add")
+    url = reverse("admin:tickets_postmasterfilter_add")
     response = admin_client_.post(url, _filter_post("(unclosed", "X-OTRS-Ignore"))
     assert b"Not a valid regular expression" in response.content
     response = admin_client_.post(url, _filter_post("^yes$", "X-Whatever"))

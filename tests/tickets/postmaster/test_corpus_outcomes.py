@@ -1,5 +1,5 @@
 """Every message of the mail corpus (``tests/mail/corpus``) fed through the whole intake,
-:func:`otrs.mail.inbound.receive`, against a small fixture world; the ticket each one must
+:func:`tickets.postmaster.intake.receive`, against a small fixture world; the ticket each one must
 end up as is written next to it.
 
 The corpus
@@ -97,21 +97,25 @@ import pytest
 from django.utils import timezone
 
 from customers.models import CustomerCompany, CustomerUser
-from otrs.mail.inbound import receive
-from otrs.mail.models import (
-    InboundMessage,
-    InboundSource,
-    InboundStatus,
-    OutboundMessage,
-    OutboundStatus,
-    Outcome,
-)
+from otrs.mail.models import OutboundMessage, OutboundStatus
 from tests import factories
 from tickets import actions
 from tickets.choices import Channel, FollowUpOption, HistoryType, LinkType, SenderType
-from tickets.models import Article, SystemAddress, Ticket, TicketHistory, TicketLink
+from tickets.models import (
+    Article,
+    InboundMessage,
+    InboundSource,
+    InboundStatus,
+    Outcome,
+    SystemAddress,
+    Ticket,
+    TicketHistory,
+    TicketLink,
+)
+from tickets.postmaster.intake import receive
 
-CORPUS = Path(__file__).parent / "corpus"
+# The same hand-written messages the parser is tested with.
+CORPUS = Path(__file__).resolve().parents[2] / "mail" / "corpus"
 CASES = sorted(CORPUS.glob("*.eml"))
 PLACEHOLDER = re.compile(r"\{\{ticket:([a-z_]+)\}\}")
 PLACEHOLDER_BYTES = re.compile(PLACEHOLDER.pattern.encode())
@@ -323,14 +327,14 @@ def world(db, settings) -> World:
                 history_type=HistoryType.EMAIL_AGENT,
             )
             if message_id in SENT:
-                OutboundMessage.objects.create(
+                factories.queued_mail(
+                    ticket=ticket,
+                    article=article,
                     kind="article",
                     envelope_from=QUEUES[queue][0],
                     recipients=[to],
                     raw=b"(sent)",
                     message_id=message_id,
-                    article=article,
-                    ticket=ticket,
                     status=OutboundStatus.SENT,
                 )
         if state == "pending reminder":
@@ -447,5 +451,7 @@ def test_outcome(path: Path, world: World):
     assert kind in history
 
     if "delivery" in exp:
-        deliveries = OutboundMessage.objects.filter(ticket=ticket, message_id__in=SENT)
+        deliveries = OutboundMessage.objects.filter(
+            ticket_delivery__ticket=ticket, message_id__in=SENT
+        )
         assert [d.status for d in deliveries] == [exp["delivery"]]

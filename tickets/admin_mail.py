@@ -1,5 +1,7 @@
-"""Admin pages of mail intake: the inbound store with its quarantine (reprocess, download the
-raw message) and the postmaster filters. Imported by :mod:`otrs.mail.admin`."""
+"""Admin pages of the ticket e-mail channel: the inbound store with its quarantine (reprocess,
+download the raw message), the postmaster filters, where a mail account's mail goes (an inline
+on the transport's mail account page) and the ticket of each outgoing message (a column on the
+transport's queue page). Imported by :mod:`tickets.admin`."""
 
 from __future__ import annotations
 
@@ -15,11 +17,22 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from tickets.postmaster.directives import KNOWN, PREFIX
-from tickets.postmaster.filters import compile_pattern
+from otrs.mail.admin import MailAccountAdmin
+from otrs.mail.admin_outbound import OutboundMessageAdmin
+from otrs.mail.models import MailAccount, OutboundMessage
 
-from . import inbound
-from .models import FilterMatch, FilterSet, InboundMessage, InboundStatus, PostmasterFilter
+from .models import (
+    Dispatch,
+    FilterMatch,
+    FilterSet,
+    InboundMessage,
+    InboundStatus,
+    MailAccountDispatch,
+    PostmasterFilter,
+)
+from .postmaster import intake
+from .postmaster.directives import KNOWN, PREFIX
+from .postmaster.filters import compile_pattern
 
 
 @admin.register(InboundMessage)
@@ -60,7 +73,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
         "raw_link",
     )
     readonly_fields = fields
-    change_form_template = "admin/mail/inboundmessage/change_form.html"
+    change_form_template = "admin/tickets/inboundmessage/change_form.html"
 
     def has_add_permission(self, request):
         return False
@@ -80,7 +93,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
     def raw_link(self, obj):
         if not obj.raw:
             return _("kept with the article")
-        url = reverse("admin:mail_inboundmessage_raw", args=[obj.pk])
+        url = reverse("admin:tickets_inboundmessage_raw", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("download"))
 
     def get_urls(self):
@@ -88,12 +101,12 @@ class InboundMessageAdmin(admin.ModelAdmin):
             path(
                 "<int:pk>/reprocess/",
                 self.admin_site.admin_view(require_POST(self.reprocess_view)),
-                name="mail_inboundmessage_reprocess",
+                name="tickets_inboundmessage_reprocess",
             ),
             path(
                 "<int:pk>/raw/",
                 self.admin_site.admin_view(self.raw_view),
-                name="mail_inboundmessage_raw",
+                name="tickets_inboundmessage_raw",
             ),
         ]
         return own + super().get_urls()
@@ -102,8 +115,8 @@ class InboundMessageAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             return HttpResponse(status=403)
         message = get_object_or_404(InboundMessage, pk=pk)
-        self._report(request, [inbound.reprocess(message)])
-        return HttpResponseRedirect(reverse("admin:mail_inboundmessage_change", args=[pk]))
+        self._report(request, [intake.reprocess(message)])
+        return HttpResponseRedirect(reverse("admin:tickets_inboundmessage_change", args=[pk]))
 
     def raw_view(self, request, pk):
         message = get_object_or_404(InboundMessage, pk=pk)
@@ -114,7 +127,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
     @admin.action(description=_("Process the selected messages again"))
     def reprocess_selected(self, request, queryset):
         pending = queryset.exclude(status__in=(InboundStatus.PROCESSED, InboundStatus.IGNORED))
-        self._report(request, [inbound.reprocess(m) for m in pending.order_by("received_at")])
+        self._report(request, [intake.reprocess(m) for m in pending.order_by("received_at")])
 
     def _report(self, request, results):
         failed = [m for m in results if m.status == InboundStatus.QUARANTINED]
@@ -193,3 +206,78 @@ class PostmasterFilterAdmin(admin.ModelAdmin):
     list_filter = ("is_valid", "stop")
     search_fields = ("name", "comment", "matches__pattern")
     inlines = (FilterMatchInline, FilterSetInline)
+
+
+# --- mail accounts: where their mail goes ------------------------------------------------------
+
+
+class MailAccountDispatchForm(forms.ModelForm):
+    class Meta:
+        model = MailAccountDispatch
+        fields = ("dispatch", "queue")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("dispatch") == Dispatch.QUEUE and not cleaned.get("queue"):
+            self.add_error(
+                "queue", _("Choose the queue: this account dispatches into its own queue.")
+            )
+        return cleaned
+
+
+class MailAccountDispatchInline(admin.StackedInline):
+    model = MailAccountDispatch
+    form = MailAccountDispatchForm
+    can_delete = False
+    min_num = 1
+    max_num = 1
+    verbose_name = _("dispatching")
+    verbose_name_plural = _("dispatching")
+
+
+class TicketMailAccountAdmin(MailAccountAdmin):
+    """The transport's mail account page, with the ticket channel's dispatching."""
+
+    inlines = (*MailAccountAdmin.inlines, MailAccountDispatchInline)
+    list_display = (*MailAccountAdmin.list_display, "dispatch_to")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("dispatching__queue")
+
+    @admin.display(description=_("dispatching"))
+    def dispatch_to(self, obj: MailAccount) -> str:
+        dispatching = getattr(obj, "dispatching", None)
+        if dispatching is None or dispatching.forced_queue is None:
+            return str(Dispatch.RECIPIENT.label)
+        return dispatching.forced_queue.full_name
+
+
+# --- the outgoing queue: which ticket a message belongs to -------------------------------------
+
+
+class TicketOutboundMessageAdmin(OutboundMessageAdmin):
+    """The transport's queue page, with a link to the ticket of each message."""
+
+    list_display = (*OutboundMessageAdmin.list_display, "ticket_link")
+    search_fields = (*OutboundMessageAdmin.search_fields, "ticket_delivery__ticket__number")
+    fields = (*OutboundMessageAdmin.fields, "ticket_link")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("ticket_delivery__ticket")
+
+    @admin.display(description=_("ticket"), ordering="ticket_delivery__ticket__number")
+    def ticket_link(self, obj: OutboundMessage):
+        delivery = getattr(obj, "ticket_delivery", None)
+        if delivery is None:
+            return "-"
+        url = reverse("agent:zoom", args=[delivery.ticket_id])
+        return format_html('<a href="{}">{}</a>', url, delivery.ticket.number)
+
+
+for _model, _admin in (
+    (MailAccount, TicketMailAccountAdmin),
+    (OutboundMessage, TicketOutboundMessageAdmin),
+):
+    admin.site.unregister(_model)
+    admin.site.register(_model, _admin)

@@ -15,25 +15,30 @@ from django.core.management import call_command
 from django.db import OperationalError
 
 from customers.models import CustomerCompany, CustomerUser
-from otrs.mail import inbound as inbound_module
-from otrs.mail.inbound import receive, reprocess
-from otrs.mail.models import (
+from otrs.mail.models import OutboundMessage, OutboundStatus
+from tests import factories
+from tickets.actions import lock_ticket, merge_tickets, set_state
+from tickets.choices import FollowUpOption, HistoryType, LinkType, StateType
+from tickets.models import (
+    Article,
     FilterMatch,
     FilterSet,
     InboundMessage,
     InboundSource,
     InboundStatus,
-    OutboundMessage,
-    OutboundStatus,
     Outcome,
     PostmasterFilter,
+    Queue,
+    SystemAddress,
+    Ticket,
+    TicketHistory,
+    TicketLink,
 )
-from tests import factories
-from tickets.actions import merge_tickets, set_state
-from tickets.choices import FollowUpOption, HistoryType, LinkType, StateType
-from tickets.models import Article, Queue, SystemAddress, Ticket, TicketHistory, TicketLink
+from tickets.postmaster import intake
+from tickets.postmaster.intake import receive, reprocess
+from tickets.tasks import reprocess_quarantine
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[3]
 
 pytestmark = pytest.mark.django_db
 
@@ -300,8 +305,6 @@ def test_closed_ticket_new_ticket_links_them(first):
 def test_follow_up_lock_back_to_owner(first, support):
     first.queue.follow_up_lock = True
     first.queue.save()
-    from tickets.actions import lock_ticket
-
     lock_ticket(first, actor=support.rw)
     _close(first, FollowUpOption.POSSIBLE)
     pipe(mail(f"Re: [Ticket#{first.number}]", body="again"))
@@ -324,13 +327,13 @@ def test_bounce_marks_the_delivery_and_files_on_the_ticket(first):
     sent = Article.objects.filter(ticket=first).first()
     sent.message_id = "<answer-1@helpdesk.test>"
     sent.save()
-    OutboundMessage.objects.create(
+    factories.queued_mail(
+        ticket=first,
+        article=sent,
         kind="article",
         envelope_from="support@helpdesk.test",
         recipients=["a@example.com"],
         raw=b"x",
-        article=sent,
-        ticket=first,
         status=OutboundStatus.SENT,
     )
     dsn = (
@@ -360,20 +363,18 @@ def test_bounce_marks_the_delivery_and_files_on_the_ticket(first):
 
 
 def test_processing_failure_quarantines_and_reprocess_recovers(support_address, monkeypatch):
-    import tickets.postmaster as postmaster
-
     def broken(*args, **kwargs):
         raise RuntimeError("a bug in the pipeline")
 
-    original = postmaster.handle
-    monkeypatch.setattr(postmaster, "handle", broken)
+    original = intake.handle
+    monkeypatch.setattr(intake, "handle", broken)
     stored = pipe(mail())
     assert stored.status == InboundStatus.QUARANTINED
     assert "a bug in the pipeline" in stored.error
     assert not Ticket.objects.exists()  # the ticket work rolled back entirely
     assert bytes(InboundMessage.objects.get(pk=stored.pk).raw) == mail()
 
-    monkeypatch.setattr(postmaster, "handle", original)
+    monkeypatch.setattr(intake, "handle", original)
     again = reprocess(InboundMessage.objects.get(pk=stored.pk))
     assert again.status == InboundStatus.PROCESSED
     assert again.attempts == 2
@@ -438,7 +439,7 @@ def test_command_exits_75_when_the_database_cannot_store(support_address, monkey
         # three databases; the subprocess test below uses a real unreachable server.
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(inbound_module, "store", away)
+    monkeypatch.setattr(intake, "store", away)
     with pytest.raises(SystemExit) as exit_:
         _run(mail())
     assert exit_.value.code == 75
@@ -468,12 +469,10 @@ def test_command_with_no_database_server_exits_75(tmp_path):
 
 
 def test_command_reprocess(support_address, monkeypatch):
-    import tickets.postmaster as postmaster
-
-    original = postmaster.handle
-    monkeypatch.setattr(postmaster, "handle", lambda *a, **k: 1 / 0)
+    original = intake.handle
+    monkeypatch.setattr(intake, "handle", lambda *a, **k: 1 / 0)
     stored = pipe(mail())
-    monkeypatch.setattr(postmaster, "handle", original)
+    monkeypatch.setattr(intake, "handle", original)
     out = io.StringIO()
     call_command("postmaster", "--reprocess", str(stored.pk), stdout=out)
     assert "new_ticket" in out.getvalue()
@@ -483,13 +482,11 @@ def test_command_reprocess(support_address, monkeypatch):
 def test_a_quarantined_message_delivered_again_is_retried_not_duplicated(
     support_address, monkeypatch
 ):
-    import tickets.postmaster as postmaster
-
-    original = postmaster.handle
-    monkeypatch.setattr(postmaster, "handle", lambda *a, **k: 1 / 0)
+    original = intake.handle
+    monkeypatch.setattr(intake, "handle", lambda *a, **k: 1 / 0)
     first = pipe(mail())
     assert first.status == InboundStatus.QUARANTINED
-    monkeypatch.setattr(postmaster, "handle", original)
+    monkeypatch.setattr(intake, "handle", original)
     again = pipe(mail())  # e.g. fetched again after a crash before the server delete
     assert again.pk == first.pk
     assert again.status == InboundStatus.PROCESSED
@@ -498,15 +495,12 @@ def test_a_quarantined_message_delivered_again_is_retried_not_duplicated(
 
 
 def test_reprocess_task(support_address, monkeypatch):
-    import tickets.postmaster as postmaster
-    from otrs.mail.tasks import reprocess_quarantine
-
-    original = postmaster.handle
-    monkeypatch.setattr(postmaster, "handle", lambda *a, **k: 1 / 0)
+    original = intake.handle
+    monkeypatch.setattr(intake, "handle", lambda *a, **k: 1 / 0)
     pipe(mail("one"))
     pipe(mail("two"))
     assert reprocess_quarantine() == {"processed": 0, "failing": 2}
-    monkeypatch.setattr(postmaster, "handle", original)
+    monkeypatch.setattr(intake, "handle", original)
     assert reprocess_quarantine() == {"processed": 2, "failing": 0}
     assert Ticket.objects.count() == 2
 
