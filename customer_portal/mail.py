@@ -8,15 +8,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 
 from otrs.mail.outbound import queue_system_mail
-
-
-def portal_url(name: str, **kwargs) -> str:
-    """An absolute link to a portal page for a mail (``SITE_URL`` plus the page's path)."""
-    return settings.SITE_URL + reverse(name, kwargs=kwargs or None)
 
 
 def reader_language(user=None, default: str = "") -> str:

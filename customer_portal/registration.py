@@ -42,8 +42,9 @@ from customers.actions import (
 from customers.models import CustomerUser
 from otrs.accounts.models import User, UserKind, system_user
 from otrs.errors import DomainError, ErrorCode
+from otrs.web.links import absolute_url
 
-from .mail import portal_url, reader_language, send_account_mail
+from .mail import reader_language, send_account_mail
 
 # Refusals of customers.actions meaning "this address or login is taken": two
 # registrations of one address at once, or a login that an agent already has.
@@ -149,7 +150,7 @@ def _holders(registration: Registration) -> list[User]:
 
 def _send_confirmation(customer: CustomerUser, language: str) -> None:
     user = customer.user
-    url = portal_url(
+    url = absolute_url(
         "customer:register_confirm",
         uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
         token=registration_tokens.make_token(user),
@@ -169,8 +170,8 @@ def _send_address_in_use(registration: Registration, language: str) -> None:
             "register_account_exists",
             {
                 "logins": [user.get_username() for user in accounts],
-                "login_url": portal_url("customer:login"),
-                "reset_url": portal_url("customer:password_reset"),
+                "login_url": absolute_url("customer:login"),
+                "reset_url": absolute_url("customer:password_reset"),
             },
             to=registration.email,
             language=reader_language(accounts[0], language),

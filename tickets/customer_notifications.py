@@ -75,7 +75,6 @@ from email.utils import getaddresses
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -86,6 +85,7 @@ from otrs.errors import DomainError
 from otrs.mail import loop
 from otrs.mail.models import OutboundKind, OutboundMessage
 from otrs.mail.outbound import LOOP_HEADERS, format_address
+from otrs.web.links import absolute_url
 
 from .actions import ArticleInput, mark_seen, record_history, send_email
 from .choices import Channel, HistoryType, SenderType, StateType, TicketFlagKey
@@ -317,15 +317,6 @@ def _may_mail(address: str) -> bool:
 # --- the mail ----------------------------------------------------------------------------------
 
 
-def portal_url(ticket: Ticket) -> str:
-    """The ticket's page in the customer portal."""
-    try:
-        path = reverse("customer:ticket", args=[ticket.pk])
-    except NoReverseMatch:
-        path = f"/customer/tickets/{ticket.pk}/"
-    return settings.SITE_URL + path
-
-
 def compose(
     ticket: Ticket, to: Recipient, news: str, *, article: Article | None = None
 ) -> tuple[str, str]:
@@ -357,7 +348,7 @@ def compose(
             "author": _author(article),
             "text": article_text(article).strip("\n") if article is not None else "",
             "attachments": article.attachments.count() if article is not None else 0,
-            "url": portal_url(ticket) if to.has_login else "",
+            "url": absolute_url("customer:ticket", ticket.pk) if to.has_login else "",
         },
     )
     return " ".join(f"[{number}] {subject}".split()), body

@@ -19,9 +19,10 @@ from django.views.decorators.debug import sensitive_variables
 from customers.models import CustomerUser
 from otrs.accounts import throttle
 from otrs.accounts.models import User, UserKind
+from otrs.web.links import absolute_url
 
 from ..decorators import valid_customer_profile
-from ..mail import portal_url, reader_language, send_account_mail
+from ..mail import reader_language, send_account_mail
 from ..registration import Registration
 
 
@@ -107,7 +108,7 @@ class PasswordResetForm(forms.Form):
             user = customer.user
             if not throttle.take_reset_mail(user.get_username()):
                 continue
-            url = portal_url(
+            url = absolute_url(
                 "customer:password_reset_confirm",
                 uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
                 token=token_generator.make_token(user),

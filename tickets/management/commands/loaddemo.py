@@ -39,13 +39,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import CustomerCompany, CustomerUser
 from otrs.accounts.models import Group, GroupGrant, Role, RoleGrant, User, UserKind, system_user
 from otrs.permissions import PermissionKey
+from otrs.web.links import absolute_url
 from tickets import access, actions, customer_notifications, notifications
 from tickets.choices import (
     VIEWABLE_STATE_TYPES,
@@ -493,9 +493,10 @@ class Command(BaseCommand):
         ]:
             self.stdout.write(f"  {login:<10} / {login:<10} {what}")
         self.stdout.write("")
-        self.stdout.write(f"Agent portal:    {settings.SITE_URL}{reverse('agent:dashboard')}")
+        self.stdout.write(f"Agent portal:    {absolute_url('agent:dashboard')}")
         self.stdout.write(
-            f"Customer portal: {_portal_url()}  (customer1 / customer1, customer2 / customer2)"
+            f"Customer portal: {absolute_url('customer:home')}"
+            "  (customer1 / customer1, customer2 / customer2)"
         )
         by_type = dict(
             Ticket.objects.values_list("state__state_type")
@@ -919,11 +920,3 @@ def _muted():
     stack.enter_context(notifications.muted())
     stack.enter_context(customer_notifications.muted())
     return stack
-
-
-def _portal_url() -> str:
-    try:
-        path = reverse("customer:home")
-    except NoReverseMatch:
-        path = "/customer/"
-    return settings.SITE_URL + path
