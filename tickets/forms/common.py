@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
@@ -57,7 +59,7 @@ class AttachmentsField(UploadField):
 
 def pending_until_field(**kwargs) -> forms.DateTimeField:
     """A pending time, typed in the agent's time zone (a ``datetime-local`` input)."""
-    options = {
+    options: dict[str, Any] = {
         "label": _("Pending until"),
         "required": False,
         "help_text": _("Needed for a pending state; in your time zone."),

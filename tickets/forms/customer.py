@@ -62,7 +62,8 @@ def customer_label(customer: CustomerUser) -> str:
     """The label "Name <email> (company)" that the autocomplete and the search list show."""
     name = customer.user.get_full_name() or customer.login
     label = f"{name} <{customer.email}>" if customer.email else name
-    return f"{label} ({customer.company.name})" if customer.company_id else label
+    company = customer.company  # None without a query when company_id is unset
+    return f"{label} ({company.name})" if company is not None else label
 
 
 def search_customer_users(term: str, *, limit: int = 20) -> list[CustomerUser]:

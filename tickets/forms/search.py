@@ -10,8 +10,10 @@ search is parsed and checked again like a typed one whenever it is used.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -185,7 +187,7 @@ class SearchForm(forms.Form):
         keeps and replays as a link."""
         saved = {}
         for name in self.fields:
-            values = [v for v in self.data.getlist(name) if v.strip()]
+            values = [v for v in cast(QueryDict, self.data).getlist(name) if v.strip()]
             if values:
                 saved[name] = values
         return saved

@@ -33,6 +33,7 @@ class VersionedForm(forms.Form):
 
     def show_conflict(self, conflict: EditConflict) -> None:
         """After the action refused with ``conflict``: carry the current version."""
-        data = self.data.copy()
+        # Bound data is a QueryDict or a dict (both have copy()); the stubs say Mapping.
+        data = self.data.copy()  # type: ignore[attr-defined]
         data[FIELD] = conflict.version
         self.data = data

@@ -12,7 +12,7 @@ second submit knowingly applies the change.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.shortcuts import render
@@ -55,7 +55,7 @@ def ticket_screen(
     message (see the module docstring)."""
 
     def page(form, *, status: int = 200, error: DomainError | None = None):
-        changes = ()
+        changes: Sequence[tuple[Any, str]] = ()
         if error is not None:
             ticket.refresh_from_db()  # the rolled-back action may have updated our copy
             if isinstance(error, EditConflict):

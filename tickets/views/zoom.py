@@ -105,8 +105,8 @@ def _ticket_actions(user, ticket: Ticket, *, watching: bool) -> list[TicketActio
         wanted.append(("unwatch", str(_("Stop watching")), POST, ""))
     wanted.append(("print", str(_("Print")), GET, ""))
     result = []
-    for name, label, method, shortcut in wanted:
-        result.append(TicketAction(name, label, _url(name, ticket.pk), method, shortcut))
+    for action, text, method, hotkey in wanted:
+        result.append(TicketAction(action, text, _url(action, ticket.pk), method, hotkey))
     return result
 
 
