@@ -9,6 +9,7 @@ see, silently: an id the agent may not see is dropped as if it did not exist.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext
@@ -108,15 +109,19 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.tickets = {ticket.pk: ticket for ticket in tickets}
         move_groups = grants_for(user).group_ids(PermissionKey.MOVE_INTO)
-        self.fields["queue"].queryset = Queue.objects.valid().filter(
+        cast(forms.ModelChoiceField, self.fields["queue"]).queryset = Queue.objects.valid().filter(
             group_id__in=sorted(move_groups)
         )
         # Owners and responsibles must qualify on each ticket's queue; the actions check that
         # per ticket. Offered are those who qualify somewhere these tickets are or may go.
         groups = {ticket.queue.group_id for ticket in tickets} | move_groups
-        self.fields["owner"].queryset = agents_holding(PermissionKey.OWNER, groups)
-        self.fields["responsible"].queryset = agents_holding(PermissionKey.RO, groups)
-        self.fields["merge_into"].choices = [("", _("do not merge"))] + [
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = agents_holding(
+            PermissionKey.OWNER, groups
+        )
+        cast(forms.ModelChoiceField, self.fields["responsible"]).queryset = agents_holding(
+            PermissionKey.RO, groups
+        )
+        cast(forms.ChoiceField, self.fields["merge_into"]).choices = [("", _("do not merge"))] + [
             (ticket.pk, f"{ticket.number} · {ticket.title}") for ticket in tickets
         ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from email.utils import getaddresses
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -101,7 +102,9 @@ def composer_initial(
 
 def _split_addresses(value: str) -> list[str]:
     """The entries of an address list: split at commas outside quotes and angle brackets."""
-    entries, current, quoted, angle = [], [], False, False
+    entries: list[str] = []
+    current: list[str] = []
+    quoted, angle = False, False
     for char in value:
         if char == '"':
             quoted = not quoted
@@ -185,10 +188,10 @@ class ComposeForm(VersionedForm):
         states = State.objects.valid().exclude(
             state_type__in=(*UNMERGEABLE_STATE_TYPES, StateType.NEW)
         )
-        self.fields["next_state"].queryset = states.order_by("name")
+        cast(forms.ModelChoiceField, self.fields["next_state"]).queryset = states.order_by("name")
         if kind == FORWARD:
             files = article.attachments.defer("db_content").order_by("pk")
-            self.fields["forward_attachments"].queryset = files
+            cast(forms.ModelChoiceField, self.fields["forward_attachments"]).queryset = files
             self.fields["forward_attachments"].initial = list(files)
         else:
             del self.fields["forward_attachments"]

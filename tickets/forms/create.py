@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.utils import formataddr, getaddresses
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -65,7 +66,7 @@ def find_customer(text: str, *, address_only: bool = False) -> Customer:
     if match is not None:
         return Customer(
             customer_user=match.login,
-            customer_id=match.company.customer_id if match.company_id else "",
+            customer_id=match.company.customer_id if match.company is not None else "",
             address=formataddr((match.user.get_full_name(), match.email)),
         )
     try:
@@ -167,9 +168,15 @@ class NewTicketForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         groups = grants_for(user).group_ids(PermissionKey.CREATE)
-        self.fields["queue"].queryset = Queue.objects.valid().filter(group_id__in=sorted(groups))
-        self.fields["owner"].queryset = agents_holding(PermissionKey.OWNER, groups)
-        self.fields["responsible"].queryset = agents_holding(PermissionKey.RO, groups)
+        cast(forms.ModelChoiceField, self.fields["queue"]).queryset = Queue.objects.valid().filter(
+            group_id__in=sorted(groups)
+        )
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = agents_holding(
+            PermissionKey.OWNER, groups
+        )
+        cast(forms.ModelChoiceField, self.fields["responsible"]).queryset = agents_holding(
+            PermissionKey.RO, groups
+        )
         self.fields["state"].initial = (
             State.objects.valid().filter(name="open").values_list("pk", flat=True).first()
         )
@@ -235,7 +242,8 @@ class EmailTicketForm(NewTicketForm):
     """The agent writes to a customer: the ticket starts with the agent's email (EmailAgent),
     sent from the queue's system address. The customer is the To address."""
 
-    customer = None
+    # Django's form metaclass drops a declared field that a subclass sets to None.
+    customer = None  # type: ignore[assignment]
     to = forms.CharField(
         label=_("To"),
         max_length=250,
