@@ -164,7 +164,7 @@ def check_responsible_candidate(user: User, queue: Queue) -> None:
     )
 
 
-def _check_candidate(user: User, queue: Queue, key: str, message: str, *, code: str) -> None:
+def _check_candidate(user: User, queue: Queue, key: str, message: str, *, code: ErrorCode) -> None:
     """An owner or responsible must be an active agent holding ``key`` on the queue's group
     (the system user, who stands for "nobody", always qualifies)."""
     if user.is_system:

@@ -212,23 +212,25 @@ def _insert_with_number(ticket: Ticket, now: datetime) -> Ticket:
 
 
 def _first_article_history(article: ArticleInput) -> str:
-    return {
+    by_kind: dict[tuple[str, str], str] = {
         (Channel.EMAIL, SenderType.CUSTOMER): HistoryType.EMAIL_CUSTOMER,
         (Channel.EMAIL, SenderType.AGENT): HistoryType.EMAIL_AGENT,
         (Channel.PHONE, SenderType.CUSTOMER): HistoryType.PHONE_CALL_CUSTOMER,
         (Channel.PHONE, SenderType.AGENT): HistoryType.PHONE_CALL_AGENT,
         (Channel.WEB, SenderType.CUSTOMER): HistoryType.WEB_REQUEST_CUSTOMER,
-    }.get((article.channel, article.sender_type), HistoryType.SYSTEM_REQUEST)
+    }
+    return by_kind.get((article.channel, article.sender_type), HistoryType.SYSTEM_REQUEST)
 
 
 def _article_history(article: ArticleInput) -> str:
-    return {
+    by_kind: dict[tuple[str, str], str] = {
         (Channel.EMAIL, SenderType.CUSTOMER): HistoryType.FOLLOW_UP,
         (Channel.EMAIL, SenderType.AGENT): HistoryType.SEND_ANSWER,
         (Channel.PHONE, SenderType.CUSTOMER): HistoryType.PHONE_CALL_CUSTOMER,
         (Channel.PHONE, SenderType.AGENT): HistoryType.PHONE_CALL_AGENT,
         (Channel.WEB, SenderType.CUSTOMER): HistoryType.FOLLOW_UP,
-    }.get((article.channel, article.sender_type), HistoryType.ADD_NOTE)
+    }
+    return by_kind.get((article.channel, article.sender_type), HistoryType.ADD_NOTE)
 
 
 def add_article(

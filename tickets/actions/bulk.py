@@ -97,7 +97,12 @@ def _check(actor: User, ticket: Ticket, changes: BulkChanges) -> None:
         if not access.can(actor, ticket, key):
             raise DomainError(_missing(key, ticket), code=ErrorCode.PERMISSION_DENIED)
     target = changes.merge_into
-    if changes.merges(ticket) and not access.can(actor, target, PermissionKey.RW):
+    # merges() is only true with a merge target.
+    if (
+        target is not None
+        and changes.merges(ticket)
+        and not access.can(actor, target, PermissionKey.RW)
+    ):
         raise DomainError(_missing(PermissionKey.RW, target), code=ErrorCode.PERMISSION_DENIED)
 
 
@@ -124,7 +129,7 @@ def _apply(ticket: Ticket, changes: BulkChanges, actor: User) -> None:
         set_state(ticket, changes.state, actor=actor, pending_until=changes.pending_until)
     if changes.note:
         add_article(ticket, changes.note, actor=actor)
-    if changes.merges(ticket):
+    if changes.merge_into is not None and changes.merges(ticket):
         merge_tickets(ticket, changes.merge_into, actor=actor)
     if changes.lock == LockState.UNLOCK:
         unlock_ticket(ticket, actor=actor)

@@ -64,6 +64,7 @@ def create_web_ticket(
             history_type=HistoryType.WEB_REQUEST_CUSTOMER,
         )
         first = Article.objects.filter(ticket=ticket).order_by("id").first()
+        assert first is not None  # create_ticket always writes the ticket's first article
         send_auto_response(
             ticket=ticket, article=first, response_type=AutoResponseType.AUTO_REPLY, loop=False
         )

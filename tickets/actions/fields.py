@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -372,7 +373,8 @@ def _change(
 ) -> Ticket:
     """The common shape of a one-field change: lock, check, compare the raw values (ids for
     relations), and only if they differ assign, write history and announce."""
-    attname = Ticket._meta.get_field(field).attname
+    # `field` names one of the ticket's own columns, never a reverse relation.
+    attname = cast(models.Field, Ticket._meta.get_field(field)).attname
     new = value.pk if isinstance(value, models.Model) else value
     with transaction.atomic():
         locked = _locked(ticket)

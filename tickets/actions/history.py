@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from django.utils import timezone
 
@@ -78,7 +79,10 @@ def record_history(
         owner_id=ticket.owner_id,
         actor=actor,
     )
-    name = HISTORY_EVENTS.get(history_type) if event is _BY_TYPE else event
+    # `object` in the signature is only the _BY_TYPE sentinel, handled here.
+    name = (
+        HISTORY_EVENTS.get(history_type) if event is _BY_TYPE else cast("TicketEvent | None", event)
+    )
     if name is not None:
         events.record(
             name,

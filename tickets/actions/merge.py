@@ -206,7 +206,11 @@ def unmerge_ticket(source: Ticket, *, actor: User, expected_version: str | None 
         )
 
         # The merge link may have moved on with a later merge of the target: find it by id.
-        merge_link = TicketLink.objects.filter(pk=record.merge_link_pk).first()
+        merge_link = (
+            TicketLink.objects.filter(pk=record.merge_link_pk).first()
+            if record.merge_link_pk is not None
+            else None
+        )
         if merge_link is not None:
             parent = tickets.get(merge_link.source_id) or tgt
             merge_link.delete()

@@ -33,6 +33,8 @@ def ticket_version(ticket: Ticket) -> str:
 
 
 def _parse(raw: str | None) -> datetime | None:
+    if raw is None:
+        return None
     try:
         return datetime.fromtimestamp(int(raw) / 1_000_000, tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
