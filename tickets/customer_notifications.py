@@ -71,6 +71,7 @@ import logging
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
 from email.utils import getaddresses
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -142,9 +143,9 @@ class Change:
 
     ticket_id: int
     # (article id, actor id, history type) of each new article, in order.
-    articles: list[tuple[int, int, str]] = field(default_factory=list)
+    articles: list[tuple[int, int, str | None]] = field(default_factory=list)
     # (old state id, new state id, actor id) of each state change, in order.
-    states: list[tuple[object, object, int]] = field(default_factory=list)
+    states: list[tuple[Any, Any, int]] = field(default_factory=list)
 
 
 def handle(batch: events.Batch) -> None:
@@ -152,6 +153,8 @@ def handle(batch: events.Batch) -> None:
     answer when it changed no state). An exception leaves the delivery to be tried again."""
     changes: dict[int, Change] = {}
     for event in batch.events:
+        # Ticket events are recorded with the ticket's id and the actor's (tickets.events).
+        assert event.object_id is not None and event.actor_id is not None
         change = changes.setdefault(event.object_id, Change(event.object_id))
         if event.name == TicketEvent.ARTICLE_CREATE and event.payload.get("article_id"):
             change.articles.append(
@@ -183,7 +186,7 @@ def notify(change: Change, *, key: str | None = None) -> list[Article]:
     if news is None and not answers:
         return []  # the usual case in mail intake: no query at all
     ticket, recipient = _ticket_and_recipient(change.ticket_id)
-    if recipient is None:
+    if ticket is None or recipient is None:  # no ticket: no recipient either
         return []
     actors = {u.pk: u for u in User.objects.filter(pk__in={a[1] for a in change.articles})}
     by_pk = Article.objects.select_related("created_by").in_bulk([a[0] for a in change.articles])
@@ -202,7 +205,7 @@ def notify(change: Change, *, key: str | None = None) -> list[Article]:
         texts = [a for a in agents if a.channel != Channel.EMAIL]
         sent = _send(ticket, recipient, news, article=texts[-1] if texts else None, key=key)
         return [sent] if sent is not None else []
-    sent = []
+    answers_sent: list[Article] = []
     for article in agents:
         # An agent's mail reaches the customer by itself; opening a ticket is no answer.
         if article.channel == Channel.EMAIL or _is_first(article):
@@ -210,11 +213,11 @@ def notify(change: Change, *, key: str | None = None) -> list[Article]:
         answer_key = f"{key}:{article.pk}" if key else None
         mail = _send(ticket, recipient, ANSWER, article=article, key=answer_key)
         if mail is not None:
-            sent.append(mail)
-    return sent
+            answers_sent.append(mail)
+    return answers_sent
 
 
-def _news(states: list[tuple[object, object, int]]) -> str | None:
+def _news(states: list[tuple[Any, Any, int]]) -> str | None:
     """CLOSED or REOPENED for the change's state changes not made by a customer (the last
     one that says something), or None."""
     news = None
@@ -248,7 +251,7 @@ def _is_first(article: Article) -> bool:
     return not Article.objects.filter(ticket_id=article.ticket_id, pk__lt=article.pk).exists()
 
 
-def _state_news(old: object, new: object) -> str | None:
+def _state_news(old: Any, new: Any) -> str | None:
     """CLOSED, REOPENED or None for a change from state ``old`` to ``new`` (ids)."""
     try:
         ids = {int(old), int(new)}

@@ -208,6 +208,8 @@ def handle(batch: events.Batch) -> None:
     """The event handler: the notifications of each event of the change, in order. An
     exception leaves the delivery to be tried again (nothing of this attempt stays)."""
     for event in batch.events:
+        # Ticket events are recorded with the ticket's id and the actor's (tickets.events).
+        assert event.object_id is not None and event.actor_id is not None
         notify(
             event.name,
             ticket_id=event.object_id,
@@ -274,12 +276,13 @@ def _notification_for(event: str, data: dict, ticket: Ticket) -> Notification | 
         if history_type == HistoryType.ADD_NOTE:
             return NEW_NOTE
         return None
-    return {
+    by_event: dict[str, Notification] = {
         TicketEvent.TICKET_LOCK_TIMEOUT: LOCK_TIMEOUT,
         TicketEvent.TICKET_OWNER_UPDATE: OWNER_UPDATE,
         TicketEvent.TICKET_RESPONSIBLE_UPDATE: RESPONSIBLE_UPDATE,
         TicketEvent.TICKET_QUEUE_UPDATE: QUEUE_UPDATE,
-    }.get(event)
+    }
+    return by_event.get(event)
 
 
 def recipients(
