@@ -121,7 +121,11 @@ class _Run:
         lock = d.get("lock").lower()
         service = d.service()
         sla = d.sla() if service is not None else None
-        if sla is not None and not sla.services.filter(pk=service.pk).exists():
+        if (
+            sla is not None
+            and service is not None
+            and not sla.services.filter(pk=service.pk).exists()
+        ):
             sla = None
         ticket = actions.create_ticket(
             title=title if title is not None else (d.get("title") or mail.subject),
@@ -162,6 +166,7 @@ class _Run:
                     title=self.d.get("title") or title,
                     response_type=AutoResponseType.AUTO_REPLY_NEW_TICKET,
                 )
+                assert result.ticket is not None  # new_ticket() always returns its ticket
                 actions.link_tickets(result.ticket, ticket, LinkType.NORMAL, actor=self.actor)
                 return Result(Outcome.NEW_TICKET_FOR_CLOSED, result.ticket, result.article)
         article = self._accept(ticket, found, was_closed=closed)
@@ -173,6 +178,7 @@ class _Run:
         file the report on the ticket, hidden from the customer, never answered."""
         self.loop = True
         original = found.article
+        assert original is not None  # followup.detect() names the article of every bounce
         reason = _bounce_reason(self.mail)
         mark_bounced(original.deliveries.values_list("message_id", flat=True), reason)
         article = self._accept(found.ticket, found, was_closed=False, bounce=True)
@@ -343,7 +349,7 @@ class _Run:
             if self.d.get("customerno"):
                 return login, self.d.get("customerno")
             named = CustomerUser.objects.for_login(login)
-            if named is not None and named.company_id:
+            if named is not None and named.company is not None:
                 return login, named.company.customer_id
             return login, sender
         if not sender:
@@ -355,7 +361,7 @@ class _Run:
             .first()
         )
         if known is not None:
-            customer_id = known.company.customer_id if known.company_id else sender
+            customer_id = known.company.customer_id if known.company is not None else sender
             return known.login, self.d.get("customerno") or customer_id
         return sender, self.d.get("customerno") or sender
 
