@@ -140,7 +140,7 @@ def decode_bytes(data: bytes, charset: str | None = None) -> tuple[str, bool]:
     """Decode with the declared charset, then UTF-8, then Windows-1252, then Latin-1 (which
     cannot fail). Returns the text and whether the result is lossy (replacement used)."""
     name = _codec(charset)
-    if name:
+    if name and charset:  # a codec name comes only from a non-empty charset
         latin_like = charset.strip().strip("\"'").lower() in _LATIN1_NAMES or name in (
             "latin-1",
             "iso8859-1",

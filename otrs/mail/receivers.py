@@ -3,6 +3,8 @@ change that queued it has committed (subscribed in :meth:`otrs.mail.apps.MailCon
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 
 from otrs.events import Batch
@@ -20,4 +22,5 @@ def send_queued(batch: Batch) -> None:
     the queue's own sweep (``send_outgoing_mail``, every minute)."""
     for event in batch.events:
         pk = event.object_id
-        transaction.on_commit(lambda pk=pk: send_outbound_message.delay(pk))
+        assert pk is not None  # mail events carry the queued message's id (outbound.py)
+        transaction.on_commit(partial(send_outbound_message.delay, pk))

@@ -42,7 +42,7 @@ import os
 import smtplib
 import ssl
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -83,7 +83,7 @@ class Outcome:
 
     @classmethod
     def per_recipient(
-        cls, recipients: Iterable[str], refused: dict[str, tuple[int, bytes | str]]
+        cls, recipients: Iterable[str], refused: Mapping[str, tuple[int, bytes | str]]
     ) -> Outcome:
         """From smtplib's ``{address: (code, text)}`` of refused recipients."""
         outcome = cls()
@@ -145,6 +145,7 @@ class SMTPTransport:
 
     def _open(self) -> smtplib.SMTP:
         scheme, host, port = self.config["scheme"], self.config["host"], self.config["port"]
+        conn: smtplib.SMTP
         if scheme == "smtps":
             conn = smtplib.SMTP_SSL(
                 host, port, timeout=SMTP_TIMEOUT, context=tls_context(verify=True)

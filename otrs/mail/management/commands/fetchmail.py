@@ -18,7 +18,7 @@ from otrs.mail.models import MailAccount
 
 class Command(BaseCommand):
     @property
-    def help(self) -> str:
+    def help(self) -> str:  # type: ignore[override]  # translated at run time, not import
         # A property: argparse needs a real string, translated when the command runs.
         return _(
             "Fetch mail from the mail accounts now: every valid one (the default), the named "

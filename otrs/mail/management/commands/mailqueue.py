@@ -96,11 +96,11 @@ class Command(BaseCommand):
         rows = OutboundMessage.objects.defer("raw")
         if not include_done:
             rows = rows.filter(status__in=OPEN)
-        rows = list(rows.order_by("-created_at", "-id")[:limit])
-        if not rows:
+        listed = list(rows.order_by("-created_at", "-id")[:limit])
+        if not listed:
             self.stdout.write(_("The outgoing queue is empty."))
             return
-        for row in rows:
+        for row in listed:
             when = row.sent_at if row.status == OutboundStatus.SENT else row.next_attempt_at
             line = (
                 f"{row.pk:>6}  {row.status:<8} {row.attempts:>2}  "
