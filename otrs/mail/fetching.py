@@ -221,7 +221,7 @@ def _run(account: MailAccount, result: FetchResult) -> None:
             if time.monotonic() > deadline:
                 result.more = True
                 break
-            raw = session.retrieve(key)
+            raw = session.retrieve(key)  # type: ignore[arg-type]  # key from its own list()
             if raw is None:  # gone meanwhile (another client deleted it)
                 continue
             result.fetched += 1
@@ -253,7 +253,7 @@ def _run(account: MailAccount, result: FetchResult) -> None:
             else:
                 result.stored += 1
             # Stored for good: only now may the server forget it.
-            session.dispose(key)
+            session.dispose(key)  # type: ignore[arg-type]  # key from its own list()
         session.finish()
     except Exception as exc:  # every failure becomes the account's error
         if not isinstance(exc, FetchError | OSError | imaplib.IMAP4.error | poplib.error_proto):
@@ -345,6 +345,11 @@ class _ImapSession:
         self.finished = False
 
     @property
+    def _open_conn(self) -> imaplib.IMAP4:
+        assert self.conn is not None  # only used between open() and close()
+        return self.conn
+
+    @property
     def keep_seen(self) -> bool:
         return self.account.after_fetch == AfterFetch.MARK_SEEN
 
@@ -389,14 +394,14 @@ class _ImapSession:
         if login.isascii() and password.isascii():
             # imaplib quotes the password but sends the login as it is: "DOMAIN\user" or a
             # login with a space needs the quoted form.
-            self.conn.login(_imap_quoted(login), password)
+            self._open_conn.login(_imap_quoted(login), password)
         else:
             # LOGIN takes ASCII only; SASL PLAIN carries UTF-8.
             credentials = f"\0{login}\0{password}".encode()
-            self.conn.authenticate("PLAIN", lambda _challenge: credentials)
+            self._open_conn.authenticate("PLAIN", lambda _challenge: credentials)
 
     def _search(self, criterion: str) -> list[bytes]:
-        typ, data = self.conn.uid("SEARCH", criterion)
+        typ, data = self._open_conn.uid("SEARCH", criterion)
         if typ != "OK":
             raise FetchError(_("Listing the messages failed: %(reason)s") % {"reason": _text(data)})
         uids = [uid for chunk in data if chunk for uid in chunk.split()]
@@ -425,7 +430,7 @@ class _ImapSession:
 
     def retrieve(self, uid: bytes) -> bytes | None:
         # PEEK: downloading must not mark the message read before it is stored.
-        typ, data = self.conn.uid("FETCH", uid, "(RFC822.SIZE BODY.PEEK[])")
+        typ, data = self._open_conn.uid("FETCH", uid, "(RFC822.SIZE BODY.PEEK[])")  # type: ignore[arg-type]  # imaplib sends bytes as is
         if typ != "OK":
             raise FetchError(
                 _("Downloading message %(uid)s failed: %(reason)s")
@@ -438,7 +443,7 @@ class _ImapSession:
 
     def dispose(self, uid: bytes) -> None:
         flag = r"(\Seen)" if self.keep_seen else r"(\Deleted)"
-        typ, data = self.conn.uid("STORE", uid, "+FLAGS.SILENT", flag)
+        typ, data = self._open_conn.uid("STORE", uid, "+FLAGS.SILENT", flag)  # type: ignore[arg-type]  # imaplib sends bytes as is
         if typ != "OK":
             raise FetchError(
                 _("Marking message %(uid)s on the server failed: %(reason)s")
@@ -524,6 +529,11 @@ class _Pop3Session:
         self.conn: poplib.POP3 | None = None
         self.finished = False
 
+    @property
+    def _open_conn(self) -> poplib.POP3:
+        assert self.conn is not None  # only used between open() and close()
+        return self.conn
+
     def open(self) -> None:
         account = self.account
         if account.after_fetch == AfterFetch.MARK_SEEN:
@@ -558,7 +568,7 @@ class _Pop3Session:
             raise FetchError(_login_refused(account, exc)) from exc
 
     def list(self) -> list[int]:
-        _response, lines, _octets = self.conn.list()
+        _response, lines, _octets = self._open_conn.list()
         numbers = []
         for line in lines:
             fields = line.split()
@@ -567,16 +577,16 @@ class _Pop3Session:
         return sorted(numbers)
 
     def check(self) -> ConnectionCheck:
-        count, _size = self.conn.stat()
+        count, _size = self._open_conn.stat()
         return ConnectionCheck(total=count, to_fetch=count)
 
     def retrieve(self, number: int) -> bytes:
-        _response, lines, _octets = self.conn.retr(number)
+        _response, lines, _octets = self._open_conn.retr(number)
         # poplib has removed the line ends and the dot-stuffing; mail lines end in CRLF.
         return b"\r\n".join(lines) + b"\r\n"
 
     def dispose(self, number: int) -> None:
-        self.conn.dele(number)
+        self._open_conn.dele(number)
 
     def finish(self, *, quiet: bool = False) -> None:
         """QUIT: the server now deletes the messages marked with DELE."""
