@@ -140,6 +140,8 @@ class MailAccount(models.Model):
         editable=False,
     )
     oauth_error = models.TextField(_("token error"), blank=True, editable=False)
+    # SQLite only (no row locks there): a refresh under way claims the account until then.
+    oauth_refresh_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     oauth_connected_at = models.DateTimeField(_("connected"), null=True, blank=True, editable=False)
 
     class Meta:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +35,8 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -220,53 +222,120 @@ def access_token(account: MailAccount) -> str:
     now = timezone.now()
     if _fresh(account, now):
         return account.oauth_access_token
-    failure: TokenError | None = None
-    with transaction.atomic():
-        locked = MailAccount.objects.select_for_update().get(pk=account.pk)
-        if _fresh(locked, now):  # another worker refreshed it while we waited for the lock
+    if connection.vendor == "sqlite":
+        failure = _refresh_without_row_locks(account, now)
+    else:
+        with transaction.atomic():
+            # The row lock is held while the token endpoint answers (within its timeouts):
+            # a second worker waits here, then finds the fresh token and asks nothing.
+            locked = MailAccount.objects.select_for_update().get(pk=account.pk)
+            failure = _check(locked, now)
+            if failure is None and not _fresh(locked, now):
+                failure = _settle(locked, _ask(locked), now)
             _copy_tokens(locked, account)
-            return locked.oauth_access_token
-        if locked.oauth_state == TokenState.NEEDS_RECONNECT:
-            failure = TokenError(_needs_reconnect_text(locked.oauth_error), needs_reconnect=True)
-        elif not locked.oauth_refresh_token:
-            failure = _give_up(locked, _("no refresh token is stored; connect the account"))
-        else:
-            failure = _refresh(locked, now)
-        _copy_tokens(locked, account)
     if failure is not None:
         raise failure
     return account.oauth_access_token
 
 
-def _refresh(locked: MailAccount, now: datetime) -> TokenError | None:
-    """Ask the token endpoint (the row is locked); store the answer or the refusal."""
-    _authorize_url, token_url = endpoints(locked)
+def _refresh_without_row_locks(account: MailAccount, now: datetime) -> TokenError | None:
+    """SQLite has no row locks, and a transaction there that waits for the token endpoint
+    would hold up every write of every account. So a refresh claims the account with a
+    conditional UPDATE (a short transaction) and asks the endpoint outside any transaction;
+    a second worker waits for the claim to go, then finds the fresh token."""
+    pk = account.pk
+    connect, read = _timeouts()
+    claim_seconds = connect + read + 5
+    give_up_at = time.monotonic() + claim_seconds
+    while True:
+        current = MailAccount.objects.get(pk=pk)
+        failure = _check(current, now)
+        if failure is not None or _fresh(current, now):
+            _copy_tokens(current, account)
+            return failure
+        stamp = timezone.now()
+        claimed = (
+            MailAccount.objects.filter(pk=pk)
+            .filter(
+                Q(oauth_refresh_claimed_until__isnull=True)
+                | Q(oauth_refresh_claimed_until__lt=stamp)
+            )
+            .update(oauth_refresh_claimed_until=stamp + timedelta(seconds=claim_seconds))
+        )
+        if claimed:
+            break
+        if time.monotonic() > give_up_at:
+            return TokenError(_("Another refresh of this account's token is still running."))
+        time.sleep(0.2)
     try:
-        with _session(locked) as session:
+        current = MailAccount.objects.get(pk=pk)  # what the previous claim holder stored
+        failure = _check(current, now)
+        if failure is None and not _fresh(current, now):
+            answer = _ask(current)
+            with transaction.atomic():
+                current = MailAccount.objects.get(pk=pk)
+                failure = _settle(current, answer, now)
+        _copy_tokens(current, account)
+        return failure
+    finally:
+        MailAccount.objects.filter(pk=pk).update(oauth_refresh_claimed_until=None)
+
+
+def _check(locked: MailAccount, now: datetime) -> TokenError | None:
+    """Why no refresh can be tried, or None."""
+    if _fresh(locked, now):
+        return None
+    if locked.oauth_state == TokenState.NEEDS_RECONNECT:
+        return TokenError(_needs_reconnect_text(locked.oauth_error), needs_reconnect=True)
+    if not locked.oauth_refresh_token:
+        return _give_up(locked, _("no refresh token is stored; connect the account"))
+    return None
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    error: str
+    fatal: bool  # only a new authorization helps
+
+
+def _ask(account: MailAccount) -> dict | _Refusal:
+    """The token endpoint's answer to the refresh grant (no transaction needed)."""
+    _authorize_url, token_url = endpoints(account)
+    try:
+        with _session(account) as session:
             token = session.refresh_token(
-                token_url, refresh_token=locked.oauth_refresh_token, timeout=_timeouts()
+                token_url, refresh_token=account.oauth_refresh_token, timeout=_timeouts()
             )
     except AuthlibBaseError as exc:
-        error = _oauth_error(exc)
-        if getattr(exc, "error", None) in FATAL_ERRORS:
-            return _give_up(locked, error)
-        return TokenError(_("Refreshing the access token failed: %(error)s") % {"error": error})
+        return _Refusal(_oauth_error(exc), getattr(exc, "error", None) in FATAL_ERRORS)
     except (requests.RequestException, ValueError) as exc:  # ValueError: not a JSON answer
         logger.warning(
-            "Mail account %s: token endpoint unreachable (%s)", locked.name, type(exc).__name__
+            "Mail account %s: token endpoint unreachable (%s)", account.name, type(exc).__name__
         )
+        return _Refusal(
+            _("the token endpoint did not answer in time or could not be reached (%(reason)s)")
+            % {"reason": type(exc).__name__},
+            False,
+        )
+    return dict(token)
+
+
+def _settle(locked: MailAccount, answer: dict | _Refusal, now: datetime) -> TokenError | None:
+    """Store the endpoint's answer on the (locked) account, or its refusal."""
+    if isinstance(answer, _Refusal):
+        if answer.fatal:
+            return _give_up(locked, answer.error)
         return TokenError(
-            _("The token endpoint did not answer in time or could not be reached (%(reason)s).")
-            % {"reason": type(exc).__name__}
+            _("Refreshing the access token failed: %(error)s") % {"error": answer.error}
         )
-    if not token.get("access_token"):
+    if not answer.get("access_token"):
         return TokenError(_("The provider answered without an access token."))
-    locked.oauth_access_token = token["access_token"]
+    locked.oauth_access_token = answer["access_token"]
     # A rotated refresh token replaces the old one (which the provider has revoked now);
     # a provider that does not rotate leaves it out, and the old one stays.
-    if token.get("refresh_token"):
-        locked.oauth_refresh_token = token["refresh_token"]
-    locked.oauth_expires_at = _expiry(token, now)
+    if answer.get("refresh_token"):
+        locked.oauth_refresh_token = answer["refresh_token"]
+    locked.oauth_expires_at = _expiry(answer, now)
     locked.oauth_state = TokenState.CONNECTED
     locked.oauth_error = ""
     locked.save(update_fields=_TOKEN_FIELDS)
