@@ -126,8 +126,9 @@ class OAuthServer:
                         issued = state.codes.pop(form.get("code", ""), None)
                         if issued is None or issued["redirect_uri"] != form.get("redirect_uri"):
                             return self._json(400, {"error": "invalid_grant"})
-                        if issued["challenge"] and _s256(form.get("code_verifier", "")) != (
+                        if (
                             issued["challenge"]
+                            and _s256(form.get("code_verifier", "")) != (issued["challenge"])
                         ):
                             return self._json(
                                 400,

@@ -3,6 +3,9 @@ asks a small token server (tests/mail/oauth_server.py), the test SMTP server wit
 authenticator checking tokens with that server, and the admin's connect flow through the
 Django test client following the redirects to the token server and back."""
 
+# The fixtures are imported by name and then taken as arguments:
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import json
@@ -68,9 +71,7 @@ def oauth_account(box, server, protocol=Protocol.IMAP, *, expires_in=3600, **fie
 
 @pytest.fixture
 def admin_user(db):
-    return User.objects.create_superuser(
-        "root", "root@example.test", "pw", kind=UserKind.AGENT
-    )
+    return User.objects.create_superuser("root", "root@example.test", "pw", kind=UserKind.AGENT)
 
 
 # --- fetching with XOAUTH2 ----------------------------------------------------------------------
@@ -269,9 +270,8 @@ def test_two_workers_refreshing_at_once_keep_the_newest_refresh_token(
 
 def _introspect(server):
     def check(user: str, token: str) -> bool:
-        request = urllib.request.Request(
-            f"{server.url}/introspect", data=f"token={token}".encode(), method="POST"
-        )
+        url = f"{server.url}/introspect"
+        request = urllib.request.Request(url, data=f"token={token}".encode(), method="POST")  # noqa: S310
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
             answer = json.load(response)
         return bool(answer.get("active")) and answer.get("username") == user
