@@ -350,10 +350,11 @@ def _give_up(locked: MailAccount, error: str) -> TokenError:
     locked.oauth_state = TokenState.NEEDS_RECONNECT
     locked.oauth_error = error
     locked.oauth_access_token = ""
-    locked.save(update_fields=_TOKEN_FIELDS)
+    with transaction.atomic():  # the mark and the alert together, or neither
+        locked.save(update_fields=_TOKEN_FIELDS)
+        if alert:
+            _alert_admins(locked, error)
     logger.warning("Mail account %s: OAuth2 token needs reconnecting: %s", locked.name, error)
-    if alert:
-        _alert_admins(locked, error)
     return TokenError(_needs_reconnect_text(error), needs_reconnect=True)
 
 
