@@ -82,6 +82,7 @@ class MailAccountForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["auth_method"].required = False
         if self.instance.pk:
             self.fields["password"].help_text = _("Leave empty to keep the stored password.")
             self.fields["oauth_client_secret"].help_text = _(
@@ -95,6 +96,10 @@ class MailAccountForm(forms.ModelForm):
         self.fields["oauth_scopes"].help_text = _(
             "Separated by spaces. Empty: the provider's defaults for mail (%(defaults)s)."
         ) % {"defaults": defaults}
+
+    def clean_auth_method(self) -> str:
+        # Not sent (a form of before OAuth2, a script): the password, as it always was.
+        return self.cleaned_data.get("auth_method") or AuthMethod.PASSWORD
 
     def clean_password(self) -> str:
         password = self.cleaned_data.get("password", "")
