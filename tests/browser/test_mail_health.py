@@ -91,8 +91,9 @@ def test_the_mail_health_page(browser, js_mode, live_server, scheme, language):
         blocked: list[str] = []
         page.on(
             "console",
-            lambda message, blocked=blocked: "Content Security Policy" in message.text
-            and blocked.append(message.text),
+            lambda message, blocked=blocked: (
+                "Content Security Policy" in message.text and blocked.append(message.text)
+            ),
         )
         page.goto("/admin/mail/mailaccount/health/")
         heading = "Mail-Zustand" if language == "de" else "Mail health"
