@@ -237,6 +237,20 @@ OUTGOING_MAIL = env.mail_transport("OUTGOING_MAIL_URL", f"file://{VAR_DIR / 'out
 # The outgoing queue tries a message this often, waiting 2, 4, 8 ... minutes in between,
 # before it marks it failed for good (and shows that on the article).
 OUTGOING_MAIL_MAX_ATTEMPTS = env.int("OUTGOING_MAIL_MAX_ATTEMPTS", 5, minimum=1, maximum=50)
+# Log the relay in with SASL XOAUTH2, using the OAuth2 token of the mail account of this name
+# (connected in the admin); the login is the URL's user, or else that account's login.
+OUTGOING_MAIL_OAUTH2_ACCOUNT = env.str("OUTGOING_MAIL_OAUTH2_ACCOUNT", "")
+# Fetching mail accounts: seconds to connect, and to wait for each answer, per account; how
+# many accounts one run fetches at once (each in its own thread, so a slow server or token
+# endpoint holds up only its own account).
+MAIL_FETCH_CONNECT_TIMEOUT = env.int("MAIL_FETCH_CONNECT_TIMEOUT", 15, minimum=1, maximum=600)
+MAIL_FETCH_READ_TIMEOUT = env.int("MAIL_FETCH_READ_TIMEOUT", 60, minimum=1, maximum=3600)
+MAIL_FETCH_PARALLEL = env.int("MAIL_FETCH_PARALLEL", 4, minimum=1, maximum=64)
+# An OAuth2 token endpoint: seconds to connect and to wait for its answer.
+MAIL_OAUTH_TIMEOUTS = (
+    env.int("MAIL_OAUTH_CONNECT_TIMEOUT", 10, minimum=1, maximum=120),
+    env.int("MAIL_OAUTH_READ_TIMEOUT", 20, minimum=1, maximum=300),
+)
 # The host name in the Message-IDs we make, and the sender of agent notifications.
 MAIL_DOMAIN = env.str("MAIL_DOMAIN", "localhost")
 NOTIFICATION_FROM = env.str("NOTIFICATION_FROM", f"Help desk <helpdesk@{MAIL_DOMAIN}>")

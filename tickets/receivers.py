@@ -9,12 +9,15 @@ with the mail transport (:func:`connect_mail_channel`).
 
 from __future__ import annotations
 
+from django.db.models import Count
+
 from otrs import events
 from otrs.mail import hooks
 
 from . import customer_notifications, notifications
 from .actions.email import on_delivery_report
 from .deliveries import is_system_address
+from .models import InboundMessage, InboundStatus
 from .postmaster.intake import receive_fetched
 
 
@@ -33,3 +36,15 @@ def connect_mail_channel() -> None:
     hooks.set_inbound_receiver(receive_fetched)
     hooks.on_delivery("tickets", on_delivery_report)
     hooks.on_own_address_check("tickets.system_addresses", is_system_address)
+    hooks.set_quarantine_counter(quarantined_per_account)
+
+
+def quarantined_per_account() -> dict[int, int]:
+    """For the transport's mail-health page: quarantined inbound messages per mail account."""
+    rows = (
+        InboundMessage.objects.filter(status=InboundStatus.QUARANTINED, account__isnull=False)
+        .values("account")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {row["account"]: row["count"] for row in rows}

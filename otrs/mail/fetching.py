@@ -20,9 +20,16 @@ again, after a crash between the commit and the deletion) makes nothing new, and
 Messages larger than ``POSTMASTER_MAX_EMAIL_BYTES`` are fetched as well: the inbound store
 keeps them in quarantine for an administrator instead of losing them on the server.
 
-A failing account (connection refused, TLS error, login refused) is logged and recorded on the
-account (``last_error``, ``last_error_at``) and does not stop the others. The password never
-appears in a log line or an error text.
+A failing account (connection refused, TLS error, login refused, an OAuth2 token that cannot be
+refreshed) is logged and recorded on the account (``last_error``, ``last_error_at``, the
+failures in a row) and does not stop or delay the others: each account has its own connect and
+read timeouts (``MAIL_FETCH_CONNECT_TIMEOUT``, ``MAIL_FETCH_READ_TIMEOUT``; the token endpoint
+``MAIL_OAUTH_TIMEOUTS``), and a run fetches up to ``MAIL_FETCH_PARALLEL`` accounts at once, each
+in a thread of its own, so a server or token endpoint that hangs holds up only its own account.
+The password and the tokens never appear in a log line or an error text.
+
+Accounts with OAuth2 log in with SASL ``XOAUTH2`` (IMAP ``AUTHENTICATE``, POP3 ``AUTH``), with
+an access token refreshed first when it is about to expire (:mod:`otrs.mail.oauth`).
 
 Two fetches of the same account never run at once: see :func:`_account_lock`.
 """
@@ -39,30 +46,27 @@ import ssl
 import time
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, connection, connections
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import hooks
+from . import hooks, oauth
 from .models import AfterFetch, MailAccount, Protocol
 
 logger = logging.getLogger(__name__)
 
 # At most this many messages per account and run; the rest wait for the next run.
 MAX_MESSAGES_PER_RUN = 500
-# Seconds to wait for the server to connect or answer before the account counts as failed.
-TIMEOUT_SECONDS = 30
 # A run stops taking new messages after this long (the rest wait for the next run), so that it
 # always ends well before its lock expires.
 RUN_BUDGET_SECONDS = 10 * 60
-# The lock outlives the longest possible run: the budget, plus one last message and the
-# commit, each of which may wait a few timeouts.
-LOCK_SECONDS = RUN_BUDGET_SECONDS + 10 * TIMEOUT_SECONDS
 # The beat schedule ticks every minute; a run that started a few seconds "too early" for the
 # account's interval should not be put off by a whole minute.
 DUE_SLACK = timedelta(seconds=30)
@@ -154,8 +158,29 @@ def fetch_due_accounts(now: datetime | None = None) -> list[FetchResult]:
 
 
 def fetch_accounts(accounts: Iterable[MailAccount]) -> list[FetchResult]:
-    """Fetch the accounts one after the other; a failing one does not stop the others."""
-    return [fetch_account(account) for account in accounts]
+    """Fetch the accounts, up to ``MAIL_FETCH_PARALLEL`` at once; a failing or hanging one
+    neither stops nor delays the others. The results are in the order of ``accounts``.
+
+    Each thread has its own database connection, which cannot see rows the caller has not
+    committed: called inside a transaction (a test's), the accounts run one after the other.
+    """
+    accounts = list(accounts)
+    workers = min(settings.MAIL_FETCH_PARALLEL, len(accounts))
+    if workers <= 1 or connection.in_atomic_block:
+        return [fetch_account(account) for account in accounts]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mail-fetch") as pool:
+        return list(pool.map(_fetch_in_thread, accounts))
+
+
+def _fetch_in_thread(account: MailAccount) -> FetchResult:
+    try:
+        return fetch_account(account)
+    except Exception as exc:  # fetch_account records its failures; this is the last guard
+        logger.exception("Mail account %s: the fetch failed unexpectedly", account.name)
+        return FetchResult(account_id=account.pk, account=account.name, error=_reason(exc))
+    finally:
+        # This thread's own connection: closed, or it would stay open until the process ends.
+        connections.close_all()
 
 
 def fetch_account(account: MailAccount) -> FetchResult:
@@ -173,7 +198,7 @@ def fetch_account(account: MailAccount) -> FetchResult:
         result.error = _("The fetch lock could not be taken (%(reason)s); nothing was fetched.") % {
             "reason": _reason(exc)
         }
-        _record(account, timezone.now(), result.error)
+        _record(account, timezone.now(), result)
         return result
     if token is None:
         result.skipped = True
@@ -182,7 +207,7 @@ def fetch_account(account: MailAccount) -> FetchResult:
     try:
         started = timezone.now()
         _run(account, result)
-        _record(account, started, result.error)
+        _record(account, started, result)
     finally:
         _release_lock(account.pk, token)
     if result.error:
@@ -268,15 +293,19 @@ def _run(account: MailAccount, result: FetchResult) -> None:
             session.close()
 
 
-def _record(account: MailAccount, started: datetime, error: str) -> None:
-    """Write the run's time and outcome on the account, leaving its other fields alone (an
-    administrator may be editing them)."""
+def _record(account: MailAccount, started: datetime, result: FetchResult) -> None:
+    """Write the run's time, outcome and counts on the account, leaving its other fields
+    alone (an administrator may be editing them)."""
+    error = result.error
     fields: dict = {"last_fetch_at": started, "last_error": error}
     fields["last_error_at"] = timezone.now() if error else None
+    fields["fetched_last_run"] = result.fetched
     for name, value in fields.items():
         setattr(account, name, value)
+    counters: dict = {"fetched_total": F("fetched_total") + result.fetched}
+    counters["consecutive_failures"] = F("consecutive_failures") + 1 if error else 0
     try:
-        MailAccount.objects.filter(pk=account.pk).update(**fields)
+        MailAccount.objects.filter(pk=account.pk).update(**fields, **counters)
     except DatabaseError:
         # The database is away (the likely reason for the failure itself): the log has it.
         logger.exception("Mail account %s: the fetch result could not be recorded", account.name)
@@ -291,7 +320,7 @@ def _take_lock(account_id: int) -> str | None:
 
     The lock is a cache entry made with ``add``, which only creates a missing key (atomically
     on Redis, memcached, the database cache and the in-memory one), expiring after longer than
-    any run, so a crashed worker blocks its account for :data:`LOCK_SECONDS` at most.
+    any run, so a crashed worker blocks its account for :func:`_lock_seconds` at most.
 
     Why not a row lock (``select_for_update(nowait=True)``) on the account: it holds only as
     long as one transaction, so the whole run would have to be one, and then the inbound store
@@ -302,7 +331,14 @@ def _take_lock(account_id: int) -> str | None:
     caught by the inbound store, which recognises the same bytes once processed.
     """
     token = uuid.uuid4().hex
-    return token if cache.add(_lock_key(account_id), token, timeout=LOCK_SECONDS) else None
+    return token if cache.add(_lock_key(account_id), token, timeout=_lock_seconds()) else None
+
+
+def _lock_seconds() -> int:
+    """The lock outlives the longest possible run: the budget, plus the token refresh, one
+    last message and the commit, each of which may wait a few timeouts."""
+    waits = settings.MAIL_FETCH_CONNECT_TIMEOUT + sum(settings.MAIL_OAUTH_TIMEOUTS)
+    return RUN_BUDGET_SECONDS + 10 * (waits + settings.MAIL_FETCH_READ_TIMEOUT)
 
 
 def _release_lock(account_id: int, token: str) -> None:
@@ -340,6 +376,7 @@ class _ImapSession:
         self.account = account
         self.conn: imaplib.IMAP4 | None = None
         self.uidplus = False
+        self.token: str | None = None
         self.listed: list[bytes] = []
         self.disposed: list[bytes] = []
         self.finished = False
@@ -356,12 +393,15 @@ class _ImapSession:
     def open(self) -> None:
         account = self.account
         host, port = account.host, account.effective_port
+        # The token first: a token endpoint that is slow keeps no connection to the server open.
+        self.token = _token(account)
         if account.protocol == Protocol.IMAPS:
             self.conn = imaplib.IMAP4_SSL(
-                host, port, ssl_context=_tls_context(account), timeout=TIMEOUT_SECONDS
+                host, port, ssl_context=_tls_context(account), timeout=_connect_timeout()
             )
         else:
-            self.conn = imaplib.IMAP4(host, port, timeout=TIMEOUT_SECONDS)
+            self.conn = imaplib.IMAP4(host, port, timeout=_connect_timeout())
+        _read_timeout(self.conn.sock)
         if account.protocol == Protocol.IMAP_STARTTLS:
             if "STARTTLS" not in self.conn.capabilities:
                 raise FetchError(
@@ -391,7 +431,9 @@ class _ImapSession:
 
     def _login(self) -> None:
         login, password = self.account.login, self.account.password
-        if login.isascii() and password.isascii():
+        if self.token is not None:
+            self._open_conn.authenticate("XOAUTH2", _sasl_responder(login, self.token))
+        elif login.isascii() and password.isascii():
             # imaplib quotes the password but sends the login as it is: "DOMAIN\user" or a
             # login with a space needs the quoted form.
             self._open_conn.login(_imap_quoted(login), password)
@@ -544,12 +586,14 @@ class _Pop3Session:
                 )
             )
         host, port = account.host, account.effective_port
+        token = _token(account)
         if account.protocol == Protocol.POP3S:
             self.conn = _POP3_SSL(
-                host, port, context=_tls_context(account), timeout=TIMEOUT_SECONDS
+                host, port, context=_tls_context(account), timeout=_connect_timeout()
             )
         else:
-            self.conn = _POP3(host, port, timeout=TIMEOUT_SECONDS)
+            self.conn = _POP3(host, port, timeout=_connect_timeout())
+        _read_timeout(self.conn.sock)
         if account.protocol == Protocol.POP3_STARTTLS:
             try:
                 self.conn.stls(context=_tls_context(account))
@@ -562,8 +606,11 @@ class _Pop3Session:
                     % {"server": _server(account), "reason": _reason(exc)}
                 ) from exc
         try:
-            self.conn.user(account.login)
-            self.conn.pass_(account.password)
+            if token is not None:
+                _pop3_xoauth2(self.conn, account.login, token)
+            else:
+                self.conn.user(account.login)
+                self.conn.pass_(account.password)
         except poplib.error_proto as exc:
             raise FetchError(_login_refused(account, exc)) from exc
 
@@ -609,6 +656,50 @@ class _Pop3Session:
         with contextlib.suppress(OSError):
             self.conn.close()
         self.conn = None
+
+
+# --- authentication and timeouts ----------------------------------------------------------------
+
+
+def _token(account: MailAccount) -> str | None:
+    """The OAuth2 access token to log in with, None for a password account."""
+    if not account.uses_oauth:
+        return None
+    try:
+        return oauth.access_token(account)
+    except oauth.TokenError as exc:
+        raise FetchError(str(exc)) from None
+
+
+def _sasl_responder(login: str, token: str):
+    """imaplib's authenticator for XOAUTH2: the credentials first; an error challenge (a JSON
+    status the server sends before refusing) is answered with an empty line, as the mechanism
+    asks."""
+    answers = iter([oauth.xoauth2(login, token)])
+    return lambda _challenge: next(answers, b"")
+
+
+def _pop3_xoauth2(conn: poplib.POP3, login: str, token: str) -> None:
+    """POP3 ``AUTH XOAUTH2`` with the initial response (RFC 5034); poplib has no AUTH."""
+    response = base64.b64encode(oauth.xoauth2(login, token)).decode("ascii")
+    conn._putcmd(f"AUTH XOAUTH2 {response}")  # type: ignore[attr-defined]  # poplib internals
+    line, _size = conn._getline()  # type: ignore[attr-defined]
+    if line.startswith(b"+ ") or line == b"+":
+        # An error challenge: the empty answer ends the exchange with the server's -ERR.
+        conn._putcmd("")  # type: ignore[attr-defined]
+        line, _size = conn._getline()  # type: ignore[attr-defined]
+    if not line.startswith(b"+OK"):
+        raise poplib.error_proto(line)
+
+
+def _connect_timeout() -> float:
+    return float(settings.MAIL_FETCH_CONNECT_TIMEOUT)
+
+
+def _read_timeout(sock: socket.socket | None) -> None:
+    """After the greeting (under the connect timeout), each answer gets the read timeout."""
+    if sock is not None:
+        sock.settimeout(float(settings.MAIL_FETCH_READ_TIMEOUT))
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -709,7 +800,7 @@ def _describe(exc: BaseException, account: MailAccount) -> str:
     elif isinstance(exc, TimeoutError):
         text = _("%(server)s did not answer within %(seconds)d seconds.") % {
             "server": server,
-            "seconds": TIMEOUT_SECONDS,
+            "seconds": settings.MAIL_FETCH_READ_TIMEOUT,
         }
     elif isinstance(exc, OSError):
         text = _("The connection to %(server)s failed: %(reason)s") % {
@@ -728,8 +819,9 @@ def _describe(exc: BaseException, account: MailAccount) -> str:
 
 def _hide_password(text: str, account: MailAccount) -> str:
     # A server may echo what it got; very short passwords would garble the text instead.
-    if account.password and len(account.password) >= 4:
-        text = text.replace(account.password, "********")
+    for secret in (account.password, account.oauth_access_token, account.oauth_refresh_token):
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "********")
     return text
 
 

@@ -9,7 +9,9 @@ e-mail channel, :mod:`tickets.postmaster` and :mod:`tickets.deliveries`, registe
 - **delivery listeners** (any number): hear how each attempt to send a queued message ended,
   in the transaction that records it (the sending runs in a Celery task already);
 - **own-address checks** (any number): say whether an address is one of ours, so that no
-  automatic mail goes to it (:mod:`otrs.mail.loop`).
+  automatic mail goes to it (:mod:`otrs.mail.loop`);
+- **quarantine counter** (one): how many stored messages of each account wait in quarantine,
+  for the mail-health page (:mod:`otrs.mail.health`).
 """
 
 from __future__ import annotations
@@ -114,3 +116,21 @@ def on_own_address_check(key: str, check: OwnAddressCheck) -> None:
 
 def is_own_address(address: str) -> bool:
     return any(check(address) for check in _own_address_checks.values())
+
+
+# --- quarantine sizes --------------------------------------------------------------------------
+
+
+QuarantineCounter = Callable[[], dict[int, int]]
+_quarantine_counter: QuarantineCounter | None = None
+
+
+def set_quarantine_counter(counter: QuarantineCounter | None) -> None:
+    """Name the one function that counts quarantined messages per account id."""
+    global _quarantine_counter  # one registry per process, filled at ready()
+    _quarantine_counter = counter
+
+
+def quarantine_counts() -> dict[int, int] | None:
+    """Quarantined messages per account id; None when no channel keeps a quarantine."""
+    return _quarantine_counter() if _quarantine_counter is not None else None

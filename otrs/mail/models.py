@@ -38,6 +38,23 @@ class AfterFetch(models.TextChoices):
     MARK_SEEN = "seen", _("keep it, marked as read (IMAP only)")
 
 
+class AuthMethod(models.TextChoices):
+    PASSWORD = "password", _("password")
+    OAUTH2 = "oauth2", _("OAuth2 (XOAUTH2)")
+
+
+class OAuthProvider(models.TextChoices):
+    MICROSOFT = "microsoft", _("Microsoft 365")
+    GOOGLE = "google", _("Google Workspace")
+    CUSTOM = "custom", _("other (own authorization and token URLs)")
+
+
+class TokenState(models.TextChoices):
+    NONE = "", _("not connected")
+    CONNECTED = "connected", _("connected")
+    NEEDS_RECONNECT = "needs_reconnect", _("needs reconnecting")
+
+
 class MailAccount(models.Model):
     """A mailbox the daemon fetches from (OTRS ``mail_account``); where its mail goes is the
     receiver's business (the ticket channel keeps it in ``tickets.MailAccountDispatch``)."""
@@ -49,7 +66,13 @@ class MailAccount(models.Model):
         _("port"), null=True, blank=True, help_text=_("Empty: the protocol's standard port.")
     )
     login = models.CharField(_("login"), max_length=255)
-    password = models.CharField(_("password"), max_length=255)
+    auth_method = models.CharField(
+        _("authentication"),
+        max_length=10,
+        choices=AuthMethod.choices,
+        default=AuthMethod.PASSWORD,
+    )
+    password = models.CharField(_("password"), max_length=255, blank=True)
     folder = models.CharField(
         _("IMAP folder"), max_length=255, default="INBOX", help_text=_("Ignored for POP3.")
     )
@@ -75,6 +98,51 @@ class MailAccount(models.Model):
     last_fetch_at = models.DateTimeField(_("last fetched"), null=True, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True, editable=False)
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True, editable=False)
+    # Counters for the mail-health page (otrs.mail.health).
+    fetched_total = models.PositiveBigIntegerField(_("messages fetched"), default=0, editable=False)
+    fetched_last_run = models.PositiveIntegerField(
+        _("messages fetched in the last run"), default=0, editable=False
+    )
+    consecutive_failures = models.PositiveIntegerField(
+        _("failures in a row"), default=0, editable=False
+    )
+
+    # --- OAuth2 (otrs.mail.oauth); used when auth_method is OAuth2 ---
+    oauth_provider = models.CharField(
+        _("OAuth2 provider"), max_length=12, choices=OAuthProvider.choices, blank=True
+    )
+    oauth_client_id = models.CharField(_("client ID"), max_length=255, blank=True)
+    oauth_client_secret = models.CharField(_("client secret"), max_length=1000, blank=True)
+    oauth_authorize_url = models.URLField(
+        _("authorization URL"), max_length=500, blank=True, help_text=_("Only for “other”.")
+    )
+    oauth_token_url = models.URLField(
+        _("token URL"), max_length=500, blank=True, help_text=_("Only for “other”.")
+    )
+    oauth_scopes = models.CharField(
+        _("scopes"),
+        max_length=1000,
+        blank=True,
+        help_text=_("Separated by spaces. Empty: the provider's defaults for mail."),
+    )
+    # The tokens are secrets: never shown in a page, a log line or an error text.
+    oauth_access_token = models.TextField(blank=True, editable=False)
+    oauth_refresh_token = models.TextField(blank=True, editable=False)
+    oauth_expires_at = models.DateTimeField(
+        _("access token expires"), null=True, blank=True, editable=False
+    )
+    oauth_state = models.CharField(
+        _("token state"),
+        max_length=16,
+        choices=TokenState.choices,
+        blank=True,
+        default=TokenState.NONE,
+        editable=False,
+    )
+    oauth_error = models.TextField(_("token error"), blank=True, editable=False)
+    # SQLite only (no row locks there): a refresh under way claims the account until then.
+    oauth_refresh_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    oauth_connected_at = models.DateTimeField(_("connected"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("mail account")
@@ -87,6 +155,10 @@ class MailAccount(models.Model):
     @property
     def effective_port(self) -> int:
         return self.port or DEFAULT_PORTS[Protocol(self.protocol)]
+
+    @property
+    def uses_oauth(self) -> bool:
+        return self.auth_method == AuthMethod.OAUTH2
 
 
 # --- the outgoing queue ------------------------------------------------------------------------

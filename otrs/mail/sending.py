@@ -30,8 +30,10 @@ failure on the ticket, and links a copy to the ticket of its original.
 Transports (``settings.OUTGOING_MAIL``): ``smtp`` (STARTTLS when the server offers it; as in
 an MTA's opportunistic TLS the certificate is not checked then, so a relay with a self-signed
 certificate still works), ``smtp+starttls`` (STARTTLS required, certificate checked),
-``smtps`` (TLS from the start, certificate checked), each with ``AUTH`` when a user is given;
-and ``file`` (each message written to ``<dir>/<timestamp>-<id>.eml``, for development).
+``smtps`` (TLS from the start, certificate checked), each with ``AUTH`` when a user is given
+(or ``AUTH XOAUTH2`` with the OAuth2 token of the mail account ``OUTGOING_MAIL_OAUTH2_ACCOUNT``
+names, refreshed as for fetching; see :mod:`otrs.mail.oauth`); and ``file`` (each message
+written to ``<dir>/<timestamp>-<id>.eml``, for development).
 """
 
 from __future__ import annotations
@@ -52,8 +54,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import hooks
-from .models import OutboundMessage, OutboundStatus
+from . import hooks, oauth
+from .models import MailAccount, OutboundMessage, OutboundStatus
 
 logger = logging.getLogger(__name__)
 
@@ -162,12 +164,33 @@ class SMTPTransport:
                     raise TransportError(
                         f"{self.where} does not offer STARTTLS, which smtp+starttls:// requires"
                     )
-            if self.config.get("user"):
+            if settings.OUTGOING_MAIL_OAUTH2_ACCOUNT:
+                self._xoauth2(conn)
+            elif self.config.get("user"):
                 conn.login(self.config["user"], self.config.get("password", ""))
         except BaseException:
             _quietly_close(conn)
             raise
         return conn
+
+    def _xoauth2(self, conn: smtplib.SMTP) -> None:
+        """``AUTH XOAUTH2`` with the token of the named mail account (refreshed if needed)."""
+        name = settings.OUTGOING_MAIL_OAUTH2_ACCOUNT
+        account = MailAccount.objects.filter(name=name).first()
+        if account is None or not account.uses_oauth:
+            raise TransportError(
+                f"OUTGOING_MAIL_OAUTH2_ACCOUNT: no mail account {name!r} that uses OAuth2"
+            )
+        try:
+            token = oauth.access_token(account)
+        except oauth.TokenError as exc:
+            raise TransportError(f"{self.where}: {exc}") from None
+        user = self.config.get("user") or account.login
+        initial = oauth.xoauth2(user, token).decode()
+        answers = iter([initial])
+        # smtplib sends the first answer with AUTH; an error challenge gets an empty line.
+        conn.ehlo_or_helo_if_needed()
+        conn.auth("XOAUTH2", lambda challenge=None: next(answers, ""), initial_response_ok=True)
 
     def _connection(self) -> smtplib.SMTP:
         if self._conn is not None:

@@ -280,14 +280,15 @@ def _prepare(directory: Path) -> None:
     os.chown(mail, MAIL_UID, MAIL_UID)
 
 
-def _start(directory: Path) -> Dovecot:
+def _start(directory: Path, template: str = CONFIG, **values: object) -> Dovecot:
     """Start dovecot in the foreground (our child) on free ports; try again on new ones if
-    another process took one meanwhile."""
+    another process took one meanwhile. ``template`` and ``values``: another configuration
+    (tests/mail/oauth_server.py's, with an OAuth2 password database)."""
     problems = []
     for _attempt in range(3):
         ports = dict(zip(("imap", "imaps", "pop3", "pop3s"), _free_ports(4), strict=True))
         config = directory / "dovecot.conf"
-        config.write_text(CONFIG.format(dir=directory, host=HOST, **ports))
+        config.write_text(template.format(dir=directory, host=HOST, **ports, **values))
         with (directory / "start.log").open("ab") as output:
             process = subprocess.Popen(
                 [*_DIE_WITH_PARENT, "dovecot", "-F", "-c", str(config)],

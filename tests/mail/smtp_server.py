@@ -13,14 +13,19 @@ The ``smtp_server`` fixture (registered in tests/conftest.py) starts one per tes
     smtp_server.refuse_rcpt("bad@example.com", "550 5.1.1 No such user")
     smtp_server.accept()                                   # back to normal
 
-``start_smtp_server(...)`` starts one with TLS or AUTH for transport tests.
+``start_smtp_server(...)`` starts one with TLS or AUTH for transport tests; with
+``xoauth2=check`` it offers ``AUTH XOAUTH2`` and asks ``check(user, token)`` (the OAuth tests
+ask the token server of tests/mail/oauth_server.py).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -68,6 +73,40 @@ class RecordingHandler:
                 )
             )
         return "250 Message accepted for delivery"
+
+
+class XOAuth2Handler(RecordingHandler):
+    """Also offers ``AUTH XOAUTH2`` (aiosmtpd takes ``auth_<MECHANISM>`` methods of the
+    handler): the user and bearer token of the initial response go to ``check``."""
+
+    def __init__(self, check: Callable[[str, str], bool]) -> None:
+        super().__init__()
+        self.check = check
+        self.logins: list[str] = []
+
+    async def auth_XOAUTH2(self, server, args):
+        if len(args) > 1:
+            blob = args[1].encode()
+        else:
+            answer = await server.challenge_auth("")
+            if not isinstance(answer, bytes):
+                return AuthResult(success=False, handled=True)
+            blob = base64.b64encode(answer)
+        try:
+            fields = dict(
+                part.split("=", 1) for part in base64.b64decode(blob).decode().split("\x01") if part
+            )
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return AuthResult(success=False, handled=False, message="501 5.5.2 Cannot decode")
+        user, auth = fields.get("user", ""), fields.get("auth", "")
+        token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else ""
+        if token and self.check(user, token):
+            with self.lock:
+                self.logins.append(user)
+            return AuthResult(success=True)
+        # The mechanism's error challenge; the client answers with an empty line.
+        await server.challenge_auth('{"status":"401","schemes":"bearer"}')
+        return AuthResult(success=False, handled=False, message="535 5.7.8 Invalid token")
 
 
 class SMTPServer:
@@ -129,11 +168,14 @@ def start_smtp_server(
     tls_context: ssl.SSLContext | None = None,
     implicit_tls: bool = False,
     logins: dict[str, str] | None = None,
+    xoauth2: Callable[[str, str], bool] | None = None,
 ) -> SMTPServer:
     """Start a server: plain SMTP; with ``tls_context`` STARTTLS (or TLS from the start with
     ``implicit_tls``); with ``logins`` AUTH PLAIN/LOGIN against those user → password pairs."""
-    handler = RecordingHandler()
+    handler = RecordingHandler() if xoauth2 is None else XOAuth2Handler(xoauth2)
     options: dict = {"server_hostname": "smtp.test.invalid", "ready_timeout": 10}
+    if xoauth2 is not None:
+        options["auth_require_tls"] = False
     if logins is not None:
 
         def authenticate(server, session, envelope, mechanism, auth_data):
