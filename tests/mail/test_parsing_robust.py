@@ -300,3 +300,71 @@ def test_the_note_on_skipped_parts_is_in_the_active_language():
     with translation.override("de"):
         mail = parse_message(raw, max_parts=3)
     assert "3 weitere MIME-Teile dieser Nachricht wurden nicht verarbeitet" in mail.body_text
+
+
+def test_large_bodies_decode_exactly_as_the_library_would():
+    """Bodies over LIFT_BYTES are decoded from the raw bytes, outside the library's parser:
+    the result is the same as the library's own decoding."""
+    import email
+    import os
+    import quopri
+
+    from otrs.mail.parsing.large import LIFT_BYTES, lift
+
+    blob = os.urandom(LIFT_BYTES + 12345)
+    text = ("Zeile mit Umlauten äöü und = Zeichen " * 20 + "\n") * 500
+    qp = quopri.encodestring(text.encode("utf-8")).replace(b"\n", b"\r\n")
+    raw = (
+        b'From: a@x\r\nSubject: big\r\nContent-Type: multipart/mixed; boundary="=_b1"\r\n\r\n'
+        b"preamble\r\n--=_b1\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: quoted-printable\r\n\r\n" + qp + b"\r\n"
+        b'--=_b1\r\nContent-Type: multipart/related; boundary="=_b2"\r\n\r\n'
+        b"--=_b2\r\nContent-Type: application/octet-stream; name=blob.bin\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(blob).replace(b"\n", b"\r\n")
+        + b"\r\n--=_b2\r\nContent-Type: application/octet-stream; name=raw.bin\r\n\r\n"
+        + blob.replace(b"\r", b"").replace(b"\n", b"")
+        + b"\r\n--=_b2--\r\n--=_b1--\r\nepilogue\r\n"
+    )
+    small, lifted = lift(raw)
+    assert lifted is not None and len(lifted.spans) == 3 and len(small) < 2000
+    mail = parse_message(raw)
+    assert mail.body_text == text
+    library = email.message_from_bytes(raw)
+    want = [p.get_payload(decode=True) for p in library.walk() if p.get_filename()]
+    assert [a.filename for a in mail.attachments] == ["blob.bin", "raw.bin"]
+    assert [a.content for a in mail.attachments] == want
+    assert mail.attachments[0].content == blob
+
+    single = (
+        b"From: a@x\r\nContent-Type: application/pdf; name=one.pdf\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(blob)
+    )
+    assert lift(single)[1] is not None
+    mail = parse_message(single)
+    assert [(a.filename, a.content) for a in mail.attachments] == [("one.pdf", blob)]
+
+
+def test_a_forwarded_mail_with_a_large_attachment_is_kept_whole():
+    import os
+
+    from otrs.mail.parsing.large import LIFT_BYTES
+
+    blob = base64.encodebytes(os.urandom(LIFT_BYTES)).replace(b"\n", b"\r\n")
+    inner = (
+        b'From: inner@x\r\nSubject: Inner\r\nContent-Type: multipart/mixed; boundary="in"\r\n\r\n'
+        b"--in\r\nContent-Type: text/plain\r\n\r\ninner text\r\n"
+        b"--in\r\nContent-Type: application/zip; name=big.zip\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + blob + b"\r\n--in--\r\n"
+    )
+    raw = (
+        b'From: a@x\r\nSubject: Fwd\r\nContent-Type: multipart/mixed; boundary="out"\r\n\r\n'
+        b"--out\r\nContent-Type: text/plain\r\n\r\nsee below\r\n"
+        b"--out\r\nContent-Type: message/rfc822\r\n\r\n" + inner + b"\r\n--out--\r\n"
+    )
+    mail = parse_message(raw)
+    assert mail.body_text.strip() == "see below"
+    [forwarded] = mail.attachments
+    assert blob in forwarded.content and b"otrs-lifted" not in forwarded.content
+    again = parse_message(forwarded.content)
+    assert again.attachments[0].content == base64.decodebytes(blob)
