@@ -31,6 +31,7 @@ def _all_text(mail) -> list[str]:
         *mail.cc_names,
         *(a.filename for a in mail.attachments),
         *(a.content_id for a in mail.attachments),
+        *(a.content_type for a in mail.attachments),
     ]
     for name, value in mail.headers.items_all():
         texts += [name, value]
@@ -45,6 +46,7 @@ def test_nul_and_surrogates_never_reach_a_text_field():
         b"Message-ID: <id\x00x@example.com>\r\n"
         b"In-Reply-To: <p\x00@example.com>\r\n"
         b"X-Junk: \xff\xfe\x00 raw\r\n"
+        b"X-\x01Odd\x7f: name\r\n"
         b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
         b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n"
         b"Content-Transfer-Encoding: base64\r\n\r\n"

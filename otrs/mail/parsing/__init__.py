@@ -310,7 +310,8 @@ def _disposition(part: Message) -> str:
 
 
 def _content_type(part: Message) -> str:
-    return str(_safe(part.get_content_type, "application/octet-stream")).lower()
+    ctype = str(_safe(part.get_content_type, "application/octet-stream")).lower()
+    return ctype if ctype.isascii() and ctype.isprintable() else clean_line(ctype)
 
 
 def _charset(part: Message) -> str | None:
@@ -409,16 +410,24 @@ class _Collector:
                 self.text = text
                 return True
             if not alternative:
-                self.text = self.text.rstrip("\r\n") + "\n\n" + text
+                self.text = _join(self.text, text, "\n\n")
                 return True
         elif ctype == "text/html":
             if self.html is None:
                 self.html = text
                 return True
             if not alternative:
-                self.html = self.html + "\n" + text
+                self.html = _join(self.html, text, "\n")
                 return True
         return False
+
+
+def _join(before: str, text: str, sep: str) -> str:
+    if not text.strip():
+        return before
+    if not before.strip():
+        return text
+    return before.rstrip("\r\n") + sep + text
 
 
 _UU_BLOCK = re.compile(rb"(?ms)^begin(?:-base64)? [0-7]{3,4} ([^\r\n]+)\r?\n(.*?)^end[ \t]*\r?$\n?")
@@ -714,7 +723,7 @@ def _parse_small(raw: bytes, junk: list[bytes], max_parts: int, level: int) -> P
         raise MailParseError(f"not an email message: {exc}") from exc
 
     raw_items = _raw_headers(msg)
-    items = [(n, decode_header_value(v)) for n, v in raw_items]
+    items = [(clean_line(n), decode_header_value(v)) for n, v in raw_items]
     raw_by_name: dict[str, list[str]] = {}
     for n, v in raw_items:
         raw_by_name.setdefault(n.lower(), []).append(v)

@@ -118,7 +118,7 @@ def _item(item: str, decode: Decoder) -> tuple[list[tuple[str, str]], str]:
         )
         if "@" in addr:
             return [(name, addr)], ""
-        return [], _name(item, decode)
+        return [], name or _name(angle.group(1), decode)
     comments = " ".join(m.group(1) for m in _COMMENT.finditer(item))
     rest = _COMMENT.sub(" ", item)
     words = rest.split()
