@@ -57,6 +57,7 @@ def _raw(case: str) -> bytes:
 
 
 def one(case: str) -> None:
+    # Imported here: from the project root that main() put on sys.path, in the child only.
     from otrs.mail.parsing import parse_message
 
     parse_message(b"From: a@example.com\r\n\r\nwarm up\r\n")

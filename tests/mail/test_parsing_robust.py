@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email
+import os
+import quopri
 import re
 
 import pytest
+from django.utils import translation
 
 from otrs.mail.parsing import MailParseError, MailTooLarge, decode_bytes, parse_message
 from otrs.mail.parsing.charsets import codec_name
+from otrs.mail.parsing.large import LIFT_BYTES, lift
 
 BAD = re.compile("[\x00\ud800-\udfff]")
 
@@ -292,8 +297,6 @@ def test_parts_over_the_cap_are_skipped_with_a_note():
 
 
 def test_the_note_on_skipped_parts_is_in_the_active_language():
-    from django.utils import translation
-
     raw = (
         b'From: a@x\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
         + (b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n" * 5)
@@ -307,12 +310,6 @@ def test_the_note_on_skipped_parts_is_in_the_active_language():
 def test_large_bodies_decode_exactly_as_the_library_would():
     """Bodies over LIFT_BYTES are decoded from the raw bytes, outside the library's parser:
     the result is the same as the library's own decoding."""
-    import email
-    import os
-    import quopri
-
-    from otrs.mail.parsing.large import LIFT_BYTES, lift
-
     blob = os.urandom(LIFT_BYTES + 12345)
     text = ("Zeile mit Umlauten äöü und = Zeichen " * 20 + "\n") * 500
     qp = quopri.encodestring(text.encode("utf-8")).replace(b"\n", b"\r\n")
@@ -348,9 +345,6 @@ def test_large_bodies_decode_exactly_as_the_library_would():
 
 
 def test_a_forwarded_mail_with_a_large_attachment_is_kept_whole():
-    import os
-
-    from otrs.mail.parsing.large import LIFT_BYTES
 
     blob = base64.encodebytes(os.urandom(LIFT_BYTES)).replace(b"\n", b"\r\n")
     inner = (

@@ -624,6 +624,7 @@ def _is_auto(headers: Headers, from_address: str) -> bool:
 
 def _setting_max_parts() -> int:
     try:
+        # Imported here: the parser imports and runs without Django (the pipe, the tests).
         from django.conf import settings
 
         if settings.configured:
@@ -636,9 +637,11 @@ def _setting_max_parts() -> int:
 def _(text: str) -> str:
     """The note in the user's language when Django is set up; plain English otherwise."""
     try:
+        # Imported here: the parser imports and runs without Django (the pipe, the tests).
         from django.conf import settings
 
         if settings.configured:
+            # Imported here: only once settings exist can translations be loaded.
             from django.utils.translation import gettext
 
             return gettext(text)

@@ -130,6 +130,8 @@ def detect(data: bytes) -> str | None:
     if len(_NOT_ASCII.findall(data[:DETECT_SAMPLE])) < DETECT_MIN_8BIT:
         return None
     try:
+        # Imported here: its tables cost import time that only mail with undeclared,
+        # undecodable 8-bit text needs.
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - a declared dependency
         return None
