@@ -262,6 +262,9 @@ EMAIL_BACKEND = "otrs.mail.backend.QueueBackend"
 DEFAULT_FROM_EMAIL = NOTIFICATION_FROM
 # Inbound mail larger than this is kept in quarantine instead of being processed.
 POSTMASTER_MAX_EMAIL_BYTES = env.int("POSTMASTER_MAX_EMAIL_BYTES", 16 * 1024 * 1024, minimum=1024)
+# MIME parts of one inbound mail that are read; the parts beyond stay in the raw message only
+# and the article says so (a mail of 10,000 tiny parts costs bounded time and memory).
+POSTMASTER_MAX_PARTS = env.int("POSTMASTER_MAX_PARTS", 1000, minimum=10)
 # Automatic mails (auto responses, notifications to customers) per address and day.
 POSTMASTER_MAX_AUTO_MAILS = env.int("POSTMASTER_MAX_AUTO_MAILS", 40, minimum=0)
 # Where mail goes that reaches no system address and comes with no forced queue.
@@ -289,6 +292,11 @@ SEARCH_BACKEND = env.choice("SEARCH_BACKEND", ["database"], "database")
 # --- Celery (the daemon) ---------------------------------------------------------------------
 
 CELERY_BROKER_URL = env.broker("CELERY_BROKER_URL", "filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://") and not CELERY_BROKER_URL[13:].split("/")[0]:
+    # kombu logs "No hostname was supplied. Reverting to default 'localhost'" for every
+    # connection to a URL without a host (on stderr of each postmaster pipe run); the
+    # filesystem transport ignores the host, so name the one kombu would use anyway.
+    CELERY_BROKER_URL = "filesystem://localhost/" + CELERY_BROKER_URL[13:].lstrip("/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery"

@@ -14,8 +14,8 @@ import uuid
 from collections.abc import Iterable
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import formatdate, getaddresses
+from email.policy import SMTP, Policy
+from email.utils import formataddr, formatdate, getaddresses
 from enum import StrEnum
 
 from django.conf import settings
@@ -57,6 +57,54 @@ def format_address(email: str, display_name: str = "") -> str:
         return email
 
 
+class _AddressHeader(str):
+    """An address header (From, To, Cc, Reply-To) quoted and folded here, between whole
+    addresses. The standard library's folder drops the quotes of a display name that does
+    not fit on one line (``"Doe, John ..." <x@y>`` went out as ``Doe, John ... <x@y>``, an
+    extra address on "reply all"); the message keeps this object as the header as it is."""
+
+    name: str
+    items: tuple[str, ...]
+
+    def __new__(cls, name: str, items: list[str]) -> _AddressHeader:
+        obj = super().__new__(cls, ", ".join(items))
+        obj.name = name
+        obj.items = tuple(items)
+        return obj
+
+    @classmethod
+    def of(cls, name: str, value: str) -> _AddressHeader | None:
+        """The header for ``value``, or None when it holds no readable address."""
+        items: list[str] = []
+        for display, addr in getaddresses([value]):
+            if not addr or "@" not in addr:
+                return None  # something we cannot re-format faithfully: left to the library
+            try:
+                items.append(formataddr((display, addr), charset="utf-8"))
+            except UnicodeEncodeError:  # an internationalised address: leave it to the library
+                return None
+        return cls(name, items) if items else None
+
+    def fold(self, *, policy: Policy) -> str:
+        limit = policy.max_line_length or 998
+        lines: list[str] = []
+        current = f"{self.name}:"
+        for i, item in enumerate(self.items):
+            piece = item + ("," if i < len(self.items) - 1 else "")
+            if i and len(current) + 1 + len(piece) > limit:
+                lines.append(current)
+                current = " " + piece
+            else:
+                current += " " + piece
+        lines.append(current)
+        return policy.linesep.join(lines) + policy.linesep
+
+
+def _set_addresses(msg: EmailMessage, name: str, value: str) -> None:
+    header = _AddressHeader.of(name, value)
+    msg[name] = header if header is not None else value
+
+
 def build_message(
     *,
     from_: str,
@@ -79,13 +127,13 @@ def build_message(
     :func:`enqueue` as recipients.
     """
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = from_
+    _set_addresses(msg, "From", from_)
     if to:
-        msg["To"] = to
+        _set_addresses(msg, "To", to)
     if cc:
-        msg["Cc"] = cc
+        _set_addresses(msg, "Cc", cc)
     if reply_to:
-        msg["Reply-To"] = reply_to
+        _set_addresses(msg, "Reply-To", reply_to)
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = message_id or new_message_id()

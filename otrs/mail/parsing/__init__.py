@@ -9,22 +9,42 @@ attachment, so nothing is lost silently.
 
 from __future__ import annotations
 
-import base64
 import binascii
-import codecs
 import mimetypes
 import re
 from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email import policy as email_policy
-from email.message import EmailMessage, Message
-from email.utils import getaddresses, parsedate_to_datetime
+from email.message import Message
+from email.utils import parsedate_to_datetime
 from html import unescape
 from html.parser import HTMLParser
 
 from otrs.html import sanitize_html
+
+from .addresses import read_addresses
+from .charsets import codec_name, decode_bytes
+from .headers import charset_hints, clean_line, clean_text, decode_header_value, unfold
+from .large import Lifted, lift
+
+__all__ = [
+    "DEFAULT_MAX_PARTS",
+    "Headers",
+    "MailAttachment",
+    "MailParseError",
+    "ParsedMail",
+    "codec_name",
+    "decode_bytes",
+    "decode_header_value",
+    "html_to_text",
+    "parse_message",
+]
+
+# MIME parts processed per mail (``POSTMASTER_MAX_PARTS``); the rest stay in the raw message.
+DEFAULT_MAX_PARTS = 1000
 
 
 @dataclass(frozen=True)
@@ -100,6 +120,8 @@ class ParsedMail:
     bounce_message_id: str = ""
     headers: Headers = field(default_factory=lambda: Headers([]))
     defects: list[str] = field(default_factory=list)
+    # MIME parts over the POSTMASTER_MAX_PARTS cap: kept only in the raw message.
+    skipped_parts: int = 0
 
     @property
     def recipients(self) -> list[str]:
@@ -119,113 +141,6 @@ class ParsedMail:
         return out
 
 
-# --- text decoding -----------------------------------------------------------------------------
-
-_LATIN1_NAMES = {"iso-8859-1", "latin-1", "latin1", "iso8859-1", "us-ascii", "ascii"}
-
-
-def _codec(charset: str | None) -> str | None:
-    if not charset:
-        return None
-    name = charset.strip().strip("\"'").split("*", 1)[0].lower()
-    if name in ("unknown-8bit", "x-unknown", "unknown", "default"):
-        return None
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
-
-
-def decode_bytes(data: bytes, charset: str | None = None) -> tuple[str, bool]:
-    """Decode with the declared charset, then UTF-8, then Windows-1252, then Latin-1 (which
-    cannot fail). Returns the text and whether the result is lossy (replacement used)."""
-    name = _codec(charset)
-    if name and charset:  # a codec name comes only from a non-empty charset
-        latin_like = charset.strip().strip("\"'").lower() in _LATIN1_NAMES or name in (
-            "latin-1",
-            "iso8859-1",
-            "ascii",
-        )
-        # Windows-1252 is routinely sent labelled ISO-8859-1: C1 controls give it away.
-        if not (latin_like and re.search(rb"[\x80-\x9f]", data)):
-            try:
-                return data.decode(name), False
-            except (UnicodeDecodeError, LookupError):
-                pass
-    for fallback in ("utf-8", "cp1252"):
-        try:
-            return data.decode(fallback), False
-        except UnicodeDecodeError:
-            continue
-    text = data.decode("cp1252", errors="replace")
-    return text, True
-
-
-def _raw_str(value: object) -> str:
-    """A header value as the parser stored it (8-bit bytes appear as surrogates) → text."""
-    if value is None:
-        return ""
-    s = str(value)
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        data = s.encode("utf-8", errors="surrogateescape")
-        s = decode_bytes(data)[0]
-    return s
-
-
-_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
-_FOLD = re.compile(r"\r?\n(?=[ \t])")
-
-
-def _decode_word(kind: str, payload: str) -> bytes | None:
-    if kind.lower() == "b":
-        data = re.sub(r"[^A-Za-z0-9+/]", "", payload)
-        data += "=" * (-len(data) % 4)
-        try:
-            return base64.b64decode(data)
-        except (binascii.Error, ValueError):
-            return None
-    raw = payload.replace("_", " ").encode("ascii", errors="replace")
-    return re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
-
-
-def decode_header_value(value: object) -> str:
-    """Unfold and decode RFC 2047 encoded words, tolerantly; words of one charset that are
-    adjacent are joined before decoding, so a character split across two words survives."""
-    text = _FOLD.sub("", _raw_str(value))
-    if "=?" not in text:
-        return text.strip()
-    out: list[str] = []
-    pending: bytes = b""
-    pending_cs: str | None = None
-    pos = 0
-
-    def flush() -> None:
-        nonlocal pending, pending_cs
-        if pending:
-            out.append(decode_bytes(pending, pending_cs)[0])
-        pending, pending_cs = b"", None
-
-    for m in _ENCODED_WORD.finditer(text):
-        between = text[pos : m.start()]
-        decoded = _decode_word(m.group(2), m.group(3))
-        if decoded is None:
-            continue
-        if not (pending and not between.strip()):
-            flush()
-            out.append(between)
-        charset = m.group(1).split("*", 1)[0]
-        if pending and charset.lower() != (pending_cs or "").lower():
-            flush()
-        pending += decoded
-        pending_cs = charset
-        pos = m.end()
-    flush()
-    out.append(text[pos:])
-    return "".join(out).strip()
-
-
 # --- headers -----------------------------------------------------------------------------------
 
 _MSGID = re.compile(r"<[^<>\s]+>")
@@ -238,29 +153,15 @@ def _msgids(value: str) -> list[str]:
     return found
 
 
-def _addresses(values: list[str]) -> list[tuple[str, str]]:
-    """(decoded display name, address) pairs; junk is skipped, never raised."""
-    pairs: list[tuple[str, str]] = []
-    for value in values:
-        text = _FOLD.sub("", value)
-        try:
-            parsed = getaddresses([text])
-        except Exception:
-            parsed = []
-        if not parsed or all(not a for _, a in parsed):
-            found = re.findall(r"[^\s<>,;:\"]+@[^\s<>,;:\"]+", text)
-            parsed = [("", a) for a in found]
-        for name, addr in parsed:
-            addr = addr.strip().strip("<>")
-            if not addr:
-                continue
-            pairs.append((decode_header_value(name), decode_header_value(addr)))
-    return pairs
+def _addresses(values: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(decoded display name, address) pairs, and what could not be read as text."""
+    return read_addresses(values, decode_header_value)
 
 
 def _raw_headers(msg: Message) -> list[tuple[str, str]]:
+    """Header values as stored by the parser: 8-bit bytes as surrogates, not yet decoded."""
     try:
-        return [(str(n), _raw_str(v)) for n, v in msg.raw_items()]
+        return [(str(n), unfold(str(v))) for n, v in msg.raw_items()]
     except Exception:
         return []
 
@@ -349,6 +250,13 @@ def clean_html(html: str) -> str:
     return _IMG.sub(keep, safe)
 
 
+# The legacy policy: it keeps header values as text and parses none of them (this module
+# reads them itself, tolerantly). The default policy parsed Content-Type through the header
+# registry five times per part (10,000 parts took 20 s) and failed the whole message on an
+# RFC 2231 parameter in a codec the standard library chokes on.
+_POLICY = email_policy.compat32
+
+
 # --- parts -------------------------------------------------------------------------------------
 
 
@@ -388,7 +296,7 @@ def _collapse(value: tuple) -> str:
 
 
 def _clean_filename(name: str) -> str:
-    name = re.sub(r"[\x00-\x1f\x7f/\\]", "_", name).strip()
+    name = re.sub(r"[\x00-\x1f\x7f/\\]", "_", clean_text(name)).strip()
     if name in ("", ".", ".."):
         return ""
     return name[:255]
@@ -402,7 +310,8 @@ def _disposition(part: Message) -> str:
 
 
 def _content_type(part: Message) -> str:
-    return str(_safe(part.get_content_type, "application/octet-stream")).lower()
+    ctype = str(_safe(part.get_content_type, "application/octet-stream")).lower()
+    return ctype if ctype.isascii() and ctype.isprintable() else clean_line(ctype)
 
 
 def _charset(part: Message) -> str | None:
@@ -412,7 +321,23 @@ def _charset(part: Message) -> str | None:
     return str(cs) if cs else None
 
 
+# Bodies of the message being parsed that were kept out of the parser (see .large).
+_lifted: ContextVar[Lifted | None] = ContextVar("lifted", default=None)
+
+
+def _restored(data: bytes) -> bytes:
+    lifted = _lifted.get()
+    return lifted.restore(data) if lifted is not None else data
+
+
 def _payload_bytes(part: Message) -> bytes:
+    lifted = _lifted.get()
+    if lifted is not None:
+        placeholder = _safe(part.get_payload, None)
+        if isinstance(placeholder, str) and len(placeholder) < 100:
+            content = lifted.content(placeholder, _uudecode)
+            if content is not None:
+                return content
     data = _safe(lambda: part.get_payload(decode=True), None)
     if isinstance(data, bytes):
         return data
@@ -436,16 +361,19 @@ def _body_bytes(part: Message) -> bytes:
 def _content_id(part: Message) -> str:
     for name, value in _raw_headers(part):
         if name.lower() == "content-id":
-            return value.strip().strip("<>").strip()
+            return decode_header_value(value).strip().strip("<>").strip()
     return ""
 
 
 @dataclass
 class _Collector:
+    max_parts: int = DEFAULT_MAX_PARTS
     text: str | None = None
     html: str | None = None
     attachments: list[MailAttachment] = field(default_factory=list)
     counter: int = 0
+    parts: int = 0
+    skipped: int = 0
     bounce_ids: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
 
@@ -474,27 +402,99 @@ class _Collector:
             )
         )
 
+    def add_text(self, ctype: str, text: str, alternative: bool) -> bool:
+        """Take a text part as (part of) the body. Inline text parts of a mixed message
+        (text, an image, more text) are joined in order; in an alternative the first wins."""
+        if ctype == "text/plain":
+            if self.text is None:
+                self.text = text
+                return True
+            if not alternative:
+                self.text = _join(self.text, text, "\n\n")
+                return True
+        elif ctype == "text/html":
+            if self.html is None:
+                self.html = text
+                return True
+            if not alternative:
+                self.html = _join(self.html, text, "\n")
+                return True
+        return False
 
-def _walk(part: Message, out: _Collector, depth: int = 0) -> None:
+
+def _join(before: str, text: str, sep: str) -> str:
+    if not text.strip():
+        return before
+    if not before.strip():
+        return text
+    return before.rstrip("\r\n") + sep + text
+
+
+_UU_BLOCK = re.compile(rb"(?ms)^begin(?:-base64)? [0-7]{3,4} ([^\r\n]+)\r?\n(.*?)^end[ \t]*\r?$\n?")
+
+
+def _uudecode(body: bytes) -> bytes:
+    out = bytearray()
+    for line in body.splitlines():
+        if not line.strip() or line.strip() == b"`":
+            continue
+        try:
+            out += binascii.a2b_uu(line)
+        except binascii.Error:
+            # Some encoders pad lines with junk; decode only the bytes the length promises.
+            count = (((line[0] - 32) & 63) * 4 + 5) // 3
+            try:
+                out += binascii.a2b_uu(line[:count])
+            except binascii.Error:
+                continue
+    return bytes(out)
+
+
+def _uu_blocks(data: bytes) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """Uuencoded files (``begin 644 name`` ... ``end``) cut out of a text: the rest, the files."""
+    if b"begin " not in data:
+        return data, []
+    files: list[tuple[str, bytes]] = []
+
+    def take(m: re.Match) -> bytes:
+        name = decode_header_value(m.group(1).decode("utf-8", errors="surrogateescape"))
+        files.append((_clean_filename(name), _uudecode(m.group(2))))
+        return b""
+
+    rest = _UU_BLOCK.sub(take, data)
+    return rest, files
+
+
+def _walk(
+    part: Message, out: _Collector, depth: int = 0, alternative: bool = False, top: bool = False
+) -> None:
+    out.parts += 1
+    if out.parts > out.max_parts:
+        out.skipped += 1
+        if part.is_multipart():
+            children = _safe(part.get_payload, [])
+            out.skipped += len(children) if isinstance(children, list) else 0
+        return
     ctype = _content_type(part)
     if depth > 50:
-        out.attach(part, _safe(part.as_bytes, b""), ctype)
+        out.attach(part, _restored(_safe(part.as_bytes, b"")), ctype)
         return
     if part.is_multipart() and ctype.startswith("multipart/"):
         children = _safe(part.get_payload, [])
         if not isinstance(children, list):
             children = []
-        if ctype == "multipart/alternative":
+        is_alternative = ctype == "multipart/alternative"
+        if is_alternative:
             # text/plain wins for the text body, the last HTML (richest) for the HTML body
             plain = [c for c in children if _content_type(c) == "text/plain"]
             rest = [c for c in children if _content_type(c) != "text/plain"]
             children = plain + rest
         for child in children:
             if isinstance(child, Message):
-                _walk(child, out, depth + 1)
+                _walk(child, out, depth + 1, is_alternative)
         return
     if ctype.startswith("message/") and ctype not in ("message/rfc822", "message/global"):
-        out.attach(part, _body_bytes(part), ctype)
+        out.attach(part, _restored(_body_bytes(part)), ctype)
         return
     if ctype in ("message/rfc822", "message/global"):
         inner = _safe(part.get_payload, None)
@@ -502,16 +502,20 @@ def _walk(part: Message, out: _Collector, depth: int = 0) -> None:
         content = b""
         subject = ""
         if isinstance(inner_msg, Message):
-            content = _safe(inner_msg.as_bytes, b"")
+            content = _restored(_safe(inner_msg.as_bytes, b""))
             for n, v in _raw_headers(inner_msg):
                 if n.lower() == "subject":
                     subject = decode_header_value(v)
                     break
-            ids = [v for n, v in _raw_headers(inner_msg) if n.lower() == "message-id"]
+            ids = [
+                decode_header_value(v)
+                for n, v in _raw_headers(inner_msg)
+                if n.lower() == "message-id"
+            ]
             if ids:
                 out.bounce_ids.extend(_msgids(ids[0]))
         if not content:
-            content = _payload_bytes(part)
+            content = _restored(_payload_bytes(part))
         name = _filename(part) or (_clean_filename(subject)[:200] + ".eml" if subject else "")
         out.attach(part, content, "message/rfc822", name or "forwarded-message.eml")
         return
@@ -520,21 +524,31 @@ def _walk(part: Message, out: _Collector, depth: int = 0) -> None:
         m = re.search(rb"(?im)^message-id:\s*(<[^<>\s]+>)", data)
         if m:
             out.bounce_ids.append(m.group(1).decode("ascii", errors="replace"))
+    if ctype in ("application/x-uuencode", "text/x-uuencode", "application/x-uue"):
+        _text, uu_files = _uu_blocks(data)
+        if uu_files:
+            for name, content in uu_files:
+                out.attach(part, content, _guess_type(name), name)
+            return
     filename = _filename(part)
     disposition = _disposition(part)
-    is_body_candidate = (
-        ctype in ("text/plain", "text/html") and not filename and disposition != "attachment"
+    is_body_candidate = ctype in ("text/plain", "text/html") and (
+        (not filename and disposition != "attachment")
+        # A mail that is one named text part ("inline; filename=...") still has a body.
+        or (top and disposition == "inline")
     )
     if is_body_candidate:
+        body_files: list[tuple[str, bytes]] = []
+        if ctype == "text/plain":
+            data, body_files = _uu_blocks(data)
         text, lossy = decode_bytes(data, _charset(part))
         if lossy:
             out.defects.append(f"undecodable {ctype} part kept as attachment")
             out.attach(part, data, ctype)
-        if ctype == "text/plain" and out.text is None:
-            out.text = text
-            return
-        if ctype == "text/html" and out.html is None:
-            out.html = text
+        taken = out.add_text(ctype, text, alternative)
+        for name, content in body_files:
+            out.attach(part, content, _guess_type(name), name)
+        if taken and not filename:
             return
         if not lossy:
             out.attach(part, data, ctype)
@@ -542,30 +556,57 @@ def _walk(part: Message, out: _Collector, depth: int = 0) -> None:
     out.attach(part, data, ctype)
 
 
+def _guess_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
 # --- entry point -------------------------------------------------------------------------------
 
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_BARE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _normalise_line_ends(raw: bytes) -> bytes:
+    """Mail with CR-only line ends (old Mac mailers): CR → CRLF before parsing, else a
+    quoted-printable body is cut at the first soft break and folded headers keep a CR."""
+    head = raw[:65536]
+    if b"\r" not in head:
+        return raw
+    bare = len(_BARE_CR.findall(head))
+    if bare and bare > head.count(b"\n"):
+        return _BARE_CR.sub(b"\r\n", raw)
+    return raw
 
 
 def _drop_junk_header_lines(raw: bytes) -> tuple[bytes, list[bytes]]:
     """A line without a colon inside the header block would end the headers early and push
-    the remaining headers into the body. Drop such lines when real headers follow them."""
-    lines = raw.splitlines(keepends=True)
-    end = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
-    if end == len(lines):
+    the remaining headers into the body. Drop such lines when real headers follow them; the
+    first line too (an mbox ``From `` line, a continuation, garbage before the headers).
+    Only the header block is split into lines, never a large body."""
+    blank = _BLANK_LINE.search(raw)
+    if blank is None:
         return raw, []
+    head, body = raw[: blank.start()], raw[blank.start() :]
+    lines = head.splitlines(keepends=True)
     junk: list[int] = []
-    for i in range(1, end):
-        line = lines[i]
-        if line[:1] in (b" ", b"\t") or _HEADER_LINE.match(line):
+    for i, line in enumerate(lines):
+        if _HEADER_LINE.match(line):
             continue
-        if any(_HEADER_LINE.match(later) for later in lines[i + 1 : end]):
+        if line[:1] in (b" ", b"\t") and (i > 0 and i - 1 not in junk):
+            continue
+        if any(_HEADER_LINE.match(later) for later in lines[i + 1 :]):
             junk.append(i)
     if not junk:
         return raw, []
     dropped = [lines[i].rstrip(b"\r\n") for i in junk]
     keep = [line for i, line in enumerate(lines) if i not in set(junk)]
-    return b"".join(keep), dropped
+    joined = b"".join(keep)
+    if joined.endswith(b"\r\n"):
+        joined = joined[:-2]
+    elif joined.endswith(b"\n"):
+        joined = joined[:-1]
+    return joined + body, dropped
 
 
 _AUTO_SENDER = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
@@ -581,68 +622,190 @@ def _is_auto(headers: Headers, from_address: str) -> bool:
     return bool(_AUTO_SENDER.match(from_address or ""))
 
 
-def parse_message(raw: bytes) -> ParsedMail:
-    """Parse one raw message. Raises :class:`MailParseError` only for non-messages."""
+def _setting_max_parts() -> int:
+    try:
+        # Imported here: the parser imports and runs without Django (the pipe, the tests).
+        from django.conf import settings
+
+        if settings.configured:
+            return int(getattr(settings, "POSTMASTER_MAX_PARTS", DEFAULT_MAX_PARTS))
+    except Exception:  # pragma: no cover - Django absent or unusable: the default
+        return DEFAULT_MAX_PARTS
+    return DEFAULT_MAX_PARTS
+
+
+def _(text: str) -> str:
+    """The note in the user's language when Django is set up; plain English otherwise."""
+    try:
+        # Imported here: the parser imports and runs without Django (the pipe, the tests).
+        from django.conf import settings
+
+        if settings.configured:
+            # Imported here: only once settings exist can translations be loaded.
+            from django.utils.translation import gettext
+
+            return gettext(text)
+    except Exception:  # pragma: no cover
+        return text
+    return text
+
+
+class MailTooLarge(MailParseError):
+    """The raw message is larger than the limit the caller gave; nothing was parsed."""
+
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"the message is {size} bytes, more than the limit of {limit} bytes")
+        self.size = size
+        self.limit = limit
+
+
+def check_size(raw: bytes | bytearray | memoryview, max_bytes: int | None) -> None:
+    """The cheap check before any parsing: raises :class:`MailTooLarge`."""
+    size = raw.nbytes if isinstance(raw, memoryview) else len(raw)
+    if max_bytes is not None and size > max_bytes:
+        raise MailTooLarge(size, max_bytes)
+
+
+def parse_message(
+    raw: bytes, *, max_bytes: int | None = None, max_parts: int | None = None
+) -> ParsedMail:
+    """Parse one raw message. Raises :class:`MailParseError` only for non-messages, and
+    :class:`MailTooLarge` (a MailParseError) when ``max_bytes`` is given and exceeded, before
+    parsing anything. At most ``max_parts`` MIME parts (default ``POSTMASTER_MAX_PARTS``) are
+    processed; the others stay in the raw message only and :attr:`ParsedMail.skipped_parts`
+    counts them (the body says so)."""
     if isinstance(raw, bytearray | memoryview):
+        check_size(raw, max_bytes)
         raw = bytes(raw)
     if not isinstance(raw, bytes):
         raise MailParseError("a raw message must be bytes")
+    check_size(raw, max_bytes)
     if not raw.strip():
         raise MailParseError("empty input is not an email message")
-    raw, junk = _drop_junk_header_lines(raw)
+    return _parse(raw, max_parts if max_parts is not None else _setting_max_parts(), 0)
+
+
+_DECLARED = re.compile(rb"""(?i)(?:charset\s*=\s*["']?|=\?)([A-Za-z0-9_.:-]+)""")
+
+
+def _hints(raw: bytes) -> tuple[str, ...]:
+    """Charsets the message declares (parameters, encoded words), first ones first."""
+    found: list[str] = []
+    for m in _DECLARED.finditer(raw[:262144]):
+        name = m.group(1).decode("ascii").lower()
+        if name not in found:
+            found.append(name)
+        if len(found) >= 8:
+            break
+    return tuple(found)
+
+
+def _parse(raw: bytes, max_parts: int, level: int) -> ParsedMail:
+    token = charset_hints.set(_hints(raw))
     try:
-        msg: Message = message_from_bytes(raw, _class=EmailMessage, policy=email_policy.default)
+        return _parse_hinted(raw, max_parts, level)
+    finally:
+        charset_hints.reset(token)
+
+
+def _parse_hinted(raw: bytes, max_parts: int, level: int) -> ParsedMail:
+    raw = _normalise_line_ends(raw)
+    raw, junk = _drop_junk_header_lines(raw)
+    small, lifted = lift(raw)
+    token = _lifted.set(lifted)
+    try:
+        return _parse_small(small, junk, max_parts, level)
+    finally:
+        _lifted.reset(token)
+
+
+def _parse_small(raw: bytes, junk: list[bytes], max_parts: int, level: int) -> ParsedMail:
+    try:
+        msg: Message = message_from_bytes(raw, _class=Message, policy=_POLICY)
     except Exception as exc:
         raise MailParseError(f"not an email message: {exc}") from exc
 
-    items = [(n, decode_header_value(v)) for n, v in _raw_headers(msg)]
+    raw_items = _raw_headers(msg)
+    items = [(clean_line(n), decode_header_value(v)) for n, v in raw_items]
     raw_by_name: dict[str, list[str]] = {}
-    for n, v in _raw_headers(msg):
+    for n, v in raw_items:
         raw_by_name.setdefault(n.lower(), []).append(v)
     headers = Headers(items)
+    unreadable: list[str] = []
 
-    def first_raw(name: str) -> str:
+    def first(name: str) -> str:
         values = raw_by_name.get(name, [])
-        return values[0] if values else ""
+        return decode_header_value(values[0]) if values else ""
 
     def addrs(name: str) -> list[tuple[str, str]]:
-        return _addresses(raw_by_name.get(name, []))
+        pairs, rest = _addresses(raw_by_name.get(name, []))
+        unreadable.extend(f"{name}: {text}" for text in rest)
+        return [(clean_line(n), clean_line(a)) for n, a in pairs]
 
     sender = addrs("from")
     from_name, from_address = sender[0] if sender else ("", "")
+    if not sender and unreadable:
+        from_name = unreadable[0].split(": ", 1)[1]
     reply = addrs("reply-to")
     to = addrs("to")
     cc = addrs("cc")
 
-    collector = _Collector()
-    _walk(msg, collector)
+    collector = _Collector(max_parts=max_parts)
+    _walk(msg, collector, top=True)
     defects = [f"malformed header line dropped: {line!r}" for line in junk]
+    defects += [f"unreadable address kept as text: {text}" for text in unreadable]
     defects += collector.defects
     for d in _safe(lambda: list(msg.defects), []):
         defects.append(type(d).__name__)
+
+    ctype = _content_type(msg)
+    if (
+        collector.text is None
+        and collector.html is None
+        and ctype in ("message/rfc822", "message/global")
+        and level < 3
+    ):
+        # A mail that is only a forwarded mail: its text is the body, and it stays attached.
+        inner = next((a for a in collector.attachments if a.content_type == "message/rfc822"), None)
+        if inner is not None and inner.content.strip():
+            try:
+                inner_mail = _parse(inner.content, max_parts, level + 1)
+            except MailParseError:
+                inner_mail = None
+            if inner_mail is not None:
+                collector.text = inner_mail.body_text
+                collector.html = inner_mail.body_html or None
 
     html = collector.html or ""
     body_html = clean_html(html) if html else ""
     body_text = collector.text if collector.text is not None else html_to_text(html)
     body_text = body_text.replace("\r\n", "\n")
+    if collector.skipped:
+        note = _(
+            "%(count)d further MIME parts of this message were not processed (limit: "
+            "%(limit)d parts); they are kept in the raw message."
+        ) % {"count": collector.skipped, "limit": max_parts}
+        body_text = f"{body_text.rstrip()}\n\n[{note}]".lstrip()
+        defects.append(f"{collector.skipped} MIME parts over the limit of {max_parts} skipped")
 
-    ctype = _content_type(msg)
     report_type = str(_safe(lambda: _param_message(msg).get_param("report-type"), "") or "").lower()
     is_bounce = ctype == "multipart/report" and report_type == "delivery-status"
     bounce_id = ""
     if is_bounce:
-        own = set(_msgids(first_raw("message-id")))
+        own = set(_msgids(first("message-id")))
         for candidate in collector.bounce_ids:
             if candidate not in own:
                 bounce_id = candidate
                 break
 
-    message_id_list = _msgids(decode_header_value(first_raw("message-id")))
+    message_id_list = _msgids(first("message-id"))
     return ParsedMail(
         message_id=message_id_list[0] if message_id_list else "",
-        in_reply_to=(_msgids(first_raw("in-reply-to")) or [""])[0],
-        references=_msgids(" ".join(raw_by_name.get("references", []))),
-        subject=decode_header_value(first_raw("subject")),
+        in_reply_to=(_msgids(first("in-reply-to")) or [""])[0],
+        references=_msgids(
+            " ".join(decode_header_value(v) for v in raw_by_name.get("references", []))
+        ),
+        subject=first("subject"),
         from_address=from_address,
         from_name=from_name,
         reply_to=reply[0][1] if reply else "",
@@ -654,13 +817,14 @@ def parse_message(raw: bytes) -> ParsedMail:
         envelope_to=[a for _, a in addrs("envelope-to")],
         x_original_to=[a for _, a in addrs("x-original-to")],
         resent_to=[a for _, a in addrs("resent-to")],
-        date=_date(decode_header_value(first_raw("date"))),
-        body_text=body_text,
-        body_html=body_html,
+        date=_date(first("date")),
+        body_text=clean_text(body_text),
+        body_html=clean_text(body_html),
         attachments=collector.attachments,
         is_auto_generated=is_bounce or _is_auto(headers, from_address),
         is_bounce=is_bounce,
         bounce_message_id=bounce_id,
         headers=headers,
-        defects=defects,
+        defects=[clean_line(d) for d in defects],
+        skipped_parts=collector.skipped,
     )
