@@ -248,3 +248,18 @@ def test_two_daemons_draining_at_once_store_each_message_once(tmp_path, run_in_p
     assert sorted(Ticket.objects.values_list("title", flat=True)) == sorted(
         f"Mail {i}" for i in range(24)
     )
+
+
+@pytest.mark.django_db
+def test_the_inbound_admin_warns_about_spooled_mail_moved_aside(admin_client, tmp_path, settings):
+    settings.MAIL_SPOOL_DIR = tmp_path
+    assert run_postmaster(mail(), "--queue", "Nowhere", spool_dir=tmp_path).returncode == 0
+    page = admin_client.get("/admin/tickets/inboundmessage/")
+    assert b"could not be stored" not in page.content
+    spool.drain(tmp_path, max_attempts=1)
+
+    page = admin_client.get("/admin/tickets/inboundmessage/")
+
+    assert page.status_code == 200
+    assert b"1 message from the mail server could not be stored" in page.content
+    assert str(tmp_path / "failed").encode() in page.content
