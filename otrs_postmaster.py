@@ -28,25 +28,25 @@ one line of JSON (the delivery options) and then the raw message, byte for byte.
 
 from __future__ import annotations
 
-import contextlib
-import json
+# Only what the interpreter has loaded anyway: every import here is paid on each delivery
+# (pathlib, json, contextlib, argparse would each add a few milliseconds).
 import os
 import sys
 import time
-from pathlib import Path
 
 EX_TEMPFAIL = 75
-BASE_DIR = Path(__file__).resolve().parent
+BASE_DIR = os.path.dirname(os.path.realpath(__file__))
 # The first line of a spool file: this marker, a space, the options as JSON, a newline.
 MAGIC = b"OTRS-SPOOL-1 "
 CHUNK = 1 << 20
 
 
-def _dotenv(path: Path) -> dict[str, str]:
+def _dotenv(path: str) -> dict[str, str]:
     """The plain ``NAME=value`` lines of a ``.env`` file (what django-environ reads too)."""
     values: dict[str, str] = {}
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
     except OSError:
         return values
     for line in text.splitlines():
@@ -64,7 +64,7 @@ def _dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def spool_dir(environ: dict[str, str] | None = None, base_dir: Path = BASE_DIR) -> Path:
+def spool_dir(environ: dict[str, str] | None = None, base_dir: str = BASE_DIR) -> str:
     """The spool directory, read without Django (see the module docstring)."""
     env = os.environ if environ is None else environ
     dotenv: dict[str, str] | None = None
@@ -74,14 +74,14 @@ def spool_dir(environ: dict[str, str] | None = None, base_dir: Path = BASE_DIR) 
         if env.get(name):
             return env[name]
         if dotenv is None:
-            dotenv = _dotenv(base_dir / ".env")
+            dotenv = _dotenv(os.path.join(base_dir, ".env"))
         return dotenv.get(name, "")
 
     explicit = setting("MAIL_SPOOL_DIR")
     if explicit:
-        return Path(explicit)
-    var_dir = setting("OTRS_VAR_DIR") or str(base_dir / "var")
-    return Path(var_dir) / "spool" / "mail"
+        return explicit
+    var_dir = setting("OTRS_VAR_DIR") or os.path.join(base_dir, "var")
+    return os.path.join(var_dir, "spool", "mail")
 
 
 def _unique_name() -> str:
@@ -89,7 +89,7 @@ def _unique_name() -> str:
     return f"{time.time_ns()}.P{os.getpid()}R{os.urandom(5).hex()}.{host},a=0"
 
 
-def _sync_dir(path: Path) -> None:
+def _sync_dir(path: str) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -101,25 +101,49 @@ def spool_options(*, queue: str | None, trusted: bool, source: str, **extra) -> 
     return {"queue": queue or None, "trusted": bool(trusted), "source": source, **extra}
 
 
-def write_spool(
-    directory: Path, chunks, options: dict, *, make_dirs: bool = True
-) -> tuple[Path, int]:
-    """Write one message (an iterable of byte chunks) durably into ``directory/new``; returns
-    the file and the message's size. Raises :class:`OSError` when it cannot be written, and
-    then leaves nothing behind."""
-    tmp, new = directory / "tmp", directory / "new"
+def _json(value) -> str:
+    """A JSON value (str, bool, None, int, or a list or dict of them), without importing
+    json (the reader uses json)."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        out = []
+        for char in value:
+            if char in '"\\':
+                out.append("\\" + char)
+            elif char < " " or "\ud800" <= char <= "\udfff":
+                out.append(f"\\u{ord(char):04x}")
+            else:
+                out.append(char)
+        return '"' + "".join(out) + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_json(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_json(str(k))}:{_json(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} into a spool header")
+
+
+def write_spool(directory, chunks, options: dict, *, make_dirs: bool = True) -> tuple[str, int]:
+    """Write one message (bytes, or an iterable of byte chunks) durably into
+    ``directory/new``; returns the file and the message's size. Raises :class:`OSError` when
+    it cannot be written, and then leaves nothing behind in ``tmp/``."""
+    directory = os.fspath(directory)
+    tmp, new = os.path.join(directory, "tmp"), os.path.join(directory, "new")
     if make_dirs:
-        for sub in (tmp, new, directory / "cur"):
-            sub.mkdir(parents=True, exist_ok=True)
+        for sub in (tmp, new, os.path.join(directory, "cur")):
+            os.makedirs(sub, exist_ok=True)
     if isinstance(chunks, bytes):
         chunks = (chunks,)
     name = _unique_name()
-    path = tmp / name
+    path = os.path.join(tmp, name)
     size = 0
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
     try:
-        header = MAGIC + json.dumps(options, separators=(",", ":")).encode() + b"\n"
-        _write_all(fd, header)
+        _write_all(fd, MAGIC + _json(options).encode("utf-8", "surrogateescape") + b"\n")
         for block in chunks:
             _write_all(fd, block)
             size += len(block)
@@ -129,7 +153,7 @@ def write_spool(
         _unlink_quietly(path)
         raise
     os.close(fd)
-    target = new / name
+    target = os.path.join(new, name)
     try:
         os.rename(path, target)
         _sync_dir(new)
@@ -146,14 +170,18 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _unlink_quietly(path: Path) -> None:
-    with contextlib.suppress(OSError):
+def _unlink_quietly(path: str) -> None:
+    try:  # noqa: SIM105 - contextlib is one import more on every delivery
         os.unlink(path)
+    except OSError:
+        pass
 
 
-def read_spool(path: Path) -> tuple[dict, bytes]:
+def read_spool(path) -> tuple[dict, bytes]:
     """The options and the raw message of a spool file. Raises :class:`ValueError` when the
     file is not one (the reader moves it aside)."""
+    import json
+
     with open(path, "rb") as f:
         data = f.read()
     if not data.startswith(MAGIC):
@@ -222,9 +250,9 @@ def _fast_args(argv: list[str]) -> dict | None:
 
 
 def _reprocess(ids: list[int], verbosity: int) -> int:
-    manage = BASE_DIR / "manage.py"
+    manage = os.path.join(BASE_DIR, "manage.py")
     command = [sys.executable]
-    command += [str(manage)] if manage.is_file() else ["-m", "django"]
+    command += [manage] if os.path.isfile(manage) else ["-m", "django"]
     command += ["postmaster", "--reprocess", *map(str, ids), f"--verbosity={verbosity}"]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otrs.settings")
     os.execv(sys.executable, command)  # noqa: S606 - our own interpreter and manage.py

@@ -77,7 +77,7 @@ def spool(
     """Write one message into the spool durably (raises :class:`OSError` if it cannot)."""
     options = spool_options(queue=queue, trusted=trusted, source=source)
     path, _size = write_spool(directory or spool_dir(), raw, options)
-    return path
+    return Path(path)
 
 
 @dataclass

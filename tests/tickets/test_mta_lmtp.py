@@ -185,3 +185,21 @@ def test_the_spool_takes_the_mail_while_the_database_is_away(support_address, tm
     assert inbound.source == InboundSource.LMTP
     assert inbound.ticket_id is not None
     assert list((spool_dir / "new").iterdir()) == []
+
+
+def test_otrs_postmaster_reprocess_hands_over_to_manage_py(support_address, tmp_path):
+    from tests.tickets.test_mta_pipe import run_postmaster
+    from tickets.postmaster.intake import store
+
+    waiting = store(mail(), source=InboundSource.PIPE)  # stored, never processed (a crash)
+    done = run_postmaster(
+        b"",
+        "--reprocess",
+        str(waiting.pk),
+        spool_dir=tmp_path,
+        DATABASE_URL=database_url(),
+        OTRS_VAR_DIR=str(tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"new_ticket" in done.stdout
+    assert Ticket.objects.get().pk == InboundMessage.objects.get(pk=waiting.pk).ticket_id

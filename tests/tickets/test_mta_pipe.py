@@ -146,7 +146,7 @@ def test_the_script_imports_neither_django_nor_celery():
     code = (
         "import sys, otrs_postmaster; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'django', 'celery', 'kombu', 'otrs', 'tickets', 'environ'}))"
+        "{'django', 'celery', 'kombu', 'otrs', 'tickets', 'environ', 'json', 'argparse'}))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=BASE_DIR, capture_output=True, timeout=30, check=True
@@ -163,16 +163,21 @@ def test_the_console_script_is_declared():
 def test_the_spool_location_is_read_without_django(tmp_path):
     base = tmp_path / "install"
     base.mkdir()
-    assert otrs_postmaster.spool_dir({}, base) == base / "var" / "spool" / "mail"
+
+    def where(environ: dict[str, str]) -> Path:
+        return Path(otrs_postmaster.spool_dir(environ, str(base)))
+
+    assert where({}) == base / "var" / "spool" / "mail"
+    assert where({"OTRS_VAR_DIR": "/var/lib/otrs"}) == Path("/var/lib/otrs/spool/mail")
     (base / ".env").write_text('# site\nexport OTRS_VAR_DIR="/srv/otrs/var"\n')
-    assert otrs_postmaster.spool_dir({}, base) == Path("/srv/otrs/var/spool/mail")
+    assert where({}) == Path("/srv/otrs/var/spool/mail")
     (base / ".env").write_text("OTRS_VAR_DIR=/srv/otrs/var\nMAIL_SPOOL_DIR='/srv/spool'\n")
-    assert otrs_postmaster.spool_dir({}, base) == Path("/srv/spool")
-    assert otrs_postmaster.spool_dir({"MAIL_SPOOL_DIR": "/elsewhere"}, base) == Path("/elsewhere")
+    assert where({}) == Path("/srv/spool")
+    assert where({"MAIL_SPOOL_DIR": "/elsewhere"}) == Path("/elsewhere")
 
 
 def test_the_django_setting_and_the_script_agree(settings):
-    assert Path(settings.MAIL_SPOOL_DIR).resolve() == otrs_postmaster.spool_dir().resolve()
+    assert Path(settings.MAIL_SPOOL_DIR).resolve() == Path(otrs_postmaster.spool_dir()).resolve()
 
 
 # --- the spool intake ---------------------------------------------------------------------------
@@ -263,3 +268,32 @@ def test_the_inbound_admin_warns_about_spooled_mail_moved_aside(admin_client, tm
     assert page.status_code == 200
     assert b"1 message from the mail server could not be stored" in page.content
     assert str(tmp_path / "failed").encode() in page.content
+
+
+@pytest.mark.django_db
+def test_the_daemon_drains_the_spool_every_five_seconds(support_address, tmp_path, settings):
+    from django_celery_beat.models import PeriodicTask
+
+    from otrs.mail.tasks import drain_mail_spool
+
+    task = PeriodicTask.objects.get(name="Mail spool intake")
+    assert task.task == "otrs.mail.tasks.drain_mail_spool"
+    assert (task.interval.every, task.interval.period) == (5, "seconds")
+    settings.MAIL_SPOOL_DIR = tmp_path
+    assert run_postmaster(mail(), spool_dir=tmp_path).returncode == 0
+
+    assert drain_mail_spool.delay().get() == {"stored": 1, "retried": 0, "failed": 0}
+    assert Ticket.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "queue", [None, "", "Misc", 'Sales::EMEA "Q" \\ \n\t ü 漢 \x00', "bad \udcff byte"]
+)
+def test_the_spool_header_is_json_whatever_the_queue_name(queue, tmp_path):
+    options = otrs_postmaster.spool_options(queue=queue, trusted=False, source="pipe")
+    path, size = otrs_postmaster.write_spool(tmp_path, [b"From: a\r\n", b"\r\nbody"], options)
+    assert size == len(b"From: a\r\n\r\nbody")
+    assert otrs_postmaster.read_spool(path) == (
+        options | {"queue": queue or None},
+        b"From: a\r\n\r\nbody",
+    )
