@@ -145,10 +145,14 @@ def bench_pipe(count: int) -> None:
     with tempfile.TemporaryDirectory(prefix="otrs-spool-bench-") as directory:
         env = {**os.environ, "MAIL_SPOOL_DIR": directory}
         _per_process("otrs-postmaster (spool)", command, raws, quiet=True, cwd=BASE_DIR, env=env)
+        # The same module without site-packages (python -S): no .pth or editable finder.
+        fast = [sys.executable, "-S", str(BASE_DIR / "otrs_postmaster.py")]
+        again = [message(f"Pipe -S {i}") for i in range(count)]
+        _per_process("python -S otrs_postmaster.py (spool)", fast, again, quiet=True, env=env)
         start = time.perf_counter()
         result = spool.drain(Path(directory))
-        assert result.stored == count, result.errors
-        _rate("spool intake (drain, into tickets)", count, time.perf_counter() - start)
+        assert result.stored == 2 * count, result.errors
+        _rate("spool intake (drain, into tickets)", 2 * count, time.perf_counter() - start)
     _per_process(
         "manage.py postmaster (process per mail)",
         [sys.executable, "manage.py", "postmaster", "-v0"],
