@@ -180,6 +180,7 @@ def _unlink_quietly(path: str) -> None:
 def read_spool(path) -> tuple[dict, bytes]:
     """The options and the raw message of a spool file. Raises :class:`ValueError` when the
     file is not one (the reader moves it aside)."""
+    # Imported here: only the daemon reads spool files; the script must not pay for json.
     import json
 
     with open(path, "rb") as f:
@@ -206,7 +207,9 @@ def _stdin_chunks(first: bytes):
 
 
 def _parse_args(argv: list[str]):
-    import argparse  # only here: the error paths and --help need it, a delivery not always
+    # Imported here: only --help, --reprocess and unusual command lines need it; a delivery
+    # must not pay for it.
+    import argparse
 
     parser = argparse.ArgumentParser(
         prog="otrs-postmaster",

@@ -29,6 +29,10 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import resource
+import smtplib
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,6 +50,7 @@ django.setup()
 
 from bench_tickets import _machine  # noqa: E402
 
+from otrs.mail import spool  # noqa: E402
 from otrs.mail.fetching import fetch_account  # noqa: E402
 from otrs.mail.models import MailAccount, Protocol  # noqa: E402
 from tests.mail import dovecot  # noqa: E402
@@ -106,8 +111,6 @@ def _per_process(
 ) -> None:
     """Run ``command`` once per input, one after the other: wall and CPU (user + system,
     from the children's rusage) per run."""
-    import resource
-
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     for data in inputs:
@@ -130,8 +133,6 @@ def bench_pipe(count: int) -> None:
     """The MTA pipe, one process per mail: a bare interpreter for scale, ``otrs-postmaster``
     (spool only; the daemon's intake of the spool measured after it), and the old
     ``manage.py postmaster`` (Django start-up included)."""
-    from otrs.mail import spool
-
     raws = [message(f"Pipe {i}") for i in range(count)]
     bare = getattr(sys, "_base_executable", sys.executable)  # the interpreter under the venv
     _per_process("python3 -c pass (bare interpreter)", [bare, "-c", "pass"], [b""] * count)
@@ -164,10 +165,6 @@ def bench_pipe(count: int) -> None:
 def bench_lmtp(count: int) -> None:
     """LMTP delivery to ``manage.py lmtpd`` (started here on this database) over one
     connection: messages per second, and each message's latency (DATA sent to 250)."""
-    import smtplib
-    import socket
-    import statistics
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

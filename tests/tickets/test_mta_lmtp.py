@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.tickets.test_mta_pipe import run_postmaster
 from tickets.models import InboundMessage, InboundSource, SystemAddress, Ticket
 from tickets.models.mail import content_hash
+from tickets.postmaster.intake import store
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 NO_DATABASE = "postgres://postgres@127.0.0.1:9/otrs"  # nothing listens on port 9
@@ -188,9 +190,6 @@ def test_the_spool_takes_the_mail_while_the_database_is_away(support_address, tm
 
 
 def test_otrs_postmaster_reprocess_hands_over_to_manage_py(support_address, tmp_path):
-    from tests.tickets.test_mta_pipe import run_postmaster
-    from tickets.postmaster.intake import store
-
     waiting = store(mail(), source=InboundSource.PIPE)  # stored, never processed (a crash)
     done = run_postmaster(
         b"",

@@ -11,9 +11,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from django_celery_beat.models import PeriodicTask
 
 import otrs_postmaster
 from otrs.mail import spool
+from otrs.mail.tasks import drain_mail_spool
 from tests import factories
 from tickets.models import InboundMessage, InboundSource, Priority, SystemAddress, Ticket
 
@@ -272,10 +274,6 @@ def test_the_inbound_admin_warns_about_spooled_mail_moved_aside(admin_client, tm
 
 @pytest.mark.django_db
 def test_the_daemon_drains_the_spool_every_five_seconds(support_address, tmp_path, settings):
-    from django_celery_beat.models import PeriodicTask
-
-    from otrs.mail.tasks import drain_mail_spool
-
     task = PeriodicTask.objects.get(name="Mail spool intake")
     assert task.task == "otrs.mail.tasks.drain_mail_spool"
     assert (task.interval.every, task.interval.period) == (5, "seconds")
