@@ -180,6 +180,8 @@ class Listener:
 
 def run(addresses: list[Address], *, poll: float = 1.0, ready: Callable[[], None] | None = None):
     """Serve until SIGTERM or SIGINT."""
+    # aiosmtpd logs every command of every session at INFO ("mail.log"); keep its warnings.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
 
     async def main() -> None:
         stop = asyncio.Event()
