@@ -40,7 +40,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("mail", "0003_ticket_channel_moved_out"),
+        ("mail", "0004_mailaccount_oauth2_and_health"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
