@@ -85,9 +85,11 @@ demo: migrate
 run: demo
 	@mkdir -p var/log
 	@echo "Starting the daemon (Celery worker with beat); its log is var/log/celery.log"
+	@echo "Starting the LMTP listener (manage.py lmtpd, LMTP_LISTEN); its log is var/log/lmtpd.log"
 	@DEBUG=true $(BIN)/celery -A otrs worker --beat --loglevel=INFO --concurrency=2 \
 		--schedule=var/celerybeat-schedule >var/log/celery.log 2>&1 & \
-	worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	worker=$$!; DEBUG=true $(MANAGE) lmtpd >var/log/lmtpd.log 2>&1 & \
+	lmtpd=$$!; trap 'kill $$worker $$lmtpd 2>/dev/null; wait $$worker $$lmtpd 2>/dev/null' EXIT INT TERM; \
 	echo "Web: http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"; \
 	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
 

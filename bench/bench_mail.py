@@ -3,16 +3,20 @@
     createdb -h 127.0.0.1 -U postgres otrs_bench_mail
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/otrs_bench_mail
     .venv/bin/python manage.py migrate
-    .venv/bin/python bench/bench_mail.py [--plain 500] [--large 20] [--pipe 20] [--fetch 300]
+    .venv/bin/python bench/bench_mail.py [--plain 500] [--large 20] [--pipe 20] [--fetch 300] \\
+        [--lmtp 200]
 
-Four measurements, each in one process (one worker), one message after the other:
+Five measurements, each in one process (one worker), one message after the other:
 
 - **pipeline, plain**: ``tickets.postmaster.intake.receive`` on distinct small mails (half new
   tickets, half follow-ups by subject number): raw store, parse, filters, follow-up
   detection, ticket actions, article, raw copy, history, auto-response check;
 - **pipeline, 1 MB attachment**: the same with a 1 MiB base64 attachment per mail;
-- **manage.py postmaster**: one process per mail as an MTA pipe runs it (interpreter and
-  Django start-up included);
+- **the MTA pipe**, one process per mail, wall and CPU per run: a bare ``python -c pass``
+  for scale, ``otrs-postmaster`` (spools without Django; the daemon's spool intake measured
+  after it) and ``manage.py postmaster`` (interpreter and Django start-up included);
+- **LMTP**: ``manage.py lmtpd`` started on this database, messages over one connection
+  (rate, and latency from the end of DATA to the 250);
 - **fetch**: mails appended to a dovecot IMAP mailbox (started from a temporary config, as
   the tests do), then one ``fetch_account`` run that fetches, stores, processes and deletes
   them all.
@@ -25,6 +29,10 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import resource
+import smtplib
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,6 +50,7 @@ django.setup()
 
 from bench_tickets import _machine  # noqa: E402
 
+from otrs.mail import spool  # noqa: E402
 from otrs.mail.fetching import fetch_account  # noqa: E402
 from otrs.mail.models import MailAccount, Protocol  # noqa: E402
 from tests.mail import dovecot  # noqa: E402
@@ -97,19 +106,109 @@ def bench_pipeline(count: int, *, attach: int = 0, label: str) -> None:
     _rate(label, count, seconds, sum(len(r) for r in raws) / 1e6 if attach else 0.0)
 
 
-def bench_pipe(count: int) -> None:
-    raws = [message(f"Pipe {i}") for i in range(count)]
+def _per_process(
+    label: str, command: list[str], inputs: list[bytes], *, quiet: bool = False, **kwargs
+) -> None:
+    """Run ``command`` once per input, one after the other: wall and CPU (user + system,
+    from the children's rusage) per run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    for raw in raws:
-        done = subprocess.run(
-            [sys.executable, "manage.py", "postmaster", "-v0"],
-            input=raw,
-            cwd=BASE_DIR,
-            capture_output=True,
-            check=False,
+    for data in inputs:
+        done = subprocess.run(  # noqa: S603 - our own commands
+            command, input=data, capture_output=True, check=False, **kwargs
         )
         assert done.returncode == 0, done.stderr
-    _rate("manage.py postmaster (process per mail)", count, time.perf_counter() - start)
+        assert not (quiet and done.stderr), done.stderr
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    n = len(inputs)
+    print(
+        f"{label:<40} {n:>6} runs {wall / n * 1000:8.1f} ms wall {cpu / n * 1000:8.1f} ms CPU"
+        f"  {n / wall:8.1f} msg/s"
+    )
+
+
+def bench_pipe(count: int) -> None:
+    """The MTA pipe, one process per mail: a bare interpreter for scale, ``otrs-postmaster``
+    (spool only; the daemon's intake of the spool measured after it), and the old
+    ``manage.py postmaster`` (Django start-up included)."""
+    raws = [message(f"Pipe {i}") for i in range(count)]
+    bare = getattr(sys, "_base_executable", sys.executable)  # the interpreter under the venv
+    _per_process("python3 -c pass (bare interpreter)", [bare, "-c", "pass"], [b""] * count)
+    if Path("/usr/bin/python3").exists():
+        _per_process("/usr/bin/python3 -c pass", ["/usr/bin/python3", "-c", "pass"], [b""] * count)
+    _per_process("python -c pass (the venv)", [sys.executable, "-c", "pass"], [b""] * count)
+    script = Path(sys.executable).parent / "otrs-postmaster"
+    # The installed console script, or the call its wrapper makes (a venv installed before it).
+    wrapper = "import sys; from otrs_postmaster import main; sys.exit(main())"
+    command = [str(script)] if script.exists() else [sys.executable, "-c", wrapper]
+    with tempfile.TemporaryDirectory(prefix="otrs-spool-bench-") as directory:
+        env = {**os.environ, "MAIL_SPOOL_DIR": directory}
+        _per_process("otrs-postmaster (spool)", command, raws, quiet=True, cwd=BASE_DIR, env=env)
+        # The same module without site-packages (python -S): no .pth or editable finder.
+        fast = [sys.executable, "-S", str(BASE_DIR / "otrs_postmaster.py")]
+        again = [message(f"Pipe -S {i}") for i in range(count)]
+        _per_process("python -S otrs_postmaster.py (spool)", fast, again, quiet=True, env=env)
+        start = time.perf_counter()
+        result = spool.drain(Path(directory))
+        assert result.stored == 2 * count, result.errors
+        _rate("spool intake (drain, into tickets)", 2 * count, time.perf_counter() - start)
+    _per_process(
+        "manage.py postmaster (process per mail)",
+        [sys.executable, "manage.py", "postmaster", "-v0"],
+        [message(f"Old pipe {i}") for i in range(count)],
+        cwd=BASE_DIR,
+    )
+
+
+def bench_lmtp(count: int) -> None:
+    """LMTP delivery to ``manage.py lmtpd`` (started here on this database) over one
+    connection: messages per second, and each message's latency (DATA sent to 250)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with tempfile.TemporaryDirectory(prefix="otrs-lmtp-bench-") as directory:
+        env = {**os.environ, "MAIL_SPOOL_DIR": directory}
+        daemon = subprocess.Popen(  # noqa: S603 - our own command
+            [sys.executable, "manage.py", "lmtpd", "--listen", f"127.0.0.1:{port}"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            for _ in range(600):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            raws = [message(f"LMTP {i}") for i in range(count)]
+            client = smtplib.LMTP("127.0.0.1", port)
+            client.ehlo_or_helo_if_needed()
+            latencies = []
+            start = time.perf_counter()
+            for raw in raws:
+                client.mail("customer@customer.test")
+                client.rcpt(ADDRESS)
+                client.putcmd("data")
+                assert client.getreply()[0] == 354
+                sent = time.perf_counter()
+                client.send(smtplib._quote_periods(raw) + b".\r\n")
+                code, text = client.getreply()
+                assert code == 250, text
+                latencies.append(time.perf_counter() - sent)
+            seconds = time.perf_counter() - start
+            client.quit()
+        finally:
+            daemon.terminate()
+            daemon.wait(timeout=60)
+    _rate("LMTP, one connection", count, seconds)
+    latencies.sort()
+    print(
+        f"{'LMTP latency per message':<40} median {statistics.median(latencies) * 1000:.1f} ms,"
+        f" 95th {latencies[int(len(latencies) * 0.95) - 1] * 1000:.1f} ms"
+    )
 
 
 def bench_fetch(count: int) -> None:
@@ -155,6 +254,7 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=20)
     parser.add_argument("--pipe", type=int, default=20)
     parser.add_argument("--fetch", type=int, default=300)
+    parser.add_argument("--lmtp", type=int, default=200)
     args = parser.parse_args()
     _setup()
     print(_machine())
@@ -166,6 +266,8 @@ def main() -> None:
         bench_pipe(args.pipe)
     if args.fetch:
         bench_fetch(args.fetch)
+    if args.lmtp:
+        bench_lmtp(args.lmtp)
 
 
 if __name__ == "__main__":

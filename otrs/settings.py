@@ -271,6 +271,13 @@ POSTMASTER_MAX_AUTO_MAILS = env.int("POSTMASTER_MAX_AUTO_MAILS", 40, minimum=0)
 POSTMASTER_DEFAULT_QUEUE = env.str("POSTMASTER_DEFAULT_QUEUE", "Raw")
 # Also look for a ticket number in the body of a mail (OTRS FollowUpCheck Body, off there too).
 POSTMASTER_FOLLOW_UP_IN_BODY = env.bool("POSTMASTER_FOLLOW_UP_IN_BODY", False)
+# The spool where otrs-postmaster (the fast MTA pipe) leaves mail for the daemon; the script
+# reads MAIL_SPOOL_DIR and OTRS_VAR_DIR from the environment or .env itself (otrs_postmaster.py).
+MAIL_SPOOL_DIR = Path(env.str("MAIL_SPOOL_DIR", str(VAR_DIR / "spool" / "mail")))
+# Tries (with a back-off up to an hour) before a spooled message is moved into failed/.
+MAIL_SPOOL_MAX_ATTEMPTS = env.int("MAIL_SPOOL_MAX_ATTEMPTS", 100, minimum=1)
+# Where manage.py lmtpd listens: host:port and/or unix:/path, comma-separated.
+LMTP_LISTEN = env.str("LMTP_LISTEN", "127.0.0.1:8024")
 
 # --- Customer portal ----------------------------------------------------------------------------
 

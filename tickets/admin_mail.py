@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from otrs.mail import spool
 from otrs.mail.admin import MailAccountAdmin
 from otrs.mail.admin_outbound import OutboundMessageAdmin
 from otrs.mail.models import MailAccount, OutboundMessage
@@ -81,6 +82,30 @@ class InboundMessageAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         # Nothing here is edited; the page shows the message and offers reprocessing.
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        # Mail the spool could not hand over (otrs-postmaster, LMTP while the database was
+        # away) is not in this list yet: say so, where the administrator looks for mail.
+        try:
+            failed = sum(1 for _message in spool.failed_messages())
+        except OSError:
+            failed = 0
+        if failed and request.method == "GET":
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d message from the mail server could not be stored and waits in "
+                    "%(path)s (manage.py mailspool --failed lists it, --requeue-failed tries "
+                    "again).",
+                    "%(count)d messages from the mail server could not be stored and wait in "
+                    "%(path)s (manage.py mailspool --failed lists them, --requeue-failed tries "
+                    "again).",
+                    failed,
+                )
+                % {"count": failed, "path": spool.spool_dir() / "failed"},
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("ticket"))
     def ticket_link(self, obj):

@@ -12,13 +12,14 @@ from __future__ import annotations
 from django.db.models import Count
 
 from otrs import events
-from otrs.mail import hooks
+from otrs.mail import hooks, spool
 
 from . import customer_notifications, notifications
 from .actions.email import on_delivery_report
 from .deliveries import is_system_address
 from .models import InboundMessage, InboundStatus
 from .postmaster.intake import receive_fetched
+from .postmaster.spool import receive_spooled
 
 
 def subscribe() -> None:
@@ -34,6 +35,7 @@ def connect_mail_channel() -> None:
     """The ticket e-mail channel takes what the mail transport fetches, hears how the mail it
     queued fared, and tells it which addresses are ours (see :mod:`otrs.mail.hooks`)."""
     hooks.set_inbound_receiver(receive_fetched)
+    spool.set_mta_receiver(receive_spooled)
     hooks.on_delivery("tickets", on_delivery_report)
     hooks.on_own_address_check("tickets.system_addresses", is_system_address)
     hooks.set_quarantine_counter(quarantined_per_account)

@@ -12,7 +12,7 @@ import logging
 
 from celery import shared_task
 
-from . import fetching, sending
+from . import fetching, sending, spool
 from .models import MailAccount
 
 logger = logging.getLogger(__name__)
@@ -51,3 +51,14 @@ def fetch_mail_account(account_id: int) -> dict | None:
     if account is None or not account.is_valid:
         return None
     return fetching.fetch_account(account).as_dict()
+
+
+# --- the MTA spool -----------------------------------------------------------------------------
+
+
+@shared_task(ignore_result=True)
+def drain_mail_spool() -> dict:
+    """Store what ``otrs-postmaster`` spooled (every few seconds; ``manage.py lmtpd`` does the
+    same every second). Two runs at once never take the same file."""
+    result = spool.drain(limit=500)
+    return {"stored": result.stored, "retried": result.retried, "failed": result.failed}

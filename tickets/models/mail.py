@@ -80,6 +80,7 @@ class InboundSource(models.TextChoices):
     PIPE = "pipe", _("MTA pipe")
     ACCOUNT = "account", _("mail account")
     UPLOAD = "upload", _("uploaded by an administrator")
+    LMTP = "lmtp", _("LMTP delivery")
 
 
 class Outcome(models.TextChoices):
