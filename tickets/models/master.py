@@ -162,6 +162,23 @@ class State(models.Model):
     state_type = models.CharField(_("state type"), max_length=20, choices=StateType.choices)
     comment = models.CharField(_("comment"), max_length=250, blank=True)
     is_valid = models.BooleanField(_("valid"), default=True)
+    pauses_sla = models.BooleanField(
+        _("pauses the SLA clocks"),
+        default=False,
+        help_text=_(
+            "While a ticket is in this state its response and solution times stand still "
+            "(on for the pending states by default)."
+        ),
+    )
+    after_pending = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("state after pending"),
+        help_text=_("For a pending auto state: the state a ticket gets when its time is up."),
+    )
 
     objects = StateQuerySet.as_manager()
 
