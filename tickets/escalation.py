@@ -348,8 +348,8 @@ def _run(
 
 
 def format_duration(seconds: float | None) -> str:
-    """Working time as "1d 2h 4m" style text (days of 24 working hours are not meant: hours
-    only beyond 24 would mislead, so it is hours and minutes)."""
+    """Working time as "26h 05m" or "45m" (hours, never days: a day of working time is not
+    a day on the wall)."""
     if seconds is None:
         return ""
     sign = "-" if seconds < 0 else ""

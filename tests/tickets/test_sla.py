@@ -13,6 +13,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.db import transaction
+from django.urls import reverse
 
 from otrs.calendars.models import Calendar, WorkingSlot
 from tests import factories
@@ -371,3 +372,44 @@ def test_a_broken_calendar_shows_an_error_not_a_time(support, clock):
     assert "Nowhere" in result.calendar_error
     assert by_kind[Kind.RESPONSE].due is None
     assert result.stored()["escalation_at"] is None
+
+
+# --- the zoom's SLA timeline -------------------------------------------------------------------
+
+
+def test_the_zoom_shows_each_target_and_how_it_was_computed(client, support, clock):
+    targets(support.queue, response=60, update=120, solution=600, notify=50)
+    ticket = factories.ticket(support.queue)
+    clock.move_to(at(0.25))
+    article = answer(ticket, support.rw)
+    clock.move_to(at(2.5))
+    client.force_login(support.rw)
+    for name in ("agent:zoom", "agent:print"):
+        page = client.get(reverse(name, args=[ticket.pk])).content.decode()
+        assert "SLA timeline" in page
+        assert "Targets of queue Support" in page
+        assert "calendar Default (UTC)" in page
+        # First response met at 10:15, update breached (due 12:15), solution running.
+        assert page.count('class="badge sla-met"') == 1
+        assert page.count('class="badge sla-breached"') == 1
+        assert page.count('class="badge sla-running"') == 1
+        assert f'href="#article-{article.pk}"' in page
+        assert "Overdue by" in page and "15m" in page
+        assert "How this was computed" in page
+
+
+def test_the_zoom_says_when_the_calendar_is_broken(client, support, clock):
+    targets(support.queue, response=60, calendar="Gone")
+    ticket = factories.ticket(support.queue)
+    client.force_login(support.rw)
+    page = client.get(reverse("agent:zoom", args=[ticket.pk])).content.decode()
+    assert "No due times can be computed" in page
+    assert "The calendar “Gone” does not exist or is invalid." in page
+    assert "Due</dt>" not in page
+
+
+def test_the_zoom_shows_no_timeline_without_targets(client, support):
+    ticket = factories.ticket(support.queue)
+    client.force_login(support.rw)
+    page = client.get(reverse("agent:zoom", args=[ticket.pk])).content.decode()
+    assert "SLA timeline" not in page
