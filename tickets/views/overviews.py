@@ -9,8 +9,8 @@ builder (:func:`_listing`); each runs a fixed number of queries, whatever the pa
 from __future__ import annotations
 
 from django.shortcuts import render
-from django.utils import timezone
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
