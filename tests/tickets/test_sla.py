@@ -413,3 +413,29 @@ def test_the_zoom_shows_no_timeline_without_targets(client, support):
     client.force_login(support.rw)
     page = client.get(reverse("agent:zoom", args=[ticket.pk])).content.decode()
     assert "SLA timeline" not in page
+
+
+# --- bad settings ------------------------------------------------------------------------------
+
+
+def test_a_queue_or_sla_refuses_an_unknown_calendar_and_a_share_over_100(support):
+    from django.core.exceptions import ValidationError
+
+    for obj in (support.queue, SLA(name="Bronze")):
+        obj.calendar = "Nowhere"
+        obj.update_notify = 120
+        with pytest.raises(ValidationError) as caught:
+            obj.full_clean()
+        assert set(caught.value.message_dict) >= {"calendar", "update_notify"}
+        assert "There is no valid calendar “Nowhere”." in caught.value.message_dict["calendar"]
+        obj.calendar, obj.update_notify = "Default", 80
+        obj.full_clean()
+
+
+def test_a_negative_target_is_refused_naming_the_field(support):
+    from django.core.exceptions import ValidationError
+
+    support.queue.first_response_time = -5
+    with pytest.raises(ValidationError) as caught:
+        support.queue.full_clean()
+    assert "first_response_time" in caught.value.message_dict

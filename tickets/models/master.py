@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from otrs.accounts.models import Group
+from otrs.calendars.models import Calendar
 
 from ..choices import VIEWABLE_STATE_TYPES, FollowUpOption, StateType
 
@@ -82,6 +83,22 @@ class HierarchicalName(models.Model):
         return f"{self.parent.full_name}{HIERARCHY_SEPARATOR}{self.name}"
 
 
+_NOTIFY_FIELDS = ("first_response_notify", "update_notify", "solution_notify")
+
+
+def check_escalation_settings(obj: Queue | SLA) -> None:
+    """Escalation settings of a queue or SLA: a calendar that exists (empty: the default),
+    warning shares from 0 to 100 %. Times are minutes, 0 meaning none (as in OTRS)."""
+    errors = {}
+    for name in _NOTIFY_FIELDS:
+        if getattr(obj, name) > 100:
+            errors[name] = _("Enter a percentage from 0 to 100.")
+    if obj.calendar and not Calendar.objects.filter(name=obj.calendar, is_valid=True).exists():
+        errors["calendar"] = _("There is no valid calendar “%(name)s”.") % {"name": obj.calendar}
+    if errors:
+        raise ValidationError(errors)
+
+
 class Queue(HierarchicalName):
     """Where tickets live; its group decides who may see and change them."""
 
@@ -145,6 +162,10 @@ class Queue(HierarchicalName):
     class Meta(HierarchicalName.Meta):
         verbose_name = _("queue")
         verbose_name_plural = _("queues")
+
+    def clean(self) -> None:
+        super().clean()
+        check_escalation_settings(self)
 
 
 class StateQuerySet(ValidQuerySet):
@@ -293,3 +314,6 @@ class SLA(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        check_escalation_settings(self)
