@@ -317,7 +317,9 @@ def _run(
     if open_pause_start is not None and clock.met_at is None:
         # Paused: the clock stopped when the pause began, the due time moves with it.
         end = min(end, open_pause_start)
-    counted = working_periods(schedule, clock.anchor, min(end, clock.due), exclude=pauses)
+    counted = _joined(
+        working_periods(schedule, clock.anchor, min(end, clock.due), exclude=pauses)
+    )
     clock.counted_seconds = sum((b - a).total_seconds() for a, b in counted)
     clock.periods = counted[:SHOWN_PERIODS]
     clock.more_periods = max(0, len(counted) - SHOWN_PERIODS)
@@ -345,6 +347,17 @@ def _run(
         clock.remaining_seconds = working_seconds_between(schedule, now, clock.due)
         warned = clock.notify_at is not None and clock.notify_at <= now
         clock.status = Status.WARNING if warned else Status.RUNNING
+
+
+def _joined(periods: list[Period]) -> list[Period]:
+    """Periods that touch (a slot ending at midnight, the next starting there) as one."""
+    joined: list[Period] = []
+    for a, b in periods:
+        if joined and joined[-1][1] == a:
+            joined[-1] = (joined[-1][0], b)
+        else:
+            joined.append((a, b))
+    return joined
 
 
 def format_duration(seconds: float | None) -> str:
