@@ -317,9 +317,7 @@ def _run(
     if open_pause_start is not None and clock.met_at is None:
         # Paused: the clock stopped when the pause began, the due time moves with it.
         end = min(end, open_pause_start)
-    counted = _joined(
-        working_periods(schedule, clock.anchor, min(end, clock.due), exclude=pauses)
-    )
+    counted = _joined(working_periods(schedule, clock.anchor, min(end, clock.due), exclude=pauses))
     clock.counted_seconds = sum((b - a).total_seconds() for a, b in counted)
     clock.periods = counted[:SHOWN_PERIODS]
     clock.more_periods = max(0, len(counted) - SHOWN_PERIODS)
