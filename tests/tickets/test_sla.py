@@ -439,3 +439,17 @@ def test_a_negative_target_is_refused_naming_the_field(support):
     with pytest.raises(ValidationError) as caught:
         support.queue.full_clean()
     assert "first_response_time" in caught.value.message_dict
+
+
+def test_the_rebuild_command_fills_the_columns_of_open_tickets(support, clock):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    ticket = factories.ticket(support.queue)
+    targets(support.queue, response=60)
+    assert fresh(ticket).escalation_at is None
+    out = StringIO()
+    call_command("escalation_rebuild", stdout=out)
+    assert fresh(ticket).escalation_at == at(1)
+    assert "1 of 1 tickets had new escalation times." in out.getvalue()
