@@ -89,7 +89,7 @@ _NOTIFY_FIELDS = ("first_response_notify", "update_notify", "solution_notify")
 def check_escalation_settings(obj: Queue | SLA) -> None:
     """Escalation settings of a queue or SLA: a calendar that exists (empty: the default),
     warning shares from 0 to 100 %. Times are minutes, 0 meaning none (as in OTRS)."""
-    errors = {}
+    errors: dict[str, object] = {}
     for name in _NOTIFY_FIELDS:
         if getattr(obj, name) > 100:
             errors[name] = _("Enter a percentage from 0 to 100.")
