@@ -182,11 +182,19 @@ class _Facts:
     newest_article: tuple[dt.datetime, int] | None
 
 
-def _facts(ticket: Ticket) -> _Facts:
-    kinds = {
+StateKinds = dict[int, tuple[str, bool]]
+
+
+def state_kinds() -> StateKinds:
+    """``{state id: (state type, pauses the SLA)}``: one small query, shared by a batch."""
+    return {
         pk: (state_type, pauses)
         for pk, state_type, pauses in State.objects.values_list("pk", "state_type", "pauses_sla")
     }
+
+
+def _facts(ticket: Ticket, kinds: StateKinds | None = None) -> _Facts:
+    kinds = kinds if kinds is not None else state_kinds()
     rows = TicketHistory.objects.filter(
         ticket_id=ticket.pk,
         history_type__in=(HistoryType.NEW_TICKET, HistoryType.STATE_UPDATE),
@@ -244,10 +252,20 @@ def update_anchor(facts: _Facts, created_at: dt.datetime) -> tuple[dt.datetime, 
 
 
 def compute(
-    ticket: Ticket, *, now: dt.datetime | None = None, schedules: Schedules | None = None
+    ticket: Ticket,
+    *,
+    now: dt.datetime | None = None,
+    schedules: Schedules | None = None,
+    states: StateKinds | None = None,
+    detail: bool = True,
 ) -> Escalation:
     """The ticket's clocks at ``now``. A broken calendar gives an Escalation with
-    ``calendar_error`` set and no times (never a wrong one)."""
+    ``calendar_error`` set and no times (never a wrong one).
+
+    ``detail=False`` (the escalation index and run) leaves out what only people read: the
+    working periods counted and the remaining working time, whose counting walks every day
+    since the due time of a long-overdue ticket. ``schedules`` and ``states`` share loaded
+    calendars and states across a batch."""
     now = now or timezone.now()
     targets = _targets(ticket)
     result = Escalation(
@@ -266,7 +284,7 @@ def compute(
         return result
     result.calendar_name = schedule.name
     result.time_zone = schedule.zone.key
-    facts = _facts(ticket)
+    facts = _facts(ticket, states)
     result.pauses, result.paused_now = _pauses(facts, now)
     inactive = ticket.state.state_type in _INACTIVE_TYPES
     pending = ticket.state.is_pending
@@ -274,7 +292,16 @@ def compute(
         for clock in result.clocks:
             if clock.minutes <= 0:
                 continue
-            _run(clock, ticket, facts, schedule, result, inactive=inactive, pending=pending)
+            _run(
+                clock,
+                ticket,
+                facts,
+                schedule,
+                result,
+                inactive=inactive,
+                pending=pending,
+                detail=detail,
+            )
     except CalendarError as error:
         result.calendar_error = str(error)
         for clock in result.clocks:
@@ -292,6 +319,7 @@ def _run(
     *,
     inactive: bool,
     pending: bool,
+    detail: bool,
 ) -> None:
     now = result.now
     if clock.kind == Kind.UPDATE:
@@ -331,18 +359,21 @@ def _run(
         return
     if open_pause_start is not None:
         clock.status = Status.PAUSED
-        clock.remaining_seconds = seconds - working_seconds_between(
-            schedule, clock.anchor, now, exclude=pauses
-        )
+        if detail:
+            clock.remaining_seconds = seconds - working_seconds_between(
+                schedule, clock.anchor, now, exclude=pauses
+            )
         clock.due = None
         clock.notify_at = None
         return
     clock.active = True
     if clock.due <= now:
         clock.status = Status.BREACHED
-        clock.remaining_seconds = -working_seconds_between(schedule, clock.due, now)
+        if detail:
+            clock.remaining_seconds = -working_seconds_between(schedule, clock.due, now)
     else:
-        clock.remaining_seconds = working_seconds_between(schedule, now, clock.due)
+        if detail:
+            clock.remaining_seconds = working_seconds_between(schedule, now, clock.due)
         warned = clock.notify_at is not None and clock.notify_at <= now
         clock.status = Status.WARNING if warned else Status.RUNNING
 

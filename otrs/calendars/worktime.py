@@ -18,6 +18,7 @@ ticket waited in a pending state (a paused SLA clock).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -101,16 +102,10 @@ class Schedule:
         )
         return local.astimezone(UTC)
 
-    def day_periods(self, day: dt.date) -> list[Period]:
-        """The working periods of one local day, as UTC instants."""
-        if self.is_holiday(day):
-            return []
-        periods = []
-        for start, end in self.slots[day.weekday()]:
-            a, b = self._instant(day, start), self._instant(day, end)
-            if a < b:
-                periods.append((a, b))
-        return periods
+    def day_periods(self, day: dt.date) -> tuple[Period, ...]:
+        """The working periods of one local day, as UTC instants (cached: a batch of
+        tickets asks for the same days over and over)."""
+        return _day_periods(self, day)
 
     def periods_from(self, start: dt.datetime) -> Iterator[Period]:
         """Working periods from ``start`` on, the first one cut at ``start``; raises
@@ -127,6 +122,18 @@ class Schedule:
             _("Calendar “%(name)s” has no working time in the next ten years.")
             % {"name": self.name}
         )
+
+
+@functools.lru_cache(maxsize=20_000)
+def _day_periods(schedule: Schedule, day: dt.date) -> tuple[Period, ...]:
+    if schedule.is_holiday(day):
+        return ()
+    periods = []
+    for start, end in schedule.slots[day.weekday()]:
+        a, b = schedule._instant(day, start), schedule._instant(day, end)
+        if a < b:
+            periods.append((a, b))
+    return tuple(periods)
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

@@ -33,7 +33,7 @@ from otrs.calendars.worktime import CalendarError, working_seconds_between
 
 from .. import events
 from ..choices import HistoryType
-from ..escalation import Escalation, Kind, Status, compute
+from ..escalation import Escalation, Kind, Status, compute, state_kinds
 from ..events import TicketEvent
 from ..models import Ticket, TicketHistory
 from .history import record_history
@@ -86,6 +86,7 @@ def recompute_escalations(
     events; how many tickets' columns changed. Safe to run twice."""
     now = now or timezone.now()
     schedules = Schedules()
+    states = state_kinds()
     changed = 0
     actor = actor or system_user()
     for pk in sorted(set(ticket_ids)):
@@ -93,7 +94,7 @@ def recompute_escalations(
             ticket = _load(pk, lock=True)
             if ticket is None:
                 continue
-            result = compute(ticket, now=now, schedules=schedules)
+            result = compute(ticket, now=now, schedules=schedules, states=states, detail=False)
             if _store(ticket, result, actor):
                 changed += 1
     return changed
@@ -140,6 +141,7 @@ def check_escalations(now: dt.datetime | None = None, *, limit: int = RUN_LIMIT)
     now = now or timezone.now()
     actor = system_user()
     schedules = Schedules()
+    states = state_kinds()
     result = RunResult()
     candidates = list(
         Ticket.objects.filter(escalation_at__isnull=False, escalation_at__lte=now + LOOKAHEAD)
@@ -163,14 +165,19 @@ def check_escalations(now: dt.datetime | None = None, *, limit: int = RUN_LIMIT)
             ticket = _load(pk, lock=True)
             if ticket is None:
                 continue
-            _check_one(ticket, now, actor, schedules, result)
+            _check_one(ticket, now, actor, schedules, states, result)
     return result
 
 
 def _check_one(
-    ticket: Ticket, now: dt.datetime, actor: User, schedules: Schedules, result: RunResult
+    ticket: Ticket,
+    now: dt.datetime,
+    actor: User,
+    schedules: Schedules,
+    states: dict,
+    result: RunResult,
 ) -> None:
-    escalation = compute(ticket, now=now, schedules=schedules)
+    escalation = compute(ticket, now=now, schedules=schedules, states=states, detail=False)
     if escalation.calendar_error:
         result.broken_calendar += 1
         return
