@@ -453,3 +453,18 @@ def test_the_rebuild_command_fills_the_columns_of_open_tickets(support, clock):
     call_command("escalation_rebuild", stdout=out)
     assert fresh(ticket).escalation_at == at(1)
     assert "1 of 1 tickets had new escalation times." in out.getvalue()
+
+
+def test_the_batch_reads_the_same_facts_as_one_ticket_alone(support, clock):
+    from tickets.escalation import _facts, load_facts
+
+    targets(support.queue, update=60)
+    first = factories.ticket(support.queue)
+    clock.move_to(at(1))
+    answer(first, support.rw)
+    factories.note(first, actor=support.rw)
+    actions.set_pending(first, factories.state("pending reminder"), at(24), actor=support.rw)
+    second = factories.ticket(support.queue)
+    batch = load_facts([fresh(first), fresh(second)])
+    assert batch[first.pk] == _facts(fresh(first))
+    assert batch[second.pk] == _facts(fresh(second))

@@ -33,7 +33,7 @@ from otrs.calendars.worktime import CalendarError, working_seconds_between
 
 from .. import events
 from ..choices import HistoryType
-from ..escalation import Escalation, Kind, Status, compute, state_kinds
+from ..escalation import Escalation, Kind, Status, compute, load_facts, state_kinds
 from ..events import TicketEvent
 from ..models import Ticket, TicketHistory
 from .history import record_history
@@ -45,6 +45,8 @@ RUN_LIMIT = 1000
 WORKING_WINDOW = dt.timedelta(minutes=10)
 # The same escalation event is not repeated within this (OTRSEscalationEvents::DecayTime).
 DECAY = dt.timedelta(minutes=1440)
+# Tickets recomputed in one transaction (their rows locked together, facts read together).
+BATCH = 200
 # A claim lasts a little less than the run's period, so the next round may take it again.
 CLAIM = dt.timedelta(minutes=4)
 
@@ -89,14 +91,35 @@ def recompute_escalations(
     states = state_kinds()
     changed = 0
     actor = actor or system_user()
-    for pk in sorted(set(ticket_ids)):
+    ids = sorted(set(ticket_ids))
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
         with transaction.atomic():
-            ticket = _load(pk, lock=True)
-            if ticket is None:
-                continue
-            result = compute(ticket, now=now, schedules=schedules, states=states, detail=False)
-            if _store(ticket, result, actor):
-                changed += 1
+            # The batch's rows locked in id order (one query), so two recomputes queue up
+            # instead of deadlocking; then the tickets and their facts in four queries.
+            list(
+                Ticket.objects.select_for_update()
+                .filter(pk__in=batch)
+                .order_by("pk")
+                .values_list("pk")
+            )
+            tickets = list(
+                Ticket.objects.select_related("queue", "sla", "state")
+                .filter(pk__in=batch)
+                .order_by("pk")
+            )
+            facts = load_facts(tickets, states)
+            for ticket in tickets:
+                result = compute(
+                    ticket,
+                    now=now,
+                    schedules=schedules,
+                    states=states,
+                    detail=False,
+                    facts=facts[ticket.pk],
+                )
+                if _store(ticket, result, actor):
+                    changed += 1
     return changed
 
 
