@@ -30,6 +30,8 @@ def parse_ics(content: bytes) -> list[HolidayInput]:
     """The all-day events of an iCalendar file as holidays (a yearly rule makes a yearly
     holiday, an event of several days one holiday per day); ValidationError on ``file``
     when the content is no calendar."""
+    # Imported here: only the admin's import needs the parser, not every process that
+    # loads the calendars.
     import icalendar
 
     if len(content) > MAX_ICS_BYTES:
@@ -66,6 +68,7 @@ def parse_ics(content: bytes) -> list[HolidayInput]:
 def country_holidays(country: str, region: str, years: Iterable[int]) -> list[HolidayInput]:
     """The public holidays of ``country`` (ISO code, e.g. DE) and ``region`` (e.g. BY, may be
     empty) in ``years``, as one-time holidays (many move from year to year)."""
+    # Imported here: the holidays package is large and only this import needs it.
     import holidays
 
     code, subdivision = country.strip().upper(), region.strip().upper()

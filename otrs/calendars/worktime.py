@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from .validation import overlapping_slots
+
 MINUTES_PER_DAY = 24 * 60
 UTC = dt.UTC
 # How far ahead a target may lie before the schedule is taken for broken (e.g. every day a
@@ -60,8 +62,6 @@ class Schedule:
         once: Iterable[dt.date] = (),
     ) -> Schedule:
         """Check and freeze; a :class:`CalendarError` says what is wrong."""
-        from .validation import overlapping_slots
-
         try:
             zone = zoneinfo.ZoneInfo(time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):

@@ -9,9 +9,12 @@ test starts on Monday 2026-03-02.
 from __future__ import annotations
 
 import datetime as dt
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
@@ -20,7 +23,7 @@ from tests import factories
 from tickets import actions
 from tickets.actions.escalation import recompute_escalations
 from tickets.choices import Channel, HistoryType, SenderType
-from tickets.escalation import Kind, Status, compute, update_anchor
+from tickets.escalation import Kind, Status, _Facts, _facts, compute, load_facts, update_anchor
 from tickets.models import SLA, Service, Ticket, TicketHistory
 
 pytestmark = pytest.mark.django_db
@@ -201,8 +204,6 @@ def test_the_update_anchor_is_the_oldest_of_the_newest_customer_run(support, clo
 
 
 def test_without_visible_articles_the_newest_article_is_the_anchor(support, clock):
-    from tickets.escalation import _Facts
-
     facts = _Facts(states=[], visible=[], newest_article=(at(5), 42))
     assert update_anchor(facts, at(0)) == (at(5), 42)
     empty = _Facts(states=[], visible=[], newest_article=None)
@@ -419,8 +420,6 @@ def test_the_zoom_shows_no_timeline_without_targets(client, support):
 
 
 def test_a_queue_or_sla_refuses_an_unknown_calendar_and_a_share_over_100(support):
-    from django.core.exceptions import ValidationError
-
     for obj in (support.queue, SLA(name="Bronze")):
         obj.calendar = "Nowhere"
         obj.update_notify = 120
@@ -433,8 +432,6 @@ def test_a_queue_or_sla_refuses_an_unknown_calendar_and_a_share_over_100(support
 
 
 def test_a_negative_target_is_refused_naming_the_field(support):
-    from django.core.exceptions import ValidationError
-
     support.queue.first_response_time = -5
     with pytest.raises(ValidationError) as caught:
         support.queue.full_clean()
@@ -442,10 +439,6 @@ def test_a_negative_target_is_refused_naming_the_field(support):
 
 
 def test_the_rebuild_command_fills_the_columns_of_open_tickets(support, clock):
-    from io import StringIO
-
-    from django.core.management import call_command
-
     ticket = factories.ticket(support.queue)
     targets(support.queue, response=60)
     assert fresh(ticket).escalation_at is None
@@ -456,8 +449,6 @@ def test_the_rebuild_command_fills_the_columns_of_open_tickets(support, clock):
 
 
 def test_the_batch_reads_the_same_facts_as_one_ticket_alone(support, clock):
-    from tickets.escalation import _facts, load_facts
-
     targets(support.queue, update=60)
     first = factories.ticket(support.queue)
     clock.move_to(at(1))

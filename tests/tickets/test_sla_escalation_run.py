@@ -127,7 +127,7 @@ def test_a_ticket_is_claimed_once_per_round(escalating, clock):
     assert check_escalations().checked == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_at_once_act_once(support, run_in_processes):
     q = support.queue
     q.first_response_time = 60
