@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0007_mail_channel'),
+        ('tickets', '0008_inbound_source_lmtp'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
