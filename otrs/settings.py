@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "otrs.events",
     "otrs.mail",
     "otrs.agent",
+    "otrs.calendars",
     "tickets",
     "customers",
     "faq",

@@ -15,6 +15,10 @@ TicketOwnerUpdate             owner update (#5)                 the new owner
 TicketResponsibleUpdate       responsible update (#6)           the new responsible
 ArticleCreate, AddNote        new note (#7)                     owner, responsible, watchers
 TicketQueueUpdate             queue update (#8)                 my queues (of the new queue)
+NotificationPendingReminder   pending reminder, locked (#9)     owner, responsible
+NotificationPendingReminder   pending reminder, unlocked (#10)  owner, responsible, my queues
+NotificationEscalation        escalation (#11)                  my queues, responsible
+NotificationEscalation...     escalation warning (#12)          my queues, responsible
 ============================  ================================  ===========================
 
 "My queues" are the agent's :class:`~tickets.models.PersonalQueue` rows. Dropped are the
@@ -156,6 +160,36 @@ QUEUE_UPDATE = Notification(
     gettext_lazy("%(actor)s moved ticket %(number)s into queue %(queue)s."),
     (MY_QUEUES,),
 )
+ESCALATION = Notification(
+    "escalation",
+    gettext_lazy("A ticket in my queues or that I am responsible for escalated"),
+    gettext_lazy("Escalated: %(title)s"),
+    gettext_lazy("Ticket %(number)s in queue %(queue)s is past an SLA target."),
+    (MY_QUEUES, RESPONSIBLE),
+)
+ESCALATION_WARNING = Notification(
+    "escalation_warning",
+    gettext_lazy("A ticket in my queues or that I am responsible for is about to escalate"),
+    gettext_lazy("About to escalate: %(title)s"),
+    gettext_lazy("Ticket %(number)s in queue %(queue)s will soon be past an SLA target."),
+    (MY_QUEUES, RESPONSIBLE),
+)
+PENDING_REMINDER_LOCKED = Notification(
+    "pending_reminder_locked",
+    gettext_lazy("The reminder time of a locked ticket I own or am responsible for passed"),
+    gettext_lazy("Reminder reached: %(title)s"),
+    gettext_lazy("The pending reminder time of ticket %(number)s has passed."),
+    (OWNER, RESPONSIBLE),
+)
+PENDING_REMINDER_UNLOCKED = Notification(
+    "pending_reminder_unlocked",
+    gettext_lazy("The reminder time of an unlocked ticket in my queues passed"),
+    gettext_lazy("Reminder reached: %(title)s"),
+    gettext_lazy(
+        "The pending reminder time of ticket %(number)s, which is not locked, has passed."
+    ),
+    (OWNER, RESPONSIBLE, MY_QUEUES),
+)
 
 # In the order the preferences page lists them.
 NOTIFICATIONS: dict[str, Notification] = {
@@ -169,6 +203,10 @@ NOTIFICATIONS: dict[str, Notification] = {
         RESPONSIBLE_UPDATE,
         QUEUE_UPDATE,
         LOCK_TIMEOUT,
+        ESCALATION,
+        ESCALATION_WARNING,
+        PENDING_REMINDER_LOCKED,
+        PENDING_REMINDER_UNLOCKED,
     )
 }
 
@@ -182,6 +220,9 @@ EVENTS = frozenset(
         TicketEvent.TICKET_OWNER_UPDATE,
         TicketEvent.TICKET_RESPONSIBLE_UPDATE,
         TicketEvent.TICKET_QUEUE_UPDATE,
+        TicketEvent.NOTIFICATION_ESCALATION,
+        TicketEvent.NOTIFICATION_ESCALATION_NOTIFY_BEFORE,
+        TicketEvent.NOTIFICATION_PENDING_REMINDER,
     }
 )
 
@@ -276,7 +317,13 @@ def _notification_for(event: str, data: dict, ticket: Ticket) -> Notification | 
         if history_type == HistoryType.ADD_NOTE:
             return NEW_NOTE
         return None
+    if event == TicketEvent.NOTIFICATION_PENDING_REMINDER:
+        if ticket.lock == LockState.UNLOCK:
+            return PENDING_REMINDER_UNLOCKED
+        return PENDING_REMINDER_LOCKED
     by_event: dict[str, Notification] = {
+        TicketEvent.NOTIFICATION_ESCALATION: ESCALATION,
+        TicketEvent.NOTIFICATION_ESCALATION_NOTIFY_BEFORE: ESCALATION_WARNING,
         TicketEvent.TICKET_LOCK_TIMEOUT: LOCK_TIMEOUT,
         TicketEvent.TICKET_OWNER_UPDATE: OWNER_UPDATE,
         TicketEvent.TICKET_RESPONSIBLE_UPDATE: RESPONSIBLE_UPDATE,

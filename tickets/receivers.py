@@ -3,7 +3,8 @@
 Each gets every committed change's events it asked for as one batch, in a Celery worker,
 at least once (see :mod:`otrs.events.delivery`): agent notifications
 (:mod:`tickets.notifications`) and customer notifications
-(:mod:`tickets.customer_notifications`). And the ticket e-mail channel's hand-over points
+(:mod:`tickets.customer_notifications`), and the escalation index
+(:func:`escalation_index`). And the ticket e-mail channel's hand-over points
 with the mail transport (:func:`connect_mail_channel`).
 """
 
@@ -16,13 +17,40 @@ from otrs.mail import hooks, spool
 
 from . import customer_notifications, notifications
 from .actions.email import on_delivery_report
+from .actions.escalation import recompute_escalations
 from .deliveries import is_system_address
+from .events import TicketEvent
 from .models import InboundMessage, InboundStatus
 from .postmaster.intake import receive_fetched
 from .postmaster.spool import receive_spooled
 
+# The events after which a ticket's escalation columns are recomputed (spec section 6;
+# custom fields come with them).
+ESCALATION_INDEX = "tickets.escalation_index"
+ESCALATION_EVENTS = frozenset(
+    {
+        TicketEvent.TICKET_CREATE,
+        TicketEvent.ARTICLE_CREATE,
+        TicketEvent.TICKET_STATE_UPDATE,
+        TicketEvent.TICKET_QUEUE_UPDATE,
+        TicketEvent.TICKET_SLA_UPDATE,
+        TicketEvent.TICKET_SERVICE_UPDATE,
+        TicketEvent.TICKET_TYPE_UPDATE,
+        TicketEvent.TICKET_PRIORITY_UPDATE,
+        TicketEvent.TICKET_CUSTOMER_UPDATE,
+        TicketEvent.TICKET_MERGE,
+        TicketEvent.TICKET_UNMERGE,
+    }
+)
+
+
+def escalation_index(batch: events.Batch) -> None:
+    """Recompute the escalation columns of the batch's tickets (idempotent)."""
+    recompute_escalations({e.object_id for e in batch.events if e.object_id is not None})
+
 
 def subscribe() -> None:
+    events.subscribe(ESCALATION_INDEX, escalation_index, events=ESCALATION_EVENTS)
     events.subscribe(notifications.HANDLER, notifications.handle, events=notifications.EVENTS)
     events.subscribe(
         customer_notifications.HANDLER,

@@ -13,6 +13,8 @@ import logging
 from celery import shared_task
 
 from . import numbers
+from .actions.escalation import check_escalations as run_escalation_check
+from .actions.pending import check_pending as run_pending_check
 from .actions.timeouts import unlock_timed_out
 from .postmaster.intake import reprocess_all
 
@@ -47,3 +49,29 @@ def reprocess_quarantine() -> dict:
     if processed or failing:
         logger.info("Reprocessed inbound mail: %d processed, %d still failing", processed, failing)
     return {"processed": processed, "failing": failing}
+
+
+@shared_task(ignore_result=True)
+def check_escalations() -> dict:
+    """The escalation run, every five minutes (OTRS EscalationCheck): escalation and warning
+    events and notifications for tickets due soon, in their calendar's working time."""
+    result = run_escalation_check()
+    if result.events:
+        logger.info(
+            "Escalation run: %d event(s) on %d ticket(s)", len(result.events), result.checked
+        )
+    return {"checked": result.checked, "events": len(result.events)}
+
+
+@shared_task(ignore_result=True)
+def check_pending() -> dict:
+    """Pending states that act, every minute (OTRS PendingCheck): pending auto states change
+    at their time, pending reminders notify once a day in working time."""
+    result = run_pending_check()
+    if result.changed or result.reminded:
+        logger.info(
+            "Pending check: %d state(s) changed, %d reminder(s)",
+            len(result.changed),
+            len(result.reminded),
+        )
+    return {"changed": len(result.changed), "reminded": len(result.reminded)}

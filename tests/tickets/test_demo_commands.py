@@ -178,8 +178,10 @@ def test_the_demo_customers_have_portal_tickets_with_visible_and_internal_articl
 
 @pytest.fixture
 def no_random_tickets(monkeypatch):
-    """The 220 random tickets are not needed here (and take most of the command's time)."""
+    """The 220 random tickets are not needed here (and take most of the command's time), nor
+    the three SLA demo tickets."""
     monkeypatch.setattr(loaddemo._DemoTickets, "create", lambda self: None)
+    monkeypatch.setattr(loaddemo._sla_demo, "_tickets", lambda: None)
 
 
 def test_an_earlier_demo_gets_the_portal_tickets_once(no_random_tickets, monkeypatch):

@@ -14,6 +14,7 @@ SORT_CHOICES = [
     ("title", _("Title")),
     ("state", _("State")),
     ("priority", _("Priority")),
+    ("escalation", _("Escalation time")),
 ]
 ORDER_CHOICES = [("asc", _("Ascending")), ("desc", _("Descending"))]
 

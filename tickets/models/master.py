@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from otrs.accounts.models import Group
+from otrs.calendars.models import Calendar
 
 from ..choices import VIEWABLE_STATE_TYPES, FollowUpOption, StateType
 
@@ -82,6 +83,22 @@ class HierarchicalName(models.Model):
         return f"{self.parent.full_name}{HIERARCHY_SEPARATOR}{self.name}"
 
 
+_NOTIFY_FIELDS = ("first_response_notify", "update_notify", "solution_notify")
+
+
+def check_escalation_settings(obj: Queue | SLA) -> None:
+    """Escalation settings of a queue or SLA: a calendar that exists (empty: the default),
+    warning shares from 0 to 100 %. Times are minutes, 0 meaning none (as in OTRS)."""
+    errors: dict[str, object] = {}
+    for name in _NOTIFY_FIELDS:
+        if getattr(obj, name) > 100:
+            errors[name] = _("Enter a percentage from 0 to 100.")
+    if obj.calendar and not Calendar.objects.filter(name=obj.calendar, is_valid=True).exists():
+        errors["calendar"] = _("There is no valid calendar “%(name)s”.") % {"name": obj.calendar}
+    if errors:
+        raise ValidationError(errors)
+
+
 class Queue(HierarchicalName):
     """Where tickets live; its group decides who may see and change them."""
 
@@ -146,6 +163,10 @@ class Queue(HierarchicalName):
         verbose_name = _("queue")
         verbose_name_plural = _("queues")
 
+    def clean(self) -> None:
+        super().clean()
+        check_escalation_settings(self)
+
 
 class StateQuerySet(ValidQuerySet):
     def of_types(self, *types: str):
@@ -162,6 +183,23 @@ class State(models.Model):
     state_type = models.CharField(_("state type"), max_length=20, choices=StateType.choices)
     comment = models.CharField(_("comment"), max_length=250, blank=True)
     is_valid = models.BooleanField(_("valid"), default=True)
+    pauses_sla = models.BooleanField(
+        _("pauses the SLA clocks"),
+        default=False,
+        help_text=_(
+            "While a ticket is in this state its response and solution times stand still "
+            "(on for the pending states by default)."
+        ),
+    )
+    after_pending = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("state after pending"),
+        help_text=_("For a pending auto state: the state a ticket gets when its time is up."),
+    )
 
     objects = StateQuerySet.as_manager()
 
@@ -276,3 +314,6 @@ class SLA(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        check_escalation_settings(self)

@@ -53,6 +53,17 @@ class Ticket(models.Model):
     unlock_anchor_at = models.DateTimeField(
         _("unlock timeout counted since"), null=True, blank=True
     )
+    # Escalation destinations (OTRS escalation_*_time; None = inactive), kept by
+    # tickets.actions.escalation from tickets.escalation on the events spec section 6 lists.
+    escalation_at = models.DateTimeField(_("escalates at"), null=True, blank=True)
+    escalation_response_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    escalation_update_at = models.DateTimeField(_("update due"), null=True, blank=True)
+    escalation_solution_at = models.DateTimeField(_("solution due"), null=True, blank=True)
+    # Claimed by one escalation round (a conditional update), so several workers never
+    # check the same ticket in the same round.
+    escalation_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The day a pending reminder last went out (claimed by a conditional update: once a day).
+    pending_reminded_on = models.DateField(null=True, blank=True, editable=False)
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -104,6 +115,9 @@ class Ticket(models.Model):
             # Pending reminders and auto-close sweeps.
             models.Index(fields=["pending_until"], name="ticket_pending_until"),
             models.Index(fields=["changed_at"], name="ticket_changed"),
+            # The escalation run (tickets escalating within days, earliest first), the
+            # dashboard's escalation widget and the queue view sorted by escalation.
+            models.Index(fields=["escalation_at"], name="ticket_escalation"),
         ]
 
     def __str__(self) -> str:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connections
 from django.db.models import (
     Count,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -64,6 +65,8 @@ SORTS = {
     "state": ("state__name",),
     "priority": ("priority__level",),
     "title": ("title",),
+    # Tickets without an escalation time come last either way (see ticket_page).
+    "escalation": ("escalation_at",),
 }
 SORT_ORDERS = ("asc", "desc")
 # The columns every ticket table shows, read in the same query as the rows.
@@ -189,7 +192,10 @@ def ticket_page(
         raise ValueError(f"unknown order {order!r}; use one of {SORT_ORDERS}")
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
     sign = "-" if order == "desc" else ""
-    ordering = [f"{sign}{field}" for field in (*SORTS[sort], "id")]
+    ordering: list = [f"{sign}{field}" for field in (*SORTS[sort], "id")]
+    if sort == "escalation":
+        due = F("escalation_at")
+        ordering[0] = due.desc(nulls_last=True) if sign else due.asc(nulls_last=True)
     rows = tickets.select_related(*_ROW_RELATED).order_by(*ordering)
     return paginate(rows, number=page, per_page=per_page, total=tickets)
 
@@ -313,6 +319,15 @@ def reminder_tickets(user, now: datetime | None = None) -> QuerySet:
         mine,
         state_id__in=state_ids(StateType.PENDING_REMINDER),
         pending_until__lte=now or timezone.now(),
+    )
+
+
+def escalated_tickets(user, now: datetime | None = None) -> QuerySet:
+    """Tickets in the queues where ``user`` holds ``ro`` that are escalated or escalate
+    within :data:`ESCALATION_SOON` (the stored ``escalation_at``)."""
+    soon = (now or timezone.now()) + ESCALATION_SOON
+    return access.visible_to(user, PermissionKey.RO).filter(
+        queue__group_id__in=_read_group_ids(user), escalation_at__lte=soon
     )
 
 
@@ -480,24 +495,26 @@ class Widget:
     has_more: bool
 
 
+# The escalation widget lists tickets escalated or escalating within this.
+ESCALATION_SOON = timedelta(hours=2)
+
+
 @dataclass(frozen=True)
 class Dashboard:
-    """What the agent's dashboard shows.
-
-    Escalation times are not computed yet (a later issue stores them on the ticket), so
-    there is no list of escalated tickets: only whether any queue or SLA has targets.
-    """
+    """What the agent's dashboard shows; ``escalated``: the tickets of the agent's queues
+    that are escalated or escalate within :data:`ESCALATION_SOON`, earliest first."""
 
     locked: Widget
     new: Widget
     reminders: Widget
     watched: Widget
+    escalated: Widget
     queues_with_escalation_targets: int
     slas_with_escalation_targets: int
 
     @property
     def tickets(self) -> list[Ticket]:
-        widgets = (self.locked, self.new, self.reminders, self.watched)
+        widgets = (self.locked, self.new, self.reminders, self.watched, self.escalated)
         return [ticket for widget in widgets for ticket in widget.tickets]
 
 
@@ -510,6 +527,7 @@ def dashboard(user, *, rows: int = DASHBOARD_MAX_ROWS, now: datetime | None = No
         new=_new_widget(user, rows),
         reminders=_widget(reminder_tickets(user, now), ("pending_until", "id"), rows),
         watched=_widget(watched_tickets(user), ("-changed_at", "-id"), rows),
+        escalated=_widget(escalated_tickets(user, now), ("escalation_at", "id"), rows),
         queues_with_escalation_targets=Queue.objects.filter(
             _ESCALATION_TARGETS, is_valid=True
         ).count(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.shortcuts import render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
@@ -67,7 +68,9 @@ def dashboard(request):
     board = selectors.dashboard(request.user, rows=_per_page(request.user))
     unseen = selectors.unseen_ids(request.user, board.tickets)
     return render(
-        request, "tickets/overviews/dashboard.html", {"board": board, "unseen_ids": unseen}
+        request,
+        "tickets/overviews/dashboard.html",
+        {"board": board, "unseen_ids": unseen, "now": timezone.now()},
     )
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 from otrs.accounts.decorators import agent_required
 from otrs.permissions import PermissionKey
 
-from .. import access, actions, history
+from .. import access, actions, escalation, history
 from ..choices import Channel, LockState, SenderType
 from ..downloads import attachment_response
 from ..models import Article, Ticket
@@ -186,6 +186,8 @@ def _context(request, pk: int, *, printing: bool) -> dict:
         "watchers": watchers,
         "merge_chain": zoom_data.merge_chain(user, ticket),
         "merged_from": zoom_data.merged_from(user, ticket),
+        # The SLA timeline (computed now, so it is what the escalation run acts on).
+        "sla": escalation.compute(ticket),
     }
 
 

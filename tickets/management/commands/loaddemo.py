@@ -76,6 +76,8 @@ from tickets.models import (
     message_id_hash,
 )
 
+from . import _sla_demo
+
 SEED = 20240101
 TICKET_COUNT = 220
 DAYS = 90
@@ -336,6 +338,8 @@ class Command(BaseCommand):
         else:
             with _muted(), transaction.atomic():
                 _PortalTickets(self.stdout).create()
+        with _muted():
+            _sla_demo.load(self.stdout)
         self._report(time.monotonic() - started)
 
     # --- master data ----------------------------------------------------------------------------
