@@ -14,7 +14,7 @@ from celery import shared_task
 
 from . import numbers
 from .actions.timeouts import unlock_timed_out
-from .postmaster.intake import reprocess_all
+from .postmaster.intake import reprocess_all, sweep
 
 logger = logging.getLogger(__name__)
 
@@ -47,3 +47,10 @@ def reprocess_quarantine() -> dict:
     if processed or failing:
         logger.info("Reprocessed inbound mail: %d processed, %d still failing", processed, failing)
     return {"processed": processed, "failing": failing}
+
+
+@shared_task(ignore_result=True)
+def sweep_inbound_mail() -> int:
+    """Process inbound mail a crashed worker left behind, every 5 minutes (the schedule is in
+    otrs/daemon/migrations); a message another worker holds is left to it."""
+    return sweep()

@@ -1,0 +1,13 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("mail", "0003_ticket_channel_moved_out")]
+
+    operations = [
+        migrations.AddField(
+            model_name="outboundmessage",
+            name="alerted_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="admins alerted"),
+        ),
+    ]
