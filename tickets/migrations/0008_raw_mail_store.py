@@ -64,8 +64,7 @@ def _put(RawMail, raw):
         return found
     codec, data = pack(raw)
     return RawMail.objects.create(
-        sha256=sha, size=len(raw), fingerprint=fingerprint(raw), codec=codec, data=data,
-        pieces=[],
+        sha256=sha, size=len(raw), codec=codec, data=data, pieces=[]
     ).pk
 
 
@@ -98,7 +97,12 @@ def forwards(apps, schema_editor):
                 )
             if blob_id is None:
                 blob_id = _put(RawMail, raw)
-            print_ = RawMail.objects.filter(pk=blob_id).values_list("fingerprint", flat=True)[0]
+            if raw or blob_id is None:
+                print_ = fingerprint(raw)
+            else:
+                codec, data = RawMail.objects.filter(pk=blob_id).values_list("codec", "data")[0]
+                data = bytes(data)
+                print_ = fingerprint(zlib.decompress(data) if codec == "zlib" else data)
             if InboundMessage.objects.filter(fingerprint=print_).exists():
                 print_ = None  # a second row of one mail, from before the rule: kept as it is
             InboundMessage.objects.filter(pk=pk).update(blob_id=blob_id, fingerprint=print_)
@@ -144,7 +148,6 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("sha256", models.CharField(max_length=64, unique=True)),
                 ("size", models.PositiveBigIntegerField(verbose_name="size")),
-                ("fingerprint", models.CharField(db_index=True, max_length=64)),
                 ("codec", models.CharField(blank=True, max_length=8)),
                 ("data", models.BinaryField()),
                 ("pieces", models.JSONField(blank=True, default=list)),
@@ -171,6 +174,11 @@ class Migration(migrations.Migration):
             model_name="inboundmessage",
             name="fingerprint",
             field=models.CharField(blank=True, max_length=64, null=True, unique=True),
+        ),
+        migrations.AlterField(
+            model_name="inboundmessage",
+            name="sha256",
+            field=models.CharField(max_length=64),
         ),
         migrations.AddField(
             model_name="inboundmessage",

@@ -62,12 +62,10 @@ class Article(models.Model):
 
 
 class ArticleRawManager(models.Manager["ArticleRaw"]):
-    def create(self, **fields) -> ArticleRaw:
-        """``content=`` bytes is stored as a shared :class:`RawMail` (the same bytes are
-        stored once, whoever else refers to them: the inbound store, another article)."""
-        if "content" in fields:
-            fields["blob"] = RawMail.objects.put(fields.pop("content"))
-        return super().create(**fields)
+    def put(self, article: Article, content: bytes) -> ArticleRaw:
+        """The article's raw source, as a shared :class:`RawMail` (the same bytes are stored
+        once, whoever else refers to them: the inbound store, another article)."""
+        return self.create(article=article, blob=RawMail.objects.put(content))
 
 
 class ArticleRaw(models.Model):
@@ -198,7 +196,10 @@ class Attachment(models.Model):
 def file_in_use(name: str, *, besides: int | None = None) -> bool:
     """Whether a stored file is still used by an attachment (other than ``besides``) or is a
     piece of a raw mail: only then may it be deleted."""
-    if Attachment.objects.filter(file=name).exclude(pk=besides).exists():
+    users = Attachment.objects.filter(file=name)
+    if besides is not None:
+        users = users.exclude(pk=besides)
+    if users.exists():
         return True
     sha = name.rsplit("/", 1)[-1]
     # A rare question (moving attachments between storages), asked the same way on every

@@ -73,7 +73,7 @@ def fingerprint(raw: bytes) -> str:
                 digest.update(line + b"\n")
             continue
         name = _HEADER_NAME.match(line)
-        skipping = bool(name) and name.group(1).decode("ascii").lower() in TRANSPORT_HEADERS
+        skipping = name is not None and name.group(1).decode("ascii").lower() in TRANSPORT_HEADERS
         if not skipping:
             digest.update(line + b"\n")
     return digest.hexdigest()
@@ -193,7 +193,6 @@ class RawMailManager(models.Manager["RawMail"]):
                 return self.create(
                     sha256=sha,
                     size=len(raw),
-                    fingerprint=fingerprint(raw),
                     codec=codec,
                     data=data,
                     pieces=pieces,
@@ -209,8 +208,6 @@ class RawMail(models.Model):
 
     sha256 = models.CharField(max_length=64, unique=True)
     size = models.PositiveBigIntegerField(_("size"))
-    # See fingerprint(): which stored mails are "the same mail".
-    fingerprint = models.CharField(max_length=64, db_index=True)
     codec = models.CharField(max_length=8, blank=True)
     data = models.BinaryField()
     pieces = models.JSONField(default=list, blank=True)
@@ -318,7 +315,8 @@ class InboundMessage(models.Model):
         RawMail, on_delete=models.PROTECT, related_name="+", verbose_name=_("raw message")
     )
     size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64, db_index=True)
+    # The exact bytes' hash (the blob's); "the same mail" is the fingerprint's business.
+    sha256 = models.CharField(max_length=64)
     # Null only for rows stored before the rule (a re-delivery that made a second row then).
     fingerprint = models.CharField(max_length=64, null=True, blank=True, unique=True)
     message_id = models.TextField(_("message id"), blank=True)

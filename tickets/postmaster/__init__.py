@@ -50,6 +50,7 @@ from ..models import (
     State,
     SystemAddress,
     Ticket,
+    message_id_hash,
 )
 from ..models.mail import fingerprint
 from ..subjects import clean_ticket_subject
@@ -77,7 +78,7 @@ def handle(mail: ParsedMail, *, raw: bytes, inbound) -> Result:
     if directives.flag("ignore"):
         logger.info("Inbound mail %s ignored (X-OTRS-Ignore)", mail.message_id)
         return Result(Outcome.IGNORED)
-    same = _same_message(raw)
+    same = _same_message(mail, raw)
     if same is not None:
         # The same mail again with other bytes (delivered to two of our addresses, or our
         # own answer coming back through a Cc to a system address): it is already there.
@@ -389,17 +390,26 @@ class _Run:
         )
 
 
-def _same_message(raw: bytes) -> Article | None:
-    """An article that is this very mail: one whose raw source has the same fingerprint (the
-    same Message-ID and content, transport headers aside; README "When is a mail already
-    stored"). A reused Message-ID with another subject or body is a mail of its own."""
-    digest = fingerprint(raw)
-    return (
-        Article.objects.filter(raw__blob__fingerprint=digest)
-        .select_related("ticket")
+def _same_message(mail: ParsedMail, raw: bytes) -> Article | None:
+    """An article that is this very mail: one with the same Message-ID whose raw source has
+    the same fingerprint (the same content, transport headers aside; README "When is a mail
+    already stored"). A reused Message-ID with another subject or body is a mail of its own."""
+    if not mail.message_id:
+        return None
+    candidates = (
+        Article.objects.filter(message_id_md5=message_id_hash(mail.message_id))
+        .select_related("ticket", "raw__blob")
         .order_by("pk")
-        .first()
     )
+    digest = None
+    for article in candidates:
+        stored = getattr(article, "raw", None)
+        if stored is None:
+            continue
+        digest = digest or fingerprint(raw)
+        if fingerprint(stored.content) == digest:
+            return article
+    return None
 
 
 def _format(name: str, address: str) -> str:

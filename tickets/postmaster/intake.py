@@ -36,6 +36,7 @@ import logging
 import re
 import traceback
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
@@ -276,7 +277,7 @@ def clean_mail(mail: ParsedMail) -> ParsedMail:
             changes[item.name] = [clean_text(v) if isinstance(v, str) else v for v in value]
     attachments = []
     for attachment in mail.attachments:
-        fixes = {
+        fixes: dict[str, Any] = {
             name: clean_text(getattr(attachment, name))
             for name in ("filename", "content_type", "content_id", "disposition")
             if isinstance(getattr(attachment, name, None), str)

@@ -231,10 +231,12 @@ def test_our_own_mail_coming_back_is_not_a_second_article(support_address):
     # The same mail once more through a relay that adds its trace, but not to the inbound
     # store (our own answer coming back has no inbound row): the article is recognised.
     bounced_back = mail(headers="Received: from relay\r\n")
+    from otrs.mail.parsing import parse_message
     from tickets.postmaster import _same_message
 
-    assert _same_message(bounced_back) == first.article
-    assert _same_message(mail(body="other")) is None
+    assert _same_message(parse_message(bounced_back), bounced_back) == first.article
+    other = mail(body="other")
+    assert _same_message(parse_message(other), other) is None
 
 
 # --- 3. one claim per stored message -------------------------------------------------------------
