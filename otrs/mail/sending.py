@@ -479,6 +479,8 @@ def _settle(message: OutboundMessage, outcome: Outcome) -> str:
                 subject=message.subject,
                 attempts=message.attempts,
                 created_at=message.created_at,
+                queued_at=message.queued_at,
+                alerted_at=message.alerted_at,
                 **group,
             )
             rows.append(copy.pk)
@@ -501,15 +503,15 @@ def _given_up(message: OutboundMessage, now: datetime) -> bool:
     optional cap on attempts is reached)."""
     lifetime = timedelta(hours=settings.OUTGOING_MAIL_LIFETIME_HOURS)
     cap = settings.OUTGOING_MAIL_MAX_ATTEMPTS
-    return now - message.created_at >= lifetime or bool(cap and message.attempts >= cap)
+    return now - message.queued_at >= lifetime or bool(cap and message.attempts >= cap)
 
 
 def _gave_up_text(message: OutboundMessage, now: datetime, errors: dict[str, str]) -> str:
     """The failed row's record, worded like an MTA's bounce."""
-    hours = (now - message.created_at).total_seconds() / 3600
+    hours = (now - message.queued_at).total_seconds() / 3600
     return (
         f"Delivery gave up after {message.attempts} attempt(s) in {hours:.1f} hour(s) "
-        f"(queued {message.created_at.isoformat(timespec='seconds')}); the last answers were:\n"
+        f"(queued {message.queued_at.isoformat(timespec='seconds')}); the last answers were:\n"
         f"{_error_list(errors)}"
     )
 
@@ -526,7 +528,7 @@ def alert_admins(now: datetime | None = None) -> int:
         status=OutboundStatus.QUEUED,
         attempts__gt=0,
         alerted_at__isnull=True,
-        created_at__lte=now - period,
+        queued_at__lte=now - period,
     ).exclude(idempotency_key__startswith=ALERT_KEY)
     with transaction.atomic():
         rows = list(
@@ -601,7 +603,8 @@ def _report(pk: int, *, copied_from: int | None = None) -> None:
 
 
 def requeue(pks: Iterable[int] | None = None) -> list[int]:
-    """Make failed (and waiting) messages due now, with a fresh count of attempts; ``None``
+    """Make failed (and waiting) messages due now, with a fresh count of attempts and a new
+    lifetime (and alert); ``None``
     means every failed one. Sent messages and those being sent are never touched."""
     now = timezone.now()
     rows = OutboundMessage.objects.filter(status__in=[OutboundStatus.FAILED, OutboundStatus.QUEUED])
@@ -610,7 +613,11 @@ def requeue(pks: Iterable[int] | None = None) -> list[int]:
     with transaction.atomic():
         for pk, status in rows.select_for_update().values_list("pk", "status"):
             OutboundMessage.objects.filter(pk=pk, status=status).update(
-                status=OutboundStatus.QUEUED, attempts=0, next_attempt_at=now
+                status=OutboundStatus.QUEUED,
+                attempts=0,
+                next_attempt_at=now,
+                queued_at=now,
+                alerted_at=None,
             )
             done.append(pk)
     if done:

@@ -748,7 +748,7 @@ def test_a_message_is_tried_for_its_lifetime_then_fails_with_a_bounce_like_recor
     settings.OUTGOING_MAIL_LIFETIME_HOURS = 5
     smtp_server.refuse_data("421 4.7.0 Relay down")
     actions.send_email(ticket, answer(ticket, customer_mail), actor=rw)
-    created = only_row().created_at
+    created = only_row().queued_at
     time_machine.move_to(timezone.now(), tick=False)
     attempts = 0
     while only_row().status == OutboundStatus.QUEUED:
@@ -767,6 +767,11 @@ def test_a_message_is_tried_for_its_lifetime_then_fails_with_a_bounce_like_recor
     assert attempts == row.attempts > 5  # well past the old give-up after 5 attempts
     assert row.last_error.startswith("Delivery gave up after")
     assert "421 4.7.0 Relay down" in row.last_error
+
+    # An operator's retry gives it a new lifetime, not one last attempt.
+    sending.requeue([row.pk])
+    send_outgoing_mail()
+    assert only_row().status == OutboundStatus.QUEUED
 
 
 def test_admins_are_alerted_once_and_the_queue_drains_when_the_relay_returns(

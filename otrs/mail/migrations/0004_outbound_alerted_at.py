@@ -1,3 +1,4 @@
+import django.utils.timezone
 from django.db import migrations, models
 
 
@@ -5,6 +6,11 @@ class Migration(migrations.Migration):
     dependencies = [("mail", "0003_ticket_channel_moved_out")]
 
     operations = [
+        migrations.AddField(
+            model_name="outboundmessage",
+            name="queued_at",
+            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="queued"),
+        ),
         migrations.AddField(
             model_name="outboundmessage",
             name="alerted_at",
