@@ -87,6 +87,7 @@ def attachment_mail(n: int, rng: random.Random) -> bytes:
 
 
 def measure(files: Path) -> tuple[int, int]:
+    # Imported here: Django is set up in main(), after ATTACHMENT_DIR is chosen.
     from django.db import connection
 
     total = 0
@@ -110,9 +111,11 @@ def main() -> None:
     files = Path(tempfile.mkdtemp(prefix="bench-store-"))
     os.environ["ATTACHMENT_DIR"] = str(files)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otrs.settings")
+    # Imported here: the settings read ATTACHMENT_DIR, set just above.
     import django
 
     django.setup()
+    # Imported here: only once Django is set up.
     from django.core.management import call_command
     from django.db import connection
 
@@ -120,6 +123,7 @@ def main() -> None:
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         call_command("migrate", verbosity=0)
+        # Imported here: the models need the migrated test database's settings.
         from tickets.postmaster.intake import receive
 
         rng = random.Random(10)

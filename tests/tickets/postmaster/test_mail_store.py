@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import multiprocessing
 import os
 import random
 import signal
@@ -20,10 +21,13 @@ from django.core.management import call_command
 from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from otrs.accounts.models import User, UserKind
 from otrs.mail.models import OutboundKind, OutboundMessage
+from otrs.mail.parsing import parse_message
 from tickets.choices import AutoResponseType, SenderType
+from tickets.management.commands.attachment_storage import _to_db
 from tickets.models import (
     Article,
     ArticleRaw,
@@ -39,7 +43,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.models.mail import blob_name, fingerprint, split_raw
-from tickets.postmaster import intake
+from tickets.postmaster import _same_message, intake
 from tickets.postmaster.intake import clean_text, receive, reprocess, sweep
 
 pytestmark = pytest.mark.django_db
@@ -231,9 +235,6 @@ def test_our_own_mail_coming_back_is_not_a_second_article(support_address):
     # The same mail once more through a relay that adds its trace, but not to the inbound
     # store (our own answer coming back has no inbound row): the article is recognised.
     bounced_back = mail(headers="Received: from relay\r\n")
-    from otrs.mail.parsing import parse_message
-    from tickets.postmaster import _same_message
-
     assert _same_message(parse_message(bounced_back), bounced_back) == first.article
     other = mail(body="other")
     assert _same_message(parse_message(other), other) is None
@@ -319,8 +320,6 @@ def _hang_while_processing(raw: bytes) -> None:
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_message_left_processing_by_a_killed_worker_is_swept(support_address, time_machine):
-    import multiprocessing
-
     connections.close_all()
     child = multiprocessing.get_context("fork").Process(
         target=_hang_while_processing, args=(mail(),)
@@ -355,8 +354,6 @@ def test_a_message_left_received_by_a_crash_is_swept_after_the_grace(support_add
 
 
 def test_the_sweep_is_scheduled_every_few_minutes(db):
-    from django_celery_beat.models import PeriodicTask
-
     task = PeriodicTask.objects.get(task="tickets.tasks.sweep_inbound_mail")
     assert task.enabled and task.interval.every <= 5
 
@@ -452,8 +449,6 @@ def test_moving_a_shared_file_into_the_database_keeps_it_for_the_other(support_a
     pipe(with_attachment(content, message_id="<b@example.com>", line=72))
     name = Attachment.objects.first().file.name
     first = Attachment.objects.order_by("pk").first()
-    from tickets.management.commands.attachment_storage import _to_db
-
     _to_db(first.pk)
     assert storages["attachments"].exists(name)
     assert Attachment.objects.order_by("pk").last().read() == content
