@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("mail", "0003_ticket_channel_moved_out")]
+    dependencies = [("mail", "0004_mailaccount_oauth2_and_health")]
 
     operations = [
         migrations.AddField(
