@@ -235,9 +235,17 @@ TICKET_HOOK = env.str("TICKET_HOOK", "Ticket#")
 # Where outgoing mail goes: smtp://[user:password@]host[:port], smtp+starttls://..., smtps://...,
 # or file:///dir (the embedded default: each message is written to var/outbox/ as .eml).
 OUTGOING_MAIL = env.mail_transport("OUTGOING_MAIL_URL", f"file://{VAR_DIR / 'outbox'}")
-# The outgoing queue tries a message this often, waiting 2, 4, 8 ... minutes in between,
-# before it marks it failed for good (and shows that on the article).
-OUTGOING_MAIL_MAX_ATTEMPTS = env.int("OUTGOING_MAIL_MAX_ATTEMPTS", 5, minimum=1, maximum=50)
+# The outgoing queue retries as an MTA does: waiting 2, 4, 8 ... minutes, at most
+# OUTGOING_MAIL_MAX_BACKOFF_MINUTES, for OUTGOING_MAIL_LIFETIME_HOURS after the message was
+# queued (postfix's maximal_queue_lifetime, 5 days); then it fails for good (shown on the
+# article). OUTGOING_MAIL_MAX_ATTEMPTS (0: no limit) can end it after that many attempts.
+OUTGOING_MAIL_LIFETIME_HOURS = env.int("OUTGOING_MAIL_LIFETIME_HOURS", 120, minimum=1)
+OUTGOING_MAIL_MAX_BACKOFF_MINUTES = env.int("OUTGOING_MAIL_MAX_BACKOFF_MINUTES", 60, minimum=1)
+OUTGOING_MAIL_MAX_ATTEMPTS = env.int("OUTGOING_MAIL_MAX_ATTEMPTS", 0, minimum=0, maximum=10000)
+# Administrators get one system mail about messages failing for longer than this; to these
+# addresses (comma-separated), else to every active superuser with an e-mail address.
+OUTGOING_MAIL_ALERT_AFTER_MINUTES = env.int("OUTGOING_MAIL_ALERT_AFTER_MINUTES", 60, minimum=1)
+OUTGOING_MAIL_ALERT_TO = env.str("OUTGOING_MAIL_ALERT_TO", "")
 # Log the relay in with SASL XOAUTH2, using the OAuth2 token of the mail account of this name
 # (connected in the admin); the login is the URL's user, or else that account's login.
 OUTGOING_MAIL_OAUTH2_ACCOUNT = env.str("OUTGOING_MAIL_OAUTH2_ACCOUNT", "")
@@ -261,6 +269,9 @@ SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # persistent outgoing queue as ticket mail (otrs/mail/backend.py), from the notification sender.
 EMAIL_BACKEND = "otrs.mail.backend.QueueBackend"
 DEFAULT_FROM_EMAIL = NOTIFICATION_FROM
+# A worker processing a stored inbound mail holds it this long; a mail left behind by a crash
+# is taken over by the inbound sweep (every few minutes) once that time has passed.
+POSTMASTER_CLAIM_SECONDS = env.int("POSTMASTER_CLAIM_SECONDS", 300, minimum=10)
 # Inbound mail larger than this is kept in quarantine instead of being processed.
 POSTMASTER_MAX_EMAIL_BYTES = env.int("POSTMASTER_MAX_EMAIL_BYTES", 16 * 1024 * 1024, minimum=1024)
 # MIME parts of one inbound mail that are read; the parts beyond stay in the raw message only

@@ -116,8 +116,6 @@ class InboundMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("raw message"))
     def raw_link(self, obj):
-        if not obj.raw:
-            return _("kept with the article")
         url = reverse("admin:tickets_inboundmessage_raw", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("download"))
 

@@ -16,7 +16,7 @@ from . import numbers
 from .actions.escalation import check_escalations as run_escalation_check
 from .actions.pending import check_pending as run_pending_check
 from .actions.timeouts import unlock_timed_out
-from .postmaster.intake import reprocess_all
+from .postmaster.intake import reprocess_all, sweep
 
 logger = logging.getLogger(__name__)
 
@@ -75,3 +75,10 @@ def check_pending() -> dict:
             len(result.reminded),
         )
     return {"changed": len(result.changed), "reminded": len(result.reminded)}
+
+
+@shared_task(ignore_result=True)
+def sweep_inbound_mail() -> int:
+    """Process inbound mail a crashed worker left behind, every 5 minutes (the schedule is in
+    otrs/daemon/migrations); a message another worker holds is left to it."""
+    return sweep()

@@ -199,6 +199,11 @@ class OutboundMessage(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # When the current round of attempts began (queued, or queued again by an operator): the
+    # lifetime and the admins' alert count from here.
+    queued_at = models.DateTimeField(_("queued"), default=timezone.now)
+    # When the administrators were told this message keeps failing (once per round).
+    alerted_at = models.DateTimeField(_("admins alerted"), null=True, blank=True)
     # Set by a caller that may run twice for the same reason (an event handler given the same
     # batch again): a second message with the same key is never queued (see enqueue()).
     idempotency_key = models.CharField(

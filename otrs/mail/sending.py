@@ -19,13 +19,19 @@ A worker that dies between 1 and 3 leaves the row ``sending``; once its claim ha
 row is due again (the mail may then go out twice, which beats losing it).
 
 The outcome is decided per recipient. Accepted addresses make the row ``sent``; addresses the
-server refused for now (4xx, a lost connection, a timeout) are tried again after 2, 4, 8 ...
-minutes (``2 ** attempts``) until ``OUTGOING_MAIL_MAX_ATTEMPTS``; addresses refused for good
-(5xx) fail at once. When one attempt ends in more than one of these, the row keeps the first
-group and a copy of the message is made for each other group, so that the accepted recipients
-never get it again and nothing is lost either. Each outcome is reported to the registered
-delivery listeners (:func:`otrs.mail.hooks.report_delivery`): the ticket channel records a
-failure on the ticket, and links a copy to the ticket of its original.
+server refused for now (4xx, a lost connection, a timeout) are tried again as an MTA does:
+after 2, 4, 8 ... minutes, the wait capped at ``OUTGOING_MAIL_MAX_BACKOFF_MINUTES`` (an hour),
+for ``OUTGOING_MAIL_LIFETIME_HOURS`` after the message was queued (five days, postfix's
+``maximal_queue_lifetime``; ``OUTGOING_MAIL_MAX_ATTEMPTS``, off by default, can stop it
+earlier); then the row fails with a bounce-like record of why. Once a message has been failing
+for ``OUTGOING_MAIL_ALERT_AFTER_MINUTES`` the administrators get one system mail (at most one
+an alert period, listing every message that crossed the line), never one per attempt. When the
+relay is back the rows due are sent by the next run: the queue drains by itself. Addresses
+refused for good (5xx) fail at once. When one attempt ends in more than one of these, the row
+keeps the first group and a copy of the message is made for each other group, so that the
+accepted recipients never get it again and nothing is lost either. Each outcome is reported to
+the registered delivery listeners (:func:`otrs.mail.hooks.report_delivery`): the ticket channel
+records a failure on the ticket, and links a copy to the ticket of its original.
 
 Transports (``settings.OUTGOING_MAIL``): ``smtp`` (STARTTLS when the server offers it; as in
 an MTA's opportunistic TLS the certificate is not checked then, so a relay with a self-signed
@@ -50,12 +56,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import hooks, oauth
 from .models import MailAccount, OutboundMessage, OutboundStatus
+from .outbound import queue_system_mail
 
 logger = logging.getLogger(__name__)
 
@@ -375,7 +384,15 @@ def send_one(pk: int) -> str | None:
 
 
 def send_due(limit: int = BATCH) -> int:
-    """Send up to ``limit`` due messages over one connection; returns how many went out."""
+    """Send up to ``limit`` due messages over one connection; returns how many went out.
+    Then the administrators hear of messages failing for long (:func:`alert_admins`)."""
+    try:
+        return _send_due(limit)
+    finally:
+        alert_admins()
+
+
+def _send_due(limit: int) -> int:
     _release_expired(timezone.now())
     sent = 0
     sender = transport()
@@ -407,7 +424,7 @@ def _attempt(message: OutboundMessage, sender) -> str:
 def _settle(message: OutboundMessage, outcome: Outcome) -> str:
     """Record the attempt on the row (and on copies for the other groups of recipients)."""
     now = timezone.now()
-    final = message.attempts >= settings.OUTGOING_MAIL_MAX_ATTEMPTS
+    final = _given_up(message, now)
     groups: list[dict] = []
     if outcome.accepted:
         refused = {**outcome.temporary, **outcome.permanent}
@@ -426,7 +443,9 @@ def _settle(message: OutboundMessage, outcome: Outcome) -> str:
                 "status": OutboundStatus.FAILED if final else OutboundStatus.QUEUED,
                 "recipients": list(outcome.temporary),
                 "next_attempt_at": now if final else now + backoff(message.attempts),
-                "last_error": _error_list(outcome.temporary),
+                "last_error": _gave_up_text(message, now, outcome.temporary)
+                if final
+                else _error_list(outcome.temporary),
             }
         )
     if outcome.permanent or not groups:
@@ -460,6 +479,8 @@ def _settle(message: OutboundMessage, outcome: Outcome) -> str:
                 subject=message.subject,
                 attempts=message.attempts,
                 created_at=message.created_at,
+                queued_at=message.queued_at,
+                alerted_at=message.alerted_at,
                 **group,
             )
             rows.append(copy.pk)
@@ -470,8 +491,81 @@ def _settle(message: OutboundMessage, outcome: Outcome) -> str:
 
 
 def backoff(attempts: int) -> timedelta:
-    """How long to wait after the ``attempts``-th failed attempt: 2, 4, 8 ... minutes."""
-    return timedelta(minutes=2 ** min(attempts, 16))
+    """How long to wait after the ``attempts``-th failed attempt: 2, 4, 8 ... minutes, at most
+    ``OUTGOING_MAIL_MAX_BACKOFF_MINUTES``."""
+    return timedelta(
+        minutes=min(2 ** min(attempts, 16), settings.OUTGOING_MAIL_MAX_BACKOFF_MINUTES)
+    )
+
+
+def _given_up(message: OutboundMessage, now: datetime) -> bool:
+    """Whether a temporary failure now ends the message: its lifetime is over (or the
+    optional cap on attempts is reached)."""
+    lifetime = timedelta(hours=settings.OUTGOING_MAIL_LIFETIME_HOURS)
+    cap = settings.OUTGOING_MAIL_MAX_ATTEMPTS
+    return now - message.queued_at >= lifetime or bool(cap and message.attempts >= cap)
+
+
+def _gave_up_text(message: OutboundMessage, now: datetime, errors: dict[str, str]) -> str:
+    """The failed row's record, worded like an MTA's bounce."""
+    hours = (now - message.queued_at).total_seconds() / 3600
+    return (
+        f"Delivery gave up after {message.attempts} attempt(s) in {hours:.1f} hour(s) "
+        f"(queued {message.queued_at.isoformat(timespec='seconds')}); the last answers were:\n"
+        f"{_error_list(errors)}"
+    )
+
+
+def alert_admins(now: datetime | None = None) -> int:
+    """Tell the administrators, once, about messages failing for longer than
+    ``OUTGOING_MAIL_ALERT_AFTER_MINUTES``: one system mail listing them (at most one per that
+    period, by its idempotency key), and each message is counted once. Returns how many
+    messages it named."""
+    now = now or timezone.now()
+    minutes = settings.OUTGOING_MAIL_ALERT_AFTER_MINUTES
+    period = timedelta(minutes=minutes)
+    failing = OutboundMessage.objects.filter(
+        status=OutboundStatus.QUEUED,
+        attempts__gt=0,
+        alerted_at__isnull=True,
+        queued_at__lte=now - period,
+    ).exclude(idempotency_key__startswith=ALERT_KEY)
+    with transaction.atomic():
+        rows = list(
+            failing.order_by("created_at", "pk").values_list("pk", "subject", "last_error")[:200]
+        )
+        if not rows:
+            return 0
+        OutboundMessage.objects.filter(pk__in=[pk for pk, _s, _e in rows]).update(alerted_at=now)
+        logger.error("Outgoing mail: %d message(s) failing for over %s", len(rows), period)
+        recipients = _admin_addresses()
+        if not recipients:
+            return len(rows)
+        lines = [f"#{pk} {subject}: {' '.join(error.split())[:300]}" for pk, subject, error in rows]
+        body = _(
+            "These outgoing messages have not been delivered for more than %(minutes)d "
+            "minutes. They stay queued and are tried again until %(hours)d hours after they "
+            "were queued; the outgoing queue in the admin shows them."
+        ) % {"minutes": minutes, "hours": settings.OUTGOING_MAIL_LIFETIME_HOURS}
+        # The same path as every system mail: queued, so it goes out when the relay is back;
+        # one per period whatever number of workers get here (the key is unique).
+        queue_system_mail(
+            to=", ".join(recipients),
+            subject=_("Outgoing mail is not being delivered"),
+            body=body + "\n\n" + "\n".join(lines),
+            idempotency_key=f"{ALERT_KEY}{int(now.timestamp() // period.total_seconds())}",
+        )
+    return len(rows)
+
+
+ALERT_KEY = "outgoing-mail-alert:"
+
+
+def _admin_addresses() -> list[str]:
+    if settings.OUTGOING_MAIL_ALERT_TO:
+        return [a.strip() for a in settings.OUTGOING_MAIL_ALERT_TO.split(",") if a.strip()]
+    users = get_user_model().objects.filter(is_active=True, is_superuser=True).exclude(email="")
+    return sorted(set(users.values_list("email", flat=True)))
 
 
 def _log(pk: int, group: dict) -> None:
@@ -509,7 +603,8 @@ def _report(pk: int, *, copied_from: int | None = None) -> None:
 
 
 def requeue(pks: Iterable[int] | None = None) -> list[int]:
-    """Make failed (and waiting) messages due now, with a fresh count of attempts; ``None``
+    """Make failed (and waiting) messages due now, with a fresh count of attempts and a new
+    lifetime (and alert); ``None``
     means every failed one. Sent messages and those being sent are never touched."""
     now = timezone.now()
     rows = OutboundMessage.objects.filter(status__in=[OutboundStatus.FAILED, OutboundStatus.QUEUED])
@@ -518,7 +613,11 @@ def requeue(pks: Iterable[int] | None = None) -> list[int]:
     with transaction.atomic():
         for pk, status in rows.select_for_update().values_list("pk", "status"):
             OutboundMessage.objects.filter(pk=pk, status=status).update(
-                status=OutboundStatus.QUEUED, attempts=0, next_attempt_at=now
+                status=OutboundStatus.QUEUED,
+                attempts=0,
+                next_attempt_at=now,
+                queued_at=now,
+                alerted_at=None,
             )
             done.append(pk)
     if done:

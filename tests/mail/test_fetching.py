@@ -189,6 +189,47 @@ def test_a_fetched_mail_becomes_a_ticket(mailbox, support):  # noqa: F811
     assert mailbox.messages() == []
 
 
+@pytest.mark.parametrize("protocol", [Protocol.IMAP, Protocol.POP3])
+def test_a_message_that_cannot_be_processed_is_quarantined_alone_and_the_next_are_fetched(
+    mailbox,  # noqa: F811
+    support,
+    monkeypatch,
+    protocol,
+):
+    """One mail with a NUL in its encoded subject (stored and processed), one that the
+    pipeline cannot process (quarantined on its own), one plain: all three leave the server
+    in one run; the quarantined one is processed once its cause is fixed."""
+    nul = message("=?utf-8?q?a=00b?=")
+    bad, good = message("Poison"), message("Fine")
+    for raw in (nul, bad, good):
+        mailbox.deliver(raw)
+    account = make_account(mailbox, protocol, dispatch=Dispatch.QUEUE, queue=support.queue)
+    original = inbound_module.handle
+
+    def fails_on_poison(mail, **kwargs):
+        if mail.subject == "Poison":
+            raise RuntimeError("cannot process this one")
+        return original(mail, **kwargs)
+
+    monkeypatch.setattr(inbound_module, "handle", fails_on_poison)
+    result = fetch_account(account)
+
+    assert result.ok, result.error
+    assert result.stored == 3
+    assert mailbox.messages() == []
+    rows = {row.sha256: row for row in InboundMessage.objects.filter(account=account)}
+    assert rows[sha(nul)].status == InboundStatus.PROCESSED, rows[sha(nul)].error
+    assert rows[sha(nul)].subject.replace("\ufffd", "") == "ab"
+    assert rows[sha(bad)].status == InboundStatus.QUARANTINED
+    assert "cannot process this one" in rows[sha(bad)].error
+    assert rows[sha(good)].status == InboundStatus.PROCESSED
+
+    monkeypatch.undo()  # the cause is fixed
+    again = inbound_module.reprocess(rows[sha(bad)])
+    assert again.status == InboundStatus.PROCESSED
+    assert again.ticket.title == "Poison"
+
+
 def test_a_folder_with_a_non_ascii_name(mailbox):  # noqa: F811
     # "Störungen" in IMAP's modified UTF-7, written out by hand (RFC 3501, 5.1.3).
     mailbox.create_folder('"St&APY-rungen"')

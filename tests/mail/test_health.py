@@ -21,7 +21,7 @@ from otrs.mail.models import (
     Protocol,
     TokenState,
 )
-from tickets.models import InboundMessage, InboundSource, InboundStatus
+from tickets.models import InboundMessage, InboundSource, InboundStatus, RawMail
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def account(name, **fields) -> MailAccount:
 
 def inbound(acc, status) -> InboundMessage:
     return InboundMessage.objects.create(
-        raw=b"Subject: x\r\n\r\nx\r\n",
+        blob=RawMail.objects.put(b"Subject: x\r\n\r\nx\r\n"),
         size=16,
         sha256="0" * 64,
         source=InboundSource.ACCOUNT,

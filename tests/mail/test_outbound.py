@@ -357,7 +357,8 @@ def test_back_off_doubles_until_the_last_attempt_fails_for_good(
             assert row.next_attempt_at == moment + timedelta(minutes=expected_wait)
     assert row.status == OutboundStatus.FAILED
     assert row.attempts == 3
-    assert row.last_error == "carol@example.com: 452 4.2.2 Over quota"
+    assert row.last_error.startswith("Delivery gave up after 3 attempt(s)")
+    assert row.last_error.endswith("\ncarol@example.com: 452 4.2.2 Over quota")
 
 
 def test_a_permanent_refusal_fails_at_once_and_shows_on_the_ticket(
@@ -730,3 +731,78 @@ def test_a_retried_failed_article_shows_as_sent_on_the_zoom(
     page = client.get(reverse("agent:zoom", args=[ticket.pk])).content.decode()
     assert "Sent" in page and "Sending failed" not in page
     assert Ticket.objects.get(pk=ticket.pk).articles.count() == 3
+
+
+# --- retrying as an MTA does -------------------------------------------------------------------
+
+
+def test_the_back_off_grows_to_a_cap_of_an_hour():
+    waits = [sending.backoff(n) for n in range(1, 10)]
+    assert [int(w.total_seconds() // 60) for w in waits] == [2, 4, 8, 16, 32, 60, 60, 60, 60]
+
+
+def test_a_message_is_tried_for_its_lifetime_then_fails_with_a_bounce_like_record(
+    smtp_server, ticket, customer_mail, rw, settings, time_machine
+):
+    assert settings.OUTGOING_MAIL_LIFETIME_HOURS == 120  # postfix's 5 days by default
+    settings.OUTGOING_MAIL_LIFETIME_HOURS = 5
+    smtp_server.refuse_data("421 4.7.0 Relay down")
+    actions.send_email(ticket, answer(ticket, customer_mail), actor=rw)
+    created = only_row().queued_at
+    time_machine.move_to(timezone.now(), tick=False)
+    attempts = 0
+    while only_row().status == OutboundStatus.QUEUED:
+        time_machine.move_to(only_row().next_attempt_at, tick=False)
+        send_outgoing_mail()
+        attempts += 1
+        assert attempts < 50
+        row = only_row()
+        if row.status == OutboundStatus.QUEUED:
+            assert row.next_attempt_at - timezone.now() <= timedelta(hours=1)
+            assert timezone.now() - created < timedelta(hours=5)
+
+    row = only_row()
+    assert row.status == OutboundStatus.FAILED
+    assert timezone.now() - created >= timedelta(hours=5)
+    assert attempts == row.attempts > 5  # well past the old give-up after 5 attempts
+    assert row.last_error.startswith("Delivery gave up after")
+    assert "421 4.7.0 Relay down" in row.last_error
+
+    # An operator's retry gives it a new lifetime, not one last attempt.
+    sending.requeue([row.pk])
+    send_outgoing_mail()
+    assert only_row().status == OutboundStatus.QUEUED
+
+
+def test_admins_are_alerted_once_and_the_queue_drains_when_the_relay_returns(
+    smtp_server, ticket, customer_mail, rw, settings, time_machine
+):
+    admin = User.objects.create_superuser("root", "root@example.test", "pw", kind=UserKind.AGENT)
+    smtp_server.refuse_data("421 4.7.0 Relay down")
+    actions.send_email(ticket, answer(ticket, customer_mail), actor=rw)
+    start = timezone.now()
+
+    def alerts():
+        return OutboundMessage.objects.filter(idempotency_key__startswith=sending.ALERT_KEY)
+
+    for minutes in (0, 30, 59):
+        time_machine.move_to(start + timedelta(minutes=minutes), tick=False)
+        sending.send_due()
+    assert not alerts().exists()  # failing, but not for an hour yet
+
+    for minutes in (61, 62, 90, 150, 210):
+        time_machine.move_to(start + timedelta(minutes=minutes), tick=False)
+        sending.send_due()
+    (alert,) = alerts()
+    assert alert.kind == OutboundKind.SYSTEM and alert.recipients == [admin.email]
+    raw = bytes(alert.raw).decode()
+    assert "Outgoing mail is not being delivered" in raw
+    failing = OutboundMessage.objects.exclude(pk=alert.pk).get()
+    assert failing.alerted_at is not None and failing.status == OutboundStatus.QUEUED
+
+    # The relay is back: the next runs send everything, the alert too, with nobody's help.
+    smtp_server.accept()
+    time_machine.move_to(start + timedelta(minutes=300), tick=False)
+    sending.send_due()
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {OutboundStatus.SENT}
+    assert len(smtp_server.messages) == 2

@@ -281,7 +281,7 @@ def _add_article(
         created_by=actor,
     )
     if data.raw is not None:
-        ArticleRaw.objects.create(article=article, content=data.raw)
+        ArticleRaw.objects.put(article, data.raw)
     for item in data.attachments:
         attachment = Attachment(
             article=article,

@@ -241,7 +241,7 @@ def _send(
         idempotency_key=idempotency_key,
     )
     # The article's source is the queued bytes themselves: what the recipients get.
-    ArticleRaw.objects.create(article=created, content=bytes(queued.raw))
+    ArticleRaw.objects.put(created, bytes(queued.raw))
     events.record(
         TicketEvent.ARTICLE_EMAIL_SENDING_QUEUED,
         ticket_id=ticket.pk,

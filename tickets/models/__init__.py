@@ -13,6 +13,7 @@ from .mail import (
     MailDelivery,
     Outcome,
     PostmasterFilter,
+    RawMail,
 )
 from .master import SLA, Priority, Queue, Service, State, TicketType
 from .search import SavedSearch
@@ -59,6 +60,7 @@ __all__ = [
     "Priority",
     "Queue",
     "QueueAutoResponse",
+    "RawMail",
     "Salutation",
     "SavedSearch",
     "Service",

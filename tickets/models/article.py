@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import Channel, SenderType, TicketFlagKey
+from .mail import RawMail, blob_name, content_hash
 from .ticket import Ticket
 
 
@@ -60,14 +61,27 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
 
+class ArticleRawManager(models.Manager["ArticleRaw"]):
+    def put(self, article: Article, content: bytes) -> ArticleRaw:
+        """The article's raw source, as a shared :class:`RawMail` (the same bytes are stored
+        once, whoever else refers to them: the inbound store, another article)."""
+        return self.create(article=article, blob=RawMail.objects.put(content))
+
+
 class ArticleRaw(models.Model):
-    """The raw source of a mail article, exactly as received or sent."""
+    """The raw source of a mail article, exactly as received or sent (shared bytes)."""
 
     article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="raw")
-    content = models.BinaryField()
+    blob = models.ForeignKey(RawMail, on_delete=models.PROTECT, related_name="+")
+
+    objects = ArticleRawManager()
 
     def __str__(self) -> str:
         return f"raw source of article {self.article_id}"
+
+    @property
+    def content(self) -> bytes:
+        return self.blob.read()
 
 
 class AttachmentStorage(Storage):
@@ -145,27 +159,53 @@ class Attachment(models.Model):
         with self.file.open("rb") as handle:
             return handle.read()
 
-    def storage_path(self) -> str:
-        created = self.article.created_at
-        return f"{created:%Y/%m/%d}/{self.article.ticket_id}/{self.article_id}/{self.filename}"
-
     def store(self, content: bytes | File, *, backend: str) -> None:
         """Put ``content`` into ``backend`` ("db" or "fs"); the caller saves the row.
-        ``content`` may be a file (an upload): the file storage copies it in chunks."""
+
+        In the file storage a file is named by its sha256 (``cas/ab/cd/<sha256>``): the same
+        bytes in a thread, a forward or a raw mail (:class:`RawMail` pieces) are one file,
+        written once, and no row ever deletes a file (see :func:`file_in_use`)."""
         if isinstance(content, File):
             content.seek(0)
+            digest = hashlib.sha256()
+            for chunk in content.chunks():
+                digest.update(chunk)
             self.size = content.size
+            content.seek(0)
             if backend == "db":
                 content = content.read()
+            sha = digest.hexdigest()
         else:
             self.size = len(content)
+            sha = content_hash(content)
         if backend == "db":
             self.db_content = content
             self.file = ""
-        else:
-            self.db_content = None
+            return
+        self.db_content = None
+        name = blob_name(sha)
+        storage = self.file.storage
+        if not storage.exists(name):
             upload = content if isinstance(content, File) else ContentFile(content)
-            self.file.save(self.storage_path(), upload, save=False)
+            saved = storage.save(name, upload)
+            if saved != name:
+                storage.delete(saved)  # the same bytes, written at this moment by another
+        self.file.name = name
+
+
+def file_in_use(name: str, *, besides: int | None = None) -> bool:
+    """Whether a stored file is still used by an attachment (other than ``besides``) or is a
+    piece of a raw mail: only then may it be deleted."""
+    users = Attachment.objects.filter(file=name)
+    if besides is not None:
+        users = users.exclude(pk=besides)
+    if users.exists():
+        return True
+    sha = name.rsplit("/", 1)[-1]
+    # A rare question (moving attachments between storages), asked the same way on every
+    # database: JSON containment is not portable to SQLite.
+    with_pieces = RawMail.objects.exclude(pieces=[]).values_list("pieces", flat=True)
+    return any(p["sha256"] == sha for pieces in with_pieces.iterator() for p in pieces)
 
 
 class ArticleFlag(models.Model):

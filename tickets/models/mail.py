@@ -10,15 +10,223 @@ they keep their tables (``mail_*``), see migration ``0007_mail_channel``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import re
+import zlib
 
-from django.db import models
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
+
+
+# --- "the same mail": the fingerprint ----------------------------------------------------------
+
+# Header fields that the delivery adds or changes, not the sender: two copies of one mail
+# delivered to two of our addresses (or our own mail coming back through a relay) differ only
+# in these. README, "When is a mail already stored".
+TRANSPORT_HEADERS = frozenset(
+    {
+        "received",
+        "x-received",
+        "return-path",
+        "delivered-to",
+        "x-original-to",
+        "envelope-to",
+        "x-envelope-from",
+        "x-envelope-to",
+        "x-rcpt-to",
+        "x-original-rcpt-to",
+        "authentication-results",
+        "arc-authentication-results",
+        "arc-message-signature",
+        "arc-seal",
+        "received-spf",
+    }
+)
+_HEADER_NAME = re.compile(rb"^([!-9;-~]+)[ \t]*:")
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def fingerprint(raw: bytes) -> str:
+    """The sha256 of a mail without its transport header fields and with its line ends made
+    ``\n``: equal for two deliveries of the same mail, different as soon as one byte of what
+    the sender wrote (any other header, the body) differs; the Message-ID is part of it."""
+    lines = _LINE_END.split(raw)
+    digest = hashlib.sha256()
+    skipping = False
+    for index, line in enumerate(lines):
+        if not line:
+            # The end of the header block: the rest is taken as it is.
+            digest.update(b"\n".join(lines[index:]))
+            break
+        if line[:1] in (b" ", b"\t"):
+            if not skipping:
+                digest.update(line + b"\n")
+            continue
+        name = _HEADER_NAME.match(line)
+        skipping = name is not None and name.group(1).decode("ascii").lower() in TRANSPORT_HEADERS
+        if not skipping:
+            digest.update(line + b"\n")
+    return digest.hexdigest()
+
+
+# --- the raw store: every raw mail once --------------------------------------------------------
+
+# Runs of base64 lines (at least 8 of them); only runs of at least PIECE_MIN_BYTES are stored
+# apart, and only when encoding the decoded bytes again gives back exactly the same run.
+_BASE64_RUN = re.compile(
+    rb"(?:^[A-Za-z0-9+/=]{4,998}(?:\r\n|\n))(?:[A-Za-z0-9+/=]{4,998}(?:\r\n|\n)){7,}", re.M
+)
+PIECE_MIN_BYTES = 8 * 1024
+# zlib only when it saves at least this share (images, archives and PDFs do not compress).
+_ZLIB_WORTH = 0.9
+
+
+def blob_name(sha256: str) -> str:
+    """The content-addressed name of a file in the attachment storage."""
+    return f"cas/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def save_blob(content: bytes, sha256: str | None = None) -> str:
+    """Put ``content`` into the attachment storage under its sha256 (once: a file that is
+    there already is the same bytes); returns its name."""
+    sha256 = sha256 or content_hash(content)
+    name = blob_name(sha256)
+    storage = storages["attachments"]
+    if not storage.exists(name):
+        saved = storage.save(name, ContentFile(content))
+        if saved != name:
+            # Written at the same moment by another worker: the same bytes, keep one.
+            storage.delete(saved)
+    return name
+
+
+def _encode_base64(data: bytes, line: int, eol: bytes) -> bytes:
+    encoded = base64.b64encode(data)
+    return b"".join(encoded[i : i + line] + eol for i in range(0, len(encoded), line))
+
+
+def split_raw(raw: bytes) -> tuple[bytes, list[dict]]:
+    """``raw`` without the base64 bodies that can be rebuilt exactly from their decoded bytes
+    (Dovecot's single-instance attachment check), and where to put them back."""
+    kept: list[bytes] = []
+    pieces: list[dict] = []
+    position = at = 0
+    for match in _BASE64_RUN.finditer(raw):
+        run = match.group(0)
+        if len(run) < PIECE_MIN_BYTES:
+            continue
+        eol = b"\r\n" if run.find(b"\r\n") == run.find(b"\n") - 1 else b"\n"
+        line = run.find(eol)
+        try:
+            data = base64.b64decode(run.replace(eol, b""), validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        if _encode_base64(data, line, eol) != run:
+            continue  # another line length, mixed line ends, stray padding: kept verbatim
+        sha = content_hash(data)
+        save_blob(data, sha)
+        kept.append(raw[position : match.start()])
+        at += match.start() - position
+        position = match.end()
+        pieces.append({"at": at, "sha256": sha, "line": line, "eol": eol.decode()})
+    if not pieces:
+        return raw, []
+    kept.append(raw[position:])
+    return b"".join(kept), pieces
+
+
+def pack(data: bytes) -> tuple[str, bytes]:
+    """(codec, stored bytes): zlib level 6 when that pays, else as it is."""
+    if len(data) >= 256:
+        packed = zlib.compress(data, 6)
+        if len(packed) < len(data) * _ZLIB_WORTH:
+            return "zlib", packed
+    return "", data
+
+
+def unpack(codec: str, data: bytes, pieces: list[dict]) -> bytes:
+    """The bytes :func:`pack` and :func:`split_raw` were given back: decompressed, with the
+    base64 bodies put back from their files."""
+    if codec == "zlib":
+        data = zlib.decompress(data)
+    if not pieces:
+        return data
+    storage = storages["attachments"]
+    out: list[bytes] = []
+    position = 0
+    for piece in pieces:
+        out.append(data[position : piece["at"]])
+        position = piece["at"]
+        with storage.open(blob_name(piece["sha256"]), "rb") as handle:
+            content = handle.read()
+        out.append(_encode_base64(content, piece["line"], piece["eol"].encode()))
+    out.append(data[position:])
+    return b"".join(out)
+
+
+class RawMailManager(models.Manager["RawMail"]):
+    def put(self, raw: bytes) -> RawMail:
+        """The stored copy of ``raw``, made now unless the same bytes are there already
+        (a unique sha256: two workers storing the same bytes at once make one row)."""
+        raw = bytes(raw)
+        sha = content_hash(raw)
+        found = self.filter(sha256=sha).first()
+        if found is not None:
+            return found
+        pieces: list[dict] = []
+        rest = raw
+        if settings.ATTACHMENT_STORAGE == "fs" and len(raw) >= PIECE_MIN_BYTES:
+            rest, pieces = split_raw(raw)
+        codec, data = pack(rest)
+        try:
+            with transaction.atomic():
+                return self.create(
+                    sha256=sha,
+                    size=len(raw),
+                    codec=codec,
+                    data=data,
+                    pieces=pieces,
+                )
+        except IntegrityError:
+            return self.get(sha256=sha)
+
+
+class RawMail(models.Model):
+    """The bytes of one mail, stored once whoever refers to them (the inbound store, the
+    article's raw source): compressed when that pays, and without the base64 bodies that
+    are kept as content-addressed files (``pieces``), put back on every read."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    size = models.PositiveBigIntegerField(_("size"))
+    codec = models.CharField(max_length=8, blank=True)
+    data = models.BinaryField()
+    pieces = models.JSONField(default=list, blank=True)
+
+    objects = RawMailManager()
+
+    class Meta:
+        verbose_name = _("raw mail")
+        verbose_name_plural = _("raw mails")
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} ({self.size} bytes)"
+
+    def read(self) -> bytes:
+        """The exact bytes that were stored."""
+        return unpack(self.codec, bytes(self.data), self.pieces)
+
+    def stored_bytes(self) -> int:
+        return len(self.data)
 
 
 # --- mail accounts' dispatch -------------------------------------------------------------------
@@ -71,6 +279,8 @@ class MailAccountDispatch(models.Model):
 
 class InboundStatus(models.TextChoices):
     RECEIVED = "received", _("received, not processed yet")
+    # Claimed by one worker until ``claimed_until``; after that the sweep takes it over.
+    PROCESSING = "processing", _("being processed")
     PROCESSED = "processed", _("processed")
     IGNORED = "ignored", _("ignored by a filter")
     QUARANTINED = "quarantined", _("quarantined")
@@ -97,13 +307,19 @@ class InboundMessage(models.Model):
     """One received mail, stored before anything else happens to it (design rule 7).
 
     A message that fails to process stays here, quarantined with its error, until an
-    administrator reprocesses it. Once processed, its raw bytes live on in the article
-    (``ArticleRaw``) and are cleared here; the hash stays to recognise a re-delivery.
+    administrator reprocesses it. Its bytes are a :class:`RawMail` that the article's raw
+    source shares. ``fingerprint`` is unique: a second delivery of the same mail (see
+    :func:`fingerprint`) is never a second row, however many workers store it at once.
     """
 
-    raw = models.BinaryField(_("raw message"))
+    blob = models.ForeignKey(
+        RawMail, on_delete=models.PROTECT, related_name="+", verbose_name=_("raw message")
+    )
     size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64, db_index=True)
+    # The exact bytes' hash (the blob's); "the same mail" is the fingerprint's business.
+    sha256 = models.CharField(max_length=64)
+    # Null only for rows stored before the rule (a re-delivery that made a second row then).
+    fingerprint = models.CharField(max_length=64, null=True, blank=True, unique=True)
     message_id = models.TextField(_("message id"), blank=True)
     subject = models.CharField(_("subject"), max_length=1000, blank=True)
     from_address = models.TextField(_("from"), blank=True)
@@ -131,6 +347,7 @@ class InboundMessage(models.Model):
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
     ticket = models.ForeignKey(
@@ -162,6 +379,11 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject or self.message_id or f"#{self.pk}"
+
+    @property
+    def raw(self) -> bytes:
+        """The message exactly as it was received."""
+        return self.blob.read()
 
 
 # --- postmaster filters ------------------------------------------------------------------------

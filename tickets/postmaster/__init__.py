@@ -52,6 +52,7 @@ from ..models import (
     Ticket,
     message_id_hash,
 )
+from ..models.mail import fingerprint
 from ..subjects import clean_ticket_subject
 from .directives import Directives
 from .filters import run_filters
@@ -77,7 +78,7 @@ def handle(mail: ParsedMail, *, raw: bytes, inbound) -> Result:
     if directives.flag("ignore"):
         logger.info("Inbound mail %s ignored (X-OTRS-Ignore)", mail.message_id)
         return Result(Outcome.IGNORED)
-    same = _same_message(mail)
+    same = _same_message(mail, raw)
     if same is not None:
         # The same mail again with other bytes (delivered to two of our addresses, or our
         # own answer coming back through a Cc to a system address): it is already there.
@@ -389,13 +390,24 @@ class _Run:
         )
 
 
-def _same_message(mail: ParsedMail) -> Article | None:
-    """An article that is this very mail: the same Message-ID from the same sender."""
-    if not mail.message_id or not mail.from_address:
+def _same_message(mail: ParsedMail, raw: bytes) -> Article | None:
+    """An article that is this very mail: one with the same Message-ID whose raw source has
+    the same fingerprint (the same content, transport headers aside; README "When is a mail
+    already stored"). A reused Message-ID with another subject or body is a mail of its own."""
+    if not mail.message_id:
         return None
-    digest = message_id_hash(mail.message_id)
-    for article in Article.objects.filter(message_id_md5=digest).select_related("ticket"):
-        if mail.from_address.lower() in article.from_address.lower():
+    candidates = (
+        Article.objects.filter(message_id_md5=message_id_hash(mail.message_id))
+        .select_related("ticket", "raw__blob")
+        .order_by("pk")
+    )
+    digest = None
+    for article in candidates:
+        stored = getattr(article, "raw", None)
+        if stored is None:
+            continue
+        digest = digest or fingerprint(raw)
+        if fingerprint(stored.content) == digest:
             return article
     return None
 

@@ -13,20 +13,39 @@ second one. So:
 - once :func:`receive` returns, the message is safe whatever happened to its processing: a
   failure rolls back the ticket work but leaves the message quarantined, with its error, for
   :func:`reprocess` once the cause is fixed.
+
+Storing never fails for what a mail holds: the bytes go in as bytes (a shared
+:class:`~tickets.models.RawMail`), and nothing is derived from them before that commit; the
+text columns derived later (message id, subject, sender) are cleaned of what a database
+refuses (NUL, lone surrogates) and cut to their column.
+
+"Already stored" means the same :func:`~tickets.models.mail.fingerprint` (the same Message-ID
+and the same content apart from transport headers), enforced by a unique column, so any
+number of workers storing one mail at once make one row; see the README.
+
+Processing a stored row first claims it with a conditional update (``received`` or
+``quarantined`` → ``processing`` until ``claimed_until``): concurrent deliveries and reprocess
+runs of one message make one ticket. A row left ``received`` or ``processing`` by a crash is
+taken over by :func:`sweep` (the daemon runs it every few minutes) once its claim ran out.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 import traceback
+from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otrs.mail.hooks import Receipt
-from otrs.mail.parsing import MailParseError, parse_message
+from otrs.mail.parsing import MailParseError, ParsedMail, parse_message
 
 from ..models import (
     InboundMessage,
@@ -34,14 +53,27 @@ from ..models import (
     InboundStatus,
     MailAccountDispatch,
     Outcome,
+    RawMail,
 )
-from ..models.mail import content_hash
+from ..models.mail import fingerprint
 from . import handle
 
 logger = logging.getLogger(__name__)
 
-# Statuses whose message is finished: the same bytes again are a re-delivery, not new mail.
+# Statuses whose message is finished: the same mail again is a re-delivery, not new mail.
 _DONE = (InboundStatus.PROCESSED, InboundStatus.IGNORED)
+# What a database refuses in text: NUL (PostgreSQL) and lone surrogates (every driver).
+_REFUSED = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(value: str, limit: int | None = None) -> str:
+    """``value`` without NUL and lone surrogates, cut to ``limit`` characters."""
+    value = _REFUSED.sub("\ufffd", value) if _REFUSED.search(value) else value
+    return value[:limit] if limit is not None else value
+
+
+def claim_time() -> timedelta:
+    return timedelta(seconds=settings.POSTMASTER_CLAIM_SECONDS)
 
 
 def receive(
@@ -55,31 +87,20 @@ def receive(
     """Store ``raw`` and process it. Raises :class:`django.db.DatabaseError` only when the
     message could not be stored at all; every other failure ends in quarantine.
 
-    The same bytes again (a fetch after a crash between commit and delete, an MTA retrying)
-    return the first copy, marked ``is_duplicate``, and make nothing new.
+    The same mail again (a fetch after a crash between commit and delete, an MTA retrying,
+    a second of our addresses) returns the first copy, marked ``is_duplicate``, and makes
+    nothing new; a first copy not processed yet is processed now (if nobody else is).
     """
-    raw = bytes(raw)
-    digest = content_hash(raw)
-    earlier = list(InboundMessage.objects.filter(sha256=digest).defer("raw").order_by("pk"))
-    done = next((m for m in earlier if m.status in _DONE), None)
-    if done is not None:
-        logger.info("Inbound message %s: already stored as #%s", done.message_id, done.pk)
-        done.is_duplicate = True
-        return done
-    if earlier:
-        waiting = earlier[0]
+    inbound = store(raw, source=source, account_id=account_id, queue=queue, trusted=trusted)
+    if inbound.is_duplicate:
+        if inbound.status in _DONE:
+            logger.info("Inbound message %s: already stored as #%s", inbound.sha256, inbound.pk)
+            return inbound
         # Stored before but not processed (quarantined, or a crash in between): this
         # delivery is a chance to try again, not a second message.
-        logger.info("Inbound message %s: stored before as #%s, trying again", digest, waiting.pk)
-        return process(InboundMessage.objects.get(pk=waiting.pk))
-    try:
-        parsed = parse_message(raw)
-    except MailParseError:
-        parsed = None
-    inbound = store(
-        raw, source=source, account_id=account_id, queue=queue, trusted=trusted, parsed=parsed
-    )
-    return process(inbound, parsed=parsed)
+        logger.info("Inbound message #%s: stored before, trying again", inbound.pk)
+        inbound.is_duplicate = False
+    return process(inbound)
 
 
 def receive_fetched(raw: bytes, *, account_id: int, trusted: bool) -> Receipt:
@@ -107,37 +128,87 @@ def store(
     trusted: bool = True,
     parsed=None,
 ) -> InboundMessage:
-    """Write the raw message in a transaction of its own."""
-    with transaction.atomic():
-        return InboundMessage.objects.create(
-            raw=raw,
-            size=len(raw),
-            sha256=content_hash(raw),
-            source=source,
-            account_id=account_id,
-            forced_queue=queue,
-            trusted=trusted,
-            message_id=parsed.message_id if parsed else "",
-            subject=parsed.subject[:1000] if parsed else "",
-            from_address=parsed.from_address if parsed else "",
-        )
+    """Write the raw message in a transaction of its own, before anything is derived from it.
+
+    Returns the row; when the same mail (fingerprint) was stored before, that row, marked
+    ``is_duplicate``. ``parsed`` is accepted for callers of the older signature and unused:
+    the derived columns are filled when the message is processed.
+    """
+    raw = bytes(raw)
+    print_ = fingerprint(raw)
+    try:
+        with transaction.atomic():
+            blob = RawMail.objects.put(raw)
+            return InboundMessage.objects.create(
+                blob=blob,
+                size=len(raw),
+                sha256=blob.sha256,
+                fingerprint=print_,
+                source=source,
+                account_id=account_id,
+                forced_queue=queue,
+                trusted=trusted,
+            )
+    except IntegrityError:
+        # The unique fingerprint: stored before, or by another worker at this moment.
+        earlier = InboundMessage.objects.filter(fingerprint=print_).first()
+        if earlier is None:
+            raise
+        earlier.is_duplicate = True
+        return earlier
 
 
-def process(inbound: InboundMessage, *, parsed=None) -> InboundMessage:
-    """Process a stored message; on failure it is quarantined with the reason."""
-    inbound.attempts += 1
-    raw = bytes(inbound.raw)
+def _claim(inbound: InboundMessage, *, stuck_only: bool = False) -> InboundMessage | None:
+    """Take the row for this worker (conditional update); None when another worker holds it
+    or it is finished. ``stuck_only``: only rows whose claim (or grace time) ran out."""
+    now = timezone.now()
+    until = now + claim_time()
+    expired = Q(status=InboundStatus.PROCESSING, claimed_until__lt=now)
+    if stuck_only:
+        waiting = Q(status=InboundStatus.RECEIVED, received_at__lt=now - claim_time())
+    else:
+        waiting = Q(status__in=(InboundStatus.RECEIVED, InboundStatus.QUARANTINED))
+    taken = InboundMessage.objects.filter(waiting | expired, pk=inbound.pk).update(
+        status=InboundStatus.PROCESSING, claimed_until=until, attempts=F("attempts") + 1
+    )
+    if not taken:
+        return None
+    claimed = InboundMessage.objects.select_related("blob").get(pk=inbound.pk)
+    claimed.is_duplicate = inbound.is_duplicate
+    return claimed
+
+
+def process(inbound: InboundMessage, *, parsed=None, stuck_only: bool = False) -> InboundMessage:
+    """Claim a stored message and process it; on failure it is quarantined with the reason.
+    A message another worker holds (or that is finished) is returned as it is."""
+    claimed = _claim(inbound, stuck_only=stuck_only)
+    if claimed is None:
+        current = InboundMessage.objects.filter(pk=inbound.pk).first() or inbound
+        current.is_duplicate = inbound.is_duplicate
+        logger.info("Inbound message #%s: %s, not claimed here", current.pk, current.status)
+        return current
+    inbound = claimed
     if inbound.size > settings.POSTMASTER_MAX_EMAIL_BYTES:
         return _quarantine(
             inbound,
             _("The message is %(size)d bytes, more than the limit of %(limit)d bytes.")
             % {"size": inbound.size, "limit": settings.POSTMASTER_MAX_EMAIL_BYTES},
         )
+    try:
+        raw = inbound.raw
+    except (OSError, ValueError) as exc:
+        return _quarantine(
+            inbound, _("The stored message cannot be read: %(error)s") % {"error": exc}
+        )
     if parsed is None:
         try:
             parsed = parse_message(raw)
         except MailParseError as exc:
             return _quarantine(inbound, _("Not an email message: %(error)s") % {"error": exc})
+    parsed = clean_mail(parsed)
+    inbound.message_id = clean_text(parsed.message_id)
+    inbound.subject = clean_text(parsed.subject, 1000)
+    inbound.from_address = clean_text(parsed.from_address)
     try:
         with transaction.atomic():
             result = handle(parsed, raw=raw, inbound=inbound)
@@ -151,22 +222,71 @@ def process(inbound: InboundMessage, *, parsed=None) -> InboundMessage:
             inbound.article = result.article
             inbound.error = ""
             inbound.processed_at = timezone.now()
-            fields = ["status", "outcome", "ticket", "article", "error", "processed_at", "attempts"]
-            if result.article is not None:
-                # The article keeps the raw source (ArticleRaw); no need to keep it twice.
-                inbound.raw = b""
-                fields.append("raw")
-            inbound.save(update_fields=fields)
+            done = InboundMessage.objects.filter(
+                pk=inbound.pk,
+                status=InboundStatus.PROCESSING,
+                claimed_until=inbound.claimed_until,
+            ).update(
+                status=inbound.status,
+                outcome=inbound.outcome,
+                ticket=inbound.ticket,
+                article=inbound.article,
+                error="",
+                processed_at=inbound.processed_at,
+                claimed_until=None,
+                message_id=inbound.message_id,
+                subject=inbound.subject,
+                from_address=inbound.from_address,
+            )
+            if not done:
+                # Our claim ran out and another worker took the message over: undo ours.
+                raise _ClaimLost
+    except _ClaimLost:
+        logger.warning("Inbound message #%s: claim ran out, left to its new holder", inbound.pk)
+        return InboundMessage.objects.get(pk=inbound.pk)
     except DatabaseError as exc:
         # The database itself failed: quarantining needs it too, so try, and if that fails as
-        # well the row stays "received" and the daily reprocess run picks it up.
+        # well the row stays "processing" and the sweep takes it over when the claim runs out.
         logger.exception("Inbound message #%s: database error while processing", inbound.pk)
-        return _quarantine(inbound, _("Database error: %(error)s") % {"error": exc}, quiet=True)
+        return _quarantine(
+            inbound, _("Database error: %(error)s") % {"error": clean_text(str(exc))}, quiet=True
+        )
     except Exception as exc:
         logger.exception("Inbound message #%s could not be processed", inbound.pk)
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return _quarantine(inbound, detail)
+        return _quarantine(inbound, clean_text(detail))
+    inbound.claimed_until = None
     return inbound
+
+
+class _ClaimLost(Exception):
+    pass
+
+
+def clean_mail(mail: ParsedMail) -> ParsedMail:
+    """The parsed mail with every text field cleaned of what a database refuses (the parser
+    should have done it; this keeps one bad byte from quarantining a mail for good)."""
+    changes: dict = {}
+    for item in dataclasses.fields(mail):
+        value = getattr(mail, item.name)
+        if isinstance(value, str) and _REFUSED.search(value):
+            changes[item.name] = clean_text(value)
+        elif isinstance(value, list) and any(
+            isinstance(v, str) and _REFUSED.search(v) for v in value
+        ):
+            changes[item.name] = [clean_text(v) if isinstance(v, str) else v for v in value]
+    attachments = []
+    for attachment in mail.attachments:
+        fixes: dict[str, Any] = {
+            name: clean_text(getattr(attachment, name))
+            for name in ("filename", "content_type", "content_id", "disposition")
+            if isinstance(getattr(attachment, name, None), str)
+            and _REFUSED.search(getattr(attachment, name))
+        }
+        attachments.append(dataclasses.replace(attachment, **fixes) if fixes else attachment)
+    if any(a is not b for a, b in zip(attachments, mail.attachments, strict=True)):
+        changes["attachments"] = attachments
+    return dataclasses.replace(mail, **changes) if changes else mail
 
 
 def reprocess(inbound: InboundMessage) -> InboundMessage:
@@ -191,12 +311,40 @@ def reprocess_all(limit: int = 1000) -> tuple[int, int]:
     return ok, failed
 
 
+def sweep(limit: int = 200) -> int:
+    """Take over messages a crash left behind: ``received`` for longer than a claim lasts
+    (the worker that stored it died before processing) or ``processing`` past its claim.
+    Run by the daemon every few minutes; returns how many it processed."""
+    now = timezone.now()
+    stuck = (
+        InboundMessage.objects.filter(
+            Q(status=InboundStatus.RECEIVED, received_at__lt=now - claim_time())
+            | Q(status=InboundStatus.PROCESSING, claimed_until__lt=now)
+        )
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for pk in list(stuck):
+        result = process(InboundMessage(pk=pk), stuck_only=True)
+        done += result.status in _DONE
+    if done:
+        logger.info("Inbound sweep: %d stuck message(s) processed", done)
+    return done
+
+
 def _quarantine(inbound: InboundMessage, reason: str, *, quiet: bool = False) -> InboundMessage:
     inbound.status = InboundStatus.QUARANTINED
     inbound.error = reason
+    inbound.claimed_until = None
     try:
         InboundMessage.objects.filter(pk=inbound.pk).update(
-            status=inbound.status, error=reason, attempts=inbound.attempts
+            status=inbound.status,
+            error=reason,
+            claimed_until=None,
+            message_id=inbound.message_id,
+            subject=inbound.subject,
+            from_address=inbound.from_address,
         )
     except DatabaseError:
         if not quiet:
@@ -207,10 +355,12 @@ def _quarantine(inbound: InboundMessage, reason: str, *, quiet: bool = False) ->
 
 __all__ = [
     "InboundSource",
+    "clean_text",
     "process",
     "receive",
     "receive_fetched",
     "reprocess",
     "reprocess_all",
     "store",
+    "sweep",
 ]

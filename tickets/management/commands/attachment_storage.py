@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from tickets.models import Attachment
+from tickets.models.article import file_in_use
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,10 @@ def _to_db(pk: int) -> bool:
         attachment.save(update_fields=["db_content", "file", "size"])
         # Only once the bytes are safely in the database does the file go; a failed delete
         # is logged and leaves an orphan file, never a lost attachment.
-        transaction.on_commit(lambda: storage.delete(old_name), robust=True)
+        # A content-addressed file may be shared (the same bytes in another article or a raw
+        # mail): it goes only when nothing else uses it.
+        if not file_in_use(old_name, besides=pk):
+            transaction.on_commit(lambda: storage.delete(old_name), robust=True)
     return True
 
 
@@ -117,7 +121,7 @@ def _to_fs(pk: int) -> bool:
             new_name, storage = attachment.file.name or "", attachment.file.storage
             attachment.save(update_fields=["db_content", "file", "size"])
     except BaseException:
-        if new_name and storage is not None:
+        if new_name and storage is not None and not file_in_use(new_name, besides=pk):
             storage.delete(new_name)
         raise
     return True
