@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "otrs.events",
     "otrs.mail",
     "otrs.agent",
+    "otrs.fields",
     "tickets",
     "customers",
     "faq",

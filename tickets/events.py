@@ -39,6 +39,7 @@ class TicketEvent(StrEnum):
     TICKET_LINK_DELETE = "TicketLinkDelete"
     TICKET_MERGE = "TicketMerge"
     TICKET_UNMERGE = "TicketUnmerge"
+    TICKET_DYNAMIC_FIELD_UPDATE = "TicketDynamicFieldUpdate"
     ARTICLE_CREATE = "ArticleCreate"
     ARTICLE_AUTO_RESPONSE = "ArticleAutoResponse"
     ARTICLE_EMAIL_SENDING_QUEUED = "ArticleEmailSendingQueued"

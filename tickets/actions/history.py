@@ -38,6 +38,7 @@ HISTORY_EVENTS: dict[str, TicketEvent] = {
     HistoryType.TICKET_LINK_DELETE: TicketEvent.TICKET_LINK_DELETE,
     HistoryType.MERGED: TicketEvent.TICKET_MERGE,
     HistoryType.UNMERGED: TicketEvent.TICKET_UNMERGE,
+    HistoryType.TICKET_DYNAMIC_FIELD_UPDATE: TicketEvent.TICKET_DYNAMIC_FIELD_UPDATE,
 }
 
 # ``event`` left out: the history type's own event (HISTORY_EVENTS), if it has one.

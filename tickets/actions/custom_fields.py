@@ -1,0 +1,79 @@
+"""Setting a ticket's custom fields (OTRS: dynamic fields), and the free-fields change.
+
+:func:`set_field_values` is the ticket's writer for the field engine
+(:func:`otrs.fields.actions.set_field_values` hands ticket objects to it): under the ticket's
+row lock it checks ``rw`` and the version the agent saw, validates every value against its
+definition (all or nothing, errors name the fields), stores them and writes one history row
+``TicketDynamicFieldUpdate`` per changed field with the raw old and new values (and the field
+name in ``extra``), which records the ``TicketDynamicFieldUpdate`` event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from otrs.accounts.models import User
+from otrs.fields.actions import Change, clean_values, write_values
+from otrs.permissions import PermissionKey
+
+from ..choices import HistoryType
+from ..models import Ticket
+from ._base import _locked, _refresh, _require, _save
+from .history import record_history
+from .versions import check_version
+
+TICKET = "ticket"
+
+
+def _apply(locked: Ticket, values: Mapping[str, Any], actor: User, *, parse: bool) -> list[Change]:
+    """Validate and store (inside the caller's transaction and row lock), with history."""
+    cleaned = clean_values(TICKET, values, parse=parse)
+    changes = write_values(TICKET, locked.pk, cleaned)
+    for change in changes:
+        record_history(
+            locked,
+            HistoryType.TICKET_DYNAMIC_FIELD_UPDATE,
+            actor,
+            old=change.old_text,
+            new=change.new_text,
+            extra={"field": change.definition.name},
+        )
+    return changes
+
+
+def set_field_values(
+    ticket: Ticket,
+    values: Mapping[str, Any],
+    *,
+    actor: User,
+    expected_version: str | None = None,
+    parse: bool = False,
+    need: str = PermissionKey.RW,
+) -> list[Change]:
+    """Set custom fields of ``ticket`` (``{name: value}``; ``None`` clears); ``parse``: the
+    values are text (mail headers). Returns the changes; nothing is written if one value is
+    refused (:class:`otrs.fields.actions.FieldErrors`)."""
+    if not values:
+        return []
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, need)
+        check_version(locked, expected_version, actor)
+        changes = _apply(locked, values, actor, parse=parse)
+        if changes:
+            _save(locked, actor)
+    _refresh(ticket, locked)
+    return changes
+
+
+def apply_field_values_in_lock(
+    locked: Ticket, values: Mapping[str, Any], *, actor: User, parse: bool = False
+) -> list[Change]:
+    """For other ticket actions that already hold the row lock and checked permission
+    (creating a ticket, an article, a postmaster follow-up): the same writes and history."""
+    if not values:
+        return []
+    return _apply(locked, values, actor, parse=parse)
