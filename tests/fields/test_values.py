@@ -204,3 +204,33 @@ def test_it_sets_fields_of_customer_objects_without_a_writer(db):
     assert values_for("customer_company", [company], definitions("customer_company")) == {
         company.pk: {"Level": "gold"}
     }
+
+
+def test_it_creates_a_ticket_with_values_in_one_transaction(support):
+    define("Product", "dropdown", options=["alpha"])
+    ticket = factories.ticket(support.queue, field_values={"Product": "alpha"})
+    assert FieldValue.objects.get(object_id=ticket.pk).value_text == "alpha"
+    assert TicketHistory.objects.filter(
+        ticket=ticket, history_type=HistoryType.TICKET_DYNAMIC_FIELD_UPDATE
+    ).exists()
+
+
+def test_a_refused_value_creates_no_ticket(support):
+    define("Product", "dropdown", options=["alpha"])
+    with pytest.raises(FieldErrors):
+        factories.ticket(support.queue, title="Nope", field_values={"Product": "zeta"})
+    assert not Ticket.objects.filter(title="Nope").exists()
+
+
+def test_an_article_can_carry_values(support):
+    from tickets import actions
+
+    define("Product", "dropdown", options=["alpha"])
+    ticket = factories.ticket(support.queue)
+    actions.add_article(
+        ticket,
+        actions.ArticleInput(body="b", subject="s"),
+        actor=support.rw,
+        field_values={"Product": "alpha"},
+    )
+    assert FieldValue.objects.get(object_id=ticket.pk).value_text == "alpha"

@@ -29,6 +29,7 @@ from ._base import (
 from .answers import add_phone_call, answer_ticket
 from .articles import add_article, create_phone_ticket, create_ticket
 from .bulk import BulkChanges, BulkResult, bulk_change
+from .custom_fields import set_field_values
 from .customer import add_web_follow_up, close_by_customer, create_web_ticket
 from .email import create_email_ticket, send_email
 from .fields import (
@@ -82,6 +83,7 @@ __all__ = [
     "sanitize_html",
     "send_email",
     "set_customer",
+    "set_field_values",
     "set_owner",
     "set_pending",
     "set_personal_queues",
