@@ -101,42 +101,41 @@ def shown_values(tickets: Iterable[Any], screen: str, fields=None):
     return rendered(TICKET, list(tickets), fields)
 
 
+def _typed(definition: FieldDefinition, form_field: forms.Field) -> forms.Field:
+    """Make ``form_field`` clean to the field type's domain value (a value the type refuses
+    is the form field's error, named by the field's label)."""
+    plain_clean = form_field.clean
+
+    def clean(value):
+        return definition.type.from_form(definition, plain_clean(value))
+
+    form_field.clean = clean  # type: ignore[method-assign]
+    return form_field
+
+
 def add_form_fields(
-    form: forms.BaseForm, screen: str, *, ticket=None, initial: dict | None = None
+    form: forms.BaseForm, screen: str, *, ticket=None, fields: list[FieldDefinition] | None = None
 ) -> list[FieldDefinition]:
     """Add the custom fields ``screen`` shows to ``form`` (named ``field_<Name>``), filled with
-    the ticket's values; returns their definitions (kept on the form as ``custom_fields``)."""
-    fields = screen_fields(screen)
+    the ticket's values; ``cleaned_data`` then holds domain values, which
+    :func:`field_values_from` collects for the action. Returns the definitions."""
+    fields = screen_fields(screen) if fields is None else fields
     current = values_for(TICKET, [ticket], fields)[ticket.pk] if ticket is not None else {}
-    current = {**current, **(initial or {})}
     for definition in fields:
         required = definition.screen_mode(screen) == ScreenMode.REQUIRED
-        form_field = definition.type.formfield(definition, required=required)
         name = PREFIX + definition.name
-        form.fields[name] = form_field
-        if definition.name in current and not form.is_bound:
+        form.fields[name] = _typed(definition, definition.type.formfield(definition, required=required))
+        if definition.name in current:
             form.initial[name] = definition.type.to_form(definition, current[definition.name])
     form.custom_fields = fields  # type: ignore[attr-defined]
     return fields
 
 
-def cleaned_field_values(form: forms.BaseForm) -> dict[str, Any]:
-    """The custom fields' values of a valid form (``{name: value}``), as the action takes them;
-    a value the type refuses is added to the form's errors (the form is then invalid)."""
-    from django.core.exceptions import ValidationError
-
-    result: dict[str, Any] = {}
-    for definition in getattr(form, "custom_fields", []):
-        name = PREFIX + definition.name
-        if name not in form.cleaned_data:
-            continue
-        try:
-            result[definition.name] = definition.type.from_form(
-                definition, form.cleaned_data[name]
-            )
-        except ValidationError as exc:
-            form.add_error(name, exc)
-    return result
+def field_values_from(cleaned_data: dict) -> dict[str, Any]:
+    """``{name: value}`` of the custom fields in a form's cleaned data (see add_form_fields)."""
+    return {
+        key[len(PREFIX) :]: value for key, value in cleaned_data.items() if key.startswith(PREFIX)
+    }
 
 
 def bound_custom_fields(form: forms.BaseForm) -> list[forms.BoundField]:

@@ -14,14 +14,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User
+from otrs.errors import DomainError, ErrorCode
 from otrs.fields.actions import Change, clean_values, write_values
 from otrs.permissions import PermissionKey
 
 from ..choices import HistoryType
-from ..models import Ticket
-from ._base import _locked, _refresh, _require, _save
+from ..models import SLA, Service, Ticket, TicketType
+from ._base import TITLE_MAX, _locked, _refresh, _require, _save
 from .history import record_history
 from .versions import check_version
 
@@ -77,3 +79,54 @@ def apply_field_values_in_lock(
     if not values:
         return []
     return _apply(locked, values, actor, parse=parse)
+
+
+def change_free_fields(
+    ticket: Ticket,
+    *,
+    title: str,
+    ticket_type: TicketType,
+    service: Service | None,
+    sla: SLA | None,
+    field_values: Mapping[str, Any],
+    actor: User,
+    expected_version: str | None = None,
+) -> Ticket:
+    """The free-fields screen (OTRS AgentTicketFreeText, ``rw``): title, type, service, SLA and
+    custom fields in one change, all or nothing. History per changed attribute: TitleUpdate,
+    TypeUpdate, ServiceUpdate, SLAUpdate (raw ids) and TicketDynamicFieldUpdate per field."""
+    title = title.strip()[:TITLE_MAX]
+    if not title:
+        raise DomainError(_("A ticket needs a title."), code=ErrorCode.TITLE_REQUIRED)
+    if sla is not None and (service is None or not sla.services.filter(pk=service.pk).exists()):
+        raise DomainError(
+            _("The SLA does not belong to the chosen service."), code=ErrorCode.INVALID_SLA
+        )
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, PermissionKey.RW)
+        check_version(locked, expected_version, actor)
+        changed: list[str] = []
+        plain = (
+            ("title", title, HistoryType.TITLE_UPDATE),
+            ("type_id", ticket_type.pk, HistoryType.TYPE_UPDATE),
+            ("service_id", service.pk if service else None, HistoryType.SERVICE_UPDATE),
+            ("sla_id", sla.pk if sla else None, HistoryType.SLA_UPDATE),
+        )
+        for attname, new, history_type in plain:
+            old = getattr(locked, attname)
+            if old != new:
+                setattr(locked, attname, new)
+                record_history(
+                    locked,
+                    history_type,
+                    actor,
+                    old="" if old is None else old,
+                    new="" if new is None else new,
+                )
+                changed.append(attname.removesuffix("_id"))
+        field_changes = _apply(locked, field_values, actor, parse=False)
+        if changed or field_changes:
+            _save(locked, actor, *changed)
+    _refresh(ticket, locked)
+    return ticket
