@@ -140,3 +140,134 @@ def field_values_from(cleaned_data: dict) -> dict[str, Any]:
 
 def bound_custom_fields(form: forms.BaseForm) -> list[forms.BoundField]:
     return [form[PREFIX + d.name] for d in getattr(form, "custom_fields", [])]
+
+
+def annotate_columns(
+    tickets: list[Any], screen: str, *, among: list[FieldDefinition] | None = None
+) -> list[FieldDefinition]:
+    """For a list screen (queue list, search list): set ``field_cells`` on every ticket (the
+    rendered values of the screen's fields, in column order; "" when unset) and return the
+    column definitions (``among``: the valid ticket fields, if the caller has them already).
+    Constant queries whatever the page size."""
+    if among is None:
+        fields = screen_fields(screen)
+    else:
+        fields = [d for d in among if d.screen_mode(screen) != ScreenMode.OFF]
+    tickets = list(tickets)
+    values = values_for(TICKET, tickets, fields) if fields else {}
+    for ticket in tickets:
+        found = values.get(ticket.pk, {})
+        ticket.field_cells = [
+            d.type.render(d, found[d.name]) if d.name in found else "" for d in fields
+        ]
+    return fields
+
+
+def export_cells(tickets: list[Any], fields: list[FieldDefinition]) -> dict[int, list[str]]:
+    """CSV cells of ``fields`` per ticket id: raw values as text (keys, ISO dates)."""
+    values = values_for(TICKET, tickets, fields) if fields else {}
+    return {
+        t.pk: [
+            d.type.to_text(d, values[t.pk][d.name]) if d.name in values.get(t.pk, {}) else ""
+            for d in fields
+        ]
+        for t in tickets
+    }
+
+
+# --- search -----------------------------------------------------------------------------------
+
+SEARCH_PREFIX = "df_"
+
+
+def _operator_labels() -> dict[str, Any]:
+    return {
+        "equals": _("is"),
+        "in": _("is one of (comma-separated)"),
+        "range": _("between"),
+        "contains": _("contains"),
+        "prefix": _("starts with"),
+        "empty": _("is empty"),
+        "not_empty": _("is not empty"),
+    }
+
+
+def add_search_fields(form: forms.BaseForm) -> list[FieldDefinition]:
+    """Search criteria for every valid ticket field (GET parameters, so a saved search keeps
+    them): ``df_<Name>_op`` the operator, ``df_<Name>`` the value (the possible values to pick
+    from for dropdowns and multiselects), ``df_<Name>_from`` / ``_to`` for ranges."""
+    fields = definitions(TICKET)
+    labels = _operator_labels()
+    for definition in fields:
+        base = SEARCH_PREFIX + definition.name
+        field_type = definition.type
+        operators = [op for op in field_type.operators if not (field_type.has_options and op == "in")]
+        form.fields[base + "_op"] = forms.ChoiceField(
+            label=_("%(field)s: condition") % {"field": definition.display_label()},
+            choices=[("", "—"), *((op, labels[op]) for op in operators)],
+            required=False,
+        )
+        if field_type.has_options:
+            form.fields[base] = forms.MultipleChoiceField(
+                label=definition.display_label(),
+                choices=field_type.choices(definition),  # type: ignore[attr-defined]
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+        else:
+            form.fields[base] = forms.CharField(
+                label=definition.display_label(), required=False, max_length=255
+            )
+        if "range" in field_type.operators:
+            form.fields[base + "_from"] = forms.CharField(
+                label=_("%(field)s from") % {"field": definition.display_label()},
+                required=False,
+                max_length=40,
+            )
+            form.fields[base + "_to"] = forms.CharField(
+                label=_("%(field)s until") % {"field": definition.display_label()},
+                required=False,
+                max_length=40,
+            )
+    form.search_fields = fields  # type: ignore[attr-defined]
+    return fields
+
+
+def search_conditions(form: forms.BaseForm) -> tuple[tuple[FieldDefinition, str, Any], ...]:
+    """The custom-field conditions of a search form after ``is_valid()``: values parsed by
+    their type; a value the type refuses becomes that field's form error (and the form then
+    is invalid, so the page shows it)."""
+    from django.core.exceptions import ValidationError
+
+    data = form.cleaned_data
+    found = []
+    for definition in getattr(form, "search_fields", []):
+        base = SEARCH_PREFIX + definition.name
+        operator = data.get(base + "_op") or ""
+        raw = data.get(base)
+        low_text, high_text = data.get(base + "_from") or "", data.get(base + "_to") or ""
+        parse = definition.type.parse
+        try:
+            if operator in ("empty", "not_empty"):
+                found.append((definition, operator, None))
+            elif definition.type.has_options:
+                if raw:
+                    found.append((definition, "in", list(raw)))
+            elif operator == "range" or (not operator and (low_text or high_text)):
+                low = parse(definition, low_text) if low_text else None
+                high = parse(definition, high_text) if high_text else None
+                if low is not None or high is not None:
+                    found.append((definition, "range", (low, high)))
+            elif raw:
+                if operator in ("contains", "prefix"):
+                    found.append((definition, operator, raw.strip()))
+                elif operator == "in":
+                    values = [parse(definition, part) for part in raw.split(",") if part.strip()]
+                    found.append((definition, "in", values))
+                elif not operator and definition.field_type in ("text", "textarea"):
+                    found.append((definition, "contains", raw.strip()))
+                else:
+                    found.append((definition, "equals", parse(definition, raw)))
+        except ValidationError as exc:
+            form.add_error(base if base in form.fields else None, exc)
+    return tuple(found)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db import models
 from django.db.models import Q
 
@@ -15,17 +16,39 @@ from .models import FieldDefinition, FieldValue
 from .registry import ScreenMode
 
 
+# Valid definitions per object type are read on every list and form, and change rarely: they
+# are kept in the cache (shared by all processes: a file cache, Redis at scale) and dropped
+# whenever a definition or possible value is saved or deleted (see invalidate_definitions).
+CACHE_TIMEOUT = 300
+
+
+def _cache_key(object_type: str) -> str:
+    return f"otrs.fields:definitions:{object_type}"
+
+
+def invalidate_definitions() -> None:
+    from .registry import object_types
+
+    cache.delete_many([_cache_key(t.key) for t in object_types()])
+
+
 def definitions(
     object_type: str, *, screen: str | None = None, valid_only: bool = True
 ) -> list[FieldDefinition]:
-    """The fields of ``object_type`` in order (with their possible values: two queries);
-    with ``screen`` only those not off there."""
+    """The fields of ``object_type`` in order, with their possible values (from the cache;
+    else two queries); with ``screen`` only those not off there."""
     rows = FieldDefinition.objects.filter(object_type=object_type).prefetch_related(
         "possible_values"
     )
     if valid_only:
-        rows = rows.filter(valid=True)
-    found = list(rows.order_by("order", "name"))
+        key = _cache_key(object_type)
+        cached = cache.get(key)
+        if cached is None:
+            cached = list(rows.filter(valid=True).order_by("order", "name"))
+            cache.set(key, cached, CACHE_TIMEOUT)
+        found = list(cached)
+    else:
+        found = list(rows.order_by("order", "name"))
     if screen is not None:
         found = [d for d in found if d.screen_mode(screen) != ScreenMode.OFF]
     return found
@@ -135,7 +158,12 @@ def field_filter(definition: FieldDefinition, operator: str, value: Any = None) 
         stored = definition.type.to_db(value)[0]
         rows = rows.filter(**{column: stored})
     elif operator == "in":
-        stored = [definition.type.to_db(v)[0] for v in value]
+        # A multiselect's values are its keys, each stored as is (one row per key).
+        stored = (
+            list(value)
+            if definition.type.multiple
+            else [definition.type.to_db(v)[0] for v in value]
+        )
         rows = rows.filter(**{f"{column}__in": stored})
     elif operator == "range":
         low, high = value

@@ -16,7 +16,7 @@ subclass registered with :func:`register_field_type`.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -471,7 +471,8 @@ class DateTimeType(DateType):
         return value
 
     def to_text(self, definition, value):
-        return "" if value is None else value.astimezone(timezone.get_current_timezone()).isoformat()
+        # Raw values are in UTC, whoever wrote them (history rows, CSV, YAML).
+        return "" if value is None else value.astimezone(UTC).isoformat()
 
     def render(self, definition, value):
         if value is None:
