@@ -124,7 +124,9 @@ def add_form_fields(
     for definition in fields:
         required = definition.screen_mode(screen) == ScreenMode.REQUIRED
         name = PREFIX + definition.name
-        form.fields[name] = _typed(definition, definition.type.formfield(definition, required=required))
+        form.fields[name] = _typed(
+            definition, definition.type.formfield(definition, required=required)
+        )
         if definition.name in current:
             form.initial[name] = definition.type.to_form(definition, current[definition.name])
     form.custom_fields = fields  # type: ignore[attr-defined]
@@ -201,7 +203,9 @@ def add_search_fields(form: forms.BaseForm) -> list[FieldDefinition]:
     for definition in fields:
         base = SEARCH_PREFIX + definition.name
         field_type = definition.type
-        operators = [op for op in field_type.operators if not (field_type.has_options and op == "in")]
+        operators = [
+            op for op in field_type.operators if not (field_type.has_options and op == "in")
+        ]
         form.fields[base + "_op"] = forms.ChoiceField(
             label=_("%(field)s: condition") % {"field": definition.display_label()},
             choices=[("", "—"), *((op, labels[op]) for op in operators)],
@@ -240,7 +244,7 @@ def search_conditions(form: forms.BaseForm) -> tuple[tuple[FieldDefinition, str,
     from django.core.exceptions import ValidationError
 
     data = form.cleaned_data
-    found = []
+    found: list[tuple[FieldDefinition, str, Any]] = []
     for definition in getattr(form, "search_fields", []):
         base = SEARCH_PREFIX + definition.name
         operator = data.get(base + "_op") or ""

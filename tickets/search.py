@@ -21,8 +21,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from otrs.permissions import PermissionKey
 from otrs.fields.selectors import field_filter
+from otrs.permissions import PermissionKey
 from otrs.search import get_backend
 from otrs.web.pagination import Page, paginate
 

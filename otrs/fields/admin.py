@@ -27,7 +27,7 @@ SCREEN_PREFIX = "screen__"
 
 
 def _screen_choices(form: bool) -> list[tuple[str, Any]]:
-    choices = [(ScreenMode.OFF, _("off")), (ScreenMode.SHOWN, _("shown"))]
+    choices: list[tuple[str, Any]] = [(ScreenMode.OFF, _("off")), (ScreenMode.SHOWN, _("shown"))]
     if form:
         choices.append((ScreenMode.REQUIRED, _("required")))
     return choices
@@ -76,8 +76,16 @@ class FieldDefinitionForm(forms.ModelForm):
 
     class Meta:
         model = FieldDefinition
-        fields = ["name", "label", "labels", "object_type", "field_type", "valid", "order",
-                  "settings"]
+        fields = [
+            "name",
+            "label",
+            "labels",
+            "object_type",
+            "field_type",
+            "valid",
+            "order",
+            "settings",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -140,8 +148,22 @@ class FieldDefinitionAdmin(admin.ModelAdmin):
         form = self.get_form(request, obj)
         screen_fields = [n for n in form.base_fields if n.startswith(SCREEN_PREFIX)]
         return [
-            (None, {"fields": ["name", "label", "labels", "object_type", "field_type",
-                               "valid", "order", "settings", "preview"]}),
+            (
+                None,
+                {
+                    "fields": [
+                        "name",
+                        "label",
+                        "labels",
+                        "object_type",
+                        "field_type",
+                        "valid",
+                        "order",
+                        "settings",
+                        "preview",
+                    ]
+                },
+            ),
             (_("Screens"), {"fields": screen_fields}),
         ]
 
@@ -157,8 +179,10 @@ class FieldDefinitionAdmin(admin.ModelAdmin):
         return form
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            object_count=Count("values__object_id", distinct=True)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(object_count=Count("values__object_id", distinct=True))
         )
 
     @admin.display(description=_("objects with a value"), ordering="object_count")

@@ -29,7 +29,10 @@ class FieldDefinition(models.Model):
     """A custom field (OTRS: dynamic field) of one object type."""
 
     name = models.CharField(
-        _("name"), max_length=100, unique=True, validators=[NAME_VALIDATOR],
+        _("name"),
+        max_length=100,
+        unique=True,
+        validators=[NAME_VALIDATOR],
         help_text=_("Stable key, used in mail headers, tags, search and imports."),
     )
     label = models.CharField(_("label"), max_length=200)
@@ -136,8 +139,10 @@ class FieldValue(models.Model):
     field = models.ForeignKey(FieldDefinition, on_delete=models.CASCADE, related_name="values")
     object_type = models.CharField(max_length=50)
     object_id = models.BigIntegerField()
-    value_text = models.CharField(max_length=255, null=True, blank=True)
-    value_long = models.TextField(null=True, blank=True)
+    # NULL, not "", in the columns a row's type does not use: an empty string would be a value
+    # (and would fill the text index with rows of every other type).
+    value_text = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    value_long = models.TextField(null=True, blank=True)  # noqa: DJ001
     value_int = models.BigIntegerField(null=True, blank=True)
     value_decimal = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
     value_date = models.DateField(null=True, blank=True)

@@ -117,7 +117,9 @@ def _check_entry(entry: Any) -> list[str]:
                     or not isinstance(option.get("key"), str)
                     or not option.get("key")
                 ):
-                    problems.append(_("each possible value needs a key (and only key, label, labels, valid)"))
+                    problems.append(
+                        _("each possible value needs a key (and only key, label, labels, valid)")
+                    )
                     break
                 keys.append(option["key"])
             if len(keys) != len(set(keys)):
@@ -151,7 +153,7 @@ def import_definitions(text: str) -> list[FieldDefinition]:
         if entry_problems:
             problems.extend(f"{where}: {p}" for p in entry_problems)
             continue
-        definition = existing.get(name) or FieldDefinition(name=name)
+        definition = existing.get(str(name)) or FieldDefinition(name=str(name))
         definition.label = entry["label"]
         definition.labels = entry.get("labels") or {}
         definition.object_type = entry["object_type"]

@@ -15,7 +15,6 @@ from django.db.models import Q
 from .models import FieldDefinition, FieldValue
 from .registry import ScreenMode
 
-
 # Valid definitions per object type are read on every list and form, and change rarely: they
 # are kept in the cache (shared by all processes: a file cache, Redis at scale) and dropped
 # whenever a definition or possible value is saved or deleted (see invalidate_definitions).

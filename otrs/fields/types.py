@@ -105,7 +105,14 @@ class FieldType:
 class TextType(FieldType):
     key = "text"
     label = gettext_lazy("Text")
-    operators = ("equals", "in", "contains", "prefix", "empty", "not_empty")
+    operators: ClassVar[tuple[str, ...]] = (
+        "equals",
+        "in",
+        "contains",
+        "prefix",
+        "empty",
+        "not_empty",
+    )
     settings_spec = {"regex": str, "regex_error": str, "default": str}
 
     def settings_errors(self, settings: dict) -> list[str]:
@@ -398,7 +405,11 @@ class DateType(FieldType):
 
     def settings_errors(self, settings):
         errors = super().settings_errors(settings)
-        if not errors and settings.get("restriction", "none") not in ("none", "no_future", "no_past"):
+        if not errors and settings.get("restriction", "none") not in (
+            "none",
+            "no_future",
+            "no_past",
+        ):
             errors.append(_("restriction must be none, no_future or no_past."))
         return errors
 

@@ -30,8 +30,13 @@ def twenty_fields():
 
 
 def values_for_kind(fields):
-    sample = {"text": "x", "dropdown": "b", "integer": 7, "date": date(2030, 1, 1),
-              "multiselect": ["a", "c"]}
+    sample = {
+        "text": "x",
+        "dropdown": "b",
+        "integer": 7,
+        "date": date(2030, 1, 1),
+        "multiselect": ["a", "c"],
+    }
     return {d.name: sample[d.field_type] for d in fields}
 
 
@@ -41,7 +46,9 @@ def queries(client, url) -> int:
     return len(captured.captured_queries)
 
 
-def test_lists_and_zoom_stay_constant_with_twenty_fields(client, support, django_assert_max_num_queries):
+def test_lists_and_zoom_stay_constant_with_twenty_fields(
+    client, support, django_assert_max_num_queries
+):
     fields = twenty_fields()
     values = values_for_kind(fields)
     support.rw.rows_per_page = 50

@@ -138,8 +138,16 @@ def test_the_search_list_and_csv_carry_the_fields_of_the_search_list_screen(worl
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     header = rows[0]
     assert header[-10:] == [
-        "Contract", "Notes", "Urgent", "Product", "Sites", "Seats", "Amount", "DueDate",
-        "Visit", "Related",
+        "Contract",
+        "Notes",
+        "Urgent",
+        "Product",
+        "Sites",
+        "Seats",
+        "Amount",
+        "DueDate",
+        "Visit",
+        "Related",
     ]
     by_number = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
     one = by_number[world.one.number]
@@ -158,8 +166,10 @@ def test_the_queue_list_shows_its_columns(support):
     define("Hidden", "text", screens={"search_list": "shown"})
     ticket = factories.ticket(support.queue)
     set_field_values(ticket, {"Product": "alpha", "Hidden": "x"}, actor=support.rw)
-    page = client_for(support.rw).get(
-        reverse("agent:queues") + f"?queue={support.queue.pk}"
-    ).content.decode()
+    page = (
+        client_for(support.rw)
+        .get(reverse("agent:queues") + f"?queue={support.queue.pk}")
+        .content.decode()
+    )
     assert 'data-field="Product"' in page and '<td class="custom-field">Alpha</td>' in page
     assert 'data-field="Hidden"' not in page

@@ -21,9 +21,13 @@ class ServiceChoiceField(forms.ModelChoiceField):
 
 class FreeFieldsForm(TicketActionForm):
     title = forms.CharField(label=_("Title"), max_length=255)
-    type = TranslatedChoiceField(label=_("Type"), queryset=TicketType.objects.none(), empty_label=None)
+    type = TranslatedChoiceField(
+        label=_("Type"), queryset=TicketType.objects.none(), empty_label=None
+    )
     service = ServiceChoiceField(
-        label=_("Service"), queryset=Service.objects.none(), required=False,
+        label=_("Service"),
+        queryset=Service.objects.none(),
+        required=False,
         empty_label=_("No service"),
     )
     sla = forms.ModelChoiceField(
@@ -34,15 +38,11 @@ class FreeFieldsForm(TicketActionForm):
         super().__init__(*args, **kwargs)
         ticket = self.ticket
         fields = self.fields
-        fields["type"].queryset = TicketType.objects.filter(  # type: ignore[attr-defined]
-            Q(is_valid=True) | Q(pk=ticket.type_id)
-        )
-        fields["service"].queryset = Service.objects.filter(  # type: ignore[attr-defined]
+        fields["type"].queryset = TicketType.objects.filter(Q(is_valid=True) | Q(pk=ticket.type_id))
+        fields["service"].queryset = Service.objects.filter(
             Q(is_valid=True) | Q(pk=ticket.service_id)
         )
-        fields["sla"].queryset = SLA.objects.filter(  # type: ignore[attr-defined]
-            Q(is_valid=True) | Q(pk=ticket.sla_id)
-        )
+        fields["sla"].queryset = SLA.objects.filter(Q(is_valid=True) | Q(pk=ticket.sla_id))
         self.initial.update(
             {
                 "title": ticket.title,

@@ -970,8 +970,12 @@ def _demo_fields() -> None:
             field_type="text",
             order=2,
             settings={"regex": r"^C-\d{4}$", "regex_error": "Use C- and four digits."},
-            screens={"phone_ticket": shown, "free_fields": shown, "zoom": shown,
-                     "search_list": shown},
+            screens={
+                "phone_ticket": shown,
+                "free_fields": shown,
+                "zoom": shown,
+                "search_list": shown,
+            },
         ),
         FieldDefinition(
             name="DueDate",
@@ -980,8 +984,13 @@ def _demo_fields() -> None:
             object_type="ticket",
             field_type="date",
             order=3,
-            screens={"free_fields": shown, "pending": shown, "zoom": shown,
-                     "queue_list": shown, "search_list": shown},
+            screens={
+                "free_fields": shown,
+                "pending": shown,
+                "zoom": shown,
+                "queue_list": shown,
+                "search_list": shown,
+            },
         ),
     ]
     existing = set(FieldDefinition.objects.values_list("name", flat=True))
