@@ -145,6 +145,8 @@ class _Values:
             "RESPONSIBLE": lambda: _user_values(ticket.responsible),
             "NOTIFICATION_RECIPIENT": lambda: _user_values(recipient),
             "CONFIG": _config_values,
+            # <OTRS_TICKET_DynamicField_Name>: not a family of its own, see value().
+            "TICKET_FIELDS": self._ticket_fields,
         }
 
     def value(self, family: str, attribute: str, count: int | None) -> object:
@@ -156,9 +158,29 @@ class _Values:
                 return quote(article_text(self.article), lines=count)
             if key == "subject" and count is not None:
                 return _shorten(self._clean_subject(), count)
+        if family == "TICKET" and key.startswith("dynamicfield_"):
+            family = "TICKET_FIELDS"
         if family not in self._cache:
             self._cache[family] = self._loaders[family]()
         return self._cache[family].get(key)
+
+    def _ticket_fields(self) -> dict[str, object]:
+        """Custom fields (OTRS dynamic fields): ``dynamicfield_<name>`` is the value as people
+        read it (a dropdown's label), ``dynamicfield_<name>_value`` the raw value (its key)."""
+        from .fields import TICKET
+        from .fields import definitions as field_definitions
+        from .fields import values_for as field_values_for
+
+        fields = field_definitions(TICKET)
+        found = field_values_for(TICKET, [self.ticket], fields)[self.ticket.pk]
+        result: dict[str, object] = {}
+        for definition in fields:
+            if definition.name in found:
+                value = found[definition.name]
+                name = definition.name.lower()
+                result[f"dynamicfield_{name}"] = definition.type.render(definition, value)
+                result[f"dynamicfield_{name}_value"] = definition.type.to_text(definition, value)
+        return result
 
     def _ticket(self) -> dict[str, object]:
         t = self.ticket

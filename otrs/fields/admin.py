@@ -77,6 +77,7 @@ class FieldDefinitionForm(forms.ModelForm):
     class Meta:
         model = FieldDefinition
         fields = [
+            "copy_on_merge",
             "name",
             "label",
             "labels",
@@ -159,6 +160,7 @@ class FieldDefinitionAdmin(admin.ModelAdmin):
                         "field_type",
                         "valid",
                         "order",
+                        "copy_on_merge",
                         "settings",
                         "preview",
                     ]

@@ -47,6 +47,13 @@ class FieldDefinition(models.Model):
     # How the field appears per screen: {"zoom": "shown", "free_fields": "required"}; a screen
     # missing here shows nothing (off).
     screens = models.JSONField(_("screens"), default=dict, blank=True)
+    # OTRS Ticket::MergeDynamicFields: merging copies the value to the target ticket when the
+    # target has none.
+    copy_on_merge = models.BooleanField(
+        _("copy on merge"),
+        default=False,
+        help_text=_("Merging copies the value to the target when the target has none."),
+    )
 
     class Meta:
         verbose_name = _("custom field")

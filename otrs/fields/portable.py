@@ -31,6 +31,7 @@ FORMAT_KEYS = {
     "settings",
     "screens",
     "possible_values",
+    "copy_on_merge",
 }
 OPTION_KEYS = {"key", "label", "labels", "valid"}
 
@@ -63,6 +64,7 @@ def export_definitions(fields: Iterable[FieldDefinition] | None = None) -> str:
             "order": d.order,
             "settings": dict(d.settings or {}),
             "screens": dict(d.screens or {}),
+            "copy_on_merge": d.copy_on_merge,
         }
         if d.type.has_options:
             entry["possible_values"] = [
@@ -162,6 +164,7 @@ def import_definitions(text: str) -> list[FieldDefinition]:
         definition.order = entry.get("order", 0)
         definition.settings = entry.get("settings") or {}
         definition.screens = entry.get("screens") or {}
+        definition.copy_on_merge = bool(entry.get("copy_on_merge", False))
         options = entry.get("possible_values")
         removed: list[str] = []
         if options is not None and definition.pk is not None:

@@ -139,3 +139,19 @@ def test_a_filter_sets_a_field_even_for_untrusted_mail(support_address):
     _filter("a", [("Subject", r"vpn", False)], [("X-OTRS-DynamicField-Product", "beta")])
     ticket = pipe(mail("VPN down"), trusted=False).ticket
     assert values(ticket) == {"Product": "beta"}
+
+
+def test_mail_text_tags_show_the_label_and_the_raw_value(support):
+    from otrs.fields.actions import set_field_values
+    from tickets import mailtexts
+
+    define("Product", "dropdown", options=["alpha", "beta"])
+    define("Seats", "integer")
+    ticket = factories.ticket(support.queue)
+    set_field_values(ticket, {"Product": "beta", "Seats": 3}, actor=support.rw)
+    text = mailtexts.render(
+        "P=<OTRS_TICKET_DynamicField_Product> K=<OTRS_TICKET_DynamicField_Product_Value> "
+        "S=<OTRS_TICKET_DynamicField_Seats> N=<OTRS_TICKET_DynamicField_Nothing>",
+        ticket=ticket,
+    )
+    assert text == "P=Beta K=beta S=3 N=-"

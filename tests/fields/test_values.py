@@ -235,3 +235,28 @@ def test_an_article_can_carry_values(support):
         field_values={"Product": "alpha"},
     )
     assert FieldValue.objects.get(object_id=ticket.pk).value_text == "alpha"
+
+
+def test_merge_copies_the_fields_marked_for_it_where_the_target_has_none(support):
+    from tickets import actions
+
+    product = define("Product", "dropdown", options=["alpha", "beta"])
+    product.copy_on_merge = True
+    product.save()
+    define("Seats", "integer")  # not marked: stays behind
+    seats_marked = define("Level", "integer")
+    seats_marked.copy_on_merge = True
+    seats_marked.save()
+    source = factories.ticket(support.queue)
+    target = factories.ticket(support.queue)
+    set_field_values(source, {"Product": "alpha", "Seats": 4, "Level": 1}, actor=support.rw)
+    set_field_values(target, {"Level": 9}, actor=support.rw)
+
+    actions.merge_tickets(source, target, actor=support.rw)
+
+    from otrs.fields.selectors import definitions
+
+    assert values_for("ticket", [target], definitions("ticket"))[target.pk] == {
+        "Product": "alpha",  # copied: the target had none
+        "Level": 9,  # the target's own value stays
+    }

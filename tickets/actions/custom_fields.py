@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from otrs.accounts.models import User
 from otrs.errors import DomainError, ErrorCode
 from otrs.fields.actions import Change, clean_values, write_values
+from otrs.fields.selectors import definitions, values_for
 from otrs.permissions import PermissionKey
 
 from ..choices import HistoryType
@@ -130,3 +131,17 @@ def change_free_fields(
             _save(locked, actor, *changed)
     _refresh(ticket, locked)
     return ticket
+
+
+def copy_fields_on_merge(source: Ticket, target: Ticket, actor: User) -> list[Change]:
+    """Merge step 12 (OTRS Ticket::MergeDynamicFields): the values of fields marked
+    ``copy_on_merge`` go from ``source`` to ``target`` where the target has none (both rows
+    locked by the merge)."""
+    fields = [d for d in definitions(TICKET) if d.copy_on_merge]
+    if not fields:
+        return []
+    values = values_for(TICKET, [source, target], fields)
+    copied = {
+        name: value for name, value in values[source.pk].items() if name not in values[target.pk]
+    }
+    return _apply(target, copied, actor, parse=False)
