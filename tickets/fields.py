@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from otrs.fields import registry
@@ -241,8 +242,6 @@ def search_conditions(form: forms.BaseForm) -> tuple[tuple[FieldDefinition, str,
     """The custom-field conditions of a search form after ``is_valid()``: values parsed by
     their type; a value the type refuses becomes that field's form error (and the form then
     is invalid, so the page shows it)."""
-    from django.core.exceptions import ValidationError
-
     data = form.cleaned_data
     found: list[tuple[FieldDefinition, str, Any]] = []
     for definition in getattr(form, "search_fields", []):

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from customers.models import CustomerUser
 from otrs.mail.parsing import html_to_text
 
+from . import fields as ticket_fields
 from .subjects import clean_ticket_subject
 
 # OTRS wraps quoted customer text at 86 characters (Ticket::Frontend::TextAreaEmail).
@@ -167,12 +168,10 @@ class _Values:
     def _ticket_fields(self) -> dict[str, object]:
         """Custom fields (OTRS dynamic fields): ``dynamicfield_<name>`` is the value as people
         read it (a dropdown's label), ``dynamicfield_<name>_value`` the raw value (its key)."""
-        from .fields import TICKET
-        from .fields import definitions as field_definitions
-        from .fields import values_for as field_values_for
-
-        fields = field_definitions(TICKET)
-        found = field_values_for(TICKET, [self.ticket], fields)[self.ticket.pk]
+        fields = ticket_fields.definitions(ticket_fields.TICKET)
+        found = ticket_fields.values_for(ticket_fields.TICKET, [self.ticket], fields)[
+            self.ticket.pk
+        ]
         result: dict[str, object] = {}
         for definition in fields:
             if definition.name in found:

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from otrs.errors import DomainError, ErrorCode
 
 from .models import FieldDefinition, FieldValue, PossibleValue
-from .registry import object_type_of
+from .registry import object_type, object_type_of
 from .selectors import definitions, values_for
 from .types import FIELD_TYPES
 
@@ -167,8 +167,6 @@ def definition_problems(
     """What is wrong with saving ``definition`` as it is now (unsaved changes included), by
     attribute: an unknown type or object type, bad settings, a type change or removed possible
     values while values exist. Empty when the change is safe."""
-    from .registry import object_type
-
     problems: dict[str, str] = {}
     if definition.field_type not in FIELD_TYPES:
         problems["field_type"] = _("Unknown field type %(type)s.") % {"type": definition.field_type}

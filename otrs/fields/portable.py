@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import yaml
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -172,8 +173,6 @@ def import_definitions(text: str) -> list[FieldDefinition]:
             removed = [o.key for o in definition.possible_values.all() if o.key not in keep]
         for attribute, problem in definition_problems(definition, removed_keys=removed).items():
             problems.append(f"{where}: {attribute}: {problem}")
-        from django.core.exceptions import ValidationError
-
         try:
             definition.full_clean(exclude=["settings", "screens", "labels"], validate_unique=False)
         except ValidationError as exc:

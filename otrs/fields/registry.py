@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -100,8 +101,6 @@ def object_type_choices() -> list[tuple[str, str]]:
 
 
 def _agent_model_label() -> str:
-    from django.conf import settings
-
     return settings.AUTH_USER_MODEL
 
 

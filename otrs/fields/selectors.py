@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from .models import FieldDefinition, FieldValue
-from .registry import ScreenMode
+from .registry import ScreenMode, object_types
 
 # Valid definitions per object type are read on every list and form, and change rarely: they
 # are kept in the cache (shared by all processes: a file cache, Redis at scale) and dropped
@@ -26,8 +26,6 @@ def _cache_key(object_type: str) -> str:
 
 
 def invalidate_definitions() -> None:
-    from .registry import object_types
-
     cache.delete_many([_cache_key(t.key) for t in object_types()])
 
 

@@ -27,6 +27,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .registry import reference_targets
+
 if TYPE_CHECKING:
     from .models import FieldDefinition
 
@@ -512,8 +514,6 @@ class ReferenceType(FieldType):
     settings_spec = {"target": str}
 
     def settings_errors(self, settings):
-        from .registry import reference_targets
-
         errors = super().settings_errors(settings)
         if not errors and settings.get("target") not in reference_targets():
             errors.append(
@@ -523,8 +523,6 @@ class ReferenceType(FieldType):
         return errors
 
     def _target(self, definition):
-        from .registry import reference_targets
-
         target = reference_targets().get(definition.settings.get("target", ""))
         if target is None:
             raise ValidationError(_("The field points at an unknown kind of object."))

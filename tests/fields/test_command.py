@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from otrs.fields.actions import set_field_values
 from otrs.fields.models import FieldDefinition
 from tests import factories
 
@@ -53,8 +54,6 @@ def test_it_refuses_broken_yaml(tmp_path):
 
 
 def test_it_refuses_an_import_that_changes_a_type_in_use(tmp_path, support):
-    from otrs.fields.actions import set_field_values
-
     define("Seats", "integer")
     set_field_values(factories.ticket(support.queue), {"Seats": 2}, actor=support.rw)
     path = tmp_path / "fields.yaml"

@@ -9,8 +9,10 @@ from decimal import Decimal
 
 import pytest
 
+from otrs.fields.actions import set_field_values
 from otrs.fields.selectors import definitions, values_for
 from tests import factories
+from tickets import mailtexts
 from tickets.choices import HistoryType
 from tickets.models import (
     FilterMatch,
@@ -142,9 +144,6 @@ def test_a_filter_sets_a_field_even_for_untrusted_mail(support_address):
 
 
 def test_mail_text_tags_show_the_label_and_the_raw_value(support):
-    from otrs.fields.actions import set_field_values
-    from tickets import mailtexts
-
     define("Product", "dropdown", options=["alpha", "beta"])
     define("Seats", "integer")
     ticket = factories.ticket(support.queue)

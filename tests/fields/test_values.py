@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from customers.models import CustomerCompany
 from otrs.errors import DomainError
 from otrs.fields.actions import FieldErrors, set_field_values
-from otrs.fields.models import FieldValue
-from otrs.fields.selectors import field_filter, values_for
+from otrs.fields.models import FieldDefinition, FieldValue
+from otrs.fields.selectors import definitions, field_filter, values_for
 from tests import factories
+from tickets import actions
 from tickets.choices import HistoryType
 from tickets.models import Ticket, TicketHistory
 
@@ -49,8 +51,6 @@ def test_it_round_trips_every_type_through_the_action(support):
     changes = set_field_values(ticket, values, actor=support.rw)
 
     assert {c.definition.name for c in changes} == set(values)
-    from otrs.fields.selectors import definitions
-
     read = values_for("ticket", [ticket], definitions("ticket"))[ticket.pk]
     assert read == values
     # A multiselect value is one row per key, not a blob.
@@ -175,8 +175,6 @@ def test_it_searches_by_each_operator(support):
     t3 = factories.ticket(support.queue)
     set_field_values(t1, {"Product": "alpha", "Seats": 5, "Contract": "C-100"}, actor=support.rw)
     set_field_values(t2, {"Product": "beta", "Seats": 50, "Contract": "C-200"}, actor=support.rw)
-    from otrs.fields.models import FieldDefinition
-
     product = FieldDefinition.objects.get(name="Product")
     seats = FieldDefinition.objects.get(name="Seats")
     contract = FieldDefinition.objects.get(name="Contract")
@@ -195,13 +193,9 @@ def test_it_searches_by_each_operator(support):
 
 
 def test_it_sets_fields_of_customer_objects_without_a_writer(db):
-    from customers.models import CustomerCompany
-
     define("Level", "dropdown", object_type="customer_company", options=["gold", "silver"])
     company = CustomerCompany.objects.create(customer_id="acme", name="Acme")
     set_field_values(company, {"Level": "gold"}, actor=factories.system())
-    from otrs.fields.selectors import definitions
-
     assert values_for("customer_company", [company], definitions("customer_company")) == {
         company.pk: {"Level": "gold"}
     }
@@ -224,8 +218,6 @@ def test_a_refused_value_creates_no_ticket(support):
 
 
 def test_an_article_can_carry_values(support):
-    from tickets import actions
-
     define("Product", "dropdown", options=["alpha"])
     ticket = factories.ticket(support.queue)
     actions.add_article(
@@ -238,8 +230,6 @@ def test_an_article_can_carry_values(support):
 
 
 def test_merge_copies_the_fields_marked_for_it_where_the_target_has_none(support):
-    from tickets import actions
-
     product = define("Product", "dropdown", options=["alpha", "beta"])
     product.copy_on_merge = True
     product.save()
@@ -253,8 +243,6 @@ def test_merge_copies_the_fields_marked_for_it_where_the_target_has_none(support
     set_field_values(target, {"Level": 9}, actor=support.rw)
 
     actions.merge_tickets(source, target, actor=support.rw)
-
-    from otrs.fields.selectors import definitions
 
     assert values_for("ticket", [target], definitions("ticket"))[target.pk] == {
         "Product": "alpha",  # copied: the target had none

@@ -8,11 +8,13 @@ import logging
 import re
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from otrs.accounts.models import User, UserKind
 
+from .. import fields as ticket_fields
 from ..models import SLA, Priority, Queue, Service, State, TicketType
 
 logger = logging.getLogger(__name__)
@@ -113,12 +115,7 @@ class Directives:
         }
         if not wanted:
             return {}
-        from django.core.exceptions import ValidationError
-
-        from ..fields import TICKET
-        from ..fields import definitions as field_definitions
-
-        by_name = {d.name.lower(): d for d in field_definitions(TICKET)}
+        by_name = {d.name.lower(): d for d in ticket_fields.definitions(ticket_fields.TICKET)}
         found: dict[str, object] = {}
         for name, text in wanted.items():
             definition = by_name.get(name)

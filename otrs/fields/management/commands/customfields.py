@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 
 from otrs.fields.portable import ImportRefused, export_definitions, import_definitions
@@ -24,8 +26,6 @@ class Command(BaseCommand):
         path = options["file"]
         try:
             if path == "-":
-                import sys
-
                 text = sys.stdin.read()
             else:
                 with open(path, encoding="utf-8") as handle:
