@@ -28,6 +28,11 @@ class ErrorCode(StrEnum):
     STALE = "stale"
     NOT_ALLOWED = "not_allowed"
 
+    # --- custom fields (otrs.fields)
+    FIELD_INVALID = "field_invalid"
+    FIELD_IN_USE = "field_in_use"
+    FIELD_CONFIRM = "field_confirm"
+
     # --- tickets: fields and states
     TITLE_REQUIRED = "title_required"
     INVALID_OWNER = "invalid_owner", "owner"

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "otrs.mail",
     "otrs.agent",
     "otrs.calendars",
+    "otrs.fields",
     "tickets",
     "customers",
     "faq",

@@ -9,13 +9,25 @@ from django.utils.translation import gettext_lazy as _
 from otrs.agent.registry import MenuEntry, SearchBox
 
 from .agent_preferences import TicketPreferences
-from .views import bulk, changes, compose, create, customer, links, merge, overviews, zoom
+from .views import (
+    bulk,
+    changes,
+    compose,
+    create,
+    customer,
+    free_fields,
+    links,
+    merge,
+    overviews,
+    zoom,
+)
 from .views import search as search_views
 
 urlpatterns = [
     *overviews.urlpatterns,
     *zoom.urlpatterns,
     *changes.urlpatterns,
+    *free_fields.urlpatterns,
     *links.urlpatterns,
     *merge.urlpatterns,
     *customer.urlpatterns,

@@ -9,7 +9,9 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: the receivers import models, which the app registry
         # has ready only now.
-        from . import receivers
+        from . import fields, receivers
+
+        fields.register()
 
         receivers.subscribe()
         receivers.connect_mail_channel()

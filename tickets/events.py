@@ -53,6 +53,8 @@ class TicketEvent(StrEnum):
     NOTIFICATION_ESCALATION = "NotificationEscalation"
     NOTIFICATION_ESCALATION_NOTIFY_BEFORE = "NotificationEscalationNotifyBefore"
     NOTIFICATION_PENDING_REMINDER = "NotificationPendingReminder"
+
+    TICKET_DYNAMIC_FIELD_UPDATE = "TicketDynamicFieldUpdate"
     ARTICLE_CREATE = "ArticleCreate"
     ARTICLE_AUTO_RESPONSE = "ArticleAutoResponse"
     ARTICLE_EMAIL_SENDING_QUEUED = "ArticleEmailSendingQueued"

@@ -58,6 +58,9 @@ def _sentences() -> dict[str, str]:
         HistoryType.SERVICE_UPDATE: _("Service changed from “%(old)s” to “%(new)s”."),
         HistoryType.SLA_UPDATE: _("SLA changed from “%(old)s” to “%(new)s”."),
         HistoryType.TITLE_UPDATE: _("Title changed from “%(old)s” to “%(new)s”."),
+        HistoryType.TICKET_DYNAMIC_FIELD_UPDATE: _(
+            "Field %(field)s changed from “%(old)s” to “%(new)s”."
+        ),
         HistoryType.LOCK: _("Ticket locked."),
         HistoryType.UNLOCK: _("Ticket unlocked."),
         HistoryType.SET_PENDING_TIME: _("Pending time set to %(new)s."),

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from customers.models import CustomerUser
 from otrs.mail.parsing import html_to_text
 
+from . import fields as ticket_fields
 from .subjects import clean_ticket_subject
 
 # OTRS wraps quoted customer text at 86 characters (Ticket::Frontend::TextAreaEmail).
@@ -145,6 +146,8 @@ class _Values:
             "RESPONSIBLE": lambda: _user_values(ticket.responsible),
             "NOTIFICATION_RECIPIENT": lambda: _user_values(recipient),
             "CONFIG": _config_values,
+            # <OTRS_TICKET_DynamicField_Name>: not a family of its own, see value().
+            "TICKET_FIELDS": self._ticket_fields,
         }
 
     def value(self, family: str, attribute: str, count: int | None) -> object:
@@ -156,9 +159,27 @@ class _Values:
                 return quote(article_text(self.article), lines=count)
             if key == "subject" and count is not None:
                 return _shorten(self._clean_subject(), count)
+        if family == "TICKET" and key.startswith("dynamicfield_"):
+            family = "TICKET_FIELDS"
         if family not in self._cache:
             self._cache[family] = self._loaders[family]()
         return self._cache[family].get(key)
+
+    def _ticket_fields(self) -> dict[str, object]:
+        """Custom fields (OTRS dynamic fields): ``dynamicfield_<name>`` is the value as people
+        read it (a dropdown's label), ``dynamicfield_<name>_value`` the raw value (its key)."""
+        fields = ticket_fields.definitions(ticket_fields.TICKET)
+        found = ticket_fields.values_for(ticket_fields.TICKET, [self.ticket], fields)[
+            self.ticket.pk
+        ]
+        result: dict[str, object] = {}
+        for definition in fields:
+            if definition.name in found:
+                value = found[definition.name]
+                name = definition.name.lower()
+                result[f"dynamicfield_{name}"] = definition.type.render(definition, value)
+                result[f"dynamicfield_{name}_value"] = definition.type.to_text(definition, value)
+        return result
 
     def _ticket(self) -> dict[str, object]:
         t = self.ticket

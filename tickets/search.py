@@ -21,6 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from otrs.fields.selectors import field_filter
 from otrs.permissions import PermissionKey
 from otrs.search import get_backend
 from otrs.web.pagination import Page, paginate
@@ -76,6 +77,8 @@ class Criteria:
     changed_to: datetime | None = None
     sort: str = DEFAULT_SORT
     order: str = ""
+    # Custom field conditions: (definition, operator, value), see otrs.fields.selectors.
+    fields: tuple = ()
 
     def ordering(self) -> tuple[str, ...]:
         sort = self.sort if self.sort in SORT_FIELDS else DEFAULT_SORT
@@ -163,6 +166,8 @@ def _conditions(criteria: Criteria, using: str) -> Iterator[Q]:
         value = getattr(c, name)
         if value is not None:
             yield Q(**{lookup: value})
+    for definition, operator, value in c.fields:
+        yield field_filter(definition, operator, value)
 
 
 def search_tickets(user, criteria: Criteria) -> QuerySet[Ticket]:
@@ -203,7 +208,8 @@ def spreadsheet_safe(value: str) -> str:
     return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
-def export_header() -> list[str]:
+def export_header(fields=()) -> list[str]:
+    """The CSV header; ``fields``: the custom fields exported as further columns."""
     return [
         gettext("Ticket#"),
         gettext("Title"),
@@ -215,6 +221,7 @@ def export_header() -> list[str]:
         gettext("Customer ID"),
         gettext("Created"),
         gettext("Changed"),
+        *(d.display_label() for d in fields),
     ]
 
 
@@ -224,9 +231,9 @@ def export_tickets(user, criteria: Criteria) -> Iterator[Ticket]:
     return tickets[:EXPORT_MAX_ROWS].iterator(chunk_size=500)
 
 
-def export_row(ticket: Ticket, tz: tzinfo) -> list[str]:
-    """One CSV row: translated state and priority names, times in ``tz``, nothing a
-    spreadsheet would take for a formula."""
+def export_row(ticket: Ticket, tz: tzinfo, field_cells: Iterable[str] = ()) -> list[str]:
+    """One CSV row: translated state and priority names, times in ``tz``, the custom fields'
+    raw values (``field_cells``), nothing a spreadsheet would take for a formula."""
 
     def when(value: datetime) -> str:
         return timezone.localtime(value, tz).strftime("%Y-%m-%d %H:%M:%S")
@@ -242,6 +249,7 @@ def export_row(ticket: Ticket, tz: tzinfo) -> list[str]:
         ticket.customer_id,
         when(ticket.created_at),
         when(ticket.changed_at),
+        *field_cells,
     ]
     return [spreadsheet_safe(value) for value in values]
 

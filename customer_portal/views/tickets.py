@@ -40,6 +40,7 @@ from otrs.mail.models import OutboundKind
 from otrs.permissions import PermissionKey
 from otrs.web.pagination import paginate
 from tickets import access, actions
+from tickets import fields as ticket_fields
 from tickets.actions.customer import follow_up_refused
 from tickets.choices import VIEWABLE_STATE_TYPES, Channel, SenderType, StateType
 from tickets.downloads import attachment_response
@@ -186,6 +187,10 @@ def _render_ticket(request, ticket: Ticket, reply_form: ReplyForm, *, status: in
         "can_reply": not follow_up_refused(ticket),
         "closed": closed,
         "can_close": settings.CUSTOMER_CAN_CLOSE and not closed,
+        # Only the custom fields configured for the customer's ticket page.
+        "custom_fields": ticket_fields.shown_values(
+            [ticket], ticket_fields.TicketScreen.CUSTOMER_TICKET
+        )[ticket.pk],
     }
     return render(request, "customer_portal/tickets/detail.html", context, status=status)
 

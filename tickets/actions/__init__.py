@@ -29,6 +29,7 @@ from ._base import (
 from .answers import add_phone_call, answer_ticket
 from .articles import add_article, create_phone_ticket, create_ticket
 from .bulk import BulkChanges, BulkResult, bulk_change
+from .custom_fields import change_free_fields, set_field_values
 from .customer import add_web_follow_up, close_by_customer, create_web_ticket
 from .email import create_email_ticket, send_email
 from .fields import (
@@ -62,6 +63,7 @@ __all__ = [
     "add_web_follow_up",
     "answer_ticket",
     "bulk_change",
+    "change_free_fields",
     "check_owner_candidate",
     "check_responsible_candidate",
     "close_by_customer",
@@ -82,6 +84,7 @@ __all__ = [
     "sanitize_html",
     "send_email",
     "set_customer",
+    "set_field_values",
     "set_owner",
     "set_pending",
     "set_personal_queues",

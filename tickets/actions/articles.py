@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -56,6 +58,7 @@ from ._base import (
     default_state,
     default_type,
 )
+from .custom_fields import apply_field_values_in_lock
 from .history import record_history
 
 
@@ -78,8 +81,10 @@ def create_ticket(
     pending_until: datetime | None = None,
     history_type: str | None = None,
     created_at: datetime | None = None,
+    field_values: Mapping[str, Any] | None = None,
 ) -> Ticket:
-    """Create a ticket (history NewTicket) and, if given, its first article."""
+    """Create a ticket (history NewTicket) and, if given, its first article; ``field_values``
+    sets custom fields (``{name: value}``, see :mod:`.custom_fields`) in the same transaction."""
     _require_queue(actor, queue, PermissionKey.CREATE)
     if actor.is_customer:
         _customer.check_customer_ticket(
@@ -161,6 +166,8 @@ def create_ticket(
                 new=customer_user,
                 extra={"new_customer_id": customer_id},
             )
+        if field_values:
+            apply_field_values_in_lock(ticket, field_values, actor=actor)
         if article is not None:
             # The first article is as old as the ticket (and so is its history row).
             first = replace(article, created_at=article.created_at or now)
@@ -234,10 +241,16 @@ def _article_history(article: ArticleInput) -> str:
 
 
 def add_article(
-    ticket: Ticket, article: ArticleInput, *, actor: User, history_type: str | None = None
+    ticket: Ticket,
+    article: ArticleInput,
+    *,
+    actor: User,
+    history_type: str | None = None,
+    field_values: Mapping[str, Any] | None = None,
 ) -> Article:
     """Add an article; an internal one needs ``note``, any other ``rw``. A customer adds
-    their own web messages to their tickets (see ``_customer``)."""
+    their own web messages to their tickets (see ``_customer``). ``field_values`` sets the
+    ticket's custom fields with it (all or nothing)."""
     need = PermissionKey.NOTE if article.channel == Channel.INTERNAL else PermissionKey.RW
     if actor.is_customer:
         _customer.check_customer_article(article)
@@ -250,6 +263,8 @@ def add_article(
         created = _add_article(
             locked, article, actor, history_type=history_type or _article_history(article)
         )
+        if field_values:
+            apply_field_values_in_lock(locked, field_values, actor=actor)
         _save(locked, actor, "unlock_anchor_at")
     _refresh(ticket, locked)
     return created

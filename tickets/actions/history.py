@@ -53,6 +53,7 @@ HISTORY_EVENTS: dict[str, TicketEvent] = {
     HistoryType.ESCALATION_RESPONSE_TIME_STOP: TicketEvent.ESCALATION_RESPONSE_TIME_STOP,
     HistoryType.ESCALATION_UPDATE_TIME_STOP: TicketEvent.ESCALATION_UPDATE_TIME_STOP,
     HistoryType.ESCALATION_SOLUTION_TIME_STOP: TicketEvent.ESCALATION_SOLUTION_TIME_STOP,
+    HistoryType.TICKET_DYNAMIC_FIELD_UPDATE: TicketEvent.TICKET_DYNAMIC_FIELD_UPDATE,
 }
 
 # ``event`` left out: the history type's own event (HISTORY_EVENTS), if it has one.

@@ -41,6 +41,7 @@ from ._base import (
     _state_of_type,
 )
 from .articles import _add_article
+from .custom_fields import copy_fields_on_merge
 from .fields import _before_change, _set_state
 from .history import record_history
 from .links import _create_link, _links_between
@@ -122,6 +123,7 @@ def merge_tickets(
         record.watcher_user_ids, record.added_watcher_ids = watcher_ids, added
 
         record.links_before = _repoint_links(src, tgt)
+        copy_fields_on_merge(src, tgt, actor)
 
         with translation.override(actor.language or settings.LANGUAGE_CODE):
             note = ArticleInput(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otrs.accounts.models import User, UserKind
 from otrs.permissions import PermissionKey, grants_for
+from tickets.fields import add_search_fields, search_conditions
 from tickets.models import Priority, Queue, State
 from tickets.search import (
     DEFAULT_SORT,
@@ -142,12 +143,15 @@ class SearchForm(forms.Form):
         self.fields["queue"].queryset = Queue.objects.filter(
             is_valid=True, group_id__in=readable
         ).order_by("full_name")
+        add_search_fields(self)
 
     def clean(self):
         cleaned = super().clean()
         for start, end in (("created_from", "created_to"), ("changed_from", "changed_to")):
             if cleaned.get(start) and cleaned.get(end) and cleaned[start] > cleaned[end]:
                 self.add_error(end, gettext("The end date is before the start date."))
+        # Custom-field values parsed by their types (a refused one is its field's error).
+        self.field_conditions = search_conditions(self)
         return cleaned
 
     def criteria(self) -> Criteria:
@@ -180,6 +184,7 @@ class SearchForm(forms.Form):
             ),
             sort=data["sort"] or DEFAULT_SORT,
             order=data["order"],
+            fields=self.field_conditions,
         )
 
     def saved_criteria(self) -> dict[str, list[str]]:

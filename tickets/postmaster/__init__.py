@@ -147,6 +147,7 @@ class _Run:
             customer_user=customer_user,
             pending_until=pending,
             history_type=HistoryType.EMAIL_CUSTOMER,
+            field_values=d.field_values(),
         )
         article = ticket.articles.order_by("id").last()
         self._auto_response(ticket, article, response_type)
@@ -261,6 +262,9 @@ class _Run:
             if sla is not None and not sla.services.filter(pk=service.pk).exists():
                 sla = None
             actions.set_service(ticket, service, sla, actor=actor)
+        field_values = d.field_values(follow_up=True)
+        if field_values:
+            actions.set_field_values(ticket, field_values, actor=actor)
 
     def _add_article(self, ticket: Ticket, found: FollowUp, *, history_type: str, bounce=False):
         if bounce:

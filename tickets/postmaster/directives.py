@@ -8,11 +8,13 @@ import logging
 import re
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from otrs.accounts.models import User, UserKind
 
+from .. import fields as ticket_fields
 from ..models import SLA, Priority, Queue, Service, State, TicketType
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,17 @@ KNOWN = frozenset(
     + ["customerno", "customeruser", "ignore", "loop", "followup-state-keep"]
 )
 
+# X-OTRS-DynamicField-<Name> and X-OTRS-FollowUp-DynamicField-<Name>: custom fields by name.
+FIELD_PREFIX = "dynamicfield-"
+FOLLOW_UP_FIELD_PREFIX = "followup-dynamicfield-"
+
+
+def _known(key: str) -> bool:
+    return key in KNOWN or (
+        key.startswith((FIELD_PREFIX, FOLLOW_UP_FIELD_PREFIX)) and not key.endswith("-")
+    )
+
+
 _TRUE = {"yes", "true", "1", "on"}
 _RELATIVE = re.compile(r"^\s*([+-]?)\s*(\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "": 1}
@@ -62,7 +75,7 @@ class Directives:
         found = cls()
         for name, value in headers.items_all():
             lowered = name.lower()
-            if lowered.startswith(PREFIX) and lowered[len(PREFIX) :] in KNOWN:
+            if lowered.startswith(PREFIX) and _known(lowered[len(PREFIX) :]):
                 found._values.setdefault(lowered[len(PREFIX) :], value.strip())
         return found
 
@@ -70,7 +83,7 @@ class Directives:
         key = name.lower()
         if key.startswith(PREFIX):
             key = key[len(PREFIX) :]
-        if key not in KNOWN:
+        if not _known(key):
             return False
         self._values[key] = (value or "").strip()
         return True
@@ -89,6 +102,31 @@ class Directives:
         return bool(self._values)
 
     # --- values resolved against the database: invalid ones are logged and ignored --------
+
+    def field_values(self, *, follow_up: bool = False) -> dict[str, object]:
+        """Custom field values (``{name: value}``, parsed by their types) from
+        ``X-OTRS-[FollowUp-]DynamicField-<Name>``; unknown fields and refused values are
+        logged and ignored, as other X-OTRS values are."""
+        prefix = FOLLOW_UP_FIELD_PREFIX if follow_up else FIELD_PREFIX
+        wanted = {
+            key[len(prefix) :]: value
+            for key, value in self._values.items()
+            if key.startswith(prefix) and (follow_up or not key.startswith("followup-"))
+        }
+        if not wanted:
+            return {}
+        by_name = {d.name.lower(): d for d in ticket_fields.definitions(ticket_fields.TICKET)}
+        found: dict[str, object] = {}
+        for name, text in wanted.items():
+            definition = by_name.get(name)
+            if definition is None:
+                logger.info("Ignoring X-OTRS dynamic field %r: no such field", name)
+                continue
+            try:
+                found[definition.name] = definition.type.parse(definition, text)
+            except ValidationError as exc:
+                logger.info("Ignoring X-OTRS dynamic field %s=%r: %s", definition.name, text, exc)
+        return found
 
     def queue(self, *, follow_up: bool = False) -> Queue | None:
         return _lookup(Queue.objects.valid(), "full_name", self.get("queue", follow_up=follow_up))

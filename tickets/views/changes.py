@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.urls import path
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,7 @@ from otrs.accounts.models import User
 from otrs.permissions import PermissionKey
 
 from .. import access, actions
+from .. import fields as ticket_fields
 from ..forms import changes as forms
 from ..models import Ticket
 from .ticket_screen import ticket_screen
@@ -45,6 +47,8 @@ class Screen:
     done: Promise  # the success message; may use %(number)s
     post_only: bool = False
     template: str = "tickets/actions/form.html"
+    # The custom-field screen (tickets.fields.TicketScreen) whose fields the form also sets.
+    fields_screen: str | None = None
 
 
 def screen_view(screen: Screen):
@@ -54,12 +58,24 @@ def screen_view(screen: Screen):
         ticket = access.get_or_404(request.user, pk, screen.need)
         data = (request.POST, request.FILES) if request.method == "POST" else ()
         form = screen.form_class(*data, ticket=ticket, user=request.user)
+        if screen.fields_screen:
+            ticket_fields.add_form_fields(form, screen.fields_screen, ticket=ticket)
+
+        def act(cleaned):
+            # The screen's action and its custom fields: one change, all or nothing.
+            with transaction.atomic():
+                outcome = screen.act(ticket, cleaned, request.user, form.expected_version())
+                values = ticket_fields.field_values_from(cleaned)
+                if values:
+                    actions.set_field_values(ticket, values, actor=request.user, need=screen.need)
+            return outcome
+
         return ticket_screen(
             request,
             ticket,
             form,
             screen.template,
-            lambda cleaned: screen.act(ticket, cleaned, request.user, form.expected_version()),
+            act,
             done=lambda _outcome: screen.done % {"number": ticket.number},
             screen=screen,
         )
@@ -162,6 +178,7 @@ SCREENS: dict[str, tuple[str, Screen]] = {
             need=PermissionKey.NOTE,
             form_class=forms.NoteForm,
             act=_note,
+            fields_screen=ticket_fields.TicketScreen.NOTE,
             title=_("Add note"),
             submit=_("Add note"),
             done=_("Note added to ticket %(number)s."),
@@ -195,6 +212,7 @@ SCREENS: dict[str, tuple[str, Screen]] = {
             need=RW,
             form_class=forms.CloseForm,
             act=_close,
+            fields_screen=ticket_fields.TicketScreen.CLOSE,
             title=_("Close ticket"),
             submit=_("Close"),
             done=_("Ticket %(number)s closed."),
@@ -206,6 +224,7 @@ SCREENS: dict[str, tuple[str, Screen]] = {
             need=RW,
             form_class=forms.PendingForm,
             act=_pending,
+            fields_screen=ticket_fields.TicketScreen.PENDING,
             title=_("Set pending"),
             submit=_("Set pending"),
             done=_("Ticket %(number)s is pending."),

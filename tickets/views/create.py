@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from otrs.accounts.decorators import agent_required
 from otrs.action_flow import form_screen
 from tickets import actions
+from tickets.fields import TicketScreen, add_form_fields, field_values_from
 from tickets.forms.create import EmailTicketForm, PhoneTicketForm
 
 
@@ -27,6 +28,7 @@ def new_phone_ticket(request):
         "tickets/create/phone.html",
         _("Ticket %(number)s created."),
         actions.create_phone_ticket,
+        TicketScreen.PHONE_TICKET,
     )
 
 
@@ -38,6 +40,7 @@ def new_email_ticket(request):
         "tickets/create/email.html",
         _("Ticket %(number)s created; the email is queued for sending."),
         actions.create_email_ticket,
+        TicketScreen.EMAIL_TICKET,
     )
 
 
@@ -46,16 +49,19 @@ def new_email_ticket(request):
 PREFILL = {"customer_user": "customer", "customer_id": "customer_id"}
 
 
-def _new_ticket(request, form_class, template: str, done: str, create):
+def _new_ticket(request, form_class, template: str, done: str, create, screen: str):
     bound = request.method == "POST"
     initial = {field: request.GET[key] for key, field in PREFILL.items() if request.GET.get(key)}
     form = form_class(
         request.user, request.POST if bound else None, request.FILES or None, initial=initial
     )
+    add_form_fields(form, screen)
     return form_screen(
         request,
         form,
-        lambda data: create(**form.create_kwargs(), actor=request.user),
+        lambda data: create(
+            **form.create_kwargs(), field_values=field_values_from(data), actor=request.user
+        ),
         done=lambda ticket: (
             done % {"number": ticket.number},
             reverse("agent:zoom", args=[ticket.pk]),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 from otrs.accounts.decorators import agent_required
 from otrs.web.pagination import Page, paginate
 
+from .. import fields as ticket_fields
 from .. import selectors
 from ..forms.overviews import ORDER_CHOICES, SORT_CHOICES, ListParams, QueueParams, ViewParams
 
@@ -34,6 +35,9 @@ def _listing(request, params: ListParams, page: Page, keep, **extra) -> dict:
         "keep": [(name, value) for name, value in keep if value is not None],
         "page": page,
         "tickets": page.rows,
+        "field_columns": ticket_fields.annotate_columns(
+            page.rows, ticket_fields.TicketScreen.QUEUE_LIST
+        ),
         "unseen_ids": selectors.unseen_ids(request.user, page.rows),
         "sortable": True,
         "sort_choices": SORT_CHOICES,

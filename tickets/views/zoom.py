@@ -19,6 +19,7 @@ from otrs.accounts.decorators import agent_required
 from otrs.permissions import PermissionKey
 
 from .. import access, actions, escalation, history
+from .. import fields as ticket_fields
 from ..choices import Channel, LockState, SenderType
 from ..downloads import attachment_response
 from ..models import Article, Ticket
@@ -67,6 +68,7 @@ _FORM_ACTIONS = (
     ("responsible_change", _("Responsible"), PermissionKey.RW, ""),
     ("priority", _("Priority"), PermissionKey.PRIORITY, ""),
     ("customer", _("Customer"), PermissionKey.RW, ""),
+    ("free_fields", _("Free fields"), PermissionKey.RW, ""),
     ("link", _("Link"), PermissionKey.RW, ""),
     ("merge", _("Merge"), PermissionKey.RW, ""),
 )
@@ -188,6 +190,9 @@ def _context(request, pk: int, *, printing: bool) -> dict:
         "merged_from": zoom_data.merged_from(user, ticket),
         # The SLA timeline (computed now, so it is what the escalation run acts on).
         "sla": escalation.compute(ticket),
+        "custom_fields": ticket_fields.shown_values([ticket], ticket_fields.TicketScreen.ZOOM)[
+            ticket.pk
+        ],
     }
 
 

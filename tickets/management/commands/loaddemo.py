@@ -44,6 +44,8 @@ from django.utils.translation import gettext as _
 
 from customers.models import CustomerCompany, CustomerUser
 from otrs.accounts.models import Group, GroupGrant, Role, RoleGrant, User, UserKind, system_user
+from otrs.fields.actions import save_definition
+from otrs.fields.models import FieldDefinition
 from otrs.permissions import PermissionKey
 from otrs.web.links import absolute_url
 from tickets import access, actions, customer_notifications, notifications
@@ -325,6 +327,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._master_data()
             self._mail_texts()
+            _demo_fields()
         marker = message_id_hash(_message_id(1, 0))
         if Article.objects.filter(message_id_md5=marker).exists():
             self.stdout.write("Demo tickets are already loaded; nothing to do.")
@@ -541,6 +544,18 @@ class _DemoTickets:
         self.queues = {q.full_name: q for q in Queue.objects.select_related("group")}
         self.states = {s.name: s for s in State.objects.all()}
         self.priorities = {p.level: p for p in Priority.objects.all()}
+        # Custom field values come from a generator of their own, so that the rest of the
+        # demo stays what it was before the fields existed.
+        self.field_rng = random.Random(SEED + 11)
+
+    def _field_values(self, created_at: datetime) -> dict:
+        rng = self.field_rng
+        values: dict = {"Product": rng.choice([key for key, _label in DEMO_PRODUCTS])}
+        if rng.random() < 0.5:
+            values["ContractNumber"] = f"C-{rng.randint(1000, 9999)}"
+        if rng.random() < 0.4:
+            values["DueDate"] = (created_at + timedelta(days=rng.randint(3, 30))).date()
+        return values
 
     def _priority(self) -> Priority:
         level = self.rng.choices([1, 2, 3, 4, 5], weights=[3, 10, 70, 12, 5])[0]
@@ -615,6 +630,7 @@ class _DemoTickets:
             customer_id=profile.company.customer_id if profile.company else "",
             customer_user=login,
             created_at=created_at,
+            field_values=self._field_values(created_at),
         )
 
         # What happens next depends on the age: old tickets are mostly done.
@@ -916,6 +932,79 @@ class _PortalTickets:
 def _portal_message_id(index: int) -> str:
     """The Message-ID of a portal demo ticket's first message; index 1 marks them loaded."""
     return f"<demo-portal-{index}@otrs-demo.example>"
+
+
+DEMO_PRODUCTS = [
+    ("office", "Office suite"),
+    ("mail", "Mail service"),
+    ("vpn", "VPN"),
+    ("erp", "ERP"),
+]
+
+
+def _demo_fields() -> None:
+    """The demo's custom fields on tickets (created once; an admin's later changes stay)."""
+    shown = "shown"
+    wanted = [
+        FieldDefinition(
+            name="Product",
+            label="Product",
+            labels={"de": "Produkt"},
+            object_type="ticket",
+            field_type="dropdown",
+            order=1,
+            settings={"translatable": False},
+            screens={
+                "phone_ticket": shown,
+                "email_ticket": shown,
+                "free_fields": shown,
+                "bulk": shown,
+                "customer_new_ticket": shown,
+                "customer_ticket": shown,
+                "zoom": shown,
+                "queue_list": shown,
+                "search_list": shown,
+            },
+        ),
+        FieldDefinition(
+            name="ContractNumber",
+            label="Contract number",
+            labels={"de": "Vertragsnummer"},
+            object_type="ticket",
+            field_type="text",
+            order=2,
+            settings={"regex": r"^C-\d{4}$", "regex_error": "Use C- and four digits."},
+            screens={
+                "phone_ticket": shown,
+                "free_fields": shown,
+                "zoom": shown,
+                "search_list": shown,
+            },
+        ),
+        FieldDefinition(
+            name="DueDate",
+            label="Due date",
+            labels={"de": "Fälligkeitsdatum"},
+            object_type="ticket",
+            field_type="date",
+            order=3,
+            screens={
+                "free_fields": shown,
+                "pending": shown,
+                "zoom": shown,
+                "queue_list": shown,
+                "search_list": shown,
+            },
+        ),
+    ]
+    existing = set(FieldDefinition.objects.values_list("name", flat=True))
+    for definition in wanted:
+        if definition.name in existing:
+            continue
+        options = None
+        if definition.name == "Product":
+            options = [{"key": key, "label": label} for key, label in DEMO_PRODUCTS]
+        save_definition(definition, options)
 
 
 def _muted():

@@ -1,0 +1,190 @@
+"""The ticket screens that show and set custom fields: zoom, free fields, note, close,
+pending, new phone ticket; per-screen off / shown / required."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from otrs.fields.actions import set_field_values
+from otrs.fields.models import FieldValue
+from otrs.permissions import PermissionKey
+from tests import factories
+from tickets.actions import ticket_version
+from tickets.choices import HistoryType
+from tickets.models import SLA, Service, Ticket, TicketHistory, TicketType
+
+from .helpers import define
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fields(db):
+    return {
+        "product": define("Product", "dropdown", options=["alpha", "beta"], order=1),
+        "contract": define(
+            "Contract",
+            "text",
+            settings={"regex": r"^C-\d+$", "regex_error": "Use C-digits."},
+            order=2,
+            screens={"free_fields": "required", "zoom": "shown"},
+        ),
+        "due": define("DueDate", "date", order=3, screens={"zoom": "shown"}),
+        "hidden": define("Secret", "text", order=4, screens={}),
+    }
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_zoom_shows_set_fields_of_its_screen_only(support, fields):
+    ticket = factories.ticket(support.queue)
+    set_field_values(
+        ticket,
+        {"Product": "beta", "DueDate": date(2031, 1, 2), "Secret": "psst"},
+        actor=support.rw,
+    )
+    page = client_for(support.ro).get(reverse("agent:zoom", args=[ticket.pk])).content.decode()
+    assert 'data-field="Product"' in page and "Beta" in page
+    assert 'data-field="DueDate"' in page
+    assert 'data-field="Secret"' not in page
+    # Unset fields are not listed.
+    assert 'data-field="Contract"' not in page
+
+
+def free_fields_data(ticket, **overrides):
+    data = {
+        "seen": ticket_version(ticket),
+        "title": "New title",
+        "type": str(ticket.type_id),
+        "service": "",
+        "sla": "",
+        "field_Product": "alpha",
+        "field_Contract": "C-77",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_free_fields_change_title_type_service_sla_and_fields_in_one_form(support, fields):
+    ticket = factories.ticket(support.queue)
+    new_type = TicketType.objects.create(name="Incident")
+    service = Service.objects.create(name="Mail")
+    sla = SLA.objects.create(name="Gold")
+    sla.services.add(service)
+    client = client_for(support.rw)
+    url = reverse("agent:free_fields", args=[ticket.pk])
+    form = client.get(url).content.decode()
+    assert 'name="field_Product"' in form and 'name="field_Contract"' in form
+    assert 'name="field_Secret"' not in form
+
+    response = client.post(
+        url,
+        free_fields_data(ticket, type=str(new_type.pk), service=str(service.pk), sla=str(sla.pk)),
+    )
+
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.title, ticket.type_id, ticket.service_id, ticket.sla_id) == (
+        "New title",
+        new_type.pk,
+        service.pk,
+        sla.pk,
+    )
+    types = list(
+        TicketHistory.objects.filter(ticket=ticket)
+        .order_by("id")
+        .values_list("history_type", "new_value")
+    )[-6:]
+    assert types == [
+        (HistoryType.TITLE_UPDATE, "New title"),
+        (HistoryType.TYPE_UPDATE, str(new_type.pk)),
+        (HistoryType.SERVICE_UPDATE, str(service.pk)),
+        (HistoryType.SLA_UPDATE, str(sla.pk)),
+        (HistoryType.TICKET_DYNAMIC_FIELD_UPDATE, "alpha"),
+        (HistoryType.TICKET_DYNAMIC_FIELD_UPDATE, "C-77"),
+    ]
+
+
+def test_free_fields_refuse_a_bad_value_on_its_field_and_change_nothing(support, fields):
+    ticket = factories.ticket(support.queue)
+    response = client_for(support.rw).post(
+        reverse("agent:free_fields", args=[ticket.pk]),
+        free_fields_data(ticket, field_Contract="nope"),
+    )
+    assert response.status_code == 400
+    assert "Use C-digits." in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.title != "New title"
+    assert not FieldValue.objects.exists()
+
+
+def test_free_fields_require_a_required_field(support, fields):
+    ticket = factories.ticket(support.queue)
+    response = client_for(support.rw).post(
+        reverse("agent:free_fields", args=[ticket.pk]),
+        free_fields_data(ticket, field_Contract=""),
+    )
+    assert response.status_code == 400
+    assert not FieldValue.objects.exists()
+
+
+def test_free_fields_need_rw(support, fields):
+    ticket = factories.ticket(support.queue)
+    url = reverse("agent:free_fields", args=[ticket.pk])
+    assert client_for(support.ro).get(url).status_code == 404
+    assert client_for(support.ro).post(url, free_fields_data(ticket)).status_code == 404
+
+
+def test_free_fields_show_an_edit_conflict(support, fields):
+    ticket = factories.ticket(support.queue)
+    seen = ticket_version(ticket)
+    other = factories.agent()
+    factories.grant(other, support.group, factories.RW)
+    set_field_values(ticket, {"Product": "beta"}, actor=other)
+    response = client_for(support.rw).post(
+        reverse("agent:free_fields", args=[ticket.pk]), free_fields_data(ticket, seen=seen)
+    )
+    assert response.status_code == 409
+    assert FieldValue.objects.get(field__name="Product").value_text == "beta"
+
+
+def test_the_note_screen_sets_its_fields(support, fields):
+    ticket = factories.ticket(support.queue)
+    response = client_for(support.rw).post(
+        reverse("agent:note", args=[ticket.pk]),
+        {"seen": ticket_version(ticket), "subject": "s", "body": "b", "field_Product": "beta"},
+    )
+    assert response.status_code == 302
+    assert FieldValue.objects.get(field__name="Product", object_id=ticket.pk).value_text == "beta"
+
+
+def test_the_phone_ticket_screen_sets_its_fields(support, fields):
+    factories.grant(support.rw, support.group, PermissionKey.CREATE)
+    client = client_for(support.rw)
+    page = client.get(reverse("agent:new_phone_ticket")).content.decode()
+    assert 'name="field_Product"' in page
+    open_state = factories.state("open")
+    response = client.post(
+        reverse("agent:new_phone_ticket"),
+        {
+            "customer": "someone@example.test",
+            "queue": str(support.queue.pk),
+            "title": "Phone",
+            "body": "Hello",
+            "state": str(open_state.pk),
+            "priority": str(factories.priority(3).pk),
+            "type": str(TicketType.objects.first().pk),
+            "field_Product": "alpha",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    ticket = Ticket.objects.get(title="Phone")
+    assert FieldValue.objects.get(object_id=ticket.pk).value_text == "alpha"
