@@ -40,6 +40,8 @@ ESCALATION_EVENTS = frozenset(
         TicketEvent.TICKET_CUSTOMER_UPDATE,
         TicketEvent.TICKET_MERGE,
         TicketEvent.TICKET_UNMERGE,
+        # Spec 6 lists a custom-field change among the events that recompute.
+        TicketEvent.TICKET_DYNAMIC_FIELD_UPDATE,
     }
 )
 
