@@ -28,17 +28,16 @@ from email.utils import getaddresses
 from django.conf import settings
 
 from customers.models import CustomerUser
-from otrs.accounts.models import system_user
 from otrs.mail import loop
 from otrs.mail.models import OutboundKind
 from otrs.mail.outbound import LOOP_HEADERS, format_address
 
-from . import events, mailtexts
+from . import events, mailtexts, masterdata
 from .actions import ArticleInput, record_history
 from .actions.email import send_email
 from .choices import AutoResponseType, Channel, HistoryType, SenderType, StateType
 from .events import TicketEvent
-from .models import Article, QueueAutoResponse, SystemAddress, Ticket
+from .models import Article, SystemAddress, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -61,22 +60,13 @@ def send_auto_response(
     if loop:
         logger.info("Ticket %s: no %s, the mail is a loop", number, response_type)
         return None
-    link = (
-        QueueAutoResponse.objects.select_related("auto_response__system_address")
-        .filter(
-            queue_id=ticket.queue_id,
-            response_type=response_type,
-            auto_response__response_type=response_type,
-            auto_response__is_valid=True,
-        )
-        .first()
-    )
-    if link is None:
+    # The queue's responses come from the master data cache (no query when there is none).
+    response = masterdata.auto_response(ticket.queue_id, response_type)
+    if response is None:
         return None
     ticket = Ticket.objects.select_related(
         "queue__system_address", "queue__group", "state", "owner", "responsible"
     ).get(pk=ticket.pk)
-    response = link.auto_response
     if response_type == AutoResponseType.AUTO_REPLY and ticket.state.state_type in _NO_AUTO_REPLY:
         logger.info("Ticket %s: no auto reply, the ticket is %s", number, ticket.state.state_type)
         return None
@@ -92,7 +82,7 @@ def send_auto_response(
         )
         return None
 
-    actor = system_user()
+    actor = masterdata.system_user()
     original = getaddresses([article.reply_to or article.from_address or ""])
     to = _allowed(original, ticket, actor)
     cc = _allowed(_customer_cc(ticket, article, original, to), ticket, actor)
