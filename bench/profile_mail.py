@@ -137,8 +137,9 @@ def main() -> None:
     parser.add_argument("--queries", action="store_true")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--auto-reply", action="store_true", help="as bench_mail.py's")
     args = parser.parse_args()
-    _setup()
+    _setup(auto_reply=args.auto_reply)
     first = intake.receive(message("warm-up"), source=InboundSource.PIPE)
     number = first.ticket.number
     intake.receive(message(f"Re: [Ticket#{number}] warm-up"), source=InboundSource.PIPE)

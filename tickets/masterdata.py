@@ -86,8 +86,8 @@ class _Snapshot:
         return next((s for s in valid if s.state_type == StateType.NEW), None)
 
 
+# One copy per thread (a worker process handles one mail at a time per thread).
 _local = threading.local()
-_lock = threading.Lock()
 
 
 def _shared_token() -> str:
@@ -144,22 +144,41 @@ def snapshot() -> _Snapshot:
     current: _Snapshot | None = getattr(_local, "snapshot", None)
     if current is not None and current.token == token:
         return current
-    with _lock:
-        current = _load(token)
+    current = _load(token)
+    # Rows changed by a transaction still open here may yet roll back: a copy read in it
+    # serves this transaction only.
+    pending = getattr(_local, "pending_block", None)
+    if pending is None or not any(b is pending for b in _connection().atomic_blocks):
         _local.snapshot = current
+        _local.pending_block = None
     return current
+
+
+def _connection():
+    return transaction.get_connection()
+
+
+def _outermost_block():
+    """The outermost atomic block of the code in progress (a test case's does not count)."""
+    for block in _connection().atomic_blocks:
+        if not getattr(block, "_from_testcase", False):
+            return block
+    return None
 
 
 def invalidate(**_kwargs) -> None:
     """Tell every process that master data changed (now, and again after the commit)."""
     _local.snapshot = None
     cache.set(TOKEN_KEY, uuid.uuid4().hex, TOKEN_TIMEOUT)
-    if transaction.get_connection().in_atomic_block:
+    block = _outermost_block()
+    if block is not None:
+        _local.pending_block = block
         transaction.on_commit(_bump_after_commit)
 
 
 def _bump_after_commit() -> None:
     _local.snapshot = None
+    _local.pending_block = None
     cache.set(TOKEN_KEY, uuid.uuid4().hex, TOKEN_TIMEOUT)
 
 

@@ -59,7 +59,7 @@ from ._base import (
     default_type,
 )
 from .custom_fields import apply_field_values_in_lock
-from .history import record_history
+from .history import batched_history, record_history
 
 
 def create_ticket(
@@ -157,7 +157,8 @@ def create_ticket_with_article(
     responsible = responsible or owner
     check_responsible_candidate(responsible, queue)
     now = created_at or timezone.now()
-    with transaction.atomic():
+    # The history rows (and their events) go in with one insert each at the end.
+    with transaction.atomic(), batched_history():
         ticket = _insert_with_number(
             Ticket(
                 title=(title or _("(no title)"))[:TITLE_MAX],

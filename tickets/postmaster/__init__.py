@@ -10,7 +10,8 @@ message quarantined. The steps (spec 3.2):
 4. a bounce of our own mail marks that delivery bounced and is filed on its ticket;
 5. a follow-up to a closed ticket follows the queue's option (possible, reject, new ticket);
 6. otherwise a new ticket, dispatched by forced queue, system address or the default queue;
-7. the auto response of the outcome (suppressed for auto-generated mail and loops).
+7. the auto response of the outcome (suppressed for auto-generated mail and loops),
+   recorded as an event and sent by its handler after the commit.
 
 All changes go through :mod:`tickets.actions`, acting as the system user.
 """
@@ -31,7 +32,7 @@ from otrs.mail.parsing import ParsedMail
 from otrs.mail.sending import mark_bounced
 
 from .. import actions, masterdata
-from ..autoresponses import send_auto_response
+from ..autoresponses import request_auto_response
 from ..choices import (
     PENDING_STATE_TYPES,
     AutoResponseType,
@@ -377,7 +378,8 @@ class _Run:
     def _auto_response(self, ticket: Ticket, article: Article | None, response_type: str) -> None:
         if article is None:
             return
-        send_auto_response(
+        # Sent by the event handler after the commit (tickets.autoresponses.handle).
+        request_auto_response(
             ticket=ticket, article=article, response_type=response_type, loop=self.loop
         )
 
