@@ -141,6 +141,7 @@ def bench_new(count: int, *, attach: int = 0, label: str = "in-process, new tick
     """Only new tickets: wall and worker CPU milliseconds per mail."""
     raws = [message(f"Request {i}", attach=attach) for i in range(count)]
     receive(message("warm-up"), source=InboundSource.PIPE)
+    first_batch = _last_batch()
     start, cpu = time.perf_counter(), time.process_time()
     for raw in raws:
         stored = receive(raw, source=InboundSource.PIPE)
@@ -148,6 +149,32 @@ def bench_new(count: int, *, attach: int = 0, label: str = "in-process, new tick
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     _rate(label, count, seconds, sum(len(r) for r in raws) / 1e6 if attach else 0.0)
     print(f"{'':<40} worker CPU {cpu * 1000 / count:.2f} ms/mail")
+    _deliver_after(first_batch, count)
+
+
+def _last_batch() -> int:
+    from otrs.events.models import EventBatch
+
+    return EventBatch.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _deliver_after(first_batch: int, count: int) -> None:
+    """The work the intake left to the event worker (notifications, auto responses), done
+    here in-process for the batches the run recorded (``--deliver``)."""
+    if "--deliver" not in sys.argv:
+        return
+    from otrs.events import delivery
+    from otrs.events.models import EventBatch
+
+    pks = list(EventBatch.objects.filter(pk__gt=first_batch).values_list("pk", flat=True))
+    start = time.perf_counter()
+    for pk in pks:
+        delivery.deliver_batch(pk)
+    seconds = time.perf_counter() - start
+    print(
+        f"{'':<40} then the event worker: {len(pks)} batches in {seconds:.2f} s, "
+        f"{seconds * 1000 / count:.2f} ms/mail (notifications, auto responses)"
+    )
 
 
 def bench_followups(count: int, *, tickets: int = 20) -> None:
@@ -157,6 +184,7 @@ def bench_followups(count: int, *, tickets: int = 20) -> None:
         for i in range(tickets)
     ]
     raws = [message(f"Re: [Ticket#{numbers[i % tickets]}] more") for i in range(count)]
+    first_batch = _last_batch()
     start, cpu = time.perf_counter(), time.process_time()
     for raw in raws:
         stored = receive(raw, source=InboundSource.PIPE)
@@ -165,6 +193,7 @@ def bench_followups(count: int, *, tickets: int = 20) -> None:
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     _rate("in-process, follow-ups", count, seconds)
     print(f"{'':<40} worker CPU {cpu * 1000 / count:.2f} ms/mail")
+    _deliver_after(first_batch, count)
 
 
 # --- several worker processes -----------------------------------------------------------------
@@ -416,6 +445,11 @@ def main() -> None:
         "--auto-reply",
         action="store_true",
         help="link an auto reply and an auto follow-up to the bench queue (else unlinked)",
+    )
+    parser.add_argument(
+        "--deliver",
+        action="store_true",
+        help="after --new/--followups, run the event handlers of their batches and time them",
     )
     args = parser.parse_args()
     _setup(auto_reply=args.auto_reply)

@@ -89,7 +89,7 @@ def handle(batch: otrs_events.Batch) -> None:
             continue
         article = (
             Article.objects.select_related("ticket")
-            .filter(pk=event.payload.get("article_id"))
+            .filter(pk=int(event.payload["article_id"]))
             .first()
         )
         if article is None:

@@ -118,7 +118,7 @@ def _load(token: str) -> _Snapshot:
         .prefetch_related("matches", "sets")
         .order_by("name")
     ]
-    responses = {}
+    responses: dict[tuple[int, str], AutoResponse] = {}
     links = QueueAutoResponse.objects.select_related("auto_response__system_address").filter(
         auto_response__is_valid=True
     )

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import cast
 
 from django.core.files.base import File
+from django.db.models import ForeignKey
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -214,7 +215,7 @@ def _refresh(stale: Ticket, fresh: Ticket) -> None:
         return
     for f in Ticket._meta.concrete_fields:
         value = getattr(fresh, f.attname)
-        if f.is_relation and f.is_cached(stale):
+        if isinstance(f, ForeignKey) and f.is_cached(stale):
             if f.is_cached(fresh):
                 f.set_cached_value(stale, f.get_cached_value(fresh))
             elif getattr(stale, f.attname) != value:
