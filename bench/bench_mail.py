@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import multiprocessing
 import os
 import resource
 import smtplib
@@ -49,12 +50,24 @@ import django  # noqa: E402
 django.setup()
 
 from bench_tickets import _machine  # noqa: E402
+from django.db import DatabaseError, connections  # noqa: E402
 
+from otrs.events import delivery  # noqa: E402
+from otrs.events.models import EventBatch  # noqa: E402
 from otrs.mail import spool  # noqa: E402
 from otrs.mail.fetching import fetch_account  # noqa: E402
 from otrs.mail.models import MailAccount, Protocol  # noqa: E402
 from tests.mail import dovecot  # noqa: E402
-from tickets.models import InboundSource, InboundStatus, Queue, SystemAddress  # noqa: E402
+from tickets.choices import AutoResponseType  # noqa: E402
+from tickets.models import (  # noqa: E402
+    Article,
+    AutoResponse,
+    InboundSource,
+    InboundStatus,
+    Queue,
+    QueueAutoResponse,
+    SystemAddress,
+)
 from tickets.postmaster.intake import receive  # noqa: E402
 
 ADDRESS = "bench@helpdesk.test"
@@ -87,9 +100,6 @@ def _setup(*, auto_reply: bool = False) -> None:
     if auto_reply:
         # The full semantics: an auto reply to each new ticket, an auto follow-up to each
         # follow-up (a mail queued per message, with its article and history).
-        from tickets.choices import AutoResponseType
-        from tickets.models import AutoResponse, QueueAutoResponse
-
         for kind in (AutoResponseType.AUTO_REPLY, AutoResponseType.AUTO_FOLLOW_UP):
             response, _created = AutoResponse.objects.get_or_create(
                 name=f"bench {kind}",
@@ -104,8 +114,6 @@ def _setup(*, auto_reply: bool = False) -> None:
                 queue=queue, response_type=kind, defaults={"auto_response": response}
             )
     else:
-        from tickets.models import QueueAutoResponse
-
         QueueAutoResponse.objects.filter(
             queue=queue, auto_response__name__startswith="bench "
         ).delete()
@@ -137,6 +145,8 @@ def _per_process(
     """Run ``command`` once per input, one after the other: wall and CPU (user + system,
     from the children's rusage) per run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+
+
 def bench_new(count: int, *, attach: int = 0, label: str = "in-process, new tickets") -> None:
     """Only new tickets: wall and worker CPU milliseconds per mail."""
     raws = [message(f"Request {i}", attach=attach) for i in range(count)]
@@ -153,7 +163,6 @@ def bench_new(count: int, *, attach: int = 0, label: str = "in-process, new tick
 
 
 def _last_batch() -> int:
-    from otrs.events.models import EventBatch
 
     return EventBatch.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
@@ -163,8 +172,6 @@ def _deliver_after(first_batch: int, count: int) -> None:
     here in-process for the batches the run recorded (``--deliver``)."""
     if "--deliver" not in sys.argv:
         return
-    from otrs.events import delivery
-    from otrs.events.models import EventBatch
 
     pks = list(EventBatch.objects.filter(pk__gt=first_batch).values_list("pk", flat=True))
     start = time.perf_counter()
@@ -201,9 +208,6 @@ def bench_followups(count: int, *, tickets: int = 20) -> None:
 
 def _worker(raws: list[bytes], barrier, results) -> None:
     """One worker process: its own database connection, its mails one after the other."""
-    import resource
-
-    from django.db import DatabaseError
 
     errors = deadlocks = 0
     barrier.wait()
@@ -231,11 +235,6 @@ def bench_workers(
     (as an MTA retrying, or two fetchers of one mailbox): then every mail must still make
     exactly one ticket. Reports mails/s, duplicates (more than one article for one
     Message-ID), mails lost, errors and deadlocks, and each worker's peak RSS."""
-    import multiprocessing
-
-    from django.db import connections
-
-    from tickets.models import Article
 
     targets = []
     if followups:  # spread over 20 tickets, as follow-ups are

@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import CustomerUser
+from otrs.events import Batch, Event
 from otrs.mail import loop
 from otrs.mail.models import LoopProtection, OutboundKind, OutboundMessage
 from tests import factories
 from tickets import actions
-from tickets.autoresponses import send_auto_response
+from tickets.autoresponses import handle, send_auto_response
 from tickets.choices import AutoResponseType, Channel, HistoryType, SenderType
 from tickets.events import TicketEvent
 from tickets.models import (
@@ -397,8 +398,6 @@ def test_the_postmaster_sends_nothing_to_auto_generated_mail(
 
 
 def test_a_redelivered_auto_response_event_sends_once(queue, outbox):
-    from otrs.events import Batch, Event
-    from tickets.autoresponses import handle
 
     respond(queue)
     raw = (

@@ -8,10 +8,11 @@ import uuid
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tickets import masterdata
+from tickets.actions import ArticleInput, create_ticket_with_article
 from tickets.choices import AutoResponseType, HistoryType, SenderType
 from tickets.models import (
     Article,
@@ -134,7 +135,6 @@ def test_default_state_and_priority_follow_their_changes(address):
 
 
 def test_a_change_in_a_rolled_back_transaction_is_not_kept(address, other_queue, support):
-    from django.db import transaction
 
     pipe(mail())
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -177,7 +177,6 @@ def test_the_master_data_is_loaded_once_for_many_mails(address):
 
 
 def test_create_ticket_with_article_returns_both(support):
-    from tickets.actions import ArticleInput, create_ticket_with_article
 
     agent = support.rw
     ticket, article = create_ticket_with_article(
