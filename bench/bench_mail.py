@@ -139,14 +139,6 @@ def bench_pipeline(count: int, *, attach: int = 0, label: str) -> None:
     _rate(label, count, seconds, sum(len(r) for r in raws) / 1e6 if attach else 0.0)
 
 
-def _per_process(
-    label: str, command: list[str], inputs: list[bytes], *, quiet: bool = False, **kwargs
-) -> None:
-    """Run ``command`` once per input, one after the other: wall and CPU (user + system,
-    from the children's rusage) per run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-
-
 def bench_new(count: int, *, attach: int = 0, label: str = "in-process, new tickets") -> None:
     """Only new tickets: wall and worker CPU milliseconds per mail."""
     raws = [message(f"Request {i}", attach=attach) for i in range(count)]
@@ -285,8 +277,12 @@ def _message_id(raw: bytes) -> str:
     raise ValueError("no Message-ID")
 
 
-def bench_pipe(count: int) -> None:
-    raws = [message(f"Pipe {i}") for i in range(count)]
+def _per_process(
+    label: str, command: list[str], inputs: list[bytes], *, quiet: bool = False, **kwargs
+) -> None:
+    """Run ``command`` once per input, one after the other: wall and CPU (user + system,
+    from the children's rusage) per run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     for data in inputs:
         done = subprocess.run(  # noqa: S603 - our own commands
