@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import multiprocessing
 import os
 import resource
 import smtplib
@@ -49,12 +50,24 @@ import django  # noqa: E402
 django.setup()
 
 from bench_tickets import _machine  # noqa: E402
+from django.db import DatabaseError, connections  # noqa: E402
 
+from otrs.events import delivery  # noqa: E402
+from otrs.events.models import EventBatch  # noqa: E402
 from otrs.mail import spool  # noqa: E402
 from otrs.mail.fetching import fetch_account  # noqa: E402
 from otrs.mail.models import MailAccount, Protocol  # noqa: E402
 from tests.mail import dovecot  # noqa: E402
-from tickets.models import InboundSource, InboundStatus, Queue, SystemAddress  # noqa: E402
+from tickets.choices import AutoResponseType  # noqa: E402
+from tickets.models import (  # noqa: E402
+    Article,
+    AutoResponse,
+    InboundSource,
+    InboundStatus,
+    Queue,
+    QueueAutoResponse,
+    SystemAddress,
+)
 from tickets.postmaster.intake import receive  # noqa: E402
 
 ADDRESS = "bench@helpdesk.test"
@@ -79,11 +92,31 @@ def message(subject: str, *, body: str = "The printer on floor 2 is broken again
     ).encode()
 
 
-def _setup() -> None:
+def _setup(*, auto_reply: bool = False) -> None:
     queue = Queue.objects.get(full_name="Misc")
-    SystemAddress.objects.get_or_create(
+    address, _created = SystemAddress.objects.get_or_create(
         email=ADDRESS, defaults={"display_name": "Bench", "queue": queue}
     )
+    if auto_reply:
+        # The full semantics: an auto reply to each new ticket, an auto follow-up to each
+        # follow-up (a mail queued per message, with its article and history).
+        for kind in (AutoResponseType.AUTO_REPLY, AutoResponseType.AUTO_FOLLOW_UP):
+            response, _created = AutoResponse.objects.get_or_create(
+                name=f"bench {kind}",
+                defaults={
+                    "subject": "We got your mail",
+                    "text": "Dear <OTRS_CUSTOMER_REALNAME>, ticket <OTRS_TICKET_TicketNumber>.",
+                    "response_type": kind,
+                    "system_address": address,
+                },
+            )
+            QueueAutoResponse.objects.update_or_create(
+                queue=queue, response_type=kind, defaults={"auto_response": response}
+            )
+    else:
+        QueueAutoResponse.objects.filter(
+            queue=queue, auto_response__name__startswith="bench "
+        ).delete()
 
 
 def _rate(label: str, count: int, seconds: float, mb: float = 0.0) -> None:
@@ -104,6 +137,144 @@ def bench_pipeline(count: int, *, attach: int = 0, label: str) -> None:
         assert stored.status == InboundStatus.PROCESSED, stored.error
     seconds = time.perf_counter() - start
     _rate(label, count, seconds, sum(len(r) for r in raws) / 1e6 if attach else 0.0)
+
+
+def bench_new(count: int, *, attach: int = 0, label: str = "in-process, new tickets") -> None:
+    """Only new tickets: wall and worker CPU milliseconds per mail."""
+    raws = [message(f"Request {i}", attach=attach) for i in range(count)]
+    receive(message("warm-up"), source=InboundSource.PIPE)
+    first_batch = _last_batch()
+    start, cpu = time.perf_counter(), time.process_time()
+    for raw in raws:
+        stored = receive(raw, source=InboundSource.PIPE)
+        assert stored.status == InboundStatus.PROCESSED, stored.error
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    _rate(label, count, seconds, sum(len(r) for r in raws) / 1e6 if attach else 0.0)
+    print(f"{'':<40} worker CPU {cpu * 1000 / count:.2f} ms/mail")
+    _deliver_after(first_batch, count)
+
+
+def _last_batch() -> int:
+
+    return EventBatch.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _deliver_after(first_batch: int, count: int) -> None:
+    """The work the intake left to the event worker (notifications, auto responses), done
+    here in-process for the batches the run recorded (``--deliver``)."""
+    if "--deliver" not in sys.argv:
+        return
+
+    pks = list(EventBatch.objects.filter(pk__gt=first_batch).values_list("pk", flat=True))
+    start = time.perf_counter()
+    for pk in pks:
+        delivery.deliver_batch(pk)
+    seconds = time.perf_counter() - start
+    print(
+        f"{'':<40} then the event worker: {len(pks)} batches in {seconds:.2f} s, "
+        f"{seconds * 1000 / count:.2f} ms/mail (notifications, auto responses)"
+    )
+
+
+def bench_followups(count: int, *, tickets: int = 20) -> None:
+    """Only follow-ups (by the number in the subject), spread over ``tickets`` tickets."""
+    numbers = [
+        receive(message(f"Follow-up target {i}"), source=InboundSource.PIPE).ticket.number
+        for i in range(tickets)
+    ]
+    raws = [message(f"Re: [Ticket#{numbers[i % tickets]}] more") for i in range(count)]
+    first_batch = _last_batch()
+    start, cpu = time.perf_counter(), time.process_time()
+    for raw in raws:
+        stored = receive(raw, source=InboundSource.PIPE)
+        assert stored.status == InboundStatus.PROCESSED, stored.error
+        assert stored.outcome == "follow_up", stored.outcome
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    _rate("in-process, follow-ups", count, seconds)
+    print(f"{'':<40} worker CPU {cpu * 1000 / count:.2f} ms/mail")
+    _deliver_after(first_batch, count)
+
+
+# --- several worker processes -----------------------------------------------------------------
+
+
+def _worker(raws: list[bytes], barrier, results) -> None:
+    """One worker process: its own database connection, its mails one after the other."""
+
+    errors = deadlocks = 0
+    barrier.wait()
+    start, cpu = time.time(), time.process_time()
+    for raw in raws:
+        try:
+            stored = receive(raw, source=InboundSource.PIPE)
+        except DatabaseError as exc:  # could not even store it (the pipe would answer 75)
+            deadlocks += "deadlock" in str(exc).lower()
+            errors += 1
+            continue
+        if stored.status not in (InboundStatus.PROCESSED, InboundStatus.IGNORED):
+            deadlocks += "deadlock" in (stored.error or "").lower()
+            errors += 1
+    end = time.time()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results.put((start, end, time.process_time() - cpu, errors, deadlocks, rss_mb))
+
+
+def bench_workers(
+    workers: int, count: int, *, attach: int = 0, same: bool = False, followups: bool = False
+) -> None:
+    """``workers`` processes (fork; each opens its own connection) handing in ``count``
+    distinct mails between them, or with ``same`` each of them all the same ``count`` mails
+    (as an MTA retrying, or two fetchers of one mailbox): then every mail must still make
+    exactly one ticket. Reports mails/s, duplicates (more than one article for one
+    Message-ID), mails lost, errors and deadlocks, and each worker's peak RSS."""
+
+    targets = []
+    if followups:  # spread over 20 tickets, as follow-ups are
+        targets = [
+            receive(message(f"Workers' target {i}"), source=InboundSource.PIPE).ticket.number
+            for i in range(20)
+        ]
+    raws = [
+        message(
+            f"Re: [Ticket#{targets[i % 20]}] w{i}" if targets else f"Worker mail {i}",
+            attach=attach,
+        )
+        for i in range(count)
+    ]
+    ids = [_message_id(raw) for raw in raws]
+    shares = [raws] * workers if same else [raws[w::workers] for w in range(workers)]
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(workers), context.Queue()
+    procs = [context.Process(target=_worker, args=(share, barrier, results)) for share in shares]
+    for proc in procs:
+        proc.start()
+    done = [results.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    seconds = max(d[1] for d in done) - min(d[0] for d in done)
+    per_id = dict.fromkeys(ids, 0)
+    for mid in Article.objects.filter(message_id__in=ids).values_list("message_id", flat=True):
+        per_id[mid] += 1
+    duplicates = sum(max(0, n - 1) for n in per_id.values())
+    lost = sum(1 for n in per_id.values() if n == 0)
+    handed = count * workers if same else count
+    kind = "same bytes to each" if same else "follow-ups" if followups else "distinct"
+    label = f"{workers} worker(s), {kind}" + (", 1 MiB" if attach else "")
+    _rate(label, handed, seconds)
+    cpu = sum(d[2] for d in done) * 1000 / handed
+    print(
+        f"{'':<40} duplicates {duplicates}, lost {lost}, errors {sum(d[3] for d in done)}, "
+        f"deadlocks {sum(d[4] for d in done)}, worker CPU {cpu:.2f} ms/mail, "
+        f"peak RSS per worker {max(d[5] for d in done):.0f} MB"
+    )
+
+
+def _message_id(raw: bytes) -> str:
+    for line in raw.split(b"\r\n"):
+        if line.lower().startswith(b"message-id:"):
+            return line.split(b":", 1)[1].strip().decode()
+    raise ValueError("no Message-ID")
 
 
 def _per_process(
@@ -255,13 +426,44 @@ def main() -> None:
     parser.add_argument("--pipe", type=int, default=20)
     parser.add_argument("--fetch", type=int, default=300)
     parser.add_argument("--lmtp", type=int, default=200)
+    parser.add_argument("--new", type=int, default=0, help="new-ticket mails alone")
+    parser.add_argument("--followups", type=int, default=0, help="follow-up mails alone")
+    parser.add_argument(
+        "--workers",
+        default="",
+        help="comma-separated process counts, e.g. 1,2,4 (each hands in --worker-mails)",
+    )
+    parser.add_argument("--worker-mails", type=int, default=400)
+    parser.add_argument("--worker-large", type=int, default=0, help="1 MiB mails per run")
+    parser.add_argument("--same", type=int, default=0, help="mails each worker gets alike")
+    parser.add_argument(
+        "--auto-reply",
+        action="store_true",
+        help="link an auto reply and an auto follow-up to the bench queue (else unlinked)",
+    )
+    parser.add_argument(
+        "--deliver",
+        action="store_true",
+        help="after --new/--followups, run the event handlers of their batches and time them",
+    )
     args = parser.parse_args()
-    _setup()
+    _setup(auto_reply=args.auto_reply)
     print(_machine())
     if args.plain:
         bench_pipeline(args.plain, label="pipeline, plain")
     if args.large:
         bench_pipeline(args.large, attach=1024 * 1024, label="pipeline, 1 MiB attachment")
+    if args.new:
+        bench_new(args.new)
+    if args.followups:
+        bench_followups(args.followups)
+    for workers in [int(w) for w in args.workers.split(",") if w.strip()]:
+        bench_workers(workers, args.worker_mails)
+        bench_workers(workers, args.worker_mails, followups=True)
+        if args.worker_large:
+            bench_workers(workers, args.worker_large, attach=1024 * 1024)
+        if args.same and workers > 1:
+            bench_workers(workers, args.same, same=True)
     if args.pipe:
         bench_pipe(args.pipe)
     if args.fetch:

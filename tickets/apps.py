@@ -9,9 +9,10 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: the receivers import models, which the app registry
         # has ready only now.
-        from . import fields, receivers
+        from . import fields, masterdata, receivers
 
         fields.register()
 
+        masterdata.connect()
         receivers.subscribe()
         receivers.connect_mail_channel()

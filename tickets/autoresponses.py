@@ -2,9 +2,12 @@
 added to one, or was rejected (spec sections 3.8 and 4).
 
 :func:`send_auto_response` is called inside the caller's transaction, after the customer's
-article was stored: by the postmaster, and by web and phone ticket creation. The answer is an
-Email article of the system (visible to the customer) that :func:`tickets.actions.email.send_email`
-stores and puts into the outgoing queue, so a rolled-back intake sends nothing.
+article was stored, by web and phone ticket creation. The postmaster records the event
+``ArticleAutoResponseDue`` instead (:func:`request_auto_response`), and the event handler
+:func:`handle` sends the response after the intake committed, in the event worker, so mail
+intake does not wait for it. The answer is an Email article of the system (visible to the
+customer) that :func:`tickets.actions.email.send_email` stores and puts into the outgoing
+queue, so a rolled-back intake sends nothing.
 
 Nothing is sent when (spec 3.8):
 
@@ -28,17 +31,17 @@ from email.utils import getaddresses
 from django.conf import settings
 
 from customers.models import CustomerUser
-from otrs.accounts.models import system_user
+from otrs import events as otrs_events
 from otrs.mail import loop
-from otrs.mail.models import OutboundKind
+from otrs.mail.models import OutboundKind, OutboundMessage
 from otrs.mail.outbound import LOOP_HEADERS, format_address
 
-from . import events, mailtexts
+from . import events, mailtexts, masterdata
 from .actions import ArticleInput, record_history
 from .actions.email import send_email
 from .choices import AutoResponseType, Channel, HistoryType, SenderType, StateType
 from .events import TicketEvent
-from .models import Article, QueueAutoResponse, SystemAddress, Ticket
+from .models import Article, SystemAddress, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -52,31 +55,81 @@ HISTORY_TYPES = {
 _NO_AUTO_REPLY = (StateType.CLOSED, StateType.REMOVED)
 
 
-def send_auto_response(
+HANDLER = "tickets.auto_responses"
+EVENTS = (TicketEvent.ARTICLE_AUTO_RESPONSE_DUE,)
+
+
+def request_auto_response(
     *, ticket: Ticket, article: Article, response_type: str, loop: bool
+) -> bool:
+    """The postmaster's way: record that ``article`` is due the queue's auto response of
+    ``response_type``; :func:`handle` sends it after the commit, in the event worker, so the
+    intake does not wait for it. False (nothing recorded) for a loop, or when the queue has
+    no valid response of the type; every other rule is checked when it is sent."""
+    if loop:
+        logger.info("Ticket %s: no %s, the mail is a loop", ticket.number, response_type)
+        return False
+    if masterdata.auto_response(ticket.queue_id, response_type) is None:
+        return False
+    events.record(
+        TicketEvent.ARTICLE_AUTO_RESPONSE_DUE,
+        ticket_id=ticket.pk,
+        actor_id=masterdata.system_user().pk,
+        article_id=article.pk,
+        data={"response_type": str(response_type)},
+    )
+    return True
+
+
+def handle(batch: otrs_events.Batch) -> None:
+    """The event handler: send each auto response that is due. A redelivered batch sends
+    nothing twice (each mail is queued under the delivery key and the event)."""
+    for event in batch.events:
+        if event.name != TicketEvent.ARTICLE_AUTO_RESPONSE_DUE:
+            continue
+        article = (
+            Article.objects.select_related("ticket")
+            .filter(pk=int(event.payload["article_id"]))
+            .first()
+        )
+        if article is None:
+            continue  # gone since (the ticket was deleted)
+        send_auto_response(
+            ticket=article.ticket,
+            article=article,
+            response_type=event.payload["response_type"],
+            loop=False,
+            idempotency_key=f"{batch.key}:{event.id}",
+        )
+
+
+def send_auto_response(
+    *,
+    ticket: Ticket,
+    article: Article,
+    response_type: str,
+    loop: bool,
+    idempotency_key: str | None = None,
 ) -> Article | None:
     """Send the queue's auto response of ``response_type`` to the author of ``article``;
-    the new article, or None when the rules above suppress it."""
+    the new article, or None when the rules above suppress it (or, with
+    ``idempotency_key``, when the mail of that key was queued already)."""
     number = ticket.number
     if loop:
         logger.info("Ticket %s: no %s, the mail is a loop", number, response_type)
         return None
-    link = (
-        QueueAutoResponse.objects.select_related("auto_response__system_address")
-        .filter(
-            queue_id=ticket.queue_id,
-            response_type=response_type,
-            auto_response__response_type=response_type,
-            auto_response__is_valid=True,
-        )
-        .first()
-    )
-    if link is None:
+    if (
+        idempotency_key is not None
+        and OutboundMessage.objects.filter(idempotency_key=idempotency_key).exists()
+    ):
+        return None
+    # The queue's responses come from the master data cache (no query when there is none).
+    response = masterdata.auto_response(ticket.queue_id, response_type)
+    if response is None:
         return None
     ticket = Ticket.objects.select_related(
         "queue__system_address", "queue__group", "state", "owner", "responsible"
     ).get(pk=ticket.pk)
-    response = link.auto_response
     if response_type == AutoResponseType.AUTO_REPLY and ticket.state.state_type in _NO_AUTO_REPLY:
         logger.info("Ticket %s: no auto reply, the ticket is %s", number, ticket.state.state_type)
         return None
@@ -92,7 +145,7 @@ def send_auto_response(
         )
         return None
 
-    actor = system_user()
+    actor = masterdata.system_user()
     original = getaddresses([article.reply_to or article.from_address or ""])
     to = _allowed(original, ticket, actor)
     cc = _allowed(_customer_cc(ticket, article, original, to), ticket, actor)
@@ -123,6 +176,7 @@ def send_auto_response(
         history_type=HISTORY_TYPES[AutoResponseType(response_type)],
         kind=OutboundKind.AUTO_RESPONSE,
         extra_headers=dict(LOOP_HEADERS),
+        idempotency_key=idempotency_key,
     )
     events.record(
         TicketEvent.ARTICLE_AUTO_RESPONSE,

@@ -57,6 +57,9 @@ class TicketEvent(StrEnum):
     TICKET_DYNAMIC_FIELD_UPDATE = "TicketDynamicFieldUpdate"
     ARTICLE_CREATE = "ArticleCreate"
     ARTICLE_AUTO_RESPONSE = "ArticleAutoResponse"
+    # An inbound mail's article is due the queue's auto response (sent by the handler in
+    # tickets.autoresponses after the commit); not an OTRS event.
+    ARTICLE_AUTO_RESPONSE_DUE = "ArticleAutoResponseDue"
     ARTICLE_EMAIL_SENDING_QUEUED = "ArticleEmailSendingQueued"
     ARTICLE_EMAIL_SENDING_SENT = "ArticleEmailSendingSent"
     ARTICLE_EMAIL_SENDING_ERROR = "ArticleEmailSendingError"
@@ -75,15 +78,27 @@ def record(
 ) -> None:
     """Record a ticket event in the current transaction (for events without a history
     row; a change with history goes through :func:`tickets.actions.record_history`)."""
+    events.record(
+        ticket_event(name, ticket_id=ticket_id, actor_id=actor_id, article_id=article_id, data=data)
+    )
+
+
+def ticket_event(
+    name: TicketEvent,
+    *,
+    ticket_id: int,
+    actor_id: int,
+    article_id: int | None = None,
+    data: dict | None = None,
+) -> events.Event:
+    """The event :func:`record` records (for recording several at once)."""
     payload = dict(data or {})
     if article_id is not None:
         payload["article_id"] = article_id
-    events.record(
-        events.Event(
-            name=TicketEvent(name),
-            object_type=OBJECT_TYPE,
-            object_id=ticket_id,
-            actor_id=actor_id,
-            payload=payload,
-        )
+    return events.Event(
+        name=TicketEvent(name),
+        object_type=OBJECT_TYPE,
+        object_id=ticket_id,
+        actor_id=actor_id,
+        payload=payload,
     )

@@ -73,8 +73,9 @@ def _reserve(scope: str, count: int, *, start_from: Callable[[], int] | None = N
         initial = start_from()
     table = connection.ops.quote_name(TicketNumberCounter._meta.db_table)
     # atomic(): a caller in autocommit mode still gets the upsert and the read in one
-    # transaction (on MariaDB they are two statements).
-    with transaction.atomic(), connection.cursor() as cursor:
+    # transaction (on MariaDB they are two statements). No savepoint: a failed upsert fails
+    # the caller's transaction anyway (and PostgreSQL's at once).
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "mysql":
             cursor.execute(
                 f"INSERT INTO {table} (scope, value) VALUES (%s, %s) "  # noqa: S608

@@ -2,9 +2,10 @@
 
 Each gets every committed change's events it asked for as one batch, in a Celery worker,
 at least once (see :mod:`otrs.events.delivery`): agent notifications
-(:mod:`tickets.notifications`) and customer notifications
-(:mod:`tickets.customer_notifications`), and the escalation index
-(:func:`escalation_index`). And the ticket e-mail channel's hand-over points
+(:mod:`tickets.notifications`), customer notifications
+(:mod:`tickets.customer_notifications`), the escalation index (:func:`escalation_index`)
+and the auto responses to inbound mail (:mod:`tickets.autoresponses`). And the ticket
+e-mail channel's hand-over points
 with the mail transport (:func:`connect_mail_channel`).
 """
 
@@ -15,7 +16,7 @@ from django.db.models import Count
 from otrs import events
 from otrs.mail import hooks, spool
 
-from . import customer_notifications, notifications
+from . import autoresponses, customer_notifications, notifications
 from .actions.email import on_delivery_report
 from .actions.escalation import recompute_escalations
 from .deliveries import is_system_address
@@ -59,6 +60,7 @@ def subscribe() -> None:
         customer_notifications.handle,
         events=customer_notifications.EVENTS,
     )
+    events.subscribe(autoresponses.HANDLER, autoresponses.handle, events=autoresponses.EVENTS)
 
 
 def connect_mail_channel() -> None:

@@ -19,7 +19,16 @@ from contextlib import AbstractContextManager
 from .registry import Handler, subscribe, unsubscribe
 from .types import Batch, Event
 
-__all__ = ["Batch", "Event", "Handler", "muting", "record", "subscribe", "unsubscribe"]
+__all__ = [
+    "Batch",
+    "Event",
+    "Handler",
+    "muting",
+    "record",
+    "record_many",
+    "subscribe",
+    "unsubscribe",
+]
 
 
 # The two functions below import the outbox when called: this module is imported while
@@ -32,6 +41,14 @@ def record(event: Event, *, using: str | None = None) -> None:
     from .outbox import record as record_in_outbox
 
     record_in_outbox(event, using=using)
+
+
+def record_many(events: list[Event], *, using: str | None = None) -> None:
+    """Record ``events`` in order with one insert (:func:`otrs.events.outbox.record_many`)."""
+    # Imported here: see above.
+    from .outbox import record_many as record_many_in_outbox
+
+    record_many_in_outbox(events, using=using)
 
 
 def muting(*handlers: str) -> AbstractContextManager[None]:

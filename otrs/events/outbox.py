@@ -68,12 +68,20 @@ def muting(*handlers: str) -> Iterator[None]:
 def record(event: Event, *, using: str | None = None) -> None:
     """Add ``event`` to the batch of the current transaction (a new transaction of its own
     when none is open: then the event is a batch alone)."""
+    record_many([event], using=using)
+
+
+def record_many(events: list[Event], *, using: str | None = None) -> None:
+    """Add ``events``, in order, to the batch of the current transaction with one insert
+    (a new transaction of their own when none is open: then they are a batch)."""
+    if not events:
+        return
     using = using or router.db_for_write(OutboxEvent)
     connection = transaction.get_connection(using)
     block = _outermost(connection)
     if block is None:
         with transaction.atomic(using=using):
-            record(event, using=using)
+            record_many(events, using=using)
         return
     current = _current(connection, block)
     muted = _muted.get()
@@ -84,16 +92,24 @@ def record(event: Event, *, using: str | None = None) -> None:
         EventBatch.objects.using(using).filter(pk=current.batch_id).update(
             muted=sorted(current.muted)
         )
-    current.position += 1
-    OutboxEvent.objects.using(using).create(
-        batch_id=current.batch_id,
-        position=current.position,
-        name=str(event.name),
-        object_type=event.object_type,
-        object_id=event.object_id,
-        actor_id=event.actor_id,
-        payload=dict(event.payload),
-    )
+    rows = []
+    for event in events:
+        current.position += 1
+        rows.append(
+            OutboxEvent(
+                batch_id=current.batch_id,
+                position=current.position,
+                name=str(event.name),
+                object_type=event.object_type,
+                object_id=event.object_id,
+                actor_id=event.actor_id,
+                payload=dict(event.payload),
+            )
+        )
+    if len(rows) == 1:
+        rows[0].save(using=using, force_insert=True)
+    else:
+        OutboxEvent.objects.using(using).bulk_create(rows)
 
 
 def _outermost(connection):

@@ -14,12 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import CustomerUser
+from otrs.events import Batch, Event
 from otrs.mail import loop
 from otrs.mail.models import LoopProtection, OutboundKind, OutboundMessage
 from tests import factories
 from tickets import actions
-from tickets.autoresponses import send_auto_response
+from tickets.autoresponses import handle, send_auto_response
 from tickets.choices import AutoResponseType, Channel, HistoryType, SenderType
+from tickets.events import TicketEvent
 from tickets.models import (
     Article,
     AutoResponse,
@@ -355,7 +357,9 @@ def test_it_sends_nothing_when_the_transaction_rolls_back(
     assert outbox() == []
 
 
-def test_the_postmaster_sends_the_auto_reply_of_a_new_ticket(queue):
+def test_the_postmaster_sends_the_auto_reply_of_a_new_ticket(
+    queue, django_capture_on_commit_callbacks
+):
     respond(queue)
     raw = (
         b"From: Alice <alice@example.com>\r\nTo: support@helpdesk.test\r\n"
@@ -363,14 +367,22 @@ def test_the_postmaster_sends_the_auto_reply_of_a_new_ticket(queue):
         b"Content-Type: text/plain; charset=utf-8\r\n\r\nIt does not print.\r\n"
     )
 
-    stored = receive(raw, source=InboundSource.PIPE)
+    # The intake only records that the reply is due; the event handler sends it after the
+    # commit (here: the on-commit callbacks run the delivery inline).
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        stored = receive(raw, source=InboundSource.PIPE)
+    assert not Article.objects.filter(ticket=stored.ticket, sender_type=SenderType.SYSTEM)
+    for callback in callbacks:
+        callback()
 
     sent = Article.objects.get(ticket=stored.ticket, sender_type=SenderType.SYSTEM)
     assert sent.in_reply_to == "<pm1@example.com>"
     assert sent.to_address == "Alice <alice@example.com>"
 
 
-def test_the_postmaster_sends_nothing_to_auto_generated_mail(queue):
+def test_the_postmaster_sends_nothing_to_auto_generated_mail(
+    queue, django_capture_on_commit_callbacks
+):
     respond(queue)
     raw = (
         b"From: Alice <alice@example.com>\r\nTo: support@helpdesk.test\r\n"
@@ -379,9 +391,28 @@ def test_the_postmaster_sends_nothing_to_auto_generated_mail(queue):
         b"Content-Type: text/plain; charset=utf-8\r\n\r\nI am away.\r\n"
     )
 
-    stored = receive(raw, source=InboundSource.PIPE)
+    with django_capture_on_commit_callbacks(execute=True):
+        stored = receive(raw, source=InboundSource.PIPE)
 
     assert_nothing_sent(stored.ticket)
+
+
+def test_a_redelivered_auto_response_event_sends_once(queue, outbox):
+
+    respond(queue)
+    raw = (
+        b"From: Alice <alice@example.com>\r\nTo: support@helpdesk.test\r\n"
+        b"Subject: Twice\r\nMessage-ID: <pm3@example.com>\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\nHello.\r\n"
+    )
+    stored = receive(raw, source=InboundSource.PIPE)  # callbacks not run: nothing sent yet
+    [(name, ticket_id, payload)] = outbox(TicketEvent.ARTICLE_AUTO_RESPONSE_DUE)
+    assert payload["article_id"] == stored.article.pk
+    event = Event(name, "ticket", ticket_id, payload=payload, id=7)
+    batch = Batch(id=1, key="k", handler="tickets.auto_responses", attempt=1, events=(event,))
+    handle(batch)
+    handle(batch)  # at least once: the same batch again
+    assert Article.objects.filter(ticket=stored.ticket, sender_type=SenderType.SYSTEM).count() == 1
 
 
 # --- loop protection ---------------------------------------------------------------------------

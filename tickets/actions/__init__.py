@@ -27,7 +27,12 @@ from ._base import (
     default_type,
 )
 from .answers import add_phone_call, answer_ticket
-from .articles import add_article, create_phone_ticket, create_ticket
+from .articles import (
+    add_article,
+    create_phone_ticket,
+    create_ticket,
+    create_ticket_with_article,
+)
 from .bulk import BulkChanges, BulkResult, bulk_change
 from .custom_fields import change_free_fields, set_field_values
 from .customer import add_web_follow_up, close_by_customer, create_web_ticket
@@ -70,6 +75,7 @@ __all__ = [
     "create_email_ticket",
     "create_phone_ticket",
     "create_ticket",
+    "create_ticket_with_article",
     "create_web_ticket",
     "default_priority",
     "default_state",

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from django.core.files.base import File
+from django.db.models import ForeignKey
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +16,7 @@ from otrs.accounts.models import User
 from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 
-from .. import access
+from .. import access, masterdata
 from ..choices import (
     PENDING_STATE_TYPES,
     Channel,
@@ -185,20 +187,38 @@ def _state_of_type(state_type: str) -> State:
     return state
 
 
+# The defaults come from the per-process master data cache (tickets.masterdata), which
+# reloads when any state, priority or type changes.
+
+
 def default_state() -> State:
-    return State.objects.valid().filter(name="new").first() or _state_of_type(StateType.NEW)
+    return masterdata.default_state() or _state_of_type(StateType.NEW)
 
 
 def default_priority() -> Priority:
-    return Priority.objects.filter(level=3).first() or Priority.objects.valid().first()
+    # None only on a site without priorities (as before the cache): creation then fails.
+    return cast("Priority", masterdata.default_priority())
 
 
 def default_type() -> TicketType:
-    found = TicketType.objects.valid().filter(is_default=True).first()
-    return found or TicketType.objects.valid().order_by("pk").first()
+    return cast("TicketType", masterdata.default_type())
 
 
 def _refresh(stale: Ticket, fresh: Ticket) -> None:
-    """Bring the caller's instance up to date after an action changed the locked copy."""
-    if stale is not fresh:
-        stale.refresh_from_db()
+    """Bring the caller's instance up to date after an action changed the locked copy.
+
+    The locked copy was read under the row lock and changed by the action, so it is the
+    row as committed: its values are copied (no query). A related object the caller had
+    loaded stays when its id did not change, else it is dropped (and loaded again on use).
+    """
+    if stale is fresh:
+        return
+    for f in Ticket._meta.concrete_fields:
+        value = getattr(fresh, f.attname)
+        if isinstance(f, ForeignKey) and f.is_cached(stale):
+            if f.is_cached(fresh):
+                f.set_cached_value(stale, f.get_cached_value(fresh))
+            elif getattr(stale, f.attname) != value:
+                f.delete_cached_value(stale)
+        setattr(stale, f.attname, value)
+    stale._prefetched_objects_cache = {}  # type: ignore[attr-defined]

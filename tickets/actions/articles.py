@@ -59,7 +59,7 @@ from ._base import (
     default_type,
 )
 from .custom_fields import apply_field_values_in_lock
-from .history import record_history
+from .history import batched_history, record_history
 
 
 def create_ticket(
@@ -85,6 +85,50 @@ def create_ticket(
 ) -> Ticket:
     """Create a ticket (history NewTicket) and, if given, its first article; ``field_values``
     sets custom fields (``{name: value}``, see :mod:`.custom_fields`) in the same transaction."""
+    return create_ticket_with_article(
+        title=title,
+        queue=queue,
+        actor=actor,
+        article=article,
+        state=state,
+        priority=priority,
+        ticket_type=ticket_type,
+        service=service,
+        sla=sla,
+        owner=owner,
+        responsible=responsible,
+        lock=lock,
+        customer_id=customer_id,
+        customer_user=customer_user,
+        pending_until=pending_until,
+        history_type=history_type,
+        created_at=created_at,
+        field_values=field_values,
+    )[0]
+
+
+def create_ticket_with_article(
+    *,
+    title: str,
+    queue: Queue,
+    actor: User,
+    article: ArticleInput | None = None,
+    state: State | None = None,
+    priority: Priority | None = None,
+    ticket_type: TicketType | None = None,
+    service: Service | None = None,
+    sla: SLA | None = None,
+    owner: User | None = None,
+    responsible: User | None = None,
+    lock: str = LockState.UNLOCK,
+    customer_id: str = "",
+    customer_user: str = "",
+    pending_until: datetime | None = None,
+    history_type: str | None = None,
+    created_at: datetime | None = None,
+    field_values: Mapping[str, Any] | None = None,
+) -> tuple[Ticket, Article | None]:
+    """:func:`create_ticket`, returning the first article too (None without one)."""
     _require_queue(actor, queue, PermissionKey.CREATE)
     if actor.is_customer:
         _customer.check_customer_ticket(
@@ -113,7 +157,8 @@ def create_ticket(
     responsible = responsible or owner
     check_responsible_candidate(responsible, queue)
     now = created_at or timezone.now()
-    with transaction.atomic():
+    # The history rows (and their events) go in with one insert each at the end.
+    with transaction.atomic(), batched_history():
         ticket = _insert_with_number(
             Ticket(
                 title=(title or _("(no title)"))[:TITLE_MAX],
@@ -168,17 +213,18 @@ def create_ticket(
             )
         if field_values:
             apply_field_values_in_lock(ticket, field_values, actor=actor)
+        created = None
         if article is not None:
             # The first article is as old as the ticket (and so is its history row).
             first = replace(article, created_at=article.created_at or now)
-            _add_article(
+            created = _add_article(
                 ticket,
                 first,
                 actor,
                 history_type=history_type or _first_article_history(article),
                 first=True,
             )
-    return ticket
+    return ticket, created
 
 
 def create_phone_ticket(*, actor: User, **kwargs) -> Ticket:

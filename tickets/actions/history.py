@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
+from django.db import connection
 from django.utils import timezone
 
+from otrs import events as otrs_events
 from otrs.accounts.models import User
 
 from .. import events
@@ -80,7 +86,7 @@ def record_history(
     ``history_type``, ``history_id``, ``article_id`` and ``extra``'s keys.
     """
     extra = extra or {}
-    row = TicketHistory.objects.create(
+    row = TicketHistory(
         created_at=at or timezone.now(),
         ticket=ticket,
         article=article,
@@ -99,18 +105,73 @@ def record_history(
     name = (
         HISTORY_EVENTS.get(history_type) if event is _BY_TYPE else cast("TicketEvent | None", event)
     )
+    pending = _batch.get()
+    if pending is not None:
+        pending.append(_Pending(row, name, extra, old, new))
+        return row
+    row.save(force_insert=True)
     if name is not None:
-        events.record(
-            name,
-            ticket_id=ticket.pk,
-            actor_id=actor.pk,
-            article_id=article.pk if article is not None else None,
-            data={
-                **extra,
-                "history_id": row.pk,
-                "history_type": str(history_type),
-                "old": old,
-                "new": new,
-            },
-        )
+        events.record(name, **_event_values(row, extra, old, new))
     return row
+
+
+@dataclass
+class _Pending:
+    row: TicketHistory
+    event: TicketEvent | None
+    extra: dict
+    old: object
+    new: object
+
+
+_batch: ContextVar[list[_Pending] | None] = ContextVar("tickets_history_batch", default=None)
+
+
+@contextmanager
+def batched_history() -> Iterator[None]:
+    """Collect the history rows recorded in the block and write them, and their events, with
+    one insert each when the block ends without an error (the rows are built when recorded,
+    with the ticket as it was then). For the steps of one action that only write: nothing
+    in the block may read the history back. Nested blocks write with the outermost."""
+    if _batch.get() is not None:
+        yield
+        return
+    pending: list[_Pending] = []
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    _write(pending)
+
+
+def _write(pending: list[_Pending]) -> None:
+    if not pending:
+        return
+    rows = [p.row for p in pending]
+    if len(rows) > 1 and connection.features.can_return_rows_from_bulk_insert:
+        TicketHistory.objects.bulk_create(rows)
+    else:
+        for row in rows:
+            row.save(force_insert=True)
+    found = [
+        events.ticket_event(p.event, **_event_values(p.row, p.extra, p.old, p.new))
+        for p in pending
+        if p.event is not None
+    ]
+    otrs_events.record_many(found)
+
+
+def _event_values(row: TicketHistory, extra: dict, old: object, new: object) -> dict:
+    return {
+        "ticket_id": row.ticket_id,
+        "actor_id": row.actor_id,
+        "article_id": row.article_id,
+        "data": {
+            **extra,
+            "history_id": row.pk,
+            "history_type": str(row.history_type),
+            "old": old,
+            "new": new,
+        },
+    }

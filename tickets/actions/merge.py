@@ -50,7 +50,7 @@ from .versions import check_version
 
 def resolve_number(number: str) -> Ticket | None:
     """The ticket a number refers to, following merges (at most ten hops, as OTRS)."""
-    ticket = Ticket.objects.filter(number=number).first()
+    ticket = Ticket.objects.select_related("owner").filter(number=number).first()
     if ticket is None or ticket.merged_into_id is None:
         return ticket
     target = merge_target_id(ticket.pk)

@@ -10,7 +10,8 @@ message quarantined. The steps (spec 3.2):
 4. a bounce of our own mail marks that delivery bounced and is filed on its ticket;
 5. a follow-up to a closed ticket follows the queue's option (possible, reject, new ticket);
 6. otherwise a new ticket, dispatched by forced queue, system address or the default queue;
-7. the auto response of the outcome (suppressed for auto-generated mail and loops).
+7. the auto response of the outcome (suppressed for auto-generated mail and loops),
+   recorded as an event and sent by its handler after the commit.
 
 All changes go through :mod:`tickets.actions`, acting as the system user.
 """
@@ -20,18 +21,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from email.headerregistry import Address
+from typing import cast
 
-from django.conf import settings
 from django.utils import timezone
 
 from customers.models import CustomerUser
-from otrs.accounts.models import User, system_user
+from otrs.accounts.models import User
 from otrs.errors import DomainError
 from otrs.mail.parsing import ParsedMail
 from otrs.mail.sending import mark_bounced
 
-from .. import actions
-from ..autoresponses import send_auto_response
+from .. import actions, masterdata
+from ..autoresponses import request_auto_response
 from ..choices import (
     PENDING_STATE_TYPES,
     AutoResponseType,
@@ -47,8 +48,6 @@ from ..models import (
     Article,
     Outcome,
     Queue,
-    State,
-    SystemAddress,
     Ticket,
     message_id_hash,
 )
@@ -99,7 +98,7 @@ class _Run:
         self.raw = raw
         self.d = directives
         self.inbound = inbound
-        self.actor = system_user()
+        self.actor = masterdata.system_user()
         # OTRS X-OTRS-Loop: no auto response to auto-generated mail, lists, loops, bounces.
         self.loop = mail.is_auto_generated or directives.flag("loop")
 
@@ -128,7 +127,7 @@ class _Run:
             and not sla.services.filter(pk=service.pk).exists()
         ):
             sla = None
-        ticket = actions.create_ticket(
+        ticket, article = actions.create_ticket_with_article(
             title=title if title is not None else (d.get("title") or mail.subject),
             queue=queue,
             actor=self.actor,
@@ -149,12 +148,12 @@ class _Run:
             history_type=HistoryType.EMAIL_CUSTOMER,
             field_values=d.field_values(),
         )
-        article = ticket.articles.order_by("id").last()
         self._auto_response(ticket, article, response_type)
         return Result(Outcome.NEW_TICKET, ticket, article)
 
     def follow_up(self, found: FollowUp) -> Result:
         ticket = found.ticket
+        _with_master_data(ticket)
         closed = ticket.state.state_type in (StateType.CLOSED, StateType.REMOVED)
         if closed:
             option = ticket.queue.follow_up
@@ -232,9 +231,7 @@ class _Run:
             # Only a ticket that is not new changes state by default (spec gotcha 3).
             if ticket.state.state_type == StateType.NEW:
                 return
-            state = State.objects.valid().filter(name=FOLLOW_UP_STATE).first()
-            if state is None:
-                state = State.objects.valid().filter(state_type=StateType.OPEN).first()
+            state = masterdata.valid_state(FOLLOW_UP_STATE, StateType.OPEN)
         if state is None or state.pk == ticket.state_id or state.state_type == StateType.MERGED:
             return
         if state.state_type in PENDING_STATE_TYPES:
@@ -327,21 +324,13 @@ class _Run:
         return any(sender in f"{to} {cc}".lower() for to, cc in internal)
 
     def _dispatch_queue(self) -> Queue:
+        # System addresses and queues come from the master data cache.
         if self.inbound.forced_queue_id:
-            return self.inbound.forced_queue
+            return masterdata.queue(self.inbound.forced_queue_id)
         recipients = [a.lower() for a in self.mail.recipients]
-        if recipients:
-            by_address = {
-                sa.email: sa.queue
-                for sa in SystemAddress.objects.valid()
-                .filter(email__in=recipients)
-                .select_related("queue")
-            }
-            for address in recipients:
-                if address in by_address and by_address[address].is_valid:
-                    return by_address[address]
-        default = Queue.objects.valid().filter(full_name=settings.POSTMASTER_DEFAULT_QUEUE).first()
-        return default or Queue.objects.valid().order_by("pk").first()
+        found = masterdata.dispatch_queue(recipients) if recipients else None
+        # None only on a site without a valid queue: the creation fails and quarantines.
+        return found or cast("Queue", masterdata.default_queue())
 
     def _customer(self) -> tuple[str, str]:
         """(customer user, customer id) as spec 3.5: the header, a known customer user with
@@ -389,7 +378,8 @@ class _Run:
     def _auto_response(self, ticket: Ticket, article: Article | None, response_type: str) -> None:
         if article is None:
             return
-        send_auto_response(
+        # Sent by the event handler after the commit (tickets.autoresponses.handle).
+        request_auto_response(
             ticket=ticket, article=article, response_type=response_type, loop=self.loop
         )
 
@@ -414,6 +404,14 @@ def _same_message(mail: ParsedMail, raw: bytes) -> Article | None:
         if fingerprint(stored.content) == digest:
             return article
     return None
+
+
+def _with_master_data(ticket: Ticket) -> None:
+    """Give a ticket its state and queue from the master data cache (no query for them)."""
+    if not Ticket.state.is_cached(ticket):
+        ticket.state = masterdata.state(ticket.state_id)
+    if not Ticket.queue.is_cached(ticket):
+        ticket.queue = masterdata.queue(ticket.queue_id)
 
 
 def _format(name: str, address: str) -> str:

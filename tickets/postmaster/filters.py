@@ -14,7 +14,8 @@ from email.utils import getaddresses
 
 from otrs.mail.parsing import ParsedMail
 
-from ..models import PostmasterFilter
+from .. import masterdata
+from ..masterdata import CachedFilter
 from .directives import Directives
 
 logger = logging.getLogger(__name__)
@@ -46,15 +47,15 @@ def header_values(mail: ParsedMail, header: str) -> list[str]:
 
 
 def run_filters(mail: ParsedMail, directives: Directives) -> list[Applied]:
-    """Apply every matching filter to ``directives``; return what was applied, in order."""
+    """Apply every matching filter to ``directives``; return what was applied, in order.
+    The valid filters come from the master data cache (loaded once per process)."""
     applied: list[Applied] = []
-    filters = PostmasterFilter.objects.filter(is_valid=True).prefetch_related("matches", "sets")
-    for flt in filters.order_by("name"):
+    for flt in masterdata.postmaster_filters():
         match = _matches(flt, mail)
         if match is None:
             continue
         values = {}
-        for rule in flt.sets.all():
+        for rule in flt.sets:
             value = _expand(rule.value, match)
             if directives.set(rule.header, value):
                 values[rule.header] = value
@@ -68,19 +69,15 @@ def run_filters(mail: ParsedMail, directives: Directives) -> list[Applied]:
     return applied
 
 
-def _matches(flt: PostmasterFilter, mail: ParsedMail) -> re.Match | bool | None:
+def _matches(flt: CachedFilter, mail: ParsedMail) -> re.Match | bool | None:
     """The last positive match of the filter (or True if it had only negated rules), or None."""
     last: re.Match | bool | None = True
-    rules = list(flt.matches.all())
+    rules = flt.matches
     if not rules:
         return None
     for rule in rules:
-        try:
-            regex = compile_pattern(rule.pattern)
-        except re.error as exc:
-            logger.warning(
-                "Postmaster filter %r: bad expression %r (%s)", flt.name, rule.pattern, exc
-            )
+        regex = _compiled(flt, rule)
+        if regex is None:
             return None
         found = _search(regex, rule, header_values(mail, rule.header))
         if rule.negate:
@@ -91,6 +88,19 @@ def _matches(flt: PostmasterFilter, mail: ParsedMail) -> re.Match | bool | None:
         else:
             last = found
     return last
+
+
+def _compiled(flt: CachedFilter, rule) -> re.Pattern | None:
+    """The rule's expression, compiled once per cached filter; None (logged) if it is bad."""
+    if rule.pk not in flt.compiled:
+        try:
+            flt.compiled[rule.pk] = compile_pattern(rule.pattern)
+        except re.error as exc:
+            logger.warning(
+                "Postmaster filter %r: bad expression %r (%s)", flt.name, rule.pattern, exc
+            )
+            flt.compiled[rule.pk] = None
+    return flt.compiled[rule.pk]
 
 
 def _search(regex: re.Pattern, rule, values: list[str]) -> re.Match | None:
