@@ -126,13 +126,11 @@ def _vendor() -> str:
 
 def _names() -> dict[str, str]:
     quote = connection.ops.quote_name
-    meta = LoopProtection._meta
-    return {
-        "table": quote(meta.db_table),
-        "address": quote(meta.get_field("address").column),
-        "day": quote(meta.get_field("day").column),
-        "count": quote(meta.get_field("count").column),
-    }
+    fields = {f.name: f.column or f.name for f in LoopProtection._meta.concrete_fields}
+    names = {"table": quote(LoopProtection._meta.db_table)}
+    for name in ("address", "day", "count"):
+        names[name] = quote(fields[name])
+    return names
 
 
 # Today's row with a count of one, or one more on the row that is there (under the unique
