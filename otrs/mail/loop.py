@@ -12,10 +12,11 @@ Two guards keep us from mailing machines that mail back:
   no such value, and the way to send no auto responses at all is to link none to a queue.
 
 The day is the local date of the site's ``TIME_ZONE``. :func:`claim_auto` checks and counts in
-one conditional ``UPDATE``, so two workers mailing the same address at the same moment can
-never both take the last allowed mail; the row of a new day is created under the unique
-constraint, and a worker that loses that race counts on the winner's row. This holds on
-SQLite, PostgreSQL and MariaDB alike, without table locks.
+one statement on PostgreSQL and SQLite (``INSERT … ON CONFLICT DO UPDATE … WHERE count <
+limit``), so two workers mailing the same address at the same moment can never both take the
+last allowed mail; on MariaDB a conditional ``UPDATE``, and for an address's first mail of
+the day an ``INSERT IGNORE`` under the unique constraint (a worker that loses that race
+counts on the winner's row with the conditional update). No table locks anywhere.
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from . import hooks
@@ -81,43 +81,75 @@ def may_send_auto(address: str) -> bool:
 def count_auto(address: str) -> int:
     """Count one automatic mail to ``address`` today, whatever the limit; the new count."""
     key, day = normalise(address), _today()
-    if LoopProtection.objects.filter(address=key, day=day).update(count=F("count") + 1):
-        return LoopProtection.objects.get(address=key, day=day).count
-    if _create(key, day):
-        return 1
-    LoopProtection.objects.filter(address=key, day=day).update(count=F("count") + 1)
-    return LoopProtection.objects.get(address=key, day=day).count
+    sql = _UPSERT[_vendor()].format(**_names(), guard="")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, day])
+        return cursor.fetchone()[0]
 
 
 def claim_auto(address: str) -> bool:
     """Take one of today's automatic mails for ``address``: True and counted if the limit is
     not reached yet, False (and nothing counted) if it is. Safe under concurrency."""
     key, day, limit = normalise(address), _today(), _limit()
-    rows = LoopProtection.objects.filter(address=key, day=day)
-    if limit:
-        rows = rows.filter(count__lt=limit)
-    if rows.update(count=F("count") + 1):
+    if not limit:
+        count_auto(address)
         return True
-    if LoopProtection.objects.filter(address=key, day=day).exists():
-        return False  # today's row exists, so the conditional update found the limit reached
-    if _create(key, day):
-        return True
-    # Another worker created today's row between our two statements: count on it.
-    rows = LoopProtection.objects.filter(address=key, day=day)
-    if limit:
-        rows = rows.filter(count__lt=limit)
-    return bool(rows.update(count=F("count") + 1))
+    names = _names()
+    if _vendor() != "mysql":
+        # One statement: today's row made with a count of one, or counted on if it is below
+        # the limit; no row back when the limit is reached (the row is left as it is).
+        sql = _UPSERT["other"].format(
+            **names, guard=f" WHERE {names['table']}.{names['count']} < %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [key, day, limit])
+            return cursor.fetchone() is not None
+    # MariaDB's ON DUPLICATE KEY UPDATE cannot tell "counted" from "left as it was" (the
+    # connection reports found rows, not changed ones): a conditional UPDATE (all an
+    # address's later mails of the day need), else INSERT IGNORE of today's row, and if
+    # another worker made it in between, the conditional UPDATE once more on that row.
+    update = _COUNT_BELOW.format(**names)
+    with connection.cursor() as cursor:
+        cursor.execute(update, [limit, key, day])
+        if cursor.rowcount:
+            return True
+        cursor.execute(_INSERT_IGNORE.format(**names), [key, day])
+        if cursor.rowcount:
+            return True
+        cursor.execute(update, [limit, key, day])
+        return bool(cursor.rowcount)
 
 
-def _create(key: str, day: date) -> bool:
-    """Insert today's row with a count of one; False if it exists already. The savepoint
-    keeps a caller's transaction usable after the unique constraint refused the insert."""
-    try:
-        with transaction.atomic():
-            LoopProtection.objects.create(address=key, day=day, count=1)
-    except IntegrityError:
-        return False
-    return True
+def _vendor() -> str:
+    return "mysql" if connection.vendor == "mysql" else "other"
+
+
+def _names() -> dict[str, str]:
+    quote = connection.ops.quote_name
+    fields = {f.name: f.column or f.name for f in LoopProtection._meta.concrete_fields}
+    names = {"table": quote(LoopProtection._meta.db_table)}
+    for name in ("address", "day", "count"):
+        names[name] = quote(fields[name])
+    return names
+
+
+# Today's row with a count of one, or one more on the row that is there (under the unique
+# constraint's row lock, so concurrent workers count one after the other); the new count.
+_UPSERT = {
+    "other": (
+        "INSERT INTO {table} ({address}, {day}, {count}) VALUES (%s, %s, 1) "
+        "ON CONFLICT ({address}, {day}) DO UPDATE SET {count} = {table}.{count} + 1{guard} "
+        "RETURNING {count}"
+    ),
+    "mysql": (
+        "INSERT INTO {table} ({address}, {day}, {count}) VALUES (%s, %s, 1) "
+        "ON DUPLICATE KEY UPDATE {count} = {count} + 1{guard} RETURNING {count}"
+    ),
+}
+_COUNT_BELOW = (
+    "UPDATE {table} SET {count} = {count} + 1 WHERE {count} < %s AND {address} = %s AND {day} = %s"
+)
+_INSERT_IGNORE = "INSERT IGNORE INTO {table} ({address}, {day}, {count}) VALUES (%s, %s, 1)"
 
 
 def delete_old_counters(keep_days: int = 1) -> int:

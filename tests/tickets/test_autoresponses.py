@@ -9,7 +9,7 @@ from email.policy import default as default_policy
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -450,6 +450,23 @@ def test_count_auto_counts_past_the_limit(settings):
     settings.POSTMASTER_MAX_AUTO_MAILS = 1
     assert [loop.count_auto("a@example.com") for _ in range(3)] == [1, 2, 3]
     assert not loop.may_send_auto("a@example.com")
+
+
+def test_an_address_is_counted_in_one_statement(settings, django_assert_max_num_queries):
+    # One upsert on PostgreSQL and SQLite, for the first mail of the day as for the later
+    # ones and the refused; MariaDB: a conditional update, plus an INSERT IGNORE (and the
+    # update again) only for the day's first mail and a refused one.
+    settings.POSTMASTER_MAX_AUTO_MAILS = 2
+    single = connection.vendor != "mysql"
+    with django_assert_max_num_queries(1 if single else 2):
+        assert loop.claim_auto("first@example.com")
+    with django_assert_max_num_queries(1):
+        assert loop.claim_auto("first@example.com")
+    with django_assert_max_num_queries(1 if single else 3):
+        assert not loop.claim_auto("first@example.com")
+    with django_assert_max_num_queries(1):
+        assert loop.count_auto("first@example.com") == 3
+    assert LoopProtection.objects.get(address="first@example.com").count == 3
 
 
 def test_it_recognises_addresses_that_never_get_automatic_mail(queue):

@@ -28,6 +28,7 @@ from ..choices import (
 from ..models import (
     Priority,
     Queue,
+    RawMail,
     State,
     Ticket,
     TicketType,
@@ -77,7 +78,8 @@ class ArticleInput:
     message_id: str = ""
     in_reply_to: str = ""
     references: str = ""
-    raw: bytes | None = None
+    # The mail's bytes, or the stored copy of them (the inbound store's RawMail: shared).
+    raw: bytes | RawMail | None = None
     attachments: Sequence[AttachmentInput] = field(default_factory=tuple)
     created_at: datetime | None = None
 

@@ -62,9 +62,10 @@ class Article(models.Model):
 
 
 class ArticleRawManager(models.Manager["ArticleRaw"]):
-    def put(self, article: Article, content: bytes) -> ArticleRaw:
+    def put(self, article: Article, content: bytes | RawMail) -> ArticleRaw:
         """The article's raw source, as a shared :class:`RawMail` (the same bytes are stored
-        once, whoever else refers to them: the inbound store, another article)."""
+        once, whoever else refers to them: the inbound store, another article); given a
+        :class:`RawMail` (the inbound store's), that one."""
         return self.create(article=article, blob=RawMail.objects.put(content))
 
 

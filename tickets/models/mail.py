@@ -175,30 +175,36 @@ def unpack(codec: str, data: bytes, pieces: list[dict]) -> bytes:
 
 
 class RawMailManager(models.Manager["RawMail"]):
-    def put(self, raw: bytes) -> RawMail:
+    def put(self, raw: bytes | RawMail) -> RawMail:
         """The stored copy of ``raw``, made now unless the same bytes are there already
-        (a unique sha256: two workers storing the same bytes at once make one row)."""
+        (a unique sha256: two workers storing the same bytes at once make one row). A
+        :class:`RawMail` given is that copy already (the inbound store's, handed on to the
+        article): nothing is read or written again."""
+        if isinstance(raw, RawMail):
+            return raw
         raw = bytes(raw)
         sha = content_hash(raw)
         found = self.filter(sha256=sha).first()
         if found is not None:
             return found
+        try:
+            with transaction.atomic():
+                return self.make(raw, sha)
+        except IntegrityError:
+            return self.get(sha256=sha)
+
+    def make(self, raw: bytes, sha: str | None = None) -> RawMail:
+        """Insert ``raw`` as a new row, without looking for it first: the unique sha256
+        raises :class:`~django.db.IntegrityError` when the bytes are there already (the
+        caller's transaction is then to be rolled back; :meth:`put` looks first)."""
         pieces: list[dict] = []
         rest = raw
         if settings.ATTACHMENT_STORAGE == "fs" and len(raw) >= PIECE_MIN_BYTES:
             rest, pieces = split_raw(raw)
         codec, data = pack(rest)
-        try:
-            with transaction.atomic():
-                return self.create(
-                    sha256=sha,
-                    size=len(raw),
-                    codec=codec,
-                    data=data,
-                    pieces=pieces,
-                )
-        except IntegrityError:
-            return self.get(sha256=sha)
+        return self.create(
+            sha256=sha or content_hash(raw), size=len(raw), codec=codec, data=data, pieces=pieces
+        )
 
 
 class RawMail(models.Model):
@@ -376,6 +382,9 @@ class InboundMessage(models.Model):
 
     # Set by tickets.postmaster.intake.receive on the row it returns for a re-delivery.
     is_duplicate = False
+    # Set by tickets.postmaster.intake.store on a row it just made: the bytes it stored,
+    # so that processing them right after does not read them back.
+    raw_bytes: bytes | None = None
 
     def __str__(self) -> str:
         return self.subject or self.message_id or f"#{self.pk}"

@@ -102,6 +102,14 @@ class _Run:
         # OTRS X-OTRS-Loop: no auto response to auto-generated mail, lists, loops, bounces.
         self.loop = mail.is_auto_generated or directives.flag("loop")
 
+    def _raw_source(self):
+        """The article's raw source: the inbound store's copy of these very bytes when there
+        is one (shared, not read or written again), else the bytes."""
+        blob = getattr(self.inbound, "blob", None) if self.inbound is not None else None
+        if blob is not None and blob.size == len(self.raw) and blob.sha256 == self.inbound.sha256:
+            return blob
+        return self.raw
+
     # --- outcomes ---------------------------------------------------------------------------
 
     def new_ticket(
@@ -294,7 +302,7 @@ class _Run:
             references=" ".join(mail.references),
             body=mail.body_text,
             body_html=mail.body_html,
-            raw=self.raw,
+            raw=self._raw_source(),
             attachments=tuple(
                 actions.AttachmentInput(
                     filename=a.filename,

@@ -55,7 +55,7 @@ from ..models import (
     Outcome,
     RawMail,
 )
-from ..models.mail import fingerprint
+from ..models.mail import content_hash, fingerprint
 from . import handle
 
 logger = logging.getLogger(__name__)
@@ -91,15 +91,18 @@ def receive(
     a second of our addresses) returns the first copy, marked ``is_duplicate``, and makes
     nothing new; a first copy not processed yet is processed now (if nobody else is).
     """
-    inbound = store(raw, source=source, account_id=account_id, queue=queue, trusted=trusted)
-    if inbound.is_duplicate:
-        if inbound.status in _DONE:
-            logger.info("Inbound message %s: already stored as #%s", inbound.sha256, inbound.pk)
-            return inbound
-        # Stored before but not processed (quarantined, or a crash in between): this
-        # delivery is a chance to try again, not a second message.
-        logger.info("Inbound message #%s: stored before, trying again", inbound.pk)
-        inbound.is_duplicate = False
+    inbound = store(
+        raw, source=source, account_id=account_id, queue=queue, trusted=trusted, claim=True
+    )
+    if not inbound.is_duplicate:
+        return process(inbound, claimed=True)
+    if inbound.status in _DONE:
+        logger.info("Inbound message %s: already stored as #%s", inbound.sha256, inbound.pk)
+        return inbound
+    # Stored before but not processed (quarantined, or a crash in between): this
+    # delivery is a chance to try again, not a second message.
+    logger.info("Inbound message #%s: stored before, trying again", inbound.pk)
+    inbound.is_duplicate = False
     return process(inbound)
 
 
@@ -127,35 +130,66 @@ def store(
     queue=None,
     trusted: bool = True,
     parsed=None,
+    claim: bool = False,
 ) -> InboundMessage:
     """Write the raw message in a transaction of its own, before anything is derived from it.
 
     Returns the row; when the same mail (fingerprint) was stored before, that row, marked
-    ``is_duplicate``. ``parsed`` is accepted for callers of the older signature and unused:
-    the derived columns are filled when the message is processed.
+    ``is_duplicate``. ``claim``: a new row is written already claimed by this worker
+    (``processing`` until ``claimed_until``), so processing it right after needs no claim
+    of its own; a crash in between leaves it to :func:`sweep` once the claim runs out.
+    ``parsed`` is accepted for callers of the older signature and unused: the derived
+    columns are filled when the message is processed.
     """
     raw = bytes(raw)
     print_ = fingerprint(raw)
+    sha = content_hash(raw)
+    fields: dict[str, Any] = {
+        "size": len(raw),
+        "sha256": sha,
+        "fingerprint": print_,
+        "source": source,
+        "account_id": account_id,
+        "forced_queue": queue,
+        "trusted": trusted,
+    }
+    if claim:
+        fields.update(
+            status=InboundStatus.PROCESSING,
+            claimed_until=timezone.now() + claim_time(),
+            attempts=1,
+        )
+    try:
+        # The common case, a mail never seen: its bytes and its row, two inserts and one
+        # commit, no look-up first. Any unique conflict (the same bytes or the same mail
+        # stored before, or by another worker at this moment) rolls the whole store back
+        # and takes the slower way below.
+        with transaction.atomic():
+            blob = RawMail.objects.make(raw, sha)
+            inbound = InboundMessage.objects.create(blob=blob, **fields)
+    except IntegrityError:
+        pass
+    else:
+        inbound.raw_bytes = raw
+        return inbound
+    earlier = InboundMessage.objects.select_related("blob").filter(fingerprint=print_).first()
+    if earlier is not None:
+        earlier.is_duplicate = True
+        return earlier
+    # Only the bytes were there (an article's raw source: our own mail coming back with
+    # the very same bytes): share them.
     try:
         with transaction.atomic():
-            blob = RawMail.objects.put(raw)
-            return InboundMessage.objects.create(
-                blob=blob,
-                size=len(raw),
-                sha256=blob.sha256,
-                fingerprint=print_,
-                source=source,
-                account_id=account_id,
-                forced_queue=queue,
-                trusted=trusted,
-            )
+            inbound = InboundMessage.objects.create(blob=RawMail.objects.put(raw), **fields)
     except IntegrityError:
-        # The unique fingerprint: stored before, or by another worker at this moment.
-        earlier = InboundMessage.objects.filter(fingerprint=print_).first()
+        # The unique fingerprint: another worker stored the same mail at this moment.
+        earlier = InboundMessage.objects.select_related("blob").filter(fingerprint=print_).first()
         if earlier is None:
             raise
         earlier.is_duplicate = True
         return earlier
+    inbound.raw_bytes = raw
+    return inbound
 
 
 def _claim(inbound: InboundMessage, *, stuck_only: bool = False) -> InboundMessage | None:
@@ -178,16 +212,28 @@ def _claim(inbound: InboundMessage, *, stuck_only: bool = False) -> InboundMessa
     return claimed
 
 
-def process(inbound: InboundMessage, *, parsed=None, stuck_only: bool = False) -> InboundMessage:
+def process(
+    inbound: InboundMessage,
+    *,
+    parsed=None,
+    stuck_only: bool = False,
+    claimed: bool = False,
+) -> InboundMessage:
     """Claim a stored message and process it; on failure it is quarantined with the reason.
-    A message another worker holds (or that is finished) is returned as it is."""
-    claimed = _claim(inbound, stuck_only=stuck_only)
-    if claimed is None:
+    A message another worker holds (or that is finished) is returned as it is.
+    ``claimed``: the row was stored claimed by this worker (:func:`store` with ``claim``)."""
+    if claimed:
+        return _process_claimed(inbound, parsed)
+    claimed_row = _claim(inbound, stuck_only=stuck_only)
+    if claimed_row is None:
         current = InboundMessage.objects.filter(pk=inbound.pk).first() or inbound
         current.is_duplicate = inbound.is_duplicate
         logger.info("Inbound message #%s: %s, not claimed here", current.pk, current.status)
         return current
-    inbound = claimed
+    return _process_claimed(claimed_row, parsed)
+
+
+def _process_claimed(inbound: InboundMessage, parsed) -> InboundMessage:
     if inbound.size > settings.POSTMASTER_MAX_EMAIL_BYTES:
         return _quarantine(
             inbound,
@@ -195,7 +241,8 @@ def process(inbound: InboundMessage, *, parsed=None, stuck_only: bool = False) -
             % {"size": inbound.size, "limit": settings.POSTMASTER_MAX_EMAIL_BYTES},
         )
     try:
-        raw = inbound.raw
+        # The bytes this worker just stored, else read back (and checked) from the store.
+        raw = getattr(inbound, "raw_bytes", None) or inbound.raw
     except (OSError, ValueError) as exc:
         return _quarantine(
             inbound, _("The stored message cannot be read: %(error)s") % {"error": exc}

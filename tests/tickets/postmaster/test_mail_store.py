@@ -307,6 +307,49 @@ def test_reprocess_run_three_times_at_once_makes_one_ticket(
     assert (Ticket.objects.count(), customer_articles(), auto_replies()) == (1, 1, 1)
 
 
+def test_a_new_mail_is_stored_already_claimed_by_its_worker(support_address, settings):
+    before = timezone.now()
+    stored = intake.store(mail(), source=InboundSource.PIPE, claim=True)  # then a crash
+    assert stored.status == InboundStatus.PROCESSING and stored.attempts == 1
+    row = InboundMessage.objects.get()
+    assert row.status == InboundStatus.PROCESSING
+    assert row.claimed_until >= before + timedelta(seconds=settings.POSTMASTER_CLAIM_SECONDS)
+    # Nobody else takes it while the claim lasts: not a re-delivery, a reprocess, the sweep.
+    assert pipe(mail()).status == InboundStatus.PROCESSING
+    assert reprocess(InboundMessage.objects.get()).status == InboundStatus.PROCESSING
+    assert sweep() == 0 and Ticket.objects.count() == 0
+    # Its claim ran out (the worker died): the sweep takes it over.
+    InboundMessage.objects.filter(pk=stored.pk).update(
+        claimed_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert sweep() == 1
+    row = InboundMessage.objects.get()
+    assert (row.status, row.attempts, row.claimed_until) == (InboundStatus.PROCESSED, 2, None)
+    assert Ticket.objects.count() == 1
+
+
+def test_a_new_mail_is_processed_from_its_claim_and_its_bytes_written_once(support_address):
+    stored = pipe(mail())
+    assert (stored.status, stored.attempts, stored.claimed_until) == (
+        InboundStatus.PROCESSED,
+        1,
+        None,
+    )
+    # One copy of the bytes, shared by the inbound row and the article's raw source.
+    assert RawMail.objects.count() == 1
+    assert ArticleRaw.objects.get().blob_id == InboundMessage.objects.get().blob_id
+    assert stored.article.raw.content == mail()
+
+
+def test_bytes_stored_before_for_an_article_are_shared_by_the_inbound_row(support_address):
+    # The very same bytes already stored as an article's raw source (our own mail coming
+    # back unchanged): the quick insert meets the unique sha256 and the slow way shares them.
+    blob = RawMail.objects.put(mail())
+    stored = pipe(mail())
+    assert stored.status == InboundStatus.PROCESSED and not stored.is_duplicate
+    assert stored.blob_id == blob.pk and RawMail.objects.count() == 1
+
+
 # --- 4. the crash sweep --------------------------------------------------------------------------
 
 
