@@ -115,15 +115,21 @@ def _typed(definition: FieldDefinition, form_field: forms.Field) -> forms.Field:
 
 
 def add_form_fields(
-    form: forms.BaseForm, screen: str, *, ticket=None, fields: list[FieldDefinition] | None = None
+    form: forms.BaseForm,
+    screen: str,
+    *,
+    ticket=None,
+    fields: list[FieldDefinition] | None = None,
+    optional: bool = False,
 ) -> list[FieldDefinition]:
     """Add the custom fields ``screen`` shows to ``form`` (named ``field_<Name>``), filled with
     the ticket's values; ``cleaned_data`` then holds domain values, which
-    :func:`field_values_from` collects for the action. Returns the definitions."""
+    :func:`field_values_from` collects for the action. Returns the definitions. ``optional``:
+    no field is required (the bulk action, where an empty field means "unchanged")."""
     fields = screen_fields(screen) if fields is None else fields
     current = values_for(TICKET, [ticket], fields)[ticket.pk] if ticket is not None else {}
     for definition in fields:
-        required = definition.screen_mode(screen) == ScreenMode.REQUIRED
+        required = not optional and definition.screen_mode(screen) == ScreenMode.REQUIRED
         name = PREFIX + definition.name
         form.fields[name] = _typed(
             definition, definition.type.formfield(definition, required=required)
@@ -138,6 +144,16 @@ def field_values_from(cleaned_data: dict) -> dict[str, Any]:
     """``{name: value}`` of the custom fields in a form's cleaned data (see add_form_fields)."""
     return {
         key[len(PREFIX) :]: value for key, value in cleaned_data.items() if key.startswith(PREFIX)
+    }
+
+
+def changed_values_from(cleaned_data: dict) -> dict[str, Any]:
+    """Like :func:`field_values_from`, without the fields left empty (the bulk action: empty
+    means "unchanged", so an unticked checkbox or an empty choice changes nothing)."""
+    return {
+        name: value
+        for name, value in field_values_from(cleaned_data).items()
+        if value not in (None, "", [], (), False)
     }
 
 
