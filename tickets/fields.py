@@ -16,15 +16,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from otrs.fields import forms as field_forms
 from otrs.fields import registry
+from otrs.fields.forms import PREFIX as PREFIX  # re-exported for the ticket screens
+from otrs.fields.forms import field_values_from as field_values_from
 from otrs.fields.models import FieldDefinition
 from otrs.fields.registry import ObjectType, Screen, ScreenMode
 from otrs.fields.selectors import definitions, rendered, values_for
 
 TICKET = "ticket"
 ARTICLE = "article"
-# Form fields of custom fields are named with this prefix, so they never clash with a form's own.
-PREFIX = "field_"
 
 
 class TicketScreen:
@@ -102,18 +103,6 @@ def shown_values(tickets: Iterable[Any], screen: str, fields=None):
     return rendered(TICKET, list(tickets), fields)
 
 
-def _typed(definition: FieldDefinition, form_field: forms.Field) -> forms.Field:
-    """Make ``form_field`` clean to the field type's domain value (a value the type refuses
-    is the form field's error, named by the field's label)."""
-    plain_clean = form_field.clean
-
-    def clean(value):
-        return definition.type.from_form(definition, plain_clean(value))
-
-    form_field.clean = clean  # type: ignore[method-assign]
-    return form_field
-
-
 def add_form_fields(
     form: forms.BaseForm,
     screen: str,
@@ -127,24 +116,14 @@ def add_form_fields(
     :func:`field_values_from` collects for the action. Returns the definitions. ``optional``:
     no field is required (the bulk action, where an empty field means "unchanged")."""
     fields = screen_fields(screen) if fields is None else fields
-    current = values_for(TICKET, [ticket], fields)[ticket.pk] if ticket is not None else {}
-    for definition in fields:
-        required = not optional and definition.screen_mode(screen) == ScreenMode.REQUIRED
-        name = PREFIX + definition.name
-        form.fields[name] = _typed(
-            definition, definition.type.formfield(definition, required=required)
-        )
-        if definition.name in current:
-            form.initial[name] = definition.type.to_form(definition, current[definition.name])
-    form.custom_fields = fields  # type: ignore[attr-defined]
-    return fields
-
-
-def field_values_from(cleaned_data: dict) -> dict[str, Any]:
-    """``{name: value}`` of the custom fields in a form's cleaned data (see add_form_fields)."""
-    return {
-        key[len(PREFIX) :]: value for key, value in cleaned_data.items() if key.startswith(PREFIX)
-    }
+    return field_forms.add_form_fields(
+        form,
+        TICKET,
+        screen,
+        object_id=ticket.pk if ticket is not None else None,
+        fields=fields,
+        optional=optional,
+    )
 
 
 def changed_values_from(cleaned_data: dict) -> dict[str, Any]:
