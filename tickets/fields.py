@@ -22,7 +22,7 @@ from otrs.fields.forms import PREFIX as PREFIX  # re-exported for the ticket scr
 from otrs.fields.forms import field_values_from as field_values_from
 from otrs.fields.models import FieldDefinition
 from otrs.fields.registry import ObjectType, Screen, ScreenMode
-from otrs.fields.selectors import definitions, rendered, values_for
+from otrs.fields.selectors import definitions, render_values, rendered, values_for
 
 TICKET = "ticket"
 ARTICLE = "article"
@@ -153,11 +153,10 @@ def annotate_columns(
         fields = [d for d in among if d.screen_mode(screen) != ScreenMode.OFF]
     tickets = list(tickets)
     values = values_for(TICKET, tickets, fields) if fields else {}
+    texts = render_values(values, fields)
     for ticket in tickets:
-        found = values.get(ticket.pk, {})
-        ticket.field_cells = [
-            d.type.render(d, found[d.name]) if d.name in found else "" for d in fields
-        ]
+        found = texts.get(ticket.pk, {})
+        ticket.field_cells = [found.get(d.name, "") for d in fields]
     return fields
 
 
