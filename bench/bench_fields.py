@@ -39,6 +39,7 @@ from django.urls import reverse  # noqa: E402
 from otrs.accounts.models import Group, GroupGrant, User, UserKind  # noqa: E402
 from otrs.fields.actions import save_definition  # noqa: E402
 from otrs.fields.models import FieldDefinition, FieldValue  # noqa: E402
+from otrs.fields.selectors import invalidate_definitions  # noqa: E402
 from otrs.permissions import PermissionKey  # noqa: E402
 from tickets.models import Queue, Ticket  # noqa: E402
 
@@ -55,6 +56,9 @@ def main() -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.DEBUG = False
 
+    # The definitions' cache key names no database: a checkout that switches DATABASE_URL
+    # could read another database's definitions from var/cache. Start clean.
+    invalidate_definitions()
     product, contract = _fields()
     agent = _agent("bench-all", Group.objects.all())
     agent.rows_per_page = 50

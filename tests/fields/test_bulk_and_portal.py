@@ -179,9 +179,7 @@ def test_a_customer_creates_a_ticket_with_field_values(portal_fields):
 def test_the_portal_refuses_bad_values_naming_the_field(portal_fields, posted, error_field):
     data.portal_queue()
     login = data.customer()
-    response = data.client_for(login).post(
-        reverse("customer:ticket_create"), _new_ticket(**posted)
-    )
+    response = data.client_for(login).post(reverse("customer:ticket_create"), _new_ticket(**posted))
     assert response.status_code == 400
     assert response.context["form"].errors[error_field]
     assert not Ticket.objects.filter(title="Printer on fire").exists()
