@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from otrs.fields.actions import set_field_values
 from tests import factories
+from tests.customers import customer_user
 
 from .helpers import define
 
@@ -86,8 +87,6 @@ def test_lists_and_zoom_stay_constant_with_twenty_fields(
 def test_reference_columns_cost_one_query_per_target_kind(client, support):
     """Two reference fields to tickets and one to customer users as queue-list columns: each
     row points at other objects, yet the page's queries do not grow with the rows."""
-    from tests.customers import customer_user
-
     screens = {"queue_list": "shown", "zoom": "shown"}
     define("Parent", "reference", settings={"target": "ticket"}, screens=screens, order=1)
     define("Origin", "reference", settings={"target": "ticket"}, screens=screens, order=2)
