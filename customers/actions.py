@@ -28,8 +28,9 @@ renaming a login or a customer id does not rewrite old tickets.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -40,9 +41,11 @@ from django.utils.translation import gettext as _
 from otrs import events
 from otrs.accounts.models import User, UserKind
 from otrs.errors import DomainError, ErrorCode
+from otrs.fields.actions import clean_values, write_values
 
 from .access import can_manage_customers
 from .events import CustomerEvent
+from .fields import CUSTOMER_COMPANY, CUSTOMER_USER
 from .models import CustomerCompany, CustomerHistory, CustomerUser
 
 
@@ -79,10 +82,15 @@ class CompanyInput:
 
 
 def create_customer_user(
-    data: CustomerUserInput, *, password: str | None = None, actor: User
+    data: CustomerUserInput,
+    *,
+    password: str | None = None,
+    actor: User,
+    field_values: Mapping[str, Any] | None = None,
 ) -> CustomerUser:
     """A new customer user and their login (``kind=customer``). Without ``password`` the
-    login has an unusable password until :func:`set_customer_user_password`."""
+    login has an unusable password until :func:`set_customer_user_password`.
+    ``field_values``: custom fields (``{name: value}``), refused all or nothing."""
     _require_manager(actor)
     data = _checked_user_input(data)
     with transaction.atomic():
@@ -114,16 +122,24 @@ def create_customer_user(
             CustomerEvent.CUSTOMER_USER_ADD,
             actor,
             customer_user=customer,
-            changes=_changes({}, _user_snapshot(customer)),
+            changes={
+                **_changes({}, _user_snapshot(customer)),
+                **_write_fields(CUSTOMER_USER, customer.pk, field_values),
+            },
         )
     return customer
 
 
 def update_customer_user(
-    customer: CustomerUser, data: CustomerUserInput, *, actor: User
+    customer: CustomerUser,
+    data: CustomerUserInput,
+    *,
+    actor: User,
+    field_values: Mapping[str, Any] | None = None,
 ) -> CustomerUser:
     """Replace a customer user's details (login, names, address, phone, companies, validity)
-    with ``data``; the password stays as it is."""
+    with ``data`` and set the custom fields named in ``field_values``; the password stays as
+    it is."""
     _require_manager(actor)
     data = _checked_user_input(data)
     with transaction.atomic():
@@ -144,7 +160,8 @@ def update_customer_user(
         locked.company, locked.is_valid = data.company, data.is_valid
         locked.save(update_fields=["email", "phone", "company", "is_valid"])
         locked.other_companies.set(_further(data))
-        _record_user_update(locked, before, actor)
+        fields = _write_fields(CUSTOMER_USER, locked.pk, field_values)
+        _record_user_update(locked, before, actor, fields)
     customer.refresh_from_db()
     return customer
 
@@ -272,7 +289,9 @@ def _locked_customer_user(customer: CustomerUser) -> CustomerUser:
 # --- companies ---------------------------------------------------------------------------------
 
 
-def create_company(data: CompanyInput, *, actor: User) -> CustomerCompany:
+def create_company(
+    data: CompanyInput, *, actor: User, field_values: Mapping[str, Any] | None = None
+) -> CustomerCompany:
     _require_manager(actor)
     data = _checked_company_input(data)
     with transaction.atomic():
@@ -283,14 +302,24 @@ def create_company(data: CompanyInput, *, actor: User) -> CustomerCompany:
             CustomerEvent.CUSTOMER_COMPANY_ADD,
             actor,
             company=company,
-            changes=_changes({}, _company_snapshot(company)),
+            changes={
+                **_changes({}, _company_snapshot(company)),
+                **_write_fields(CUSTOMER_COMPANY, company.pk, field_values),
+            },
         )
     return company
 
 
-def update_company(company: CustomerCompany, data: CompanyInput, *, actor: User) -> CustomerCompany:
-    """Replace a company's details with ``data``. A changed customer id applies to the
-    company's users at once (they point at the company); tickets keep the id they carry."""
+def update_company(
+    company: CustomerCompany,
+    data: CompanyInput,
+    *,
+    actor: User,
+    field_values: Mapping[str, Any] | None = None,
+) -> CustomerCompany:
+    """Replace a company's details with ``data`` and the custom fields ``field_values``
+    names. A changed customer id applies to the company's users at once (they point at the
+    company); tickets keep the id they carry."""
     _require_manager(actor)
     data = _checked_company_input(data)
     with transaction.atomic():
@@ -302,7 +331,8 @@ def update_company(company: CustomerCompany, data: CompanyInput, *, actor: User)
         for name, value in fields.items():
             setattr(locked, name, value)
         _save_existing(locked, _customer_id_taken, *fields)
-        _record_company_update(locked, before, actor)
+        custom = _write_fields(CUSTOMER_COMPANY, locked.pk, field_values)
+        _record_company_update(locked, before, actor, custom)
     company.refresh_from_db()
     return company
 
@@ -406,14 +436,32 @@ def _changes(before: dict, after: dict) -> dict:
     }
 
 
-def _record_user_update(customer: CustomerUser, before: dict, actor: User) -> None:
-    changes = _changes(before, _user_snapshot(customer))
+def _write_fields(
+    object_type: str, object_id: int, values: Mapping[str, Any] | None
+) -> dict[str, list[str]]:
+    """Validate (all or nothing: :class:`otrs.fields.actions.FieldErrors` names each refused
+    field) and store custom field values in the caller's transaction; the history changes
+    ``{"field:<Name>": [old, new]}`` with raw values as text."""
+    if not values:
+        return {}
+    changes = write_values(object_type, object_id, clean_values(object_type, values))
+    return {
+        f"field:{change.definition.name}": [change.old_text, change.new_text] for change in changes
+    }
+
+
+def _record_user_update(
+    customer: CustomerUser, before: dict, actor: User, fields: dict | None = None
+) -> None:
+    changes = {**_changes(before, _user_snapshot(customer)), **(fields or {})}
     if changes:
         _record(CustomerEvent.CUSTOMER_USER_UPDATE, actor, customer_user=customer, changes=changes)
 
 
-def _record_company_update(company: CustomerCompany, before: dict, actor: User) -> None:
-    changes = _changes(before, _company_snapshot(company))
+def _record_company_update(
+    company: CustomerCompany, before: dict, actor: User, fields: dict | None = None
+) -> None:
+    changes = {**_changes(before, _company_snapshot(company)), **(fields or {})}
     if changes:
         _record(CustomerEvent.CUSTOMER_COMPANY_UPDATE, actor, company=company, changes=changes)
 
@@ -483,12 +531,17 @@ def _unique_value(obj) -> str:
 
 
 def edit_customer_user(
-    customer: CustomerUser, data: CustomerUserInput, *, password: str = "", actor: User
+    customer: CustomerUser,
+    data: CustomerUserInput,
+    *,
+    password: str = "",
+    actor: User,
+    field_values: Mapping[str, Any] | None = None,
 ) -> CustomerUser:
     """The agent's edit of a customer user: new details and, when ``password`` is given, a
     new password, saved together or not at all."""
     with transaction.atomic():
-        update_customer_user(customer, data, actor=actor)
+        update_customer_user(customer, data, actor=actor, field_values=field_values)
         if password:
             set_customer_user_password(customer, password, actor=actor)
     return customer

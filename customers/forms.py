@@ -19,9 +19,16 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from otrs.accounts.models import User
+from otrs.fields.forms import add_form_fields, field_values_from
 from otrs.web.pagination import MAX_PAGE
 
 from .actions import CompanyInput, CustomerUserInput
+from .fields import (
+    CUSTOMER_COMPANY,
+    CUSTOMER_COMPANY_SCREEN,
+    CUSTOMER_USER,
+    CUSTOMER_USER_SCREEN,
+)
 from .models import CustomerCompany, CustomerUser
 
 ORDER_CHOICES = [("asc", _("Ascending")), ("desc", _("Descending"))]
@@ -198,6 +205,12 @@ class CustomerUserForm(forms.Form):
         if customer is None:
             self.fields["password1"].label = _("Password")
             self.fields["password2"].label = _("Repeat the password")
+        add_form_fields(
+            self,
+            CUSTOMER_USER,
+            CUSTOMER_USER_SCREEN,
+            object_id=customer.pk if customer is not None else None,
+        )
 
     @staticmethod
     def initial_for(customer: CustomerUser) -> dict:
@@ -234,6 +247,10 @@ class CustomerUserForm(forms.Form):
             other_companies=tuple(data["other_companies"]),
             is_valid=data["is_valid"],
         )
+
+    def field_values(self) -> dict:
+        """The custom fields' values, for the action."""
+        return field_values_from(self.cleaned_data)
 
     def password(self) -> str | None:
         """The new password, or None to leave it."""
@@ -272,9 +289,19 @@ class CompanyForm(forms.Form):
             )
         super().__init__(*args, **kwargs)
         self.company = company
+        add_form_fields(
+            self,
+            CUSTOMER_COMPANY,
+            CUSTOMER_COMPANY_SCREEN,
+            object_id=company.pk if company is not None else None,
+        )
 
     def to_input(self) -> CompanyInput:
-        return CompanyInput(**{name: self.cleaned_data[name] for name in self.fields})
+        return CompanyInput(**{name: self.cleaned_data[name] for name in self.base_fields})
+
+    def field_values(self) -> dict:
+        """The custom fields' values, for the action."""
+        return field_values_from(self.cleaned_data)
 
 
 class ValidityForm(forms.Form):

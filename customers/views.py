@@ -237,7 +237,10 @@ def customer_user_add(request):
         request,
         form,
         lambda data: actions.create_customer_user(
-            form.to_input(), password=form.password(), actor=request.user
+            form.to_input(),
+            password=form.password(),
+            actor=request.user,
+            field_values=form.field_values(),
         ),
         done=lambda created: (
             _("Customer user %(login)s added.") % {"login": created.login},
@@ -262,7 +265,11 @@ def customer_user_edit(request, pk: int):
         request,
         form,
         lambda data: actions.edit_customer_user(
-            customer, form.to_input(), password=form.password() or "", actor=request.user
+            customer,
+            form.to_input(),
+            password=form.password() or "",
+            actor=request.user,
+            field_values=form.field_values(),
         ),
         done=lambda saved: (
             _("Customer user %(login)s saved.") % {"login": saved.login},
@@ -278,7 +285,9 @@ def company_add(request):
     return form_screen(
         request,
         form,
-        lambda data: actions.create_company(form.to_input(), actor=request.user),
+        lambda data: actions.create_company(
+            form.to_input(), actor=request.user, field_values=form.field_values()
+        ),
         done=lambda created: (
             _("Company %(name)s added.") % {"name": created.name},
             reverse("agent:company", args=[created.pk]),
@@ -294,7 +303,9 @@ def company_edit(request, pk: int):
     return form_screen(
         request,
         form,
-        lambda data: actions.update_company(company, form.to_input(), actor=request.user),
+        lambda data: actions.update_company(
+            company, form.to_input(), actor=request.user, field_values=form.field_values()
+        ),
         done=lambda saved: (
             _("Company %(name)s saved.") % {"name": saved.name},
             reverse("agent:company", args=[saved.pk]),

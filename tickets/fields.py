@@ -16,15 +16,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from otrs.fields import forms as field_forms
 from otrs.fields import registry
+from otrs.fields.forms import PREFIX as PREFIX  # re-exported for the ticket screens
+from otrs.fields.forms import field_values_from as field_values_from
 from otrs.fields.models import FieldDefinition
 from otrs.fields.registry import ObjectType, Screen, ScreenMode
-from otrs.fields.selectors import definitions, rendered, values_for
+from otrs.fields.selectors import definitions, render_values, rendered, values_for
 
 TICKET = "ticket"
 ARTICLE = "article"
-# Form fields of custom fields are named with this prefix, so they never clash with a form's own.
-PREFIX = "field_"
 
 
 class TicketScreen:
@@ -102,42 +103,36 @@ def shown_values(tickets: Iterable[Any], screen: str, fields=None):
     return rendered(TICKET, list(tickets), fields)
 
 
-def _typed(definition: FieldDefinition, form_field: forms.Field) -> forms.Field:
-    """Make ``form_field`` clean to the field type's domain value (a value the type refuses
-    is the form field's error, named by the field's label)."""
-    plain_clean = form_field.clean
-
-    def clean(value):
-        return definition.type.from_form(definition, plain_clean(value))
-
-    form_field.clean = clean  # type: ignore[method-assign]
-    return form_field
-
-
 def add_form_fields(
-    form: forms.BaseForm, screen: str, *, ticket=None, fields: list[FieldDefinition] | None = None
+    form: forms.BaseForm,
+    screen: str,
+    *,
+    ticket=None,
+    fields: list[FieldDefinition] | None = None,
+    optional: bool = False,
 ) -> list[FieldDefinition]:
     """Add the custom fields ``screen`` shows to ``form`` (named ``field_<Name>``), filled with
     the ticket's values; ``cleaned_data`` then holds domain values, which
-    :func:`field_values_from` collects for the action. Returns the definitions."""
+    :func:`field_values_from` collects for the action. Returns the definitions. ``optional``:
+    no field is required (the bulk action, where an empty field means "unchanged")."""
     fields = screen_fields(screen) if fields is None else fields
-    current = values_for(TICKET, [ticket], fields)[ticket.pk] if ticket is not None else {}
-    for definition in fields:
-        required = definition.screen_mode(screen) == ScreenMode.REQUIRED
-        name = PREFIX + definition.name
-        form.fields[name] = _typed(
-            definition, definition.type.formfield(definition, required=required)
-        )
-        if definition.name in current:
-            form.initial[name] = definition.type.to_form(definition, current[definition.name])
-    form.custom_fields = fields  # type: ignore[attr-defined]
-    return fields
+    return field_forms.add_form_fields(
+        form,
+        TICKET,
+        screen,
+        object_id=ticket.pk if ticket is not None else None,
+        fields=fields,
+        optional=optional,
+    )
 
 
-def field_values_from(cleaned_data: dict) -> dict[str, Any]:
-    """``{name: value}`` of the custom fields in a form's cleaned data (see add_form_fields)."""
+def changed_values_from(cleaned_data: dict) -> dict[str, Any]:
+    """Like :func:`field_values_from`, without the fields left empty (the bulk action: empty
+    means "unchanged", so an unticked checkbox or an empty choice changes nothing)."""
     return {
-        key[len(PREFIX) :]: value for key, value in cleaned_data.items() if key.startswith(PREFIX)
+        name: value
+        for name, value in field_values_from(cleaned_data).items()
+        if value not in (None, "", [], (), False)
     }
 
 
@@ -158,11 +153,10 @@ def annotate_columns(
         fields = [d for d in among if d.screen_mode(screen) != ScreenMode.OFF]
     tickets = list(tickets)
     values = values_for(TICKET, tickets, fields) if fields else {}
+    texts = render_values(values, fields)
     for ticket in tickets:
-        found = values.get(ticket.pk, {})
-        ticket.field_cells = [
-            d.type.render(d, found[d.name]) if d.name in found else "" for d in fields
-        ]
+        found = texts.get(ticket.pk, {})
+        ticket.field_cells = [found.get(d.name, "") for d in fields]
     return fields
 
 

@@ -16,6 +16,8 @@ from django.contrib.auth import get_user_model
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from otrs.fields.models import FieldDefinition
+
 from .choices import HistoryType, LinkType, LockState
 from .models import SLA, Priority, Queue, Service, State, TicketHistory, TicketType
 
@@ -97,10 +99,13 @@ def describe(entries: Iterable[TicketHistory]) -> list[tuple[TicketHistory, str]
     """Each entry with its sentence, in the active language and time zone."""
     entries = list(entries)
     names = _lookup_names(entries)
+    fields = _field_definitions(entries)
     patterns = _sentences()
     result = []
     for entry in entries:
         values = _values(entry, names)
+        if entry.history_type == HistoryType.TICKET_DYNAMIC_FIELD_UPDATE:
+            _label_field_values(values, fields.get(str(entry.extra.get("field", ""))))
         pattern = patterns.get(entry.history_type)
         if entry.history_type == HistoryType.MISC and entry.extra.get("event") == _SENDING_FAILED:
             pattern = patterns[_SENDING_FAILED]
@@ -117,6 +122,42 @@ def _label(history_type: str) -> str:
     if history_type in HistoryType.values:
         return str(HistoryType(history_type).label)
     return history_type
+
+
+def _field_definitions(entries: list[TicketHistory]) -> dict[str, FieldDefinition]:
+    """The ticket fields named by the field-update rows (valid or not), with their possible
+    values: two queries however many rows, none without such rows."""
+    wanted = {
+        str(entry.extra.get("field"))
+        for entry in entries
+        if entry.history_type == HistoryType.TICKET_DYNAMIC_FIELD_UPDATE
+        and entry.extra.get("field")
+    }
+    if not wanted:
+        return {}
+    found = FieldDefinition.objects.filter(object_type="ticket", name__in=wanted).prefetch_related(
+        "possible_values"
+    )
+    return {definition.name: definition for definition in found}
+
+
+def _label_field_values(values: dict[str, str], definition: FieldDefinition | None) -> None:
+    """A field-update row in the reader's language: the field's label, and the labels of
+    dropdown and multiselect values (the row keeps the raw keys; a key no longer known, or a
+    field since deleted, shows as stored)."""
+    if definition is None:
+        return
+    values["field"] = definition.display_label()
+    if not definition.type.has_options:
+        return
+    for side in ("old", "new"):
+        raw = values.get(side) or ""
+        keys = [part.strip() for part in raw.split(",")] if definition.type.multiple else [raw]
+        labels = []
+        for key in keys:
+            option = definition.option(key) if key else None
+            labels.append(definition.option_label(option) if option is not None else key)
+        values[side] = ", ".join(labels)
 
 
 def _lookup_names(entries: list[TicketHistory]) -> dict[str, dict[str, str]]:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otrs.permissions import PermissionKey
 from tickets import access
+from tickets import fields as ticket_fields
 from tickets.actions import ArticleInput
 from tickets.choices import Channel, SenderType
 from tickets.forms.common import AttachmentsField, TranslatedChoiceField
@@ -153,6 +154,11 @@ class NewTicketForm(_MessageForm):
             self.fields["service"].queryset = services
         else:
             del self.fields["service"]
+        # Only the custom fields configured for this screen; required ones are enforced and a
+        # value the field's type refuses is that field's error.
+        shown = ticket_fields.add_form_fields(self, ticket_fields.TicketScreen.CUSTOMER_NEW_TICKET)
+        custom = [ticket_fields.PREFIX + definition.name for definition in shown]
+        self.order_fields([*self.field_order[:4], *custom, *self.field_order[4:]])
 
     @property
     def can_create(self) -> bool:
@@ -175,6 +181,7 @@ class NewTicketForm(_MessageForm):
             "ticket_type": data.get("ticket_type"),
             "service": data.get("service"),
             "article": self._article(data["title"]),
+            "field_values": ticket_fields.field_values_from(data),
         }
 
 

@@ -164,6 +164,14 @@ class FieldValue(models.Model):
             models.Index(fields=["object_type", "object_id"], name="fields_value_object"),
             # Search by a field: one index per kind of value, led by the field.
             models.Index(fields=["field", "value_text"], name="fields_value_text"),
+            # "Starts with" on text (LIKE 'x%'): PostgreSQL uses a b-tree for it only with the
+            # pattern operator class when the collation is not C (opclasses are PostgreSQL's;
+            # elsewhere this is a plain index).
+            models.Index(
+                fields=["field", "value_text"],
+                name="fields_value_text_prefix",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
             models.Index(fields=["field", "value_int"], name="fields_value_int"),
             models.Index(fields=["field", "value_decimal"], name="fields_value_decimal"),
             models.Index(fields=["field", "value_date"], name="fields_value_date"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -118,17 +119,62 @@ class Shown:
         return self.definition.display_label()
 
 
+def render_values(
+    values: dict[int, dict[str, Any]], fields: list[FieldDefinition]
+) -> dict[int, dict[str, str]]:
+    """Per object, its set values (from :func:`values_for`) rendered for a page. References
+    are resolved in one query per kind of target (all reference fields pointing at tickets
+    share one), however many objects and values: never one query per value."""
+    references = _reference_texts(values, fields)
+    texts: dict[int, dict[str, str]] = {}
+    for pk, found in values.items():
+        row: dict[str, str] = {}
+        for definition in fields:
+            if definition.name not in found:
+                continue
+            value = found[definition.name]
+            if definition.field_type == "reference":
+                target = (definition.settings or {}).get("target", "")
+                row[definition.name] = references.get((target, value), f"#{value}")
+            else:
+                row[definition.name] = definition.type.render(definition, value)
+        texts[pk] = row
+    return texts
+
+
+def _reference_texts(
+    values: dict[int, dict[str, Any]], fields: list[FieldDefinition]
+) -> dict[tuple[str, int], str]:
+    wanted: dict[str, set[int]] = defaultdict(set)
+    by_target: dict[str, FieldDefinition] = {}
+    for definition in fields:
+        if definition.field_type != "reference":
+            continue
+        target = (definition.settings or {}).get("target", "")
+        by_target.setdefault(target, definition)
+        for found in values.values():
+            if found.get(definition.name) is not None:
+                wanted[target].add(found[definition.name])
+    texts: dict[tuple[str, int], str] = {}
+    for target, ids in wanted.items():
+        definition = by_target[target]
+        try:
+            described = definition.type.describe_many(definition, ids)  # type: ignore[attr-defined]
+        except ValidationError:
+            continue  # an unknown target: the ids show as "#id"
+        texts.update({(target, pk): text for pk, text in described.items()})
+    return texts
+
+
 def rendered(
     object_type: str, objects: Iterable[models.Model | int], fields: list[FieldDefinition]
 ) -> dict[int, list[Shown]]:
-    """Per object, the set fields among ``fields`` in their order, rendered."""
+    """Per object, the set fields among ``fields`` in their order, rendered (references in
+    one query per kind of target, see :func:`render_values`)."""
     values = values_for(object_type, objects, fields)
+    texts = render_values(values, fields)
     return {
-        pk: [
-            Shown(d, found[d.name], d.type.render(d, found[d.name]))
-            for d in fields
-            if d.name in found
-        ]
+        pk: [Shown(d, found[d.name], texts[pk][d.name]) for d in fields if d.name in found]
         for pk, found in values.items()
     }
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from otrs.fields.actions import set_field_values
 from tests import factories
+from tests.customers import customer_user
 
 from .helpers import define
 
@@ -81,3 +82,41 @@ def test_lists_and_zoom_stay_constant_with_twenty_fields(
     # The fields cost one query per page (their values), once the definitions are cached.
     with django_assert_max_num_queries(many[0]):
         client.get(queue_url)
+
+
+def test_reference_columns_cost_one_query_per_target_kind(client, support):
+    """Two reference fields to tickets and one to customer users as queue-list columns: each
+    row points at other objects, yet the page's queries do not grow with the rows."""
+    screens = {"queue_list": "shown", "zoom": "shown"}
+    define("Parent", "reference", settings={"target": "ticket"}, screens=screens, order=1)
+    define("Origin", "reference", settings={"target": "ticket"}, screens=screens, order=2)
+    define("Contact", "reference", settings={"target": "customer_user"}, screens=screens, order=3)
+    support.rw.rows_per_page = 50
+    support.rw.save()
+    client.force_login(support.rw)
+
+    def add_tickets(count, start):
+        for n in range(count):
+            parent, origin = factories.ticket(support.queue), factories.ticket(support.queue)
+            contact = customer_user(f"contact{start + n}", email=f"c{start + n}@example.org")
+            ticket = factories.ticket(support.queue, title=f"Child {start + n}")
+            set_field_values(
+                ticket,
+                {"Parent": parent.pk, "Origin": origin.pk, "Contact": contact.pk},
+                actor=support.rw,
+            )
+
+    add_tickets(1, 0)
+    queue_url = reverse("agent:queues") + f"?queue={support.queue.pk}"
+    client.get(queue_url)  # warm the caches (definitions)
+    few = queries(client, queue_url)
+    add_tickets(10, 1)
+    page = client.get(queue_url).content.decode()
+    many = queries(client, queue_url)
+
+    assert few == many
+    cells = [cell.split("</td>")[0] for cell in page.split('<td class="custom-field">')[1:]]
+    assert "contact7" in cells  # the customer user's login
+    filled = [cell for cell in cells if cell]
+    assert len(filled) == 33  # 11 children x 3 fields, every one resolved (not "#id")
+    assert not [cell for cell in filled if cell.startswith("#")]

@@ -8,9 +8,10 @@ the others. Each action writes its own history; a merge locks its two tickets in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from ..choices import LockState
 from ..models import Priority, Queue, State, Ticket
 from ._base import ArticleInput
 from .articles import add_article
+from .custom_fields import set_field_values
 from .fields import (
     lock_ticket,
     move_ticket,
@@ -49,12 +51,14 @@ class BulkChanges:
     lock: str = ""
     note: ArticleInput | None = None
     merge_into: Ticket | None = None
+    # Custom fields to set (``{name: value}``); fields not named stay as they are.
+    field_values: Mapping[str, Any] = field(default_factory=dict)
 
     def needs(self, ticket: Ticket) -> list[str]:
         """The keys these changes need on ``ticket`` (spec section 5)."""
         wanted = [
             (self.queue, PermissionKey.MOVE_INTO),
-            (self.state or self.lock or self.responsible, PermissionKey.RW),
+            (self.state or self.lock or self.responsible or self.field_values, PermissionKey.RW),
             (self.owner, PermissionKey.OWNER),
             (self.priority, PermissionKey.PRIORITY),
             (self.note, PermissionKey.NOTE),
@@ -127,6 +131,9 @@ def _apply(ticket: Ticket, changes: BulkChanges, actor: User) -> None:
         set_priority(ticket, changes.priority, actor=actor)
     if changes.state:
         set_state(ticket, changes.state, actor=actor, pending_until=changes.pending_until)
+    if changes.field_values:
+        # One TicketDynamicFieldUpdate history row per changed field, on this ticket.
+        set_field_values(ticket, changes.field_values, actor=actor)
     if changes.note:
         add_article(ticket, changes.note, actor=actor)
     if changes.merge_into is not None and changes.merges(ticket):

@@ -7,6 +7,9 @@ to a new ticket, the auto follow-up to an answer, which reopens a ticket that is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -37,6 +40,7 @@ def create_web_ticket(
     actor: User,
     ticket_type: TicketType | None = None,
     service: Service | None = None,
+    field_values: Mapping[str, Any] | None = None,
 ) -> Ticket:
     """A customer's new ticket (history WebRequestCustomer) for themselves: customer user
     their login, customer id their company's (their login without one); then the queue's
@@ -62,6 +66,7 @@ def create_web_ticket(
             customer_user=profile.login,
             customer_id=access.customer_id_for_new_ticket(actor),
             history_type=HistoryType.WEB_REQUEST_CUSTOMER,
+            field_values=field_values,
         )
         first = Article.objects.filter(ticket=ticket).order_by("id").first()
         assert first is not None  # create_ticket always writes the ticket's first article

@@ -22,6 +22,7 @@ from tickets.actions import ArticleInput, BulkChanges
 from tickets.choices import Channel, LockState, SenderType, StateType
 from tickets.models import Priority, Queue, State, Ticket
 
+from ..fields import TicketScreen, add_form_fields, changed_values_from
 from .common import (
     AgentChoiceField,
     TranslatedChoiceField,
@@ -124,6 +125,8 @@ class BulkForm(forms.Form):
         cast(forms.ChoiceField, self.fields["merge_into"]).choices = [("", _("do not merge"))] + [
             (ticket.pk, f"{ticket.number} · {ticket.title}") for ticket in tickets
         ]
+        # The custom fields configured for the bulk screen; empty ones stay unchanged.
+        add_form_fields(self, TicketScreen.BULK, optional=True)
 
     def clean_merge_into(self) -> Ticket | None:
         pk = self.cleaned_data["merge_into"]
@@ -160,4 +163,5 @@ class BulkForm(forms.Form):
             lock=data.get("lock") or "",
             note=note,
             merge_into=data.get("merge_into"),
+            field_values=changed_values_from(data),
         )
