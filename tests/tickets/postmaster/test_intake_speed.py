@@ -151,7 +151,10 @@ def test_one_new_ticket_mail_costs_a_bounded_number_of_queries(
     address, django_assert_max_num_queries
 ):
     pipe(mail("warm-up"))  # the master data load is once per process, not per mail
-    with django_assert_max_num_queries(NEW_TICKET_QUERIES):
+    # MariaDB's upsert of the ticket-number counter cannot return the new value: one SELECT
+    # more than on PostgreSQL and SQLite.
+    limit = NEW_TICKET_QUERIES + (1 if connection.vendor == "mysql" else 0)
+    with django_assert_max_num_queries(limit):
         stored = pipe(mail())
     assert stored.ticket is not None
     kinds = set(TicketHistory.objects.filter(ticket=stored.ticket).values_list("history_type"))
