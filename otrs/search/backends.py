@@ -38,8 +38,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
-from django.db.models.expressions import ExpressionList
+from django.db.models import Case, Exists, F, Lookup, OuterRef, Q, QuerySet, Value, When
+from django.db.models.expressions import ExpressionList, RawSQL
 from django.utils.module_loading import import_string
 
 #: Backend names accepted by ``settings.SEARCH_BACKEND``; a dotted path also works.
@@ -47,6 +47,8 @@ BACKENDS = {"database": "otrs.search.backends.DatabaseBackend"}
 
 #: More words than this in one search are ignored (each one costs a condition).
 MAX_WORDS = 20
+#: Suggestions ignore shorter words ("is", "an"): they match nearly everything.
+SUGGEST_MIN_WORD = 3
 #: Longer search texts are cut; nobody types more, and the database parses all of it.
 MAX_TEXT = 1000
 #: PostgreSQL: how much of an article (subject + body, in characters) is indexed. A
@@ -109,6 +111,21 @@ class SearchBackend(Protocol):
         Backends that keep their own index update it here."""
         ...
 
+    def filter_faq_items(self, queryset: QuerySet, text: str) -> QuerySet:
+        """``queryset`` (FAQ items, already restricted by ``faq.access``) narrowed to those
+        whose title, keywords or text fields (the live revision's) match ``text``: every
+        word must occur."""
+        ...
+
+    def suggest_faq_items(self, queryset: QuerySet, text: str, limit: int) -> list[int]:
+        """The ids of at most ``limit`` items of ``queryset`` that match any word of a free
+        text (a ticket being written), the best matches first."""
+        ...
+
+    def index_faq_item(self, item_id: int) -> None:
+        """A FAQ item's searchable text changed (or it was deleted); called after commit."""
+        ...
+
 
 class _FullTextMatch(Lookup):
     """An article's subject and body match a full-text query, in the shape the indexes of
@@ -137,6 +154,33 @@ class _FullTextMatch(Lookup):
     def as_mysql(self, compiler, connection):
         subject, body = self._columns(compiler)
         return f"MATCH ({subject}, {body}) AGAINST (%s IN BOOLEAN MODE)", [self.rhs]
+
+    def as_sql(self, compiler, connection):
+        raise NotImplementedError(f"no full-text match on {connection.vendor}")
+
+
+class _FaqTextMatch(Lookup):
+    """A FAQ item's ``search_text`` matches a full-text query, in the shape the index of
+    migration ``faq.0001_initial`` serves (PostgreSQL: the text; MariaDB/MySQL: a
+    boolean-mode query)."""
+
+    lookup_name = "otrs_faq_full_text"  # never registered on a field
+    prepare_rhs = False
+
+    def __init__(self, query: str, *, any_word: bool = False):
+        super().__init__(F("search_text"), query)
+        # any_word: the query is "w1 | w2 | ..." of plain words (to_tsquery syntax).
+        self.any_word = any_word
+
+    def as_postgresql(self, compiler, connection):
+        column = compiler.compile(self.lhs)[0]
+        document = f"to_tsvector('simple', left(coalesce({column}, ''), {PG_INDEXED_CHARS:d}))"
+        parse = "to_tsquery" if self.any_word else "plainto_tsquery"
+        return f"{document} @@ {parse}('simple', %s)", [self.rhs]
+
+    def as_mysql(self, compiler, connection):
+        column = compiler.compile(self.lhs)[0]
+        return f"MATCH ({column}) AGAINST (%s IN BOOLEAN MODE)", [self.rhs]
 
     def as_sql(self, compiler, connection):
         raise NotImplementedError(f"no full-text match on {connection.vendor}")
@@ -199,6 +243,62 @@ class DatabaseBackend:
         return queryset.filter(self.ticket_condition(text, using=queryset.db))
 
     def index_ticket(self, ticket_id: int) -> None:
+        """Nothing to do: the database indexes its own tables."""
+
+    def filter_faq_items(self, queryset: QuerySet, text: str) -> QuerySet:
+        """FAQ items whose search text (title, keywords, fields) holds every word."""
+        words = words_of(text)
+        if not words:
+            return queryset.none()
+        connection = connections[queryset.db]
+        if connection.vendor == "postgresql":
+            return queryset.filter(_FaqTextMatch(" ".join(words)))
+        if connection.vendor == "mysql":
+            low, high = _innodb_token_sizes_of(connection)
+            indexed = [
+                w for w in words if low <= len(w) <= high and w.lower() not in INNODB_STOPWORDS
+            ]
+            conditions: list = [Q(search_text__icontains=w) for w in words if w not in indexed]
+            if indexed:
+                conditions.insert(0, _FaqTextMatch(" ".join(f"+{w}" for w in indexed)))
+            return queryset.filter(*conditions)
+        return queryset.filter(*[Q(search_text__icontains=w) for w in words])
+
+    def suggest_faq_items(self, queryset: QuerySet, text: str, limit: int) -> list[int]:
+        """Any word may match; PostgreSQL ranks with ``ts_rank``, MariaDB/MySQL with the
+        natural-language relevance, SQLite by the number of words found."""
+        words = [w for w in words_of(text) if len(w) >= SUGGEST_MIN_WORD]
+        if not words:
+            return []
+        vendor = connections[queryset.db].vendor
+        if vendor == "postgresql":
+            query = " | ".join(words)
+            table = queryset.model._meta.db_table
+            column = f'"{table}"."search_text"'
+            document = f"to_tsvector('simple', left(coalesce({column}, ''), {PG_INDEXED_CHARS:d}))"
+            ranked = queryset.filter(_FaqTextMatch(query, any_word=True)).annotate(
+                rank=RawSQL(  # noqa: S611 (the text is a parameter; the SQL is ours)
+                    f"ts_rank({document}, to_tsquery('simple', %s))", [query]
+                )
+            )
+        elif vendor == "mysql":
+            table = queryset.model._meta.db_table
+            relevance = f"MATCH (`{table}`.`search_text`) AGAINST (%s IN NATURAL LANGUAGE MODE)"
+            ranked = queryset.annotate(
+                rank=RawSQL(relevance, [" ".join(words)])  # noqa: S611 (text is a parameter)
+            ).filter(rank__gt=0)
+        else:
+            score = sum(
+                (
+                    Case(When(search_text__icontains=w, then=Value(1)), default=Value(0))
+                    for w in words
+                ),
+                Value(0),
+            )
+            ranked = queryset.annotate(rank=score).filter(rank__gt=0)
+        return list(ranked.order_by("-rank", "-pk").values_list("pk", flat=True)[:limit])
+
+    def index_faq_item(self, item_id: int) -> None:
         """Nothing to do: the database indexes its own tables."""
 
     def _article_conditions(self, text: str, words: list[str], connection) -> list:
