@@ -121,11 +121,8 @@ def test_it_answers_every_url_by_the_matrix(world, persona):
                 urls(found.pk, attachment), urls(MISSING, MISSING), strict=True
             ):
                 response = client.get(path)
-                if portal == "public":
-                    # Public pages show public items only, whoever is signed in.
-                    ok = state == ItemState.PUBLIC
-                else:
-                    ok = allowed
+                # Public pages show public items only, whoever is signed in.
+                ok = state == ItemState.PUBLIC if portal == "public" else allowed
                 assert response.status_code == (200 if ok else 404), f"{where} {path}"
                 if not ok:
                     # Forbidden looks exactly like missing: the same status, no trace of it.
@@ -149,7 +146,7 @@ def test_lists_search_and_feed_hold_only_readable_items(world, persona):
             shown = f">{found.title}<" in body
             assert shown is expected(persona, rule, state), f"{persona} {page} {found.title}"
     feed = client.get(reverse("faq_public:feed")).content.decode()
-    for (rule, state), found in world.items.items():
+    for (_rule, state), found in world.items.items():
         assert (found.title in feed) is (state == ItemState.PUBLIC)
 
 
