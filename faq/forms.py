@@ -72,7 +72,7 @@ class PropertiesForm(forms.Form):
 
     category = CategoryChoice(label=_("Category"), queryset=FaqCategory.objects.none())
     state = forms.ChoiceField(label=_("State"), choices=ItemState.choices)
-    is_valid = forms.BooleanField(label=_("Valid"), required=False)
+    valid = forms.BooleanField(label=_("Valid"), required=False)
     review_after = forms.DateField(
         label=_("Needs review after"),
         required=False,

@@ -83,7 +83,9 @@ class FaqCategory(models.Model):
 
     def path(self) -> list[FaqCategory]:
         """The category and its ancestors, root first (a tree is shallow)."""
-        chain, node, seen = [], self, set()
+        chain: list[FaqCategory] = []
+        node: FaqCategory | None = self
+        seen: set[int] = set()
         while node is not None and node.pk not in seen:
             seen.add(node.pk)
             chain.append(node)

@@ -48,6 +48,8 @@ def _subject(event: str, item: FaqItem) -> str:
 
 def notify(batch: events.Batch) -> None:
     for event in batch.events:
+        if event.object_id is None:
+            continue
         item = FaqItem.objects.select_related("category").filter(pk=event.object_id).first()
         if item is None:
             continue

@@ -134,7 +134,8 @@ def word_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
     """Two texts side by side, word by word: removed words in ``<del>`` on the left, added
     ones in ``<ins>`` on the right; all text escaped."""
     a, b = _TOKEN.findall(_plain(old)), _TOKEN.findall(_plain(new))
-    left, right = [], []
+    left: list[str] = []
+    right: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
             same = escape("".join(a[i1:i2]))

@@ -264,14 +264,21 @@ def properties(request, pk: int):
         initial={
             "category": found.category_id,
             "state": found.state,
-            "is_valid": found.is_valid,
+            "valid": found.is_valid,
             "review_after": found.review_after,
         },
     )
     return form_screen(
         request,
         form,
-        lambda data: actions.change_properties(found, actor=request.user, **data),
+        lambda data: actions.change_properties(
+            found,
+            actor=request.user,
+            category=data["category"],
+            state=data["state"],
+            is_valid=data["valid"],
+            review_after=data["review_after"],
+        ),
         done=lambda changed: (_("The FAQ item was changed."), _item_url(changed)),
         render=lambda form, status=200, error=None: _render(
             request, "properties.html", {"form": form, "item": found}, status=status
@@ -349,7 +356,7 @@ def related(request, pk: int):
     form = RelatedForm(request.POST, user=request.user)
     if not form.is_valid():
         for error in form.errors.get("numbers", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect(_item_url(found))
     return button_action(
         request,
