@@ -422,6 +422,13 @@ def count_prevented_ticket() -> None:
     )
 
 
+def uncount_prevented_ticket() -> None:
+    """The customer counted by :func:`count_prevented_ticket` submitted the ticket after all."""
+    FaqSettings.objects.filter(prevented_tickets__gt=0).update(
+        prevented_tickets=F("prevented_tickets") - 1
+    )
+
+
 def record_review_due(today: date | None = None) -> list[int]:
     """Record a review-due event once for each valid item whose review date has passed
     (safe to run twice: an item is announced once per review date)."""
