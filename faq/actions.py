@@ -579,9 +579,7 @@ def _require_category(actor: User, category: FaqCategory, need: str) -> None:
 
 def _locked(item: FaqItem, actor: User, need: str) -> FaqItem:
     """The item row, locked, if ``actor`` may act on it with ``need``."""
-    locked = (
-        access.visible_to(actor, need).select_for_update(of=("self",)).filter(pk=item.pk).first()
-    )
+    locked = access.visible_to(actor, need).select_for_update().filter(pk=item.pk).first()
     if locked is None:
         raise _not_allowed()
     return FaqItem.objects.select_related("category", "live_revision", "latest_revision").get(
