@@ -108,7 +108,7 @@ def fill(count: int, words: list[str]) -> None:
             FaqRevision.objects.bulk_create(revisions)
             for r in FaqRevision.objects.filter(item__in=made).values("pk", "item_id"):
                 FaqItem.objects.filter(pk=r["item_id"]).update(
-                    live_revision_id=r["pk"], latest_revision_id=r["pk"]
+                    live_revision_id=r["pk"], latest_revision_id=r["pk"], group=r["item_id"]
                 )
         print(f"  {min(start + batch, count)} items", flush=True)
     with connection.cursor() as cursor:

@@ -131,6 +131,8 @@ def create_item(
             created_by=actor,
             changed_by=actor,
         )
+        item.group = translation_of.pk if translation_of is not None else item.pk
+        item.save(update_fields=["group"])
         _log(item, HistoryType.CREATED, FaqEvent.ITEM_CREATE, actor, new={"state": state})
         _add_revision(item, content, actor=actor, note=note, submit=submit)
     return item

@@ -109,6 +109,9 @@ class FaqItem(models.Model):
         related_name="translations",
         verbose_name=_("translation of"),
     )
+    # The id shared by an item and its translations (the first item's own id): what the
+    # readers' language choice groups by, through the index below.
+    group = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     state = models.CharField(
         _("state"), max_length=16, choices=ItemState.choices, default=ItemState.INTERNAL
     )
@@ -154,18 +157,13 @@ class FaqItem(models.Model):
             # The explorer's count per category and the portals' lists.
             models.Index(fields=["category", "state"], name="faq_item_category_state"),
             # The language fallback looks up siblings by group and language.
-            models.Index(fields=["translation_of", "language"], name="faq_item_group_lang"),
+            models.Index(fields=["group", "language"], name="faq_item_group_lang"),
             # The feed: newest changes first.
             models.Index(fields=["-changed"], name="faq_item_changed"),
         ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
-
-    @property
-    def group_id(self) -> int:
-        """The id shared by an item and its translations."""
-        return self.translation_of_id or self.pk
 
 
 class FaqRevision(models.Model):

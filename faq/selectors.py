@@ -8,8 +8,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -76,23 +75,17 @@ def in_language(items: QuerySet[FaqItem], language: str) -> QuerySet[FaqItem]:
     """For readers: each translation group once, in ``language`` when it has a readable
     translation in it, else in the site's default language, else as it is."""
     default = settings.LANGUAGE_CODE
-    grouped = items.annotate(grp=Coalesce(F("translation_of"), F("pk")))
-    sibling = grouped.filter(grp=OuterRef("grp")).exclude(pk=OuterRef("pk"))
+    sibling = items.filter(group=OuterRef("group")).exclude(pk=OuterRef("pk"))
     has_own = Exists(sibling.filter(language=language))
     has_default = Exists(sibling.filter(language=default))
-    return grouped.filter(
+    return items.filter(
         Q(language=language) | (~has_own & Q(language=default)) | (~has_own & ~has_default)
     )
 
 
 def translations(item: FaqItem, readable: QuerySet[FaqItem]) -> list[FaqItem]:
     """The other readable items of ``item``'s translation group."""
-    root = item.translation_of_id or item.pk
-    return list(
-        readable.filter(Q(pk=root) | Q(translation_of=root))
-        .exclude(pk=item.pk)
-        .order_by("language")
-    )
+    return list(readable.filter(group=item.group).exclude(pk=item.pk).order_by("language"))
 
 
 def best_translation(item: FaqItem, readable: QuerySet[FaqItem], language: str) -> FaqItem:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+from django.db import connection
 from django.test import Client
 
 from faq import actions
@@ -13,6 +15,11 @@ from faq.models import FaqCategory, FaqItem
 from tests import factories
 
 _seq = itertools.count(1)
+
+# InnoDB's full-text index sees committed rows only, so on MariaDB the tests that search
+# commit their data (and restore the default data afterwards), as tests/test_search_backends.
+_COMMIT = connection.vendor == "mysql"
+fulltext_db = pytest.mark.django_db(transaction=_COMMIT, serialized_rollback=_COMMIT)
 
 
 def category(

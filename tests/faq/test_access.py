@@ -15,7 +15,7 @@ from faq.choices import ItemState
 from otrs.errors import DomainError
 from tests import factories
 from tests.customers import company, customer_user
-from tests.faq import category, item, signed_in
+from tests.faq import category, fulltext_db, item, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +130,7 @@ def test_it_answers_every_url_by_the_matrix(world, persona):
                     assert found.title not in response.content.decode()
 
 
+@fulltext_db
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_lists_search_and_feed_hold_only_readable_items(world, persona):
     user = world.users[persona]

@@ -9,10 +9,10 @@ from django.urls import reverse
 from faq.choices import ItemState
 from faq.models import FaqSettings
 from tests.customer_portal import ticket_data as data
-from tests.faq import category, item
+from tests.faq import category, fulltext_db, item
 from tickets.models import Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = fulltext_db
 
 CREATE = reverse("customer:ticket_create")
 TEXT = {"title": "Printer jams", "body": "The printer on floor two jams in tray two every day."}
