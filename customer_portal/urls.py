@@ -38,5 +38,6 @@ urlpatterns = [
     ),
     path("preferences/", accounts.preferences, name="preferences"),
     path("password/", accounts.password_change, name="password_change"),
+    path("faq/", include("customer_portal.faq_urls")),
     path("", include("customer_portal.ticket_urls")),
 ]

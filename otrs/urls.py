@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("agent/", include("otrs.agent.urls")),
     path("customer/", include("customer_portal.urls")),
+    path("public/faq/", include("faq.public_urls")),
     path("", RedirectView.as_view(pattern_name="agent:home", permanent=False)),
 ]

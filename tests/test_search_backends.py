@@ -33,6 +33,15 @@ class ListBackend:
     def index_ticket(self, ticket_id):
         self.indexed.append(ticket_id)
 
+    def filter_faq_items(self, queryset, text):
+        return queryset.filter(pk__in=list(self.ids))
+
+    def suggest_faq_items(self, queryset, text, limit):
+        return list(self.ids)[:limit]
+
+    def index_faq_item(self, item_id):
+        self.indexed.append(item_id)
+
 
 def _matching(text: str) -> set[int]:
     return set(

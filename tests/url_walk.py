@@ -28,6 +28,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from customers.models import CustomerCompany, CustomerUser
+from faq import actions as faq_actions
+from faq.choices import ItemState
+from faq.models import FaqCategory
 from otrs.accounts.models import Group
 from tests import factories
 from tests.customer_portal import ticket_data
@@ -199,6 +202,7 @@ def build_dataset() -> Dataset:
                 "token": "bad-token",
             }
         )
+    _faq_items(data, grp, companies)
     saved = SavedSearch.objects.create(owner=granted, name="Walk", criteria={"q": "walk"})
     data.own["saved"] = saved.pk
     data.foreign["saved"] = saved.pk
@@ -211,6 +215,28 @@ def build_dataset() -> Dataset:
         client.force_login(user)
         data.sessions[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
     return data
+
+
+def _faq_items(data: Dataset, grp, companies) -> None:
+    """An external FAQ item per company, in categories the walk's group reads and edits,
+    each with a file (the foreign one is the other company's)."""
+    system = factories.system()
+    for side, company in zip(("own", "foreign"), companies, strict=True):
+        category = FaqCategory.objects.create(name=f"Walk FAQ {side}")
+        category.agent_read_groups.set([grp])
+        category.agent_edit_groups.set([grp])
+        category.customer_companies.set([company])
+        item = faq_actions.create_item(
+            category,
+            faq_actions.Content(title=f"Walk {side}", solution="walk"),
+            actor=system,
+            language="en",
+            state=ItemState.EXTERNAL,
+        )
+        attachment = faq_actions.add_attachment(
+            item, actor=system, filename="walk.txt", content_type="text/plain", data=b"walk"
+        )
+        getattr(data, side).update({"faq": item.pk, "number": 1, "attachment_id": attachment.pk})
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,7 @@ from customer_portal.forms.tickets import (
     TicketFilters,
     TicketListForm,
 )
+from customer_portal.views import faq as faq_views
 from otrs.action_flow import button_action, form_screen
 from otrs.mail.models import OutboundKind
 from otrs.permissions import PermissionKey
@@ -244,12 +245,29 @@ def ticket_close(request, pk: int):
 @customer_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def ticket_create(request):
+    """The new-ticket form. Before the ticket is made, the FAQ items that match its subject
+    and text are offered once ("did you know?", :mod:`customer_portal.views.faq`); sending
+    the form again (it carries ``faq_seen``) makes the ticket."""
     bound = request.method == "POST"
     form = NewTicketForm(request.user, request.POST if bound else None, request.FILES or None)
+    if bound and not request.POST.get("faq_seen") and form.is_valid():
+        suggestions = faq_views.suggestions_for(request, form.cleaned_data)
+        if suggestions:
+            return render(
+                request,
+                "customer_portal/tickets/create.html",
+                {"form": form, "suggestions": suggestions},
+            )
+
+    def create(data):
+        ticket = actions.create_web_ticket(**form.create_kwargs(), actor=request.user)
+        faq_views.ticket_submitted(request)
+        return ticket
+
     return form_screen(
         request,
         form,
-        lambda data: actions.create_web_ticket(**form.create_kwargs(), actor=request.user),
+        create,
         done=lambda ticket: (
             _("Ticket %(number)s was created.") % {"number": ticket.number},
             reverse("customer:ticket", args=[ticket.pk]),

@@ -30,6 +30,7 @@ ticket query. Views never see a backend; ``tickets.search`` asks :func:`get_back
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Protocol, runtime_checkable
 from weakref import WeakKeyDictionary
@@ -38,8 +39,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
-from django.db.models.expressions import ExpressionList
+from django.db.models import Case, Exists, F, Lookup, OuterRef, Q, QuerySet, Value, When
+from django.db.models.expressions import ExpressionList, RawSQL
 from django.utils.module_loading import import_string
 
 #: Backend names accepted by ``settings.SEARCH_BACKEND``; a dotted path also works.
@@ -47,6 +48,12 @@ BACKENDS = {"database": "otrs.search.backends.DatabaseBackend"}
 
 #: More words than this in one search are ignored (each one costs a condition).
 MAX_WORDS = 20
+#: Suggestions ignore shorter words ("is", "an"): they match nearly everything.
+SUGGEST_MIN_WORD = 3
+#: Suggestions (PostgreSQL) ignore words held by more items than this: too common to rank by.
+SUGGEST_COMMON = 2000
+#: Suggestions (PostgreSQL): how many of the best-scored items are checked for access.
+SUGGEST_CANDIDATES = 200
 #: Longer search texts are cut; nobody types more, and the database parses all of it.
 MAX_TEXT = 1000
 #: PostgreSQL: how much of an article (subject + body, in characters) is indexed. A
@@ -109,6 +116,21 @@ class SearchBackend(Protocol):
         Backends that keep their own index update it here."""
         ...
 
+    def filter_faq_items(self, queryset: QuerySet, text: str) -> QuerySet:
+        """``queryset`` (FAQ items, already restricted by ``faq.access``) narrowed to those
+        whose title, keywords or text fields (the live revision's) match ``text``: every
+        word must occur."""
+        ...
+
+    def suggest_faq_items(self, queryset: QuerySet, text: str, limit: int) -> list[int]:
+        """The ids of at most ``limit`` items of ``queryset`` that match any word of a free
+        text (a ticket being written), the best matches first."""
+        ...
+
+    def index_faq_item(self, item_id: int) -> None:
+        """A FAQ item's searchable text changed (or it was deleted); called after commit."""
+        ...
+
 
 class _FullTextMatch(Lookup):
     """An article's subject and body match a full-text query, in the shape the indexes of
@@ -137,6 +159,30 @@ class _FullTextMatch(Lookup):
     def as_mysql(self, compiler, connection):
         subject, body = self._columns(compiler)
         return f"MATCH ({subject}, {body}) AGAINST (%s IN BOOLEAN MODE)", [self.rhs]
+
+    def as_sql(self, compiler, connection):
+        raise NotImplementedError(f"no full-text match on {connection.vendor}")
+
+
+class _FaqTextMatch(Lookup):
+    """A FAQ item's ``search_text`` matches a full-text query, in the shape the index of
+    migration ``faq.0001_initial`` serves (PostgreSQL: the text; MariaDB/MySQL: a
+    boolean-mode query)."""
+
+    lookup_name = "otrs_faq_full_text"  # never registered on a field
+    prepare_rhs = False
+
+    def __init__(self, query: str):
+        super().__init__(F("search_text"), query)
+
+    def as_postgresql(self, compiler, connection):
+        column = compiler.compile(self.lhs)[0]
+        document = f"to_tsvector('simple', left(coalesce({column}, ''), {PG_INDEXED_CHARS:d}))"
+        return f"{document} @@ plainto_tsquery('simple', %s)", [self.rhs]
+
+    def as_mysql(self, compiler, connection):
+        column = compiler.compile(self.lhs)[0]
+        return f"MATCH ({column}) AGAINST (%s IN BOOLEAN MODE)", [self.rhs]
 
     def as_sql(self, compiler, connection):
         raise NotImplementedError(f"no full-text match on {connection.vendor}")
@@ -199,6 +245,76 @@ class DatabaseBackend:
         return queryset.filter(self.ticket_condition(text, using=queryset.db))
 
     def index_ticket(self, ticket_id: int) -> None:
+        """Nothing to do: the database indexes its own tables."""
+
+    def filter_faq_items(self, queryset: QuerySet, text: str) -> QuerySet:
+        """FAQ items whose search text (title, keywords, fields) holds every word."""
+        words = words_of(text)
+        if not words:
+            return queryset.none()
+        connection = connections[queryset.db]
+        if connection.vendor == "postgresql":
+            return queryset.filter(_FaqTextMatch(" ".join(words)))
+        if connection.vendor == "mysql":
+            low, high = _innodb_token_sizes_of(connection)
+            indexed = [
+                w for w in words if low <= len(w) <= high and w.lower() not in INNODB_STOPWORDS
+            ]
+            conditions: list = [Q(search_text__icontains=w) for w in words if w not in indexed]
+            if indexed:
+                conditions.insert(0, _FaqTextMatch(" ".join(f"+{w}" for w in indexed)))
+            return queryset.filter(*conditions)
+        return queryset.filter(*[Q(search_text__icontains=w) for w in words])
+
+    def suggest_faq_items(self, queryset: QuerySet, text: str, limit: int) -> list[int]:
+        """Any word may match; PostgreSQL ranks with ``ts_rank``, MariaDB/MySQL with the
+        natural-language relevance, SQLite by the number of words found."""
+        words = [w for w in words_of(text) if len(w) >= SUGGEST_MIN_WORD]
+        if not words:
+            return []
+        vendor = connections[queryset.db].vendor
+        if vendor == "postgresql":
+            return self._suggest_by_word(queryset, words, limit)
+        if vendor == "mysql":
+            table = queryset.model._meta.db_table
+            relevance = f"MATCH (`{table}`.`search_text`) AGAINST (%s IN NATURAL LANGUAGE MODE)"
+            ranked = queryset.annotate(
+                rank=RawSQL(relevance, [" ".join(words)])  # noqa: S611 (text is a parameter)
+            ).filter(rank__gt=0)
+        else:
+            score = sum(
+                (
+                    Case(When(search_text__icontains=w, then=Value(1)), default=Value(0))
+                    for w in words
+                ),
+                Value(0),
+            )
+            ranked = queryset.annotate(rank=score).filter(rank__gt=0)
+        return list(ranked.order_by("-rank", "-pk").values_list("pk", flat=True)[:limit])
+
+    def _suggest_by_word(self, queryset: QuerySet, words: list[str], limit: int) -> list[int]:
+        """PostgreSQL: one index lookup per word for the ids of the items holding it. A word
+        held by more than :data:`SUGGEST_COMMON` items tells them apart no better than
+        "the" and is left out (ranking every row that holds any common word with
+        ``ts_rank`` took seconds on 50,000 items); rarer words weigh more (inverse
+        document frequency). The best :data:`SUGGEST_CANDIDATES` then go through the
+        caller's queryset (access, language), so only readable items are returned."""
+        table = queryset.model._default_manager.using(queryset.db).order_by()
+        scores: dict[int, float] = {}
+        for word in words:
+            ids = list(
+                table.filter(_FaqTextMatch(word)).values_list("pk", flat=True)[: SUGGEST_COMMON + 1]
+            )
+            if not ids or len(ids) > SUGGEST_COMMON:
+                continue
+            weight = 1.0 + math.log((SUGGEST_COMMON + 1) / len(ids))
+            for pk in ids:
+                scores[pk] = scores.get(pk, 0.0) + weight
+        best = sorted(scores, key=lambda pk: (-scores[pk], -pk))[:SUGGEST_CANDIDATES]
+        readable = set(queryset.filter(pk__in=best).values_list("pk", flat=True))
+        return [pk for pk in best if pk in readable][:limit]
+
+    def index_faq_item(self, item_id: int) -> None:
         """Nothing to do: the database indexes its own tables."""
 
     def _article_conditions(self, text: str, words: list[str], connection) -> list:

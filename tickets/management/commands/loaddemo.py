@@ -35,7 +35,9 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
@@ -343,6 +345,9 @@ class Command(BaseCommand):
                 _PortalTickets(self.stdout).create()
         with _muted():
             _sla_demo.load(self.stdout)
+        # The FAQ demo belongs to the FAQ app (tickets import no FAQ code): by command name.
+        if apps.is_installed("faq"):
+            call_command("loaddemo_faq", stdout=self.stdout)
         self._report(time.monotonic() - started)
 
     # --- master data ----------------------------------------------------------------------------

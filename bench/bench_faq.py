@@ -1,0 +1,172 @@
+"""Benchmark of the FAQ search and suggestions (issue 12) on a filled database.
+
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/otrs_faqbench
+    .venv/bin/python manage.py migrate
+    .venv/bin/python bench/bench_faq.py [--items 50000] [--runs 15]
+
+It fills (once, in bulk, bypassing the actions: a generator, not a way to write items)
+``--items`` published items in five languages over 20 categories, each about 120 words drawn
+from a 5,000-word vocabulary with a Zipf-like distribution, then times through the real
+selectors and access layer (``faq.access.visible_to`` -> search backend):
+
+* the public search for two words (page 1, 20 rows, ordered by title),
+* the agent search for two words (page 1, ordered by last change),
+* the suggestion for a 30-word ticket text for a signed-in customer (5 best, ranked),
+
+median, min and max per call, and the queries of one more call. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otrs.settings")
+
+import django
+
+django.setup()
+
+from django.contrib.auth.models import AnonymousUser  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from faq import access, selectors  # noqa: E402
+from faq.choices import ItemState, RevisionStatus  # noqa: E402
+from faq.models import FaqCategory, FaqItem, FaqRevision  # noqa: E402
+from otrs.accounts.models import User, UserKind  # noqa: E402
+
+LANGUAGES = ["en", "de", "fr", "es", "it"]
+VOCABULARY = 5000
+WORDS = 120
+rng = random.Random(12)
+
+
+def vocabulary() -> list[str]:
+    syllables = ["ka", "lo", "mi", "ne", "ru", "ta", "po", "se", "di", "fu", "ga", "he", "jo"]
+    words = set()
+    while len(words) < VOCABULARY:
+        words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+def text(words: list[str], n: int) -> str:
+    # Zipf-like: low ranks are common.
+    return " ".join(words[min(int(rng.paretovariate(1.1)) - 1, len(words) - 1)] for _ in range(n))
+
+
+def fill(count: int, words: list[str]) -> None:
+    have = FaqItem.objects.filter(number__startswith="B").count()
+    if have >= count:
+        return
+    system = User.objects.get(kind=UserKind.SYSTEM)
+    cats = [
+        FaqCategory.objects.get_or_create(name=f"Bench {n}", defaults={"customers_all": True})[0]
+        for n in range(20)
+    ]
+    batch = 2000
+    for start in range(have, count, batch):
+        with transaction.atomic():
+            items = []
+            for n in range(start, min(start + batch, count)):
+                title = text(words, 6)
+                keywords = text(words, 3)
+                body = text(words, WORDS)
+                items.append(
+                    FaqItem(
+                        number=f"B{n:08d}",
+                        category=cats[n % len(cats)],
+                        language=LANGUAGES[n % len(LANGUAGES)],
+                        state=[ItemState.PUBLIC, ItemState.EXTERNAL, ItemState.INTERNAL][n % 3],
+                        title=title,
+                        keywords=keywords,
+                        search_text=f"{title}\n{keywords}\n{body}",
+                        created_by=system,
+                        changed_by=system,
+                    )
+                )
+            FaqItem.objects.bulk_create(items)
+            made = FaqItem.objects.filter(number__in=[i.number for i in items])
+            revisions = [
+                FaqRevision(
+                    item=i,
+                    number=1,
+                    title=i.title,
+                    keywords=i.keywords,
+                    solution=f"<p>{i.search_text}</p>",
+                    status=RevisionStatus.PUBLISHED,
+                    author=system,
+                )
+                for i in made
+            ]
+            FaqRevision.objects.bulk_create(revisions)
+            for r in FaqRevision.objects.filter(item__in=made).values("pk", "item_id"):
+                FaqItem.objects.filter(pk=r["item_id"]).update(
+                    live_revision_id=r["pk"], latest_revision_id=r["pk"], group=r["item_id"]
+                )
+        print(f"  {min(start + batch, count)} items", flush=True)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE faq_faqitem")
+
+
+def timed(label: str, call, runs: int) -> None:
+    for _ in range(2):
+        call()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        found = call()
+    print(
+        f"{label:<44} median {statistics.median(times):7.1f} ms  min {min(times):7.1f}  "
+        f"max {max(times):7.1f}  queries {len(queries)}  rows {len(found)}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    words = vocabulary()
+    print(f"database: {connection.vendor}; filling {args.items} items ...", flush=True)
+    fill(args.items, words)
+    print(f"items: {FaqItem.objects.count()}")
+    agent, _c = User.objects.get_or_create(
+        username="bench_faq_agent", defaults={"kind": UserKind.AGENT, "is_superuser": True}
+    )
+    anyone = AnonymousUser()
+    common, rare = words[3], words[400]
+    ticket_text = text(words, 30)
+
+    def public_search():
+        items = selectors.in_language(access.visible_to(anyone), "en")
+        return list(selectors.search(items, f"{common} {rare}").order_by("title", "pk")[:20])
+
+    def agent_search():
+        return list(
+            selectors.search(access.visible_to(agent), f"{common} {rare}").order_by(
+                "-changed", "-pk"
+            )[:25]
+        )
+
+    def suggestion():
+        items = selectors.in_language(access.visible_to(anyone), "en")
+        return selectors.suggestions(items, ticket_text)
+
+    timed(f"public search '{common} {rare}' (page 1)", public_search, args.runs)
+    timed(f"agent search '{common} {rare}' (page 1)", agent_search, args.runs)
+    timed("suggestion for a 30-word ticket text", suggestion, args.runs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Reads for the FAQ's lists and pages; every one starts from :func:`faq.access.visible_to`."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from otrs.search import get_backend
+
+from . import access
+from .models import FaqCategory, FaqItem, FaqRevision, FaqVote
+
+#: How many suggestions a writer is offered.
+SUGGESTIONS = 5
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    category: FaqCategory
+    depth: int
+    count: int
+
+
+def category_rows(user, items: QuerySet[FaqItem]) -> list[CategoryRow]:
+    """The categories ``user`` reads (for readers: those holding an item they read), as an
+    indented tree, each with the number of ``items`` in it (two queries)."""
+    counts = dict(
+        items.order_by()
+        .values_list("category")
+        .annotate(n=Count("pk"))
+        .values_list("category", "n")
+    )
+    if access.is_agent(user):
+        categories = list(access.categories_for(user, access.READ))
+    else:
+        categories = list(FaqCategory.objects.filter(pk__in=list(counts), is_valid=True))
+    by_parent: dict[int | None, list[FaqCategory]] = {}
+    known = {c.pk for c in categories}
+    for c in categories:
+        parent = c.parent_id if c.parent_id in known else None
+        by_parent.setdefault(parent, []).append(c)
+    rows: list[CategoryRow] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for c in sorted(by_parent.get(parent, []), key=lambda c: c.name.casefold()):
+            rows.append(CategoryRow(c, depth, counts.get(c.pk, 0)))
+            if depth < 20:
+                walk(c.pk, depth + 1)
+
+    walk(None, 0)
+    return rows
+
+
+def search(items: QuerySet[FaqItem], text: str) -> QuerySet[FaqItem]:
+    """Items matching a search text, through the configured search backend."""
+    return get_backend().filter_faq_items(items, text) if text.strip() else items
+
+
+def suggestions(items: QuerySet[FaqItem], text: str, limit: int = SUGGESTIONS) -> list[FaqItem]:
+    """The items best matching a free text (a ticket being written), best first."""
+    ids = get_backend().suggest_faq_items(items, text, limit)
+    found = {i.pk: i for i in items.filter(pk__in=ids).select_related("category")}
+    return [found[i] for i in ids if i in found]
+
+
+def in_language(items: QuerySet[FaqItem], language: str) -> QuerySet[FaqItem]:
+    """For readers: each translation group once, in ``language`` when it has a readable
+    translation in it, else in the site's default language, else as it is."""
+    default = settings.LANGUAGE_CODE
+    sibling = items.filter(group=OuterRef("group")).exclude(pk=OuterRef("pk"))
+    has_own = Exists(sibling.filter(language=language))
+    has_default = Exists(sibling.filter(language=default))
+    return items.filter(
+        Q(language=language) | (~has_own & Q(language=default)) | (~has_own & ~has_default)
+    )
+
+
+def translations(item: FaqItem, readable: QuerySet[FaqItem]) -> list[FaqItem]:
+    """The other readable items of ``item``'s translation group."""
+    return list(readable.filter(group=item.group).exclude(pk=item.pk).order_by("language"))
+
+
+def best_translation(item: FaqItem, readable: QuerySet[FaqItem], language: str) -> FaqItem:
+    """The translation a reader of ``language`` should get when they open ``item``."""
+    if item.language == language:
+        return item
+    for other in translations(item, readable):
+        if other.language == language:
+            return other
+    return item
+
+
+def votes(item: FaqItem) -> dict:
+    found = FaqVote.objects.filter(item=item).aggregate(n=Count("pk"), avg=Avg("rating"))
+    return {"count": found["n"], "average": found["avg"]}
+
+
+def related(item: FaqItem, readable: QuerySet[FaqItem]) -> list[FaqItem]:
+    """The related items the reader may read (never an internal one for a customer)."""
+    ids = item.related.values("pk")
+    return list(readable.filter(pk__in=ids).order_by("title"))
+
+
+# --- diff --------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+
+
+def _plain(value: str) -> str:
+    return html.unescape(strip_tags(value or ""))
+
+
+def _marked(tokens: list[str], tag: str) -> str:
+    text = escape("".join(tokens))
+    return f"<{tag}>{text}</{tag}>" if text.strip() else text
+
+
+def word_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
+    """Two texts side by side, word by word: removed words in ``<del>`` on the left, added
+    ones in ``<ins>`` on the right; all text escaped."""
+    a, b = _TOKEN.findall(_plain(old)), _TOKEN.findall(_plain(new))
+    left: list[str] = []
+    right: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            same = escape("".join(a[i1:i2]))
+            left.append(same)
+            right.append(same)
+        else:
+            if i2 > i1:
+                left.append(_marked(a[i1:i2], "del"))
+            if j2 > j1:
+                right.append(_marked(b[j1:j2], "ins"))
+    return mark_safe("".join(left)), mark_safe("".join(right))  # noqa: S308 (escaped above)
+
+
+DIFF_FIELDS = (
+    ("title", _("Title")),
+    ("keywords", _("Keywords")),
+    ("symptom", _("Symptom")),
+    ("problem", _("Problem")),
+    ("solution", _("Solution")),
+    ("comment", _("Comment (internal)")),
+)
+
+
+def diff(old: FaqRevision, new: FaqRevision) -> list[dict]:
+    rows = []
+    for name, label in DIFF_FIELDS:
+        before, after = getattr(old, name), getattr(new, name)
+        left, right = word_diff(before, after)
+        rows.append({"label": label, "left": left, "right": right, "same": before == after})
+    return rows
