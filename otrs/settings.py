@@ -14,6 +14,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from otrs.env import Settings
+from otrs.mail import pipe as _mail_pipe
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = Settings(BASE_DIR / ".env")
@@ -285,8 +286,16 @@ POSTMASTER_DEFAULT_QUEUE = env.str("POSTMASTER_DEFAULT_QUEUE", "Raw")
 # Also look for a ticket number in the body of a mail (OTRS FollowUpCheck Body, off there too).
 POSTMASTER_FOLLOW_UP_IN_BODY = env.bool("POSTMASTER_FOLLOW_UP_IN_BODY", False)
 # The spool where otrs-postmaster (the fast MTA pipe) leaves mail for the daemon; the script
-# reads MAIL_SPOOL_DIR and OTRS_VAR_DIR from the environment or .env itself (otrs_postmaster.py).
-MAIL_SPOOL_DIR = Path(env.str("MAIL_SPOOL_DIR", str(VAR_DIR / "spool" / "mail")))
+# reads MAIL_SPOOL_DIR and OTRS_VAR_DIR from the environment or .env itself, with the same
+# defaults (otrs/mail/pipe.py): in an installed package without OTRS_VAR_DIR, the deployment's.
+MAIL_SPOOL_DIR = Path(
+    env.str(
+        "MAIL_SPOOL_DIR",
+        str(VAR_DIR / "spool" / "mail")
+        if env.str("OTRS_VAR_DIR", "") or _mail_pipe.is_checkout(str(BASE_DIR))
+        else _mail_pipe.INSTALLED_SPOOL_DIR,
+    )
+)
 # Tries (with a back-off up to an hour) before a spooled message is moved into failed/.
 MAIL_SPOOL_MAX_ATTEMPTS = env.int("MAIL_SPOOL_MAX_ATTEMPTS", 100, minimum=1)
 # Where manage.py lmtpd listens: host:port and/or unix:/path, comma-separated.

@@ -2,7 +2,7 @@
 when the database is away, leave raw mail for the daemon to store.
 
 The spool is a maildir (``tmp/``, ``new/``, ``cur/``) plus ``failed/``; the file format and
-the writer are in :mod:`otrs_postmaster`, which imports nothing heavy. :func:`drain` takes
+the writer are in :mod:`otrs.mail.pipe`, which imports nothing heavy. :func:`drain` takes
 the messages in ``new/`` oldest first, claims each by renaming it into ``cur/`` (so two
 daemons never take the same file), hands it to the MTA receiver (the ticket e-mail channel
 registers :func:`tickets.postmaster.spool.receive_spooled` at ``ready()``) and deletes the
@@ -26,9 +26,8 @@ from typing import Protocol
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from otrs_postmaster import read_spool, spool_options, write_spool
-
 from .hooks import Receipt
+from .pipe import read_spool, spool_options, write_spool
 
 logger = logging.getLogger(__name__)
 
