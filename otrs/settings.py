@@ -274,6 +274,9 @@ DEFAULT_FROM_EMAIL = NOTIFICATION_FROM
 # A worker processing a stored inbound mail holds it this long; a mail left behind by a crash
 # is taken over by the inbound sweep (every few minutes) once that time has passed.
 POSTMASTER_CLAIM_SECONDS = env.int("POSTMASTER_CLAIM_SECONDS", 300, minimum=10)
+# Raw mails and cas/ files nothing refers to are removed by the daily mail-store sweep only
+# once they are this old (a writer may be about to refer to a younger one).
+MAIL_STORE_ORPHAN_GRACE_HOURS = env.int("MAIL_STORE_ORPHAN_GRACE_HOURS", 24, minimum=1)
 # Inbound mail larger than this is kept in quarantine instead of being processed.
 POSTMASTER_MAX_EMAIL_BYTES = env.int("POSTMASTER_MAX_EMAIL_BYTES", 16 * 1024 * 1024, minimum=1024)
 # MIME parts of one inbound mail that are read; the parts beyond stay in the raw message only

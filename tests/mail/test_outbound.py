@@ -465,7 +465,7 @@ def test_the_migration_moves_existing_rows_onto_the_article_source(
 
     from django.apps import apps
 
-    migration = importlib.import_module("tickets.migrations.0012_outbound_raw_shared")
+    migration = importlib.import_module("tickets.migrations.0012_mail_store_once")
     article = actions.send_email(ticket, answer(ticket, customer_mail), actor=rw)
     row = only_row()
     raw = row.content()

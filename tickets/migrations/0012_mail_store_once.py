@@ -1,9 +1,12 @@
-"""Outgoing mail stored once: a queued message whose bytes are its article's raw source
-refers to that RawMail (``raw_blob_id``) and keeps no copy of its own."""
+"""The mail store (issue 10, part 3 and 4): outgoing mail stored once, a queued message
+whose bytes are its article's raw source refers to that RawMail (``raw_blob_id``) and keeps no
+copy of its own; and RawMail.created_at, the orphan sweep's grace period (existing rows get
+the time of the migration: the sweep considers them a grace period later)."""
 
 import hashlib
 
-from django.db import migrations
+import django.utils.timezone
+from django.db import migrations, models
 
 BATCH = 500
 
@@ -62,4 +65,11 @@ class Migration(migrations.Migration):
         ("mail", "0007_outbound_raw_shared"),
     ]
 
-    operations = [migrations.RunPython(share, unshare)]
+    operations = [
+        migrations.AddField(
+            model_name="rawmail",
+            name="created_at",
+            field=models.DateTimeField(default=django.utils.timezone.now, editable=False),
+        ),
+        migrations.RunPython(share, unshare),
+    ]
