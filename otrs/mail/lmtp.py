@@ -67,18 +67,19 @@ def parse_addresses(value: str) -> list[Address]:
     return addresses
 
 
-def store(raw: bytes) -> str:
-    """Store one delivered message durably (runs in the worker thread): ``"stored"`` in the
-    inbound store, ``"spooled"`` in the spool. Raises when neither worked."""
+def store(raw: bytes, recipients: tuple[str, ...] = ()) -> str:
+    """Store one delivered message durably (runs in the worker thread), with its envelope
+    recipients (RCPT TO): ``"stored"`` in the inbound store, ``"spooled"`` in the spool.
+    Raises when neither worked. The database connection stays open between messages (a
+    connection of the MTA usually brings several); a broken one is replaced."""
     close_old_connections()
     try:
-        spool.receive(raw, source="lmtp", queue=None, trusted=True)
+        spool.receive(raw, source="lmtp", queue=None, trusted=True, recipients=recipients)
         return "stored"
     except Exception as exc:
         logger.warning("LMTP: message not stored in the database (%s); spooling it", exc)
-    finally:
         close_old_connections()
-    spool.spool(raw, source="lmtp")
+    spool.spool(raw, source="lmtp", recipients=recipients)
     return "spooled"
 
 
@@ -101,7 +102,9 @@ class Handler:
     """aiosmtpd's hooks: every recipient is accepted (the postmaster decides what a mail to an
     unknown address means); the message is stored once, then each recipient gets the answer."""
 
-    def __init__(self, executor: ThreadPoolExecutor, store: Callable[[bytes], str] = store):
+    def __init__(
+        self, executor: ThreadPoolExecutor, store: Callable[[bytes, tuple[str, ...]], str] = store
+    ):
         self.executor = executor
         self.store = store
 
@@ -113,7 +116,9 @@ class Handler:
         raw = envelope.original_content or b""
         loop = asyncio.get_running_loop()
         try:
-            where = await loop.run_in_executor(self.executor, self.store, bytes(raw))
+            where = await loop.run_in_executor(
+                self.executor, self.store, bytes(raw), tuple(envelope.rcpt_tos)
+            )
             status = STORED if where == "stored" else f"{STORED} (spooled)"
         except Exception:
             logger.exception("LMTP: message from %s could not be stored", envelope.mail_from)

@@ -1,7 +1,8 @@
 """The mail store (issue 10, part 3 and 4): outgoing mail stored once, a queued message
 whose bytes are its article's raw source refers to that RawMail (``raw_blob_id``) and keeps no
 copy of its own; and RawMail.created_at, the orphan sweep's grace period (existing rows get
-the time of the migration: the sweep considers them a grace period later)."""
+the time of the migration: the sweep considers them a grace period later); and the envelope
+recipients (LMTP's RCPT TO) of an inbound message."""
 
 import hashlib
 
@@ -72,4 +73,11 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(default=django.utils.timezone.now, editable=False),
         ),
         migrations.RunPython(share, unshare),
+        migrations.AddField(
+            model_name="inboundmessage",
+            name="envelope_recipients",
+            field=models.JSONField(
+                blank=True, default=list, verbose_name="envelope recipients"
+            ),
+        ),
     ]

@@ -348,6 +348,8 @@ class InboundMessage(models.Model):
     message_id = models.TextField(_("message id"), blank=True)
     subject = models.CharField(_("subject"), max_length=1000, blank=True)
     from_address = models.TextField(_("from"), blank=True)
+    # The envelope recipients the MTA named (LMTP's RCPT TO); empty for other sources.
+    envelope_recipients = models.JSONField(_("envelope recipients"), default=list, blank=True)
     source = models.CharField(_("source"), max_length=10, choices=InboundSource.choices)
     account = models.ForeignKey(
         "mail.MailAccount",

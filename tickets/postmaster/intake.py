@@ -85,6 +85,7 @@ def receive(
     account_id: int | None = None,
     queue=None,
     trusted: bool = True,
+    envelope_recipients: tuple[str, ...] | list[str] = (),
 ) -> InboundMessage:
     """Store ``raw`` and process it. Raises :class:`django.db.DatabaseError` only when the
     message could not be stored at all; every other failure ends in quarantine.
@@ -94,7 +95,13 @@ def receive(
     nothing new; a first copy not processed yet is processed now (if nobody else is).
     """
     inbound = store(
-        raw, source=source, account_id=account_id, queue=queue, trusted=trusted, claim=True
+        raw,
+        source=source,
+        account_id=account_id,
+        queue=queue,
+        trusted=trusted,
+        claim=True,
+        envelope_recipients=envelope_recipients,
     )
     if not inbound.is_duplicate:
         return process(inbound, claimed=True)
@@ -133,6 +140,7 @@ def store(
     trusted: bool = True,
     parsed=None,
     claim: bool = False,
+    envelope_recipients: tuple[str, ...] | list[str] = (),
 ) -> InboundMessage:
     """Write the raw message in a transaction of its own, before anything is derived from it.
 
@@ -154,6 +162,8 @@ def store(
         "account_id": account_id,
         "forced_queue": queue,
         "trusted": trusted,
+        # The envelope (LMTP's RCPT TO), as the MTA gave it: text, cleaned for the column.
+        "envelope_recipients": [column_text(str(r), 320) for r in envelope_recipients],
     }
     if claim:
         fields.update(
