@@ -25,7 +25,7 @@ from pathlib import Path
 
 from aiosmtpd.lmtp import LMTP
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connections
 
 from . import spool
 
@@ -72,19 +72,29 @@ def store(raw: bytes, recipients: tuple[str, ...] = ()) -> str:
     recipients (RCPT TO): ``"stored"`` in the inbound store, ``"spooled"`` in the spool.
     Raises when neither worked. The database connection stays open between messages (a
     connection of the MTA usually brings several); a broken one is replaced."""
-    close_old_connections()
+    _usable_connections()
     try:
         spool.receive(raw, source="lmtp", queue=None, trusted=True, recipients=recipients)
         return "stored"
     except Exception as exc:
         logger.warning("LMTP: message not stored in the database (%s); spooling it", exc)
-        close_old_connections()
+        connections.close_all()
     spool.spool(raw, source="lmtp", recipients=recipients)
     return "spooled"
 
 
+def _usable_connections() -> None:
+    """Keep this thread's open database connections for the next message, unless the
+    database dropped them (a restart): then they are closed and the next query reconnects.
+    (Django's per-request ``close_old_connections`` would close them every time with the
+    default ``CONN_MAX_AGE`` of 0: one connection set-up per message.)"""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None and (conn.errors_occurred or not conn.is_usable()):
+            conn.close()
+
+
 def drain_spool() -> None:
-    close_old_connections()
+    _usable_connections()
     try:
         result = spool.drain(limit=200)
         if result.stored or result.failed:
@@ -94,8 +104,9 @@ def drain_spool() -> None:
                 result.retried,
                 result.failed,
             )
-    finally:
-        close_old_connections()
+    except Exception:
+        connections.close_all()
+        raise
 
 
 class Handler:
