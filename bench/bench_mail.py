@@ -316,17 +316,19 @@ def bench_pipe(count: int) -> None:
     if Path("/usr/bin/python3").exists():
         _per_process("/usr/bin/python3 -c pass", ["/usr/bin/python3", "-c", "pass"], [b""] * count)
     _per_process("python -c pass (the venv)", [sys.executable, "-c", "pass"], [b""] * count)
-    script = Path(sys.executable).parent / "otrs-postmaster"
-    # The installed console script, or the call its wrapper makes (a venv installed before it).
-    wrapper = "import sys; from otrs_postmaster import main; sys.exit(main())"
-    command = [str(script)] if script.exists() else [sys.executable, "-c", wrapper]
+    # The call the console script's wrapper makes, run in this checkout (the installed
+    # script of a shared editable venv may point at another work tree).
+    wrapper = "import sys; from otrs.mail.pipe import main; sys.exit(main())"
+    command = [sys.executable, "-c", wrapper]
     with tempfile.TemporaryDirectory(prefix="otrs-spool-bench-") as directory:
         env = {**os.environ, "MAIL_SPOOL_DIR": directory}
         _per_process("otrs-postmaster (spool)", command, raws, quiet=True, cwd=BASE_DIR, env=env)
         # The same module without site-packages (python -S): no .pth or editable finder.
-        fast = [sys.executable, "-S", str(BASE_DIR / "otrs_postmaster.py")]
+        fast = [sys.executable, "-S", "-m", "otrs.mail.pipe"]
         again = [message(f"Pipe -S {i}") for i in range(count)]
-        _per_process("python -S otrs_postmaster.py (spool)", fast, again, quiet=True, env=env)
+        _per_process(
+            "python -S -m otrs.mail.pipe (spool)", fast, again, quiet=True, cwd=BASE_DIR, env=env
+        )
         start = time.perf_counter()
         result = spool.drain(Path(directory))
         assert result.stored == 2 * count, result.errors

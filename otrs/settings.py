@@ -14,6 +14,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from otrs.env import Settings
+from otrs.mail import pipe as _mail_pipe
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = Settings(BASE_DIR / ".env")
@@ -273,6 +274,9 @@ DEFAULT_FROM_EMAIL = NOTIFICATION_FROM
 # A worker processing a stored inbound mail holds it this long; a mail left behind by a crash
 # is taken over by the inbound sweep (every few minutes) once that time has passed.
 POSTMASTER_CLAIM_SECONDS = env.int("POSTMASTER_CLAIM_SECONDS", 300, minimum=10)
+# Raw mails and cas/ files nothing refers to are removed by the daily mail-store sweep only
+# once they are this old (a writer may be about to refer to a younger one).
+MAIL_STORE_ORPHAN_GRACE_HOURS = env.int("MAIL_STORE_ORPHAN_GRACE_HOURS", 24, minimum=1)
 # Inbound mail larger than this is kept in quarantine instead of being processed.
 POSTMASTER_MAX_EMAIL_BYTES = env.int("POSTMASTER_MAX_EMAIL_BYTES", 16 * 1024 * 1024, minimum=1024)
 # MIME parts of one inbound mail that are read; the parts beyond stay in the raw message only
@@ -285,8 +289,16 @@ POSTMASTER_DEFAULT_QUEUE = env.str("POSTMASTER_DEFAULT_QUEUE", "Raw")
 # Also look for a ticket number in the body of a mail (OTRS FollowUpCheck Body, off there too).
 POSTMASTER_FOLLOW_UP_IN_BODY = env.bool("POSTMASTER_FOLLOW_UP_IN_BODY", False)
 # The spool where otrs-postmaster (the fast MTA pipe) leaves mail for the daemon; the script
-# reads MAIL_SPOOL_DIR and OTRS_VAR_DIR from the environment or .env itself (otrs_postmaster.py).
-MAIL_SPOOL_DIR = Path(env.str("MAIL_SPOOL_DIR", str(VAR_DIR / "spool" / "mail")))
+# reads MAIL_SPOOL_DIR and OTRS_VAR_DIR from the environment or .env itself, with the same
+# defaults (otrs/mail/pipe.py): in an installed package without OTRS_VAR_DIR, the deployment's.
+MAIL_SPOOL_DIR = Path(
+    env.str(
+        "MAIL_SPOOL_DIR",
+        str(VAR_DIR / "spool" / "mail")
+        if env.str("OTRS_VAR_DIR", "") or _mail_pipe.is_checkout(str(BASE_DIR))
+        else _mail_pipe.INSTALLED_SPOOL_DIR,
+    )
+)
 # Tries (with a back-off up to an hour) before a spooled message is moved into failed/.
 MAIL_SPOOL_MAX_ATTEMPTS = env.int("MAIL_SPOOL_MAX_ATTEMPTS", 100, minimum=1)
 # Where manage.py lmtpd listens: host:port and/or unix:/path, comma-separated.

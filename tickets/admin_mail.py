@@ -62,6 +62,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
         "received_at",
         "processed_at",
         "source",
+        "envelope_recipient_list",
         "account",
         "trusted",
         "forced_queue",
@@ -106,6 +107,10 @@ class InboundMessageAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
         return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("envelope recipients"))
+    def envelope_recipient_list(self, obj):
+        return ", ".join(obj.envelope_recipients) or "-"
 
     @admin.display(description=_("ticket"))
     def ticket_link(self, obj):

@@ -19,7 +19,22 @@ from otrs.mail.models import OutboundKind, OutboundMessage
 from otrs.mail.outbound import enqueue as enqueue_message
 from otrs.mail.outbound import queue_system_mail as queue_system_message
 
-from .models import Article, MailDelivery, SystemAddress, Ticket
+from .models import Article, MailDelivery, RawMail, SystemAddress, Ticket
+
+
+class RawMailStore:
+    """The ticket channel's raw mail store offered to the outgoing queue
+    (:func:`otrs.mail.hooks.set_raw_store`): an article's mail is kept once, as the
+    :class:`RawMail` both the article and the queued message refer to."""
+
+    def put(self, raw: bytes) -> int:
+        return RawMail.objects.put(raw).pk
+
+    def read(self, blob_id: int) -> bytes:
+        return RawMail.objects.get(pk=blob_id).read()
+
+
+RAW_STORE = RawMailStore()
 
 
 def enqueue(
@@ -33,7 +48,8 @@ def enqueue(
     idempotency_key: str | None = None,
 ) -> OutboundMessage:
     """Queue ``message`` (see :func:`otrs.mail.outbound.enqueue`), linked to ``ticket`` and
-    ``article`` when given."""
+    ``article`` when given. An article's mail is stored once: the queued row refers to the
+    :class:`RawMail` that becomes the article's source (``queued.raw_blob_id``)."""
     with _atomic():
         queued = enqueue_message(
             message,
@@ -41,6 +57,7 @@ def enqueue(
             recipients=recipients,
             envelope_from=envelope_from,
             idempotency_key=idempotency_key,
+            shared=article is not None,
         )
         _link(queued, ticket, article)
     return queued

@@ -19,7 +19,7 @@ from otrs.mail import hooks, spool
 from . import autoresponses, customer_notifications, notifications
 from .actions.email import on_delivery_report
 from .actions.escalation import recompute_escalations
-from .deliveries import is_system_address
+from .deliveries import RAW_STORE, is_system_address
 from .events import TicketEvent
 from .models import InboundMessage, InboundStatus
 from .postmaster.intake import receive_fetched
@@ -71,6 +71,7 @@ def connect_mail_channel() -> None:
     hooks.on_delivery("tickets", on_delivery_report)
     hooks.on_own_address_check("tickets.system_addresses", is_system_address)
     hooks.set_quarantine_counter(quarantined_per_account)
+    hooks.set_raw_store(RAW_STORE)
 
 
 def quarantined_per_account() -> dict[int, int]:

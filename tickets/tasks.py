@@ -12,7 +12,7 @@ import logging
 
 from celery import shared_task
 
-from . import numbers
+from . import mailstore, numbers
 from .actions.escalation import check_escalations as run_escalation_check
 from .actions.pending import check_pending as run_pending_check
 from .actions.timeouts import unlock_timed_out
@@ -82,3 +82,15 @@ def sweep_inbound_mail() -> int:
     """Process inbound mail a crashed worker left behind, every 5 minutes (the schedule is in
     otrs/daemon/migrations); a message another worker holds is left to it."""
     return sweep()
+
+
+@shared_task(ignore_result=True)
+def sweep_mail_store() -> dict:
+    """Remove raw mails and ``cas/`` files nothing refers to, once they are older than
+    ``MAIL_STORE_ORPHAN_GRACE_HOURS`` (daily; the schedule is in otrs/daemon/migrations)."""
+    result = mailstore.sweep_orphans()
+    return {
+        "rows": result.rows,
+        "files": result.files,
+        "bytes": result.row_bytes + result.file_bytes,
+    }

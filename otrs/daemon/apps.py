@@ -6,3 +6,9 @@ class DaemonConfig(AppConfig):
     name = "otrs.daemon"
     label = "daemon"
     verbose_name = _("Daemon")
+
+    def ready(self) -> None:
+        # The Celery app is not loaded by ``import otrs`` (that would cost every MTA pipe
+        # delivery a third of a second): load it here, so @shared_task binds to it and
+        # tasks sent from the web and the commands use the configured broker.
+        from otrs.celery import app  # noqa: F401

@@ -343,6 +343,7 @@ class MailAccountAdmin(admin.ModelAdmin):
             "title": gettext("Mail health"),
             "accounts": health.accounts(),
             "queues": health.outgoing(),
+            "spool": health.mail_spool(),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/mail/health.html", context)

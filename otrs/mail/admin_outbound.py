@@ -81,7 +81,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("message source"))
     def source(self, obj):
-        raw = bytes(obj.raw)
+        raw = obj.content()
         text = raw[:RAW_PREVIEW_BYTES].decode("utf-8", "replace")
         if len(raw) > RAW_PREVIEW_BYTES:
             text += "\n[…]"

@@ -1,16 +1,19 @@
 """What the mail-health page shows (reads only): per mail account its last fetch, the messages
 fetched, the failures, the quarantine size and the OAuth2 token; per kind of outgoing mail the
-backlog, the failed messages and the age of the oldest one waiting."""
+backlog, the failed messages and the age of the oldest one waiting; and the mail server's
+spool (``otrs-postmaster``, LMTP): messages waiting in it and those moved aside."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from . import hooks
+from . import hooks, spool
 from .models import MailAccount, OutboundKind, OutboundMessage, OutboundStatus
 
 
@@ -99,3 +102,37 @@ def outgoing(now: datetime | None = None) -> list[QueueHealth]:
         )
     )
     return result
+
+
+@dataclass(frozen=True)
+class SpoolHealth:
+    path: Path
+    waiting: int  # in new/: not stored yet (due or backing off)
+    failed: int  # moved aside into failed/ after MAIL_SPOOL_MAX_ATTEMPTS
+    oldest_failed: datetime | None
+    last_error: str
+    readable: bool = True
+
+
+def mail_spool() -> SpoolHealth:
+    """The spool of the mail server's hand-over: what waits, and what was moved aside (an
+    administrator requeues it with ``manage.py mailspool --requeue-failed``)."""
+    directory = spool.spool_dir()
+    try:
+        waiting = sum(1 for e in os.scandir(directory / "new") if e.is_file())
+    except FileNotFoundError:
+        waiting = 0
+    except OSError:
+        return SpoolHealth(directory, 0, 0, None, "", readable=False)
+    try:
+        failed = list(spool.failed_messages(directory))
+    except OSError:
+        return SpoolHealth(directory, waiting, 0, None, "", readable=False)
+    oldest = min((f.failed_at for f in failed), default=None)
+    return SpoolHealth(
+        path=directory,
+        waiting=waiting,
+        failed=len(failed),
+        oldest_failed=datetime.fromtimestamp(oldest, tz=UTC) if oldest is not None else None,
+        last_error=failed[-1].error if failed else "",
+    )

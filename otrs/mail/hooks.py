@@ -11,7 +11,9 @@ e-mail channel, :mod:`tickets.postmaster` and :mod:`tickets.deliveries`, registe
 - **own-address checks** (any number): say whether an address is one of ours, so that no
   automatic mail goes to it (:mod:`otrs.mail.loop`);
 - **quarantine counter** (one): how many stored messages of each account wait in quarantine,
-  for the mail-health page (:mod:`otrs.mail.health`).
+  for the mail-health page (:mod:`otrs.mail.health`);
+- **raw store** (one): keeps the bytes of a queued message that the channel stores anyway
+  (an article's source), so that the outgoing queue refers to them instead of a second copy.
 """
 
 from __future__ import annotations
@@ -134,3 +136,34 @@ def set_quarantine_counter(counter: QuarantineCounter | None) -> None:
 def quarantine_counts() -> dict[int, int] | None:
     """Quarantined messages per account id; None when no channel keeps a quarantine."""
     return _quarantine_counter() if _quarantine_counter is not None else None
+
+
+# --- the shared raw store ------------------------------------------------------------------------
+
+
+class RawStore(Protocol):
+    def put(self, raw: bytes) -> int: ...
+
+    def read(self, blob_id: int) -> bytes: ...
+
+
+_raw_store: RawStore | None = None
+
+
+def set_raw_store(store: RawStore | None) -> None:
+    """Name the one store that keeps shared message bytes (None forgets it)."""
+    global _raw_store  # one registry per process, filled at ready()
+    _raw_store = store
+
+
+def put_raw(raw: bytes) -> int:
+    """Store ``raw`` in the shared store (the same bytes once); its id."""
+    if _raw_store is None:
+        raise ImproperlyConfigured("No raw mail store is registered (otrs.mail.hooks).")
+    return _raw_store.put(raw)
+
+
+def read_raw(blob_id: int) -> bytes:
+    if _raw_store is None:
+        raise ImproperlyConfigured("No raw mail store is registered (otrs.mail.hooks).")
+    return _raw_store.read(blob_id)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from aiosmtpd.lmtp import LMTP
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connections
 
 from . import spool
 
@@ -67,23 +67,34 @@ def parse_addresses(value: str) -> list[Address]:
     return addresses
 
 
-def store(raw: bytes) -> str:
-    """Store one delivered message durably (runs in the worker thread): ``"stored"`` in the
-    inbound store, ``"spooled"`` in the spool. Raises when neither worked."""
-    close_old_connections()
+def store(raw: bytes, recipients: tuple[str, ...] = ()) -> str:
+    """Store one delivered message durably (runs in the worker thread), with its envelope
+    recipients (RCPT TO): ``"stored"`` in the inbound store, ``"spooled"`` in the spool.
+    Raises when neither worked. The database connection stays open between messages (a
+    connection of the MTA usually brings several); a broken one is replaced."""
+    _usable_connections()
     try:
-        spool.receive(raw, source="lmtp", queue=None, trusted=True)
+        spool.receive(raw, source="lmtp", queue=None, trusted=True, recipients=recipients)
         return "stored"
     except Exception as exc:
         logger.warning("LMTP: message not stored in the database (%s); spooling it", exc)
-    finally:
-        close_old_connections()
-    spool.spool(raw, source="lmtp")
+        connections.close_all()
+    spool.spool(raw, source="lmtp", recipients=recipients)
     return "spooled"
 
 
+def _usable_connections() -> None:
+    """Keep this thread's open database connections for the next message, unless the
+    database dropped them (a restart): then they are closed and the next query reconnects.
+    (Django's per-request ``close_old_connections`` would close them every time with the
+    default ``CONN_MAX_AGE`` of 0: one connection set-up per message.)"""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None and (conn.errors_occurred or not conn.is_usable()):
+            conn.close()
+
+
 def drain_spool() -> None:
-    close_old_connections()
+    _usable_connections()
     try:
         result = spool.drain(limit=200)
         if result.stored or result.failed:
@@ -93,15 +104,18 @@ def drain_spool() -> None:
                 result.retried,
                 result.failed,
             )
-    finally:
-        close_old_connections()
+    except Exception:
+        connections.close_all()
+        raise
 
 
 class Handler:
     """aiosmtpd's hooks: every recipient is accepted (the postmaster decides what a mail to an
     unknown address means); the message is stored once, then each recipient gets the answer."""
 
-    def __init__(self, executor: ThreadPoolExecutor, store: Callable[[bytes], str] = store):
+    def __init__(
+        self, executor: ThreadPoolExecutor, store: Callable[[bytes, tuple[str, ...]], str] = store
+    ):
         self.executor = executor
         self.store = store
 
@@ -113,7 +127,9 @@ class Handler:
         raw = envelope.original_content or b""
         loop = asyncio.get_running_loop()
         try:
-            where = await loop.run_in_executor(self.executor, self.store, bytes(raw))
+            where = await loop.run_in_executor(
+                self.executor, self.store, bytes(raw), tuple(envelope.rcpt_tos)
+            )
             status = STORED if where == "stored" else f"{STORED} (spooled)"
         except Exception:
             logger.exception("LMTP: message from %s could not be stored", envelope.mail_from)

@@ -188,7 +188,12 @@ class OutboundMessage(models.Model):
     kind = models.CharField(_("kind"), max_length=24, choices=OutboundKind.choices)
     envelope_from = models.CharField(_("envelope sender"), max_length=255)
     recipients = models.JSONField(_("recipients"), default=list)
-    raw = models.BinaryField(_("message"))
+    # The bytes to send: here, or (``raw`` empty) the channel's raw mail store holds them as
+    # ``raw_blob_id``, shared with the article that shows them (stored once; see
+    # :func:`otrs.mail.hooks.set_raw_store`). No foreign key: the store belongs to the
+    # channel above the transport; the article's own reference keeps the row alive.
+    raw = models.BinaryField(_("message"), blank=True)
+    raw_blob_id = models.BigIntegerField(null=True, blank=True, editable=False, db_index=True)
     message_id = models.TextField(_("message id"), blank=True)
     subject = models.CharField(_("subject"), max_length=1000, blank=True)
     status = models.CharField(
@@ -218,6 +223,14 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject or f"#{self.pk}"
+
+    def content(self) -> bytes:
+        """The bytes of the message, wherever they are kept."""
+        if self.raw_blob_id is not None:
+            from . import hooks
+
+            return hooks.read_raw(self.raw_blob_id)
+        return bytes(self.raw)
 
 
 class LoopProtection(models.Model):

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from otrs import events
 
+from . import hooks
 from .models import OutboundKind, OutboundMessage
 
 
@@ -164,8 +165,13 @@ def enqueue(
     recipients: Iterable[str] | None = None,
     envelope_from: str = "",
     idempotency_key: str | None = None,
+    shared: bool = False,
 ) -> OutboundMessage:
     """Store ``message`` in the outgoing queue; the daemon sends it after the commit.
+
+    ``shared``: the caller keeps these bytes anyway (an article's raw source): they go into
+    the shared raw store (:func:`otrs.mail.hooks.put_raw`) and the row refers to them, so a
+    sent mail is stored once.
 
     ``recipients`` defaults to every address in To and Cc. ``envelope_from`` defaults to the
     address in From (bounces come back there). With ``idempotency_key``, a message queued
@@ -181,6 +187,7 @@ def enqueue(
                 recipients=recipients,
                 envelope_from=envelope_from,
                 idempotency_key=idempotency_key,
+                shared=shared,
             )
     rcpts = (
         list(recipients)
@@ -193,7 +200,8 @@ def enqueue(
         "kind": kind,
         "envelope_from": sender,
         "recipients": rcpts,
-        "raw": raw,
+        "raw": b"" if shared else raw,
+        "raw_blob_id": hooks.put_raw(raw) if shared else None,
         "message_id": str(message.get("Message-ID", "")),
         "subject": str(message.get("Subject", ""))[:1000],
     }

@@ -412,7 +412,7 @@ def _attempt(message: OutboundMessage, sender) -> str:
     if not message.recipients:
         return _settle(message, Outcome())
     try:
-        outcome = sender.deliver(message, bytes(message.raw))
+        outcome = sender.deliver(message, message.content())
     except Exception as exc:
         # A bug must not stop the queue: the message waits, the error is recorded.
         logger.exception("Outgoing message %s: unexpected error", message.pk)
@@ -475,6 +475,7 @@ def _settle(message: OutboundMessage, outcome: Outcome) -> str:
                 kind=message.kind,
                 envelope_from=message.envelope_from,
                 raw=message.raw,
+                raw_blob_id=message.raw_blob_id,
                 message_id=message.message_id,
                 subject=message.subject,
                 attempts=message.attempts,

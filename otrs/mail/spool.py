@@ -2,7 +2,7 @@
 when the database is away, leave raw mail for the daemon to store.
 
 The spool is a maildir (``tmp/``, ``new/``, ``cur/``) plus ``failed/``; the file format and
-the writer are in :mod:`otrs_postmaster`, which imports nothing heavy. :func:`drain` takes
+the writer are in :mod:`otrs.mail.pipe`, which imports nothing heavy. :func:`drain` takes
 the messages in ``new/`` oldest first, claims each by renaming it into ``cur/`` (so two
 daemons never take the same file), hands it to the MTA receiver (the ticket e-mail channel
 registers :func:`tickets.postmaster.spool.receive_spooled` at ``ready()``) and deletes the
@@ -26,9 +26,8 @@ from typing import Protocol
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from otrs_postmaster import read_spool, spool_options, write_spool
-
 from .hooks import Receipt
+from .pipe import read_spool, spool_options, write_spool
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +41,15 @@ RETRY_MAX_SECONDS = 3600
 
 
 class MtaReceiver(Protocol):
-    def __call__(self, raw: bytes, *, source: str, queue: str | None, trusted: bool) -> Receipt: ...
+    def __call__(
+        self,
+        raw: bytes,
+        *,
+        source: str,
+        queue: str | None,
+        trusted: bool,
+        recipients: tuple[str, ...] = (),
+    ) -> Receipt: ...
 
 
 _receiver: MtaReceiver | None = None
@@ -54,12 +61,19 @@ def set_mta_receiver(receiver: MtaReceiver | None) -> None:
     _receiver = receiver
 
 
-def receive(raw: bytes, *, source: str, queue: str | None = None, trusted: bool = True) -> Receipt:
-    """Store one message delivered by an MTA (``source``: ``pipe`` or ``lmtp``); raises if
-    it could not be stored."""
+def receive(
+    raw: bytes,
+    *,
+    source: str,
+    queue: str | None = None,
+    trusted: bool = True,
+    recipients: tuple[str, ...] = (),
+) -> Receipt:
+    """Store one message delivered by an MTA (``source``: ``pipe`` or ``lmtp``) with its
+    envelope recipients (LMTP's RCPT TO); raises if it could not be stored."""
     if _receiver is None:
         raise ImproperlyConfigured("No MTA mail receiver is registered (otrs.mail.spool).")
-    return _receiver(raw, source=source, queue=queue, trusted=trusted)
+    return _receiver(raw, source=source, queue=queue, trusted=trusted, recipients=recipients)
 
 
 def spool_dir() -> Path:
@@ -73,9 +87,12 @@ def spool(
     queue: str | None = None,
     trusted: bool = True,
     directory: Path | None = None,
+    recipients: tuple[str, ...] = (),
 ) -> Path:
     """Write one message into the spool durably (raises :class:`OSError` if it cannot)."""
     options = spool_options(queue=queue, trusted=trusted, source=source)
+    if recipients:
+        options["recipients"] = list(recipients)
     path, _size = write_spool(directory or spool_dir(), raw, options)
     return Path(path)
 
@@ -160,6 +177,7 @@ def _take(claimed: Path, dirs: dict[str, Path], max_attempts: int, result: Drain
             source=str(options.get("source") or "pipe"),
             queue=options.get("queue") or None,
             trusted=bool(options.get("trusted", True)),
+            recipients=tuple(str(r) for r in options.get("recipients") or ()),
         )
     except Exception as exc:
         base, attempts = _attempts(name)

@@ -26,6 +26,17 @@ from tests.browser.conftest import ARTIFACTS, CHROMIUM, TIMEOUT_MS  # noqa: F401
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+@pytest.fixture(autouse=True)
+def moved_aside(settings, tmp_path):
+    """A spool with one message moved aside (an unknown queue on its last try)."""
+    from otrs.mail import pipe, spool
+
+    settings.MAIL_SPOOL_DIR = tmp_path
+    options = pipe.spool_options(queue="Sales::Later", trusted=True, source="pipe")
+    pipe.write_spool(tmp_path, b"From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n", options)
+    assert spool.drain(tmp_path, max_attempts=1).failed == 1
+
+
 def _data() -> User:
     now = timezone.now()
     MailAccount.objects.create(
@@ -100,6 +111,8 @@ def test_the_mail_health_page(browser, js_mode, live_server, scheme, language):
         assert page.locator("h1").first.inner_text() == heading
         assert page.get_by_text("Sales (Microsoft 365)").count() >= 1
         assert page.get_by_text("AADSTS70008", exact=False).count() == 1
+        spool_heading = "Spool des Mailservers" if language == "de" else "Mail server spool"
+        assert page.get_by_role("heading", name=spool_heading).count() == 1
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(
             path=str(ARTIFACTS / f"mail-health-{js_mode}-{language}-{scheme}-{width}.png"),

@@ -139,3 +139,32 @@ def test_it_is_for_admins_only(client):
     client.logout()
     answer = client.get(reverse("admin:mail_health"))
     assert answer.status_code == 302
+
+
+def test_the_page_shows_the_spool_and_what_was_moved_aside(admin_client, settings, tmp_path):
+    from otrs.mail import pipe, spool
+
+    settings.MAIL_SPOOL_DIR = tmp_path
+    options = pipe.spool_options(queue="No such queue", trusted=True, source="pipe")
+    pipe.write_spool(tmp_path, b"From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n", options)
+    pipe.write_spool(tmp_path, b"From: b@example.com\r\nSubject: y\r\n\r\nbody\r\n", options)
+    assert health.mail_spool().waiting == 2
+    # The real intake: an unknown queue, the last try, moved aside into failed/.
+    assert spool.drain(tmp_path, max_attempts=1).failed == 2
+
+    row = health.mail_spool()
+    assert (row.waiting, row.failed) == (0, 2)
+    assert "No such queue" in row.last_error
+    page = admin_client.get(reverse("admin:mail_health"))
+    html = page.content.decode()
+    assert "Mail server spool" in html and str(tmp_path) in html
+    assert "<strong>2</strong>" in html and "--requeue-failed" in html
+    german = admin_client.get(reverse("admin:mail_health"), HTTP_ACCEPT_LANGUAGE="de")
+    assert "zur Seite gelegt" in german.content.decode()
+
+
+def test_an_empty_or_missing_spool_is_no_error(admin_client, settings, tmp_path):
+    settings.MAIL_SPOOL_DIR = tmp_path / "not-there"
+    row = health.mail_spool()
+    assert (row.waiting, row.failed, row.oldest_failed, row.readable) == (0, 0, None, True)
+    assert admin_client.get(reverse("admin:mail_health")).status_code == 200

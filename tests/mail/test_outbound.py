@@ -27,7 +27,14 @@ from tests.mail.smtp_server import start_smtp_server
 from tests.missing import missing
 from tickets import actions
 from tickets.choices import Channel, HistoryType, SenderType
-from tickets.models import Article, ArticleRaw, SystemAddress, Ticket, TicketHistory
+from tickets.models import (
+    Article,
+    ArticleRaw,
+    RawMail,
+    SystemAddress,
+    Ticket,
+    TicketHistory,
+)
 
 CUSTOMER_MESSAGE_ID = "<cust-2@example.com>"
 EARLIER_MESSAGE_ID = "<cust-1@example.com>"
@@ -402,7 +409,10 @@ def test_only_the_refused_recipients_are_tried_again(
     assert rows[("dave@example.com",)].status == OutboundStatus.QUEUED
     assert rows[("dave@example.com",)].last_error == "dave@example.com: 450 4.2.0 Greylisted"
     assert rows[("erin@example.com",)].status == OutboundStatus.FAILED
-    assert len({bytes(r.raw) for r in rows.values()}) == 1
+    # One copy of the bytes for all three rows: the article's RawMail.
+    assert {(bytes(r.raw), r.raw_blob_id) for r in rows.values()} == {
+        (b"", rows[("carol@example.com",)].ticket_delivery.article.raw.blob_id)
+    }
     # The copies belong to the ticket and article of the original (the ticket channel links
     # them when the sender reports the split), and the one that failed for good shows there.
     article = rows[("carol@example.com",)].ticket_delivery.article
@@ -419,6 +429,64 @@ def test_only_the_refused_recipients_are_tried_again(
         ["dave@example.com"],
     ]
     assert OutboundMessage.objects.filter(status=OutboundStatus.SENT).count() == 2
+
+
+def test_an_article_mail_is_stored_once_shared_with_the_article(
+    smtp_server, ticket, customer_mail, rw, django_capture_on_commit_callbacks
+):
+    blobs_before = RawMail.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        article = actions.send_email(ticket, answer(ticket, customer_mail), actor=rw)
+
+    row = only_row()
+    source = ArticleRaw.objects.get(article=article)
+    assert bytes(row.raw) == b""
+    assert row.raw_blob_id == source.blob_id
+    assert RawMail.objects.count() == blobs_before + 1
+    # What went out is what the article keeps, read through the shared row.
+    (received,) = smtp_server.messages
+    assert row.content() == source.content
+    assert received.raw.rstrip(b"\r\n") == row.content().rstrip(b"\r\n")
+
+
+def test_a_system_mail_keeps_its_own_bytes(smtp_server, support, settings):
+    from otrs.mail.outbound import queue_system_mail
+
+    queued = queue_system_mail(to="someone@example.com", subject="Hello", body="Text")
+    # Not an article's mail: nobody else keeps the bytes, the row does.
+    assert queued.raw_blob_id is None
+    assert b"Subject: Hello" in bytes(queued.raw) and queued.content() == bytes(queued.raw)
+
+
+def test_the_migration_moves_existing_rows_onto_the_article_source(
+    ticket, customer_mail, rw, django_capture_on_commit_callbacks
+):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("tickets.migrations.0012_mail_store_once")
+    article = actions.send_email(ticket, answer(ticket, customer_mail), actor=rw)
+    row = only_row()
+    raw = row.content()
+    # The shape before: a copy in the queued row, no reference.
+    OutboundMessage.objects.filter(pk=row.pk).update(raw=raw, raw_blob_id=None)
+    other = actions.send_email(ticket, answer(ticket, customer_mail), actor=rw)
+    other_row = OutboundMessage.objects.get(ticket_delivery__article=other)
+    # A row whose bytes differ from its article's source keeps them.
+    OutboundMessage.objects.filter(pk=other_row.pk).update(raw=b"different", raw_blob_id=None)
+
+    migration.share(apps, None)
+
+    row.refresh_from_db()
+    other_row.refresh_from_db()
+    assert (bytes(row.raw), row.raw_blob_id) == (b"", article.raw.blob_id)
+    assert row.content() == raw
+    assert (bytes(other_row.raw), other_row.raw_blob_id) == (b"different", None)
+
+    migration.unshare(apps, None)
+    row.refresh_from_db()
+    assert (bytes(row.raw), row.raw_blob_id) == (raw, None)
 
 
 def test_an_unreachable_server_keeps_the_mail_queued(

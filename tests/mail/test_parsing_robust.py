@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import email
 import os
 import quopri
@@ -21,7 +22,22 @@ BAD = re.compile("[\x00\ud800-\udfff]")
 
 
 def _all_text(mail) -> list[str]:
-    texts = [
+    # Every text field of the ParsedMail, found by type so a field added later is covered
+    # too: the intake stores them without cleaning again.
+    texts: list[str] = []
+    for item in dataclasses.fields(mail):
+        value = getattr(mail, item.name)
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, (list, tuple)):
+            texts += [v for v in value if isinstance(v, str)]
+    for attachment in mail.attachments:
+        texts += [
+            getattr(attachment, f.name)
+            for f in dataclasses.fields(attachment)
+            if isinstance(getattr(attachment, f.name), str)
+        ]
+    texts += [
         mail.subject,
         mail.message_id,
         mail.in_reply_to,
@@ -50,6 +66,10 @@ def test_nul_and_surrogates_never_reach_a_text_field():
         b"Subject: =?utf-8?q?a=00b?=\r\n"
         b"Message-ID: <id\x00x@example.com>\r\n"
         b"In-Reply-To: <p\x00@example.com>\r\n"
+        b"References: <r\x00@example.com>\r\n"
+        b"Reply-To: =?utf-8?q?R=00?= <r\x00@example.com>\r\n"
+        b"Cc: =?utf-8?q?C=00?= <c@example.com>\r\n"
+        b"Delivered-To: d\x00@example.com\r\n"
         b"X-Junk: \xff\xfe\x00 raw\r\n"
         b"X-\x01Odd\x7f: name\r\n"
         b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'

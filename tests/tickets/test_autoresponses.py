@@ -128,7 +128,7 @@ def test_it_sends_the_queues_auto_reply_as_a_system_email_article(queue):
     queued = OutboundMessage.objects.get(ticket_delivery__article=sent)
     assert queued.kind == OutboundKind.AUTO_RESPONSE
     assert queued.recipients == ["alice@example.com"]
-    headers = message_from_bytes(bytes(queued.raw), policy=default_policy)
+    headers = message_from_bytes(queued.content(), policy=default_policy)
     assert headers["X-Loop"] == "yes"
     assert headers["Precedence"] == "bulk"
     assert headers["Auto-Submitted"] == "auto-generated"

@@ -97,7 +97,7 @@ def notifications() -> list[OutboundMessage]:
 
 
 def parsed(message: OutboundMessage):
-    return message_from_bytes(bytes(message.raw), policy=default_policy)
+    return message_from_bytes(message.content(), policy=default_policy)
 
 
 def body(message: OutboundMessage) -> str:
@@ -172,7 +172,7 @@ def test_a_visible_note_is_mailed_to_the_customer(desk, ticket, committed, setti
     assert article.ticket_id == ticket.pk and article.pk > note.pk
     assert (article.channel, article.sender_type) == (Channel.EMAIL, SenderType.SYSTEM)
     assert article.is_visible_for_customer
-    assert bytes(article.raw.content) == bytes(message.raw)
+    assert bytes(article.raw.content) == message.content()
     history = TicketHistory.objects.get(
         ticket=ticket, history_type=HistoryType.SEND_CUSTOMER_NOTIFICATION
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from tests.tickets.test_mta_pipe import run_postmaster
 from tickets.models import InboundMessage, InboundSource, SystemAddress, Ticket
@@ -90,23 +91,34 @@ def lmtpd(tmp_path: Path, *, database: str, spool: Path, listen: str = "") -> It
 
 
 def deliver(address: str, raw: bytes, recipients: list[str]) -> list[tuple[int, bytes]]:
-    """One LMTP transaction; the replies to DATA, one per recipient (RFC 2033). smtplib's
-    ``sendmail`` reads a single reply, so DATA is spoken by hand."""
+    """One LMTP transaction; the replies to DATA, one per recipient (RFC 2033)."""
+    return deliver_many(address, [(raw, recipients)])[0]
+
+
+def deliver_many(
+    address: str, messages: list[tuple[bytes, list[str]]]
+) -> list[list[tuple[int, bytes]]]:
+    """Several LMTP transactions over one connection, as an MTA sends a queue run; the
+    replies to each DATA, one per recipient. smtplib's ``sendmail`` reads a single reply,
+    so DATA is spoken by hand."""
     if address.startswith("/"):
         client = smtplib.LMTP(address)
     else:
         host, port = address.rsplit(":", 1)
         client = smtplib.LMTP(host, int(port))
+    replies = []
     try:
         client.ehlo_or_helo_if_needed()
-        assert client.mail("alice@example.com")[0] == 250
-        for rcpt in recipients:
-            assert client.rcpt(rcpt)[0] == 250
-        client.putcmd("data")
-        assert client.getreply()[0] == 354
-        data = smtplib._quote_periods(raw)  # the dot-stuffing smtplib.SMTP.data() does
-        client.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
-        return [client.getreply() for _ in recipients]
+        for raw, recipients in messages:
+            assert client.mail("alice@example.com")[0] == 250
+            for rcpt in recipients:
+                assert client.rcpt(rcpt)[0] == 250
+            client.putcmd("data")
+            assert client.getreply()[0] == 354
+            data = smtplib._quote_periods(raw)  # the dot-stuffing smtplib.SMTP.data() does
+            client.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+            replies.append([client.getreply() for _ in recipients])
+        return replies
     finally:
         client.close()
 
@@ -147,6 +159,7 @@ def test_a_delivery_is_answered_250_per_recipient_and_becomes_one_ticket(support
 
     first = InboundMessage.objects.get(subject="Printer broken")
     assert first.source == InboundSource.LMTP
+    assert first.envelope_recipients == RECIPIENTS
     assert first.sha256 == content_hash(mail())  # the bytes as sent, dots unstuffed
     ticket = Ticket.objects.get(pk=first.ticket_id)
     assert ticket.queue == support_address.queue
@@ -186,7 +199,32 @@ def test_the_spool_takes_the_mail_while_the_database_is_away(support_address, tm
     inbound = InboundMessage.objects.get()
     assert inbound.source == InboundSource.LMTP
     assert inbound.ticket_id is not None
+    # The envelope went through the spool too.
+    assert inbound.envelope_recipients == RECIPIENTS
     assert list((spool_dir / "new").iterdir()) == []
+
+
+def test_several_messages_over_one_connection_each_keep_their_envelope(
+    support_address, tmp_path, admin_client
+):
+    messages = [
+        (mail(f"Batch {i}"), ["support@helpdesk.test"] + [f"extra{i}@helpdesk.test"] * (i % 2))
+        for i in range(5)
+    ]
+    with lmtpd(tmp_path, database=database_url(), spool=tmp_path / "spool") as address:
+        replies = deliver_many(address, messages)
+    assert [[code for code, _ in reply] for reply in replies] == [
+        [250] * len(rcpts) for _raw, rcpts in messages
+    ]
+    stored = {m.subject: m for m in InboundMessage.objects.all()}
+    assert len(stored) == 5 and Ticket.objects.count() == 5
+    for i, (_raw, rcpts) in enumerate(messages):
+        assert stored[f"Batch {i}"].envelope_recipients == rcpts
+    # Shown in the inbound messages admin.
+    page = admin_client.get(
+        reverse("admin:tickets_inboundmessage_change", args=[stored["Batch 1"].pk])
+    )
+    assert "support@helpdesk.test, extra1@helpdesk.test" in page.content.decode()
 
 
 def test_otrs_postmaster_reprocess_hands_over_to_manage_py(support_address, tmp_path):

@@ -13,23 +13,22 @@ from pathlib import Path
 import pytest
 from django_celery_beat.models import PeriodicTask
 
-import otrs_postmaster
+from otrs.mail import pipe as otrs_postmaster
 from otrs.mail import spool
 from otrs.mail.tasks import drain_mail_spool
 from tests import factories
 from tickets.models import InboundMessage, InboundSource, Priority, SystemAddress, Ticket
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-INSTALLED = Path(sys.executable).parent / "otrs-postmaster"
+ENTRY = "otrs.mail.pipe:main"
+WRAPPER = "import sys; from otrs.mail.pipe import main; sys.exit(main())"
 
 
 def postmaster_command() -> list[str]:
-    """The installed console script when this venv has it; otherwise the very call pip's
-    console-script wrapper makes (``from otrs_postmaster import main; sys.exit(main())``): the
-    venv shared between work trees was installed before the entry point existed."""
-    if INSTALLED.exists():
-        return [str(INSTALLED)]
-    return [sys.executable, "-c", "import sys; from otrs_postmaster import main; sys.exit(main())"]
+    """The very call pip's console-script wrapper makes for ``otrs-postmaster``
+    (``from otrs.mail.pipe import main; sys.exit(main())``), run in this checkout: the
+    installed script of a shared editable venv may point at another work tree's code."""
+    return [sys.executable, "-c", WRAPPER]
 
 
 def run_postmaster(raw: bytes, *args: str, spool_dir: Path | str, **env: str):
@@ -145,21 +144,46 @@ def test_empty_input_is_refused_like_manage_py_postmaster(tmp_path):
 
 
 def test_the_script_imports_neither_django_nor_celery():
+    # What the console script runs, in a fresh interpreter: the otrs package and otrs.mail
+    # above the pipe must not load the Celery app, Django or anything of ours.
     code = (
-        "import sys, otrs_postmaster; "
-        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "import sys, otrs.mail.pipe; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'django', 'celery', 'kombu', 'otrs', 'tickets', 'environ', 'json', 'argparse'}))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=BASE_DIR, capture_output=True, timeout=30, check=True
     )
-    assert done.stdout.strip() == b"[]"
+    assert done.stdout.strip() == b"['otrs', 'otrs.mail', 'otrs.mail.pipe']"
+
+
+def test_importtime_shows_no_django_or_celery():
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import otrs.mail.pipe"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        timeout=30,
+        check=True,
+    )
+    imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.decode().splitlines()]
+    assert "otrs.mail.pipe" in imported
+    assert not [m for m in imported if m.split(".")[0] in ("django", "celery", "kombu")]
+
+
+def test_the_celery_app_is_still_there_for_django_and_celery_dash_a():
+    # Lazy, not gone: ``celery -A otrs`` and ``otrs.celery_app`` find it, and Django's start
+    # (the daemon app's ready()) has loaded it so tasks bind to it.
+    assert "otrs.celery" in sys.modules  # loaded by Django's start, before this import
+    import otrs
+    from otrs.celery import app
+
+    assert otrs.celery_app is app
 
 
 def test_the_console_script_is_declared():
     project = tomllib.loads((BASE_DIR / "pyproject.toml").read_text())
-    assert project["project"]["scripts"]["otrs-postmaster"] == "otrs_postmaster:main"
-    assert "otrs_postmaster" in project["tool"]["setuptools"]["py-modules"]
+    assert project["project"]["scripts"]["otrs-postmaster"] == ENTRY
+    assert not (BASE_DIR / "otrs_postmaster.py").exists()
 
 
 def test_the_spool_location_is_read_without_django(tmp_path):
@@ -169,6 +193,10 @@ def test_the_spool_location_is_read_without_django(tmp_path):
     def where(environ: dict[str, str]) -> Path:
         return Path(otrs_postmaster.spool_dir(environ, str(base)))
 
+    # An installed package (no manage.py: site-packages) never writes beside the code.
+    assert where({}) == Path(otrs_postmaster.INSTALLED_SPOOL_DIR)
+    assert where({}) == Path("/var/lib/otrs-django/spool/mail")
+    (base / "manage.py").write_text("")
     assert where({}) == base / "var" / "spool" / "mail"
     assert where({"OTRS_VAR_DIR": "/var/lib/otrs"}) == Path("/var/lib/otrs/spool/mail")
     (base / ".env").write_text('# site\nexport OTRS_VAR_DIR="/srv/otrs/var"\n')

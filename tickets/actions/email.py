@@ -240,8 +240,12 @@ def _send(
         article=created,
         idempotency_key=idempotency_key,
     )
-    # The article's source is the queued bytes themselves: what the recipients get.
-    ArticleRaw.objects.put(created, bytes(queued.raw))
+    # The article's source is the queued bytes themselves (what the recipients get), stored
+    # once: the queued row refers to the same RawMail.
+    if queued.raw_blob_id is not None:
+        ArticleRaw.objects.create(article=created, blob_id=queued.raw_blob_id)
+    else:
+        ArticleRaw.objects.put(created, bytes(queued.raw))
     events.record(
         TicketEvent.ARTICLE_EMAIL_SENDING_QUEUED,
         ticket_id=ticket.pk,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import Channel, SenderType, TicketFlagKey
-from .mail import RawMail, blob_name, content_hash
+from .mail import RawMail, blob_name, content_hash, touch_blob
 from .ticket import Ticket
 
 
@@ -191,6 +191,8 @@ class Attachment(models.Model):
             saved = storage.save(name, upload)
             if saved != name:
                 storage.delete(saved)  # the same bytes, written at this moment by another
+        else:
+            touch_blob(storage, name)  # reused: young again for the orphan sweep
         self.file.name = name
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
+import os
 import re
 import zlib
 
@@ -98,7 +100,7 @@ def blob_name(sha256: str) -> str:
 
 def save_blob(content: bytes, sha256: str | None = None) -> str:
     """Put ``content`` into the attachment storage under its sha256 (once: a file that is
-    there already is the same bytes); returns its name."""
+    there already is the same bytes, and is touched); returns its name."""
     sha256 = sha256 or content_hash(content)
     name = blob_name(sha256)
     storage = storages["attachments"]
@@ -107,7 +109,21 @@ def save_blob(content: bytes, sha256: str | None = None) -> str:
         if saved != name:
             # Written at the same moment by another worker: the same bytes, keep one.
             storage.delete(saved)
+    else:
+        touch_blob(storage, name)
     return name
+
+
+def touch_blob(storage, name: str) -> None:
+    """Mark a stored file as just used: the orphan sweep (:mod:`tickets.mailstore`) leaves
+    young files alone, so a file reused now is not removed before its reference commits.
+    A storage without local paths has no such mark (see the README)."""
+    try:
+        path = storage.path(name)
+    except NotImplementedError:
+        return
+    with contextlib.suppress(OSError):
+        os.utime(path)
 
 
 def _encode_base64(data: bytes, line: int, eol: bytes) -> bytes:
@@ -217,6 +233,9 @@ class RawMail(models.Model):
     codec = models.CharField(max_length=8, blank=True)
     data = models.BinaryField()
     pieces = models.JSONField(default=list, blank=True)
+    # For the orphan sweep's grace period (tickets/mailstore.py): a row younger than it may
+    # be about to be referred to.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = RawMailManager()
 
@@ -329,6 +348,8 @@ class InboundMessage(models.Model):
     message_id = models.TextField(_("message id"), blank=True)
     subject = models.CharField(_("subject"), max_length=1000, blank=True)
     from_address = models.TextField(_("from"), blank=True)
+    # The envelope recipients the MTA named (LMTP's RCPT TO); empty for other sources.
+    envelope_recipients = models.JSONField(_("envelope recipients"), default=list, blank=True)
     source = models.CharField(_("source"), max_length=10, choices=InboundSource.choices)
     account = models.ForeignKey(
         "mail.MailAccount",

@@ -31,9 +31,7 @@ taken over by :func:`sweep` (the daemon runs it every few minutes) once its clai
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import re
 import traceback
 from datetime import timedelta
 from typing import Any
@@ -45,7 +43,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otrs.mail.hooks import Receipt
-from otrs.mail.parsing import MailParseError, ParsedMail, parse_message
+from otrs.mail.parsing import MailParseError, parse_message
+from otrs.mail.parsing.headers import clean_line, clean_text
 
 from ..models import (
     InboundMessage,
@@ -62,14 +61,17 @@ logger = logging.getLogger(__name__)
 
 # Statuses whose message is finished: the same mail again is a re-delivery, not new mail.
 _DONE = (InboundStatus.PROCESSED, InboundStatus.IGNORED)
-# What a database refuses in text: NUL (PostgreSQL) and lone surrogates (every driver).
-_REFUSED = re.compile("[\x00\ud800-\udfff]")
 
 
-def clean_text(value: str, limit: int | None = None) -> str:
-    """``value`` without NUL and lone surrogates, cut to ``limit`` characters."""
-    value = _REFUSED.sub("\ufffd", value) if _REFUSED.search(value) else value
+def column_text(value: str, limit: int | None = None) -> str:
+    """One line for a text column: the parser's cleaning (:func:`clean_line`: NUL removed,
+    lone surrogates and control characters replaced), cut to ``limit`` characters. The
+    parser already hands over clean fields; this only guards the columns the store writes."""
+    value = clean_line(value)
     return value[:limit] if limit is not None else value
+
+
+_SUBJECT_MAX = InboundMessage._meta.get_field("subject").max_length
 
 
 def claim_time() -> timedelta:
@@ -83,6 +85,7 @@ def receive(
     account_id: int | None = None,
     queue=None,
     trusted: bool = True,
+    envelope_recipients: tuple[str, ...] | list[str] = (),
 ) -> InboundMessage:
     """Store ``raw`` and process it. Raises :class:`django.db.DatabaseError` only when the
     message could not be stored at all; every other failure ends in quarantine.
@@ -92,7 +95,13 @@ def receive(
     nothing new; a first copy not processed yet is processed now (if nobody else is).
     """
     inbound = store(
-        raw, source=source, account_id=account_id, queue=queue, trusted=trusted, claim=True
+        raw,
+        source=source,
+        account_id=account_id,
+        queue=queue,
+        trusted=trusted,
+        claim=True,
+        envelope_recipients=envelope_recipients,
     )
     if not inbound.is_duplicate:
         return process(inbound, claimed=True)
@@ -131,6 +140,7 @@ def store(
     trusted: bool = True,
     parsed=None,
     claim: bool = False,
+    envelope_recipients: tuple[str, ...] | list[str] = (),
 ) -> InboundMessage:
     """Write the raw message in a transaction of its own, before anything is derived from it.
 
@@ -152,6 +162,8 @@ def store(
         "account_id": account_id,
         "forced_queue": queue,
         "trusted": trusted,
+        # The envelope (LMTP's RCPT TO), as the MTA gave it: text, cleaned for the column.
+        "envelope_recipients": [column_text(str(r), 320) for r in envelope_recipients],
     }
     if claim:
         fields.update(
@@ -252,10 +264,11 @@ def _process_claimed(inbound: InboundMessage, parsed) -> InboundMessage:
             parsed = parse_message(raw)
         except MailParseError as exc:
             return _quarantine(inbound, _("Not an email message: %(error)s") % {"error": exc})
-    parsed = clean_mail(parsed)
-    inbound.message_id = clean_text(parsed.message_id)
-    inbound.subject = clean_text(parsed.subject, 1000)
-    inbound.from_address = clean_text(parsed.from_address)
+    # The parser guarantees every text field is free of what a database refuses
+    # (tests/mail/test_parsing_robust.py); only the column lengths are applied here.
+    inbound.message_id = column_text(parsed.message_id)
+    inbound.subject = column_text(parsed.subject, _SUBJECT_MAX)
+    inbound.from_address = column_text(parsed.from_address)
     try:
         with transaction.atomic():
             result = handle(parsed, raw=raw, inbound=inbound)
@@ -308,32 +321,6 @@ def _process_claimed(inbound: InboundMessage, parsed) -> InboundMessage:
 
 class _ClaimLost(Exception):
     pass
-
-
-def clean_mail(mail: ParsedMail) -> ParsedMail:
-    """The parsed mail with every text field cleaned of what a database refuses (the parser
-    should have done it; this keeps one bad byte from quarantining a mail for good)."""
-    changes: dict = {}
-    for item in dataclasses.fields(mail):
-        value = getattr(mail, item.name)
-        if isinstance(value, str) and _REFUSED.search(value):
-            changes[item.name] = clean_text(value)
-        elif isinstance(value, list) and any(
-            isinstance(v, str) and _REFUSED.search(v) for v in value
-        ):
-            changes[item.name] = [clean_text(v) if isinstance(v, str) else v for v in value]
-    attachments = []
-    for attachment in mail.attachments:
-        fixes: dict[str, Any] = {
-            name: clean_text(getattr(attachment, name))
-            for name in ("filename", "content_type", "content_id", "disposition")
-            if isinstance(getattr(attachment, name, None), str)
-            and _REFUSED.search(getattr(attachment, name))
-        }
-        attachments.append(dataclasses.replace(attachment, **fixes) if fixes else attachment)
-    if any(a is not b for a, b in zip(attachments, mail.attachments, strict=True)):
-        changes["attachments"] = attachments
-    return dataclasses.replace(mail, **changes) if changes else mail
 
 
 def reprocess(inbound: InboundMessage) -> InboundMessage:
@@ -402,7 +389,7 @@ def _quarantine(inbound: InboundMessage, reason: str, *, quiet: bool = False) ->
 
 __all__ = [
     "InboundSource",
-    "clean_text",
+    "column_text",
     "process",
     "receive",
     "receive_fetched",

@@ -18,13 +18,24 @@ class UnknownQueue(LookupError):
 SOURCES = {"pipe": InboundSource.PIPE, "lmtp": InboundSource.LMTP}
 
 
-def receive_spooled(raw: bytes, *, source: str, queue: str | None, trusted: bool) -> Receipt:
+def receive_spooled(
+    raw: bytes,
+    *,
+    source: str,
+    queue: str | None,
+    trusted: bool,
+    recipients: tuple[str, ...] = (),
+) -> Receipt:
     forced = None
     if queue:
         forced = Queue.objects.filter(full_name=queue).first()
         if forced is None:
             raise UnknownQueue(f"no queue named {queue!r}")
     inbound = receive(
-        raw, source=SOURCES.get(source, InboundSource.PIPE), queue=forced, trusted=trusted
+        raw,
+        source=SOURCES.get(source, InboundSource.PIPE),
+        queue=forced,
+        trusted=trusted,
+        envelope_recipients=recipients,
     )
     return Receipt(stored_id=inbound.pk, duplicate=inbound.is_duplicate)

@@ -319,7 +319,7 @@ def test_it_creates_an_email_ticket_and_queues_the_mail(
     (sent,) = OutboundMessage.objects.filter(ticket_delivery__article=article)
     assert sent.recipients == ["wile@acme.test", "boss@acme.test", "x@y.test"]
     assert sent.status == OutboundStatus.SENT  # into this test's own outbox directory
-    assert bytes(sent.raw) == bytes(article.raw.content)
+    assert sent.content() == bytes(article.raw.content)
 
 
 def test_it_no_longer_says_on_the_email_screen_that_mail_is_not_sent(support, agent, client_for):

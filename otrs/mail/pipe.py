@@ -12,14 +12,18 @@ delivery costs a few milliseconds more than starting Python itself:
 
 ``--reprocess`` is not on the hot path: it hands over to ``manage.py postmaster --reprocess``.
 
-This module lives outside the ``otrs`` package on purpose: importing ``otrs`` loads the Celery
-app (a third of a second). It imports nothing but the standard library, and the daemon's spool
-reader imports the file format from here.
+It imports nothing but the standard library, and the packages above it (:mod:`otrs`,
+:mod:`otrs.mail`) import nothing at all (the Celery app is loaded lazily), so importing this
+module starts neither Django nor Celery (tests/tickets/test_mta_pipe.py proves it). The
+daemon's spool reader (:mod:`otrs.mail.spool`) imports the file format from here.
 
 Where the spool is (the first that is set wins): the environment variable ``MAIL_SPOOL_DIR``,
 ``MAIL_SPOOL_DIR`` in the project's ``.env``, then ``OTRS_VAR_DIR`` (environment, then
-``.env``) + ``/spool/mail``, then ``var/spool/mail`` beside this file: the same rules as the
-Django settings (``otrs/settings.py``), which read the same variables.
+``.env``) + ``/spool/mail``; then, in a source checkout (``manage.py`` beside the ``otrs``
+package), ``var/spool/mail`` in it, and in an installed package (a wheel in site-packages,
+where there is no project directory) :data:`INSTALLED_SPOOL_DIR`, the directory of the
+deployment in ``deploy/``. The Django settings take ``MAIL_SPOOL_DIR`` from here, so the two
+always agree.
 
 The spool is a maildir: a message is written into ``tmp/``, synced, renamed into ``new/`` and
 the directory synced; the reader claims a message by renaming it into ``cur/``. Each file holds
@@ -35,7 +39,10 @@ import sys
 import time
 
 EX_TEMPFAIL = 75
-BASE_DIR = os.path.dirname(os.path.realpath(__file__))
+# The project directory of a source checkout (otrs/mail/pipe.py → the directory of otrs/).
+BASE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+# The spool of an installed package when nothing names one: OTRS_VAR_DIR of deploy/systemd.
+INSTALLED_SPOOL_DIR = "/var/lib/otrs-django/spool/mail"
 # The first line of a spool file: this marker, a space, the options as JSON, a newline.
 MAGIC = b"OTRS-SPOOL-1 "
 CHUNK = 1 << 20
@@ -80,8 +87,18 @@ def spool_dir(environ: dict[str, str] | None = None, base_dir: str = BASE_DIR) -
     explicit = setting("MAIL_SPOOL_DIR")
     if explicit:
         return explicit
-    var_dir = setting("OTRS_VAR_DIR") or os.path.join(base_dir, "var")
-    return os.path.join(var_dir, "spool", "mail")
+    var_dir = setting("OTRS_VAR_DIR")
+    if var_dir:
+        return os.path.join(var_dir, "spool", "mail")
+    if is_checkout(base_dir):
+        return os.path.join(base_dir, "var", "spool", "mail")
+    # Installed (site-packages): never write beside the code.
+    return INSTALLED_SPOOL_DIR
+
+
+def is_checkout(base_dir: str = BASE_DIR) -> bool:
+    """Whether ``base_dir`` is a project directory (a checkout or an editable install)."""
+    return os.path.isfile(os.path.join(base_dir, "manage.py"))
 
 
 def _unique_name() -> str:
@@ -255,7 +272,7 @@ def _fast_args(argv: list[str]) -> dict | None:
 def _reprocess(ids: list[int], verbosity: int) -> int:
     manage = os.path.join(BASE_DIR, "manage.py")
     command = [sys.executable]
-    command += [manage] if os.path.isfile(manage) else ["-m", "django"]
+    command += [manage] if is_checkout() else ["-m", "django"]
     command += ["postmaster", "--reprocess", *map(str, ids), f"--verbosity={verbosity}"]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otrs.settings")
     os.execv(sys.executable, command)  # noqa: S606 - our own interpreter and manage.py
