@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User, system_user
+from otrs.bulk import insert
 from otrs.errors import DomainError, ErrorCode
 from otrs.html import sanitize_html
 from otrs.permissions import PermissionKey
@@ -43,6 +44,7 @@ from ..models import (
     Ticket,
     TicketFlag,
     TicketType,
+    message_id_hash,
 )
 from . import _customer
 from ._base import (
@@ -324,7 +326,7 @@ def _add_article(
     """Store an article. ``first``: the ticket's first article, in the transaction that made
     the ticket (nobody can have seen it, and no earlier article can be answered)."""
     created_at = data.created_at or timezone.now()
-    article = Article.objects.create(
+    article = Article(
         ticket=ticket,
         channel=data.channel,
         sender_type=data.sender_type,
@@ -343,6 +345,9 @@ def _add_article(
         created_at=created_at,
         created_by=actor,
     )
+    # What Article.save() adds, then one hand-built insert (otrs.bulk; no signals on articles).
+    article.message_id_md5 = message_id_hash(article.message_id) if article.message_id else ""
+    insert(Article, [article])
     if data.raw is not None:
         ArticleRaw.objects.put(article, data.raw)
     for item in data.attachments:
