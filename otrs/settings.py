@@ -277,6 +277,12 @@ POSTMASTER_CLAIM_SECONDS = env.int("POSTMASTER_CLAIM_SECONDS", 300, minimum=10)
 # Raw mails and cas/ files nothing refers to are removed by the daily mail-store sweep only
 # once they are this old (a writer may be about to refer to a younger one).
 MAIL_STORE_ORPHAN_GRACE_HOURS = env.int("MAIL_STORE_ORPHAN_GRACE_HOURS", 24, minimum=1)
+
+# Commit the processing of a stored inbound mail without waiting for the disk (PostgreSQL
+# synchronous_commit off for that transaction only). The raw mail's own commit always waits,
+# so a database crash can lose at most the last fraction of a second of processing, which
+# the inbound sweep redoes from the stored row (still "processing" under its claim).
+POSTMASTER_ASYNC_COMMIT = env.bool("POSTMASTER_ASYNC_COMMIT", True)
 # Inbound mail larger than this is kept in quarantine instead of being processed.
 POSTMASTER_MAX_EMAIL_BYTES = env.int("POSTMASTER_MAX_EMAIL_BYTES", 16 * 1024 * 1024, minimum=1024)
 # MIME parts of one inbound mail that are read; the parts beyond stay in the raw message only

@@ -139,9 +139,17 @@ def _load(token: str) -> _Snapshot:
 
 
 def snapshot() -> _Snapshot:
-    """This process's copy, reloaded when the shared token changed."""
-    token = _shared_token()
+    """This process's copy, reloaded when the shared token changed.
+
+    The token is read once per transaction: a mail's several readers (system user, states,
+    queues, filters, auto responses) share the first check, so a mail sees one consistent
+    copy and pays one cache read. A change made here forgets the copy at once (``invalidate``).
+    """
     current: _Snapshot | None = getattr(_local, "snapshot", None)
+    if current is not None and _checked_in_this_transaction():
+        return current
+    token = _shared_token()
+    _remember_check()
     if current is not None and current.token == token:
         return current
     current = _load(token)
@@ -156,6 +164,32 @@ def snapshot() -> _Snapshot:
 
 def _connection():
     return transaction.get_connection()
+
+
+def _checked_in_this_transaction() -> bool:
+    """Whether the token was read in the transaction in progress: its marker (a commit hook
+    that does nothing) is still queued on the outermost block that read it. A commit or
+    rollback drops the queued hooks, so the next transaction reads the token again."""
+    marker = getattr(_local, "check_marker", None)
+    if marker is None:
+        return False
+    block = _outermost_block()
+    if block is None or block is not _local.check_block:
+        return False
+    return any(entry[1] is marker for entry in _connection().run_on_commit)
+
+
+def _remember_check() -> None:
+    block = _outermost_block()
+    if block is None:
+        _local.check_marker = _local.check_block = None
+        return
+
+    def marker() -> None:
+        pass
+
+    transaction.on_commit(marker)
+    _local.check_marker, _local.check_block = marker, block
 
 
 def _outermost_block():

@@ -29,6 +29,8 @@ from weakref import WeakKeyDictionary
 
 from django.db import router, transaction
 
+from otrs.bulk import insert
+
 from .models import EventBatch, OutboxEvent
 from .tasks import deliver_batch
 from .types import Event
@@ -106,10 +108,7 @@ def record_many(events: list[Event], *, using: str | None = None) -> None:
                 payload=dict(event.payload),
             )
         )
-    if len(rows) == 1:
-        rows[0].save(using=using, force_insert=True)
-    else:
-        OutboxEvent.objects.using(using).bulk_create(rows)
+    insert(OutboxEvent, rows, using=using)
 
 
 def _outermost(connection):
@@ -131,7 +130,8 @@ def _current(connection, block) -> _Open | None:
 
 
 def _begin(connection, block, using: str, muted: frozenset[str]) -> _Open:
-    batch = EventBatch.objects.using(using).create(muted=sorted(muted))
+    batch = EventBatch(muted=sorted(muted))
+    insert(EventBatch, [batch], using=using)
     current = _Open(batch_id=batch.pk, muted=set(muted), block=block)
 
     def committed() -> None:

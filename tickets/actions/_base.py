@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User
+from otrs.bulk import load
 from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 
@@ -90,7 +91,11 @@ class ArticleInput:
 def _locked(ticket: Ticket | int) -> Ticket:
     """Re-read the ticket under a row lock; the caller is inside a transaction."""
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
-    return Ticket.objects.select_for_update().get(pk=pk)
+    # One hand-built statement (otrs.bulk.load): every action on a ticket starts here.
+    locked = load(Ticket, "t.id = %s", [pk], for_update=True)
+    if locked is None:
+        raise Ticket.DoesNotExist(f"Ticket {pk} does not exist.")
+    return cast("Ticket", locked)
 
 
 def _locked_many(tickets: Iterable[Ticket | int]) -> dict[int, Ticket]:

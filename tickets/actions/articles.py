@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User, system_user
+from otrs.bulk import insert
 from otrs.errors import DomainError, ErrorCode
 from otrs.html import sanitize_html
 from otrs.permissions import PermissionKey
@@ -41,6 +44,7 @@ from ..models import (
     Ticket,
     TicketFlag,
     TicketType,
+    message_id_hash,
 )
 from . import _customer
 from ._base import (
@@ -322,7 +326,7 @@ def _add_article(
     """Store an article. ``first``: the ticket's first article, in the transaction that made
     the ticket (nobody can have seen it, and no earlier article can be answered)."""
     created_at = data.created_at or timezone.now()
-    article = Article.objects.create(
+    article = Article(
         ticket=ticket,
         channel=data.channel,
         sender_type=data.sender_type,
@@ -341,6 +345,9 @@ def _add_article(
         created_at=created_at,
         created_by=actor,
     )
+    # What Article.save() adds, then one hand-built insert (otrs.bulk; no signals on articles).
+    article.message_id_md5 = message_id_hash(article.message_id) if article.message_id else ""
+    insert(Article, [article])
     if data.raw is not None:
         ArticleRaw.objects.put(article, data.raw)
     for item in data.attachments:
@@ -380,15 +387,31 @@ def _add_article(
 
 
 def _last_sender_was_agent(ticket: Ticket, article: Article) -> bool:
-    previous = (
-        Article.objects.filter(ticket=ticket)
-        .exclude(pk=article.pk)
-        .exclude(sender_type=SenderType.SYSTEM)
-        .order_by("-created_at", "-id")
-        .values_list("sender_type", flat=True)
-        .first()
+    """Whether the ticket's latest article before ``article`` (system articles aside) came
+    from an agent. Asked for every customer follow-up: one hand-written statement (the
+    queryset's compiling cost more than the query)."""
+    with connection.cursor() as cursor:
+        params: list[int | str] = [ticket.pk, article.pk, str(SenderType.SYSTEM)]
+        cursor.execute(_last_sender_sql(connection.vendor), params)
+        previous = cursor.fetchone()
+    return previous is not None and previous[0] == SenderType.AGENT
+
+
+@cache
+def _last_sender_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        field = Article._meta.get_field(name)
+        assert isinstance(field, Field) and field.column  # a column, not a reverse relation
+        return quote(field.column)
+
+    return (
+        f"SELECT {column('sender_type')} FROM {quote(Article._meta.db_table)}"  # noqa: S608
+        f" WHERE {column('ticket')} = %s AND {column('id')} <> %s"
+        f" AND {column('sender_type')} <> %s"
+        f" ORDER BY {column('created_at')} DESC, {column('id')} DESC LIMIT 1"
     )
-    return previous == SenderType.AGENT
 
 
 def _safe_filename(name: str) -> str:

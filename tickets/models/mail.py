@@ -131,6 +131,21 @@ def _encode_base64(data: bytes, line: int, eol: bytes) -> bytes:
     return b"".join(encoded[i : i + line] + eol for i in range(0, len(encoded), line))
 
 
+def _rebuilds(run: bytes, data: bytes, line: int, eol: bytes) -> bool:
+    """Whether ``_encode_base64(data, line, eol) == run``, checked without building it (a
+    Python loop over the 18,000 lines of a 1 MiB body): the same characters without the line
+    ends, and every line ``line`` long but the last, which holds the rest; ``run`` ends with
+    a line end."""
+    encoded = base64.b64encode(data)
+    if run.replace(eol, b"") != encoded or not run.endswith(eol):
+        return False
+    lines = run[: -len(eol)].split(eol)
+    count = -(-len(encoded) // line)
+    if len(lines) != count:
+        return False
+    return max(map(len, lines)) <= line and len(lines[-1]) == len(encoded) - (count - 1) * line
+
+
 def split_raw(raw: bytes) -> tuple[bytes, list[dict]]:
     """``raw`` without the base64 bodies that can be rebuilt exactly from their decoded bytes
     (Dovecot's single-instance attachment check), and where to put them back."""
@@ -147,7 +162,7 @@ def split_raw(raw: bytes) -> tuple[bytes, list[dict]]:
             data = base64.b64decode(run.replace(eol, b""), validate=True)
         except (binascii.Error, ValueError):
             continue
-        if _encode_base64(data, line, eol) != run:
+        if not _rebuilds(run, data, line, eol):
             continue  # another line length, mixed line ends, stray padding: kept verbatim
         sha = content_hash(data)
         save_blob(data, sha)

@@ -53,6 +53,7 @@ from ..models import (
 )
 from ..models.mail import fingerprint
 from ..subjects import clean_ticket_subject
+from . import lookups
 from .directives import Directives
 from .filters import run_filters
 from .followup import FollowUp, detect
@@ -322,13 +323,11 @@ class _Run:
         sender = self.mail.from_address.lower()
         if not sender or sender == (ticket.customer_user or "").lower():
             return False
-        if _customer_email(ticket) == sender:
+        if lookups.customer_email(ticket.customer_user) == sender:
             return False
         if found.article is not None and not found.article.is_visible_for_customer:
             return True
-        internal = Article.objects.filter(
-            ticket=ticket, channel=Channel.EMAIL, is_visible_for_customer=False
-        ).values_list("to_address", "cc_address")
+        internal = lookups.internal_recipients(ticket.pk)
         return any(sender in f"{to} {cc}".lower() for to, cc in internal)
 
     def _dispatch_queue(self) -> Queue:
@@ -356,15 +355,11 @@ class _Run:
             return login, sender
         if not sender:
             return "", self.d.get("customerno")
-        known = (
-            CustomerUser.objects.filter(email__iexact=sender, is_valid=True)
-            .select_related("user", "company")
-            .order_by("pk")
-            .first()
-        )
+        known = lookups.customer_by_email(sender)
         if known is not None:
-            customer_id = known.company.customer_id if known.company is not None else sender
-            return known.login, self.d.get("customerno") or customer_id
+            login, company_id = known
+            customer_id = company_id if company_id is not None else sender
+            return login, self.d.get("customerno") or customer_id
         return sender, self.d.get("customerno") or sender
 
     def _candidate(self, user: User | None, queue: Queue, role: str) -> User | None:
@@ -398,11 +393,12 @@ def _same_message(mail: ParsedMail, raw: bytes) -> Article | None:
     already stored"). A reused Message-ID with another subject or body is a mail of its own."""
     if not mail.message_id:
         return None
-    candidates = (
-        Article.objects.filter(message_id_md5=message_id_hash(mail.message_id))
-        .select_related("ticket", "raw__blob")
-        .order_by("pk")
-    )
+    # One light probe first: almost every mail has no article with its Message-ID.
+    ids = lookups.articles_with_raw(message_id_hash(mail.message_id))
+    if not ids:
+        return None
+    candidates = Article.objects.filter(pk__in=ids).select_related("ticket", "raw__blob")
+    candidates = candidates.order_by("pk")
     digest = None
     for article in candidates:
         stored = getattr(article, "raw", None)
@@ -429,11 +425,6 @@ def _format(name: str, address: str) -> str:
         return str(Address(display_name=name or "", addr_spec=address))
     except (ValueError, IndexError):
         return f"{name} <{address}>" if name else address
-
-
-def _customer_email(ticket: Ticket) -> str:
-    profile = CustomerUser.objects.for_login(ticket.customer_user)
-    return profile.email.lower() if profile is not None else ""
 
 
 def _bounce_reason(mail: ParsedMail) -> str:

@@ -129,28 +129,29 @@ class Directives:
         return found
 
     def queue(self, *, follow_up: bool = False) -> Queue | None:
-        return _lookup(Queue.objects.valid(), "full_name", self.get("queue", follow_up=follow_up))
+        return _lookup(Queue.objects.valid, "full_name", self.get("queue", follow_up=follow_up))
 
     def state(self, *, follow_up: bool = False) -> State | None:
-        return _lookup(State.objects.valid(), "name", self.get("state", follow_up=follow_up))
+        return _lookup(State.objects.valid, "name", self.get("state", follow_up=follow_up))
 
     def priority(self, *, follow_up: bool = False) -> Priority | None:
-        return _lookup(Priority.objects.valid(), "name", self.get("priority", follow_up=follow_up))
+        return _lookup(Priority.objects.valid, "name", self.get("priority", follow_up=follow_up))
 
     def ticket_type(self, *, follow_up: bool = False) -> TicketType | None:
-        return _lookup(TicketType.objects.valid(), "name", self.get("type", follow_up=follow_up))
+        return _lookup(TicketType.objects.valid, "name", self.get("type", follow_up=follow_up))
 
     def service(self, *, follow_up: bool = False) -> Service | None:
-        return _lookup(
-            Service.objects.valid(), "full_name", self.get("service", follow_up=follow_up)
-        )
+        return _lookup(Service.objects.valid, "full_name", self.get("service", follow_up=follow_up))
 
     def sla(self, *, follow_up: bool = False) -> SLA | None:
-        return _lookup(SLA.objects.valid(), "name", self.get("sla", follow_up=follow_up))
+        return _lookup(SLA.objects.valid, "name", self.get("sla", follow_up=follow_up))
 
     def agent(self, role: str, *, follow_up: bool = False) -> User | None:
         """``owner`` or ``responsible``: the login, else the numeric id."""
-        agents = User.objects.filter(kind=UserKind.AGENT, is_active=True)
+
+        def agents():
+            return User.objects.filter(kind=UserKind.AGENT, is_active=True)
+
         login = self.get(role, follow_up=follow_up)
         if login:
             return _lookup(agents, "username", login)
@@ -188,9 +189,11 @@ class Directives:
 
 
 def _lookup(queryset, field: str, value: str):
+    """The row of ``queryset()`` (called only when there is a value: most mails carry no
+    X-OTRS header, and building a queryset for nothing cost a mail about a millisecond)."""
     if not value:
         return None
-    found = queryset.filter(**{field: value}).first()
+    found = queryset().filter(**{field: value}).first()
     if found is None:
         logger.info("Ignoring X-OTRS value %r: no valid %s of that name", value, field)
     return found
