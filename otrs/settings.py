@@ -72,6 +72,7 @@ INSTALLED_APPS += env.apps("EXTRA_APPS", installed=INSTALLED_APPS)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "otrs.web.site.SiteUrlCheckMiddleware",
     # Above the session and CSRF middleware: sees their cookies, and installs the upload
     # limits before anything reads a request body (otrs/web/security.py).
     "otrs.web.security.SecureCookiesMiddleware",
@@ -264,8 +265,24 @@ MAIL_OAUTH_TIMEOUTS = (
 # The host name in the Message-IDs we make, and the sender of agent notifications.
 MAIL_DOMAIN = env.str("MAIL_DOMAIN", "localhost")
 NOTIFICATION_FROM = env.str("NOTIFICATION_FROM", f"Help desk <helpdesk@{MAIL_DOMAIN}>")
-# The address links in mails point at (the agent and customer portals).
-SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def _site_url() -> str:
+    """The address links in mails point at (the agent and customer portals). Unset: with
+    ``ALLOWED_HOSTS`` configured, the first named host over HTTPS (a site behind the proxy of
+    deploy/); else the local development server, on ``PORT`` (what ``make run`` serves on).
+    A request served under another address logs a warning (otrs/web/site.py)."""
+    configured = env.str("SITE_URL", "")
+    if configured:
+        return configured.rstrip("/")
+    if env.str("ALLOWED_HOSTS", ""):
+        named = [h for h in ALLOWED_HOSTS if h and h != "*" and not h.startswith(".")]
+        if named:
+            return f"https://{named[0]}"
+    return f"http://127.0.0.1:{env.int('PORT', 8000, minimum=1, maximum=65535)}"
+
+
+SITE_URL = _site_url()
 # Mail sent through Django's mail API (password reset, registration) goes into the same
 # persistent outgoing queue as ticket mail (otrs/mail/backend.py), from the notification sender.
 EMAIL_BACKEND = "otrs.mail.backend.QueueBackend"

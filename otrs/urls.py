@@ -4,9 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from otrs.web.site import favicon
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("agent/", include("otrs.agent.urls")),
     path("customer/", include("customer_portal.urls")),
+    path("favicon.ico", favicon, name="favicon"),
     path("", RedirectView.as_view(pattern_name="agent:home", permanent=False)),
 ]
