@@ -188,6 +188,8 @@ CACHES = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates that read the same everywhere ("7 Dec 2026", 24-hour times): otrs/formats.
+FORMAT_MODULE_PATH = ["otrs.formats"]
 TIME_ZONE = env.str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -28,7 +28,8 @@ def bulk(request):
     if request.method != "POST":
         # A bookmark, a reload after the session ended, a typed address: the tickets are
         # chosen in a list, so that is where the agent goes, told how.
-        messages.info(request, _("Select tickets in a list, then choose “Bulk action on selected tickets”."))
+        hint = _("Select tickets in a list, then choose “Bulk action on selected tickets”.")
+        messages.info(request, hint)
         return redirect("agent:queues")
     back = _next_url(request)
     tickets = selected_tickets(request.user, request.POST.getlist("ticket"))
