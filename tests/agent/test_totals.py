@@ -1,4 +1,4 @@
-"""Lists say where the agent is: "1–2 of 3" on the status view and the search (issue 18)."""
+"""Lists say where the agent is: "1-2 of 3" (en dash) on status view and search (issue 18)."""
 
 from __future__ import annotations
 
