@@ -48,7 +48,10 @@ BAD_VALUES = {
 SITE_URLS = {
     "development": ({}, "http://127.0.0.1:8000"),
     "development_port": ({"PORT": "9000"}, "http://127.0.0.1:9000"),
-    "behind_proxy": ({"ALLOWED_HOSTS": ".example.org,desk.example.org"}, "https://desk.example.org"),
+    "behind_proxy": (
+        {"ALLOWED_HOSTS": ".example.org,desk.example.org"},
+        "https://desk.example.org",
+    ),
     "set": ({"SITE_URL": "https://help.example.com/", "PORT": "9000"}, "https://help.example.com"),
 }
 SHOW_SITE_URL = (
