@@ -122,7 +122,9 @@
     try {
       var doc = frame.contentDocument;
       if (!doc || !doc.documentElement) { return; }
-      var height = Math.max(doc.documentElement.scrollHeight, doc.body ? doc.body.scrollHeight : 0);
+      // The root element's own height is its content's (scrollHeight would be at least the
+      // frame's current height, so a frame could only grow).
+      var height = Math.ceil(doc.documentElement.getBoundingClientRect().height);
       frame.style.height = Math.min(Math.max(height + 4, 48), 4000) + "px";
       frame.classList.add("fitted");
     } catch (error) { /* a frame we may not read keeps its CSS height */ }
