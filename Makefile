@@ -10,6 +10,8 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in mail (written by the daemon) lead to the server `make run` starts.
+SITE_URL ?= http://$(HOST):$(PORT)
 # The databases the suite runs on besides SQLite; the services TESTING.md describes.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/otrs
 TEST_MARIADB_URL ?= mysql://root@127.0.0.1:3306/otrs
@@ -82,6 +84,7 @@ migrate: install
 demo: migrate
 	DEBUG=true $(MANAGE) loaddemo
 
+run: export SITE_URL := $(SITE_URL)
 run: demo
 	@mkdir -p var/log
 	@echo "Starting the daemon (Celery worker with beat); its log is var/log/celery.log"

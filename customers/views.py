@@ -10,11 +10,11 @@ anywhere else. Every page runs a fixed number of queries, whatever the number of
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -198,7 +198,9 @@ def company(request, pk: int):
 def customer_info(request):
     """The CIC by the strings a ticket carries (the zoom links here): ``?customer_user=``
     or ``?customer_id=``. A registered customer user or company goes to their page; anything
-    else (a sender who is no customer user) gets the tickets that carry the string."""
+    else (a sender who is no customer user) gets the tickets that carry the string. Without
+    either (the bare address, OTRS's CustomerInformationCenter entry) it is the customer search.
+    """
     login = text_param(request.GET, "customer_user")
     customer_id = text_param(request.GET, "customer_id")
     if login:
@@ -214,9 +216,15 @@ def customer_info(request):
             return redirect("agent:company", found.pk)
         tickets = Q(customer_id=customer_id)
     else:
-        raise Http404("No customer named.")
+        return redirect(reverse("agent:customer_users") + _search_query(request))
     context = {"login": login, "customer_id": customer_id} | _tickets(request, tickets)
     return _render(request, "unregistered.html", context)
+
+
+def _search_query(request) -> str:
+    """The text typed into a search for a customer (``?q=``), carried over to the list."""
+    text = text_param(request.GET, "q")
+    return f"?{urlencode({'q': text})}" if text else ""
 
 
 # --- the editors -------------------------------------------------------------------------------

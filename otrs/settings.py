@@ -73,6 +73,7 @@ INSTALLED_APPS += env.apps("EXTRA_APPS", installed=INSTALLED_APPS)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "otrs.web.site.SiteUrlCheckMiddleware",
     # Above the session and CSRF middleware: sees their cookies, and installs the upload
     # limits before anything reads a request body (otrs/web/security.py).
     "otrs.web.security.SecureCookiesMiddleware",
@@ -188,6 +189,8 @@ CACHES = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates that read the same everywhere ("7 Dec 2026", 24-hour times): otrs/formats.
+FORMAT_MODULE_PATH = ["otrs.formats"]
 TIME_ZONE = env.str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -265,8 +268,24 @@ MAIL_OAUTH_TIMEOUTS = (
 # The host name in the Message-IDs we make, and the sender of agent notifications.
 MAIL_DOMAIN = env.str("MAIL_DOMAIN", "localhost")
 NOTIFICATION_FROM = env.str("NOTIFICATION_FROM", f"Help desk <helpdesk@{MAIL_DOMAIN}>")
-# The address links in mails point at (the agent and customer portals).
-SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def _site_url() -> str:
+    """The address links in mails point at (the agent and customer portals). Unset: with
+    ``ALLOWED_HOSTS`` configured, the first named host over HTTPS (a site behind the proxy of
+    deploy/); else the local development server, on ``PORT`` (what ``make run`` serves on).
+    A request served under another address logs a warning (otrs/web/site.py)."""
+    configured = env.str("SITE_URL", "")
+    if configured:
+        return configured.rstrip("/")
+    if env.str("ALLOWED_HOSTS", ""):
+        named = [h for h in ALLOWED_HOSTS if h and h != "*" and not h.startswith(".")]
+        if named:
+            return f"https://{named[0]}"
+    return f"http://127.0.0.1:{env.int('PORT', 8000, minimum=1, maximum=65535)}"
+
+
+SITE_URL = _site_url()
 # Mail sent through Django's mail API (password reset, registration) goes into the same
 # persistent outgoing queue as ticket mail (otrs/mail/backend.py), from the notification sender.
 EMAIL_BACKEND = "otrs.mail.backend.QueueBackend"

@@ -4,10 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from otrs.web.site import favicon
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("agent/", include("otrs.agent.urls")),
     path("customer/", include("customer_portal.urls")),
     path("public/faq/", include("faq.public_urls")),
+    path("favicon.ico", favicon, name="favicon"),
     path("", RedirectView.as_view(pattern_name="agent:home", permanent=False)),
 ]

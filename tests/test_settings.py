@@ -24,6 +24,9 @@ CONFIG_VARIABLES = {
     "TICKET_NUMBER_GENERATOR",
     "OTRS_VAR_DIR",
     "TRUSTED_PROXIES",
+    "SITE_URL",
+    "ALLOWED_HOSTS",
+    "PORT",
 }
 
 # (variable, bad value, a fragment the message must contain besides the name)
@@ -38,7 +41,22 @@ BAD_VALUES = {
     "number_generator": ("TICKET_NUMBER_GENERATOR", "Nope", "Nope"),
     "conn_max_age": ("DATABASE_CONN_MAX_AGE", "-1", "at least 0"),
     "trusted_proxies": ("TRUSTED_PROXIES", "127.0.0.1,nginx", "nginx"),
+    "port": ("PORT", "http", "http"),
 }
+
+# SITE_URL when it is not set: (environment, expected)
+SITE_URLS = {
+    "development": ({}, "http://127.0.0.1:8000"),
+    "development_port": ({"PORT": "9000"}, "http://127.0.0.1:9000"),
+    "behind_proxy": (
+        {"ALLOWED_HOSTS": ".example.org,desk.example.org"},
+        "https://desk.example.org",
+    ),
+    "set": ({"SITE_URL": "https://help.example.com/", "PORT": "9000"}, "https://help.example.com"),
+}
+SHOW_SITE_URL = (
+    "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
+)
 
 SHOW_SETTINGS = """
 import json, django
@@ -79,6 +97,8 @@ def runs() -> dict[str, tuple[int, str, str]]:
         for case, (name, value, _fragment) in BAD_VALUES.items()
     }
     started["defaults"] = _start({}, SHOW_SETTINGS)
+    for case, (extra, _expected) in SITE_URLS.items():
+        started[f"site_url_{case}"] = _start(extra, SHOW_SITE_URL)
     results = {}
     for case, process in started.items():
         stdout, stderr = process.communicate(timeout=60)
@@ -112,3 +132,13 @@ def test_it_runs_on_sqlite_under_var_and_the_filesystem_broker_by_default(runs):
     assert Path(shown["broker_options"]["data_folder_in"]).is_relative_to(REPO / "var")
     assert shown["attachments"] == "fs"
     assert (shown["generator"], shown["system_id"], shown["debug"]) == ("DateChecksum", 10, False)
+
+
+@pytest.mark.parametrize("case", SITE_URLS)
+def test_site_url_is_derived_when_not_set(runs, case):
+    if (REPO / ".env").exists():
+        pytest.skip("a .env file in the checkout sets values of its own")
+    returncode, stdout, stderr = runs[f"site_url_{case}"]
+
+    assert returncode == 0, stderr
+    assert stdout.strip() == SITE_URLS[case][1]

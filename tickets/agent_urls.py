@@ -44,8 +44,20 @@ menu = [
     MenuEntry("locked", _("Locked"), "agent:locked", order=40, shortcut="l"),
     MenuEntry("watched", _("Watched"), "agent:watched", order=50, shortcut="w"),
     MenuEntry("responsible", _("Responsible"), "agent:responsible", order=60, shortcut="r"),
-    MenuEntry("new_phone_ticket", _("New phone ticket"), "agent:new_phone_ticket", order=80),
-    MenuEntry("new_email_ticket", _("New email ticket"), "agent:new_email_ticket", order=90),
+    MenuEntry(
+        "new_phone_ticket",
+        _("New phone ticket"),
+        "agent:new_phone_ticket",
+        order=80,
+        group=_("New ticket"),
+    ),
+    MenuEntry(
+        "new_email_ticket",
+        _("New email ticket"),
+        "agent:new_email_ticket",
+        order=90,
+        group=_("New ticket"),
+    ),
 ]
 
 preferences = [TicketPreferences]

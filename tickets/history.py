@@ -34,6 +34,10 @@ _REFERENCES: dict[str, dict[str, str]] = {
     HistoryType.SUBSCRIBE: {"new": "user"},
     HistoryType.UNSUBSCRIBE: {"old": "user"},
 }
+# Names the defaults and the admin give in English and the templates translate ("new" reads
+# "neu"): the history translates them the same way. Queues, services and SLAs are named by
+# each site and stay as they are.
+_TRANSLATED_NAMES = {"state", "priority", "type"}
 _MODELS = {
     "queue": (Queue, "full_name"),
     "state": (State, "name"),
@@ -176,10 +180,9 @@ def _lookup_names(entries: list[TicketHistory]) -> dict[str, dict[str, str]]:
             names[kind] = {str(u.pk): u.get_full_name() or u.get_username() for u in users}
         else:
             model, field = _MODELS[kind]
-            names[kind] = {
-                str(pk): name
-                for pk, name in model._default_manager.filter(pk__in=ids).values_list("pk", field)
-            }
+            rows = model._default_manager.filter(pk__in=ids).values_list("pk", field)
+            translate = _ if kind in _TRANSLATED_NAMES else str
+            names[kind] = {str(pk): translate(name) for pk, name in rows}
     return names
 
 
@@ -217,4 +220,5 @@ def _format_time(raw: str) -> str:
         return raw
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
-    return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+    # The sentence ends with its own full stop (a format ending in "a.m." would double it).
+    return formats.date_format(moment, "SHORT_DATETIME_FORMAT").rstrip(".")

@@ -213,7 +213,9 @@ class _Values:
     def _customer(self) -> dict[str, object]:
         a = self.article
         if a is None:
-            return {}
+            # A text that answers no article (an agent's new email ticket): the customer's
+            # name is still known from the ticket ("Dear <OTRS_CUSTOMER_REALNAME>,").
+            return {"realname": self._real_name()}
         return {
             "from": a.from_address,
             "to": a.to_address,
@@ -238,7 +240,8 @@ class _Values:
             name = profile.user.get_full_name()
             if name:
                 return name
-        for name, address in getaddresses([self.article.from_address or ""]):
+        sender = self.article.from_address if self.article is not None else ""
+        for name, address in getaddresses([sender or ""]):
             if name or address:
                 return name or address
         return self.ticket.customer_user or None
@@ -347,6 +350,13 @@ def _author(article) -> str:
 
 def _join(*parts: str) -> str:
     return "\n\n".join(part.strip("\n") for part in parts if part and part.strip())
+
+
+def new_ticket_text(queue, template=None) -> str:
+    """The text a new email ticket to a customer starts with: the queue's salutation, the
+    template and the queue's signature, tags not yet expanded (the ticket does not exist
+    yet; :func:`tickets.actions.create_email_ticket` expands them with ``expand_tags``)."""
+    return _join(_valid_text(queue.salutation), _valid_text(template), _valid_text(queue.signature))
 
 
 def reply_text(ticket, article, agent, template=None) -> str:

@@ -28,6 +28,15 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=10, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     rows_per_page = models.PositiveSmallIntegerField(_("rows per page"), default=25)
+    # The agent portal's colours: "auto" (or empty, as forms that predate the setting save
+    # it) follows the system's light or dark setting.
+    theme = models.CharField(
+        _("theme"),
+        max_length=8,
+        choices=[("auto", _("As the system")), ("light", _("Light")), ("dark", _("Dark"))],
+        default="auto",
+        blank=True,
+    )
     # Agent notification choices by notification key (tickets.notifications); a missing key
     # means the notification's default.
     notification_preferences = models.JSONField(

@@ -24,7 +24,7 @@ def _time_zone_choices():
 
 
 class GeneralPreferencesForm(forms.ModelForm):
-    """Language, time zone and rows per page."""
+    """Language, time zone, rows per page and the colour theme."""
 
     language = forms.ChoiceField(label=_("Language"), required=False)
     time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
@@ -34,7 +34,7 @@ class GeneralPreferencesForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["language", "time_zone", "rows_per_page"]
+        fields = ["language", "time_zone", "rows_per_page", "theme"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

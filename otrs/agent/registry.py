@@ -51,6 +51,10 @@ class MenuEntry:
     shortcut: str = ""
     # Further view names on which the entry is the current one (besides url_name).
     current_for: tuple[str, ...] = ()
+    # A (lazily) translated label: entries with the same one share a drop-down menu of the
+    # navigation, at the place of the first of them ("New ticket": phone, email), so the
+    # bar stays one line at 1,400 px whatever the language. None: a link of its own.
+    group: Any = None
 
     def is_visible_to(self, user) -> bool:
         return self.visible is None or bool(self.visible(user))

@@ -99,6 +99,45 @@
     }, 200));
   });
 
+  /* Menus (<details class="menu">): one open at a time; a click elsewhere or Escape closes
+     it. Without this file they open and close on their own summary, as <details> do. */
+  function closeMenus(except) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (menu !== except) { menu.removeAttribute("open"); }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest ? event.target.closest("details.menu") : null);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var open = document.querySelector("details.menu[open]");
+    if (open) { closeMenus(null); open.querySelector("summary").focus(); }
+  });
+
+  /* HTML mail frames (sandboxed, no scripts in them) as tall as their content, so a short
+     mail is not a tall empty box and a long one needs no second scroll bar. Without this
+     file the frame has a moderate height and can be resized. */
+  function fitFrame(frame) {
+    try {
+      var doc = frame.contentDocument;
+      if (!doc || !doc.documentElement) { return; }
+      // The root element's own height is its content's (scrollHeight would be at least the
+      // frame's current height, so a frame could only grow).
+      var height = Math.ceil(doc.documentElement.getBoundingClientRect().height);
+      frame.style.height = Math.min(Math.max(height + 4, 48), 4000) + "px";
+      frame.classList.add("fitted");
+    } catch (error) { /* a frame we may not read keeps its CSS height */ }
+  }
+  function fitFrames(root) {
+    root.querySelectorAll("iframe.html-body").forEach(function (frame) {
+      frame.addEventListener("load", function () { fitFrame(frame); });
+      if (frame.contentDocument && frame.contentDocument.readyState === "complete") { fitFrame(frame); }
+    });
+  }
+  fitFrames(document);
+  document.addEventListener("otrs:updated", function (event) { fitFrames(event.target); });
+
   /* Keyboard shortcuts: "/" focuses the search; any element with data-shortcut="x" is
      activated by pressing x; "g" then x follows the menu link with data-nav-shortcut="x"
      (the apps' menu entries declare their letters). Never while typing. */

@@ -24,7 +24,7 @@ from tests import factories
 
 SHELL = Path(__file__).resolve().parents[2] / "otrs" / "agent"
 DOMAIN_PACKAGES = {"tickets", "customers", "faq", "cmdb", "admin_portal", "customer_portal"}
-MAIN_NAV = re.compile(r'<ul class="mainnav">(.*?)</ul>', re.S)
+MAIN_NAV = re.compile(r'<ul class="mainnav">(.*?)</ul>\s*</nav>', re.S)
 
 
 def _menu(html: str) -> list[tuple[str, str]]:

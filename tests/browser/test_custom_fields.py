@@ -34,6 +34,7 @@ def test_an_agent_sets_free_fields_and_finds_the_ticket_by_one(page, js_mode, su
 
     sign_in(page, support.rw.username)
     page.goto(f"/agent/tickets/{ticket.pk}/")
+    page.get_by_text("Miscellaneous", exact=True).click()  # the zoom's menu of such actions
     page.get_by_role("link", name="Free fields").click()
     check_page(page)
     page.get_by_label("Title").fill("Laptop screen broken")

@@ -575,7 +575,17 @@ def test_the_cic_by_string_leads_to_the_registered_customer(support, carla, acme
 
     assert by_login.url == url("customer_user", carla.pk)
     assert by_id.url == url("company", acme.pk)
-    assert client.get(url("customer_info")).status_code == 404
+
+
+def test_the_cic_without_a_customer_is_the_customer_search(support, carla):
+    client = signed_in(support.ro)
+
+    bare = client.get(url("customer_info"))
+    typed = client.get(url("customer_info"), {"q": "carla"}, follow=True)
+
+    assert bare.status_code == 302 and bare.url == url("customer_users")
+    assert typed.redirect_chain[-1][0] == url("customer_users") + "?q=carla"
+    assert names_listed(typed) == ["Carla Customer"]
 
 
 def test_the_cic_by_string_lists_the_tickets_of_an_unregistered_sender(support):

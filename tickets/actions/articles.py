@@ -20,7 +20,7 @@ from otrs.errors import DomainError, ErrorCode
 from otrs.html import sanitize_html
 from otrs.permissions import PermissionKey
 
-from .. import numbers
+from .. import generated, numbers
 from ..choices import (
     PENDING_STATE_TYPES,
     AutoResponseType,
@@ -165,7 +165,7 @@ def create_ticket_with_article(
     with transaction.atomic(), batched_history():
         ticket = _insert_with_number(
             Ticket(
-                title=(title or _("(no title)"))[:TITLE_MAX],
+                title=(title or generated.UNTITLED)[:TITLE_MAX],
                 queue=queue,
                 state=state,
                 priority=priority or default_priority(),

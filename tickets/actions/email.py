@@ -30,7 +30,7 @@ from otrs.mail.outbound import (
 )
 from otrs.permissions import PermissionKey
 
-from .. import events
+from .. import events, mailtexts
 from ..choices import Channel, HistoryType, SenderType
 from ..deliveries import enqueue, link_copy
 from ..events import TicketEvent
@@ -142,15 +142,21 @@ def create_email_ticket(
     actor: User,
     article: ArticleInput,
     bcc: Iterable[str] = (),
+    expand_tags: bool = False,
     **ticket_fields,
 ) -> Ticket:
     """The agent's new email ticket (OTRS AgentTicketEmail): the ticket and its first
     article, a mail to the customer, in one transaction. Needs ``create`` on the queue, as
     :func:`~tickets.actions.create_ticket`; the subject gets the new ticket's number.
+    ``expand_tags``: the body's ``<OTRS_*>`` tags (of the queue's salutation, signature and
+    template the form started with) are filled in for the new ticket before it is sent.
     History: NewTicket, then EmailAgent."""
     with transaction.atomic():
         ticket = create_ticket(title=title, queue=queue, actor=actor, **ticket_fields)
         locked = _locked(ticket)
+        if expand_tags:
+            body = mailtexts.render(article.body, ticket=locked, agent=actor)
+            article = replace(article, body=body)
         first = replace(
             article,
             subject=new_ticket_subject(article.subject or title, locked.number),

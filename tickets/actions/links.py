@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User
@@ -149,10 +149,12 @@ def mark_seen(ticket: Ticket, *, user: User) -> None:
         raise DomainError(_("Only agents keep seen flags."), code=ErrorCode.PERMISSION_DENIED)
     _require(user, ticket, PermissionKey.RO)
     with transaction.atomic():
+        # One correlated NOT EXISTS, answered by the (article, user, key) unique index per
+        # article of this ticket. (``.exclude(flags__user=..., flags__key=...)`` made two
+        # separate NOT EXISTS, and PostgreSQL scanned every seen flag of the agent for them.)
+        seen = ArticleFlag.objects.filter(article=OuterRef("pk"), user=user, key=TicketFlagKey.SEEN)
         unseen = (
-            Article.objects.filter(ticket=ticket)
-            .exclude(flags__user=user, flags__key=TicketFlagKey.SEEN)
-            .values_list("pk", flat=True)
+            Article.objects.filter(ticket=ticket).exclude(Exists(seen)).values_list("pk", flat=True)
         )
         ArticleFlag.objects.bulk_create(
             [ArticleFlag(article_id=pk, user=user, key=TicketFlagKey.SEEN) for pk in unseen],

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import cast
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User
@@ -15,6 +14,7 @@ from otrs.bulk import load
 from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 
+from .. import generated
 from ..choices import (
     UNMERGEABLE_STATE_TYPES,
     Channel,
@@ -129,16 +129,16 @@ def merge_tickets(
         record.links_before = _repoint_links(src, tgt)
         copy_fields_on_merge(src, tgt, actor)
 
-        with translation.override(actor.language or settings.LANGUAGE_CODE):
-            note = ArticleInput(
-                channel=Channel.INTERNAL,
-                sender_type=SenderType.AGENT,
-                is_visible_for_customer=True,
-                subject=_("Ticket Merged"),
-                body=_("Ticket %(source)s merged into ticket %(target)s.")
-                % {"source": src.number, "target": tgt.number},
-            )
-        _add_article(src, note, actor, history_type=HistoryType.ADD_NOTE)
+        # Stored in English, shown in the reader's language (tickets.generated).
+        note = ArticleInput(
+            channel=Channel.INTERNAL,
+            sender_type=SenderType.AGENT,
+            is_visible_for_customer=True,
+            subject=generated.MERGED_SUBJECT,
+            body=generated.merge_note_body(src.number, tgt.number),
+        )
+        note_article = _add_article(src, note, actor, history_type=HistoryType.ADD_NOTE)
+        record.note_article_pk = note_article.pk
         merged = {"source_number": src.number, "target_number": tgt.number}
         record_history(src, HistoryType.MERGED, actor, old=src.pk, new=tgt.pk, extra=merged)
         record_history(tgt, HistoryType.MERGED, actor, old=src.pk, new=tgt.pk, extra=merged)
@@ -202,6 +202,12 @@ def unmerge_ticket(source: Ticket, *, actor: User, expected_version: str | None 
             raise DomainError(_("The ticket changed meanwhile; try again."), code=ErrorCode.STALE)
 
         Article.objects.filter(pk__in=record.article_ids, ticket_id__in=chain).update(ticket=src)
+        # The ticket stands on its own again: its customer no longer reads that it was merged
+        # (agents still see the note, as internal, beside the Unmerged history row).
+        if record.note_article_pk is not None:
+            Article.objects.filter(pk=record.note_article_pk, ticket=src).update(
+                is_visible_for_customer=False
+            )
         TicketHistory.objects.filter(pk__in=record.history_ids, ticket_id__in=chain).update(
             ticket=src
         )

@@ -268,6 +268,11 @@ class EmailTicketForm(NewTicketForm):
     def _customer(self) -> Customer:
         return self.cleaned_data["to"]
 
+    def create_kwargs(self) -> dict:
+        # The text started from the queue's salutation and signature (and a template): their
+        # tags are filled in for the new ticket.
+        return {**super().create_kwargs(), "expand_tags": True}
+
     def article(self) -> ArticleInput:
         return ArticleInput(
             channel=Channel.EMAIL,

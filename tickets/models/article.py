@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otrs.bulk import insert
 
+from .. import generated
 from ..choices import Channel, SenderType, TicketFlagKey
 from .mail import RawMail, blob_name, content_hash, touch_blob
 from .ticket import Ticket
@@ -61,6 +62,16 @@ class Article(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.message_id_md5 = message_id_hash(self.message_id) if self.message_id else ""
         super().save(*args, **kwargs)
+
+    @property
+    def shown_subject(self) -> str:
+        """Subject and body in the reader's language where the system wrote them (the note
+        a merge leaves): :mod:`tickets.generated`."""
+        return generated.subject(self.subject)
+
+    @property
+    def shown_body(self) -> str:
+        return generated.body(self.body)
 
 
 class ArticleRawManager(models.Manager["ArticleRaw"]):

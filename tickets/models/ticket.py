@@ -8,6 +8,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import generated
 from ..choices import LinkType, LockState, TicketFlagKey
 from .master import SLA, Priority, Queue, Service, State, TicketType
 
@@ -123,6 +124,11 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"{settings.TICKET_HOOK}{self.number}"
 
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language where the system wrote it ("(no title)")."""
+        return generated.title(self.title)
+
 
 class TicketNumberCounter(models.Model):
     """The counter behind a number generator: one row per scope (a day, or ``all``)."""
@@ -220,6 +226,9 @@ class MergeRecord(models.Model):
     links_before = models.JSONField(default=list)
     # The parent/child link the merge created (target parent, source child).
     merge_link_pk = models.BigIntegerField(null=True, blank=True)
+    # The note the merge left on the source ("Ticket Merged"); an unmerge hides it from the
+    # customer. None for merges recorded before it was kept.
+    note_article_pk = models.BigIntegerField(null=True, blank=True)
     previous_state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="+")
     previous_pending_until = models.DateTimeField(null=True, blank=True)
     merged_at = models.DateTimeField(default=timezone.now)

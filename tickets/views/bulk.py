@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from otrs.accounts.decorators import agent_required
 from tickets import actions
@@ -23,8 +23,14 @@ from tickets.forms.bulk import BulkForm, selected_tickets
 
 
 @agent_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def bulk(request):
+    if request.method != "POST":
+        # A bookmark, a reload after the session ended, a typed address: the tickets are
+        # chosen in a list, so that is where the agent goes, told how.
+        hint = _("Select tickets in a list, then choose “Bulk action on selected tickets”.")
+        messages.info(request, hint)
+        return redirect("agent:queues")
     back = _next_url(request)
     tickets = selected_tickets(request.user, request.POST.getlist("ticket"))
     if not tickets:

@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 
 from otrs.accounts.decorators import agent_required
 from otrs.action_flow import form_screen
-from tickets import actions
+from tickets import actions, mailtexts
+from tickets.choices import TemplateType
 from tickets.fields import TicketScreen, add_form_fields, field_values_from
 from tickets.forms.create import EmailTicketForm, PhoneTicketForm
+from tickets.models import StandardTemplate
 
 
 @agent_required
@@ -41,6 +43,7 @@ def new_email_ticket(request):
         _("Ticket %(number)s created; the email is queued for sending."),
         actions.create_email_ticket,
         TicketScreen.EMAIL_TICKET,
+        start_text=True,
     )
 
 
@@ -49,13 +52,18 @@ def new_email_ticket(request):
 PREFILL = {"customer_user": "customer", "customer_id": "customer_id"}
 
 
-def _new_ticket(request, form_class, template: str, done: str, create, screen: str):
+def _new_ticket(
+    request, form_class, template: str, done: str, create, screen: str, start_text=False
+):
     bound = request.method == "POST"
     initial = {field: request.GET[key] for key, field in PREFILL.items() if request.GET.get(key)}
     form = form_class(
         request.user, request.POST if bound else None, request.FILES or None, initial=initial
     )
     add_form_fields(form, screen)
+    context: dict = {"form": form}
+    if start_text:
+        context |= _start_text(request, form)
     return form_screen(
         request,
         form,
@@ -67,9 +75,34 @@ def _new_ticket(request, form_class, template: str, done: str, create, screen: s
             reverse("agent:zoom", args=[ticket.pk]),
         ),
         render=lambda form, *, status=200, error=None: render(
-            request, template, {"form": form}, status=status
+            request, template, context, status=status
         ),
     )
+
+
+def _start_text(request, form) -> dict:
+    """OTRS's queue and template chooser of a new email ticket, as a GET form (it works
+    without JavaScript): ``?queue=<id>&template=<id>`` starts the text with that queue's
+    salutation, the template (of the queue, type "new email ticket" or "create") and the
+    queue's signature; their tags are filled in when the ticket is made."""
+    queues = form.fields["queue"].queryset
+    queue = _chosen(queues, request.GET.get("queue"))
+    templates = (
+        StandardTemplate.objects.valid()
+        .filter(queues=queue, template_type__in=[TemplateType.EMAIL, TemplateType.CREATE])
+        .order_by("name")
+        if queue is not None
+        else StandardTemplate.objects.none()
+    )
+    chosen = _chosen(templates, request.GET.get("template"))
+    if queue is not None and not form.is_bound:
+        form.initial |= {"queue": queue.pk, "body": mailtexts.new_ticket_text(queue, chosen)}
+    return {"queues": queues, "queue": queue, "templates": templates, "chosen_template": chosen}
+
+
+def _chosen(queryset, raw):
+    raw = str(raw or "")
+    return queryset.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 12 else None
 
 
 urlpatterns = [

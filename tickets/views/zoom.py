@@ -41,6 +41,49 @@ class TicketAction:
     url: str
     method: str = GET
     shortcut: str = ""
+    # The menu it is in (one of MENUS), or "" for a button of the bar.
+    menu: str = ""
+
+
+# The zoom's menus, as OTRS clusters its menu modules (Ticket::Frontend::MenuModule
+# ClusterName): the everyday actions stay buttons, the rest go into these <details> menus,
+# which open without JavaScript.
+COMMUNICATION, PEOPLE, MISC = "communication", "people", "misc"
+MENUS = {
+    COMMUNICATION: _("Communication"),
+    PEOPLE: _("People"),
+    MISC: _("Miscellaneous"),
+}
+_MENU_OF = {
+    "phone_inbound": COMMUNICATION,
+    "phone_outbound": COMMUNICATION,
+    "owner": PEOPLE,
+    "responsible_change": PEOPLE,
+    "customer": PEOPLE,
+    "priority": MISC,
+    "free_fields": MISC,
+    "link": MISC,
+    "merge": MISC,
+    "watch": MISC,
+    "unwatch": MISC,
+}
+
+
+@dataclass(frozen=True)
+class ActionMenu:
+    key: str
+    label: str
+    actions: list[TicketAction]
+
+
+def action_bar(ticket_actions: list[TicketAction]) -> tuple[list, list[ActionMenu]]:
+    """The buttons, then the menus that hold anything (in the order of :data:`MENUS`)."""
+    buttons = [action for action in ticket_actions if not action.menu]
+    menus = [
+        ActionMenu(key, str(label), [a for a in ticket_actions if a.menu == key])
+        for key, label in MENUS.items()
+    ]
+    return buttons, [menu for menu in menus if menu.actions]
 
 
 @dataclass(frozen=True)
@@ -108,7 +151,8 @@ def _ticket_actions(user, ticket: Ticket, *, watching: bool) -> list[TicketActio
     wanted.append(("print", str(_("Print")), GET, ""))
     result = []
     for action, text, method, hotkey in wanted:
-        result.append(TicketAction(action, text, _url(action, ticket.pk), method, hotkey))
+        menu = _MENU_OF.get(action, "")
+        result.append(TicketAction(action, text, _url(action, ticket.pk), method, hotkey, menu))
     return result
 
 
@@ -173,12 +217,16 @@ def _context(request, pk: int, *, printing: bool) -> dict:
         seen_ids=None if printing else zoom_data.seen_article_ids(user, ticket),
         can_reply=may_write,
     )
+    ticket_actions = [] if printing else _ticket_actions(user, ticket, watching=watching)
+    buttons, menus = action_bar(ticket_actions)
     return {
         "ticket": ticket,
         "printing": printing,
         # The version the agent saw, sent with the zoom's own buttons (edit conflicts).
         "version": actions.ticket_version(ticket),
-        "ticket_actions": [] if printing else _ticket_actions(user, ticket, watching=watching),
+        "ticket_actions": ticket_actions,
+        "action_buttons": buttons,
+        "action_menus": menus,
         "article_count": len(data.articles),
         "older_rows": older,
         "article_rows": shown,

@@ -22,6 +22,44 @@ class MenuLink:
     current: bool
 
 
+@dataclass(frozen=True)
+class MenuGroup:
+    """Links that share a drop-down menu of the navigation (``MenuEntry.group``)."""
+
+    key: str
+    label: Any
+    links: list[MenuLink]
+
+    @property
+    def current(self) -> bool:
+        return any(link.current for link in self.links)
+
+
+@register.simple_tag(takes_context=True)
+def agent_menu_items(context) -> list[MenuLink | MenuGroup]:
+    """The navigation with grouped entries gathered into one :class:`MenuGroup` each, at the
+    place of the group's first entry."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    links = agent_menu(context)
+    entries = {entry.key: entry for entry in registry.menu_for(user)}
+    items: list[MenuLink | MenuGroup] = []
+    groups: dict[str, MenuGroup] = {}
+    for link in links:
+        label = entries[link.key].group
+        if label is None:
+            items.append(link)
+            continue
+        name = str(label)
+        if name not in groups:
+            groups[name] = MenuGroup(f"group-{link.key}", label, [])
+            items.append(groups[name])
+        groups[name].links.append(link)
+    return items
+
+
 @register.simple_tag(takes_context=True)
 def agent_menu(context) -> list[MenuLink]:
     """The main navigation for the signed-in agent; the entry of this page marked current."""

@@ -300,8 +300,8 @@ def test_it_enforces_csrf(world):
     assert world.a.priority.level == 3
 
 
-def test_it_accepts_only_posts(client, world):
-    assert _signed_in(client, world.rw).get(BULK).status_code == 405
+def test_it_accepts_no_other_method(client, world):
+    assert _signed_in(client, world.rw).put(BULK).status_code == 405
 
 
 def test_it_sends_anonymous_visitors_to_the_sign_in(client, world):
@@ -339,3 +339,13 @@ def test_its_queries_do_not_grow_with_the_tickets(client, world, django_assert_m
 
     assert (one.status_code, len(one.context["tickets"])) == (200, 1)
     assert (many.status_code, len(many.context["tickets"])) == (200, 13)
+
+
+def test_a_get_leads_to_the_queue_view_with_a_hint(client, world):
+    response = _signed_in(client, world.rw).get(BULK, follow=True)
+
+    assert response.redirect_chain == [(reverse("agent:queues"), 302)]
+    assert response.status_code == 200
+    hint = "Select tickets in a list, then choose “Bulk action on selected tickets”."
+    assert _messages(response) == [hint]
+    assert hint in response.content.decode()

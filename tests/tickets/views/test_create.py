@@ -378,3 +378,58 @@ def test_it_refuses_customers(client, support, url):
 
     assert response.status_code == 403
     assert not Ticket.objects.exists()
+
+
+@pytest.fixture
+def queue_texts(support):
+    """Support with a salutation and a signature (tags inside), and templates."""
+    from tickets.choices import TemplateType
+    from tickets.models import Salutation, Signature, StandardTemplate
+
+    queue = support.queue
+    queue.salutation = Salutation.objects.create(name="Dear", text="Dear <OTRS_CUSTOMER_REALNAME>,")
+    queue.signature = Signature.objects.create(
+        name="Team", text="-- \n<OTRS_CURRENT_UserFirstname>, Support (<OTRS_TICKET_TicketNumber>)"
+    )
+    queue.save()
+    made = {}
+    for name, kind in [("Welcome", TemplateType.EMAIL), ("Answer only", TemplateType.ANSWER)]:
+        made[name] = StandardTemplate.objects.create(
+            name=name, text=f"{name} text.", template_type=kind
+        )
+        made[name].queues.add(queue)
+    return made
+
+
+def test_the_email_screen_starts_with_the_queues_salutation_template_and_signature(
+    support, agent, client_for, queue_texts
+):
+    client = client_for(agent)
+    plain = client.get(EMAIL).content.decode()
+    chosen = client.get(EMAIL, {"queue": support.queue.pk, "template": queue_texts["Welcome"].pk})
+
+    page = chosen.content.decode()
+    assert 'id="start-text"' in plain and "Welcome" not in plain
+    assert chosen.context["form"]["body"].value() == (
+        "Dear <OTRS_CUSTOMER_REALNAME>,\n\nWelcome text.\n\n"
+        "-- \n<OTRS_CURRENT_UserFirstname>, Support (<OTRS_TICKET_TicketNumber>)"
+    )
+    assert chosen.context["form"]["queue"].value() == support.queue.pk
+    # Templates for new email tickets only, no answers.
+    assert ">Welcome</option>" in page and "Answer only" not in page
+
+
+def test_the_new_email_ticket_goes_out_with_the_tags_filled_in(
+    support, agent, known_customer, client_for, queue_texts, django_capture_on_commit_callbacks
+):
+    body = "Dear <OTRS_CUSTOMER_REALNAME>,\n\nIt smokes.\n\n-- \n<OTRS_CURRENT_UserFirstname>"
+    data = _form(support, customer=None, to="wile@acme.test", body=body)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(agent).post(EMAIL, data)
+
+    assert response.status_code == 302
+    article = Article.objects.get()
+    assert article.body == "Dear Wile Coyote,\n\nIt smokes.\n\n-- \nCleo"
+    (sent,) = OutboundMessage.objects.filter(ticket_delivery__article=article)
+    assert b"Dear Wile Coyote," in bytes(sent.raw)

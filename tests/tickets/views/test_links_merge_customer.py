@@ -678,7 +678,7 @@ def test_it_prefills_a_reply(agent_client, ticket, rw):
     body = form["body"].value()
     # The agent's time zone: 12:00 UTC is 13:00 in Berlin. (Salutation, template and
     # signature: tests/tickets/views/test_compose.py.)
-    assert body == "On Jan. 15, 2024, 1 p.m., Carol Customer wrote:\n> Line one\n> Line two\n"
+    assert body == "On 15 Jan 2024, 13:00, Carol Customer wrote:\n> Line one\n> Line two\n"
     # The queue has no system address: the configured sender.
     assert "Help desk &lt;helpdesk@localhost&gt;" in html(response)
 
