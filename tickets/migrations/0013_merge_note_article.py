@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0011_raw_mail_store_finish'),
+        ('tickets', '0012_mail_store_once'),
     ]
 
     operations = [
