@@ -1,6 +1,14 @@
 """The ticket domain's models."""
 
 from .article import Article, ArticleFlag, ArticleRaw, Attachment, message_id_hash
+from .automation import (
+    GenericAgentJob,
+    GenericAgentRun,
+    GenericAgentRunItem,
+    ItemOutcome,
+    RunStatus,
+    RunTrigger,
+)
 from .history import TicketHistory
 from .mail import (
     Dispatch,
@@ -48,9 +56,13 @@ __all__ = [
     "Dispatch",
     "FilterMatch",
     "FilterSet",
+    "GenericAgentJob",
+    "GenericAgentRun",
+    "GenericAgentRunItem",
     "InboundMessage",
     "InboundSource",
     "InboundStatus",
+    "ItemOutcome",
     "MailAccountDispatch",
     "MailDelivery",
     "MergeRecord",
@@ -61,6 +73,8 @@ __all__ = [
     "Queue",
     "QueueAutoResponse",
     "RawMail",
+    "RunStatus",
+    "RunTrigger",
     "Salutation",
     "SavedSearch",
     "Service",

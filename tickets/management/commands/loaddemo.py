@@ -78,7 +78,7 @@ from tickets.models import (
     message_id_hash,
 )
 
-from . import _sla_demo
+from . import _genericagent_demo, _sla_demo
 
 SEED = 20240101
 TICKET_COUNT = 220
@@ -343,6 +343,8 @@ class Command(BaseCommand):
                 _PortalTickets(self.stdout).create()
         with _muted():
             _sla_demo.load(self.stdout)
+        with transaction.atomic():
+            _genericagent_demo.load(self.stdout)
         self._report(time.monotonic() - started)
 
     # --- master data ----------------------------------------------------------------------------
