@@ -17,7 +17,9 @@ SCHEMA = Schema.of(
     [
         Attribute("title", "Title", Kind.TEXT, "title"),
         Attribute("colour", "Colour", Kind.CHOICE, "colour", lambda: [(1, "red"), (2, "blue")]),
-        Attribute("tags", "Tags", Kind.CHOICE, None, lambda: [("a", "A"), ("b", "B")], multiple=True),
+        Attribute(
+            "tags", "Tags", Kind.CHOICE, None, lambda: [("a", "A"), ("b", "B")], multiple=True
+        ),
         Attribute("size", "Size", Kind.NUMBER, "size"),
         Attribute("created", "Created", Kind.DATETIME, "created"),
     ]
