@@ -246,12 +246,13 @@ class GenericAgentJobForm(forms.ModelForm):
             for k, value in self._pairs("event_filter_text").items()
         }
         job.changes = self._changes()
-        if self.errors:
-            return
         placed = {"selection": "selection", "schedule": "schedule", "events": "events"}
         for part, found in actions.job_errors(job).items():
+            field = placed.get(part)
+            if field is not None and field in self.errors:
+                continue  # the form said what is wrong there already
             for message in found:
-                self.add_error(placed.get(part), message)
+                self.add_error(field, message)
 
 
 def _planned_rows(items) -> list[dict]:
