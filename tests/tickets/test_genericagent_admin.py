@@ -141,9 +141,7 @@ def test_the_admin_actions_dry_run_and_run_selected_jobs(admin_client_, support)
     )
     listing = reverse("admin:tickets_genericagentjob_changelist")
 
-    dry = admin_client_.post(
-        listing, {"action": "dry_run_selected", "_selected_action": [job.pk]}
-    )
+    dry = admin_client_.post(listing, {"action": "dry_run_selected", "_selected_action": [job.pk]})
     assert dry.status_code == 200 and ticket.number in dry.content.decode()
     assert not GenericAgentRun.objects.exists()
 
