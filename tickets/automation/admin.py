@@ -408,6 +408,10 @@ class _ReadOnly(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # The trace is a record: it goes with its job, never on its own.
+        return False
+
 
 @admin.register(GenericAgentRun)
 class GenericAgentRunAdmin(_ReadOnly):
