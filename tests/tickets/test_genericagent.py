@@ -540,3 +540,31 @@ def test_a_failing_event_job_does_not_keep_the_others_from_running(
     assert ticket.title == "Seen"
     delivered = EventDelivery.objects.filter(handler=receivers.HANDLER)
     assert set(delivered.values_list("status", flat=True)) == {DeliveryStatus.DONE}
+
+
+def test_the_demo_jobs_are_off_valid_and_do_what_they_say(support):
+    from tickets.management.commands import _genericagent_demo
+
+    pending = State.objects.get(name="pending reminder")
+    old = factories.ticket(
+        support.queue, state=pending, pending_until=timezone.now() - timedelta(days=31)
+    )
+    Ticket.objects.filter(pk=old.pk).update(changed_at=timezone.now() - timedelta(days=31))
+    fresh = factories.ticket(
+        support.queue, state=pending, pending_until=timezone.now() + timedelta(days=1)
+    )
+    raw = Queue.objects.get(name="Raw")
+    waiting = factories.ticket(raw, created_at=timezone.now() - timedelta(hours=2))
+    factories.ticket(raw)  # just in
+
+    _genericagent_demo.load(StringIO())
+    _genericagent_demo.load(StringIO())  # again: nothing new
+
+    close, move = GenericAgentJob.objects.order_by("name")
+    assert (close.valid, move.valid) == (False, False)
+    assert not any(job_errors(j) for j in (close, move))
+    closing = run_job(close, trigger=RunTrigger.MANUAL, dry_run=True)
+    assert [i.ticket_id for i in closing.items.all()] == [old.pk]
+    moving = run_job(move, trigger=RunTrigger.MANUAL, dry_run=True)
+    assert [i.ticket_id for i in moving.items.all()] == [waiting.pk]
+    assert fresh.pk not in [i.ticket_id for i in closing.items.all()]
