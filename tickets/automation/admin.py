@@ -30,6 +30,7 @@ from ..choices import LockState
 from ..events import TicketEvent
 from ..models import (
     SLA,
+    AclRule,
     GenericAgentJob,
     GenericAgentRun,
     GenericAgentRunItem,
@@ -40,7 +41,7 @@ from ..models import (
     State,
     TicketType,
 )
-from . import actions, changes
+from . import acl, actions, changes
 from .attributes import ticket_schema
 from .engine import run_job, run_scheduled
 
@@ -490,3 +491,30 @@ class GenericAgentRunItemAdmin(_ReadOnly):
     @admin.display(description=_("changes"))
     def change_text(self, item: GenericAgentRunItem) -> str:
         return "; ".join(f"{w}: {o} → {n}" for w, o, n in changes.describe(item.changes))
+
+
+class AclRuleForm(forms.ModelForm):
+    properties = ConditionField(label=_("Properties"), schema=acl.acl_schema)
+
+    class Meta:
+        model = AclRule
+        fields = ["name", "description", "valid", "stop_after_match", "properties", "changes"]
+        help_texts = {
+            "changes": _(
+                'JSON, e.g. {"state": {"possible_not": [4]}, "queue": {"possible": [2, 3]}}.'
+            ),
+        }
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]
+        for part, found in acl.rule_errors(self.instance).items():
+            field = part if part in self.fields and part not in self.errors else None
+            for message in found:
+                self.add_error(field, message)
+
+
+@admin.register(AclRule)
+class AclRuleAdmin(admin.ModelAdmin):
+    form = AclRuleForm
+    list_display = ("name", "valid", "stop_after_match", "changed_at")
+    list_filter = ("valid",)

@@ -156,10 +156,18 @@ def _field_definitions(changes: Mapping[str, Any]) -> list[FieldDefinition]:
     return [d for d in definitions(TICKET) if d.name in wanted]
 
 
-def plan(changes: Mapping[str, Any], ticket: Ticket, now: datetime) -> list[list[Any]]:
+def plan(
+    changes: Mapping[str, Any],
+    ticket: Ticket,
+    now: datetime,
+    *,
+    cache: dict[str, Any] | None = None,
+) -> list[list[Any]]:
     """``[[name, old, new], ...]``: what applying ``changes`` to ``ticket`` now would change,
-    in the order it would be done (changes that change nothing are left out)."""
+    in the order it would be done (changes that change nothing are left out). ``cache``: a
+    dict kept over a run's tickets (the target state is read once, not per ticket)."""
     found: list[list[Any]] = []
+    cache = {} if cache is None else cache
 
     def differs(name: str, old: Any, new: Any) -> None:
         if new is not None and old != new:
@@ -168,7 +176,9 @@ def plan(changes: Mapping[str, Any], ticket: Ticket, now: datetime) -> list[list
     differs("queue", ticket.queue_id, changes.get("queue"))
     if changes.get("note"):
         found.append(["note", "", changes["note"].get("subject") or _("Note")])
-    state = State.objects.filter(pk__in=[changes.get("state")]).first() or ticket.state
+    if "state" not in cache:
+        cache["state"] = State.objects.filter(pk__in=[changes.get("state")]).first()
+    state = cache["state"] or ticket.state
     differs("state", ticket.state_id, changes.get("state"))
     if changes.get("pending_in") and state.state_type in PENDING_STATE_TYPES:
         until = now + relative_delta(changes["pending_in"])

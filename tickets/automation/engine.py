@@ -169,6 +169,7 @@ def _walk(
     taken = ids[: job.run_limit]
     run.over_limit = len(ids) - len(taken)
     actor = job.run_as or system_user()
+    cache: dict = {}
     for start in range(0, len(taken), CHUNK):
         chunk = taken[start : start + CHUNK]
         tickets = Ticket.objects.select_related("state").filter(pk__in=chunk).order_by("pk")
@@ -177,7 +178,17 @@ def _walk(
             ticket = by_id.get(pk)
             if ticket is None:
                 continue  # gone since the selection
-            _one(job, run, items, ticket, actor=actor, schema=schema, now=now, dry_run=dry_run)
+            _one(
+                job,
+                run,
+                items,
+                ticket,
+                actor=actor,
+                schema=schema,
+                now=now,
+                dry_run=dry_run,
+                cache=cache,
+            )
     if not run.matched:
         run.status = RunStatus.NOTHING_MATCHED
         run.message = _("No ticket matches the selection.")
@@ -202,10 +213,11 @@ def _one(
     schema,
     now: datetime,
     dry_run: bool,
+    cache: dict,
 ) -> None:
     selection = job.selection or {}
     if dry_run:
-        planned = job_changes.plan(job.changes, ticket, now)
+        planned = job_changes.plan(job.changes, ticket, now, cache=cache)
         if planned:
             run.changed += 1
             items.add(ticket, ItemOutcome.WOULD_CHANGE, planned)
@@ -230,7 +242,7 @@ def _one(
                 run.skipped += 1
                 items.add(locked, ItemOutcome.SKIPPED, reason=_("No longer matches the selection."))
                 return
-            planned = job_changes.plan(job.changes, locked, now)
+            planned = job_changes.plan(job.changes, locked, now, cache=cache)
             if not planned:
                 run.skipped += 1
                 items.add(locked, ItemOutcome.SKIPPED, reason=_("Nothing to change."))

@@ -2,6 +2,7 @@
 
 from .article import Article, ArticleFlag, ArticleRaw, Attachment, message_id_hash
 from .automation import (
+    AclRule,
     GenericAgentJob,
     GenericAgentRun,
     GenericAgentRunItem,
@@ -48,6 +49,7 @@ from .ticket import (
 __all__ = [
     "MAX_MERGE_HOPS",
     "SLA",
+    "AclRule",
     "Article",
     "ArticleFlag",
     "ArticleRaw",

@@ -164,3 +164,30 @@ class GenericAgentRunItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_number}: {self.outcome}"
+
+
+class AclRule(models.Model):
+    """An ACL (spec section 10): when its properties hold (a condition on the ticket, the
+    agent and the screen), it restricts the values a form offers.
+
+    ``changes`` maps a field (``queue``, ``state``, ``priority``, ``type``, ``service``,
+    ``sla``) to ``{"possible": [ids], "possible_add": [ids], "possible_not": [ids]}``; rules
+    apply in name order (see :mod:`tickets.automation.acl`)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    valid = models.BooleanField(_("active"), default=True)
+    stop_after_match = models.BooleanField(_("stop after match"), default=False)
+    properties = models.JSONField(
+        _("properties"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ACL")
+        verbose_name_plural = _("ACLs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
