@@ -27,6 +27,7 @@ from tickets.automation.engine import run_job
 from tickets.automation.schedule import cron_errors
 from tickets.choices import HistoryType, LockState
 from tickets.fields import TICKET
+from tickets.management.commands import _genericagent_demo
 from tickets.models import (
     SLA,
     Article,
@@ -543,8 +544,6 @@ def test_a_failing_event_job_does_not_keep_the_others_from_running(
 
 
 def test_the_demo_jobs_are_off_valid_and_do_what_they_say(support):
-    from tickets.management.commands import _genericagent_demo
-
     pending = State.objects.get(name="pending reminder")
     old = factories.ticket(
         support.queue, state=pending, pending_until=timezone.now() - timedelta(days=31)
