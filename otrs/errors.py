@@ -46,6 +46,7 @@ class ErrorCode(StrEnum):
     TICKET_MERGED = "ticket_merged"
     LOCKED_BY_OTHER = "locked_by_other"
     TICKET_NUMBER = "ticket_number"
+    TICKET_HAS_MERGED = "ticket_has_merged"
 
     # --- tickets: links and merges
     LINK_SELF = "link_self"

@@ -375,6 +375,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # hour, in between) before its delivery is marked failed in the admin (otrs/events).
 EVENT_DELIVERY_MAX_ATTEMPTS = env.int("EVENT_DELIVERY_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
 CELERY_TIMEZONE = TIME_ZONE
+# GenericAgent: a run caused by a chain of more event-triggered runs than this is stopped and
+# reported as an event loop in its trace.
+GENERIC_AGENT_MAX_EVENT_DEPTH = env.int("GENERIC_AGENT_MAX_EVENT_DEPTH", 10, minimum=1, maximum=100)
 
 # --- Security ----------------------------------------------------------------------------------
 

@@ -38,6 +38,8 @@ class TicketEvent(StrEnum):
     TICKET_LINK_ADD = "TicketLinkAdd"
     TICKET_LINK_DELETE = "TicketLinkDelete"
     TICKET_MERGE = "TicketMerge"
+    # The ticket is gone (a GenericAgent job deleted it); its history went with it.
+    TICKET_DELETE = "TicketDelete"
     TICKET_UNMERGE = "TicketUnmerge"
     ESCALATION_RESPONSE_TIME_START = "EscalationResponseTimeStart"
     ESCALATION_UPDATE_TIME_START = "EscalationUpdateTimeStart"

@@ -61,6 +61,10 @@ def subscribe() -> None:
         events=customer_notifications.EVENTS,
     )
     events.subscribe(autoresponses.HANDLER, autoresponses.handle, events=autoresponses.EVENTS)
+    # Imported here: the GenericAgent engine reads the custom fields' and actions' modules.
+    from .automation import receivers as generic_agent
+
+    generic_agent.subscribe()
 
 
 def connect_mail_channel() -> None:

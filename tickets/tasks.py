@@ -22,6 +22,17 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task
+def run_generic_agent_job(job_id: int) -> int | None:
+    """Run a GenericAgent job for its schedule (one instance at a time); the count of
+    tickets it changed, None if it did not run."""
+    # Imported here: the engine loads the custom-field engine and the actions.
+    from .automation.engine import run_scheduled
+
+    run = run_scheduled(job_id)
+    return None if run is None else run.changed
+
+
+@shared_task
 def cleanup_ticket_number_counters() -> int:
     """Drop the number counters of past days (OTRS TicketNumberCounterCleanup); the
     schedule lives in the database (otrs/daemon/migrations)."""

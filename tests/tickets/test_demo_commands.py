@@ -23,6 +23,7 @@ from tickets.management.commands import loaddemo
 from tickets.models import (
     Article,
     Attachment,
+    GenericAgentJob,
     Queue,
     Service,
     Ticket,
@@ -73,6 +74,11 @@ def test_it_loads_the_demo_once(settings):
         assert f"{login:<10} / {login}" in output
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff and admin.is_agent
+    # The example GenericAgent jobs, switched off.
+    assert sorted(GenericAgentJob.objects.values_list("name", "valid")) == [
+        ("Close tickets pending for 30 days", False),
+        ("Move unanswered new tickets after 1 hour", False),
+    ]
     assert RoleGrant.objects.filter(role__members__username="agent1").exists()
     assert grants_for(User.objects.get(username="agent1")) != grants_for(
         User.objects.get(username="agent2")

@@ -36,6 +36,7 @@ from .articles import (
 from .bulk import BulkChanges, BulkResult, bulk_change
 from .custom_fields import change_free_fields, set_field_values
 from .customer import add_web_follow_up, close_by_customer, create_web_ticket
+from .delete import delete_ticket
 from .email import create_email_ticket, send_email
 from .fields import (
     lock_ticket,
@@ -51,7 +52,7 @@ from .fields import (
     set_type,
     unlock_ticket,
 )
-from .history import record_history
+from .history import record_history, recorded_as
 from .links import link_tickets, mark_seen, unlink_tickets, unwatch_ticket, watch_ticket
 from .merge import merge_tickets, resolve_number, unmerge_ticket
 from .queues import set_personal_queues
@@ -80,12 +81,14 @@ __all__ = [
     "default_priority",
     "default_state",
     "default_type",
+    "delete_ticket",
     "link_tickets",
     "lock_ticket",
     "mark_seen",
     "merge_tickets",
     "move_ticket",
     "record_history",
+    "recorded_as",
     "resolve_number",
     "sanitize_html",
     "send_email",

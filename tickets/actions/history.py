@@ -85,7 +85,7 @@ def record_history(
     type's, see HISTORY_EVENTS) carries the same raw values: ``old`` and ``new`` as given,
     ``history_type``, ``history_id``, ``article_id`` and ``extra``'s keys.
     """
-    extra = extra or {}
+    extra = {**_source.get(), **(extra or {})}
     row = TicketHistory(
         created_at=at or timezone.now(),
         ticket=ticket,
@@ -113,6 +113,22 @@ def record_history(
     if name is not None:
         events.record(name, **_event_values(row, extra, old, new))
     return row
+
+
+# Keys every history row (and its event) recorded inside :func:`recorded_as` carries.
+_source: ContextVar[dict] = ContextVar("tickets_history_source", default={})  # noqa: B039
+
+
+@contextmanager
+def recorded_as(**source: object) -> Iterator[None]:
+    """Every history row recorded in the block carries ``source`` in its extra values (and
+    its event in its data): who stood behind the change when the actor is the system user,
+    such as ``genericagent_job`` and ``genericagent_run`` for a GenericAgent job."""
+    token = _source.set({**_source.get(), **source})
+    try:
+        yield
+    finally:
+        _source.reset(token)
 
 
 @dataclass

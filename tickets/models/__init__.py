@@ -1,6 +1,15 @@
 """The ticket domain's models."""
 
 from .article import Article, ArticleFlag, ArticleRaw, Attachment, message_id_hash
+from .automation import (
+    AclRule,
+    GenericAgentJob,
+    GenericAgentRun,
+    GenericAgentRunItem,
+    ItemOutcome,
+    RunStatus,
+    RunTrigger,
+)
 from .history import TicketHistory
 from .mail import (
     Dispatch,
@@ -40,6 +49,7 @@ from .ticket import (
 __all__ = [
     "MAX_MERGE_HOPS",
     "SLA",
+    "AclRule",
     "Article",
     "ArticleFlag",
     "ArticleRaw",
@@ -48,9 +58,13 @@ __all__ = [
     "Dispatch",
     "FilterMatch",
     "FilterSet",
+    "GenericAgentJob",
+    "GenericAgentRun",
+    "GenericAgentRunItem",
     "InboundMessage",
     "InboundSource",
     "InboundStatus",
+    "ItemOutcome",
     "MailAccountDispatch",
     "MailDelivery",
     "MergeRecord",
@@ -61,6 +75,8 @@ __all__ = [
     "Queue",
     "QueueAutoResponse",
     "RawMail",
+    "RunStatus",
+    "RunTrigger",
     "Salutation",
     "SavedSearch",
     "Service",

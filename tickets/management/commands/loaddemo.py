@@ -80,7 +80,7 @@ from tickets.models import (
     message_id_hash,
 )
 
-from . import _sla_demo
+from . import _genericagent_demo, _sla_demo
 
 SEED = 20240101
 TICKET_COUNT = 220
@@ -348,6 +348,9 @@ class Command(BaseCommand):
         # The FAQ demo belongs to the FAQ app (tickets import no FAQ code): by command name.
         if apps.is_installed("faq"):
             call_command("loaddemo_faq", stdout=self.stdout)
+
+        with transaction.atomic():
+            _genericagent_demo.load(self.stdout)
         self._report(time.monotonic() - started)
 
     # --- master data ----------------------------------------------------------------------------

@@ -1,0 +1,193 @@
+"""GenericAgent: jobs that select tickets and change them, and the trace of every run."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# OTRS Ticket::GenericAgentRunLimit: a job touches at most this many tickets per run unless
+# it says otherwise.
+DEFAULT_RUN_LIMIT = 4000
+
+
+class GenericAgentJob(models.Model):
+    """A GenericAgent job: a ticket selection, when it runs and what it changes.
+
+    ``selection`` is a condition tree (:mod:`otrs.conditions`) on the ticket attributes of
+    :mod:`tickets.automation.attributes`; ``changes`` maps change names to raw values (ids,
+    codes) as :mod:`tickets.automation.changes` reads them. Only the actions in
+    :mod:`tickets.automation.actions` write jobs (they keep the beat schedule in step)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    valid = models.BooleanField(_("active"), default=False)
+    selection = models.JSONField(
+        _("selection"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
+    # A cron expression (minute hour day-of-month month day-of-week) in the daemon's time zone;
+    # empty: no schedule.
+    schedule = models.CharField(_("schedule (cron)"), max_length=100, blank=True)
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    # Ticket event names (TicketEvent values); the job then runs for the ticket of the event.
+    events = models.JSONField(_("events"), default=list, blank=True)
+    # {payload key: [accepted values as text]}; every key must match (empty: any event).
+    event_filter = models.JSONField(_("event filter"), default=dict, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    run_limit = models.PositiveIntegerField(
+        _("at most N tickets per run"), default=DEFAULT_RUN_LIMIT
+    )
+    # Who the changes are made as; empty: the system user.
+    run_as = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("run as"),
+    )
+    # Claimed by a conditional update while a scheduled or manual run is in progress, so that
+    # two workers never run the same job at once.
+    running_since = models.DateTimeField(null=True, blank=True, editable=False)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("GenericAgent job")
+        verbose_name_plural = _("GenericAgent jobs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RunTrigger(models.TextChoices):
+    SCHEDULE = "schedule", _("schedule")
+    EVENT = "event", _("event")
+    MANUAL = "manual", _("manual")
+    COMMAND = "command", _("command")
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    NOTHING_MATCHED = "nothing_matched", _("nothing matched")
+    WITH_FAILURES = "with_failures", _("done with failures")
+    FAILED = "failed", _("failed")
+    LOOP_STOPPED = "loop_stopped", _("stopped: event loop")
+    REFUSED = "refused", _("refused")
+
+
+class GenericAgentRun(models.Model):
+    """One run of one job (a dry run too): what it matched, changed, skipped and why."""
+
+    job = models.ForeignKey(
+        GenericAgentJob, on_delete=models.CASCADE, related_name="runs", verbose_name=_("job")
+    )
+    job_name = models.CharField(_("job name"), max_length=200)
+    trigger = models.CharField(_("trigger"), max_length=10, choices=RunTrigger.choices)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    # The outbox event that triggered the run (its id): a redelivered event finds its run here.
+    event_id = models.BigIntegerField(_("event"), null=True, blank=True)
+    event_name = models.CharField(_("event name"), max_length=100, blank=True)
+    # How many GenericAgent runs led to the event that triggered this one (0: a person's or
+    # the schedule's change).
+    depth = models.PositiveIntegerField(_("event depth"), default=0)
+    status = models.CharField(
+        _("status"), max_length=20, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    message = models.TextField(_("message"), blank=True)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    matched = models.PositiveIntegerField(_("matched"), default=0)
+    limit = models.PositiveIntegerField(_("limit"), default=0)
+    changed = models.PositiveIntegerField(_("changed"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    # Matched but not taken because of the limit.
+    over_limit = models.PositiveIntegerField(_("left over by the limit"), default=0)
+
+    class Meta:
+        verbose_name = _("GenericAgent run")
+        verbose_name_plural = _("GenericAgent runs")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            # An event-triggered job runs once per event, whatever the redeliveries (other
+            # runs have no event: NULLs never collide).
+            models.UniqueConstraint(
+                fields=["job", "event_id"], name="genericagent_run_once_per_event"
+            ),
+        ]
+        indexes = [
+            # A job's runs, latest first (the job's admin page).
+            models.Index(fields=["job", "started_at"], name="genericagent_run_job"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_name} #{self.pk}"
+
+
+class ItemOutcome(models.TextChoices):
+    CHANGED = "changed", _("changed")
+    WOULD_CHANGE = "would_change", _("would change")
+    SKIPPED = "skipped", _("skipped")
+    FAILED = "failed", _("failed")
+
+
+class GenericAgentRunItem(models.Model):
+    """What one run did (or would do) to one ticket, or why it did not."""
+
+    run = models.ForeignKey(GenericAgentRun, on_delete=models.CASCADE, related_name="items")
+    # Plain values, not a foreign key: the trace outlives a ticket the job deleted.
+    ticket_id = models.BigIntegerField(_("ticket id"))
+    ticket_number = models.CharField(_("ticket number"), max_length=50)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=ItemOutcome.choices)
+    # [[change name, old raw value, new raw value], ...]
+    changes = models.JSONField(_("changes"), default=list, blank=True, encoder=DjangoJSONEncoder)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("GenericAgent run ticket")
+        verbose_name_plural = _("GenericAgent run tickets")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["ticket_id"], name="genericagent_item_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_number}: {self.outcome}"
+
+
+class AclRule(models.Model):
+    """An ACL (spec section 10): when its properties hold (a condition on the ticket, the
+    agent and the screen), it restricts the values a form offers.
+
+    ``changes`` maps a field (``queue``, ``state``, ``priority``, ``type``, ``service``,
+    ``sla``) to ``{"possible": [ids], "possible_add": [ids], "possible_not": [ids]}``; rules
+    apply in name order (see :mod:`tickets.automation.acl`)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    valid = models.BooleanField(_("active"), default=True)
+    stop_after_match = models.BooleanField(_("stop after match"), default=False)
+    properties = models.JSONField(
+        _("properties"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ACL")
+        verbose_name_plural = _("ACLs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
