@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('django_celery_beat', '0019_alter_periodictasks_options'),
-        ('tickets', '0011_raw_mail_store_finish'),
+        ("tickets", "0013_merge_note_article"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
