@@ -46,9 +46,12 @@ def add_form_fields(
     for definition in fields:
         required = not optional and definition.screen_mode(screen) == ScreenMode.REQUIRED
         name = PREFIX + definition.name
-        form.fields[name] = _typed(
-            definition, definition.type.formfield(definition, required=required)
-        )
+        form_field = _typed(definition, definition.type.formfield(definition, required=required))
+        if required and not isinstance(form_field.widget, forms.CheckboxSelectMultiple):
+            # Browsers announce the "required" attribute Django sets; aria-required says it
+            # to every assistive technology (a group of checkboxes says it in its legend).
+            form_field.widget.attrs["aria-required"] = "true"
+        form.fields[name] = form_field
         if definition.name in current:
             form.initial[name] = definition.type.to_form(definition, current[definition.name])
     form.custom_fields = fields  # type: ignore[attr-defined]

@@ -188,3 +188,39 @@ def test_the_phone_ticket_screen_sets_its_fields(support, fields):
     assert response.status_code == 302, response.content.decode()[:3000]
     ticket = Ticket.objects.get(title="Phone")
     assert FieldValue.objects.get(object_id=ticket.pk).value_text == "alpha"
+
+
+def _label_of(page: str, field_id: str) -> str:
+    start = page.index(f'<label for="{field_id}"')
+    return page[start : page.index("</label>", start)]
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_required_fields_are_marked_for_eyes_and_assistive_technology(support, language):
+    define("Contract", "text", screens={"note": "required", "free_fields": "required"})
+    define("Product", "dropdown", options=["alpha"], screens={"note": "shown"})
+    define("Sites", "multiselect", options=["berlin", "rome"], screens={"note": "required"})
+    support.rw.language = language
+    support.rw.save()
+    ticket = factories.ticket(support.queue)
+    client = client_for(support.rw)
+    for url in (
+        reverse("agent:note", args=[ticket.pk]),
+        reverse("agent:free_fields", args=[ticket.pk]),
+    ):
+        page = client.get(url).content.decode()
+        contract = _label_of(page, "id_field_Contract")
+        assert 'class="required"' in contract
+        assert ("Pflicht" if language == "de" else "required") in contract
+        assert 'name="field_Contract"' in page and 'aria-required="true"' in page
+    page = client.get(reverse("agent:note", args=[ticket.pk])).content.decode()
+    # An optional field has no mark.
+    assert 'class="required"' not in _label_of(page, "id_field_Product")
+    # A group of checkboxes says it in its legend, to screen readers too.
+    legend = page[
+        page.index("<legend>Sites") : page.index("</legend>", page.index("<legend>Sites"))
+    ]
+    assert 'class="required"' in legend
+    assert ("(Pflichtfeld)" if language == "de" else "(required)") in legend
+    # Only the required inputs carry aria-required.
+    assert page.count('aria-required="true"') == 1
