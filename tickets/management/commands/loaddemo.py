@@ -643,7 +643,7 @@ class _DemoTickets:
         )
         if channel == Channel.PHONE:
             # The call's reason: an article field, shown under the article in the zoom.
-            call = ticket.articles.order_by("id").first()
+            call = ticket.articles.order_by("id")[0]
             reason = self.article_field_rng.choice([key for key, _label in DEMO_CALL_REASONS])
             actions.set_article_field_values(call, {"CallReason": reason}, actor=agent)
 
@@ -1032,7 +1032,7 @@ def _demo_fields() -> None:
     for definition in wanted:
         if definition.name in existing:
             continue
-        options = None
+        options: list[dict] | None = None
         if definition.name == "Product":
             options = [{"key": key, "label": label} for key, label in DEMO_PRODUCTS]
         if definition.name == "CallReason":
