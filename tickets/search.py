@@ -49,9 +49,9 @@ DEFAULT_SORT = "changed"
 MAX_PER_PAGE = 500
 # The CSV export stops here; more rows than this are a report, not a search.
 EXPORT_MAX_ROWS = 10_000
-# A search counts its results up to this many and says "more than" beyond (as OTRS's search
-# stops at its search limit): counting every match of a broad criterion (a dropdown value in a
-# large queue) cost more than the page itself; paging on works without the total.
+# A search counts its results up to this many and says "more than" beyond: counting every
+# match of a broad criterion (a dropdown value in a large queue) cost more than the page
+# itself; paging on works without the total (bench/README.md, bench_fields.py).
 SEARCH_COUNT_CAP = 1_000
 
 STATE_TYPE_OPEN = "open"
