@@ -123,7 +123,9 @@ def _changes(row: CustomerHistory, fields: dict, companies: dict) -> list[Change
             found.append(Change(str(_ATTRIBUTES[key]), "", "", shown=False))
         else:
             label = str(_ATTRIBUTES.get(key, key))
-            found.append(Change(label, _text(key, old, companies), _text(key, new, companies)))
+            before, after = _text(key, old, companies), _text(key, new, companies)
+            if before or after:  # a new customer's empty attributes say nothing
+                found.append(Change(label, before, after))
     # Attributes first, then the custom fields, each in a stable order.
     return sorted(found, key=lambda c: (c.is_field, c.label.casefold()))
 
