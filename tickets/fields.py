@@ -81,6 +81,7 @@ def _write_ticket(ticket, values, *, actor, **options):
 
 
 def _write_article(article, values, *, actor, **options):
+    # Imported here: the actions import models, which are not ready when this module loads.
     from .actions.custom_fields import set_article_field_values
 
     return set_article_field_values(article, values, actor=actor, **options)
