@@ -9,8 +9,10 @@ a dropdown ``BenchProduct`` (10 values) set on every ticket and a text ``BenchCo
 (``C-<ticket id>``) on every third ticket, both shown as queue-list and search-list columns.
 Then it times, as an agent with ``rw`` on every group: the search by a dropdown value in one
 queue (page 1), the search by a text prefix, and the queue view of the busiest queue with the
-two field columns. Wall time per request (median, min, max) and the queries of one more
-request. Not a test. See ``bench/README.md`` for filling the database.
+two field columns. Wall time per request (median, min, max), the web process's CPU time
+(median; what a machine busy with other work inflates least), and the SQL time and queries
+of one more request. It tops up the values of tickets added since its last run (after
+``filldb`` grew the database). Not a test. See ``bench/README.md`` for filling the database.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ def main() -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.DEBUG = False
 
-    # The definitions' cache key names no database: a checkout that switches DATABASE_URL
-    # could read another database's definitions from var/cache. Start clean.
+    # The definitions' cache key names the database; start clean anyway (the script writes
+    # definitions in bulk).
     invalidate_definitions()
     product, contract = _fields()
     agent = _agent("bench-all", Group.objects.all())
@@ -96,13 +98,19 @@ def main() -> None:
         f"tickets: {Ticket.objects.count():,}; values: {FieldValue.objects.count():,}; "
         f"runs: {args.runs} after {args.warmup} warm-ups\n"
     )
-    print("| case | median ms | min | max | queries |\n|---|---:|---:|---:|---:|")
+    print(f"load average before: {_load()}\n")
+    print(
+        "| case | median ms | min | max | web CPU ms | SQL ms | queries |\n"
+        "|---|---:|---:|---:|---:|---:|---:|"
+    )
     for title, url in cases:
-        times, queries, status = _measure(client, url, args.runs, args.warmup)
+        times, cpu, sql, queries, status = _measure(client, url, args.runs, args.warmup)
         print(
             f"| {title} | {statistics.median(times):.1f} | {min(times):.1f} | "
-            f"{max(times):.1f} | {queries} |" + ("" if status == 200 else f" HTTP {status}")
+            f"{max(times):.1f} | {statistics.median(cpu):.1f} | {sql:.1f} | {queries} |"
+            + ("" if status == 200 else f" HTTP {status}")
         )
+    print(f"\nload average after: {_load()}")
     if args.explain:
         for title, url in cases:
             print(f"\n## {title}")
@@ -143,43 +151,64 @@ def _fields() -> tuple[FieldDefinition, FieldDefinition]:
                 order=902,
             )
         )
-    if not FieldValue.objects.filter(field=product).exists():
-        started = time.perf_counter()
-        table = FieldValue._meta.db_table
-        with transaction.atomic(), connection.cursor() as cursor:
-            # Portable SQL: CASE on id % 10 for the dropdown, every third ticket a contract.
-            cases = " ".join(f"WHEN {n} THEN '{key}'" for n, key in enumerate(PRODUCTS))
-            text = "CONCAT('C-', id)" if connection.vendor == "mysql" else "'C-' || id"
-            # The table name comes from the model, the rest are constants of this script.
-            cursor.execute(
-                f"INSERT INTO {table} (field_id, object_type, object_id, value_text) "  # noqa: S608
-                f"SELECT %s, 'ticket', id, CASE id %% 10 {cases} END FROM tickets_ticket",
-                [product.pk],
-            )
-            cursor.execute(
-                f"INSERT INTO {table} (field_id, object_type, object_id, value_text) "  # noqa: S608
-                f"SELECT %s, 'ticket', id, {text} FROM tickets_ticket WHERE id %% 3 = 0",
-                [contract.pk],
-            )
+    # Values for every ticket that has none yet (so the script tops up after `filldb` added
+    # tickets: ids only grow, so "newer than the newest valued ticket" finds them).
+    started = time.perf_counter()
+    table = FieldValue._meta.db_table
+    written = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Portable SQL: CASE on id % 10 for the dropdown, every third ticket a contract.
+        cases = " ".join(f"WHEN {n} THEN '{key}'" for n, key in enumerate(PRODUCTS))
+        text = "CONCAT('C-', id)" if connection.vendor == "mysql" else "'C-' || id"
+        newest = f"(SELECT COALESCE(MAX(object_id), 0) FROM {table} WHERE field_id = %s)"  # noqa: S608
+        # The table name comes from the model, the rest are constants of this script.
+        cursor.execute(
+            f"INSERT INTO {table} (field_id, object_type, object_id, value_text) "  # noqa: S608
+            f"SELECT %s, 'ticket', id, CASE id %% 10 {cases} END FROM tickets_ticket "
+            f"WHERE id > {newest}",
+            [product.pk, product.pk],
+        )
+        written += cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {table} (field_id, object_type, object_id, value_text) "  # noqa: S608
+            f"SELECT %s, 'ticket', id, {text} FROM tickets_ticket "
+            f"WHERE id %% 3 = 0 AND id > {newest}",
+            [contract.pk, contract.pk],
+        )
+        written += cursor.rowcount
+    if written:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(f"VACUUM (ANALYZE) {table}")
-        print(f"values written in {time.perf_counter() - started:.1f} s")
+        print(f"{written:,} values written in {time.perf_counter() - started:.1f} s")
     return product, contract
 
 
-def _measure(client: Client, url: str, runs: int, warmup: int) -> tuple[list[float], int, int]:
-    times = []
+def _measure(
+    client: Client, url: str, runs: int, warmup: int
+) -> tuple[list[float], list[float], float, int, int]:
+    """Wall times and the web process's CPU times per request (ms; CPU time is what a busy
+    machine inflates least), then the SQL time and the queries of one more request."""
+    times, cpu = [], []
     status = 0
     for run in range(warmup + runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         status = client.get(url).status_code
         elapsed = (time.perf_counter() - started) * 1000
         if run >= warmup:
             times.append(elapsed)
+            cpu.append((time.process_time() - started_cpu) * 1000)
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
-    return times, len(captured.captured_queries), status
+    sql = sum(float(q["time"]) for q in captured.captured_queries) * 1000
+    return times, cpu, sql, len(captured.captured_queries), status
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{n:.2f}" for n in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def _agent(username: str, groups) -> User:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from otrs.accounts.decorators import agent_required
 from otrs.action_flow import form_screen
+from otrs.fields.selectors import definitions, rendered
 from otrs.permissions import PermissionKey
 from otrs.web.pagination import paginate
 from otrs.web.params import text_param
@@ -30,6 +31,8 @@ from tickets import selectors
 from tickets.forms.overviews import ORDER_CHOICES, SORT_CHOICES, ViewParams
 
 from . import access, actions
+from . import history as customer_history
+from .fields import CUSTOMER_COMPANY, CUSTOMER_USER
 from .forms import (
     CompanyFilter,
     CompanyForm,
@@ -163,12 +166,23 @@ def _tickets(request, customer: Q) -> dict:
     }
 
 
+def _field_values(object_type: str, obj) -> list:
+    """The set custom fields of a customer user or company (those its form edits), rendered."""
+    return rendered(object_type, [obj], definitions(object_type))[obj.pk]
+
+
 @agent_required
 @require_safe
 def customer_user(request, pk: int):
     customer = access.get_or_404(request.user, pk)
     further = list(customer.other_companies.order_by("name"))
-    context = {"customer": customer, "further": further, "validity": ValidityForm()}
+    context = {
+        "customer": customer,
+        "further": further,
+        "validity": ValidityForm(),
+        "custom_fields": _field_values(CUSTOMER_USER, customer),
+        "history": customer_history.entries(customer.history.all()),
+    }
     context |= _tickets(request, Q(customer_user=customer.login))
     return _render(request, "customer_user.html", context)
 
@@ -188,6 +202,8 @@ def company(request, pk: int):
         "contacts": list(contacts[:CONTACTS_SHOWN]),
         "contact_count": contacts.count(),
         "validity": ValidityForm(),
+        "custom_fields": _field_values(CUSTOMER_COMPANY, company),
+        "history": customer_history.entries(company.history.all()),
     }
     context |= _tickets(request, Q(customer_id=company.customer_id))
     return _render(request, "company.html", context)

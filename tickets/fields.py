@@ -43,6 +43,10 @@ class TicketScreen:
     ZOOM = "zoom"
     QUEUE_LIST = "queue_list"
     SEARCH_LIST = "search_list"
+    # Article screens (fields of the object type "article"): the note, the phone-call and the
+    # reply / forward forms set the new article's fields; the zoom shows them under it.
+    PHONE_CALL = "phone_call"
+    COMPOSE = "compose"
 
 
 TICKET_SCREENS = (
@@ -61,11 +65,26 @@ TICKET_SCREENS = (
 )
 
 
+ARTICLE_SCREENS = (
+    Screen(TicketScreen.NOTE, _("Note")),
+    Screen(TicketScreen.PHONE_CALL, _("Phone call")),
+    Screen(TicketScreen.COMPOSE, _("Reply and forward")),
+    Screen(TicketScreen.ZOOM, _("Ticket zoom, under each article"), form=False),
+)
+
+
 def _write_ticket(ticket, values, *, actor, **options):
     # Imported here: the actions import models, which are not ready when this module loads.
     from .actions.custom_fields import set_field_values
 
     return set_field_values(ticket, values, actor=actor, **options)
+
+
+def _write_article(article, values, *, actor, **options):
+    # Imported here: the actions import models, which are not ready when this module loads.
+    from .actions.custom_fields import set_article_field_values
+
+    return set_article_field_values(article, values, actor=actor, **options)
 
 
 def _describe_ticket(ticket) -> str:
@@ -85,7 +104,13 @@ def register() -> None:
         )
     )
     registry.register_object_type(
-        ObjectType(key=ARTICLE, label=_("Article"), model="tickets.Article")
+        ObjectType(
+            key=ARTICLE,
+            label=_("Article"),
+            model="tickets.Article",
+            screens=ARTICLE_SCREENS,
+            writer=_write_article,
+        )
     )
 
 
@@ -124,6 +149,41 @@ def add_form_fields(
         fields=fields,
         optional=optional,
     )
+
+
+def ticket_values_from(form: forms.BaseForm, cleaned_data: dict) -> dict[str, Any]:
+    """The ticket's custom-field values of a form that may also carry article fields."""
+    return field_forms.values_of(cleaned_data, getattr(form, "custom_fields", []))
+
+
+# --- article fields ---------------------------------------------------------------------------
+
+
+def add_article_form_fields(form: forms.BaseForm, screen: str) -> list[FieldDefinition]:
+    """Add the article fields ``screen`` takes (a new article's: empty) to ``form``; kept in
+    ``form.article_fields``, apart from the ticket's (``form.custom_fields``)."""
+    return field_forms.add_form_fields(
+        form,
+        ARTICLE,
+        screen,
+        fields=definitions(ARTICLE, screen=screen),
+        attribute="article_fields",
+    )
+
+
+def article_values_from(form: forms.BaseForm, cleaned_data: dict) -> dict[str, Any]:
+    """The new article's custom-field values (set ones only) of a form."""
+    values = field_forms.values_of(cleaned_data, getattr(form, "article_fields", []))
+    return {name: value for name, value in values.items() if value not in (None, "", [], ())}
+
+
+def annotate_article_fields(articles: list[Any]) -> None:
+    """Set ``custom_fields`` on every article: its set fields the zoom shows, rendered (one
+    query for the values of all articles, none when no article field is shown)."""
+    fields = definitions(ARTICLE, screen=TicketScreen.ZOOM)
+    shown = rendered(ARTICLE, articles, fields) if fields and articles else {}
+    for article in articles:
+        article.custom_fields = shown.get(article.pk, [])
 
 
 def changed_values_from(cleaned_data: dict) -> dict[str, Any]:

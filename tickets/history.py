@@ -129,8 +129,8 @@ def _label(history_type: str) -> str:
 
 
 def _field_definitions(entries: list[TicketHistory]) -> dict[str, FieldDefinition]:
-    """The ticket fields named by the field-update rows (valid or not), with their possible
-    values: two queries however many rows, none without such rows."""
+    """The ticket and article fields named by the field-update rows (valid or not), with
+    their possible values: two queries however many rows, none without such rows."""
     wanted = {
         str(entry.extra.get("field"))
         for entry in entries
@@ -139,9 +139,10 @@ def _field_definitions(entries: list[TicketHistory]) -> dict[str, FieldDefinitio
     }
     if not wanted:
         return {}
-    found = FieldDefinition.objects.filter(object_type="ticket", name__in=wanted).prefetch_related(
-        "possible_values"
-    )
+    # Ticket and article fields (names are unique across object types).
+    found = FieldDefinition.objects.filter(
+        object_type__in=("ticket", "article"), name__in=wanted
+    ).prefetch_related("possible_values")
     return {definition.name: definition for definition in found}
 
 

@@ -63,8 +63,24 @@ class PossibleValueFormSet(forms.BaseInlineFormSet):
                 )
 
 
+class PossibleValueForm(forms.ModelForm):
+    """A row of the possible-value table: inputs sized for a row, so the table fits the page
+    (the JSON labels were a 40-column, 10-row box per row)."""
+
+    class Meta:
+        model = PossibleValue
+        fields = ["key", "label", "labels", "valid", "order"]
+        widgets = {
+            "key": forms.TextInput(attrs={"size": 16}),
+            "label": forms.TextInput(attrs={"size": 20}),
+            "labels": forms.Textarea(attrs={"rows": 2, "cols": 24}),
+            "order": forms.NumberInput(attrs={"class": "vIntegerField"}),
+        }
+
+
 class PossibleValueInline(admin.TabularInline):
     model = PossibleValue
+    form = PossibleValueForm
     formset = PossibleValueFormSet
     fields = ["key", "label", "labels", "valid", "order"]
     extra = 1
@@ -136,6 +152,11 @@ class FieldDefinitionForm(forms.ModelForm):
 class FieldDefinitionAdmin(admin.ModelAdmin):
     form = FieldDefinitionForm
     inlines = [PossibleValueInline]
+
+    class Media:
+        # The possible-value table fits the page, and scrolls inside it on a phone.
+        css = {"all": ["otrs/admin.css"]}
+
     list_display = ["name", "label", "object_type", "field_type", "valid", "order", "objects"]
     list_editable = ["valid", "order"]
     list_filter = ["object_type", "field_type", "valid"]

@@ -162,21 +162,30 @@ class FieldValue(models.Model):
         indexes = [
             # The values of a page of objects (values_for) and of one object (its writes).
             models.Index(fields=["object_type", "object_id"], name="fields_value_object"),
-            # Search by a field: one index per kind of value, led by the field.
-            models.Index(fields=["field", "value_text"], name="fields_value_text"),
+            # Search by a field: one index per kind of value, led by the field, ending with
+            # the object. The object id in the key serves both ways a search runs: a range of
+            # one value read from the index alone (the ids to join or count), and a probe
+            # "does this ticket have this value" while the search walks the tickets in their
+            # order and stops after a page (PostgreSQL's nested-loop semi-join; see
+            # bench/README.md, bench_fields.py).
+            models.Index(fields=["field", "value_text", "object_id"], name="fields_value_text"),
             # "Starts with" on text (LIKE 'x%'): PostgreSQL uses a b-tree for it only with the
             # pattern operator class when the collation is not C (opclasses are PostgreSQL's;
             # elsewhere this is a plain index).
             models.Index(
-                fields=["field", "value_text"],
+                fields=["field", "value_text", "object_id"],
                 name="fields_value_text_prefix",
-                opclasses=["int8_ops", "varchar_pattern_ops"],
+                opclasses=["int8_ops", "varchar_pattern_ops", "int8_ops"],
             ),
-            models.Index(fields=["field", "value_int"], name="fields_value_int"),
-            models.Index(fields=["field", "value_decimal"], name="fields_value_decimal"),
-            models.Index(fields=["field", "value_date"], name="fields_value_date"),
-            models.Index(fields=["field", "value_datetime"], name="fields_value_datetime"),
-            models.Index(fields=["field", "value_ref"], name="fields_value_ref"),
+            models.Index(fields=["field", "value_int", "object_id"], name="fields_value_int"),
+            models.Index(
+                fields=["field", "value_decimal", "object_id"], name="fields_value_decimal"
+            ),
+            models.Index(fields=["field", "value_date", "object_id"], name="fields_value_date"),
+            models.Index(
+                fields=["field", "value_datetime", "object_id"], name="fields_value_datetime"
+            ),
+            models.Index(fields=["field", "value_ref", "object_id"], name="fields_value_ref"),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@ the search condition for one field."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 
 from .models import FieldDefinition, FieldValue
@@ -22,12 +23,27 @@ from .registry import ScreenMode, object_types
 CACHE_TIMEOUT = 300
 
 
-def _cache_key(object_type: str) -> str:
-    return f"otrs.fields:definitions:{object_type}"
+def database_tag(vendor: str, settings_dict: dict) -> str:
+    """A short tag naming one database (vendor, host, port, name), hashed so that no
+    connection setting reaches the cache backend as text."""
+    where = "|".join(str(settings_dict.get(part) or "") for part in ("HOST", "PORT", "NAME"))
+    return hashlib.sha256(f"{vendor}|{where}".encode()).hexdigest()[:16]
+
+
+def cache_key(object_type: str, vendor: str | None = None, settings_dict=None) -> str:
+    """Where the valid definitions of ``object_type`` are cached, for the default database
+    (or the one ``vendor``/``settings_dict`` name). The database is part of the key: the
+    file cache under var/ outlives a change of DATABASE_URL (and test databases share it),
+    and the definitions of one database must never be read for another."""
+    tag = database_tag(
+        vendor or connection.vendor,
+        settings_dict if settings_dict is not None else connection.settings_dict,
+    )
+    return f"otrs.fields:definitions:{tag}:{object_type}"
 
 
 def invalidate_definitions() -> None:
-    cache.delete_many([_cache_key(t.key) for t in object_types()])
+    cache.delete_many([cache_key(t.key) for t in object_types()])
 
 
 def definitions(
@@ -39,7 +55,7 @@ def definitions(
         "possible_values"
     )
     if valid_only:
-        key = _cache_key(object_type)
+        key = cache_key(object_type)
         cached = cache.get(key)
         if cached is None:
             cached = list(rows.filter(valid=True).order_by("order", "name"))

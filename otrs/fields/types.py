@@ -151,7 +151,9 @@ class TextareaType(TextType):
     def clean(self, definition, value):
         if not isinstance(value, str):
             raise ValidationError(_("Expected text."))
-        value = value.strip()
+        # Browsers send line breaks as CRLF; stored (and compared, searched) as LF, so the
+        # same text from a form, a header or the API is the same value.
+        value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
         if len(value) > self.LONG_MAX:
             raise ValidationError(_("At most %(max)d characters.") % {"max": self.LONG_MAX})
         regex = definition.settings.get("regex")

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from customers import actions as customer_actions
+from otrs.fields.actions import set_field_values
 from tests import factories
+from tests.customers import customer_user
 from tests.fields.helpers import define
 from tests.missing import import_or_missing
 
@@ -23,7 +26,9 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 WIDTHS = (375, 1400)
 
 
-@pytest.mark.parametrize(("scheme", "language"), [("light", "en"), ("dark", "de")])
+@pytest.mark.parametrize(
+    ("scheme", "language"), [("light", "en"), ("dark", "de"), ("dark", "en"), ("light", "de")]
+)
 def test_custom_field_screens_in_both_schemes_and_languages(
     browser, live_server, support, scheme, language
 ):
@@ -36,11 +41,37 @@ def test_custom_field_screens_in_both_schemes_and_languages(
         screens={"free_fields": "required", "zoom": "shown"},
     )
     define("Contract", "text", labels={"de": "Vertrag"}, screens={"free_fields": "shown"})
+    # An article field (shown under its article in the zoom, required on the note form) and
+    # a customer user field with history (the Customer Information Center).
+    define(
+        "CallReason",
+        "dropdown",
+        object_type="article",
+        options=["billing", "outage"],
+        labels={"de": "Anrufgrund"},
+        screens={"note": "required", "zoom": "shown"},
+    )
+    define(
+        "ContractLevel",
+        "dropdown",
+        object_type="customer_user",
+        options=["bronze", "gold"],
+        labels={"de": "Vertragsstufe"},
+        screens={"customer_user_edit": "shown"},
+    )
     ticket = factories.ticket(support.queue, title="Laptop broken")
     agent = support.rw
     agent.language = "" if language == "en" else language
     agent.is_staff = agent.is_superuser = True
     agent.save()
+    note = factories.note(ticket, actor=agent, body="Customer called about the invoice.")
+    set_field_values(note, {"CallReason": "billing"}, actor=agent)
+    gina = customer_user("gina")
+    profile = customer_actions.CustomerUserInput(login="gina", email="gina@example.com")
+    for level in ("bronze", "gold"):
+        customer_actions.update_customer_user(
+            gina, profile, actor=factories.system(), field_values={"ContractLevel": level}
+        )
 
     context = browser.new_context(
         viewport={"width": WIDTHS[-1], "height": 900},
@@ -56,6 +87,9 @@ def test_custom_field_screens_in_both_schemes_and_languages(
         screens = {
             "free-fields": f"/agent/tickets/{ticket.pk}/free-fields/",
             "field-editor": f"/admin/fields/fielddefinition/{product.pk}/change/",
+            "note-form": f"/agent/tickets/{ticket.pk}/note/",
+            "zoom-article-fields": f"/agent/tickets/{ticket.pk}/",
+            "customer-history": f"/agent/customers/users/{gina.pk}/",
         }
         for name, url in screens.items():
             page.set_viewport_size({"width": WIDTHS[-1], "height": 900})
@@ -69,6 +103,14 @@ def test_custom_field_screens_in_both_schemes_and_languages(
                 ).to_be_visible()
             for width in WIDTHS:
                 page.set_viewport_size({"width": width, "height": 900})
+                if name == "field-editor":
+                    # The possible-value table keeps inside the page (it scrolls in its box
+                    # on a phone), and the page itself does not get wider than the window.
+                    box = page.locator("#possible_values-group").bounding_box()
+                    assert box is not None and box["x"] + box["width"] <= width + 1, box
+                    if width == WIDTHS[-1]:
+                        scroll = page.evaluate("document.documentElement.scrollWidth")
+                        assert scroll <= width, scroll
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(
                     path=str(ARTIFACTS / f"custom-fields-{name}-{scheme}-{language}-{width}.png"),

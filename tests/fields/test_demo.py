@@ -8,7 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from otrs.fields.models import FieldDefinition, FieldValue
+from tickets.choices import Channel
 from tickets.management.commands import loaddemo
+from tickets.models import Article
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +26,21 @@ def test_the_demo_defines_and_sets_custom_fields(monkeypatch):
         "Product": "dropdown",
         "ContractNumber": "text",
         "DueDate": "date",
+        "CallReason": "dropdown",
     }
+    assert fields["CallReason"].object_type == "article"
     assert [o.key for o in fields["Product"].options()] == ["office", "mail", "vpn", "erp"]
     # Every demo ticket has a product, some a contract number and a due date.
     assert FieldValue.objects.filter(field__name="Product").count() == 12
     assert FieldValue.objects.filter(field__name="ContractNumber").exists()
     assert FieldValue.objects.filter(field__name="DueDate").exists()
+    # The phone tickets' calls have a reason (an article field), shown in the zoom.
+    reasons = FieldValue.objects.filter(field__name="CallReason", object_type="article")
+    phone_calls = Article.objects.filter(channel=Channel.PHONE, pk__in=reasons.values("object_id"))
+    assert reasons.exists() and phone_calls.count() == reasons.count()
 
     # Running it again defines nothing twice and keeps an administrator's change.
     FieldDefinition.objects.filter(name="Product").update(label="Our products")
     call_command("loaddemo", force=True, stdout=StringIO())
-    assert FieldDefinition.objects.count() == 3
+    assert FieldDefinition.objects.count() == 4
     assert FieldDefinition.objects.get(name="Product").label == "Our products"

@@ -34,7 +34,7 @@ from .articles import (
     create_ticket_with_article,
 )
 from .bulk import BulkChanges, BulkResult, bulk_change
-from .custom_fields import change_free_fields, set_field_values
+from .custom_fields import change_free_fields, set_article_field_values, set_field_values
 from .customer import add_web_follow_up, close_by_customer, create_web_ticket
 from .delete import delete_ticket
 from .email import create_email_ticket, send_email
@@ -92,6 +92,7 @@ __all__ = [
     "resolve_number",
     "sanitize_html",
     "send_email",
+    "set_article_field_values",
     "set_customer",
     "set_field_values",
     "set_owner",

@@ -62,7 +62,7 @@ from ._base import (
     default_state,
     default_type,
 )
-from .custom_fields import apply_field_values_in_lock
+from .custom_fields import apply_article_field_values_in_lock, apply_field_values_in_lock
 from .history import batched_history, record_history
 
 
@@ -297,10 +297,12 @@ def add_article(
     actor: User,
     history_type: str | None = None,
     field_values: Mapping[str, Any] | None = None,
+    article_field_values: Mapping[str, Any] | None = None,
 ) -> Article:
     """Add an article; an internal one needs ``note``, any other ``rw``. A customer adds
     their own web messages to their tickets (see ``_customer``). ``field_values`` sets the
-    ticket's custom fields with it (all or nothing)."""
+    ticket's custom fields with it, ``article_field_values`` the new article's (all or
+    nothing)."""
     need = PermissionKey.NOTE if article.channel == Channel.INTERNAL else PermissionKey.RW
     if actor.is_customer:
         _customer.check_customer_article(article)
@@ -315,6 +317,8 @@ def add_article(
         )
         if field_values:
             apply_field_values_in_lock(locked, field_values, actor=actor)
+        if article_field_values:
+            apply_article_field_values_in_lock(locked, created, article_field_values, actor=actor)
         _save(locked, actor, "unlock_anchor_at")
     _refresh(ticket, locked)
     return created

@@ -49,6 +49,8 @@ class Screen:
     template: str = "tickets/actions/form.html"
     # The custom-field screen (tickets.fields.TicketScreen) whose fields the form also sets.
     fields_screen: str | None = None
+    # The screen whose article fields the new article takes (in cleaned["article_fields"]).
+    article_screen: str | None = None
 
 
 def screen_view(screen: Screen):
@@ -60,12 +62,15 @@ def screen_view(screen: Screen):
         form = screen.form_class(*data, ticket=ticket, user=request.user)
         if screen.fields_screen:
             ticket_fields.add_form_fields(form, screen.fields_screen, ticket=ticket)
+        if screen.article_screen:
+            ticket_fields.add_article_form_fields(form, screen.article_screen)
 
         def act(cleaned):
             # The screen's action and its custom fields: one change, all or nothing.
+            cleaned["article_fields"] = ticket_fields.article_values_from(form, cleaned)
             with transaction.atomic():
                 outcome = screen.act(ticket, cleaned, request.user, form.expected_version())
-                values = ticket_fields.field_values_from(cleaned)
+                values = ticket_fields.ticket_values_from(form, cleaned)
                 if values:
                     actions.set_field_values(ticket, values, actor=request.user, need=screen.need)
             return outcome
@@ -90,15 +95,25 @@ def screen_view(screen: Screen):
 
 
 def _note(ticket, data, actor, seen):
-    actions.add_article(ticket, data["article"], actor=actor)
+    actions.add_article(
+        ticket, data["article"], actor=actor, article_field_values=data["article_fields"]
+    )
 
 
 def _phone_inbound(ticket, data, actor, seen):
-    actions.add_phone_call(ticket, data["article"], actor=actor)
+    actions.add_phone_call(
+        ticket, data["article"], actor=actor, article_field_values=data["article_fields"]
+    )
 
 
 def _phone_outbound(ticket, data, actor, seen):
-    actions.add_phone_call(ticket, data["article"], actor=actor, lock_if_unlocked=True)
+    actions.add_phone_call(
+        ticket,
+        data["article"],
+        actor=actor,
+        lock_if_unlocked=True,
+        article_field_values=data["article_fields"],
+    )
 
 
 def _close(ticket, data, actor, seen):
@@ -179,6 +194,7 @@ SCREENS: dict[str, tuple[str, Screen]] = {
             form_class=forms.NoteForm,
             act=_note,
             fields_screen=ticket_fields.TicketScreen.NOTE,
+            article_screen=ticket_fields.TicketScreen.NOTE,
             title=_("Add note"),
             submit=_("Add note"),
             done=_("Note added to ticket %(number)s."),
@@ -190,6 +206,7 @@ SCREENS: dict[str, tuple[str, Screen]] = {
             need=RW,
             form_class=forms.PhoneInboundForm,
             act=_phone_inbound,
+            article_screen=ticket_fields.TicketScreen.PHONE_CALL,
             title=_("Phone call from the customer"),
             submit=_("Save the call"),
             done=_("Phone call added to ticket %(number)s."),
@@ -201,6 +218,7 @@ SCREENS: dict[str, tuple[str, Screen]] = {
             need=RW,
             form_class=forms.PhoneOutboundForm,
             act=_phone_outbound,
+            article_screen=ticket_fields.TicketScreen.PHONE_CALL,
             title=_("Phone call to the customer"),
             submit=_("Save the call"),
             done=_("Phone call added to ticket %(number)s."),

@@ -10,6 +10,7 @@ from otrs.accounts.decorators import agent_required
 from otrs.permissions import PermissionKey
 
 from .. import access, actions
+from .. import fields as ticket_fields
 from ..actions.email import sender_of
 from ..choices import HistoryType, LockState
 from ..forms.compose import FORWARD, REPLY, REPLY_ALL, ComposeForm, composer_templates
@@ -51,6 +52,7 @@ def _compose(request, pk, article_pk, kind):
         user=request.user,
         template=template,
     )
+    ticket_fields.add_article_form_fields(form, ticket_fields.TicketScreen.COMPOSE)
     context = {
         "article": article,
         "kind": kind,
@@ -70,6 +72,7 @@ def _compose(request, pk, article_pk, kind):
             state=state,
             pending_until=pending_until,
             expected_version=form.expected_version(),
+            article_field_values=ticket_fields.article_values_from(form, data),
         )
 
     return ticket_screen(

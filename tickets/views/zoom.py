@@ -210,6 +210,8 @@ def _context(request, pk: int, *, printing: bool) -> dict:
     may_write = (
         not printing and not ticket.state.is_merged and access.can(user, ticket, PermissionKey.RW)
     )
+    # The article fields the zoom shows, under each article (one query for all articles).
+    ticket_fields.annotate_article_fields(data.articles)
     older, shown = _article_rows(
         ticket,
         data.articles,

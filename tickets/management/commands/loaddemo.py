@@ -555,6 +555,7 @@ class _DemoTickets:
         # Custom field values come from a generator of their own, so that the rest of the
         # demo stays what it was before the fields existed.
         self.field_rng = random.Random(SEED + 11)
+        self.article_field_rng = random.Random(SEED + 13)
 
     def _field_values(self, created_at: datetime) -> dict:
         rng = self.field_rng
@@ -640,6 +641,11 @@ class _DemoTickets:
             created_at=created_at,
             field_values=self._field_values(created_at),
         )
+        if channel == Channel.PHONE:
+            # The call's reason: an article field, shown under the article in the zoom.
+            call = ticket.articles.order_by("id")[0]
+            reason = self.article_field_rng.choice([key for key, _label in DEMO_CALL_REASONS])
+            actions.set_article_field_values(call, {"CallReason": reason}, actor=agent)
 
         # What happens next depends on the age: old tickets are mostly done.
         fate = self._fate(age)
@@ -950,8 +956,16 @@ DEMO_PRODUCTS = [
 ]
 
 
+DEMO_CALL_REASONS = [
+    ("question", "Question"),
+    ("incident", "Incident"),
+    ("complaint", "Complaint"),
+]
+
+
 def _demo_fields() -> None:
-    """The demo's custom fields on tickets (created once; an admin's later changes stay)."""
+    """The demo's custom fields on tickets and articles (created once; an admin's later
+    changes stay)."""
     shown = "shown"
     wanted = [
         FieldDefinition(
@@ -1004,14 +1018,30 @@ def _demo_fields() -> None:
                 "search_list": shown,
             },
         ),
+        FieldDefinition(
+            name="CallReason",
+            label="Reason for the call",
+            labels={"de": "Anrufgrund"},
+            object_type="article",
+            field_type="dropdown",
+            order=4,
+            screens={"note": shown, "phone_call": shown, "zoom": shown},
+        ),
     ]
     existing = set(FieldDefinition.objects.values_list("name", flat=True))
     for definition in wanted:
         if definition.name in existing:
             continue
-        options = None
+        options: list[dict] | None = None
         if definition.name == "Product":
             options = [{"key": key, "label": label} for key, label in DEMO_PRODUCTS]
+        if definition.name == "CallReason":
+            options = [
+                {"key": key, "label": label, "labels": {"de": german}}
+                for (key, label), german in zip(
+                    DEMO_CALL_REASONS, ("Frage", "Störung", "Beschwerde"), strict=True
+                )
+            ]
         save_definition(definition, options)
 
 

@@ -1,0 +1,37 @@
+"""The definitions cache never serves one database's fields to another (issue 11)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+from otrs.fields.selectors import cache_key, database_tag, definitions
+
+from .helpers import define
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_names_the_database_in_the_key():
+    here = dict(connection.settings_dict)
+    other = {**here, "NAME": f"{here['NAME']}_other"}
+    assert database_tag(connection.vendor, here) != database_tag(connection.vendor, other)
+    assert database_tag("postgresql", here) != database_tag("mysql", here)
+    assert cache_key("ticket") == cache_key("ticket", connection.vendor, here)
+    assert cache_key("ticket") != cache_key("ticket", connection.vendor, other)
+    # No connection setting reaches the cache backend as text.
+    assert str(here["NAME"]) not in cache_key("ticket")
+
+
+def test_it_ignores_what_another_database_cached():
+    define("Product", "dropdown", options=["alpha"])
+    other = {**connection.settings_dict, "NAME": f"{connection.settings_dict['NAME']}_other"}
+    # Another checkout, on another database, cached its (empty) list of ticket fields.
+    cache.set(cache_key("ticket", connection.vendor, other), [], 300)
+    try:
+        assert [d.name for d in definitions("ticket")] == ["Product"]
+        # ... and its own entry is its own.
+        assert cache.get(cache_key("ticket", connection.vendor, other)) == []
+    finally:
+        cache.delete(cache_key("ticket", connection.vendor, other))
