@@ -25,6 +25,7 @@ from .mail import (
     RawMail,
 )
 from .master import SLA, Priority, Queue, Service, State, TicketType
+from .metrics import TicketMetrics, TimeAccounting
 from .search import SavedSearch
 from .texts import (
     AutoResponse,
@@ -88,9 +89,11 @@ __all__ = [
     "TicketFlag",
     "TicketHistory",
     "TicketLink",
+    "TicketMetrics",
     "TicketNumberCounter",
     "TicketType",
     "TicketWatcher",
+    "TimeAccounting",
     "merge_target_id",
     "message_id_hash",
 ]
