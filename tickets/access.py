@@ -23,6 +23,7 @@ attachments, articles and queues follow the same dispatch (:func:`attachment_or_
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, Exists, Func, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
@@ -30,6 +31,7 @@ from django.db.models.lookups import Exact, In
 from django.http import Http404
 
 from customers.access import customer_profile
+from otrs.accounts.models import Group
 from otrs.permissions import PermissionKey, grants_for
 
 from .models import (
@@ -316,3 +318,31 @@ def customer_id_for_new_ticket(user) -> str:
     if profile is None:
         return ""
     return profile.company.customer_id if profile.company is not None else profile.login
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+
+def can_view_reports(user) -> bool:
+    """``ro`` (or ``rw``) on the group named by ``REPORTS_GROUP`` (OTRS's "stats" group),
+    directly or by role, or a superuser; customers never. What a report counts is still
+    limited to the tickets :func:`visible_to` gives."""
+    return _reports_grant(user, PermissionKey.RO)
+
+
+def can_schedule_reports(user) -> bool:
+    """``rw`` on the reports group: may mail reports on a schedule."""
+    return _reports_grant(user, PermissionKey.RW)
+
+
+def _reports_grant(user, key: str) -> bool:
+    if not _agent_ok(user):
+        return False
+    if user.is_superuser:
+        return True
+    group_id = (
+        Group.objects.filter(name=settings.REPORTS_GROUP, is_valid=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return group_id is not None and grants_for(user).allows(group_id, key)
