@@ -7,6 +7,7 @@ Each function returns safe markup: every text in it is escaped here. The SVG has
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from django.utils.formats import date_format, number_format
@@ -93,7 +94,7 @@ def columns(
         f'<text class="chart-value" x="{left - 6}" y="{top_pad + plot_h}" text-anchor="end">0'
         "</text>",
     ]
-    every = max(1, round(groups / 16))
+    every = max(1, math.ceil(groups / 8))
     for index, name in enumerate(labels):
         x0 = left + index * slot + slot * 0.1
         for number, (_n, css, vs) in enumerate(series):
@@ -106,7 +107,8 @@ def columns(
                 f": {_text(_num(value))}</title></rect>"
             )
         if index % every == 0:
-            shown = date_format(name, "SHORT_DATE_FORMAT") if hasattr(name, "isoformat") else name
+            # A short day ("3/9", "9.3."): the table has the full dates.
+            shown = date_format(name, gettext("n/j")) if hasattr(name, "isoformat") else name
             shown = str(shown)
             if len(shown) > 14:
                 shown = shown[:13] + "…"

@@ -26,8 +26,12 @@ class QueueField(forms.ModelChoiceField):
 class ReportFilterForm(forms.Form):
     """GET parameters of a report page; :meth:`filters` gives the :class:`Filters`."""
 
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     dimension = forms.ChoiceField(label=_("Group by"), choices=Dimension.choices, required=False)
     queue = QueueField(
         label=_("Queue"), queryset=Queue.objects.none(), required=False, empty_label=_("all")
