@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from otrs.errors import DomainError
 from tests import factories
-from tests.tickets.test_sla import MONDAY, answer, at, clock, committed, targets  # noqa: F401
+from tests.tickets import test_sla
+from tests.tickets.test_sla import answer, at, targets
 from tickets import actions
 from tickets.choices import Channel, HistoryType, SenderType
 from tickets.metrics import refresh_metrics
@@ -22,6 +23,9 @@ from tickets.models import Ticket, TicketHistory, TicketMetrics, TimeAccounting
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
+# The SLA tests' fixtures: a frozen clock, and a block whose events are delivered.
+clock = test_sla.clock
+committed = test_sla.committed
 
 
 def metrics(ticket) -> TicketMetrics:

@@ -20,13 +20,15 @@ from django.urls import reverse
 
 from otrs.accounts.models import Group
 from tests import factories
-from tests.tickets.test_sla import MONDAY, answer, at, clock, targets  # noqa: F401
+from tests.tickets import test_sla
+from tests.tickets.test_sla import answer, at, targets
 from tickets import actions, reports
 from tickets.choices import Channel, SenderType
 from tickets.metrics import refresh_metrics
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
+clock = test_sla.clock  # the SLA tests' frozen clock
 DAY = {"start": "2026-03-02", "end": "2026-03-02"}
 
 
