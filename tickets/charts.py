@@ -7,6 +7,7 @@ Each function returns safe markup: every text in it is escaped here. The SVG has
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 
@@ -103,13 +104,12 @@ def columns(
             parts.append(
                 f'<rect class="chart-bar {css}" x="{x0 + number * column:.1f}" '
                 f'y="{top_pad + plot_h - h:.1f}" width="{column:.1f}" height="{h:.1f}">'
-                f"<title>{_text(name if not hasattr(name, 'isoformat') else date_format(name))}"
+                f"<title>{_text(date_format(name) if isinstance(name, dt.date) else name)}"
                 f": {_text(_num(value))}</title></rect>"
             )
         if index % every == 0:
             # A short day ("3/9", "9.3."): the table has the full dates.
-            shown = date_format(name, gettext("n/j")) if hasattr(name, "isoformat") else name
-            shown = str(shown)
+            shown = date_format(name, gettext("n/j")) if isinstance(name, dt.date) else str(name)
             if len(shown) > 14:
                 shown = shown[:13] + "…"
             parts.append(

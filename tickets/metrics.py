@@ -164,15 +164,18 @@ def _row(
         schedule = schedules.get(_targets(ticket).calendar)
     except CalendarError:
         row.calendar_error = True
-    for at, name in ((row.first_response_at, "first_response"), (row.first_closed_at, "solution")):
-        if at is None:
+    for until, name in (
+        (row.first_response_at, "first_response"),
+        (row.first_closed_at, "solution"),
+    ):
+        if until is None:
             continue
-        setattr(row, f"{name}_seconds", int((at - ticket.created_at).total_seconds()))
+        setattr(row, f"{name}_seconds", int((until - ticket.created_at).total_seconds()))
         if schedule is not None:
             setattr(
                 row,
                 f"{name}_business_seconds",
-                int(_working(schedule, ticket.created_at, at, pauses)),
+                int(_working(schedule, ticket.created_at, until, pauses)),
             )
     if schedule is not None:
         result = compute(ticket, now=now, schedules=schedules, facts=facts, detail=False)

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Model, QuerySet, TextChoices
+from django.db.models import QuerySet, TextChoices
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
@@ -154,7 +154,6 @@ def _names(dimension: str, ids: Iterable[int | None]) -> dict[int | None, str]:
     """Display names of a dimension's ids (None: "none")."""
     wanted = {i for i in ids if i is not None}
     found: dict[int | None, str] = {None: str(_("(none)"))}
-    model: type[Model]
     if dimension == Dimension.AGENT:
         for user in User.objects.filter(pk__in=wanted):
             found[user.pk] = user.get_full_name() or user.get_username()
@@ -162,12 +161,12 @@ def _names(dimension: str, ids: Iterable[int | None]) -> dict[int | None, str]:
     if dimension == Dimension.TEAM:
         found.update(Group.objects.filter(pk__in=wanted).values_list("pk", "name"))
         return found
-    model, attribute = {
-        Dimension.QUEUE: (Queue, "full_name"),
-        Dimension.SERVICE: (Service, "full_name"),
-        Dimension.SLA: (SLA, "name"),
+    rows: QuerySet = {
+        Dimension.QUEUE: Queue.objects.values_list("pk", "full_name"),
+        Dimension.SERVICE: Service.objects.values_list("pk", "full_name"),
+        Dimension.SLA: SLA.objects.values_list("pk", "name"),
     }[Dimension(dimension)]
-    found.update(model.objects.filter(pk__in=wanted).values_list("pk", attribute))
+    found.update(rows.filter(pk__in=wanted))
     return found
 
 
@@ -324,14 +323,15 @@ def _volume(user: User, filters: Filters, now: dt.datetime) -> Report:
     zone = timezone.get_current_timezone()
     created: dict[dt.date, int] = defaultdict(int)
     closed: dict[dt.date, int] = defaultdict(int)
-    for at in metrics.filter(created_at__gte=start, created_at__lt=end).values_list(
+    for made in metrics.filter(created_at__gte=start, created_at__lt=end).values_list(
         "created_at", flat=True
     ):
-        created[at.astimezone(zone).date()] += 1
-    for at in metrics.filter(closed_at__gte=start, closed_at__lt=end).values_list(
+        created[made.astimezone(zone).date()] += 1
+    for done in metrics.filter(closed_at__gte=start, closed_at__lt=end).values_list(
         "closed_at", flat=True
     ):
-        closed[at.astimezone(zone).date()] += 1
+        if done is not None:
+            closed[done.astimezone(zone).date()] += 1
     days = [
         filters.start + dt.timedelta(days=n) for n in range((filters.end - filters.start).days + 1)
     ]
