@@ -34,6 +34,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
@@ -60,6 +61,7 @@ from tickets.choices import (
     SenderType,
     TemplateType,
 )
+from tickets.metrics import missing_ids, refresh_metrics
 from tickets.models import (
     Article,
     AutoResponse,
@@ -150,7 +152,12 @@ ROLES = {
 }
 # login -> (first name, last name, direct grants)
 AGENTS = {
-    "agent1": ("Alice", "Agent", [("sales", PermissionKey.RO), ("it", PermissionKey.NOTE)]),
+    "agent1": (
+        "Alice",
+        "Agent",
+        # ro on "stats": the reports under /agent/reports/ (REPORTS_GROUP).
+        [("sales", PermissionKey.RO), ("it", PermissionKey.NOTE), ("stats", PermissionKey.RO)],
+    ),
     "agent2": ("Bob", "Builder", [("sales", PermissionKey.RW)]),
 }
 COMPANIES = [
@@ -351,6 +358,13 @@ class Command(BaseCommand):
 
         with transaction.atomic():
             _genericagent_demo.load(self.stdout)
+
+        # The metrics the reports read, for every ticket the demo made (the handler writes
+        # them as events are delivered; without a running daemon they would be missing).
+        written = 0
+        while ids := missing_ids(0, 500):
+            written += refresh_metrics(ids)
+        self.stdout.write(f"Metrics written for {written} ticket(s).")
         self._report(time.monotonic() - started)
 
     # --- master data ----------------------------------------------------------------------------
@@ -659,6 +673,8 @@ class _DemoTickets:
                     message_id=_message_id(index, 1),
                     in_reply_to=first.message_id,
                     created_at=moment,
+                    # Time accounting (TimeUnits): from the index, so the random story stays.
+                    time_units=Decimal(5 * (1 + index % 6)),
                 ),
                 actor=agent,
             )
