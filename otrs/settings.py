@@ -240,6 +240,11 @@ TICKET_TIME_UNITS = env.choice("TICKET_TIME_UNITS", ["off", "optional", "require
 # Agents with ro on this group (directly or through a role) see the reports under
 # /agent/reports/, with rw they also schedule them (OTRS's "stats" group).
 REPORTS_GROUP = env.str("REPORTS_GROUP", "stats")
+# The dashboard's escalation widget lists tickets escalated or escalating within this many
+# minutes ("soon escalating"; OTRS's dashboard uses a fixed window per widget).
+DASHBOARD_ESCALATION_SOON_MINUTES = env.int(
+    "DASHBOARD_ESCALATION_SOON_MINUTES", 120, minimum=0, maximum=60 * 24 * 30
+)
 
 # --- Mail -------------------------------------------------------------------------------------
 
