@@ -147,7 +147,7 @@ def _targets() -> None:
         update_notify=80,
         solution_time=960,
         solution_notify=80,
-        calendar="",
+        calendar=None,
     )
 
 

@@ -43,7 +43,7 @@ def _expired(ticket: Ticket, now: datetime, schedules: Schedules) -> bool:
         and anchor + timedelta(minutes=limit) <= now
     ):
         return False
-    name = ticket.sla.calendar if ticket.sla is not None else ticket.queue.calendar
+    name = ticket.sla.calendar_id if ticket.sla is not None else ticket.queue.calendar_id
     try:
         schedule = schedules.get(name)
     except CalendarError:
