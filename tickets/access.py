@@ -31,8 +31,8 @@ from django.db.models.lookups import Exact, In
 from django.http import Http404
 
 from customers.access import customer_profile
-from otrs.accounts.models import Group
-from otrs.permissions import PermissionKey, grants_for
+from otrs.accounts.models import Group, User, UserKind
+from otrs.permissions import PermissionKey, agents_holding, grants_for
 
 from .models import (
     Article,
@@ -346,3 +346,19 @@ def _reports_grant(user, key: str) -> bool:
         .first()
     )
     return group_id is not None and grants_for(user).allows(group_id, key)
+
+
+def report_readers() -> QuerySet:
+    """The active agents who may read reports (ro on the reports group, or superusers):
+    whom a scheduled report may go to."""
+    group_ids = list(
+        Group.objects.filter(name=settings.REPORTS_GROUP, is_valid=True).values_list(
+            "pk", flat=True
+        )
+    )
+    holders = agents_holding(PermissionKey.RO, group_ids).values("pk")
+    return (
+        User.objects.filter(kind=UserKind.AGENT, is_active=True)
+        .filter(Q(pk__in=holders) | Q(is_superuser=True))
+        .order_by("last_name", "first_name", "username")
+    )

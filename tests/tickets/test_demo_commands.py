@@ -25,6 +25,7 @@ from tickets.models import (
     Attachment,
     GenericAgentJob,
     Queue,
+    ReportSchedule,
     Service,
     Ticket,
     TicketHistory,
@@ -132,6 +133,7 @@ def test_it_loads_the_demo_once(settings):
     assert TicketMetrics.objects.filter(time_units__gt=0).exists()
     assert TimeAccounting.objects.filter(article__isnull=False).exists()
     assert access.can_view_reports(User.objects.get(username="agent1"))
+    assert ReportSchedule.objects.get().recipients.get().username == "agent1"
 
     settings.DEBUG = True
     second = run("loaddemo")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import email
 import io
 from decimal import Decimal
 
@@ -19,13 +20,15 @@ import pytest
 from django.urls import reverse
 
 from otrs.accounts.models import Group
+from otrs.mail.models import OutboundKind, OutboundMessage
 from tests import factories
 from tests.tickets import test_sla
 from tests.tickets.test_sla import answer, at, targets
 from tickets import actions, reports
+from tickets.actions import reports as schedules
 from tickets.choices import Channel, SenderType
 from tickets.metrics import refresh_metrics
-from tickets.models import Ticket
+from tickets.models import ReportSchedule, Ticket
 
 pytestmark = pytest.mark.django_db
 clock = test_sla.clock  # the SLA tests' frozen clock
@@ -156,3 +159,64 @@ def test_customers_never_reach_the_reports(client, world):
     response = client.get(reverse("agent:reports"))
     assert response.status_code in (403, 404)
     assert b"Support" not in response.content
+
+
+# --- scheduled reports ---------------------------------------------------------------------
+
+
+def test_schedule_times_and_periods():
+    monday_noon = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+    assert schedules.next_run("daily", monday_noon) == dt.datetime(2026, 3, 3, 6, tzinfo=dt.UTC)
+    assert schedules.next_run("weekly", monday_noon) == dt.datetime(2026, 3, 9, 6, tzinfo=dt.UTC)
+    assert schedules.next_run("monthly", monday_noon) == dt.datetime(2026, 4, 1, 6, tzinfo=dt.UTC)
+    run = dt.datetime(2026, 3, 1, 6, tzinfo=dt.UTC)
+    assert schedules.period("daily", run) == (dt.date(2026, 2, 28), dt.date(2026, 2, 28))
+    assert schedules.period("weekly", run) == (dt.date(2026, 2, 22), dt.date(2026, 2, 28))
+    assert schedules.period("monthly", run) == (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+
+
+def test_a_scheduled_report_is_mailed_once_per_run_as_csv(client, world, clock, settings):
+    settings.TIME_ZONE = "UTC"
+    # The project's own mail backend (pytest-django swaps in locmem): the persistent queue.
+    settings.EMAIL_BACKEND = "otrs.mail.backend.QueueBackend"
+    stats = Group.objects.get(name="stats")
+    manager = factories.agent("manager")
+    factories.grant(manager, stats, factories.RW)
+    factories.grant(manager, world.support.group, factories.RO)
+    world.reporter.email = "reporter@example.com"
+    world.reporter.save()
+    bystander = factories.agent("bystander")  # may not read reports: never a recipient
+    bystander.email = "bystander@example.com"
+    bystander.save()
+    client.force_login(manager)
+    url = reverse("agent:report_schedule", args=["compliance"])
+    refused = client.post(url, {"name": "Daily", "frequency": "daily", "dimension": "queue",
+                                "recipients": [bystander.pk]})  # fmt: skip
+    assert refused.status_code == 400 and not ReportSchedule.objects.exists()
+    wanted = {"name": "Daily SLA", "frequency": "daily", "dimension": "queue"}
+    response = client.post(url, {**wanted, "recipients": [world.reporter.pk]})
+    assert response.status_code == 302
+    schedule = ReportSchedule.objects.get()
+    assert schedule.next_run_at == dt.datetime(2026, 3, 3, 6, tzinfo=dt.UTC)
+    assert "Daily SLA" in client.get(reverse("agent:reports")).content.decode()
+    clock.move_to(dt.datetime(2026, 3, 3, 6, 5, tzinfo=dt.UTC))
+    assert schedules.send_due_reports() == [(schedule.pk, "reporter@example.com")]
+    assert schedules.send_due_reports() == []  # claimed: the next run is a day later
+    mail = OutboundMessage.objects.get(kind=OutboundKind.SYSTEM)
+    assert mail.recipients == ["reporter@example.com"]
+    parsed = email.message_from_bytes(bytes(mail.raw))
+    (attachment,) = [p for p in parsed.walk() if p.get_filename()]
+    assert attachment.get_filename() == "compliance-2026-03-02-2026-03-02.csv"
+    rows = list(csv.reader(io.StringIO(attachment.get_payload(decode=True).decode())))
+    assert rows[-1] == ["Total", "3", "2", "2", "50.0"]  # the reporter's own view of Monday
+    client.force_login(manager)  # a day later: the session may have ended
+    client.post(reverse("agent:report_unschedule", args=[schedule.pk]))
+    assert not ReportSchedule.objects.exists()
+
+
+def test_only_report_managers_may_schedule(client, world):
+    client.force_login(world.reporter)  # ro on stats: reads, does not schedule
+    url = reverse("agent:report_schedule", args=["compliance"])
+    assert client.post(url, {"name": "x"}).status_code == 404
+    page = client.get(reverse("agent:report", args=["compliance"]), DAY).content.decode()
+    assert "on a schedule" not in page

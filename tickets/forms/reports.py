@@ -11,7 +11,7 @@ from otrs.accounts.models import User
 from otrs.permissions import PermissionKey
 
 from .. import access
-from ..models import Queue
+from ..models import Queue, ReportFrequency
 from ..reports import Dimension, Filters, default_filters
 
 # The longest period one report covers (days).
@@ -67,4 +67,37 @@ class ReportFilterForm(forms.Form):
             end=data["end"],
             dimension=data.get("dimension") or Dimension.QUEUE,
             queue=data.get("queue"),
+        )
+
+
+class AgentsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        full = obj.get_full_name()
+        return f"{full} ({obj.get_username()})" if full else obj.get_username()
+
+
+class ScheduleForm(forms.Form):
+    """Mail the report on screen (its grouping and queue) on a schedule."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    frequency = forms.ChoiceField(label=_("Frequency"), choices=ReportFrequency.choices)
+    recipients = AgentsField(
+        label=_("Recipients"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Agents who may read reports; each gets the tickets they may see."),
+    )
+    dimension = forms.ChoiceField(choices=Dimension.choices, widget=forms.HiddenInput)
+    queue = forms.ModelChoiceField(
+        queryset=Queue.objects.none(), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        cast(
+            forms.ModelMultipleChoiceField, self.fields["recipients"]
+        ).queryset = access.report_readers()
+        cast(forms.ModelChoiceField, self.fields["queue"]).queryset = access.queues_for(
+            user, PermissionKey.RO
         )

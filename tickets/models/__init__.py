@@ -25,7 +25,7 @@ from .mail import (
     RawMail,
 )
 from .master import SLA, Priority, Queue, Service, State, TicketType
-from .metrics import TicketMetrics, TimeAccounting
+from .metrics import ReportFrequency, ReportSchedule, TicketMetrics, TimeAccounting
 from .search import SavedSearch
 from .texts import (
     AutoResponse,
@@ -76,6 +76,8 @@ __all__ = [
     "Queue",
     "QueueAutoResponse",
     "RawMail",
+    "ReportFrequency",
+    "ReportSchedule",
     "RunStatus",
     "RunTrigger",
     "Salutation",

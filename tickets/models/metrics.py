@@ -81,3 +81,49 @@ class TimeAccounting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.time_units} on {self.ticket_id}"
+
+
+class ReportFrequency(models.TextChoices):
+    DAILY = "daily", _("daily (the day before)")
+    WEEKLY = "weekly", _("weekly (the seven days before, on Mondays)")
+    MONTHLY = "monthly", _("monthly (the month before, on the 1st)")
+
+
+class ReportSchedule(models.Model):
+    """A report mailed as CSV to agents on a schedule (tickets.actions.reports); each
+    recipient gets the figures of the tickets they may see."""
+
+    name = models.CharField(_("name"), max_length=200)
+    # A tickets.reports.Kind value, and a tickets.reports.Dimension value.
+    kind = models.CharField(_("report"), max_length=20)
+    dimension = models.CharField(_("group by"), max_length=20, default="queue")
+    queue = models.ForeignKey(
+        "tickets.Queue",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("queue"),
+    )
+    frequency = models.CharField(
+        _("frequency"), max_length=10, choices=ReportFrequency.choices, default="weekly"
+    )
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("recipients")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # The next time it is due; a run claims it by moving this on (a conditional update).
+    next_run_at = models.DateTimeField()
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled report")
+        verbose_name_plural = _("scheduled reports")
+        # The daemon's question: which schedules are due.
+        indexes = [models.Index(fields=["next_run_at"], name="report_schedule_due")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -52,6 +52,7 @@ from otrs.fields.models import FieldDefinition
 from otrs.permissions import PermissionKey
 from otrs.web.links import absolute_url
 from tickets import access, actions, customer_notifications, notifications
+from tickets.actions.reports import create_report_schedule
 from tickets.choices import (
     VIEWABLE_STATE_TYPES,
     AutoResponseType,
@@ -68,6 +69,7 @@ from tickets.models import (
     Priority,
     Queue,
     QueueAutoResponse,
+    ReportSchedule,
     Salutation,
     Service,
     Signature,
@@ -365,6 +367,7 @@ class Command(BaseCommand):
         while ids := missing_ids(0, 500):
             written += refresh_metrics(ids)
         self.stdout.write(f"Metrics written for {written} ticket(s).")
+        _demo_report_schedule()
         self._report(time.monotonic() - started)
 
     # --- master data ----------------------------------------------------------------------------
@@ -1029,6 +1032,22 @@ def _demo_fields() -> None:
         if definition.name == "Product":
             options = [{"key": key, "label": label} for key, label in DEMO_PRODUCTS]
         save_definition(definition, options)
+
+
+def _demo_report_schedule() -> None:
+    """A weekly SLA compliance report per queue, mailed to agent1 (once)."""
+    if ReportSchedule.objects.filter(name="Weekly SLA compliance").exists():
+        return
+    admin = User.objects.get(username="admin")
+    create_report_schedule(
+        "Weekly SLA compliance",
+        "compliance",
+        dimension="queue",
+        queue=None,
+        frequency="weekly",
+        recipients=User.objects.filter(username="agent1"),
+        actor=admin,
+    )
 
 
 def _muted():
