@@ -10,8 +10,8 @@ from django.db.migrations.executor import MigrationExecutor
 from otrs.calendars.models import Calendar
 from tickets.models import SLA, Queue
 
-BEFORE = [("tickets", "0012_metrics_and_time_accounting")]
-AFTER = [("tickets", "0013_calendar_foreign_keys")]
+BEFORE = [("tickets", "0015_metrics_and_time_accounting")]
+AFTER = [("tickets", "0016_calendar_foreign_keys")]
 
 
 def _migrate(targets):

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0013_calendar_foreign_keys'),
+        ('tickets', '0016_calendar_foreign_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -24,6 +24,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("daemon", "0005_inbound_sweep_schedule")]
+    dependencies = [("daemon", "0006_mail_store_sweep_schedule")]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -43,7 +43,7 @@ def _reference():
 class Migration(migrations.Migration):
     dependencies = [
         ("calendars", "0001_business_calendars"),
-        ("tickets", "0012_metrics_and_time_accounting"),
+        ("tickets", "0015_metrics_and_time_accounting"),
     ]
 
     operations = [

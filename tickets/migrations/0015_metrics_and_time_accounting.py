@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0011_raw_mail_store_finish'),
+        ('tickets', '0014_generic_agent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
