@@ -68,6 +68,7 @@ class ErrorCode(StrEnum):
     INVALID_TYPE = "invalid_type", "ticket_type"
     INVALID_SERVICE = "invalid_service", "service"
     FOLLOW_UP_REFUSED = "follow_up_refused"
+    INVALID_TIME_UNITS = "invalid_time_units", "time_units"
 
     # --- customer users and companies
     LOGIN_REQUIRED = "login_required", "login"

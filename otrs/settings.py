@@ -234,6 +234,17 @@ TICKET_NUMBER_GENERATOR = env.choice(
 SYSTEM_ID = env.int("SYSTEM_ID", 10, minimum=0, maximum=99)
 TICKET_NUMBER_MIN_COUNTER_SIZE = env.int("TICKET_NUMBER_MIN_COUNTER_SIZE", 5, minimum=1, maximum=20)
 TICKET_HOOK = env.str("TICKET_HOOK", "Ticket#")
+# Time accounting with notes, calls and replies (OTRS Ticket::Frontend::AccountTime and
+# NeedAccountedTime): "off" (no field), "optional" or "required".
+TICKET_TIME_UNITS = env.choice("TICKET_TIME_UNITS", ["off", "optional", "required"], "optional")
+# Agents with ro on this group (directly or through a role) see the reports under
+# /agent/reports/, with rw they also schedule them (OTRS's "stats" group).
+REPORTS_GROUP = env.str("REPORTS_GROUP", "stats")
+# The dashboard's escalation widget lists tickets escalated or escalating within this many
+# minutes ("soon escalating"; OTRS's dashboard uses a fixed window per widget).
+DASHBOARD_ESCALATION_SOON_MINUTES = env.int(
+    "DASHBOARD_ESCALATION_SOON_MINUTES", 120, minimum=0, maximum=60 * 24 * 30
+)
 
 # --- Mail -------------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -34,7 +35,7 @@ from faq.models import FaqCategory
 from otrs.accounts.models import Group
 from tests import factories
 from tests.customer_portal import ticket_data
-from tickets.models import Article, Attachment, SavedSearch, Ticket
+from tickets.models import Article, Attachment, ReportSchedule, SavedSearch, Ticket
 
 # The roots the walk covers; a new root (the API) is added here once it exists.
 PREFIXES = ("agent/", "customer/", "admin/", "api/")
@@ -206,6 +207,13 @@ def build_dataset() -> Dataset:
     saved = SavedSearch.objects.create(owner=granted, name="Walk", criteria={"q": "walk"})
     data.own["saved"] = saved.pk
     data.foreign["saved"] = saved.pk
+    # The reports: a report kind (reports/<kind>/) and a scheduled report (the superuser may
+    # schedule; the others get 404).
+    data.own["kind"] = data.foreign["kind"] = "compliance"
+    schedule = ReportSchedule.objects.create(
+        name="Walk", kind="compliance", created_by=staff, next_run_at=timezone.now()
+    )
+    data.own["schedules"] = data.foreign["schedules"] = schedule.pk
     for user in (granted, plain, staff, *customers):
         user.set_password(PASSWORD)
         user.save()

@@ -23,6 +23,7 @@ attachments, articles and queues follow the same dispatch (:func:`attachment_or_
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, Exists, Func, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
@@ -30,7 +31,8 @@ from django.db.models.lookups import Exact, In
 from django.http import Http404
 
 from customers.access import customer_profile
-from otrs.permissions import PermissionKey, grants_for
+from otrs.accounts.models import Group, User, UserKind
+from otrs.permissions import PermissionKey, agents_holding, grants_for
 
 from .models import (
     Article,
@@ -316,3 +318,47 @@ def customer_id_for_new_ticket(user) -> str:
     if profile is None:
         return ""
     return profile.company.customer_id if profile.company is not None else profile.login
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+
+def can_view_reports(user) -> bool:
+    """``ro`` (or ``rw``) on the group named by ``REPORTS_GROUP`` (OTRS's "stats" group),
+    directly or by role, or a superuser; customers never. What a report counts is still
+    limited to the tickets :func:`visible_to` gives."""
+    return _reports_grant(user, PermissionKey.RO)
+
+
+def can_schedule_reports(user) -> bool:
+    """``rw`` on the reports group: may mail reports on a schedule."""
+    return _reports_grant(user, PermissionKey.RW)
+
+
+def _reports_grant(user, key: str) -> bool:
+    if not _agent_ok(user):
+        return False
+    if user.is_superuser:
+        return True
+    group_id = (
+        Group.objects.filter(name=settings.REPORTS_GROUP, is_valid=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return group_id is not None and grants_for(user).allows(group_id, key)
+
+
+def report_readers() -> QuerySet:
+    """The active agents who may read reports (ro on the reports group, or superusers):
+    whom a scheduled report may go to."""
+    group_ids = list(
+        Group.objects.filter(name=settings.REPORTS_GROUP, is_valid=True).values_list(
+            "pk", flat=True
+        )
+    )
+    holders = agents_holding(PermissionKey.RO, group_ids).values("pk")
+    return (
+        User.objects.filter(kind=UserKind.AGENT, is_active=True)
+        .filter(Q(pk__in=holders) | Q(is_superuser=True))
+        .order_by("last_name", "first_name", "username")
+    )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otrs.agent.registry import MenuEntry, SearchBox
 
+from .access import can_view_reports
 from .agent_preferences import TicketPreferences
 from .views import (
     bulk,
@@ -19,6 +20,7 @@ from .views import (
     links,
     merge,
     overviews,
+    reports,
     zoom,
 )
 from .views import search as search_views
@@ -35,6 +37,7 @@ urlpatterns = [
     *create.urlpatterns,
     *bulk.urlpatterns,
     *search_views.urlpatterns,
+    *reports.urlpatterns,
 ]
 
 menu = [
@@ -57,6 +60,14 @@ menu = [
         "agent:new_email_ticket",
         order=90,
         group=_("New ticket"),
+    ),
+    MenuEntry(
+        "reports",
+        _("Reports"),
+        "agent:reports",
+        order=95,
+        visible=can_view_reports,
+        current_for=("agent:report",),
     ),
 ]
 

@@ -141,7 +141,7 @@ class Escalation:
 class _Targets:
     source: str
     source_name: str
-    calendar: str
+    calendar: int | None
     values: tuple[tuple[Kind, int, int], ...]
 
 
@@ -151,7 +151,7 @@ def _targets(ticket: Ticket) -> _Targets:
         return _Targets(
             "sla",
             sla.name,
-            sla.calendar,
+            sla.calendar_id,
             (
                 (Kind.RESPONSE, sla.first_response_time, sla.first_response_notify),
                 (Kind.UPDATE, sla.update_time, sla.update_notify),
@@ -162,7 +162,7 @@ def _targets(ticket: Ticket) -> _Targets:
     return _Targets(
         "queue",
         queue.full_name,
-        queue.calendar,
+        queue.calendar_id,
         (
             (Kind.RESPONSE, queue.first_response_time, queue.first_response_notify),
             (Kind.UPDATE, queue.update_time, queue.update_notify),
@@ -310,7 +310,7 @@ def compute(
         now=now,
         source=targets.source,
         source_name=targets.source_name,
-        calendar_name=targets.calendar,
+        calendar_name="",
     )
     result.clocks = [Clock(kind, minutes, notify) for kind, minutes, notify in targets.values]
     if not any(minutes for _k, minutes, _n in targets.values):

@@ -41,6 +41,7 @@ class TicketEvent(StrEnum):
     # The ticket is gone (a GenericAgent job deleted it); its history went with it.
     TICKET_DELETE = "TicketDelete"
     TICKET_UNMERGE = "TicketUnmerge"
+    TICKET_ACCOUNT_TIME = "TicketAccountTime"
     ESCALATION_RESPONSE_TIME_START = "EscalationResponseTimeStart"
     ESCALATION_UPDATE_TIME_START = "EscalationUpdateTimeStart"
     ESCALATION_SOLUTION_TIME_START = "EscalationSolutionTimeStart"

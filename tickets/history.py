@@ -80,6 +80,7 @@ def _sentences() -> dict[str, str]:
         HistoryType.MERGED: _("Ticket %(source_number)s merged into ticket %(target_number)s."),
         HistoryType.UNMERGED: _("Ticket %(source_number)s taken out of ticket %(target_number)s."),
         HistoryType.ADD_NOTE: _("Note added."),
+        HistoryType.TIME_ACCOUNTING: _("%(new)s time units accounted."),
         HistoryType.FOLLOW_UP: _("Follow-up received."),
         HistoryType.EMAIL_CUSTOMER: _("Email received from the customer."),
         HistoryType.EMAIL_AGENT: _("Email sent to the customer."),

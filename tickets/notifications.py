@@ -81,6 +81,8 @@ OWNER = "owner"
 RESPONSIBLE = "responsible"
 WATCHERS = "watchers"
 MY_QUEUES = "my_queues"
+# Agents with rw on the ticket's queue's group (OTRS AgentWritePermissions).
+WRITE_PERMISSIONS = "write_permissions"
 # The user named by the event's data["new"] (an owner or responsible update).
 NEW_USER = "new_user"
 
@@ -165,14 +167,14 @@ ESCALATION = Notification(
     gettext_lazy("A ticket in my queues or that I am responsible for escalated"),
     gettext_lazy("Escalated: %(title)s"),
     gettext_lazy("Ticket %(number)s in queue %(queue)s is past an SLA target."),
-    (MY_QUEUES, RESPONSIBLE),
+    (MY_QUEUES, WRITE_PERMISSIONS, RESPONSIBLE),
 )
 ESCALATION_WARNING = Notification(
     "escalation_warning",
     gettext_lazy("A ticket in my queues or that I am responsible for is about to escalate"),
     gettext_lazy("About to escalate: %(title)s"),
     gettext_lazy("Ticket %(number)s in queue %(queue)s will soon be past an SLA target."),
-    (MY_QUEUES, RESPONSIBLE),
+    (MY_QUEUES, WRITE_PERMISSIONS, RESPONSIBLE),
 )
 PENDING_REMINDER_LOCKED = Notification(
     "pending_reminder_locked",
@@ -358,6 +360,12 @@ def recipients(
     if MY_QUEUES in roles:
         ids.update(
             PersonalQueue.objects.filter(queue_id=ticket.queue_id).values_list("user_id", flat=True)
+        )
+    if WRITE_PERMISSIONS in roles:
+        ids.update(
+            agents_holding(PermissionKey.RW, [ticket.queue.group_id])
+            .order_by()
+            .values_list("pk", flat=True)
         )
     ids.discard(actor_id)
     # The system user never gets mail (owner and responsible are loaded with the ticket).

@@ -21,6 +21,7 @@ from .actions.email import on_delivery_report
 from .actions.escalation import recompute_escalations
 from .deliveries import RAW_STORE, is_system_address
 from .events import TicketEvent
+from .metrics import refresh_metrics
 from .models import InboundMessage, InboundStatus
 from .postmaster.intake import receive_fetched
 from .postmaster.spool import receive_spooled
@@ -47,6 +48,20 @@ ESCALATION_EVENTS = frozenset(
 )
 
 
+# The events after which a ticket's metrics row is written again (tickets.metrics).
+METRICS = "tickets.metrics"
+METRICS_EVENTS = ESCALATION_EVENTS | {
+    TicketEvent.TICKET_OWNER_UPDATE,
+    TicketEvent.TICKET_ACCOUNT_TIME,
+    TicketEvent.ESCALATION_UPDATE_TIME_START,
+}
+
+
+def metrics(batch: events.Batch) -> None:
+    """Write the metrics rows of the batch's tickets again (idempotent)."""
+    refresh_metrics({e.object_id for e in batch.events if e.object_id is not None})
+
+
 def escalation_index(batch: events.Batch) -> None:
     """Recompute the escalation columns of the batch's tickets (idempotent)."""
     recompute_escalations({e.object_id for e in batch.events if e.object_id is not None})
@@ -54,6 +69,7 @@ def escalation_index(batch: events.Batch) -> None:
 
 def subscribe() -> None:
     events.subscribe(ESCALATION_INDEX, escalation_index, events=ESCALATION_EVENTS)
+    events.subscribe(METRICS, metrics, events=METRICS_EVENTS)
     events.subscribe(notifications.HANDLER, notifications.handle, events=notifications.EVENTS)
     events.subscribe(
         customer_notifications.HANDLER,

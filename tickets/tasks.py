@@ -15,6 +15,7 @@ from celery import shared_task
 from . import mailstore, numbers
 from .actions.escalation import check_escalations as run_escalation_check
 from .actions.pending import check_pending as run_pending_check
+from .actions.reports import send_due_reports
 from .actions.timeouts import unlock_timed_out
 from .postmaster.intake import reprocess_all, sweep
 
@@ -105,3 +106,13 @@ def sweep_mail_store() -> dict:
         "files": result.files,
         "bytes": result.row_bytes + result.file_bytes,
     }
+
+
+@shared_task(ignore_result=True)
+def send_scheduled_reports() -> int:
+    """Mail the scheduled reports that are due as CSV, every 15 minutes (each schedule is
+    claimed by one worker); how many mails were queued."""
+    sent = send_due_reports()
+    if sent:
+        logger.info("Scheduled reports: %d mail(s) queued", len(sent))
+    return len(sent)

@@ -32,7 +32,7 @@ def escalated(support):
     for day in range(7):
         WorkingSlot.objects.create(calendar=always, weekday=day, start=dt.time(0), end=dt.time(0))
     q = support.queue
-    q.calendar = "Always"
+    q.calendar = always
     q.first_response_time, q.update_time, q.solution_time = 60, 120, 24 * 60
     q.first_response_notify = q.update_notify = q.solution_notify = 80
     q.save()

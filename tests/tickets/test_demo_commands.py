@@ -16,7 +16,7 @@ from otrs.accounts.models import RoleGrant, User
 from otrs.mail.models import OutboundMessage
 from otrs.permissions import grants_for
 from tests import factories
-from tickets import actions
+from tickets import access, actions
 from tickets.actions import ArticleInput, AttachmentInput
 from tickets.choices import Channel, HistoryType, SenderType, StateType
 from tickets.management.commands import loaddemo
@@ -25,12 +25,15 @@ from tickets.models import (
     Attachment,
     GenericAgentJob,
     Queue,
+    ReportSchedule,
     Service,
     Ticket,
     TicketHistory,
     TicketLink,
+    TicketMetrics,
     TicketType,
     TicketWatcher,
+    TimeAccounting,
 )
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +127,13 @@ def test_it_loads_the_demo_once(settings):
     # Through the actions: each ticket starts with NewTicket history and has articles.
     assert TicketHistory.objects.filter(history_type=HistoryType.NEW_TICKET).count() == len(tickets)
     assert not tickets.annotate(n=Count("articles")).filter(n=0).exists()
+    # The reports have figures: every ticket has its metrics row, replies carry time units,
+    # and agent1 may read the reports.
+    assert TicketMetrics.objects.count() == len(tickets)
+    assert TicketMetrics.objects.filter(time_units__gt=0).exists()
+    assert TimeAccounting.objects.filter(article__isnull=False).exists()
+    assert access.can_view_reports(User.objects.get(username="agent1"))
+    assert ReportSchedule.objects.get().recipients.get().username == "agent1"
 
     settings.DEBUG = True
     second = run("loaddemo")

@@ -63,7 +63,12 @@ def committed(django_capture_on_commit_callbacks):
 def targets(obj, response=0, update=0, solution=0, notify=0, calendar=""):
     obj.first_response_time, obj.update_time, obj.solution_time = response, update, solution
     obj.first_response_notify = obj.update_notify = obj.solution_notify = notify
-    obj.calendar = calendar
+    # A calendar by name (a missing one is made invalid: what a queue may still point at).
+    obj.calendar = (
+        Calendar.objects.get_or_create(name=calendar, defaults={"is_valid": False})[0]
+        if calendar
+        else None
+    )
     obj.save()
     return obj
 
@@ -421,13 +426,13 @@ def test_the_zoom_shows_no_timeline_without_targets(client, support):
 
 def test_a_queue_or_sla_refuses_an_unknown_calendar_and_a_share_over_100(support):
     for obj in (support.queue, SLA(name="Bronze")):
-        obj.calendar = "Nowhere"
+        obj.calendar = Calendar.objects.create(name=f"Nowhere {obj.name}", is_valid=False)
         obj.update_notify = 120
         with pytest.raises(ValidationError) as caught:
             obj.full_clean()
         assert set(caught.value.message_dict) >= {"calendar", "update_notify"}
-        assert "There is no valid calendar “Nowhere”." in caught.value.message_dict["calendar"]
-        obj.calendar, obj.update_notify = "Default", 80
+        assert f"There is no valid calendar “Nowhere {obj.name}”." in str(caught.value)
+        obj.calendar, obj.update_notify = Calendar.objects.get(name="Default"), 80
         obj.full_clean()
 
 

@@ -149,7 +149,11 @@ def test_two_workers_at_once_act_once(support, run_in_processes):
 def test_the_notification_goes_to_the_queue_agents_and_the_responsible(
     support, clock, django_capture_on_commit_callbacks
 ):
-    for user in (support.rw, support.ro, support.outsider):
+    # rw_agent follows the queue; writer has rw on its group without following it (spec 11:
+    # MyQueues and WritePermissions); ro_agent is responsible; the outsider may not read.
+    writer = factories.agent("writer")
+    factories.grant(writer, support.group, factories.RW)
+    for user in (support.rw, support.ro, support.outsider, writer):
         user.email = f"{user.username}@example.com"
         user.save()
     q = support.queue
@@ -167,6 +171,7 @@ def test_the_notification_goes_to_the_queue_agents_and_the_responsible(
     assert sorted(m.recipients[0] for m in mails) == [
         "ro_agent@example.com",
         "rw_agent@example.com",
+        "writer@example.com",
     ]
     assert all("Escalated" in m.subject for m in mails)
 

@@ -64,6 +64,22 @@ def test_the_dashboard_lists_escalated_and_soon_escalating_tickets(client, suppo
     assert widget.count("escalated</span>") == 1
 
 
+def test_the_soon_window_of_the_dashboard_is_a_setting(client, support, desk, settings):
+    client.force_login(support.rw)
+    settings.DASHBOARD_ESCALATION_SOON_MINUTES = 5
+    # 10:20: "fast" escalates at 10:30, outside a five-minute window.
+    with time_machine.travel(MONDAY + dt.timedelta(minutes=20), tick=False):
+        page = client.get(reverse("agent:dashboard")).content.decode()
+        settings.DASHBOARD_ESCALATION_SOON_MINUTES = 4 * 60
+        wide = client.get(reverse("agent:dashboard")).content.decode()
+    widget = page[page.index('id="widget-escalated"') :]
+    assert numbers(widget[: widget.index("</section>")]) == []
+    widget = wide[wide.index('id="widget-escalated"') :]
+    assert numbers(widget[: widget.index("</section>")]) == [
+        desk[k].number for k in ("fast", "slow")
+    ]
+
+
 def test_the_queue_view_sorts_by_escalation_time_with_none_last(client, support, desk):
     client.force_login(support.rw)
     url = reverse("agent:status")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from otrs.mail.models import OutboundKind, OutboundMessage
@@ -16,6 +17,16 @@ from tickets.models import Ticket, TicketHistory
 from tickets.tasks import unlock_timed_out_tickets
 
 pytestmark = pytest.mark.django_db
+
+
+# Monday 10:00 UTC: working time in the default calendar (Mon-Fri 08:00-21:00 UTC).
+MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(MONDAY, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture
@@ -73,3 +84,16 @@ def test_a_queue_without_timeout_never_unlocks(locked, support):
     support.queue.save()
     _age(locked, 10_000)
     assert unlock_timed_out() == []
+
+
+def test_the_timeout_counts_working_time_not_the_weekend(support, clock):
+    support.queue.unlock_timeout = 30
+    support.queue.save()
+    clock.move_to(datetime(2026, 3, 6, 20, 50, tzinfo=UTC))  # Friday 20:50
+    ticket = factories.ticket(support.queue)
+    lock_ticket(ticket, actor=support.rw)
+    # 10 working minutes on Friday (until 21:00), 19 on Monday morning: 29 of 30.
+    clock.move_to(datetime(2026, 3, 9, 8, 19, tzinfo=UTC))
+    assert unlock_timed_out() == []
+    clock.move_to(datetime(2026, 3, 9, 8, 20, tzinfo=UTC))
+    assert unlock_timed_out() == [ticket.pk]

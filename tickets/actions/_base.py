@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import cast
 
 from django.core.files.base import File
@@ -83,6 +84,8 @@ class ArticleInput:
     raw: bytes | RawMail | None = None
     attachments: Sequence[AttachmentInput] = field(default_factory=tuple)
     created_at: datetime | None = None
+    # Time the agent spent (OTRS TimeUnits), accounted with the article; None or 0: none.
+    time_units: Decimal | None = None
 
 
 # --- internals ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -44,6 +45,7 @@ from ..models import (
     Ticket,
     TicketFlag,
     TicketType,
+    TimeAccounting,
     message_id_hash,
 )
 from . import _customer
@@ -373,6 +375,8 @@ def _add_article(
         at=created_at,
         event=TicketEvent.ARTICLE_CREATE,
     )
+    if data.time_units:
+        _account_time(ticket, article, data.time_units, actor, created_at)
     # A new article is unseen for everybody but its author.
     if not first:
         TicketFlag.objects.filter(ticket=ticket, key=TicketFlagKey.SEEN).exclude(
@@ -388,6 +392,23 @@ def _add_article(
     ):
         ticket.unlock_anchor_at = created_at
     return article
+
+
+def _account_time(
+    ticket: Ticket, article: Article, units: Decimal, actor: User, at: datetime
+) -> None:
+    """Store time spent with the article: history TimeAccounting, event TicketAccountTime."""
+    if not actor.is_agent or units < 0 or units >= Decimal("100000000"):
+        raise DomainError(
+            _("Time units must be a number from 0 to 99,999,999."),
+            code=ErrorCode.INVALID_TIME_UNITS,
+        )
+    TimeAccounting.objects.create(
+        ticket=ticket, article=article, time_units=units, created_at=at, created_by=actor
+    )
+    record_history(
+        ticket, HistoryType.TIME_ACCOUNTING, actor, article=article, new=str(units), at=at
+    )
 
 
 def _last_sender_was_agent(ticket: Ticket, article: Article) -> bool:

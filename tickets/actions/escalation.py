@@ -247,8 +247,8 @@ def _check_one(
         result.notified.append((ticket.pk, str(name)))
 
 
-def _calendar_name(ticket: Ticket) -> str:
-    return ticket.sla.calendar if ticket.sla is not None else ticket.queue.calendar
+def _calendar_name(ticket: Ticket) -> int | None:
+    return ticket.sla.calendar_id if ticket.sla is not None else ticket.queue.calendar_id
 
 
 def _recently(ticket: Ticket, history_type: str, now: dt.datetime) -> bool:

@@ -60,6 +60,7 @@ HISTORY_EVENTS: dict[str, TicketEvent] = {
     HistoryType.ESCALATION_UPDATE_TIME_STOP: TicketEvent.ESCALATION_UPDATE_TIME_STOP,
     HistoryType.ESCALATION_SOLUTION_TIME_STOP: TicketEvent.ESCALATION_SOLUTION_TIME_STOP,
     HistoryType.TICKET_DYNAMIC_FIELD_UPDATE: TicketEvent.TICKET_DYNAMIC_FIELD_UPDATE,
+    HistoryType.TIME_ACCOUNTING: TicketEvent.TICKET_ACCOUNT_TIME,
 }
 
 # ``event`` left out: the history type's own event (HISTORY_EVENTS), if it has one.

@@ -93,7 +93,7 @@ def _reminders(now: dt.datetime, limit: int, result: PendingResult) -> None:
         .only("pk", "queue__calendar", "sla__calendar", "pending_reminded_on")[:limit]
     )
     for ticket in due:
-        name = ticket.sla.calendar if ticket.sla is not None else ticket.queue.calendar
+        name = ticket.sla.calendar_id if ticket.sla is not None else ticket.queue.calendar_id
         try:
             schedule = schedules.get(name)
         except CalendarError:

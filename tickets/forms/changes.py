@@ -23,7 +23,12 @@ from .. import access
 from ..actions import ArticleInput
 from ..choices import PENDING_STATE_TYPES, Channel, SenderType, StateType
 from ..models import Priority, Queue, State, Ticket
-from .common import AgentChoiceField, AttachmentsField, pending_until_field
+from .common import (
+    AgentChoiceField,
+    AttachmentsField,
+    add_time_units_field,
+    pending_until_field,
+)
 from .versioned import VersionedForm
 
 # OTRS PendingDiffTime: the pending time the form suggests, from now.
@@ -66,6 +71,7 @@ class ArticleForm(TicketActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["subject"].initial = self.ticket.title
+        add_time_units_field(self)
 
     def is_visible(self) -> bool:
         return self.customer_visible
@@ -89,6 +95,7 @@ class ArticleForm(TicketActionForm):
                 body=data["body"],
                 is_visible_for_customer=self.is_visible(),
                 attachments=tuple(data["attachments"]),
+                time_units=data.get("time_units"),
                 **self.addresses(),
             )
         return data

@@ -76,3 +76,21 @@ def ticket_number_text(raw: str) -> str:
     if text.lower().startswith(hook.lower()):
         text = text[len(hook) :].lstrip(": ")
     return text
+
+
+def add_time_units_field(form: forms.Form) -> None:
+    """The "Time units" field of an article form, as the setting ``TICKET_TIME_UNITS`` says:
+    left out ("off"), optional, or required (OTRS Ticket::Frontend::NeedAccountedTime)."""
+    mode = settings.TICKET_TIME_UNITS
+    if mode == "off":
+        return
+    form.fields["time_units"] = forms.DecimalField(
+        label=_("Time units"),
+        required=mode == "required",
+        min_value=0,
+        max_value=99999999,
+        max_digits=10,
+        decimal_places=2,
+        help_text=_("Time spent on this, e.g. minutes (as your help desk counts them)."),
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
+    )

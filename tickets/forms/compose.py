@@ -22,7 +22,7 @@ from ..actions.email import system_addresses
 from ..choices import UNMERGEABLE_STATE_TYPES, Channel, SenderType, StateType, TemplateType
 from ..models import Article, Attachment, StandardTemplate, State, Ticket
 from ..subjects import SUBJECT_FWD, SUBJECT_RE, build_ticket_subject
-from .common import AttachmentsField, pending_until_field
+from .common import AttachmentsField, add_time_units_field, pending_until_field
 from .versioned import VersionedForm
 
 
@@ -195,6 +195,7 @@ class ComposeForm(VersionedForm):
             self.fields["forward_attachments"].initial = list(files)
         else:
             del self.fields["forward_attachments"]
+        add_time_units_field(self)
 
     def clean(self):
         data = super().clean()
@@ -234,6 +235,7 @@ class ComposeForm(VersionedForm):
             in_reply_to=original.message_id,
             references=references,
             attachments=[*forwarded, *data["attachments"]],
+            time_units=data.get("time_units"),
         )
 
     def state_after(self) -> tuple[State | None, datetime | None]:

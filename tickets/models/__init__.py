@@ -25,6 +25,7 @@ from .mail import (
     RawMail,
 )
 from .master import SLA, Priority, Queue, Service, State, TicketType
+from .metrics import ReportFrequency, ReportSchedule, TicketMetrics, TimeAccounting
 from .search import SavedSearch
 from .texts import (
     AutoResponse,
@@ -75,6 +76,8 @@ __all__ = [
     "Queue",
     "QueueAutoResponse",
     "RawMail",
+    "ReportFrequency",
+    "ReportSchedule",
     "RunStatus",
     "RunTrigger",
     "Salutation",
@@ -88,9 +91,11 @@ __all__ = [
     "TicketFlag",
     "TicketHistory",
     "TicketLink",
+    "TicketMetrics",
     "TicketNumberCounter",
     "TicketType",
     "TicketWatcher",
+    "TimeAccounting",
     "merge_target_id",
     "message_id_hash",
 ]

@@ -93,8 +93,9 @@ def check_escalation_settings(obj: Queue | SLA) -> None:
     for name in _NOTIFY_FIELDS:
         if getattr(obj, name) > 100:
             errors[name] = _("Enter a percentage from 0 to 100.")
-    if obj.calendar and not Calendar.objects.filter(name=obj.calendar, is_valid=True).exists():
-        errors["calendar"] = _("There is no valid calendar “%(name)s”.") % {"name": obj.calendar}
+    calendar = obj.calendar
+    if calendar is not None and not calendar.is_valid:
+        errors["calendar"] = _("There is no valid calendar “%(name)s”.") % {"name": calendar.name}
     if errors:
         raise ValidationError(errors)
 
@@ -116,7 +117,15 @@ class Queue(HierarchicalName):
     update_notify = models.PositiveSmallIntegerField(_("update time: notify at (%)"), default=0)
     solution_time = models.PositiveIntegerField(_("solution time (minutes)"), default=0)
     solution_notify = models.PositiveSmallIntegerField(_("solution time: notify at (%)"), default=0)
-    calendar = models.CharField(_("calendar"), max_length=100, blank=True)
+    calendar = models.ForeignKey(
+        Calendar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("calendar"),
+        help_text=_("Empty: the default calendar."),
+    )
     follow_up = models.CharField(
         _("follow-up on closed tickets"),
         max_length=16,
@@ -293,7 +302,15 @@ class SLA(models.Model):
     services = models.ManyToManyField(
         Service, related_name="slas", blank=True, verbose_name=_("services")
     )
-    calendar = models.CharField(_("calendar"), max_length=100, blank=True)
+    calendar = models.ForeignKey(
+        Calendar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("calendar"),
+        help_text=_("Empty: the default calendar."),
+    )
     first_response_time = models.PositiveIntegerField(_("first response time (minutes)"), default=0)
     first_response_notify = models.PositiveSmallIntegerField(
         _("first response time: notify at (%)"), default=0

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import (
     Count,
@@ -324,8 +325,8 @@ def reminder_tickets(user, now: datetime | None = None) -> QuerySet:
 
 def escalated_tickets(user, now: datetime | None = None) -> QuerySet:
     """Tickets in the queues where ``user`` holds ``ro`` that are escalated or escalate
-    within :data:`ESCALATION_SOON` (the stored ``escalation_at``)."""
-    soon = (now or timezone.now()) + ESCALATION_SOON
+    within :func:`escalation_soon` (the stored ``escalation_at``)."""
+    soon = (now or timezone.now()) + escalation_soon()
     return access.visible_to(user, PermissionKey.RO).filter(
         queue__group_id__in=_read_group_ids(user), escalation_at__lte=soon
     )
@@ -495,14 +496,16 @@ class Widget:
     has_more: bool
 
 
-# The escalation widget lists tickets escalated or escalating within this.
-ESCALATION_SOON = timedelta(hours=2)
+def escalation_soon() -> timedelta:
+    """The escalation widget lists tickets escalated or escalating within this (the setting
+    ``DASHBOARD_ESCALATION_SOON_MINUTES``, read at call time)."""
+    return timedelta(minutes=settings.DASHBOARD_ESCALATION_SOON_MINUTES)
 
 
 @dataclass(frozen=True)
 class Dashboard:
     """What the agent's dashboard shows; ``escalated``: the tickets of the agent's queues
-    that are escalated or escalate within :data:`ESCALATION_SOON`, earliest first."""
+    that are escalated or escalate within :func:`escalation_soon`, earliest first."""
 
     locked: Widget
     new: Widget

@@ -8,6 +8,7 @@ so the zoom never tells what lies behind a refusal.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Prefetch, Q, prefetch_related_objects
 
@@ -25,6 +26,7 @@ from ..models import (
     TicketHistory,
     TicketLink,
     TicketWatcher,
+    TimeAccounting,
 )
 
 # How a linked ticket relates to the one on screen.
@@ -146,6 +148,9 @@ class TicketZoom:
     ticket: Ticket
     articles: list[Article]
     history: list[TicketHistory]
+    # The time accounted on the ticket (OTRS TimeUnits); each article's as
+    # ``article.time_units_shown``.
+    time_units_total: Decimal | None = None
 
 
 def ticket_zoom(user, ticket_id: int, *, bodies_of_last: int | None = None) -> TicketZoom:
@@ -199,4 +204,18 @@ def ticket_zoom(user, ticket_id: int, *, bodies_of_last: int | None = None) -> T
         .select_related("actor")
         .order_by("created_at", "id")
     )
-    return TicketZoom(ticket=ticket, articles=articles, history=history)
+    total = _time_units(ticket, articles)
+    return TicketZoom(ticket=ticket, articles=articles, history=history, time_units_total=total)
+
+
+def _time_units(ticket: Ticket, articles: list[Article]) -> Decimal | None:
+    """Set ``article.time_units_shown`` (None: none accounted) and return the ticket's total
+    (None when nothing was accounted), in one query."""
+    per_article: dict[int | None, Decimal] = {}
+    for article_id, units in TimeAccounting.objects.filter(ticket=ticket).values_list(
+        "article_id", "time_units"
+    ):
+        per_article[article_id] = per_article.get(article_id, Decimal(0)) + units
+    for article in articles:
+        article.time_units_shown = per_article.get(article.pk)  # type: ignore[attr-defined]
+    return sum(per_article.values(), Decimal(0)) if per_article else None

@@ -230,6 +230,7 @@ def _context(request, pk: int, *, printing: bool) -> dict:
         "action_buttons": buttons,
         "action_menus": menus,
         "article_count": len(data.articles),
+        "time_units_total": data.time_units_total,
         "older_rows": older,
         "article_rows": shown,
         "unlink_url": _url("unlink", ticket.pk) if may_write else None,

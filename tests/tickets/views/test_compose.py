@@ -31,6 +31,7 @@ from tickets.models import (
     SystemAddress,
     Ticket,
     TicketHistory,
+    TimeAccounting,
 )
 
 XSS = "<script>alert(1)</script>"
@@ -472,3 +473,14 @@ def test_the_zoom_reads_delivery_states_in_constant_queries(agent_client, queue,
         assert page.count("Sending failed") == mails
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_reply_accounts_the_time_entered_with_it(agent_client, ticket, customer_mail, settings):
+    settings.TICKET_TIME_UNITS = "required"
+    page = agent_client.get(url("reply", ticket, customer_mail)).content.decode()
+    assert 'name="time_units"' in page
+    assert post(agent_client, "reply", ticket, customer_mail).status_code == 400
+    response = post(agent_client, "reply", ticket, customer_mail, time_units="20")
+    assert response.status_code == 302
+    entry = TimeAccounting.objects.get()
+    assert entry.time_units == 20 and entry.article.channel == Channel.EMAIL

@@ -80,7 +80,7 @@ def _slas() -> None:
         sla, created = SLA.objects.get_or_create(
             name=name,
             defaults={
-                "calendar": calendar,
+                "calendar": Calendar.objects.filter(name=calendar).first() if calendar else None,
                 "first_response_time": response,
                 "first_response_notify": notify,
                 "update_time": update,

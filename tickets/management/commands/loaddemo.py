@@ -34,6 +34,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
@@ -51,6 +52,7 @@ from otrs.fields.models import FieldDefinition
 from otrs.permissions import PermissionKey
 from otrs.web.links import absolute_url
 from tickets import access, actions, customer_notifications, notifications
+from tickets.actions.reports import create_report_schedule
 from tickets.choices import (
     VIEWABLE_STATE_TYPES,
     AutoResponseType,
@@ -60,12 +62,14 @@ from tickets.choices import (
     SenderType,
     TemplateType,
 )
+from tickets.metrics import missing_ids, refresh_metrics
 from tickets.models import (
     Article,
     AutoResponse,
     Priority,
     Queue,
     QueueAutoResponse,
+    ReportSchedule,
     Salutation,
     Service,
     Signature,
@@ -150,7 +154,12 @@ ROLES = {
 }
 # login -> (first name, last name, direct grants)
 AGENTS = {
-    "agent1": ("Alice", "Agent", [("sales", PermissionKey.RO), ("it", PermissionKey.NOTE)]),
+    "agent1": (
+        "Alice",
+        "Agent",
+        # ro on "stats": the reports under /agent/reports/ (REPORTS_GROUP).
+        [("sales", PermissionKey.RO), ("it", PermissionKey.NOTE), ("stats", PermissionKey.RO)],
+    ),
     "agent2": ("Bob", "Builder", [("sales", PermissionKey.RW)]),
 }
 COMPANIES = [
@@ -351,6 +360,14 @@ class Command(BaseCommand):
 
         with transaction.atomic():
             _genericagent_demo.load(self.stdout)
+
+        # The metrics the reports read, for every ticket the demo made (the handler writes
+        # them as events are delivered; without a running daemon they would be missing).
+        written = 0
+        while ids := missing_ids(0, 500):
+            written += refresh_metrics(ids)
+        self.stdout.write(f"Metrics written for {written} ticket(s).")
+        _demo_report_schedule()
         self._report(time.monotonic() - started)
 
     # --- master data ----------------------------------------------------------------------------
@@ -665,6 +682,8 @@ class _DemoTickets:
                     message_id=_message_id(index, 1),
                     in_reply_to=first.message_id,
                     created_at=moment,
+                    # Time accounting (TimeUnits): from the index, so the random story stays.
+                    time_units=Decimal(5 * (1 + index % 6)),
                 ),
                 actor=agent,
             )
@@ -1043,6 +1062,22 @@ def _demo_fields() -> None:
                 )
             ]
         save_definition(definition, options)
+
+
+def _demo_report_schedule() -> None:
+    """A weekly SLA compliance report per queue, mailed to agent1 (once)."""
+    if ReportSchedule.objects.filter(name="Weekly SLA compliance").exists():
+        return
+    admin = User.objects.get(username="admin")
+    create_report_schedule(
+        "Weekly SLA compliance",
+        "compliance",
+        dimension="queue",
+        queue=None,
+        frequency="weekly",
+        recipients=User.objects.filter(username="agent1"),
+        actor=admin,
+    )
 
 
 def _muted():
