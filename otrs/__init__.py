@@ -19,6 +19,8 @@ __all__ = ["celery_app"]
 
 def __getattr__(name: str) -> Any:
     if name == "celery_app":
+        # Imported here: loading Celery with ``import otrs`` would cost every MTA pipe
+        # delivery a third of a second (the pipe needs no Celery).
         from .celery import app
 
         return app

@@ -39,7 +39,7 @@ from django.utils import timezone
 from otrs.mail.models import OutboundMessage
 
 from .models import ArticleRaw, Attachment, InboundMessage, RawMail
-from .models.mail import pack, split_raw
+from .models.mail import PIECE_MIN_BYTES, pack, split_raw
 
 logger = logging.getLogger(__name__)
 
@@ -215,8 +215,6 @@ def split_bodies(
 
 
 def _min_bytes() -> int:
-    from .models.mail import PIECE_MIN_BYTES
-
     return PIECE_MIN_BYTES
 
 

@@ -8,7 +8,7 @@ class DaemonConfig(AppConfig):
     verbose_name = _("Daemon")
 
     def ready(self) -> None:
-        # The Celery app is not loaded by ``import otrs`` (that would cost every MTA pipe
-        # delivery a third of a second): load it here, so @shared_task binds to it and
+        # Imported here: ``import otrs`` does not load the Celery app (that would cost every
+        # MTA pipe delivery a third of a second); load it now, so @shared_task binds to it and
         # tasks sent from the web and the commands use the configured broker.
         from otrs.celery import app  # noqa: F401

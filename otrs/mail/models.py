@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import hooks
+
 # --- mail accounts -----------------------------------------------------------------------------
 
 
@@ -227,8 +229,6 @@ class OutboundMessage(models.Model):
     def content(self) -> bytes:
         """The bytes of the message, wherever they are kept."""
         if self.raw_blob_id is not None:
-            from . import hooks
-
             return hooks.read_raw(self.raw_blob_id)
         return bytes(self.raw)
 

@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from otrs.accounts.models import User, UserKind
+from otrs.mail import pipe, spool
 from otrs.mail.models import (
     AuthMethod,
     MailAccount,
@@ -29,7 +30,6 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.fixture(autouse=True)
 def moved_aside(settings, tmp_path):
     """A spool with one message moved aside (an unknown queue on its last try)."""
-    from otrs.mail import pipe, spool
 
     settings.MAIL_SPOOL_DIR = tmp_path
     options = pipe.spool_options(queue="Sales::Later", trusted=True, source="pipe")

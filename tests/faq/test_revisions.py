@@ -3,6 +3,7 @@ sending back, revert, the diff, history rows and events."""
 
 from __future__ import annotations
 
+import datetime
 from xml.etree import ElementTree
 
 import pytest
@@ -262,7 +263,6 @@ def test_votes_count_once_per_reader(db):
 
 
 def test_review_due_is_announced_once(db):
-    import datetime
 
     cat = category()
     found = item(cat)

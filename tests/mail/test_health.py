@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from otrs.accounts.models import User, UserKind
-from otrs.mail import health
+from otrs.mail import health, pipe, spool
 from otrs.mail.models import (
     AuthMethod,
     MailAccount,
@@ -142,7 +142,6 @@ def test_it_is_for_admins_only(client):
 
 
 def test_the_page_shows_the_spool_and_what_was_moved_aside(admin_client, settings, tmp_path):
-    from otrs.mail import pipe, spool
 
     settings.MAIL_SPOOL_DIR = tmp_path
     options = pipe.spool_options(queue="No such queue", trusted=True, source="pipe")

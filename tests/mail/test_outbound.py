@@ -4,6 +4,7 @@ rollbacks, two workers, the file transport, TLS and AUTH, the operators' command
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import ssl
 import subprocess
@@ -11,6 +12,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -21,6 +23,7 @@ from otrs.accounts.models import User, UserKind
 from otrs.errors import DomainError
 from otrs.mail import sending
 from otrs.mail.models import OutboundKind, OutboundMessage, OutboundStatus
+from otrs.mail.outbound import queue_system_mail
 from otrs.mail.tasks import send_outbound_message, send_outgoing_mail
 from tests import factories
 from tests.mail.smtp_server import start_smtp_server
@@ -450,7 +453,6 @@ def test_an_article_mail_is_stored_once_shared_with_the_article(
 
 
 def test_a_system_mail_keeps_its_own_bytes(smtp_server, support, settings):
-    from otrs.mail.outbound import queue_system_mail
 
     queued = queue_system_mail(to="someone@example.com", subject="Hello", body="Text")
     # Not an article's mail: nobody else keeps the bytes, the row does.
@@ -461,9 +463,6 @@ def test_a_system_mail_keeps_its_own_bytes(smtp_server, support, settings):
 def test_the_migration_moves_existing_rows_onto_the_article_source(
     ticket, customer_mail, rw, django_capture_on_commit_callbacks
 ):
-    import importlib
-
-    from django.apps import apps
 
     migration = importlib.import_module("tickets.migrations.0012_mail_store_once")
     article = actions.send_email(ticket, answer(ticket, customer_mail), actor=rw)

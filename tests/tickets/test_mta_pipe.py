@@ -174,6 +174,7 @@ def test_the_celery_app_is_still_there_for_django_and_celery_dash_a():
     # Lazy, not gone: ``celery -A otrs`` and ``otrs.celery_app`` find it, and Django's start
     # (the daemon app's ready()) has loaded it so tasks bind to it.
     assert "otrs.celery" in sys.modules  # loaded by Django's start, before this import
+    # Imported here: the test is about what importing them finds.
     import otrs
     from otrs.celery import app
 

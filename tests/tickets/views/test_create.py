@@ -14,13 +14,23 @@ from customers.models import CustomerCompany, CustomerUser
 from otrs.mail.models import OutboundMessage, OutboundStatus
 from otrs.permissions import PermissionKey
 from tests import factories
-from tickets.choices import AutoResponseType, Channel, HistoryType, LockState, SenderType
+from tickets.choices import (
+    AutoResponseType,
+    Channel,
+    HistoryType,
+    LockState,
+    SenderType,
+    TemplateType,
+)
 from tickets.models import (
     SLA,
     Article,
     AutoResponse,
     QueueAutoResponse,
+    Salutation,
     Service,
+    Signature,
+    StandardTemplate,
     State,
     SystemAddress,
     Ticket,
@@ -383,8 +393,6 @@ def test_it_refuses_customers(client, support, url):
 @pytest.fixture
 def queue_texts(support):
     """Support with a salutation and a signature (tags inside), and templates."""
-    from tickets.choices import TemplateType
-    from tickets.models import Salutation, Signature, StandardTemplate
 
     queue = support.queue
     queue.salutation = Salutation.objects.create(name="Dear", text="Dear <OTRS_CUSTOMER_REALNAME>,")
