@@ -99,18 +99,31 @@ class Spec:
     def option_label(self, option: Option) -> str:
         return option.display_label()
 
-    # --- values
+    # --- values: the engine's types take this in place of a field definition
+    @property
+    def _as_definition(self) -> Any:
+        return self
+
     def clean(self, value: Any) -> Any:
-        return None if self.type.is_empty(value) else self.type.clean(self, value)
+        return None if self.type.is_empty(value) else self.type.clean(self._as_definition, value)
 
     def parse(self, text: str) -> Any:
-        return self.type.parse(self, text)
+        return self.type.parse(self._as_definition, text)
 
     def to_text(self, value: Any) -> str:
-        return self.type.to_text(self, value)
+        return self.type.to_text(self._as_definition, value)
 
     def render(self, value: Any) -> str:
-        return self.type.render(self, value)
+        return self.type.render(self._as_definition, value)
+
+    def formfield(self):
+        return self.type.formfield(self._as_definition, required=False)
+
+    def from_form(self, cleaned: Any) -> Any:
+        return self.type.from_form(self._as_definition, cleaned)
+
+    def to_form(self, value: Any) -> Any:
+        return self.type.to_form(self._as_definition, value)
 
 
 def engine_type(field_type: str) -> FieldType:
@@ -219,6 +232,7 @@ class Definition:
                 parent = attribute_id
             if not ok:
                 continue
+            assert parent is not None
             spec = self.spec(parent)  # the leaf
             try:
                 cleaned = spec.parse(str(value or "")) if from_text else spec.clean(value)

@@ -45,8 +45,13 @@ class CIForm(forms.Form):
     def __init__(self, *args, tree: attrs.Definition, values: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.tree = tree
-        self.fields["deployment_state"].queryset = _state_choices(Catalog.DEPLOYMENT_STATE)
-        self.fields["incident_state"].queryset = _state_choices(Catalog.INCIDENT_STATE)
+        for name, catalog in (
+            ("deployment_state", Catalog.DEPLOYMENT_STATE),
+            ("incident_state", Catalog.INCIDENT_STATE),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = _state_choices(catalog)
         values = values or {}
         self.slots: list[dict] = []
         used = attrs.instances(values)
@@ -72,13 +77,13 @@ class CIForm(forms.Form):
                     else f"{attribute.pk}:{position}"
                 )
                 name = field_name(path)
-                formfield = spec.type.formfield(spec, required=False)
+                formfield = spec.formfield()
                 formfield.label = self.tree.label(path)
                 if attribute.required:
                     formfield.label_suffix = " *"
                 self.fields[name] = formfield
                 if path in values:
-                    self.initial[name] = spec.type.to_form(spec, values[path])
+                    self.initial[name] = spec.to_form(values[path])
                 self.slots.append({"name": name, "depth": depth, "path": path})
                 self._add_slots(attribute.pk, path, used, values, depth + 1)
 
@@ -89,22 +94,23 @@ class CIForm(forms.Form):
         """Each slot's value typed by its attribute's type, then the definition's own rules
         (required, repetition), every message naming the attribute."""
         data = super().clean()
+        errors: Any = self.errors
         for slot in self.slots:  # the widget's own messages ("Enter a valid date.")
-            if slot["name"] in self._errors:
+            if slot["name"] in errors:
                 label = self.tree.label(slot["path"])
-                self._errors[slot["name"]] = self.error_class(
-                    [f"{label}: {message}" for message in self._errors[slot["name"]]]
+                errors[slot["name"]] = self.error_class(
+                    [f"{label}: {message}" for message in errors[slot["name"]]]
                 )
         values: dict[str, Any] = {}
         for slot in self.slots:
-            if slot["name"] in self._errors:
+            if slot["name"] in errors:
                 continue
             cleaned = data.get(slot["name"])
             spec = self.tree.spec(attrs.leaf_attribute(slot["path"]))
             if spec.type.is_empty(cleaned):
                 continue
             try:
-                values[slot["path"]] = spec.type.from_form(spec, cleaned)
+                values[slot["path"]] = spec.from_form(cleaned)
             except ValidationError as exc:
                 label = self.tree.label(slot["path"])
                 self.add_error(slot["name"], f"{label}: {' '.join(exc.messages)}")
@@ -122,7 +128,7 @@ class CIForm(forms.Form):
     def show_refusal(self, errors: dict[str, str]) -> None:
         for key, message in errors.items():
             name = key if key in self.fields else field_name(key)
-            if name in self._errors:
+            if name in self.errors:
                 continue
             self.add_error(name if name in self.fields else None, message)
 

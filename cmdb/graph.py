@@ -59,7 +59,10 @@ class Node:
         return {
             Functionality.INCIDENT: "incident",
             Functionality.WARNING: "warning",
-        }.get(self.ci.current_incident_state.functionality, "operational")
+        }.get(
+            Functionality(self.ci.current_incident_state.functionality or "operational"),
+            "operational",
+        )
 
     @property
     def fill(self) -> str:

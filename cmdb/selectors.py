@@ -105,7 +105,7 @@ def links(user, configitem: ConfigItem) -> list[LinkRow]:
         for link in outgoing
     ]
     for link in incoming:
-        label = REVERSE_LABELS.get(link.link_type) if link.link_type in POINTED else None
+        label = REVERSE_LABELS.get(LinkType(link.link_type)) if link.link_type in POINTED else None
         rows.append(
             LinkRow(
                 link.pk, link.source, str(label or LinkType(link.link_type).label), link.link_type
@@ -163,7 +163,7 @@ def incident_class(state: CatalogItem) -> str:
     return {
         Functionality.INCIDENT: "ci-incident",
         Functionality.WARNING: "ci-warning",
-    }.get(state.functionality, "ci-operational")
+    }.get(Functionality(state.functionality or "operational"), "ci-operational")
 
 
 def counts_by_state(rows) -> Counter:

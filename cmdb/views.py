@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from otrs.accounts.decorators import agent_required
-from otrs.errors import DomainError
+from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 from otrs.web.pagination import paginate
 from tickets.models import Ticket
@@ -196,15 +196,16 @@ def _default_state(catalog: str, name: str) -> int | None:
 
 def _save_form(request, ci_class: CatalogItem, ci: ConfigItem | None):
     tree = attrs.Definition.of(ci_class)
-    values = {}
-    initial = {}
-    if ci is not None and ci.last_version_id:
-        values = attrs.load([ci.last_version_id], tree).get(ci.last_version_id, {})
+    values: dict = {}
+    initial: dict = {}
+    last = ci.last_version if ci is not None else None
+    if ci is not None and last is not None:
+        values = attrs.load([last.pk], tree).get(last.pk, {})
         initial = {
             "name": ci.name,
             "deployment_state": ci.deployment_state_id,
             "incident_state": ci.incident_state_id,
-            "version": ci.last_version.number,
+            "version": last.number,
         }
     else:
         initial = {
@@ -295,7 +296,7 @@ def _find_ci(user, text: str) -> ConfigItem:
     if found is None:
         raise DomainError(
             _("No such configuration item: %(value)s.") % {"value": text},
-            code="not_allowed",
+            code=ErrorCode.NOT_ALLOWED,
             field="other",
         )
     return found
@@ -348,7 +349,7 @@ def ci_link_ticket(request, pk: int):
         ticket_pk = Ticket.objects.filter(number=number).values_list("pk", flat=True).first()
         try:
             if ticket_pk is None:
-                raise DomainError(_("No such ticket."), code="not_allowed")
+                raise DomainError(_("No such ticket."), code=ErrorCode.NOT_ALLOWED)
             actions.link_ticket(ci, ticket_pk, form.cleaned_data["link_type"], actor=request.user)
         except DomainError as refusal:
             messages.error(request, refusal.message)

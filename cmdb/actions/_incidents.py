@@ -110,8 +110,9 @@ def recalculate(seed_ids, *, actor) -> dict[int, int]:
     warning = incident_state_of(Functionality.WARNING).pk
     incident = incident_state_of(Functionality.INCIDENT).pk if from_tickets else None
     changes: dict[int, tuple[int, int]] = {}
+    wanted: int
     for pk, own, current in rows:
-        if pk in from_tickets and functionality.get(own) != Functionality.INCIDENT:
+        if pk in from_tickets and incident is not None and functionality.get(own) != "incident":
             wanted = incident
         elif pk in warned:
             wanted = warning
