@@ -34,6 +34,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from django.apps import apps
 from django.conf import settings
@@ -42,6 +43,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext as _
 
 from customers.models import CustomerCompany, CustomerUser
@@ -351,6 +353,8 @@ class Command(BaseCommand):
 
         with transaction.atomic():
             _genericagent_demo.load(self.stdout)
+        with _muted():
+            _other_apps_demo(self.stdout)
         self._report(time.monotonic() - started)
 
     # --- master data ----------------------------------------------------------------------------
@@ -1013,6 +1017,15 @@ def _demo_fields() -> None:
         if definition.name == "Product":
             options = [{"key": key, "label": label} for key, label in DEMO_PRODUCTS]
         save_definition(definition, options)
+
+
+def _other_apps_demo(stdout) -> None:
+    """Demo data of the other installed apps: each may ship a ``demo`` module with
+    ``load(stdout)`` (run after the tickets, which it may link to; found by name, as the
+    agent portal finds ``agent_urls``, so this app imports none of them)."""
+    for config in apps.get_app_configs():
+        if config.name != "tickets" and module_has_submodule(config.module, "demo"):
+            import_module(f"{config.name}.demo").load(stdout)
 
 
 def _muted():
