@@ -79,8 +79,11 @@ class CIForm(forms.Form):
                 name = field_name(path)
                 formfield = spec.formfield()
                 formfield.label = self.tree.label(path)
-                if attribute.required:
-                    formfield.label_suffix = " *"
+                # Required in the page only where a value must be (the first of a top-level
+                # required attribute); the definition checks the rest with a named message.
+                formfield.required = bool(
+                    attribute.required and not prefix and position == 0 and attribute.count_min
+                )
                 self.fields[name] = formfield
                 if path in values:
                     self.initial[name] = spec.to_form(values[path])

@@ -34,9 +34,11 @@ class Node:
     column: int
     row: float = 0
 
+    offset: int = LEVELS  # the left-most drawn column is at 0
+
     @property
     def x(self) -> int:
-        return PAD + (self.column + LEVELS) * (BOX_W + GAP_X)
+        return PAD + (self.column + self.offset) * (BOX_W + GAP_X)
 
     @property
     def y(self) -> int:
@@ -93,12 +95,13 @@ class Graph:
     more: dict[int, int]
     width: int
     height: int
+    offset: int = LEVELS
 
     def more_labels(self) -> list[tuple[int, int, int]]:
         """(x, y, count) of the "+ n more" notes under crowded columns."""
         result = []
         for column, count in self.more.items():
-            x = PAD + (column + LEVELS) * (BOX_W + GAP_X)
+            x = PAD + (column + self.offset) * (BOX_W + GAP_X)
             result.append((x, self.height - PAD, count))
         return result
 
@@ -135,14 +138,20 @@ def build(user, configitem: ConfigItem) -> Graph:
         shift = (tallest - len(nodes)) / 2
         for node in nodes:
             node.row = node.row + shift
+    # Only the columns in use are drawn (at least one each side, for the headings).
+    left_most = min(min(columns), -1)
+    right_most = max(max(columns), 1)
+    for node in placed.values():
+        node.offset = -left_most
     drawn = [
         Edge(placed[a].cx_right, placed[a].cy, placed[b].cx_left, placed[b].cy)
         for a, b in edges
         if a in placed and b in placed and placed[a].column < placed[b].column
     ]
-    width = PAD * 2 + (2 * LEVELS + 1) * BOX_W + 2 * LEVELS * GAP_X
+    count = right_most - left_most + 1
+    width = PAD * 2 + count * BOX_W + (count - 1) * GAP_X
     height = PAD * 2 + 24 + tallest * (BOX_H + GAP_Y) + (20 if more else 0)
-    return Graph(list(placed.values()), drawn, more, width, height)
+    return Graph(list(placed.values()), drawn, more, width, height, -left_most)
 
 
 def _place(pairs, side: int, column: int, placed, edges, more) -> set[int]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from .choices import HistoryType, LinkType
+from .choices import POINTED, REVERSE_LABELS, HistoryType, LinkType
 from .models import CatalogItem, ConfigItem, History
 
 DASH = "\N{EN DASH}"
@@ -18,6 +18,16 @@ class Entry:
     row: History
     label: str
     text: str
+
+
+def _link_label(data: dict, configitem_id: int) -> str:
+    """How the link reads from this CI's end ("required for" on the target's page)."""
+    if data.get("type") not in LinkType.values:
+        return ""
+    link_type = LinkType(data["type"])
+    if link_type in POINTED and data.get("source") not in (None, configitem_id):
+        return str(REVERSE_LABELS[link_type])
+    return str(link_type.label)
 
 
 def describe(rows: list[History]) -> list[Entry]:
@@ -52,7 +62,7 @@ def describe(rows: list[History]) -> list[Entry]:
             old, new = data.get("old") or DASH, data.get("new") or DASH
             text = f"{data['key']}: {old} \N{RIGHTWARDS ARROW} {new}"
         elif kind in (HistoryType.LINK_ADD, HistoryType.LINK_DELETE):
-            link = str(LinkType(data["type"]).label) if data.get("type") in LinkType.values else ""
+            link = _link_label(data, row.configitem_id)
             if "ticket" in data:
                 other = _("ticket %(number)s") % {
                     "number": data.get("ticket_number") or data["ticket"]

@@ -114,7 +114,7 @@ def ci_page(request, pk: int):
     ci = access.get_or_404(request.user, pk)
     context = _ci_context(request, ci)
     context["link_form"] = LinkForm()
-    context["ticket_link_form"] = TicketLinkForm()
+    context["ticket_link_form"] = TicketLinkForm(prefix="ticket")
     return _render(request, "ci.html", context)
 
 
@@ -343,7 +343,7 @@ def ci_unlink(request, pk: int, link_pk: int):
 @require_POST
 def ci_link_ticket(request, pk: int):
     ci = access.get_or_404(request.user, pk, RW)
-    form = TicketLinkForm(request.POST)
+    form = TicketLinkForm(request.POST, prefix="ticket")
     if form.is_valid():
         number = form.cleaned_data["ticket"].strip()
         ticket_pk = Ticket.objects.filter(number=number).values_list("pk", flat=True).first()

@@ -159,7 +159,7 @@ def test_a_bad_value_is_shown_on_its_field_and_nothing_is_written(client, world)
     )
     assert response.status_code == 400
     errors = response.context["form"].errors
-    assert "Type is required" in " ".join(m for messages in errors.values() for m in messages)
+    assert "Type: This field is required." in " ".join(m for ms in errors.values() for m in ms)
     assert date_field in errors
     assert not ConfigItem.objects.filter(name="printer-1").exists()
 
@@ -186,7 +186,7 @@ def test_linking_from_the_page_and_refusing_an_invisible_ticket(client, world):
     hidden = factories.ticket(hidden_queue)
     response = client.post(
         reverse("agent:cmdb_link_ticket", args=[world.server.pk]),
-        {"link_type": "RelevantTo", "ticket": hidden.number},
+        {"ticket-link_type": "RelevantTo", "ticket-ticket": hidden.number},
         follow=True,
     )
     assert "No such ticket" in response.content.decode()
