@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from otrs.web.pagination import page_number
@@ -25,6 +26,18 @@ def path_of(name: str) -> str:
     return name[2:].replace("_", "/").replace("-", ":")
 
 
+class CatalogChoiceField(forms.ModelChoiceField):
+    """A catalogue entry, shown by its translated name."""
+
+    def label_from_instance(self, obj) -> str:
+        return gettext(obj.name)
+
+
+class CatalogMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return gettext(obj.name)
+
+
 def _state_choices(catalog: str):
     return CatalogItem.objects.filter(catalog=catalog, valid=True).order_by("order", "pk")
 
@@ -34,10 +47,10 @@ class CIForm(forms.Form):
     there are, or the default count, plus one empty slot for a repeatable attribute."""
 
     name = forms.CharField(label=_("Name"), max_length=250)
-    deployment_state = forms.ModelChoiceField(
+    deployment_state = CatalogChoiceField(
         label=_("Deployment state"), queryset=CatalogItem.objects.none(), empty_label=None
     )
-    incident_state = forms.ModelChoiceField(
+    incident_state = CatalogChoiceField(
         label=_("Incident state"), queryset=CatalogItem.objects.none(), empty_label=None
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -50,7 +63,7 @@ class CIForm(forms.Form):
             ("incident_state", Catalog.INCIDENT_STATE),
         ):
             field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)
+            assert isinstance(field, CatalogChoiceField)
             field.queryset = _state_choices(catalog)
         values = values or {}
         self.slots: list[dict] = []
@@ -139,16 +152,16 @@ class CIForm(forms.Form):
 class FilterForm(forms.Form):
     """The list's filters (GET)."""
 
-    ci_class = forms.ModelChoiceField(
+    ci_class = CatalogChoiceField(
         label=_("Class"), queryset=CatalogItem.objects.none(), required=False
     )
-    deployment_state = forms.ModelMultipleChoiceField(
+    deployment_state = CatalogMultipleChoiceField(
         label=_("Deployment state"),
         queryset=CatalogItem.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    incident_state = forms.ModelMultipleChoiceField(
+    incident_state = CatalogMultipleChoiceField(
         label=_("Incident state"),
         queryset=CatalogItem.objects.none(),
         required=False,
@@ -172,7 +185,8 @@ class FilterForm(forms.Form):
         ):
             self.searchable[str(attribute.pk)] = attribute
         self.fields["attribute"].choices = [("", "-")] + [
-            (key, f"{a.ci_class.name}: {_(a.name)}") for key, a in self.searchable.items()
+            (key, f"{gettext(a.ci_class.name)}: {gettext(a.name)}")
+            for key, a in self.searchable.items()
         ]
 
     def clean(self):
@@ -222,10 +236,10 @@ class TicketLinkForm(forms.Form):
 
 class BulkForm(forms.Form):
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), label=_("Configuration items"))
-    deployment_state = forms.ModelChoiceField(
+    deployment_state = CatalogChoiceField(
         label=_("Deployment state"), queryset=CatalogItem.objects.none(), required=False
     )
-    incident_state = forms.ModelChoiceField(
+    incident_state = CatalogChoiceField(
         label=_("Incident state"), queryset=CatalogItem.objects.none(), required=False
     )
 

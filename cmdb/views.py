@@ -132,7 +132,7 @@ def ci_graph(request, pk: int):
     ci = access.get_or_404(request.user, pk)
     response = render(
         request,
-        "cmdb/_graph.svg",
+        "cmdb/_graph_svg.html",
         {"graph": graph.build(request.user, ci), "standalone": True},
         content_type="image/svg+xml",
     )
