@@ -7,12 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from otrs.agent.registry import MenuEntry
 
-from . import access, selectors, views
+from . import access, csv_views, selectors, views
 
 urlpatterns = [
     path("cmdb/", views.overview, name="cmdb"),
     path("cmdb/items/", views.ci_list, name="cmdb_list"),
     path("cmdb/items/bulk/", views.bulk, name="cmdb_bulk"),
+    path("cmdb/items/export.csv", csv_views.export, name="cmdb_export"),
+    path("cmdb/import/", csv_views.import_csv, name="cmdb_import"),
     path("cmdb/classes/<int:class_pk>/new/", views.ci_add, name="cmdb_add"),
     path("cmdb/classes/<int:class_pk>/definition/", views.definition, name="cmdb_definition"),
     path("cmdb/items/<int:pk>/", views.ci_page, name="cmdb_ci"),

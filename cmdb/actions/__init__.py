@@ -3,6 +3,7 @@ items and their versions, links, class definitions; incident propagation runs in
 
 from ._base import InvalidValues
 from ._definitions import Migration, NeedsConfirmation, definition_specs, update_definition
+from ._import import RowResult, export_rows, import_rows
 from ._items import (
     CIInput,
     bulk_set_states,
@@ -19,10 +20,13 @@ __all__ = [
     "InvalidValues",
     "Migration",
     "NeedsConfirmation",
+    "RowResult",
     "bulk_set_states",
     "copy_configitem",
     "create_configitem",
     "definition_specs",
+    "export_rows",
+    "import_rows",
     "link_configitems",
     "link_ticket",
     "set_deployment_state",

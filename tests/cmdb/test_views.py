@@ -65,6 +65,9 @@ def urls(w):
         ("post", reverse("agent:cmdb_link_ticket", args=[ci]), "rw"),
         ("post", reverse("agent:cmdb_unlink_ticket", args=[ci, w.ticket_link.pk]), "rw"),
         ("post", reverse("agent:cmdb_bulk"), "agent"),
+        ("get", reverse("agent:cmdb_export"), "agent"),
+        ("get", reverse("agent:cmdb_import"), "agent"),
+        ("post", reverse("agent:cmdb_import"), "agent"),
     ]
 
 
