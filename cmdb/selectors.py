@@ -123,10 +123,15 @@ def tickets(user, configitem: ConfigItem) -> tuple[list, list]:
         .select_related("state", "queue", "priority")
         .order_by("-created_at")[:TICKETS_SHOWN]
     )
-    types = dict(links.values_list("ticket_id", "link_type"))
+    by_ticket = {
+        ticket_id: (pk, link_type)
+        for pk, ticket_id, link_type in links.filter(
+            ticket_id__in=[t.pk for t in found]
+        ).values_list("pk", "ticket_id", "link_type")
+    }
     for ticket in found:
-        ticket.ci_link_type = LinkType(types[ticket.pk]).label
-        ticket.ci_link_id = links.filter(ticket_id=ticket.pk).values_list("pk", flat=True).first()
+        ticket.ci_link_id, link_type = by_ticket[ticket.pk]
+        ticket.ci_link_type = LinkType(link_type).label
     open_ = [t for t in found if not t.state.is_closed]
     closed = [t for t in found if t.state.is_closed]
     return open_, closed
