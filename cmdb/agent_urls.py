@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otrs.agent.registry import MenuEntry
 
-from . import access, csv_views, selectors, views
+from . import csv_views, selectors, views
 
 urlpatterns = [
     path("cmdb/", views.overview, name="cmdb"),
@@ -34,11 +34,9 @@ urlpatterns = [
 ]
 
 
-def _sees_cmdb(user) -> bool:
-    return access.classes_for(user).exists()
-
-
-menu = [MenuEntry("cmdb", _("CMDB"), "agent:cmdb", order=75, visible=_sees_cmdb)]
+# Every agent sees the entry (as "Customers"): asking whether they may see a class would cost
+# a query on every agent page; the pages themselves show only the classes they may see.
+menu = [MenuEntry("cmdb", _("CMDB"), "agent:cmdb", order=75)]
 
 
 def _ticket_zoom_panel(request, ticket) -> str:
