@@ -3,7 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CmdbConfig(AppConfig):
-    """Configuration items; the models arrive with the CMDB issue."""
+    """Configuration items: classes, versions, links, incident propagation."""
 
     name = "cmdb"
     verbose_name = _("Configuration management")
+
+    def ready(self) -> None:
+        # Imported here: the registrations name models, ready only now.
+        from . import fields, receivers
+
+        fields.register()
+        receivers.register()

@@ -83,6 +83,13 @@ class ErrorCode(StrEnum):
     NAME_REQUIRED = "name_required", "name"
     INVALID_URL = "invalid_url", "url"
 
+    # --- CMDB
+    CI_INVALID_VALUE = "ci_invalid_value"
+    CI_NAME_TAKEN = "ci_name_taken", "name"
+    CI_LINK_TYPE = "ci_link_type", "link_type"
+    CI_STATE = "ci_state"
+    CI_DEFINITION = "ci_definition"
+
 
 class DomainError(Exception):
     """A change the domain refuses: merging into a merged ticket, moving into a queue the

@@ -351,6 +351,20 @@ CUSTOMER_CAN_CLOSE = env.bool("CUSTOMER_CAN_CLOSE", True)
 # companies in the agent portal; every agent may look them up (as OTRS's "users" group).
 CUSTOMER_MANAGER_GROUP = env.str("CUSTOMER_MANAGER_GROUP", "users")
 
+# --- CMDB -------------------------------------------------------------------------------------
+
+# CI names unique across all classes (OTRS UniqueCIName); they are always unique per class.
+CMDB_UNIQUE_NAME_GLOBAL = env.bool("CMDB_UNIQUE_NAME_GLOBAL", False)
+# The links an incident travels along as a warning: link types, each with the direction
+# ("source": from a target to what points at it, i.e. to what depends on it; "target": the
+# other way; "both"), as in ITSM::Core::IncidentLinkTypeDirection (default DependsOn, both).
+CMDB_INCIDENT_LINK_TYPES = env.list("CMDB_INCIDENT_LINK_TYPES", ["DependsOn:both"])
+# An open ticket linked "relevant to" a CI raises it to Incident; closing it lowers it again
+# (ITSMConfigItem::SetIncidentStateOnLink).
+CMDB_INCIDENT_FROM_TICKETS = env.bool("CMDB_INCIDENT_FROM_TICKETS", False)
+# Customers see their own CIs (company or owner attribute), read-only, in the customer portal.
+CMDB_CUSTOMER_PORTAL = env.bool("CMDB_CUSTOMER_PORTAL", False)
+
 # --- Search ------------------------------------------------------------------------------------
 
 # Where ticket full-text search runs: "database" (PostgreSQL tsvector/GIN, MariaDB FULLTEXT,

@@ -14,6 +14,11 @@ Every installed app, a domain app or an extension package named in ``EXTRA_APPS`
     preferences page below the general settings.
 ``search``
     A :class:`SearchBox` for the search field of the top bar (the first app that declares one).
+``panels``
+    ``{slot: [callable]}``: boxes another app's page shows in a named slot (the ticket zoom
+    offers ``"ticket_zoom"``). Each callable takes the request and the page's object and
+    returns HTML (escaped by the app, e.g. from ``render_to_string``) or ``""``; the page
+    renders them with the ``agent_panels`` tag, so it never imports the app.
 
 Nothing here imports a domain app: the shell knows the apps only through these modules.
 """
@@ -100,6 +105,10 @@ class Contribution:
     def search(self) -> SearchBox | None:
         return getattr(self.module, "search", None)
 
+    @property
+    def panels(self) -> dict[str, list[Callable[..., str]]]:
+        return dict(getattr(self.module, "panels", {}))
+
 
 def contributions() -> tuple[Contribution, ...]:
     """The ``agent_urls`` modules of the installed apps, in ``INSTALLED_APPS`` order."""
@@ -143,3 +152,8 @@ def preference_sections() -> list[type]:
 
 def search_box() -> SearchBox | None:
     return next((c.search for c in contributions() if c.search is not None), None)
+
+
+def panels_for(slot: str) -> list[Callable[..., str]]:
+    """The panel callables the installed apps offer for ``slot``, in app order."""
+    return [panel for c in contributions() for panel in c.panels.get(slot, [])]

@@ -42,6 +42,8 @@ def test_the_navigation_lists_what_the_apps_declare_in_order(client, db):
         ("watched", "Watched"),
         ("responsible", "Responsible"),
         ("customers", "Customers"),
+        ("faq", "FAQ"),
+        ("cmdb", "CMDB"),
         ("new_phone_ticket", "New phone ticket"),
         ("new_email_ticket", "New email ticket"),
     ]

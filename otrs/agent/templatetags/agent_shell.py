@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from otrs.agent import registry
 
@@ -85,3 +86,14 @@ def agent_menu(context) -> list[MenuLink]:
 @register.simple_tag
 def agent_search_box() -> registry.SearchBox | None:
     return registry.search_box()
+
+
+@register.simple_tag(takes_context=True)
+def agent_panels(context, slot: str, obj) -> str:
+    """The boxes other apps contribute to ``slot`` of this page (see the registry's
+    ``panels``), for ``obj``; each panel escapes what it renders."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    parts = [panel(request, obj) for panel in registry.panels_for(slot)]
+    return mark_safe("".join(str(part) for part in parts if part))  # noqa: S308

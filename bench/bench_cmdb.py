@@ -1,0 +1,259 @@
+"""Benchmark of the CMDB (issue 13) on a filled database, through the real agent screens
+(Django test client: routing, views, access layer, templates) and the real action.
+
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/otrs_cmdb_bench
+    .venv/bin/python manage.py migrate
+    .venv/bin/python bench/bench_cmdb.py [--cis 200000] [--links 500000] [--runs 10]
+
+It fills (once, in bulk SQL, bypassing the actions: a generator, not a way to make CIs)
+``--cis`` CIs spread over the five default classes, each with one version and 20 typed
+attribute values, and ``--links`` "depends on" links: a hub CI with 1,000 CIs depending on it
+and the rest random. Then it times, as an agent with rw on the CMDB group: the list of one
+class filtered by a searchable attribute (text prefix), the CI page of the hub (graph
+included, 1,000 dependents), and the action that raises an incident on the hub (propagation
+to its 1,000 dependents and what hangs off them) and the one that ends it. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otrs.settings")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from cmdb import actions  # noqa: E402
+from cmdb.choices import Catalog, LinkType  # noqa: E402
+from cmdb.defaults import DEFAULT_GROUP  # noqa: E402
+from cmdb.models import (  # noqa: E402
+    Attribute,
+    AttributeValue,
+    CatalogItem,
+    ConfigItem,
+    Definition,
+    Link,
+    Version,
+)
+from otrs.accounts.models import Group, GroupGrant, User, UserKind, system_user  # noqa: E402
+from otrs.permissions import PermissionKey  # noqa: E402
+
+PREFIX = "bench-"
+VALUES_PER_CI = 20
+BATCH = 5_000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cis", type=int, default=200_000)
+    parser.add_argument("--links", type=int, default=500_000)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2)
+    args = parser.parse_args()
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.DEBUG = False
+    started = time.perf_counter()
+    hub = _fill(args.cis, args.links)
+    print(
+        f"data ready in {time.perf_counter() - started:.0f} s: "
+        f"{ConfigItem.objects.count()} CIs, {Link.objects.count()} links, "
+        f"{AttributeValue.objects.count()} values; {_machine()}"
+    )
+    agent = _agent()
+    client = Client()
+    client.force_login(agent)
+    computer = CatalogItem.objects.get(catalog=Catalog.CLASS, name="Computer")
+    vendor = Attribute.objects.get(ci_class=computer, key="Vendor", removed=False)
+    cases = [
+        (
+            "list: class Computer, Vendor starts with 'Vendor 7'",
+            reverse("agent:cmdb_list")
+            + "?"
+            + urlencode({"ci_class": computer.pk, "attribute": vendor.pk, "value": "Vendor 7"}),
+        ),
+        (
+            "list: class Computer, first page",
+            reverse("agent:cmdb_list") + f"?ci_class={computer.pk}",
+        ),
+        ("CI page of the hub (1,000 dependents, graph)", reverse("agent:cmdb_ci", args=[hub.pk])),
+        ("overview (counts per class and state)", reverse("agent:cmdb")),
+    ]
+    print("| case | median ms | min | max | queries |\n|---|---:|---:|---:|---:|")
+    for title, url in cases:
+        times, queries, status = _measure(client, url, args.runs, args.warmup)
+        assert status == 200, (url, status)
+        print(
+            f"| {title} | {statistics.median(times):.1f} | {min(times):.1f} | "
+            f"{max(times):.1f} | {queries} |"
+        )
+    system = system_user()
+    raised, ended, warned = [], [], 0
+    for _run in range(3):
+        t0 = time.perf_counter()
+        actions.set_incident_state(hub, "Incident", actor=system)
+        raised.append((time.perf_counter() - t0) * 1000)
+        warned = ConfigItem.objects.filter(current_incident_state__name="Warning").count()
+        t0 = time.perf_counter()
+        actions.set_incident_state(hub, "Operational", actor=system)
+        ended.append((time.perf_counter() - t0) * 1000)
+    for label, times in (
+        (f"raise an incident on the hub ({warned} CIs warned)", raised),
+        ("end it (the warnings clear)", ended),
+    ):
+        print(
+            f"| action: {label} | {statistics.median(times):.1f} | {min(times):.1f} | "
+            f"{max(times):.1f} | - |"
+        )
+    print(_machine())
+
+
+def _fill(count: int, links: int) -> ConfigItem:
+    existing = ConfigItem.objects.filter(name__startswith=PREFIX).count()
+    if existing >= count:
+        return ConfigItem.objects.get(name=f"{PREFIX}hub")
+    rng = random.Random(13)
+    classes = list(CatalogItem.objects.filter(catalog=Catalog.CLASS).order_by("pk"))
+    production = CatalogItem.objects.get(catalog=Catalog.DEPLOYMENT_STATE, name="Production")
+    operational = CatalogItem.objects.get(catalog=Catalog.INCIDENT_STATE, name="Operational")
+    system = system_user()
+    plan = {}
+    for ci_class in classes:
+        attrs = list(
+            Attribute.objects.filter(
+                ci_class=ci_class, removed=False, parent=None, field_type__in=["text", "textarea"]
+            )
+        )
+        definition = Definition.objects.filter(ci_class=ci_class).order_by("-version").first()
+        plan[ci_class.pk] = (attrs, definition)
+    made = existing
+    with transaction.atomic():
+        while made < count:
+            chunk = min(BATCH, count - made)
+            cis = []
+            for n in range(made, made + chunk):
+                ci_class = classes[n % len(classes)]
+                name = f"{PREFIX}hub" if n == 0 else f"{PREFIX}{n}"
+                cis.append(
+                    ConfigItem(
+                        number=f"B{n:09d}",
+                        name=name,
+                        ci_class=ci_class,
+                        deployment_state=production,
+                        incident_state=operational,
+                        current_incident_state=operational,
+                    )
+                )
+            ConfigItem.objects.bulk_create(cis)
+            cis = list(ConfigItem.objects.filter(number__in=[c.number for c in cis]))
+            versions = [
+                Version(
+                    configitem=ci,
+                    number=1,
+                    name=ci.name,
+                    definition=plan[ci.ci_class_id][1],
+                    deployment_state=production,
+                    incident_state=operational,
+                    created_by=system,
+                )
+                for ci in cis
+            ]
+            Version.objects.bulk_create(versions)
+            by_ci = dict(
+                Version.objects.filter(configitem__in=cis).values_list("configitem_id", "pk")
+            )
+            for ci in cis:
+                ci.last_version_id = by_ci[ci.pk]
+            ConfigItem.objects.bulk_update(cis, ["last_version"])
+            values = []
+            for ci in cis:
+                attrs = plan[ci.ci_class_id][0]
+                for i in range(VALUES_PER_CI):
+                    attribute = attrs[i % len(attrs)]
+                    position = i // len(attrs)
+                    if position >= attribute.count_max:
+                        attribute, position = attrs[0], 0
+                        continue
+                    text = f"{attribute.key[:6]} {rng.randrange(1000)}"
+                    if attribute.key == "Vendor":
+                        text = f"Vendor {rng.randrange(100)}"
+                    column = "value_long" if attribute.field_type == "textarea" else "value_text"
+                    values.append(
+                        AttributeValue(
+                            version_id=by_ci[ci.pk],
+                            attribute=attribute,
+                            position=position,
+                            **{column: text},
+                        )
+                    )
+            AttributeValue.objects.bulk_create(values, batch_size=BATCH)
+            made += chunk
+            print(f"  {made} CIs", file=sys.stderr)
+        ids = list(
+            ConfigItem.objects.filter(name__startswith=PREFIX)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        hub = ids[0]
+        pairs = set()
+        for dependent in ids[1:1001]:  # 1,000 CIs depend on the hub
+            pairs.add((dependent, hub))
+        while len(pairs) < links:
+            a, b = rng.choice(ids[1001:]), rng.choice(ids[1001:])
+            if a != b:
+                pairs.add((a, b))
+        rows = [Link(source_id=a, target_id=b, link_type=LinkType.DEPENDS_ON) for a, b in pairs]
+        Link.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+    return ConfigItem.objects.get(pk=hub)
+
+
+def _measure(client: Client, url: str, runs: int, warmup: int) -> tuple[list[float], int, int]:
+    times = []
+    status = 0
+    for run in range(warmup + runs):
+        t0 = time.perf_counter()
+        status = client.get(url).status_code
+        if run >= warmup:
+            times.append((time.perf_counter() - t0) * 1000)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    return times, len(captured.captured_queries), status
+
+
+def _agent() -> User:
+    agent = User.objects.filter(username="cmdb-bench").first()
+    if agent is None:
+        agent = User.objects.create_user(username="cmdb-bench", kind=UserKind.AGENT)
+    GroupGrant.objects.get_or_create(
+        user=agent, group=Group.objects.get(name=DEFAULT_GROUP), key=PermissionKey.RW
+    )
+    return agent
+
+
+def _machine() -> str:
+    load = os.getloadavg()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()" if connection.vendor != "sqlite" else "SELECT 1")
+        version = str(cursor.fetchone()[0]).split(" on ")[0]
+    return (
+        f"machine: {os.cpu_count()} cores, load {load[0]:.1f}; "
+        f"database: {connection.vendor} ({version})"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Every change to the CMDB, one function per intent (see the modules for the rules):
+items and their versions, links, class definitions; incident propagation runs inside them."""
+
+from ._base import InvalidValues
+from ._definitions import Migration, NeedsConfirmation, definition_specs, update_definition
+from ._import import RowResult, export_rows, import_rows
+from ._items import (
+    CIInput,
+    bulk_set_states,
+    copy_configitem,
+    create_configitem,
+    set_deployment_state,
+    set_incident_state,
+    update_configitem,
+)
+from ._links import link_configitems, link_ticket, unlink_configitems, unlink_ticket
+
+__all__ = [
+    "CIInput",
+    "InvalidValues",
+    "Migration",
+    "NeedsConfirmation",
+    "RowResult",
+    "bulk_set_states",
+    "copy_configitem",
+    "create_configitem",
+    "definition_specs",
+    "export_rows",
+    "import_rows",
+    "link_configitems",
+    "link_ticket",
+    "set_deployment_state",
+    "set_incident_state",
+    "unlink_configitems",
+    "unlink_ticket",
+    "update_configitem",
+    "update_definition",
+]

@@ -1,0 +1,98 @@
+"""What the CMDB's actions share: refusals, history and events, state look-ups."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from otrs import events
+from otrs.errors import DomainError, ErrorCode
+from otrs.permissions import PermissionKey
+
+from .. import access
+from ..choices import Catalog, CmdbEvent, Functionality
+from ..models import CatalogItem, ConfigItem, History
+
+
+class InvalidValues(DomainError):
+    """Attribute values that do not fit their attributes; ``errors``: path -> message, each
+    message naming the attribute (``""`` for the name and the states)."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()), code=ErrorCode.CI_INVALID_VALUE)
+        self.errors = errors
+
+
+def require(actor, configitem: ConfigItem, need: str = PermissionKey.RW) -> None:
+    if not access.can(actor, configitem, need):
+        raise DomainError(
+            _("You may not change this configuration item."), code=ErrorCode.PERMISSION_DENIED
+        )
+
+
+def require_class(actor, ci_class: CatalogItem) -> None:
+    if not access.can_class(actor, ci_class, PermissionKey.RW):
+        raise DomainError(
+            _("You may not add configuration items of this class."),
+            code=ErrorCode.PERMISSION_DENIED,
+        )
+
+
+def state(catalog: str, item: CatalogItem | int | str | None) -> CatalogItem:
+    """A valid entry of a state list, given as an entry, an id or a name."""
+    found = None
+    queryset = CatalogItem.objects.filter(catalog=catalog, valid=True)
+    if isinstance(item, CatalogItem):
+        found = item if item.catalog == catalog and item.valid else None
+    elif isinstance(item, int):
+        found = queryset.filter(pk=item).first()
+    elif isinstance(item, str) and item:
+        found = queryset.filter(name__iexact=item).first()
+    if found is None:
+        label = (
+            _("deployment state") if catalog == Catalog.DEPLOYMENT_STATE else _("incident state")
+        )
+        raise DomainError(
+            _("No such %(what)s: %(value)s.") % {"what": label, "value": item},
+            code=ErrorCode.CI_STATE,
+        )
+    return found
+
+
+def incident_state_of(functionality: str) -> CatalogItem:
+    """The first valid incident state with ``functionality`` (Operational, Warning, Incident)."""
+    found = (
+        CatalogItem.objects.filter(
+            catalog=Catalog.INCIDENT_STATE, functionality=functionality, valid=True
+        )
+        .order_by("order", "pk")
+        .first()
+    )
+    if found is None:
+        raise DomainError(
+            _("No incident state of the kind %(kind)s.") % {"kind": Functionality(functionality)},
+            code=ErrorCode.CI_STATE,
+        )
+    return found
+
+
+def record(
+    configitem: ConfigItem, history_type: str, actor, data: dict, event: str | None = None
+) -> History:
+    """One history row (raw values) and, if given, its event, in the caller's transaction."""
+    row = History.objects.create(
+        configitem=configitem, history_type=history_type, data=data, actor=actor
+    )
+    if event:
+        events.record(
+            events.Event(
+                name=event,
+                object_type="configitem",
+                object_id=configitem.pk,
+                actor_id=actor.pk,
+                payload={"number": configitem.number, **data},
+            )
+        )
+    return row
+
+
+__all__ = ["CmdbEvent", "InvalidValues", "record", "require", "require_class", "state"]

@@ -1,0 +1,128 @@
+"""Links between CIs and between a CI and a ticket (both ends show them)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from otrs.errors import DomainError, ErrorCode
+from otrs.permissions import PermissionKey
+from tickets import access as ticket_access
+
+from .. import access
+from ..choices import POINTED, TICKET_LINK_TYPES, CmdbEvent, HistoryType, LinkType
+from ..models import ConfigItem, Link, TicketLink
+from ._base import record, require
+from ._incidents import recalculate
+
+
+def _not_found() -> DomainError:
+    return DomainError(_("No such configuration item."), code=ErrorCode.NOT_ALLOWED)
+
+
+def link_configitems(
+    source: ConfigItem, target: ConfigItem, link_type: str, *, actor, acting_on=None
+) -> Link:
+    """Link two CIs (for "depends on" and "includes" the source depends on / includes the
+    target). The actor needs rw on the CI they act from and ro on the other; a CI they
+    cannot see is "not found". A duplicate is a no-op; the same pointed link reversed, or
+    a symmetric link that exists the other way, is the same link."""
+    if link_type not in LinkType.values:
+        raise DomainError(_("Unknown link type."), code=ErrorCode.CI_LINK_TYPE)
+    if source.pk == target.pk:
+        raise DomainError(
+            _("A configuration item cannot be linked to itself."), code=ErrorCode.LINK_SELF
+        )
+    acting_on = acting_on or source
+    other = target if acting_on.pk == source.pk else source
+    require(actor, acting_on)
+    if not access.can(actor, other, PermissionKey.RO):
+        raise _not_found()
+    with transaction.atomic():
+        ConfigItem.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by(
+            "pk"
+        ).first()
+        existing = Link.objects.filter(
+            Q(source=source, target=target) | Q(source=target, target=source),
+            link_type=link_type,
+        ).first()
+        if existing is not None:
+            if link_type in POINTED and existing.source_id != source.pk:
+                raise DomainError(
+                    _("The reverse link exists already."), code=ErrorCode.LINK_CONFLICT
+                )
+            return existing
+        link = Link.objects.create(source=source, target=target, link_type=link_type)
+        for ci, other_ci in ((source, target), (target, source)):
+            record(
+                ci,
+                HistoryType.LINK_ADD,
+                actor,
+                {"type": link_type, "other": other_ci.pk, "source": source.pk},
+                CmdbEvent.LINK_ADD,
+            )
+        recalculate({source.pk, target.pk}, actor=actor)
+    return link
+
+
+def unlink_configitems(link: Link, *, actor, acting_on: ConfigItem) -> None:
+    """Remove a CI-CI link (rw on the CI acted from); the warning it carried clears."""
+    if acting_on.pk not in (link.source_id, link.target_id):
+        raise _not_found()
+    require(actor, acting_on)
+    with transaction.atomic():
+        source, target = link.source, link.target
+        deleted, _rows = Link.objects.filter(pk=link.pk).delete()
+        if not deleted:
+            return
+        for ci, other_ci in ((source, target), (target, source)):
+            record(
+                ci,
+                HistoryType.LINK_DELETE,
+                actor,
+                {"type": link.link_type, "other": other_ci.pk, "source": source.pk},
+                CmdbEvent.LINK_DELETE,
+            )
+        recalculate({source.pk, target.pk}, actor=actor)
+
+
+def link_ticket(configitem: ConfigItem, ticket_pk: int, link_type: str, *, actor) -> TicketLink:
+    """Link a ticket to a CI: rw on the CI, ro on the ticket (else "not found")."""
+    if link_type not in TICKET_LINK_TYPES:
+        raise DomainError(_("Unknown link type."), code=ErrorCode.CI_LINK_TYPE)
+    require(actor, configitem)
+    try:
+        ticket = ticket_access.get_or_404(actor, ticket_pk, PermissionKey.RO)
+    except Http404:
+        raise DomainError(_("No such ticket."), code=ErrorCode.NOT_ALLOWED) from None
+    with transaction.atomic():
+        link, created = TicketLink.objects.get_or_create(
+            configitem=configitem, ticket=ticket, defaults={"link_type": link_type}
+        )
+        if created:
+            record(
+                configitem,
+                HistoryType.LINK_ADD,
+                actor,
+                {"type": link_type, "ticket": ticket.pk, "ticket_number": ticket.number},
+                CmdbEvent.LINK_ADD,
+            )
+            recalculate({configitem.pk}, actor=actor)
+    return link
+
+
+def unlink_ticket(link: TicketLink, *, actor) -> None:
+    require(actor, link.configitem)
+    with transaction.atomic():
+        deleted, _rows = TicketLink.objects.filter(pk=link.pk).delete()
+        if deleted:
+            record(
+                link.configitem,
+                HistoryType.LINK_DELETE,
+                actor,
+                {"type": link.link_type, "ticket": link.ticket_id},
+                CmdbEvent.LINK_DELETE,
+            )
+            recalculate({link.configitem_id}, actor=actor)

@@ -1,0 +1,58 @@
+"""The agent's CMDB screens, their menu entry and the ticket zoom's "Configuration items"
+box. Mounted under /agent/ by the portal's shell in the ``agent`` namespace."""
+
+from django.template.loader import render_to_string
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from otrs.agent.registry import MenuEntry
+
+from . import csv_views, selectors, views
+
+urlpatterns = [
+    path("cmdb/", views.overview, name="cmdb"),
+    path("cmdb/items/", views.ci_list, name="cmdb_list"),
+    path("cmdb/items/bulk/", views.bulk, name="cmdb_bulk"),
+    path("cmdb/items/export.csv", csv_views.export, name="cmdb_export"),
+    path("cmdb/import/", csv_views.import_csv, name="cmdb_import"),
+    path("cmdb/classes/<int:class_pk>/new/", views.ci_add, name="cmdb_add"),
+    path("cmdb/classes/<int:class_pk>/definition/", views.definition, name="cmdb_definition"),
+    path("cmdb/items/<int:pk>/", views.ci_page, name="cmdb_ci"),
+    path("cmdb/items/<int:pk>/edit/", views.ci_edit, name="cmdb_edit"),
+    path("cmdb/items/<int:pk>/copy/", views.ci_copy, name="cmdb_copy"),
+    path("cmdb/items/<int:pk>/print/", views.ci_print, name="cmdb_print"),
+    path("cmdb/items/<int:pk>/graph.svg", views.ci_graph, name="cmdb_graph"),
+    path("cmdb/items/<int:pk>/diff/", views.version_diff, name="cmdb_diff"),
+    path("cmdb/items/<int:pk>/link/", views.ci_link, name="cmdb_link"),
+    path("cmdb/items/<int:pk>/links/<int:link_pk>/remove/", views.ci_unlink, name="cmdb_unlink"),
+    path("cmdb/items/<int:pk>/tickets/link/", views.ci_link_ticket, name="cmdb_link_ticket"),
+    path(
+        "cmdb/items/<int:pk>/tickets/<int:link_pk>/remove/",
+        views.ci_unlink_ticket,
+        name="cmdb_unlink_ticket",
+    ),
+]
+
+
+# Every agent sees the entry (as "Customers"): asking whether they may see a class would cost
+# a query on every agent page; the pages themselves show only the classes they may see.
+menu = [MenuEntry("cmdb", _("CMDB"), "agent:cmdb", order=75)]
+
+
+def _ticket_zoom_panel(request, ticket) -> str:
+    rows = selectors.linked_to_ticket(request.user, ticket)
+    if not rows:
+        return ""
+    return render_to_string(
+        "cmdb/_ticket_panel.html",
+        {
+            "rows": [
+                (ci, label, selectors.incident_class(ci.current_incident_state))
+                for ci, label in rows
+            ]
+        },
+        request=request,
+    )
+
+
+panels = {"ticket_zoom": [_ticket_zoom_panel]}

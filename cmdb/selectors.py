@@ -1,0 +1,175 @@
+"""Reads for the CMDB's pages: the overview's counts, filtered lists, a CI page's parts.
+Everything starts from :mod:`cmdb.access`; the CI page's query count does not grow with
+the number of versions' values, links or tickets shown."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from otrs.permissions import PermissionKey
+from tickets import access as ticket_access
+
+from . import access, attributes
+from .choices import POINTED, REVERSE_LABELS, Catalog, Functionality, LinkType
+from .models import AttributeValue, CatalogItem, ConfigItem, History, Link, TicketLink, Version
+
+LINKS_SHOWN = 200
+TICKETS_SHOWN = 50
+
+
+def states(catalog: str) -> list[CatalogItem]:
+    return list(CatalogItem.objects.filter(catalog=catalog, valid=True).order_by("order", "pk"))
+
+
+@dataclass
+class ClassRow:
+    ci_class: CatalogItem
+    total: int = 0
+    by_deployment: dict[int, int] = field(default_factory=dict)
+    by_incident: dict[int, int] = field(default_factory=dict)
+
+
+def overview(user) -> tuple[list[ClassRow], list[CatalogItem], list[CatalogItem]]:
+    """Per class the agent may see: CIs per deployment and per current incident state."""
+    classes = list(access.classes_for(user).order_by("order", "name"))
+    rows = {c.pk: ClassRow(c) for c in classes}
+    counts = (
+        access.visible_to(user)
+        .values("ci_class_id", "deployment_state_id", "current_incident_state_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for entry in counts:
+        row = rows.get(entry["ci_class_id"])
+        if row is None:
+            continue
+        row.total += entry["n"]
+        dep, inc = entry["deployment_state_id"], entry["current_incident_state_id"]
+        row.by_deployment[dep] = row.by_deployment.get(dep, 0) + entry["n"]
+        row.by_incident[inc] = row.by_incident.get(inc, 0) + entry["n"]
+    return list(rows.values()), states(Catalog.DEPLOYMENT_STATE), states(Catalog.INCIDENT_STATE)
+
+
+def filtered(user, params: dict[str, Any]) -> QuerySet:
+    """The list: class, states, name/number text and searchable attribute values."""
+    rows = access.visible_to(user)
+    if params.get("ci_class"):
+        rows = rows.filter(ci_class=params["ci_class"])
+    if params.get("deployment_state"):
+        rows = rows.filter(deployment_state__in=params["deployment_state"])
+    if params.get("incident_state"):
+        rows = rows.filter(current_incident_state__in=params["incident_state"])
+    text = (params.get("q") or "").strip()
+    if text:
+        rows = rows.filter(Q(name__icontains=text) | Q(number__startswith=text))
+    for attribute, value in params.get("attributes", []):
+        column = attributes.Spec(attribute).column
+        lookup = {"attribute": attribute}
+        if column == "value_text":
+            lookup["value_text__istartswith"] = value
+        else:
+            lookup[column] = value
+        rows = rows.filter(
+            last_version_id__in=AttributeValue.objects.filter(**lookup).values("version_id")
+        )
+    return rows.select_related("ci_class", "deployment_state", "current_incident_state")
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    link_id: int
+    other: ConfigItem
+    label: str  # how the link reads from this CI's end
+    link_type: str
+
+
+def links(user, configitem: ConfigItem) -> list[LinkRow]:
+    """The CI's links from both ends, only to CIs the agent may see."""
+    visible = access.visible_to(user).values("pk")
+    outgoing = (
+        Link.objects.filter(source=configitem, target__in=visible)
+        .select_related("target__ci_class", "target__current_incident_state")
+        .order_by("link_type", "target__name")[:LINKS_SHOWN]
+    )
+    incoming = (
+        Link.objects.filter(target=configitem, source__in=visible)
+        .select_related("source__ci_class", "source__current_incident_state")
+        .order_by("link_type", "source__name")[:LINKS_SHOWN]
+    )
+    rows = [
+        LinkRow(link.pk, link.target, str(LinkType(link.link_type).label), link.link_type)
+        for link in outgoing
+    ]
+    for link in incoming:
+        label = REVERSE_LABELS.get(LinkType(link.link_type)) if link.link_type in POINTED else None
+        rows.append(
+            LinkRow(
+                link.pk, link.source, str(label or LinkType(link.link_type).label), link.link_type
+            )
+        )
+    return rows
+
+
+def tickets(user, configitem: ConfigItem) -> tuple[list, list]:
+    """The CI's open and closed tickets, as far as the agent may see them."""
+    links = TicketLink.objects.filter(configitem=configitem)
+    found = list(
+        ticket_access.visible_to(user, PermissionKey.RO)
+        .filter(pk__in=links.values("ticket_id"))
+        .select_related("state", "queue", "priority")
+        .order_by("-created_at")[:TICKETS_SHOWN]
+    )
+    by_ticket = {
+        ticket_id: (pk, link_type)
+        for pk, ticket_id, link_type in links.filter(
+            ticket_id__in=[t.pk for t in found]
+        ).values_list("pk", "ticket_id", "link_type")
+    }
+    for ticket in found:
+        ticket.ci_link_id, link_type = by_ticket[ticket.pk]
+        ticket.ci_link_type = LinkType(link_type).label
+    open_ = [t for t in found if not t.state.is_closed]
+    closed = [t for t in found if t.state.is_closed]
+    return open_, closed
+
+
+def versions(configitem: ConfigItem) -> list[Version]:
+    return list(
+        Version.objects.filter(configitem=configitem)
+        .select_related("deployment_state", "incident_state", "created_by", "definition")
+        .order_by("-number")
+    )
+
+
+def history(configitem: ConfigItem) -> list[History]:
+    return list(
+        History.objects.filter(configitem=configitem).select_related("actor").order_by("-pk")[:200]
+    )
+
+
+def linked_to_ticket(user, ticket) -> list[tuple[ConfigItem, str]]:
+    """The CIs linked to a ticket that the agent may see, with the link type's label."""
+    found = (
+        TicketLink.objects.filter(
+            ticket=ticket, configitem__in=access.visible_to(user).values("pk")
+        )
+        .select_related("configitem__ci_class", "configitem__current_incident_state")
+        .order_by("configitem__name")
+    )
+    return [(link.configitem, str(LinkType(link.link_type).label)) for link in found]
+
+
+def incident_class(state: CatalogItem) -> str:
+    """A CSS class for an incident state's functionality."""
+    return {
+        Functionality.INCIDENT: "ci-incident",
+        Functionality.WARNING: "ci-warning",
+    }.get(Functionality(state.functionality or "operational"), "ci-operational")
+
+
+def counts_by_state(rows) -> Counter:
+    return Counter(r.current_incident_state_id for r in rows)

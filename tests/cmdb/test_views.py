@@ -1,0 +1,241 @@
+"""The agent's CMDB screens: every URL against every persona, forms, refusals."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from cmdb import actions
+from cmdb.choices import LinkType
+from cmdb.models import ConfigItem, Link, TicketLink, Version
+from tests import factories
+from tests.cmdb import ci_class, make_ci, path, personas
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(support):
+    rw, ro, outsider = personas()
+    factories.grant(rw, support.group, factories.RW)
+    server = make_ci("server-1", values={"Vendor": "Acme", "SerialNumber": "SN-1"})
+    app = make_ci("app-1", "Software")
+    link = actions.link_configitems(app, server, LinkType.DEPENDS_ON, actor=factories.system())
+    ticket = factories.ticket(support.queue)
+    ticket_link = actions.link_ticket(
+        server, ticket.pk, LinkType.RELEVANT_TO, actor=factories.system()
+    )
+    customer = factories.customer()
+    return type(
+        "World",
+        (),
+        {
+            "rw": rw,
+            "ro": ro,
+            "outsider": outsider,
+            "customer": customer,
+            "server": server,
+            "app": app,
+            "link": link,
+            "ticket": ticket,
+            "ticket_link": ticket_link,
+            "support": support,
+        },
+    )
+
+
+def urls(w):
+    """(method, url, who may) for every CMDB URL: "ro" readers, "rw" writers."""
+    ci = w.server.pk
+    cls = ci_class().pk
+    return [
+        ("get", reverse("agent:cmdb"), "agent"),
+        ("get", reverse("agent:cmdb_list"), "agent"),
+        ("get", reverse("agent:cmdb_ci", args=[ci]), "ro"),
+        ("get", reverse("agent:cmdb_print", args=[ci]), "ro"),
+        ("get", reverse("agent:cmdb_graph", args=[ci]), "ro"),
+        ("get", reverse("agent:cmdb_diff", args=[ci]), "ro"),
+        ("get", reverse("agent:cmdb_edit", args=[ci]), "rw"),
+        ("get", reverse("agent:cmdb_copy", args=[ci]), "rw"),
+        ("get", reverse("agent:cmdb_add", args=[cls]), "rw"),
+        ("get", reverse("agent:cmdb_definition", args=[cls]), "rw"),
+        ("post", reverse("agent:cmdb_link", args=[ci]), "rw"),
+        ("post", reverse("agent:cmdb_unlink", args=[ci, w.link.pk]), "rw"),
+        ("post", reverse("agent:cmdb_link_ticket", args=[ci]), "rw"),
+        ("post", reverse("agent:cmdb_unlink_ticket", args=[ci, w.ticket_link.pk]), "rw"),
+        ("post", reverse("agent:cmdb_bulk"), "agent"),
+        ("get", reverse("agent:cmdb_export"), "agent"),
+        ("get", reverse("agent:cmdb_import"), "agent"),
+        ("post", reverse("agent:cmdb_import"), "agent"),
+    ]
+
+
+def test_permission_matrix_over_every_url(client, world):
+    for method, url, need in urls(world):
+        for who in ("rw", "ro", "outsider", "customer", "anonymous"):
+            client.logout()
+            if who != "anonymous":
+                client.force_login(getattr(world, who))
+            response = getattr(client, method)(url)
+            if who == "anonymous":
+                assert response.status_code == 302 and "/login" in response["Location"], url
+                continue
+            if who == "customer":
+                assert response.status_code == 403, url
+                continue
+            allowed = need == "agent" or who == "rw" or (need == "ro" and who == "ro")
+            if allowed:
+                assert response.status_code in (200, 302, 400), (url, who, response.status_code)
+            else:
+                assert response.status_code == 404, (url, who, response.status_code)
+
+
+def test_the_overview_counts_by_class_and_state(client, world):
+    client.force_login(world.ro)
+    response = client.get(reverse("agent:cmdb"))
+    computer = next(r for r in response.context["rows"] if r.ci_class.name == "Computer")
+    assert computer.total == 1
+    client.force_login(world.outsider)
+    assert client.get(reverse("agent:cmdb")).context["rows"] == []
+
+
+def test_the_list_filters_by_searchable_attribute(client, world):
+    make_ci("server-2", values={"Vendor": "Globex"})
+    client.force_login(world.ro)
+    vendor = path("Computer", "Vendor").split(":")[0]
+    response = client.get(reverse("agent:cmdb_list"), {"attribute": vendor, "value": "acm"})
+    assert [ci.name for ci in response.context["page"].rows] == ["server-1"]
+    response = client.get(reverse("agent:cmdb_list"), {"q": "server"})
+    assert len(response.context["page"].rows) == 2
+
+
+def test_the_ci_page_shows_links_from_both_ends_tickets_and_graph(client, world):
+    client.force_login(world.rw)
+    page = client.get(reverse("agent:cmdb_ci", args=[world.server.pk])).content.decode()
+    assert "app-1" in page and "required for" in page
+    assert world.ticket.number in page
+    assert "<svg" in page
+    other = client.get(reverse("agent:cmdb_ci", args=[world.app.pk])).content.decode()
+    assert "server-1" in other and "depends on" in other
+
+
+def test_the_ticket_zoom_lists_linked_cis_with_their_incident_state(client, world):
+    actions.set_incident_state(world.server, "Incident", actor=factories.system())
+    client.force_login(world.rw)
+    page = client.get(reverse("agent:zoom", args=[world.ticket.pk])).content.decode()
+    assert "server-1" in page and "Incident" in page
+
+
+def test_adding_a_ci_through_the_form(client, world):
+    client.force_login(world.rw)
+    cls = ci_class("Hardware")
+    url = reverse("agent:cmdb_add", args=[cls.pk])
+    form = client.get(url).context["form"]
+    data = {
+        "name": "printer-1",
+        "deployment_state": form.initial["deployment_state"],
+        "incident_state": form.initial["incident_state"],
+    }
+    type_field = "v_" + path("Hardware", "Type").replace(":", "-")
+    data[type_field] = "Printer"
+    response = client.post(url, data)
+    assert response.status_code == 302
+    ci = ConfigItem.objects.get(name="printer-1")
+    assert ci.ci_class == cls
+
+
+def test_a_bad_value_is_shown_on_its_field_and_nothing_is_written(client, world):
+    client.force_login(world.rw)
+    cls = ci_class("Hardware")
+    url = reverse("agent:cmdb_add", args=[cls.pk])
+    form = client.get(url).context["form"]
+    date_field = "v_" + path("Hardware", "WarrantyExpirationDate").replace(":", "-")
+    response = client.post(
+        url,
+        {
+            "name": "printer-1",
+            "deployment_state": form.initial["deployment_state"],
+            "incident_state": form.initial["incident_state"],
+            date_field: "soon",
+        },
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "Type: This field is required." in " ".join(m for ms in errors.values() for m in ms)
+    assert date_field in errors
+    assert not ConfigItem.objects.filter(name="printer-1").exists()
+
+
+def test_editing_without_changes_makes_no_version(client, world):
+    client.force_login(world.rw)
+    url = reverse("agent:cmdb_edit", args=[world.server.pk])
+    form = client.get(url).context["form"]
+    data = {name: ("" if value is None else value) for name, value in form.initial.items()}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    assert Version.objects.filter(configitem=world.server).count() == 1
+
+
+def test_linking_from_the_page_and_refusing_an_invisible_ticket(client, world):
+    client.force_login(world.rw)
+    other = make_ci("switch-1", "Hardware")
+    client.post(
+        reverse("agent:cmdb_link", args=[world.server.pk]),
+        {"link_type": "-DependsOn", "other": other.number},
+    )
+    assert Link.objects.filter(source=other, target=world.server).exists()
+    hidden_queue = factories.queue()
+    hidden = factories.ticket(hidden_queue)
+    response = client.post(
+        reverse("agent:cmdb_link_ticket", args=[world.server.pk]),
+        {"ticket-link_type": "RelevantTo", "ticket-ticket": hidden.number},
+        follow=True,
+    )
+    assert "No such ticket" in response.content.decode()
+    assert not TicketLink.objects.filter(ticket=hidden).exists()
+
+
+def test_bulk_change_of_incident_state(client, world):
+    client.force_login(world.rw)
+    incident = ConfigItem._meta.get_field("incident_state").related_model.objects.get(
+        name="Incident"
+    )
+    client.post(
+        reverse("agent:cmdb_bulk"),
+        {"ids": [world.server.pk, world.app.pk], "incident_state": incident.pk},
+    )
+    world.app.refresh_from_db()
+    assert world.app.incident_state.name == "Incident"
+    client.force_login(world.ro)  # ro: the CIs are not offered, nothing changes
+    operational = incident.__class__.objects.get(name="Operational")
+    client.post(
+        reverse("agent:cmdb_bulk"), {"ids": [world.app.pk], "incident_state": operational.pk}
+    )
+    world.app.refresh_from_db()
+    assert world.app.incident_state.name == "Incident"
+
+
+def test_diff_between_two_versions(client, world):
+    actions.set_deployment_state(world.server, "Repair", actor=factories.system())
+    client.force_login(world.ro)
+    response = client.get(reverse("agent:cmdb_diff", args=[world.server.pk]), {"a": 1, "b": 2})
+    assert ("Deployment state", "Production", "Repair") in response.context["changes"]
+
+
+def test_the_definition_editor_asks_before_removing_values(client, world):
+    client.force_login(world.rw)
+    cls = ci_class()
+    url = reverse("agent:cmdb_definition", args=[cls.pk])
+    specs = [s for s in actions.definition_specs(cls) if s["key"] != "Vendor"]
+    import json
+
+    response = client.post(url, {"definition": json.dumps(specs)})
+    assert response.status_code == 400
+    assert "Vendor" in response.content.decode()
+    response = client.post(url, {"definition": json.dumps(specs), "confirm": "on"})
+    assert response.status_code == 302
+
+
+def test_ticket_objects_are_untouched(world):
+    assert Ticket.objects.count() == 1
