@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from otrs.web.pagination import page_number
 
 from . import attributes as attrs
-from .choices import TICKET_LINK_TYPES, Catalog, LinkType
+from .choices import REVERSE_LABELS, TICKET_LINK_TYPES, Catalog, LinkType
 from .models import CatalogItem
 
 
@@ -219,8 +219,6 @@ class LinkForm(forms.Form):
         for value, label in LinkType.choices:
             choices.append((value, label))
             if value in (LinkType.DEPENDS_ON, LinkType.INCLUDES):
-                from .choices import REVERSE_LABELS
-
                 choices.append((f"-{value}", REVERSE_LABELS[value]))
         self.fields["link_type"].choices = choices
 

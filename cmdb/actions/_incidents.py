@@ -15,6 +15,8 @@ from collections import defaultdict, deque
 from django.conf import settings
 from django.db.models import Q
 
+from otrs import events
+
 from ..choices import CmdbEvent, Functionality, HistoryType, LinkType
 from ..models import CatalogItem, ConfigItem, History, Link, TicketLink
 from ._base import incident_state_of
@@ -137,8 +139,6 @@ def recalculate(seed_ids, *, actor) -> dict[int, int]:
         ]
     )
     if changes:
-        from otrs import events
-
         events.record_many(
             [
                 events.Event(

@@ -6,10 +6,11 @@ import pytest
 
 from cmdb import actions
 from cmdb.choices import HistoryType, LinkType
-from cmdb.models import ConfigItem, History, TicketLink
+from cmdb.models import CatalogItem, ConfigItem, History, TicketLink
 from otrs.errors import DomainError
 from tests import factories
 from tests.cmdb import make_ci, personas
+from tickets import actions as ticket_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +110,6 @@ def test_a_link_to_a_ci_the_agent_cannot_see_is_not_found():
     rw, _ro, outsider = personas()
     mine = make_ci("mine")
     group = factories.group("secret")
-    from cmdb.models import CatalogItem
 
     CatalogItem.objects.filter(name="Hardware", catalog="ITSM::ConfigItem::Class").update(
         group=group
@@ -132,7 +132,6 @@ def test_ticket_links_and_incidents_from_tickets(
     actions.link_ticket(server, ticket.pk, LinkType.RELEVANT_TO, actor=factories.system())
     assert TicketLink.objects.filter(configitem=server, ticket=ticket).exists()
     assert current(server, app) == ["Incident", "Warning"]
-    from tickets import actions as ticket_actions
 
     with django_capture_on_commit_callbacks(execute=True):  # the event reaches the handler
         ticket_actions.set_state(ticket, factories.state("closed successful"), actor=support.rw)

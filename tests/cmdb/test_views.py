@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -228,7 +230,6 @@ def test_the_definition_editor_asks_before_removing_values(client, world):
     cls = ci_class()
     url = reverse("agent:cmdb_definition", args=[cls.pk])
     specs = [s for s in actions.definition_specs(cls) if s["key"] != "Vendor"]
-    import json
 
     response = client.post(url, {"definition": json.dumps(specs)})
     assert response.status_code == 400

@@ -440,4 +440,4 @@ def test_the_new_email_ticket_goes_out_with_the_tags_filled_in(
     article = Article.objects.get()
     assert article.body == "Dear Wile Coyote,\n\nIt smokes.\n\n-- \nCleo"
     (sent,) = OutboundMessage.objects.filter(ticket_delivery__article=article)
-    assert b"Dear Wile Coyote," in bytes(sent.raw)
+    assert b"Dear Wile Coyote," in sent.content()
