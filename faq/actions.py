@@ -558,7 +558,9 @@ def _checked(content: Content) -> Content:
     if not title:
         raise DomainError(_("An item needs a title."), code=ErrorCode.TITLE_REQUIRED, field="title")
     keywords = " ".join((content.keywords or "").replace(",", " ").split())[:250]
-    cleaned = {f: sanitize_html(getattr(content, f) or "") for f in FaqRevision.FIELDS}
+    cleaned = {
+        f: sanitize_html(getattr(content, f) or "", remote_images=False) for f in FaqRevision.FIELDS
+    }
     return Content(title=title, keywords=keywords, **cleaned)
 
 

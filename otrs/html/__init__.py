@@ -13,9 +13,31 @@ import nh3
 URL_SCHEMES = frozenset({"http", "https", "mailto", "cid"})
 
 
-def sanitize_html(html: str) -> str:
-    """Mail and user HTML made safe to show: no scripts, handlers, or remote tricks."""
-    return nh3.clean(html, url_schemes=set(URL_SCHEMES), link_rel="noopener noreferrer nofollow")
+def sanitize_html(html: str, *, remote_images: bool = True) -> str:
+    """Mail and user HTML made safe to show: no scripts, handlers, or remote tricks.
+
+    With ``remote_images=False`` an image keeps its source only when that points into the
+    site itself (a relative URL, such as an attachment's) or into the same mail (``cid:``):
+    text the project publishes (the FAQ) never makes a reader's browser call a third party.
+    """
+    if remote_images:
+        return nh3.clean(
+            html, url_schemes=set(URL_SCHEMES), link_rel="noopener noreferrer nofollow"
+        )
+    return nh3.clean(
+        html,
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer nofollow",
+        attribute_filter=_local_image_sources,
+    )
+
+
+def _local_image_sources(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src":
+        source = value.strip().lower()
+        if source.startswith("//") or ("://" in source and not source.startswith("cid:")):
+            return None
+    return value
 
 
 __all__ = ["URL_SCHEMES", "sanitize_html"]

@@ -199,6 +199,24 @@ def test_language_fallback_with_a_visible_note(db, settings):
 XSS = '<script>alert("x")</script><img src=x onerror="alert(1)">'
 
 
+def test_an_item_keeps_no_remote_image(db):
+    # Images come as the item's attachments; a remote source would let a third party see
+    # every reader (the issue: "images as attachments, never remote").
+    found = item(
+        category(customers_all=True),
+        "Images",
+        state=ItemState.PUBLIC,
+        solution=(
+            '<p>a<img src="https://tracker.example/p.png" alt="remote">'
+            '<img src="//tracker.example/q.png" alt="protocol-relative">'
+            '<img src="/agent/faq/1/attachments/2/" alt="own"></p>'
+        ),
+    )
+    solution = found.live_revision.solution
+    assert "tracker.example" not in solution
+    assert 'src="/agent/faq/1/attachments/2/"' in solution
+
+
 def test_script_is_never_executed_anywhere(db):
     cat = category(customers_all=True)
     found = item(
