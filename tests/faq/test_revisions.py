@@ -8,11 +8,14 @@ from xml.etree import ElementTree
 
 import pytest
 from django.urls import reverse
+from django_celery_beat.models import PeriodicTask
 
 from faq import actions
 from faq.choices import HistoryType, ItemState, RevisionStatus
 from faq.events import FaqEvent
 from faq.models import FaqRevision
+from faq.tasks import announce_reviews_due
+from otrs.celery import app
 from otrs.errors import DomainError
 from otrs.events.models import OutboxEvent
 from tests import factories
@@ -289,3 +292,15 @@ def test_review_due_is_announced_once(db):
     assert actions.record_review_due(datetime.date(2021, 1, 1)) == [found.pk]
     assert actions.record_review_due(datetime.date(2021, 1, 1)) == []
     assert OutboxEvent.objects.filter(name=FaqEvent.REVIEW_DUE, object_id=found.pk).count() == 1
+
+
+def test_the_daemon_announces_reviews_due_daily(db):
+    # The schedule the migration installs names a task the worker knows, and that task
+    # announces a passed review date once.
+    scheduled = PeriodicTask.objects.get(name="FAQ reviews due")
+    assert scheduled.task in app.tasks and scheduled.crontab is not None
+    found = item(category())
+    found.review_after = datetime.date(2020, 1, 1)
+    found.save(update_fields=["review_after"])
+    assert announce_reviews_due() == 1
+    assert announce_reviews_due() == 0
