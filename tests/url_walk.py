@@ -28,12 +28,15 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from cmdb import actions as cmdb_actions
+from cmdb.choices import LinkType
 from customers.models import CustomerCompany, CustomerUser
 from faq import actions as faq_actions
 from faq.choices import ItemState
 from faq.models import FaqCategory
 from otrs.accounts.models import Group
 from tests import factories
+from tests.cmdb import cmdb_group, make_ci
 from tests.customer_portal import ticket_data
 from tickets.models import Article, Attachment, ReportSchedule, SavedSearch, Ticket
 
@@ -68,6 +71,11 @@ class Route:
         """What an argument stands for: the segment before ``<...pk>``, else its name."""
         if arg == "object_id" and "content_type_id" in self.args:
             return "tickets"  # the admin's "view on site" link: a ticket of that type
+        if arg == "link_pk":
+            # A CI's links and its ticket links share the name; the segment before says which
+            # ("links" or "tickets").
+            before = self.route.split(f"<int:{arg}>")[0].rstrip("/").rsplit("/", 1)[-1]
+            return f"cmdb_{before}"
         if arg == "pk" or (arg == "object_id" and self.is_admin) or arg == "id":
             if self.is_admin:
                 return "admin"
@@ -204,6 +212,7 @@ def build_dataset() -> Dataset:
             }
         )
     _faq_items(data, grp, companies)
+    _configuration_items(data, granted)
     saved = SavedSearch.objects.create(owner=granted, name="Walk", criteria={"q": "walk"})
     data.own["saved"] = saved.pk
     data.foreign["saved"] = saved.pk
@@ -245,6 +254,28 @@ def _faq_items(data: Dataset, grp, companies) -> None:
             item, actor=system, filename="walk.txt", content_type="text/plain", data=b"walk"
         )
         getattr(data, side).update({"faq": item.pk, "number": 1, "attachment_id": attachment.pk})
+
+
+def _configuration_items(data: Dataset, granted) -> None:
+    """Two linked CIs of a class the granted agent may change (the plain agent has no grant
+    on the CMDB group, so to it every CI is somebody else's), one of them linked to the own
+    ticket."""
+    factories.grant(granted, cmdb_group(), factories.RW)
+    system = factories.system()
+    first, second = make_ci("walk-ci-1"), make_ci("walk-ci-2")
+    link = cmdb_actions.link_configitems(first, second, LinkType.DEPENDS_ON, actor=system)
+    ticket_link = cmdb_actions.link_ticket(
+        first, data.own["tickets"], LinkType.RELEVANT_TO, actor=system
+    )
+    for side in (data.own, data.foreign):
+        side.update(
+            {
+                "class_pk": first.ci_class_id,
+                "items": first.pk,
+                "cmdb_links": link.pk,
+                "cmdb_tickets": ticket_link.pk,
+            }
+        )
 
 
 @pytest.fixture(scope="module")

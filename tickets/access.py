@@ -340,12 +340,9 @@ def _reports_grant(user, key: str) -> bool:
         return False
     if user.is_superuser:
         return True
-    group_id = (
-        Group.objects.filter(name=settings.REPORTS_GROUP, is_valid=True)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return group_id is not None and grants_for(user).allows(group_id, key)
+    # By name from the agent's grants (loaded once per request, valid groups only): the menu
+    # asks on every agent page, and a look-up of the group's id would cost a query each time.
+    return grants_for(user).allows_named(settings.REPORTS_GROUP, key)
 
 
 def report_readers() -> QuerySet:

@@ -22,10 +22,17 @@ class GroupGrants:
     """The keys an agent holds, per group id."""
 
     by_group: dict[int, frozenset[str]] = field(default_factory=dict)
+    # The names of those groups (read in the same queries), for rules that name a group in a
+    # setting (the reports group) and would otherwise look its id up on every page.
+    group_names: dict[str, int] = field(default_factory=dict)
 
     def allows(self, group_id: int, key: str) -> bool:
         keys = self.by_group.get(group_id, frozenset())
         return key in keys or PermissionKey.RW in keys
+
+    def allows_named(self, group_name: str, key: str) -> bool:
+        group_id = self.group_names.get(group_name)
+        return group_id is not None and self.allows(group_id, key)
 
     def group_ids(self, key: str) -> frozenset[int]:
         return frozenset(
@@ -57,15 +64,18 @@ def _load(user) -> GroupGrants:
     if not getattr(user, "is_authenticated", False) or not user.is_active or not user.is_agent:
         return GroupGrants()
     by_group: dict[int, set[str]] = defaultdict(set)
+    names: dict[str, int] = {}
     direct = GroupGrant.objects.filter(user=user, group__is_valid=True)
-    for group_id, key in direct.values_list("group_id", "key"):
+    for group_id, name, key in direct.values_list("group_id", "group__name", "key"):
         by_group[group_id].add(key)
+        names[name] = group_id
     via_roles = RoleGrant.objects.filter(
         role__is_valid=True, role__members=user, group__is_valid=True
     )
-    for group_id, key in via_roles.values_list("group_id", "key"):
+    for group_id, name, key in via_roles.values_list("group_id", "group__name", "key"):
         by_group[group_id].add(key)
-    return GroupGrants({gid: frozenset(keys) for gid, keys in by_group.items()})
+        names[name] = group_id
+    return GroupGrants({gid: frozenset(keys) for gid, keys in by_group.items()}, names)
 
 
 def agents_holding(key: str, group_ids):

@@ -21,7 +21,17 @@ def test_it_moves_between_the_views_through_the_menu(page, support, js_mode):
     expect(page).to_have_url(re.compile(r"/agent/$"))
     main = page.get_by_role("navigation", name="Main")
     expect(main.get_by_role("link")).to_have_text(
-        ["Dashboard", "Queues", "Status", "Locked", "Watched", "Responsible", "Customers"]
+        [
+            "Dashboard",
+            "Queues",
+            "Status",
+            "Locked",
+            "Watched",
+            "Responsible",
+            "Customers",
+            "FAQ",
+            "CMDB",
+        ]
     )
     # The two new-ticket screens share a drop-down (a <details>: it opens without JavaScript).
     main.get_by_text("New ticket", exact=True).click()
