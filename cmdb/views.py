@@ -20,7 +20,7 @@ from otrs.accounts.decorators import agent_required
 from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 from otrs.web.pagination import paginate
-from tickets.models import Ticket
+from tickets import access as ticket_access
 
 from . import access, actions, graph, selectors
 from . import attributes as attrs
@@ -346,7 +346,14 @@ def ci_link_ticket(request, pk: int):
     form = TicketLinkForm(request.POST, prefix="ticket")
     if form.is_valid():
         number = form.cleaned_data["ticket"].strip()
-        ticket_pk = Ticket.objects.filter(number=number).values_list("pk", flat=True).first()
+        # Through the ticket domain's access entry: a ticket the agent may not see is as
+        # unknown as a missing one.
+        ticket_pk = (
+            ticket_access.visible_to(request.user)
+            .filter(number=number)
+            .values_list("pk", flat=True)
+            .first()
+        )
         try:
             if ticket_pk is None:
                 raise DomainError(_("No such ticket."), code=ErrorCode.NOT_ALLOWED)
