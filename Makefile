@@ -36,7 +36,7 @@ LOCK_DIR ?= .
 LOCK = cd $(LOCK_DIR) && $(UV) pip compile -q pyproject.toml --universal --python-version 3.11 \
 	--generate-hashes --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-.PHONY: run test install install-test system-packages services lint typecheck lock lock-check \
+.PHONY: run test test-sqlite test-postgres test-mariadb install install-test system-packages services lint typecheck lock lock-check \
 	migrate demo messages clean
 
 system-packages:
@@ -115,12 +115,27 @@ typecheck: install-test
 test: lock-check install-test services lint typecheck
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
+	@# The three databases side by side (each run has its own test database, named after
+	@# its process), each run's output printed in one piece when it ends; then the browser
+	@# tests, once, on SQLite, alone on the machine so that their timeouts never meet a
+	@# machine busy with three suites.
+	$(MAKE) --no-print-directory --output-sync=target --keep-going -j3 \
+		test-sqlite test-postgres test-mariadb
+	@echo "== Browser tests (SQLite)"
+	$(PYTEST) $(PYTEST_ARGS) -m browser
+
+# One database each, without the browser tests; `make test` runs the three at once.
+test-sqlite:
 	@echo "== SQLite"
-	$(PYTEST) $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS) -m "not browser"
+
+test-postgres:
 	@echo "== PostgreSQL"
-	DATABASE_URL=$(TEST_POSTGRES_URL) $(PYTEST) $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(PYTEST) $(PYTEST_ARGS) -m "not browser"
+
+test-mariadb:
 	@echo "== MariaDB"
-	DATABASE_URL=$(TEST_MARIADB_URL) $(PYTEST) $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_MARIADB_URL) $(PYTEST) $(PYTEST_ARGS) -m "not browser"
 
 # Regenerates the translation catalogues after strings changed; then translate locale/de.
 messages: install

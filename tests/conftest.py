@@ -1,5 +1,5 @@
 """Shared fixtures. The database is whatever DATABASE_URL names (SQLite by default);
-`make test` runs the suite against SQLite, PostgreSQL and MariaDB in turn."""
+`make test` runs the suite against SQLite, PostgreSQL and MariaDB at once."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.test_agent_portal import check_page, sign_in
+from tests.browser.test_agent_portal import check_page, press_keys, sign_in
 from tests.missing import import_or_missing
 
 sync_api = import_or_missing("playwright.sync_api")
@@ -45,8 +45,7 @@ def test_it_moves_between_the_views_through_the_menu(page, support, js_mode):
     check_page(page)
 
     if js_mode == "js":
-        page.keyboard.press("g")
-        page.keyboard.press("l")
+        press_keys(page, "g", "l")
         expect(page).to_have_url(re.compile(r"/agent/locked/$"))
         expect(main.get_by_role("link", name="Locked")).to_have_attribute("aria-current", "page")
     else:

@@ -74,6 +74,15 @@ def check_page(page: Page) -> None:
     assert not unnamed, f"form fields without a label on {page.url}: {unnamed}"
 
 
+def press_keys(page: Page, *keys: str) -> None:
+    """Presses keyboard shortcuts once the page's deferred scripts have run: a URL or a
+    heading is there as soon as the document streams in, the key handlers only after
+    parsing, so pressing earlier can lose the keys on a busy machine."""
+    page.wait_for_load_state("domcontentloaded")
+    for key in keys:
+        page.keyboard.press(key)
+
+
 def ticket_actions(page: Page):
     return page.get_by_role("navigation", name="Ticket actions")
 
@@ -144,7 +153,7 @@ def test_it_works_a_ticket_from_the_queue_view_to_the_search(
 
     # A note, seen in the zoom ("n" is the note's keyboard shortcut with JavaScript).
     if js_mode == "js":
-        page.keyboard.press("n")
+        press_keys(page, "n")
     else:
         ticket_actions(page).get_by_role("link", name="Note", exact=True).click()
     expect(page.get_by_role("heading", name="Add note", level=1)).to_be_visible()
@@ -175,7 +184,7 @@ def test_it_works_a_ticket_from_the_queue_view_to_the_search(
     # Found again by a word of its body, closed ("/" focuses the search with JavaScript).
     search = page.get_by_role("searchbox", name="Search tickets")
     if js_mode == "js":
-        page.keyboard.press("/")
+        press_keys(page, "/")
         expect(search).to_be_focused()
         page.keyboard.type("marzipan")
     else:
