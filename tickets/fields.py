@@ -66,6 +66,8 @@ TICKET_SCREENS = (
 
 
 ARTICLE_SCREENS = (
+    Screen(TicketScreen.PHONE_TICKET, _("New phone ticket: its first article")),
+    Screen(TicketScreen.EMAIL_TICKET, _("New email ticket: its first article")),
     Screen(TicketScreen.NOTE, _("Note")),
     Screen(TicketScreen.PHONE_CALL, _("Phone call")),
     Screen(TicketScreen.COMPOSE, _("Reply and forward")),

@@ -18,7 +18,7 @@ from tests import factories
 from tickets import actions
 from tickets.actions import ticket_version
 from tickets.choices import HistoryType
-from tickets.models import Article, TicketHistory
+from tickets.models import Article, State, Ticket, TicketHistory
 
 from .helpers import define
 
@@ -210,3 +210,50 @@ def test_the_zoom_shows_each_articles_fields_under_it_in_the_readers_language(
     assert 'data-field="Internal"' not in page
     other = page[page.index(f'id="article-{first.pk}"') :]
     assert "article-fields" not in other[: other.index("</article>")]
+
+
+def test_the_new_ticket_screens_set_the_first_articles_fields_apart_from_the_tickets(support):
+    define("Product", "text", screens={"phone_ticket": "shown"})
+    define(
+        "CallReason",
+        "dropdown",
+        object_type="article",
+        options=["billing", "outage"],
+        screens={"phone_ticket": "required", "email_ticket": "shown"},
+    )
+    client = client_for(support.rw)
+    url = reverse("agent:new_phone_ticket")
+    page = client.get(url).content.decode()
+    assert 'name="field_CallReason"' in page and 'name="field_Product"' in page
+    data = {
+        "customer": "carol@example.com",
+        "queue": support.queue.pk,
+        "title": "Printer on fire",
+        "body": "It smokes.",
+        "state": State.objects.get(name="open").pk,
+        "priority": factories.priority(3).pk,
+        "type": Ticket._meta.get_field("type").related_model.objects.get(is_default=True).pk,
+        "field_Product": "Laser 9",
+    }
+    # The article field is required on this screen: refused, and nothing is made.
+    assert client.post(url, data).status_code == 400
+    assert not Ticket.objects.exists()
+    # A value outside the field's list is refused as well, naming nothing else.
+    assert client.post(url, {**data, "field_CallReason": "nope"}).status_code == 400
+    assert not Ticket.objects.exists()
+
+    response = client.post(url, {**data, "field_CallReason": "outage"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ticket = Ticket.objects.get()
+    first = ticket.articles.get()
+    assert article_values(first) == {"CallReason": "outage"}
+    assert values_for("ticket", [ticket], definitions("ticket"))[ticket.pk] == {
+        "Product": "Laser 9"
+    }
+    # The history names the article whose field was set (as the other article screens do).
+    assert (
+        TicketHistory.objects.filter(
+            ticket=ticket, history_type=HistoryType.TICKET_DYNAMIC_FIELD_UPDATE
+        ).count()
+        == 2
+    )

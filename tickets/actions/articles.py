@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -68,49 +68,35 @@ from .custom_fields import apply_article_field_values_in_lock, apply_field_value
 from .history import batched_history, record_history
 
 
+class NewTicketOptions(TypedDict, total=False):
+    """What a new ticket may be given besides its title, queue and actor: the keyword
+    arguments of :func:`create_ticket_with_article`, which :func:`create_ticket` passes on."""
+
+    article: ArticleInput | None
+    state: State | None
+    priority: Priority | None
+    ticket_type: TicketType | None
+    service: Service | None
+    sla: SLA | None
+    owner: User | None
+    responsible: User | None
+    lock: str
+    customer_id: str
+    customer_user: str
+    pending_until: datetime | None
+    history_type: str | None
+    created_at: datetime | None
+    field_values: Mapping[str, Any] | None
+    article_field_values: Mapping[str, Any] | None
+
+
 def create_ticket(
-    *,
-    title: str,
-    queue: Queue,
-    actor: User,
-    article: ArticleInput | None = None,
-    state: State | None = None,
-    priority: Priority | None = None,
-    ticket_type: TicketType | None = None,
-    service: Service | None = None,
-    sla: SLA | None = None,
-    owner: User | None = None,
-    responsible: User | None = None,
-    lock: str = LockState.UNLOCK,
-    customer_id: str = "",
-    customer_user: str = "",
-    pending_until: datetime | None = None,
-    history_type: str | None = None,
-    created_at: datetime | None = None,
-    field_values: Mapping[str, Any] | None = None,
+    *, title: str, queue: Queue, actor: User, **options: Unpack[NewTicketOptions]
 ) -> Ticket:
     """Create a ticket (history NewTicket) and, if given, its first article; ``field_values``
-    sets custom fields (``{name: value}``, see :mod:`.custom_fields`) in the same transaction."""
-    return create_ticket_with_article(
-        title=title,
-        queue=queue,
-        actor=actor,
-        article=article,
-        state=state,
-        priority=priority,
-        ticket_type=ticket_type,
-        service=service,
-        sla=sla,
-        owner=owner,
-        responsible=responsible,
-        lock=lock,
-        customer_id=customer_id,
-        customer_user=customer_user,
-        pending_until=pending_until,
-        history_type=history_type,
-        created_at=created_at,
-        field_values=field_values,
-    )[0]
+    sets custom fields (``{name: value}``, see :mod:`.custom_fields`) in the same transaction,
+    ``article_field_values`` the first article's."""
+    return create_ticket_with_article(title=title, queue=queue, actor=actor, **options)[0]
 
 
 def create_ticket_with_article(
@@ -133,6 +119,7 @@ def create_ticket_with_article(
     history_type: str | None = None,
     created_at: datetime | None = None,
     field_values: Mapping[str, Any] | None = None,
+    article_field_values: Mapping[str, Any] | None = None,
 ) -> tuple[Ticket, Article | None]:
     """:func:`create_ticket`, returning the first article too (None without one)."""
     _require_queue(actor, queue, PermissionKey.CREATE)
@@ -230,6 +217,10 @@ def create_ticket_with_article(
                 history_type=history_type or _first_article_history(article),
                 first=True,
             )
+            if article_field_values:
+                apply_article_field_values_in_lock(
+                    ticket, created, article_field_values, actor=actor
+                )
     return ticket, created
 
 

@@ -17,7 +17,13 @@ from otrs.accounts.decorators import agent_required
 from otrs.action_flow import form_screen
 from tickets import actions, mailtexts
 from tickets.choices import TemplateType
-from tickets.fields import TicketScreen, add_form_fields, field_values_from
+from tickets.fields import (
+    TicketScreen,
+    add_article_form_fields,
+    add_form_fields,
+    article_values_from,
+    ticket_values_from,
+)
 from tickets.forms.create import EmailTicketForm, PhoneTicketForm
 from tickets.models import StandardTemplate
 
@@ -61,6 +67,8 @@ def _new_ticket(
         request.user, request.POST if bound else None, request.FILES or None, initial=initial
     )
     add_form_fields(form, screen)
+    # The first article's own fields (object type "article"), kept apart from the ticket's.
+    add_article_form_fields(form, screen)
     context: dict = {"form": form}
     if start_text:
         context |= _start_text(request, form)
@@ -68,7 +76,10 @@ def _new_ticket(
         request,
         form,
         lambda data: create(
-            **form.create_kwargs(), field_values=field_values_from(data), actor=request.user
+            **form.create_kwargs(),
+            field_values=ticket_values_from(form, data),
+            article_field_values=article_values_from(form, data),
+            actor=request.user,
         ),
         done=lambda ticket: (
             done % {"number": ticket.number},
