@@ -187,6 +187,7 @@ def store(
     earlier = InboundMessage.objects.select_related("blob").filter(fingerprint=print_).first()
     if earlier is not None:
         earlier.is_duplicate = True
+        _add_envelope_recipients(earlier, fields["envelope_recipients"])
         return earlier
     # Only the bytes were there (an article's raw source: our own mail coming back with
     # the very same bytes): share them.
@@ -199,9 +200,31 @@ def store(
         if earlier is None:
             raise
         earlier.is_duplicate = True
+        _add_envelope_recipients(earlier, fields["envelope_recipients"])
         return earlier
     inbound.raw_bytes = raw
     return inbound
+
+
+def _add_envelope_recipients(inbound: InboundMessage, recipients: list[str]) -> None:
+    """The same mail delivered again for other addresses of ours (an MTA that splits a
+    message per recipient, or a second RCPT TO later): the stored copy is not processed
+    again, but its envelope names every address it came for. Under the row's lock, so two
+    deliveries at once both add theirs."""
+    if not set(recipients) - set(inbound.envelope_recipients or ()):
+        return
+    with transaction.atomic():
+        current = (
+            InboundMessage.objects.select_for_update()
+            .filter(pk=inbound.pk)
+            .values_list("envelope_recipients", flat=True)
+            .first()
+        )
+        known = list(current or ())
+        merged = known + [r for r in dict.fromkeys(recipients) if r not in known]
+        if merged != known:
+            InboundMessage.objects.filter(pk=inbound.pk).update(envelope_recipients=merged)
+    inbound.envelope_recipients = merged
 
 
 def _claim(inbound: InboundMessage, *, stuck_only: bool = False) -> InboundMessage | None:

@@ -525,3 +525,26 @@ def test_a_forged_message_id_from_someone_else_is_not_a_duplicate(support_addres
     other = pipe(mail("Other", sender="mallory@evil.test", message_id="<same@example.com>"))
     assert other.outcome == Outcome.NEW_TICKET
     assert Ticket.objects.count() == 2
+
+
+def test_the_same_mail_delivered_again_for_another_address_adds_it_to_the_envelope(
+    support_address,
+):
+    raw = mail("Two of our addresses", to="support@helpdesk.test, sales@helpdesk.test")
+    first = receive(raw, source=InboundSource.LMTP, envelope_recipients=["support@helpdesk.test"])
+    again = receive(
+        raw,
+        source=InboundSource.LMTP,
+        envelope_recipients=["sales@helpdesk.test", "support@helpdesk.test"],
+    )
+    assert again.is_duplicate and again.pk == first.pk
+    stored = InboundMessage.objects.get(pk=first.pk)
+    assert stored.envelope_recipients == ["support@helpdesk.test", "sales@helpdesk.test"]
+    # One ticket: a second delivery is the same message, not a new one.
+    assert Ticket.objects.count() == 1
+    # The same delivery once more changes nothing.
+    receive(raw, source=InboundSource.LMTP, envelope_recipients=["sales@helpdesk.test"])
+    assert InboundMessage.objects.get(pk=first.pk).envelope_recipients == [
+        "support@helpdesk.test",
+        "sales@helpdesk.test",
+    ]
