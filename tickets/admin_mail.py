@@ -57,7 +57,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
     fields = (
         "status",
         "outcome",
-        "error",
+        "quarantine_reason",
         "attempts",
         "received_at",
         "processed_at",
@@ -76,6 +76,10 @@ class InboundMessageAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
     change_form_template = "admin/tickets/inboundmessage/change_form.html"
+
+    @admin.display(description=_("reason"))
+    def quarantine_reason(self, obj):
+        return obj.error_text
 
     def has_add_permission(self, request):
         return False
@@ -171,7 +175,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 _("Message #%(id)s is still quarantined: %(error)s")
-                % {"id": message.pk, "error": (message.error.strip().splitlines() or [""])[-1]},
+                % {"id": message.pk, "error": _last_line(message.error_text)},
                 messages.ERROR,
             )
         if not results:
@@ -309,3 +313,7 @@ for _model, _admin in (
 ):
     admin.site.unregister(_model)
     admin.site.register(_model, _admin)
+
+
+def _last_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[-1]

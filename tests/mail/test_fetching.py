@@ -221,7 +221,8 @@ def test_a_message_that_cannot_be_processed_is_quarantined_alone_and_the_next_ar
     assert rows[sha(nul)].status == InboundStatus.PROCESSED, rows[sha(nul)].error
     assert rows[sha(nul)].subject.replace("\ufffd", "") == "ab"
     assert rows[sha(bad)].status == InboundStatus.QUARANTINED
-    assert "cannot process this one" in rows[sha(bad)].error
+    assert rows[sha(bad)].error_code == "failed"
+    assert "cannot process this one" in rows[sha(bad)].error_text
     assert rows[sha(good)].status == InboundStatus.PROCESSED
 
     monkeypatch.undo()  # the cause is fixed
@@ -456,7 +457,7 @@ def test_an_oversized_message_is_fetched_into_quarantine(mailbox, settings):  # 
     assert result.ok, result.error
     row = InboundMessage.objects.get(account=account)
     assert row.status == InboundStatus.QUARANTINED
-    assert "limit" in row.error
+    assert row.error_code == "too_large" and "limit" in row.error_text
     assert bytes(row.raw) == raw
     assert mailbox.messages() == []
 

@@ -343,6 +343,30 @@ class Outcome(models.TextChoices):
     DUPLICATE = "duplicate", _("already stored")
 
 
+class QuarantineReason(models.TextChoices):
+    """Why a message is quarantined: stored as this code (and its figures in
+    ``error_params``), put into words in the reader's language when shown."""
+
+    TOO_LARGE = "too_large", _("too large")
+    UNREADABLE = "unreadable", _("stored copy unreadable")
+    NOT_MAIL = "not_mail", _("not an email message")
+    DATABASE = "database", _("database error")
+    FAILED = "failed", _("processing failed")
+
+
+# The sentence for each reason; %(error)s is the technical detail (``error``: an exception's
+# own text, as the library or server wrote it, never translated).
+QUARANTINE_TEXTS = {
+    QuarantineReason.TOO_LARGE: _(
+        "The message is %(size)d bytes, more than the limit of %(limit)d bytes."
+    ),
+    QuarantineReason.UNREADABLE: _("The stored message cannot be read: %(error)s"),
+    QuarantineReason.NOT_MAIL: _("Not an email message: %(error)s"),
+    QuarantineReason.DATABASE: _("Database error: %(error)s"),
+    QuarantineReason.FAILED: _("Processing failed: %(error)s"),
+}
+
+
 class InboundMessage(models.Model):
     """One received mail, stored before anything else happens to it (design rule 7).
 
@@ -387,7 +411,12 @@ class InboundMessage(models.Model):
         _("status"), max_length=12, choices=InboundStatus.choices, default=InboundStatus.RECEIVED
     )
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    # A quarantine's reason (QuarantineReason), its figures, and the technical detail.
+    error_code = models.CharField(
+        _("reason"), max_length=12, choices=QuarantineReason.choices, blank=True
+    )
+    error_params = models.JSONField(default=dict, blank=True)
+    error = models.TextField(_("error detail"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
@@ -418,12 +447,22 @@ class InboundMessage(models.Model):
 
     # Set by tickets.postmaster.intake.receive on the row it returns for a re-delivery.
     is_duplicate = False
+
     # Set by tickets.postmaster.intake.store on a row it just made: the bytes it stored,
     # so that processing them right after does not read them back.
     raw_bytes: bytes | None = None
 
     def __str__(self) -> str:
         return self.subject or self.message_id or f"#{self.pk}"
+
+    @property
+    def error_text(self) -> str:
+        """The quarantine's reason in the active language (rows quarantined before reasons
+        were codes hold their sentence in ``error``, shown as it is)."""
+        text = QUARANTINE_TEXTS.get(self.error_code)  # type: ignore[call-overload]
+        if text is None:
+            return self.error
+        return str(text) % {"error": self.error, **(self.error_params or {})}
 
     @property
     def raw(self) -> bytes:

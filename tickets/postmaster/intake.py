@@ -40,7 +40,6 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from otrs.mail.hooks import Receipt
 from otrs.mail.parsing import MailParseError, parse_message
@@ -54,7 +53,7 @@ from ..models import (
     Outcome,
     RawMail,
 )
-from ..models.mail import content_hash, fingerprint
+from ..models.mail import QuarantineReason, content_hash, fingerprint
 from . import handle
 
 logger = logging.getLogger(__name__)
@@ -272,21 +271,20 @@ def _process_claimed(inbound: InboundMessage, parsed) -> InboundMessage:
     if inbound.size > settings.POSTMASTER_MAX_EMAIL_BYTES:
         return _quarantine(
             inbound,
-            _("The message is %(size)d bytes, more than the limit of %(limit)d bytes.")
-            % {"size": inbound.size, "limit": settings.POSTMASTER_MAX_EMAIL_BYTES},
+            QuarantineReason.TOO_LARGE,
+            size=inbound.size,
+            limit=settings.POSTMASTER_MAX_EMAIL_BYTES,
         )
     try:
         # The bytes this worker just stored, else read back (and checked) from the store.
         raw = getattr(inbound, "raw_bytes", None) or inbound.raw
     except (OSError, ValueError) as exc:
-        return _quarantine(
-            inbound, _("The stored message cannot be read: %(error)s") % {"error": exc}
-        )
+        return _quarantine(inbound, QuarantineReason.UNREADABLE, str(exc))
     if parsed is None:
         try:
             parsed = parse_message(raw)
         except MailParseError as exc:
-            return _quarantine(inbound, _("Not an email message: %(error)s") % {"error": exc})
+            return _quarantine(inbound, QuarantineReason.NOT_MAIL, str(exc))
     # The parser guarantees every text field is free of what a database refuses
     # (tests/mail/test_parsing_robust.py); only the column lengths are applied here.
     inbound.message_id = column_text(parsed.message_id)
@@ -304,7 +302,7 @@ def _process_claimed(inbound: InboundMessage, parsed) -> InboundMessage:
             inbound.outcome = result.outcome
             inbound.ticket = result.ticket
             inbound.article = result.article
-            inbound.error = ""
+            inbound.error_code, inbound.error_params, inbound.error = "", {}, ""
             inbound.processed_at = timezone.now()
             done = InboundMessage.objects.filter(
                 pk=inbound.pk,
@@ -315,6 +313,8 @@ def _process_claimed(inbound: InboundMessage, parsed) -> InboundMessage:
                 outcome=inbound.outcome,
                 ticket=inbound.ticket,
                 article=inbound.article,
+                error_code="",
+                error_params={},
                 error="",
                 processed_at=inbound.processed_at,
                 claimed_until=None,
@@ -332,13 +332,11 @@ def _process_claimed(inbound: InboundMessage, parsed) -> InboundMessage:
         # The database itself failed: quarantining needs it too, so try, and if that fails as
         # well the row stays "processing" and the sweep takes it over when the claim runs out.
         logger.exception("Inbound message #%s: database error while processing", inbound.pk)
-        return _quarantine(
-            inbound, _("Database error: %(error)s") % {"error": clean_text(str(exc))}, quiet=True
-        )
+        return _quarantine(inbound, QuarantineReason.DATABASE, clean_text(str(exc)), quiet=True)
     except Exception as exc:
         logger.exception("Inbound message #%s could not be processed", inbound.pk)
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return _quarantine(inbound, clean_text(detail))
+        return _quarantine(inbound, QuarantineReason.FAILED, clean_text(detail))
     inbound.claimed_until = None
     return inbound
 
@@ -404,14 +402,25 @@ def sweep(limit: int = 200) -> int:
     return done
 
 
-def _quarantine(inbound: InboundMessage, reason: str, *, quiet: bool = False) -> InboundMessage:
+def _quarantine(
+    inbound: InboundMessage,
+    reason: QuarantineReason,
+    detail: str = "",
+    *,
+    quiet: bool = False,
+    **params: int,
+) -> InboundMessage:
+    """Quarantine ``inbound`` for ``reason`` (a code, put into words when shown), with the
+    technical ``detail`` (an exception's text) and the reason's figures ``params``."""
     inbound.status = InboundStatus.QUARANTINED
-    inbound.error = reason
+    inbound.error_code, inbound.error_params, inbound.error = reason, params, detail
     inbound.claimed_until = None
     try:
         InboundMessage.objects.filter(pk=inbound.pk).update(
             status=inbound.status,
-            error=reason,
+            error_code=reason,
+            error_params=params,
+            error=detail,
             claimed_until=None,
             message_id=inbound.message_id,
             subject=inbound.subject,

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import OperationalError
+from django.utils import translation
 
 from customers.models import CustomerCompany, CustomerUser
 from otrs.mail.models import OutboundMessage, OutboundStatus
@@ -387,8 +388,17 @@ def test_oversized_mail_is_quarantined_not_dropped(support_address, settings):
     raw = mail(body="x" * 4000)
     stored = pipe(raw)
     assert stored.status == InboundStatus.QUARANTINED
-    assert "limit" in stored.error
-    assert bytes(InboundMessage.objects.get(pk=stored.pk).raw) == raw
+    # Stored as a code and its figures; put into words in the reader's language when shown.
+    row = InboundMessage.objects.get(pk=stored.pk)
+    assert (row.error_code, row.error_params) == ("too_large", {"size": len(raw), "limit": 1024})
+    assert row.error_text == (
+        f"The message is {len(raw)} bytes, more than the limit of 1024 bytes."
+    )
+    with translation.override("de"):
+        assert row.error_text == (
+            f"Die Nachricht ist {len(raw)} Bytes groß und überschreitet die Grenze von 1024 Bytes."
+        )
+    assert bytes(row.raw) == raw
     settings.POSTMASTER_MAX_EMAIL_BYTES = 10_000_000
     assert reprocess(stored).status == InboundStatus.PROCESSED
 

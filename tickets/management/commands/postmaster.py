@@ -102,8 +102,6 @@ def _describe(inbound) -> str:
     if inbound.is_duplicate:
         return f"#{inbound.pk}: already stored earlier ({inbound.outcome})"
     if inbound.status == InboundStatus.QUARANTINED:
-        return (
-            f"#{inbound.pk}: quarantined: {inbound.error.splitlines()[-1] if inbound.error else ''}"
-        )
+        return f"#{inbound.pk}: quarantined: {(inbound.error_text.splitlines() or [''])[-1]}"
     ticket = f" ticket {inbound.ticket.number}" if inbound.ticket_id else ""
     return f"#{inbound.pk}: {inbound.outcome}{ticket}"
