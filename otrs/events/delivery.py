@@ -65,9 +65,11 @@ def dispatch(batch_id: int, *, now: datetime | None = None) -> bool:
         batch = EventBatch.objects.select_for_update().filter(pk=batch_id).first()
         if batch is None or batch.dispatched_at is not None:
             return False
-        names = set(OutboxEvent.objects.filter(batch=batch).values_list("name", flat=True))
+        names = frozenset(OutboxEvent.objects.filter(batch=batch).values_list("name", flat=True))
         muted = set(batch.muted or [])
-        wanted = [h for h in registry.wanting(names) if h.name not in muted]
+        wanted = [
+            h for h in registry.wanting(names) if h.name not in muted and h.wants_batch(names)
+        ]
         try:
             with transaction.atomic():
                 EventDelivery.objects.bulk_create(

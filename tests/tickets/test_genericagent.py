@@ -567,3 +567,22 @@ def test_the_demo_jobs_are_off_valid_and_do_what_they_say(support):
     moving = run_job(move, trigger=RunTrigger.MANUAL, dry_run=True)
     assert [i.ticket_id for i in moving.items.all()] == [waiting.pk]
     assert fresh.pk not in [i.ticket_id for i in closing.items.all()]
+
+
+def test_a_batch_no_event_job_listens_to_gets_no_genericagent_delivery(
+    support, misc, django_capture_on_commit_callbacks
+):
+    ticket = factories.ticket(support.queue)
+    # A job on another event, and an invalid one on this event: neither listens.
+    job("On close", changes={"title": "x"}, events=["TicketStateUpdate"], valid=True)
+    job("Off", changes={"title": "x"}, events=["TicketQueueUpdate"], valid=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.move_ticket(ticket, misc, actor=support.rw)
+    assert not EventDelivery.objects.filter(handler="tickets.genericagent").exists()
+
+    job("On move", changes={"title": "Moved"}, events=["TicketQueueUpdate"], valid=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.move_ticket(ticket, support.queue, actor=support.rw)
+    assert EventDelivery.objects.filter(handler="tickets.genericagent").count() == 1
+    ticket.refresh_from_db()
+    assert ticket.title == "Moved"

@@ -91,5 +91,18 @@ def _run(job: GenericAgentJob, event: events.Event, depth: int) -> None:
         )
 
 
+def interested(names: frozenset[str]) -> bool:
+    """Whether a valid event job names one of these events: asked once per batch when it is
+    dispatched, so a site without event jobs (or a batch no job listens to, such as most of
+    the mail intake's) gets no GenericAgent delivery at all."""
+    return any(
+        names.intersection(job_events)
+        for job_events in GenericAgentJob.objects.filter(valid=True).values_list(
+            "events", flat=True
+        )
+        if job_events
+    )
+
+
 def subscribe() -> None:
-    events.subscribe(HANDLER, handle, events=EVENTS)
+    events.subscribe(HANDLER, handle, events=EVENTS, interested=interested)
