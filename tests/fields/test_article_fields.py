@@ -15,10 +15,11 @@ from otrs.fields.actions import FieldErrors, set_field_values
 from otrs.fields.models import FieldValue
 from otrs.fields.selectors import definitions, values_for
 from tests import factories
+from tests.tickets.views.test_create import _form as new_ticket_form
 from tickets import actions
 from tickets.actions import ticket_version
 from tickets.choices import HistoryType
-from tickets.models import Article, State, Ticket, TicketHistory
+from tickets.models import Article, Ticket, TicketHistory
 
 from .helpers import define
 
@@ -225,16 +226,7 @@ def test_the_new_ticket_screens_set_the_first_articles_fields_apart_from_the_tic
     url = reverse("agent:new_phone_ticket")
     page = client.get(url).content.decode()
     assert 'name="field_CallReason"' in page and 'name="field_Product"' in page
-    data = {
-        "customer": "carol@example.com",
-        "queue": support.queue.pk,
-        "title": "Printer on fire",
-        "body": "It smokes.",
-        "state": State.objects.get(name="open").pk,
-        "priority": factories.priority(3).pk,
-        "type": Ticket._meta.get_field("type").related_model.objects.get(is_default=True).pk,
-        "field_Product": "Laser 9",
-    }
+    data = new_ticket_form(support, customer="carol@example.com", field_Product="Laser 9")
     # The article field is required on this screen: refused, and nothing is made.
     assert client.post(url, data).status_code == 400
     assert not Ticket.objects.exists()
