@@ -51,8 +51,8 @@ def render(process: Process) -> SafeString:
     arrows = []
     for t in transitions:
         (x1, y1), (x2, y2) = place[t.from_activity_id], place[t.to_activity_id]
-        start = (x1 + BOX_W / 2, y1 + BOX_H)
-        end = (x2 + BOX_W / 2, y2)
+        start: tuple[float, float] = (x1 + BOX_W / 2, y1 + BOX_H)
+        end: tuple[float, float] = (x2 + BOX_W / 2, y2)
         if y2 <= y1:  # back or sideways: leave from the side
             start = (x1 + BOX_W, y1 + BOX_H / 2)
             end = (x2 + BOX_W, y2 + BOX_H / 2 + 6)
