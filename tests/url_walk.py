@@ -285,8 +285,11 @@ def _process(data: Dataset, queue) -> None:
     process.state = ProcessState.ACTIVE
     process.save()
     TicketProcess.objects.create(ticket_id=data.own["tickets"], process=process, activity=activity)
-    for side in (data.own, data.foreign):
-        side.update({"processes": process.pk, "dialog_pk": dialog.pk})
+    data.own.update({"processes": process.pk, "dialog_pk": dialog.pk})
+    # Nobody may start an inactive process, nor fill its dialog on the own ticket.
+    other = Process.objects.create(name="Walk process (off)", queue=queue)
+    closed = ActivityDialog.objects.create(process=other, name="Off", interface=Interface.BOTH)
+    data.foreign.update({"processes": other.pk, "dialog_pk": closed.pk})
 
 
 def _configuration_items(data: Dataset, granted) -> None:

@@ -77,11 +77,11 @@ class _ForProcess:
     """Limit the choices of an inline's activity and dialog fields to the process's own."""
 
     def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        formset = super().get_formset(request, obj, **kwargs)
         process = obj
         base = formset.form
 
-        class Limited(base):  # type: ignore[valid-type, misc]
+        class Limited(base):
             def __init__(self, *args: Any, **inner: Any) -> None:
                 super().__init__(*args, **inner)
                 for name, field in self.fields.items():
@@ -168,8 +168,11 @@ class ProcessForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         pk = self.instance.pk
-        self.fields["start_activity"].queryset = Activity.objects.filter(process_id=pk)
-        self.fields["start_dialog"].queryset = ActivityDialog.objects.filter(process_id=pk)
+        # A new process has no activities yet: the add page leaves the start fields out.
+        for name, model in (("start_activity", Activity), ("start_dialog", ActivityDialog)):
+            field = self.fields.get(name)
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = model.objects.filter(process_id=pk)
 
 
 @admin.register(Process)
@@ -312,7 +315,10 @@ class ProcessStepAdmin(admin.ModelAdmin):
                             "",
                             "<li>{} — {}</li>",
                             (
-                                (line, gettext("yes") if held else gettext("no"))
+                                (
+                                    line or gettext("(no condition: always)"),
+                                    gettext("yes") if held else gettext("no"),
+                                )
                                 for line, held in check["lines"]
                             ),
                         ),

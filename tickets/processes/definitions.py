@@ -360,11 +360,11 @@ def _write(data: Mapping, queue: Queue | None, dialogs, activities, parsed) -> P
         by_activity: dict[str, Activity] = {}
         process.activities.exclude(name__in=[a["name"] for a in activities]).delete()
         for order, activity in enumerate(activities, 1):
-            row, _new = Activity.objects.update_or_create(
+            step, _new = Activity.objects.update_or_create(
                 process=process, name=activity["name"], defaults={"order": order}
             )
-            row.dialogs.set([by_dialog[name] for name in activity.get("dialogs") or []])
-            by_activity[row.name] = row
+            step.dialogs.set([by_dialog[name] for name in activity.get("dialogs") or []])
+            by_activity[step.name] = step
         for order, (transition, condition, changes) in enumerate(parsed, 1):
             Transition.objects.create(
                 process=process,

@@ -62,26 +62,35 @@ def render(process: Process) -> SafeString:
     boxes = []
     for activity in activities:
         x, y = place[activity.pk]
-        kind = "start" if activity.pk == process.start_activity_id else ""
-        kind = kind or ("end" if activity.pk in ends else "")
-        kind += " unreached" if activity.pk not in level else ""
+        # Presentation attributes, not a <style> (the admin's CSP allows no inline styles).
+        stroke, width_, dash = "#5a6b80", "1.5", "none"
+        if activity.pk == process.start_activity_id:
+            stroke, width_ = "#2a6ebb", "4"
+        elif activity.pk in ends:
+            stroke, width_ = "#333333", "3"
+        if activity.pk not in level:
+            stroke, dash = "#bb0000", "4 3"
         boxes.append(
-            (kind, x, y, BOX_W, BOX_H, x + BOX_W / 2, y + BOX_H / 2 + 5, _short(activity.name))
+            (
+                x,
+                y,
+                BOX_W,
+                BOX_H,
+                stroke,
+                width_,
+                dash,
+                x + BOX_W / 2,
+                y + BOX_H / 2 + 5,
+                _short(activity.name),
+            )
         )
     return format_html(
         '<svg class="process-diagram" xmlns="http://www.w3.org/2000/svg" role="img" '
-        'width="{}" height="{}" viewBox="0 0 {} {}" aria-label="{}">'
+        'width="{}" height="{}" viewBox="0 0 {} {}" aria-label="{}" font-family="sans-serif" '
+        'font-size="13">'
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
         'markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
-        'fill="currentColor"/></marker></defs>'
-        "<style>.process-diagram{{color:#444;font:13px sans-serif}}"
-        ".process-diagram rect{{fill:#f4f7fb;stroke:#5a6b80;stroke-width:1.5}}"
-        ".process-diagram .start rect{{stroke-width:4;stroke-dasharray:none;stroke:#2a6ebb}}"
-        ".process-diagram .end rect{{stroke-width:3;stroke:#333}}"
-        ".process-diagram .unreached rect{{stroke:#b00;stroke-dasharray:4 3}}"
-        ".process-diagram line{{stroke:currentColor;stroke-width:1.3}}"
-        ".process-diagram text{{fill:#222}}.process-diagram .label{{fill:#555;font-size:11px}}"
-        "</style>{}{}</svg>",
+        'fill="#444444"/></marker></defs>{}{}</svg>',
         width,
         height,
         width,
@@ -89,14 +98,16 @@ def render(process: Process) -> SafeString:
         _("Diagram of the process “%(name)s”") % {"name": process.name},
         format_html_join(
             "",
-            '<line x1="{}" y1="{}" x2="{}" y2="{}" marker-end="url(#arrow)"/>'
-            '<text class="label" x="{}" y="{}">{}</text>',
+            '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#444444" stroke-width="1.3" '
+            'marker-end="url(#arrow)"/>'
+            '<text x="{}" y="{}" fill="#555555" font-size="11">{}</text>',
             arrows,
         ),
         format_html_join(
             "",
-            '<g class="{}"><rect x="{}" y="{}" width="{}" height="{}" rx="6"/>'
-            '<text x="{}" y="{}" text-anchor="middle">{}</text></g>',
+            '<g><rect x="{}" y="{}" width="{}" height="{}" rx="6" fill="#f4f7fb" stroke="{}" '
+            'stroke-width="{}" stroke-dasharray="{}"/>'
+            '<text x="{}" y="{}" text-anchor="middle" fill="#222222">{}</text></g>',
             boxes,
         ),
     )

@@ -150,7 +150,9 @@ def submit_dialog(
 def explain(tree: dict | None, schema: Schema, facts: dict, now: datetime) -> list[list[Any]]:
     """``[[line, held], ...]``: each test of a condition and whether it held (the trace)."""
     if not tree:
-        return [[_("(no condition: always)"), True]]
+        # No condition: always holds (the empty line is rendered as such, in the reader's
+        # language).
+        return [["", True]]
     nodes = tree.get("all", [tree])
     return [[format_line(node, schema), matches(node, schema, facts, now)] for node in nodes]
 

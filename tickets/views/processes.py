@@ -36,7 +36,7 @@ def _startable_for(user) -> list[Process]:
         if engine.startable(p)
         and (
             p.queue_id in creatable
-            or any(f.get("name") == "queue" for f in p.start_dialog.fields or [])
+            or any(f.get("name") == "queue" for f in getattr(p.start_dialog, "fields", []))
         )
     ]
 
