@@ -403,6 +403,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # GenericAgent: a run caused by a chain of more event-triggered runs than this is stopped and
 # reported as an event loop in its trace.
 GENERIC_AGENT_MAX_EVENT_DEPTH = env.int("GENERIC_AGENT_MAX_EVENT_DEPTH", 10, minimum=1, maximum=100)
+# Processes: one submitted dialog moves a ticket through at most this many transitions (a
+# cycle of conditions that always hold stops there and says so in the ticket's trace).
+PROCESS_MAX_TRANSITIONS = env.int("PROCESS_MAX_TRANSITIONS", 10, minimum=1, maximum=100)
 
 # --- Security ----------------------------------------------------------------------------------
 

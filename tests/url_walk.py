@@ -38,7 +38,19 @@ from otrs.accounts.models import Group
 from tests import factories
 from tests.cmdb import cmdb_group, make_ci
 from tests.customer_portal import ticket_data
-from tickets.models import Article, Attachment, ReportSchedule, SavedSearch, Ticket
+from tickets.models import (
+    Activity,
+    ActivityDialog,
+    Article,
+    Attachment,
+    Interface,
+    Process,
+    ProcessState,
+    ReportSchedule,
+    SavedSearch,
+    Ticket,
+    TicketProcess,
+)
 
 # The roots the walk covers; a new root (the API) is added here once it exists.
 PREFIXES = ("agent/", "customer/", "admin/", "api/")
@@ -212,6 +224,7 @@ def build_dataset() -> Dataset:
             }
         )
     _faq_items(data, grp, companies)
+    _process(data, queue)
     _configuration_items(data, granted)
     saved = SavedSearch.objects.create(owner=granted, name="Walk", criteria={"q": "walk"})
     data.own["saved"] = saved.pk
@@ -254,6 +267,29 @@ def _faq_items(data: Dataset, grp, companies) -> None:
             item, actor=system, filename="walk.txt", content_type="text/plain", data=b"walk"
         )
         getattr(data, side).update({"faq": item.pk, "number": 1, "attachment_id": attachment.pk})
+
+
+def _process(data: Dataset, queue) -> None:
+    """An active process in the walk's queue whose start dialog is offered in both portals,
+    the own ticket standing in its one activity (which offers the dialog to both)."""
+    process = Process.objects.create(name="Walk process", queue=queue)
+    dialog = ActivityDialog.objects.create(
+        process=process,
+        name="Walk dialog",
+        interface=Interface.BOTH,
+        fields=[{"name": "title", "required": True}, {"name": "article", "required": False}],
+    )
+    activity = Activity.objects.create(process=process, name="Walking")
+    activity.dialogs.set([dialog])
+    process.start_activity, process.start_dialog = activity, dialog
+    process.state = ProcessState.ACTIVE
+    process.save()
+    TicketProcess.objects.create(ticket_id=data.own["tickets"], process=process, activity=activity)
+    data.own.update({"processes": process.pk, "dialog_pk": dialog.pk})
+    # Nobody may start an inactive process, nor fill its dialog on the own ticket.
+    other = Process.objects.create(name="Walk process (off)", queue=queue)
+    closed = ActivityDialog.objects.create(process=other, name="Off", interface=Interface.BOTH)
+    data.foreign.update({"processes": other.pk, "dialog_pk": closed.pk})
 
 
 def _configuration_items(data: Dataset, granted) -> None:

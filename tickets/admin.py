@@ -26,6 +26,7 @@ from .models import (
     TicketHistory,
     TicketType,
 )
+from .processes import admin as process_admin  # noqa: F401 - process management
 
 _TAGS_HELP = _(
     "Tags such as <OTRS_TICKET_Number>, <OTRS_CUSTOMER_REALNAME>, <OTRS_CUSTOMER_EMAIL[5]> "

@@ -20,6 +20,7 @@ from .views import (
     links,
     merge,
     overviews,
+    processes,
     reports,
     zoom,
 )
@@ -35,6 +36,7 @@ urlpatterns = [
     *customer.urlpatterns,
     *compose.urlpatterns,
     *create.urlpatterns,
+    *processes.urlpatterns,
     *bulk.urlpatterns,
     *search_views.urlpatterns,
     *reports.urlpatterns,
@@ -60,6 +62,14 @@ menu = [
         "agent:new_email_ticket",
         order=90,
         group=_("New ticket"),
+    ),
+    MenuEntry(
+        "new_process_ticket",
+        _("New process ticket"),
+        "agent:process_list",
+        order=92,
+        group=_("New ticket"),
+        current_for=("agent:process_start",),
     ),
     MenuEntry(
         "reports",

@@ -147,3 +147,5 @@ class HistoryType(models.TextChoices):
     BULK = "Bulk", _("bulk action")
     # Not in OTRS, which cannot undo a merge.
     UNMERGED = "Unmerged", _("unmerged")
+    # Not in OTRS either (Znuny records a process ticket's activity as a dynamic field).
+    PROCESS_UPDATE = "ProcessUpdate", _("process step")

@@ -41,6 +41,9 @@ class TicketEvent(StrEnum):
     # The ticket is gone (a GenericAgent job deleted it); its history went with it.
     TICKET_DELETE = "TicketDelete"
     TICKET_UNMERGE = "TicketUnmerge"
+    # A process ticket started or moved to another activity (Znuny: the dynamic field
+    # ProcessManagementActivityID changed).
+    TICKET_PROCESS_UPDATE = "TicketProcessUpdate"
     TICKET_ACCOUNT_TIME = "TicketAccountTime"
     ESCALATION_RESPONSE_TIME_START = "EscalationResponseTimeStart"
     ESCALATION_UPDATE_TIME_START = "EscalationUpdateTimeStart"

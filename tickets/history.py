@@ -80,6 +80,9 @@ def _sentences() -> dict[str, str]:
         HistoryType.MERGED: _("Ticket %(source_number)s merged into ticket %(target_number)s."),
         HistoryType.UNMERGED: _("Ticket %(source_number)s taken out of ticket %(target_number)s."),
         HistoryType.ADD_NOTE: _("Note added."),
+        HistoryType.PROCESS_UPDATE: _(
+            "Process “%(process_name)s”: activity “%(activity_name)s” (%(reason)s)."
+        ),
         HistoryType.TIME_ACCOUNTING: _("%(new)s time units accounted."),
         HistoryType.FOLLOW_UP: _("Follow-up received."),
         HistoryType.EMAIL_CUSTOMER: _("Email received from the customer."),
@@ -209,6 +212,11 @@ def _values(entry: TicketHistory, names: dict[str, dict[str, str]]) -> dict[str,
             str(LockState(entry.new_value).label)
             if entry.new_value in (LockState.values)
             else entry.new_value
+        )
+    elif entry.history_type == HistoryType.PROCESS_UPDATE:
+        transition = entry.extra.get("transition_name")
+        values["reason"] = (
+            _("transition “%(name)s”") % {"name": transition} if transition else _("started")
         )
     if "link_type" in values and values["link_type"] in LinkType.values:
         values["link_type"] = str(LinkType(values["link_type"]).label)

@@ -36,6 +36,7 @@ from customer_portal.forms.tickets import (
     TicketListForm,
 )
 from customer_portal.views import faq as faq_views
+from customer_portal.views import processes as process_views
 from otrs.action_flow import button_action, form_screen
 from otrs.mail.models import OutboundKind
 from otrs.permissions import PermissionKey
@@ -188,6 +189,8 @@ def _render_ticket(request, ticket: Ticket, reply_form: ReplyForm, *, status: in
         "can_reply": not follow_up_refused(ticket),
         "closed": closed,
         "can_close": settings.CUSTOMER_CAN_CLOSE and not closed,
+        # A process ticket's dialogs offered to customers now.
+        "process_dialogs": process_views.ticket_dialogs(ticket),
         # Only the custom fields configured for the customer's ticket page.
         "custom_fields": ticket_fields.shown_values(
             [ticket], ticket_fields.TicketScreen.CUSTOMER_TICKET

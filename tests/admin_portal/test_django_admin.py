@@ -41,6 +41,8 @@ def test_it_opens_every_admin_page(admin_client_, support, name):
         # GenericAgent traces are written by the runs only.
         "admin:tickets_genericagentrun_add",
         "admin:tickets_genericagentrunitem_add",
+        # Process steps (the trace) are written by the process engine only.
+        "admin:tickets_processstep_add",
         # FAQ items are written through the FAQ's actions (revisions, approval).
         "admin:faq_faqitem_add",
     }

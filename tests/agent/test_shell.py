@@ -46,6 +46,7 @@ def test_the_navigation_lists_what_the_apps_declare_in_order(client, db):
         ("cmdb", "CMDB"),
         ("new_phone_ticket", "New phone ticket"),
         ("new_email_ticket", "New email ticket"),
+        ("new_process_ticket", "New process ticket"),
     ]
 
 

@@ -26,6 +26,16 @@ from .mail import (
 )
 from .master import SLA, Priority, Queue, Service, State, TicketType
 from .metrics import ReportFrequency, ReportSchedule, TicketMetrics, TimeAccounting
+from .process import (
+    Activity,
+    ActivityDialog,
+    Interface,
+    Process,
+    ProcessState,
+    ProcessStep,
+    TicketProcess,
+    Transition,
+)
 from .search import SavedSearch
 from .texts import (
     AutoResponse,
@@ -51,6 +61,8 @@ __all__ = [
     "MAX_MERGE_HOPS",
     "SLA",
     "AclRule",
+    "Activity",
+    "ActivityDialog",
     "Article",
     "ArticleFlag",
     "ArticleRaw",
@@ -65,6 +77,7 @@ __all__ = [
     "InboundMessage",
     "InboundSource",
     "InboundStatus",
+    "Interface",
     "ItemOutcome",
     "MailAccountDispatch",
     "MailDelivery",
@@ -73,6 +86,9 @@ __all__ = [
     "PersonalQueue",
     "PostmasterFilter",
     "Priority",
+    "Process",
+    "ProcessState",
+    "ProcessStep",
     "Queue",
     "QueueAutoResponse",
     "RawMail",
@@ -93,9 +109,11 @@ __all__ = [
     "TicketLink",
     "TicketMetrics",
     "TicketNumberCounter",
+    "TicketProcess",
     "TicketType",
     "TicketWatcher",
     "TimeAccounting",
+    "Transition",
     "merge_target_id",
     "message_id_hash",
 ]

@@ -24,6 +24,7 @@ from ..choices import Channel, LockState, SenderType
 from ..downloads import attachment_response
 from ..models import Article, Ticket
 from ..selectors import zoom as zoom_data
+from .processes import zoom_panel as process_panel
 
 # Articles shown in full at the end of a long ticket; older ones are listed one line each
 # (``?articles=all`` shows every article in full).
@@ -241,6 +242,8 @@ def _context(request, pk: int, *, printing: bool) -> dict:
         "merged_from": zoom_data.merged_from(user, ticket),
         # The SLA timeline (computed now, so it is what the escalation run acts on).
         "sla": escalation.compute(ticket),
+        # The ticket's process: its activity, the dialogs offered and the last steps.
+        "process": None if printing else process_panel(ticket, may_write=may_write),
         "custom_fields": ticket_fields.shown_values([ticket], ticket_fields.TicketScreen.ZOOM)[
             ticket.pk
         ],

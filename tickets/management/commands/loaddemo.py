@@ -85,7 +85,7 @@ from tickets.models import (
     message_id_hash,
 )
 
-from . import _genericagent_demo, _sla_demo
+from . import _genericagent_demo, _process_demo, _sla_demo
 
 SEED = 20240101
 TICKET_COUNT = 220
@@ -357,6 +357,7 @@ class Command(BaseCommand):
             _sla_demo.load(self.stdout)
         with transaction.atomic():
             _genericagent_demo.load(self.stdout)
+            _process_demo.load(self.stdout)
 
         # The metrics the reports read, for every ticket the demo made (the handler writes
         # them as events are delivered; without a running daemon they would be missing).
