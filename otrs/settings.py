@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "otrs.daemon",
+    "otrs.ops",
     "otrs.web",
     "otrs.accounts",
     "otrs.events",
