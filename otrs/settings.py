@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 INSTALLED_APPS += env.apps("EXTRA_APPS", installed=INSTALLED_APPS)
 
 MIDDLEWARE = [
+    # 503 for everything but the liveness probe while manage.py upgrade runs (otrs/ops).
+    "otrs.ops.maintenance.UpgradeMaintenanceMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "otrs.web.site.SiteUrlCheckMiddleware",
     # Above the session and CSRF middleware: sees their cookies, and installs the upload
