@@ -407,6 +407,11 @@ CELERY_TIMEZONE = TIME_ZONE
 # reported as an event loop in its trace.
 GENERIC_AGENT_MAX_EVENT_DEPTH = env.int("GENERIC_AGENT_MAX_EVENT_DEPTH", 10, minimum=1, maximum=100)
 
+# --- Monitoring --------------------------------------------------------------------------------
+
+# /metrics (Prometheus) answers only "Authorization: Bearer <METRICS_TOKEN>"; empty: 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", "")
+
 # --- Security ----------------------------------------------------------------------------------
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from otrs.ops.views import healthz, readyz
+from otrs.ops.views import healthz, metrics_view, readyz
 from otrs.web.site import favicon
 
 urlpatterns = [
@@ -15,5 +15,6 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("", RedirectView.as_view(pattern_name="agent:home", permanent=False)),
 ]
