@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,9 +90,6 @@ class Command(BaseCommand):
         )
 
     def _default_path(self) -> Path:
-        # Imported here: settings are read when the command runs, not at import.
-        from django.conf import settings
-
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         return Path(settings.VAR_DIR) / "backups" / f"otrs-{stamp}.tar"
 
