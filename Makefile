@@ -22,8 +22,9 @@ PYTEST_ARGS ?= -q -n auto
 # OTRS_TESTS_STRICT: a missing browser, dovecot, nginx or openssl fails instead of skipping.
 PYTEST := OTRS_TESTS_STRICT=1 $(BIN)/pytest
 # The browser tests drive Debian's Chromium with Playwright (never `playwright install`).
-# nginx: tests/deploy run it in front of gunicorn, from a config of their own.
-TEST_APT_PACKAGES := chromium fonts-dejavu-core dovecot-imapd dovecot-pop3d openssl nginx \
+# nginx: tests/deploy run it in front of gunicorn, from a config of their own; systemd:
+# systemd-analyze verify checks the units of deploy/systemd.
+TEST_APT_PACKAGES := chromium fonts-dejavu-core dovecot-imapd dovecot-pop3d openssl nginx systemd \
 	libpq-dev libmariadb-dev pkg-config
 # Exact versions with hashes of everything installed live in requirements/*.txt (the lock
 # files), written by uv, itself pinned here. `make lock` regenerates them after a change to

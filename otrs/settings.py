@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "otrs.daemon",
+    "otrs.ops",
     "otrs.web",
     "otrs.accounts",
     "otrs.events",
@@ -72,6 +73,8 @@ INSTALLED_APPS = [
 INSTALLED_APPS += env.apps("EXTRA_APPS", installed=INSTALLED_APPS)
 
 MIDDLEWARE = [
+    # 503 for everything but the liveness probe while manage.py upgrade runs (otrs/ops).
+    "otrs.ops.maintenance.UpgradeMaintenanceMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "otrs.web.site.SiteUrlCheckMiddleware",
     # Above the session and CSRF middleware: sees their cookies, and installs the upload
@@ -406,6 +409,11 @@ GENERIC_AGENT_MAX_EVENT_DEPTH = env.int("GENERIC_AGENT_MAX_EVENT_DEPTH", 10, min
 # Processes: one submitted dialog moves a ticket through at most this many transitions (a
 # cycle of conditions that always hold stops there and says so in the ticket's trace).
 PROCESS_MAX_TRANSITIONS = env.int("PROCESS_MAX_TRANSITIONS", 10, minimum=1, maximum=100)
+
+# --- Monitoring --------------------------------------------------------------------------------
+
+# /metrics (Prometheus) answers only "Authorization: Bearer <METRICS_TOKEN>"; empty: 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", "")
 
 # --- Security ----------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from otrs.ops.views import healthz, metrics_view, readyz
 from otrs.web.site import favicon
 
 urlpatterns = [
@@ -12,5 +13,8 @@ urlpatterns = [
     path("customer/", include("customer_portal.urls")),
     path("public/faq/", include("faq.public_urls")),
     path("favicon.ico", favicon, name="favicon"),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("", RedirectView.as_view(pattern_name="agent:home", permanent=False)),
 ]

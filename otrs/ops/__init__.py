@@ -1,0 +1,2 @@
+"""Operations: environment checks (``checkenvironment``, ``/healthz``, ``/readyz``), backup and
+restore of the database and the files."""
