@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otrs.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -50,8 +50,16 @@ def _server() -> tuple[str, subprocess.Popen]:
     data = tempfile.mkdtemp(prefix="noida-bench-")
     binary = str(Path(sys.executable).with_name("noida-db"))
     process = subprocess.Popen(  # noqa: S603
-        [binary, "start", "--data-dir", data, "--only", "elasticsearch"]
-        + ["--elasticsearch-port", str(port)],
+        [
+            binary,
+            "start",
+            "--data-dir",
+            data,
+            "--only",
+            "elasticsearch",
+            "--elasticsearch-port",
+            str(port),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -123,7 +131,7 @@ def _run(args) -> None:
             f"  es first page {label:<6} {word!r:<16} {ms:8.1f}   "
             f"total {page.total:,} ({page.relation})"
         )
-        ms, ids = _time(lambda w=word: list(db.filter_tickets(tickets, w)[:25]), args.runs)
+        ms, _ids = _time(lambda w=word: list(db.filter_tickets(tickets, w)[:25]), args.runs)
         print(f"  db first page {label:<6} {word!r:<16} {ms:8.1f}")
 
 
