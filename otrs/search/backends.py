@@ -17,7 +17,7 @@ ticket query. Views never see a backend; ``tickets.search`` asks :func:`get_back
     ``innodb_ft_min_token_size`` (3) or longer than ``innodb_ft_max_token_size``, nor its
     stopwords, and a required (``+``) word it does not index matches nothing, so those
     words are matched with ``LIKE`` instead, on the rows the index already narrowed down;
-  - SQLite: an FTS5 table (``tickets_article_fts``, migration ``tickets.0018``, kept by
+  - SQLite: an FTS5 table (``tickets_article_fts``, migration ``tickets.0020``, kept by
     triggers; :mod:`otrs.search.fts`): every word must occur in one article, whole words,
     case-insensitive, as on PostgreSQL. A word FTS5 would not see as a token (``_``) is
     matched with ``LIKE`` on the rows FTS5 narrowed down;

@@ -6,7 +6,7 @@ columns) keep the index in step with every write, whoever makes it (actions, bul
 raw SQL). The ``unicode61`` tokenizer folds case and keeps diacritics, like PostgreSQL's
 ``simple`` configuration the other database backend uses, so both match whole words.
 
-The tables are created by migrations (``tickets.0018_article_fts``, ``faq.0002_faq_fts``)
+The tables are created by migrations (``tickets.0020_article_fts``, ``faq.0002_faq_fts``)
 through :func:`create`. Django rebuilds a SQLite table for some schema changes (a copy, a
 drop, a rename), and a dropped table takes its triggers with it, so after every
 ``migrate`` :func:`ensure` puts missing triggers back and rebuilds that index

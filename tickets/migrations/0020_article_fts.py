@@ -16,6 +16,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0017_report_schedules")]
+    dependencies = [("tickets", "0019_processes")]
 
     operations = [migrations.RunPython(create, drop)]
