@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "otrs.web",
     "otrs.accounts",
     "otrs.events",
+    "otrs.search",
     "otrs.mail",
     "otrs.agent",
     "otrs.calendars",
@@ -370,9 +371,30 @@ CMDB_CUSTOMER_PORTAL = env.bool("CMDB_CUSTOMER_PORTAL", False)
 
 # --- Search ------------------------------------------------------------------------------------
 
-# Where ticket full-text search runs: "database" (PostgreSQL tsvector/GIN, MariaDB FULLTEXT,
-# SQLite LIKE); otrs.search.backends is the interface another backend plugs into.
-SEARCH_BACKEND = env.choice("SEARCH_BACKEND", ["database"], "database")
+# Where full-text search runs: "database" (PostgreSQL tsvector/GIN, MariaDB FULLTEXT, SQLite
+# FTS5) or "elasticsearch" (a cluster, fed from the events; manage.py search_index builds it).
+SEARCH_BACKEND = env.choice("SEARCH_BACKEND", ["database", "elasticsearch"], "database")
+# Elasticsearch (8.x API; README "Search"): URL (https:// for TLS), credentials (user and
+# password, or an API key), the CA bundle of a private CA, and a prefix for the index names
+# (several sites or test runs on one cluster).
+SEARCH_ELASTICSEARCH_URL = env.str("SEARCH_ELASTICSEARCH_URL", "http://127.0.0.1:9200")
+SEARCH_ELASTICSEARCH_USERNAME = env.str("SEARCH_ELASTICSEARCH_USERNAME", "")
+SEARCH_ELASTICSEARCH_PASSWORD = env.str("SEARCH_ELASTICSEARCH_PASSWORD", "")
+SEARCH_ELASTICSEARCH_API_KEY = env.str("SEARCH_ELASTICSEARCH_API_KEY", "")
+SEARCH_ELASTICSEARCH_CA_CERTS = env.str("SEARCH_ELASTICSEARCH_CA_CERTS", "")
+SEARCH_ELASTICSEARCH_VERIFY_CERTS = env.bool("SEARCH_ELASTICSEARCH_VERIFY_CERTS", True)
+SEARCH_INDEX_PREFIX = env.str("SEARCH_INDEX_PREFIX", "otrs-")
+SEARCH_INDEX_SHARDS = env.int("SEARCH_INDEX_SHARDS", 1)
+SEARCH_INDEX_REPLICAS = env.int("SEARCH_INDEX_REPLICAS", 0)
+# The languages whose analysers (stemming, stopwords) every text field gets besides the
+# language-neutral one; default: the site's languages.
+SEARCH_LANGUAGES = env.list("SEARCH_LANGUAGES", [code for code, _name in LANGUAGES])
+# Totals are exact up to this many hits, "more than" beyond (exact on request).
+SEARCH_TRACK_TOTAL = env.int("SEARCH_TRACK_TOTAL", 10_000)
+# Attachment text extraction (in the worker): larger files are not opened, longer text is
+# cut; both are recorded on the document and counted by search_index --status.
+SEARCH_ATTACHMENT_MAX_BYTES = env.int("SEARCH_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+SEARCH_ATTACHMENT_MAX_CHARS = env.int("SEARCH_ATTACHMENT_MAX_CHARS", 1_000_000)
 
 # --- Celery (the daemon) ---------------------------------------------------------------------
 

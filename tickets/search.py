@@ -16,19 +16,23 @@ from datetime import datetime, tzinfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from otrs.events import Event
 from otrs.fields.selectors import field_filter
 from otrs.permissions import PermissionKey
-from otrs.search import get_backend
+from otrs.search import extract, get_backend
+from otrs.search import registry as search_registry
+from otrs.search.registry import Document, Skipped
 from otrs.web.pagination import Page, paginate
 
 from . import access
 from .choices import VIEWABLE_STATE_TYPES
-from .models import SavedSearch, Ticket
+from .events import OBJECT_TYPE, TicketEvent
+from .models import Article, Attachment, SavedSearch, Ticket
 
 # Sort keys (the search form's and the ticket table's links) and the fields behind them,
 # written for ascending order; the id breaks ties so that pages never overlap.
@@ -285,3 +289,92 @@ def delete_saved_search(user, pk: int) -> None:
     deleted, _rows = SavedSearch.objects.filter(owner=user, pk=pk).delete()
     if not deleted:
         raise Http404("No such saved search.")
+
+
+# --- What the ticket app indexes (otrs.search.registry) ---------------------------------------
+
+#: The events that change a ticket's document: its text, title, number, customer, articles
+#: (a merge moves them, a delete drops the ticket). A state, owner, queue or a queue's group
+#: changes no document: the index holds no permissions (the access layer filters the ids).
+INDEXED_EVENTS = frozenset(
+    {
+        TicketEvent.TICKET_CREATE,
+        TicketEvent.TICKET_TITLE_UPDATE,
+        TicketEvent.TICKET_CUSTOMER_UPDATE,
+        TicketEvent.ARTICLE_CREATE,
+        TicketEvent.TICKET_MERGE,
+        TicketEvent.TICKET_UNMERGE,
+        TicketEvent.TICKET_DELETE,
+    }
+)
+
+
+class TicketIndex:
+    """Tickets with every article's subject and body and their attachments' text."""
+
+    kind = "ticket"
+    text_fields = ("title",)
+
+    def ids_after(self, after: int, limit: int) -> list[int]:
+        rows = Ticket.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)
+        return list(rows[:limit])
+
+    def count(self) -> int:
+        return Ticket.objects.count()
+
+    def documents(self, ids: list[int], *, attachments: bool = True) -> list[Document]:
+        rows = Ticket.objects.filter(pk__in=ids).order_by("pk")
+        docs = {
+            pk: Document(id=pk, title=title, keywords=[k for k in (number, user, cid) if k])
+            for pk, number, title, user, cid in rows.values_list(
+                "pk", "number", "title", "customer_user", "customer_id"
+            )
+        }
+        articles = Article.objects.filter(ticket_id__in=list(docs)).order_by("ticket_id", "pk")
+        for ticket_id, subject, body in articles.values_list("ticket_id", "subject", "body"):
+            docs[ticket_id].text.append(f"{subject}\n{body}" if subject else body)
+        if attachments and docs:
+            self._add_attachments(docs)
+        return list(docs.values())
+
+    def _add_attachments(self, docs: dict[int, Document]) -> None:
+        files = (
+            Attachment.objects.filter(article__ticket_id__in=list(docs))
+            .exclude(content_type__startswith="image/")
+            .select_related(None)
+            .annotate(ticket_id=F("article__ticket_id"))
+            .defer("db_content")
+            .order_by("pk")
+        )
+        for attachment in files:
+            doc = docs[attachment.ticket_id]
+            if not extract.extractable(attachment.content_type, attachment.filename):
+                reason = f"no text extraction for {attachment.content_type or 'unknown type'}"
+                doc.skipped.append(Skipped(attachment.filename, attachment.size, reason))
+                continue
+            if attachment.size > settings.SEARCH_ATTACHMENT_MAX_BYTES:
+                reason = (
+                    "larger than SEARCH_ATTACHMENT_MAX_BYTES "
+                    f"({settings.SEARCH_ATTACHMENT_MAX_BYTES} bytes)"
+                )
+                doc.skipped.append(Skipped(attachment.filename, attachment.size, reason))
+                continue
+            try:
+                doc.attachments.append(
+                    extract.extract(attachment.read(), attachment.content_type, attachment.filename)
+                )
+            except extract.NotExtracted as exc:
+                if exc.text:
+                    doc.attachments.append(exc.text)
+                doc.skipped.append(Skipped(attachment.filename, attachment.size, exc.reason))
+            except OSError as exc:  # the file is gone from the storage
+                reason = f"cannot read the file: {exc}"
+                doc.skipped.append(Skipped(attachment.filename, attachment.size, reason))
+
+    def affected(self, event: Event) -> list[int]:
+        if event.object_type == OBJECT_TYPE and event.name in INDEXED_EVENTS and event.object_id:
+            return [event.object_id]
+        return []
+
+
+search_registry.register(TicketIndex())

@@ -17,7 +17,11 @@ ticket query. Views never see a backend; ``tickets.search`` asks :func:`get_back
     ``innodb_ft_min_token_size`` (3) or longer than ``innodb_ft_max_token_size``, nor its
     stopwords, and a required (``+``) word it does not index matches nothing, so those
     words are matched with ``LIKE`` instead, on the rows the index already narrowed down;
-  - SQLite (and anything else): ``LIKE`` per word on subject and body.
+  - SQLite: an FTS5 table (``tickets_article_fts``, migration ``tickets.0020``, kept by
+    triggers; :mod:`otrs.search.fts`): every word must occur in one article, whole words,
+    case-insensitive, as on PostgreSQL. A word FTS5 would not see as a token (``_``) is
+    matched with ``LIKE`` on the rows FTS5 narrowed down;
+  - anything else: ``LIKE`` per word on subject and body.
 
   On PostgreSQL the matching articles' ticket ids are read first and handed over as a
   list (see :meth:`DatabaseBackend.ticket_condition` for why).
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 from weakref import WeakKeyDictionary
 
@@ -43,8 +48,13 @@ from django.db.models import Case, Exists, F, Lookup, OuterRef, Q, QuerySet, Val
 from django.db.models.expressions import ExpressionList, RawSQL
 from django.utils.module_loading import import_string
 
+from . import fts, registry
+
 #: Backend names accepted by ``settings.SEARCH_BACKEND``; a dotted path also works.
-BACKENDS = {"database": "otrs.search.backends.DatabaseBackend"}
+BACKENDS = {
+    "database": "otrs.search.backends.DatabaseBackend",
+    "elasticsearch": "otrs.search.elastic.ElasticsearchBackend",
+}
 
 #: More words than this in one search are ignored (each one costs a condition).
 MAX_WORDS = 20
@@ -132,6 +142,23 @@ class SearchBackend(Protocol):
         ...
 
 
+class IndexingBackend(SearchBackend, Protocol):
+    """A backend with an index of its own (a search server), fed from the events
+    (:mod:`otrs.search.indexing`) and searched for any registered kind."""
+
+    keeps_index: bool
+
+    def update(self, kind: str, ids: Iterable[int]) -> int:
+        """(Re)index the objects ``ids`` of ``kind`` (``otrs.search.registry``) from the
+        database, deleting the documents of those that are gone; idempotent."""
+        ...
+
+    def filter(self, kind: str, queryset: QuerySet, text: str) -> QuerySet:
+        """``queryset`` (of ``kind``'s model, already through the app's access entry)
+        narrowed to the objects whose document matches ``text``."""
+        ...
+
+
 class _FullTextMatch(Lookup):
     """An article's subject and body match a full-text query, in the shape the indexes of
     migration ``tickets.0003_savedsearch`` serve. Built by :class:`DatabaseBackend` only,
@@ -210,6 +237,40 @@ class DatabaseBackend:
     """Full text in the database the tickets are in (see the module docstring)."""
 
     name = "database"
+    #: The database indexes its own tables: no event handler, no rebuild.
+    keeps_index = False
+
+    def update(self, kind: str, ids: Iterable[int]) -> int:
+        """Nothing to do: the database indexes its own tables."""
+        return 0
+
+    def filter(self, kind: str, queryset: QuerySet, text: str) -> QuerySet:
+        """Any registered kind: tickets and FAQ items with their full-text indexes, the
+        others with ``icontains`` over the kind's ``text_fields`` and ``keyword_fields``
+        (every word in one of them)."""
+        if kind == "ticket":
+            return self.filter_tickets(queryset, text)
+        if kind == "faq_item":
+            return self.filter_faq_items(queryset, text)
+        indexed = registry.get(kind)
+        columns = [
+            c
+            for c in (
+                getattr(indexed, "title_field", ""),
+                *getattr(indexed, "text_fields", ()),
+                *getattr(indexed, "keyword_fields", ()),
+            )
+            if c
+        ]
+        words = words_of(text)
+        if not words or not columns:
+            return queryset.none()
+        for word in words:
+            condition = Q()
+            for column in columns:
+                condition |= Q(**{f"{column}__icontains": word})
+            queryset = queryset.filter(condition)
+        return queryset
 
     def matching_articles(self, text: str, *, using: str = DEFAULT_DB_ALIAS) -> QuerySet:
         """The articles whose subject or body match ``text``, unordered (sorting all the
@@ -263,6 +324,12 @@ class DatabaseBackend:
             conditions: list = [Q(search_text__icontains=w) for w in words if w not in indexed]
             if indexed:
                 conditions.insert(0, _FaqTextMatch(" ".join(f"+{w}" for w in indexed)))
+            return queryset.filter(*conditions)
+        if connection.vendor == "sqlite" and fts.available(connection, fts.FAQ_ITEMS):
+            tokens = [w for w in words if fts.is_token(w)]
+            conditions = [Q(search_text__icontains=w) for w in words if w not in tokens]
+            if tokens:
+                conditions.insert(0, fts.matches(fts.FAQ_ITEMS, tokens))
             return queryset.filter(*conditions)
         return queryset.filter(*[Q(search_text__icontains=w) for w in words])
 
@@ -329,6 +396,12 @@ class DatabaseBackend:
             conditions: list = [_contains_word(w) for w in others]
             if indexed:
                 conditions.insert(0, _FullTextMatch(" ".join(f"+{w}" for w in indexed)))
+            return conditions
+        if connection.vendor == "sqlite" and fts.available(connection, fts.ARTICLES):
+            tokens = [w for w in words if fts.is_token(w)]
+            conditions = [_contains_word(w) for w in words if w not in tokens]
+            if tokens:
+                conditions.insert(0, fts.matches(fts.ARTICLES, tokens))
             return conditions
         return [_contains_word(w) for w in words]
 
