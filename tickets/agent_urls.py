@@ -20,6 +20,7 @@ from .views import (
     links,
     merge,
     overviews,
+    presence,
     reports,
     zoom,
 )
@@ -28,6 +29,7 @@ from .views import search as search_views
 urlpatterns = [
     *overviews.urlpatterns,
     *zoom.urlpatterns,
+    *presence.urlpatterns,
     *changes.urlpatterns,
     *free_fields.urlpatterns,
     *links.urlpatterns,

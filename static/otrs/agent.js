@@ -138,6 +138,30 @@
   fitFrames(document);
   document.addEventListener("otrs:updated", function (event) { fitFrames(event.target); });
 
+  /* Presence (tickets/views/presence.py): the #presence region of the zoom and the composer
+     posts its own hidden form every data-presence-poll seconds, which renews the agent's
+     presence, and swaps in the answer: who else is on the ticket, what others changed since
+     the page opened. A hidden tab does not renew, so it drops out after a while. */
+  function renewPresence() {
+    var region = document.getElementById("presence");
+    var form = region && region.querySelector("form.presence-form");
+    if (!form || !window.fetch) { return; }
+    var seconds = parseInt(region.getAttribute("data-presence-poll"), 10) || 20;
+    setTimeout(function () {
+      if (document.hidden) { renewPresence(); return; }
+      fetch(form.action, { method: "POST", body: new FormData(form), headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (text) {
+          var fresh = text && new DOMParser().parseFromString(text, "text/html").getElementById("presence");
+          var current = document.getElementById("presence");
+          if (fresh && current) { current.replaceWith(fresh); }
+          renewPresence();
+        })
+        .catch(function () { renewPresence(); });
+    }, seconds * 1000);
+  }
+  renewPresence();
+
   /* Keyboard shortcuts: "/" focuses the search; any element with data-shortcut="x" is
      activated by pressing x; "g" then x follows the menu link with data-nav-shortcut="x"
      (the apps' menu entries declare their letters). Never while typing. */
