@@ -139,9 +139,7 @@ def test_a_reply_after_a_colleagues_answer_shows_it_and_can_be_sent_anyway(
     # Meanwhile the first agent answers (which locks the ticket to them) and unlocks it.
     actions.answer_ticket(
         ticket,
-        actions.ArticleInput(
-            body="Unplug it.", subject="Re: fire", to_address="carol@example.com"
-        ),
+        actions.ArticleInput(body="Unplug it.", subject="Re: fire", to_address="carol@example.com"),
         actor=support.rw,
     )
     actions.unlock_ticket(ticket, actor=support.rw)
