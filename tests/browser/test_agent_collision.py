@@ -66,7 +66,7 @@ def test_two_agents_on_one_ticket(browser, live_server, desk):
         reader.goto(zoom)
         expect(reader.locator(".presence-others")).to_have_count(0)
         # The watched counter is filled by the counters endpoint.
-        expect(reader.locator('[data-nav="watched"] .nav-count')).to_have_text("1")
+        expect(reader.locator('[data-nav="watched"] + .nav-count')).to_have_text("1")
 
         writer = writing.new_page()
         sign_in(writer, desk.writer.username)
@@ -127,7 +127,7 @@ def test_screenshots_of_the_changed_screens(
         name = f"{width}-{language}-{scheme}"
         page.goto(reverse("agent:zoom", args=[ticket.pk]))
         expect(page.locator(".presence-others")).to_be_visible()
-        expect(page.locator('[data-nav="watched"] .nav-count')).to_have_text("1")
+        expect(page.locator('[data-nav="watched"] + .nav-count')).to_have_text("1")
         page.screenshot(path=str(ARTIFACTS / f"agent-collision-zoom-{name}.png"), full_page=True)
         page.keyboard.press("?")
         expect(page.locator("#shortcut-dialog")).to_be_visible()
