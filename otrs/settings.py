@@ -249,6 +249,9 @@ REPORTS_GROUP = env.str("REPORTS_GROUP", "stats")
 DASHBOARD_ESCALATION_SOON_MINUTES = env.int(
     "DASHBOARD_ESCALATION_SOON_MINUTES", 120, minimum=0, maximum=60 * 24 * 30
 )
+# An agent's open zoom or composer counts as present on the ticket for this many seconds
+# after its last renewal (the page renews three times as often; tickets/presence.py).
+TICKET_PRESENCE_SECONDS = env.int("TICKET_PRESENCE_SECONDS", 60, minimum=6, maximum=3600)
 
 # --- Mail -------------------------------------------------------------------------------------
 

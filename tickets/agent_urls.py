@@ -20,15 +20,19 @@ from .views import (
     links,
     merge,
     overviews,
+    presence,
     processes,
     reports,
     zoom,
 )
+from .views import counters as counter_views
 from .views import search as search_views
 
 urlpatterns = [
     *overviews.urlpatterns,
+    *counter_views.urlpatterns,
     *zoom.urlpatterns,
+    *presence.urlpatterns,
     *changes.urlpatterns,
     *free_fields.urlpatterns,
     *links.urlpatterns,
@@ -44,10 +48,10 @@ urlpatterns = [
 
 menu = [
     MenuEntry("dashboard", _("Dashboard"), "agent:dashboard", order=10, shortcut="d"),
-    MenuEntry("queues", _("Queues"), "agent:queues", order=20, shortcut="q"),
+    MenuEntry("queues", _("Queues"), "agent:queues", order=20, shortcut="q", counter="queues"),
     MenuEntry("status", _("Status"), "agent:status", order=30, shortcut="s"),
-    MenuEntry("locked", _("Locked"), "agent:locked", order=40, shortcut="l"),
-    MenuEntry("watched", _("Watched"), "agent:watched", order=50, shortcut="w"),
+    MenuEntry("locked", _("Locked"), "agent:locked", order=40, shortcut="l", counter="locked"),
+    MenuEntry("watched", _("Watched"), "agent:watched", order=50, shortcut="w", counter="watched"),
     MenuEntry("responsible", _("Responsible"), "agent:responsible", order=60, shortcut="r"),
     MenuEntry(
         "new_phone_ticket",
@@ -82,5 +86,8 @@ menu = [
 ]
 
 preferences = [TicketPreferences]
+
+# The live counters of the menu entries, the dashboard and the queue tree.
+counters = "agent:counters"
 
 search = SearchBox("agent:search", label=_("Search tickets"), placeholder=_("Search (/)"))

@@ -37,6 +37,9 @@ class User(AbstractUser):
         default="auto",
         blank=True,
     )
+    # The agent's own keys for the "g then key" shortcuts, by menu entry ({"nav:queues": "k"};
+    # "" switches one off; a missing entry means the app's default; otrs/agent/shortcuts.py).
+    shortcuts = models.JSONField(_("keyboard shortcuts"), default=dict, blank=True)
     # Agent notification choices by notification key (tickets.notifications); a missing key
     # means the notification's default.
     notification_preferences = models.JSONField(

@@ -14,6 +14,10 @@ Every installed app, a domain app or an extension package named in ``EXTRA_APPS`
     preferences page below the general settings.
 ``search``
     A :class:`SearchBox` for the search field of the top bar (the first app that declares one).
+``counters``
+    The URL name of a JSON endpoint with the agent's live counters (the first app that
+    declares one): ``{"totals": {key: n}, "queues": {queue_id: n}}``. Pages poll it with
+    JavaScript and fill every ``[data-counter=key]``, such as a menu entry's ``counter``.
 ``panels``
     ``{slot: [callable]}``: boxes another app's page shows in a named slot (the ticket zoom
     offers ``"ticket_zoom"``). Each callable takes the request and the page's object and
@@ -60,6 +64,9 @@ class MenuEntry:
     # navigation, at the place of the first of them ("New ticket": phone, email), so the
     # bar stays one line at 1,400 px whatever the language. None: a link of its own.
     group: Any = None
+    # The key of a live counter (see ``counters`` above) shown beside the label, filled by
+    # JavaScript; "": none. Nothing is counted while the page renders.
+    counter: str = ""
 
     def is_visible_to(self, user) -> bool:
         return self.visible is None or bool(self.visible(user))
@@ -104,6 +111,10 @@ class Contribution:
     @property
     def search(self) -> SearchBox | None:
         return getattr(self.module, "search", None)
+
+    @property
+    def counters(self) -> str | None:
+        return getattr(self.module, "counters", None)
 
     @property
     def panels(self) -> dict[str, list[Callable[..., str]]]:
@@ -152,6 +163,11 @@ def preference_sections() -> list[type]:
 
 def search_box() -> SearchBox | None:
     return next((c.search for c in contributions() if c.search is not None), None)
+
+
+def counters_url_name() -> str | None:
+    """The URL name of the live counters' endpoint (the first app that declares one)."""
+    return next((c.counters for c in contributions() if c.counters), None)
 
 
 def panels_for(slot: str) -> list[Callable[..., str]]:

@@ -61,6 +61,7 @@ urlpatterns = [
     path("logout/", views.AgentLogoutView.as_view(), name="logout"),
     path("password/", views.password_change, name="password_change"),
     path("preferences/", views.preferences, name="preferences"),
+    path("shortcuts/", views.shortcuts, name="shortcuts"),
     *_contributed(),
     # /agent/ itself, when no app put a page there: the first menu entry the agent sees.
     path("", views.home, name="home"),

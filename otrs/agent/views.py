@@ -18,6 +18,7 @@ from otrs.accounts.forms import AgentLoginForm
 
 from . import registry
 from .preferences import GeneralPreferencesForm
+from .shortcuts import ShortcutPreferences, nav_shortcuts
 
 
 class AgentLoginView(auth_views.LoginView):
@@ -54,7 +55,8 @@ def password_change(request):
 def preferences(request):
     data = request.POST or None
     form = GeneralPreferencesForm(data, instance=request.user)
-    sections = [section(data, user=request.user) for section in registry.preference_sections()]
+    classes = [ShortcutPreferences, *registry.preference_sections()]
+    sections = [section(data, user=request.user) for section in classes]
     # Every form is validated (not only up to the first invalid one), so all errors show.
     if request.method == "POST" and all([form.is_valid(), *(s.is_valid() for s in sections)]):
         with transaction.atomic():
@@ -65,3 +67,11 @@ def preferences(request):
         messages.success(request, _("Your preferences were saved."))
         return redirect("agent:preferences")
     return render(request, "agent/preferences.html", {"form": form, "sections": sections})
+
+
+@agent_required
+@require_safe
+def shortcuts(request):
+    """The keyboard shortcuts (the "?" overlay shows this page's list)."""
+    entries = [(entry, key) for entry, key in nav_shortcuts(request.user) if key]
+    return render(request, "agent/shortcuts.html", {"entries": entries})

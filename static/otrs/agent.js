@@ -138,12 +138,142 @@
   fitFrames(document);
   document.addEventListener("otrs:updated", function (event) { fitFrames(event.target); });
 
+  /* Presence (tickets/views/presence.py): the #presence region of the zoom and the composer
+     posts its own hidden form every data-presence-poll seconds, which renews the agent's
+     presence, and swaps in the answer: who else is on the ticket, what others changed since
+     the page opened. A hidden tab does not renew, so it drops out after a while. */
+  function renewPresence() {
+    var region = document.getElementById("presence");
+    var form = region && region.querySelector("form.presence-form");
+    if (!form || !window.fetch) { return; }
+    var seconds = parseInt(region.getAttribute("data-presence-poll"), 10) || 20;
+    setTimeout(function () {
+      if (document.hidden) { renewPresence(); return; }
+      fetch(form.action, { method: "POST", body: new FormData(form), headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (text) {
+          var fresh = text && new DOMParser().parseFromString(text, "text/html").getElementById("presence");
+          var current = document.getElementById("presence");
+          if (fresh && current) { current.replaceWith(fresh); }
+          renewPresence();
+        })
+        .catch(function () { renewPresence(); });
+    }, seconds * 1000);
+  }
+  renewPresence();
+
+  /* Live counters: the body's data-counters-url answers {totals: {key: n}, queues: {id: n}};
+     every [data-counter=key] shows its total (hidden at zero with data-counter-zero="hide"),
+     every [data-queue-count=id] of the queue tree its number. Fetched on load and then every
+     COUNTER_SECONDS while the tab is visible. */
+  var COUNTER_SECONDS = 30;
+  function showCounters(data) {
+    var totals = data.totals || {}, queues = data.queues || {};
+    document.querySelectorAll("[data-counter]").forEach(function (badge) {
+      var n = totals[badge.getAttribute("data-counter")];
+      if (typeof n !== "number") { return; }
+      badge.textContent = n.toLocaleString(document.documentElement.lang || undefined);
+      badge.hidden = n === 0 && badge.getAttribute("data-counter-zero") === "hide";
+    });
+    document.querySelectorAll("[data-queue-count]").forEach(function (count) {
+      var n = queues[count.getAttribute("data-queue-count")] || 0;
+      // The number is the text before the screen readers' "tickets".
+      for (var i = 0; i < count.childNodes.length; i++) {
+        var node = count.childNodes[i];
+        if (node.nodeType === 3 && /\d/.test(node.data)) { node.data = String(n); break; }
+      }
+    });
+  }
+  function refreshCounters() {
+    var url = document.body.getAttribute("data-counters-url");
+    if (!url || !window.fetch) { return; }
+    if (!document.hidden) {
+      fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) { if (data) { showCounters(data); } })
+        .catch(function () { /* the next round tries again */ });
+    }
+    setTimeout(refreshCounters, COUNTER_SECONDS * 1000);
+  }
+  refreshCounters();
+
+  /* Lists that refresh themselves: an element with an id and data-refresh="seconds" is
+     fetched again from the page's address and swapped in, unless the agent is busy in it (a
+     focused field or a ticked box) or the tab is hidden. Without this file the page has a
+     refresh link. */
+  function refreshRegions() {
+    document.querySelectorAll("[data-refresh][id]").forEach(function (region) {
+      var seconds = parseInt(region.getAttribute("data-refresh"), 10) || 60;
+      setTimeout(function () { refreshRegion(region.id, seconds); }, seconds * 1000);
+    });
+  }
+  function refreshRegion(id, seconds) {
+    var region = document.getElementById(id);
+    if (!region) { return; }
+    var busy = document.hidden || region.contains(document.activeElement) || region.querySelector("input:checked");
+    if (busy) { setTimeout(function () { refreshRegion(id, seconds); }, seconds * 1000); return; }
+    fetch(window.location.href, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (text) {
+        var fresh = text && new DOMParser().parseFromString(text, "text/html").getElementById(id);
+        var current = document.getElementById(id);
+        if (fresh && current && !current.contains(document.activeElement)) {
+          current.replaceWith(fresh);
+          fresh.dispatchEvent(new CustomEvent("otrs:updated", { bubbles: true }));
+        }
+      })
+      .catch(function () { /* tried again below */ })
+      .then(function () { setTimeout(function () { refreshRegion(id, seconds); }, seconds * 1000); });
+  }
+  refreshRegions();
+
+  /* The shortcut help ("?"): the shortcuts page's list (the agent's own keys) in a modal
+     dialog, with this page's own shortcuts (elements with data-shortcut) added. Without this
+     file the user menu links to that page. */
+  function showShortcutHelp() {
+    var open = document.getElementById("shortcut-dialog");
+    if (open) { if (!open.open) { open.showModal(); } return; }
+    var link = document.querySelector("a[data-shortcut-help]");
+    if (!link || !window.fetch) { return; }
+    fetch(link.href, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+      .then(function (response) { return response.text(); })
+      .then(function (text) {
+        var help = new DOMParser().parseFromString(text, "text/html").getElementById("shortcut-help");
+        if (!help || !window.HTMLDialogElement) { window.location.href = link.href; return; }
+        var dialog = document.createElement("dialog");
+        dialog.id = "shortcut-dialog";
+        dialog.className = "shortcut-dialog";
+        dialog.setAttribute("aria-labelledby", "shortcut-help-title");
+        help.querySelector("#shortcut-help-title").classList.remove("visually-hidden");
+        var own = help.querySelector("[data-page-shortcuts]");
+        var list = own.querySelector("dl");
+        document.querySelectorAll("[data-shortcut]").forEach(function (element) {
+          var row = document.createElement("div");
+          var key = document.createElement("dt");
+          var kbd = document.createElement("kbd");
+          var label = document.createElement("dd");
+          kbd.textContent = element.getAttribute("data-shortcut");
+          label.textContent = element.textContent.trim();
+          key.append(kbd);
+          row.append(key, label);
+          list.append(row);
+        });
+        own.hidden = !list.children.length;
+        help.querySelector("[data-dialog-close]").hidden = false;
+        dialog.append(help);
+        document.body.append(dialog);
+        dialog.showModal();
+      })
+      .catch(function () { window.location.href = link.href; });
+  }
+
   /* Keyboard shortcuts: "/" focuses the search; any element with data-shortcut="x" is
      activated by pressing x; "g" then x follows the menu link with data-nav-shortcut="x"
      (the apps' menu entries declare their letters). Never while typing. */
   var pendingG = false;
   document.addEventListener("keydown", function (event) {
     if (event.metaKey || event.ctrlKey || event.altKey || isTyping(event.target)) { return; }
+    if (event.key === "?") { event.preventDefault(); showShortcutHelp(); return; }
     if (event.key === "/") {
       var search = document.querySelector("#global-search");
       if (search) { event.preventDefault(); search.focus(); }

@@ -11,10 +11,12 @@ from otrs.permissions import PermissionKey
 
 from .. import access, actions
 from .. import fields as ticket_fields
+from .. import presence as presence_store
 from ..actions.email import sender_of
 from ..choices import HistoryType, LockState
 from ..forms.compose import FORWARD, REPLY, REPLY_ALL, ComposeForm, composer_templates
 from ..models import Article
+from .presence import presence_context
 from .ticket_screen import ticket_screen
 
 TEMPLATES = "tickets/screens/"
@@ -60,6 +62,8 @@ def _compose(request, pk, article_pk, kind):
         "templates": templates,
         "chosen_template": template,
         "locked_by_other": ticket.lock != LockState.UNLOCK and ticket.owner_id != request.user.pk,
+        # Others on the ticket see this agent writing (the form's version: its changes).
+        **presence_context(request, ticket, presence_store.WRITING),
     }
 
     def act(data):

@@ -20,10 +20,12 @@ from otrs.permissions import PermissionKey
 
 from .. import access, actions, escalation, history
 from .. import fields as ticket_fields
+from .. import presence as presence_store
 from ..choices import Channel, LockState, SenderType
 from ..downloads import attachment_response
 from ..models import Article, Ticket
 from ..selectors import zoom as zoom_data
+from .presence import presence_context
 from .processes import zoom_panel as process_panel
 
 # Articles shown in full at the end of a long ticket; older ones are listed one line each
@@ -256,6 +258,8 @@ def zoom(request, pk: int):
     context = _context(request, pk, printing=False)
     # Reading the ticket is what marks it (and its articles) seen, as in OTRS.
     actions.mark_seen(context["ticket"], user=request.user)
+    context.update(presence_context(request, context["ticket"], presence_store.VIEWING))
+    context["presence_seen"] = context["version"]
     return render(request, "tickets/zoom/zoom.html", context)
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from otrs.agent import registry
+from otrs.agent.shortcuts import nav_shortcut
 
 register = template.Library()
 
@@ -21,6 +22,7 @@ class MenuLink:
     url: str
     shortcut: str
     current: bool
+    counter: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,9 @@ def agent_menu(context) -> list[MenuLink]:
             entry.key,
             entry.label,
             reverse(entry.url_name),
-            entry.shortcut,
+            nav_shortcut(user, entry),
             entry.is_current(view_name, nav),
+            entry.counter,
         )
         for entry in registry.menu_for(user)
     ]
@@ -86,6 +89,13 @@ def agent_menu(context) -> list[MenuLink]:
 @register.simple_tag
 def agent_search_box() -> registry.SearchBox | None:
     return registry.search_box()
+
+
+@register.simple_tag
+def agent_counters_url() -> str:
+    """Where the pages' script fetches the live counters from; "" when no app offers them."""
+    name = registry.counters_url_name()
+    return reverse(name) if name else ""
 
 
 @register.simple_tag(takes_context=True)
