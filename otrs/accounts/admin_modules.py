@@ -13,7 +13,6 @@ modules = [
         Category.USERS,
         order=10,
         permissions=("accounts.view_user",),
-        query="kind__exact=agent",
     ),
     AdminModule(
         "groups",

@@ -1,0 +1,45 @@
+"""Celery beat's crontab form, made to refuse what its parser cannot read.
+
+django-celery-beat's validators let the parser's own exception through for some input (a
+negative number raises pyparsing's ParseException, not a ValueError): a 500 instead of a
+message on the form. The form below turns any parser failure into a field error.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_celery_beat.admin import CrontabScheduleAdmin as BaseCrontabScheduleAdmin
+from django_celery_beat.models import CrontabSchedule
+
+CRONTAB_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+
+
+class CrontabScheduleForm(forms.ModelForm):
+    class Meta:
+        model = CrontabSchedule
+        fields = ["minute", "hour", "day_of_month", "month_of_year", "day_of_week", "timezone"]
+
+    def _post_clean(self) -> None:
+        for name in CRONTAB_FIELDS:
+            if name in self.cleaned_data:
+                value = self.cleaned_data[name]
+                for validator in CrontabSchedule._meta.get_field(name).validators:
+                    try:
+                        validator(value)
+                    except ValidationError:
+                        break  # the model's own validation reports it
+                    except Exception:  # the parser's own exceptions
+                        self.add_error(
+                            name, _("This is not a crontab value: “%(value)s”.") % {"value": value}
+                        )
+                        break
+        super()._post_clean()
+
+
+admin.site.unregister(CrontabSchedule)
+
+
+@admin.register(CrontabSchedule)
+class CrontabScheduleAdmin(BaseCrontabScheduleAdmin):
+    form = CrontabScheduleForm
