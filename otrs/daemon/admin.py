@@ -2,7 +2,8 @@
 
 django-celery-beat's validators let the parser's own exception through for some input (a
 negative number raises pyparsing's ParseException, not a ValueError): a 500 instead of a
-message on the form. The form below turns any parser failure into a field error.
+message on the form. The form below turns any parser failure into a field error, and the
+page shows the schedule without parsing it.
 """
 
 from django import forms
@@ -11,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import CrontabScheduleAdmin as BaseCrontabScheduleAdmin
 from django_celery_beat.models import CrontabSchedule
+
+from . import selectors
 
 CRONTAB_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
 
@@ -43,3 +46,20 @@ admin.site.unregister(CrontabSchedule)
 @admin.register(CrontabSchedule)
 class CrontabScheduleAdmin(BaseCrontabScheduleAdmin):
     form = CrontabScheduleForm
+    # The package's "human_readable" parses the values again and fails the same way on a
+    # form sent back with an error: the schedule in our words reads the fields as text.
+    list_display = ("__str__", "in_words")
+    fields = (
+        "in_words",
+        "minute",
+        "hour",
+        "day_of_month",
+        "month_of_year",
+        "day_of_week",
+        "timezone",
+    )
+    readonly_fields = ("in_words",)
+
+    @admin.display(description=_("schedule"))
+    def in_words(self, obj: CrontabSchedule) -> str:
+        return selectors.crontab_in_words(obj)

@@ -61,7 +61,7 @@ def test_it_searches_what_the_admin_reads_in_their_language(client, superuser):
     superuser.language = "de"
     superuser.save()
     client.force_login(superuser)
-    response = client.get(reverse("admin:index"), {"q": "Warteschlangen"})
+    response = client.get(reverse("admin:index"), {"q": "Eskalationszeiten"})
     assert "queues" in _modules(response)["tickets"]
 
 
