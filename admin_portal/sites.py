@@ -40,17 +40,17 @@ class AdminSite(admin.AdminSite):
         own = [
             path("permissions/", self.admin_view(views.permissions), name="permissions"),
             path(
-                "permissions/groups/<int:pk>/agents/",
+                "accounts/group/<int:pk>/agents/",
                 self.admin_view(get_post(views.group_agents)),
                 name="permissions_group_agents",
             ),
             path(
-                "permissions/groups/<int:pk>/roles/",
+                "accounts/group/<int:pk>/roles/",
                 self.admin_view(get_post(views.group_roles)),
                 name="permissions_group_roles",
             ),
             path(
-                "permissions/roles/<int:pk>/agents/",
+                "accounts/role/<int:pk>/agents/",
                 self.admin_view(get_post(views.role_agents)),
                 name="permissions_role_agents",
             ),

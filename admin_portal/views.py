@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from otrs.accounts import actions, selectors
-from otrs.accounts.models import Group, Role
+from otrs.accounts.models import Group, Role, User
 from otrs.daemon import selectors as daemon_selectors
 from otrs.permissions.keys import PermissionKey
 from otrs.web import admin_modules
@@ -28,6 +28,12 @@ MATRIX_ROWS = 200
 
 def _context(request: HttpRequest, title: str, **extra) -> dict:
     return {**admin.site.each_context(request), "title": title, **extra}
+
+
+def _admin(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # admin_view lets signed-in admins through only
+    return user
 
 
 def _require(request: HttpRequest, permission: str) -> None:
@@ -77,7 +83,7 @@ def group_agents(request: HttpRequest, pk: int) -> HttpResponse:
         subject=group,
         rows=selectors.agents,
         held=lambda ids: selectors.agent_keys(group, ids),
-        save=lambda grid: actions.set_agent_grants(group, grid, actor=request.user),
+        save=lambda grid: actions.set_agent_grants(group, grid, actor=_admin(request)),
         history=selectors.changes(group=group),
         kind="agents",
     )
@@ -93,7 +99,7 @@ def group_roles(request: HttpRequest, pk: int) -> HttpResponse:
         subject=group,
         rows=selectors.roles,
         held=lambda ids: selectors.role_keys(group, ids),
-        save=lambda grid: actions.set_role_grants(group, grid, actor=request.user),
+        save=lambda grid: actions.set_role_grants(group, grid, actor=_admin(request)),
         history=selectors.changes(group=group),
         kind="roles",
     )
@@ -111,7 +117,7 @@ def role_agents(request: HttpRequest, pk: int) -> HttpResponse:
 
     def save(grid):
         return actions.set_role_members(
-            role, {pk: member in keys for pk, keys in grid.items()}, actor=request.user
+            role, {pk: member in keys for pk, keys in grid.items()}, actor=_admin(request)
         )
 
     return _matrix(

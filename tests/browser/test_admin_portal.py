@@ -95,9 +95,9 @@ SCREENS = [
     ("dashboard", "/admin/"),
     ("dashboard-search", "/admin/?q=mail"),
     ("permissions", "/admin/permissions/"),
-    ("group-agents", "/admin/permissions/groups/{group}/agents/"),
-    ("group-roles", "/admin/permissions/groups/{group}/roles/"),
-    ("role-members", "/admin/permissions/roles/{role}/agents/"),
+    ("group-agents", "/admin/accounts/group/{group}/agents/"),
+    ("group-roles", "/admin/accounts/group/{group}/roles/"),
+    ("role-members", "/admin/accounts/role/{role}/agents/"),
     ("scheduled-jobs", "/admin/scheduled-jobs/"),
 ]
 
