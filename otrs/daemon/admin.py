@@ -37,7 +37,7 @@ class CrontabScheduleForm(forms.ModelForm):
                             name, _("This is not a crontab value: “%(value)s”.") % {"value": value}
                         )
                         break
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
 
 
 admin.site.unregister(CrontabSchedule)
