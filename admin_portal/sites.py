@@ -1,10 +1,15 @@
-"""The admin site: Django's admin, opened to staff agents only."""
+"""The admin site: Django's admin, opened to staff agents only, with the dashboard's own
+screens (overview, permission matrices, scheduled jobs) in front of its model pages."""
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
 
 from otrs.accounts import throttle
+
+from . import views
 
 
 class AdminSignInForm(throttle.ThrottledSignInMixin, AdminAuthenticationForm):
@@ -19,8 +24,36 @@ class AdminSite(admin.AdminSite):
 
     site_header = _("OTRS-Django administration")
     site_title = _("OTRS-Django administration")
+    index_title = _("Administration")
     login_form = AdminSignInForm
 
     def has_permission(self, request) -> bool:
         user = request.user
         return super().has_permission(request) and getattr(user, "is_agent", False)
+
+    def index(self, request, extra_context=None):
+        """The dashboard (:mod:`otrs.web.admin_modules`) instead of Django's list of models."""
+        return views.dashboard(request)
+
+    def get_urls(self):
+        get_post = require_http_methods(["GET", "HEAD", "POST"])
+        own = [
+            path("permissions/", self.admin_view(views.permissions), name="permissions"),
+            path(
+                "accounts/group/<int:pk>/agents/",
+                self.admin_view(get_post(views.group_agents)),
+                name="permissions_group_agents",
+            ),
+            path(
+                "accounts/group/<int:pk>/roles/",
+                self.admin_view(get_post(views.group_roles)),
+                name="permissions_group_roles",
+            ),
+            path(
+                "accounts/role/<int:pk>/agents/",
+                self.admin_view(get_post(views.role_agents)),
+                name="permissions_role_agents",
+            ),
+            path("scheduled-jobs/", self.admin_view(views.scheduled_jobs), name="scheduled_jobs"),
+        ]
+        return own + super().get_urls()

@@ -1,65 +1,145 @@
-"""Django admin for agents, groups, roles and their grants, and the sign-in throttles."""
+"""Django admin for agents, groups and roles, and the sign-in throttles.
 
+Agents only: customers' logins are managed with their customer user (the customers app), the
+system user not at all. Nothing with a history is deleted here: agents, groups and roles are
+invalidated (their tickets, articles and permission history keep naming them). Grants and
+role memberships are changed in the permission matrices (``admin_portal``), which write their
+history through :mod:`otrs.accounts.actions`; these pages show them.
+"""
+
+import zoneinfo
+
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group as AuthGroup
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import throttle
-from .models import Group, GroupGrant, Role, RoleGrant, ThrottleCounter, User
+from .models import Group, Role, ThrottleCounter, User, UserKind
 
 # Django's own auth groups are not used: OTRS-style groups with permission keys replace them.
 admin.site.unregister(AuthGroup)
 
+INVALIDATE_HELP = _(
+    "Never deleted: tickets, articles and the permission history keep naming it. Clear this "
+    "to invalidate it instead; it is then offered nowhere and grants nothing."
+)
+INVALIDATE_AGENT_HELP = _(
+    "Agents are never deleted: their tickets, articles and history keep naming them. Clear "
+    "this to invalidate the agent instead: they can no longer sign in and are offered nowhere."
+)
 
-class GroupGrantInline(admin.TabularInline):
-    model = GroupGrant
-    extra = 1
-    autocomplete_fields = ["group"]
+
+def language_choices():
+    return [("", _("Browser default"))] + [(code, _(name)) for code, name in settings.LANGUAGES]
 
 
-class RoleGrantInline(admin.TabularInline):
-    model = RoleGrant
-    extra = 1
-    autocomplete_fields = ["group"]
+def time_zone_choices():
+    return [("", _("Site default"))] + [
+        (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
+    ]
+
+
+class AgentChangeForm(UserChangeForm):
+    """Language and time zone as choices, never free text ("xx-nonsense", "Mars/Olympus")."""
+
+    language = forms.ChoiceField(label=_("language"), required=False, choices=language_choices)
+    time_zone = forms.ChoiceField(label=_("time zone"), required=False, choices=time_zone_choices)
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+        help_texts = {"is_active": INVALIDATE_AGENT_HELP}
+
+
+class NoDeleteMixin:
+    """What has history is invalidated, not deleted (see the field's help text)."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(NoDeleteMixin, BaseUserAdmin):
+    form = AgentChangeForm
     list_display = [
         "username",
-        "kind",
         "first_name",
         "last_name",
         "email",
         "is_active",
         "is_superuser",
     ]
-    list_filter = ["kind", "is_active", "is_superuser"]
+    list_filter = ["is_active", "is_superuser"]
     fieldsets = [
         *(BaseUserAdmin.fieldsets or ())[:2],
-        (_("Kind and preferences"), {"fields": ["kind", "language", "time_zone", "rows_per_page"]}),
+        (_("Preferences"), {"fields": ["language", "time_zone", "rows_per_page"]}),
         (_("Administration"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        (_("Permissions"), {"fields": ["permission_matrices"]}),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
-    inlines = [GroupGrantInline]
+    readonly_fields = ["permission_matrices"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(kind=UserKind.AGENT)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.kind = UserKind.AGENT
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("groups and roles"))
+    def permission_matrices(self, obj: User) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:permissions"),
+            _("Grant groups and roles in the permission matrices"),
+        )
+
+
+class ValidForm(forms.ModelForm):
+    class Meta:
+        help_texts = {"is_valid": INVALIDATE_HELP}
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
-    list_display = ["name", "comment", "is_valid"]
+class GroupAdmin(NoDeleteMixin, admin.ModelAdmin):
+    form = ValidForm
+    list_display = ["name", "comment", "is_valid", "matrices"]
     search_fields = ["name"]
     list_filter = ["is_valid"]
 
+    @admin.display(description=_("permissions"))
+    def matrices(self, obj: Group) -> str:
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:permissions_group_agents", args=[obj.pk]),
+            _("Agents"),
+            reverse("admin:permissions_group_roles", args=[obj.pk]),
+            _("Roles"),
+        )
+
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
-    list_display = ["name", "comment", "is_valid"]
+class RoleAdmin(NoDeleteMixin, admin.ModelAdmin):
+    form = ValidForm
+    list_display = ["name", "comment", "is_valid", "matrices"]
     search_fields = ["name"]
-    filter_horizontal = ["members"]
-    inlines = [RoleGrantInline]
+    fields = ["name", "comment", "is_valid"]
+
+    @admin.display(description=_("permissions"))
+    def matrices(self, obj: Role) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:permissions_role_agents", args=[obj.pk]),
+            _("Members"),
+        )
 
 
 class LockedNowFilter(admin.SimpleListFilter):

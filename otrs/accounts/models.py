@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from otrs.permissions.keys import PermissionKey
@@ -195,3 +196,49 @@ class ThrottleCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()}: {self.login or '*'} @ {self.address or '*'}"
+
+
+class GrantChangeKind(models.TextChoices):
+    AGENT_GRANT = "agent_grant", _("agent grant")
+    ROLE_GRANT = "role_grant", _("role grant")
+    ROLE_MEMBER = "role_member", _("role membership")
+
+
+class GrantChange(models.Model):
+    """One permission granted or revoked, by whom and when (append-only; written by
+    ``otrs.accounts.actions`` only). Raw ids and keys; the page renders the names."""
+
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=GrantChangeKind.choices)
+    granted = models.BooleanField(_("granted"))
+    # The subject: an agent (agent grant, membership) or a role; and the group (grants) or
+    # the role (membership). PROTECT: what has a permission history is invalidated, never
+    # deleted, so the history keeps saying who had access.
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("agent")
+    )
+    role = models.ForeignKey(
+        Role, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("role")
+    )
+    group = models.ForeignKey(
+        Group, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("group")
+    )
+    key = models.CharField(
+        _("permission"), max_length=16, choices=PermissionKey.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("permission change")
+        verbose_name_plural = _("permission changes")
+        ordering = ["-changed_at", "-pk"]
+        # The latest changes of one group's (or role's) matrix page.
+        indexes = [
+            models.Index(fields=["group", "-changed_at"], name="grant_change_group"),
+            models.Index(fields=["role", "-changed_at"], name="grant_change_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key} {self.changed_at:%Y-%m-%d %H:%M}"

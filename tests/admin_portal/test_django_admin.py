@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from otrs.accounts.models import Group, GroupGrant, User, UserKind
+from otrs.accounts.models import Group, User, UserKind
 from tests import factories
 from tickets.models import Queue
 
@@ -74,7 +74,7 @@ def test_it_creates_a_queue_under_a_parent(admin_client_, support):
     assert Queue.objects.get(name="Hardware").full_name == "Support::Hardware"
 
 
-def test_it_grants_a_key_to_an_agent(admin_client_, support):
+def test_it_edits_an_agent_with_language_and_time_zone_as_choices(admin_client_, support):
     agent = factories.agent("newbie")
     url = reverse("admin:accounts_user_change", args=[agent.pk])
     page = admin_client_.get(url)
@@ -84,25 +84,43 @@ def test_it_grants_a_key_to_an_agent(admin_client_, support):
         "first_name": "",
         "last_name": "",
         "email": "",
-        "kind": "agent",
-        "language": "",
-        "time_zone": "",
+        "language": "de",
+        "time_zone": "Europe/Berlin",
         "rows_per_page": 25,
         "is_active": "on",
         "last_login_0": "",
         "last_login_1": "",
         "date_joined_0": "2026-01-01",
         "date_joined_1": "10:00:00",
-        "group_grants-TOTAL_FORMS": "1",
-        "group_grants-INITIAL_FORMS": "0",
-        "group_grants-MIN_NUM_FORMS": "0",
-        "group_grants-MAX_NUM_FORMS": "1000",
-        "group_grants-0-group": support.group.pk,
-        "group_grants-0-key": "note",
     }
     response = admin_client_.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert GroupGrant.objects.filter(user=agent, group=support.group, key="note").exists()
+    agent.refresh_from_db()
+    assert (agent.language, agent.time_zone) == ("de", "Europe/Berlin")
+    refused = admin_client_.post(
+        url, {**data, "language": "xx-nonsense", "time_zone": "Mars/Olympus"}
+    )
+    assert refused.status_code == 200
+    assert set(refused.context["adminform"].form.errors) == {"language", "time_zone"}
+    agent.refresh_from_db()
+    assert agent.time_zone == "Europe/Berlin"
+
+
+def test_it_lists_agents_only_and_deletes_none(admin_client_, support):
+    customer = factories.customer("cust_in_list")
+    page = admin_client_.get(reverse("admin:accounts_user_changelist"))
+    listed = {user.username for user in page.context["cl"].result_list}
+    assert "rw_agent" in listed
+    assert "cust_in_list" not in listed and "system" not in listed
+    assert (
+        admin_client_.get(reverse("admin:accounts_user_change", args=[customer.pk])).status_code
+        == 302
+    )
+    delete = reverse("admin:accounts_user_delete", args=[support.rw.pk])
+    assert admin_client_.post(delete, {"post": "yes"}).status_code == 403
+    assert User.objects.filter(pk=support.rw.pk).exists()
+    change = admin_client_.get(reverse("admin:accounts_user_change", args=[support.rw.pk]))
+    assert "never deleted" in change.content.decode()
 
 
 def test_it_keeps_customers_out_of_the_admin(client, db):

@@ -70,16 +70,34 @@ def rule_errors(rule: AclRule) -> dict[str, list[str]]:
     if found:
         errors["properties"] = found
     problems = []
-    for name, change in (rule.changes or {}).items():
+    changes = rule.changes or {}
+    if not isinstance(changes, dict):
+        # Valid JSON that is no object (a number, a list) names no field.
+        errors["changes"] = [_("Enter an object: the fields with their restrictions.")]
+        return errors
+    for name, change in changes.items():
         model = FIELDS.get(name)
         if model is None:
             problems.append(_("%(field)s: no ACL can restrict this field.") % {"field": name})
+            continue
+        if not isinstance(change, dict):
+            problems.append(
+                _("%(field)s: enter an object of possible, possible_add or possible_not.")
+                % {"field": name}
+            )
             continue
         for key, ids in change.items():
             if key not in KEYS:
                 problems.append(
                     _("%(field)s: “%(key)s” is none of possible, possible_add, possible_not.")
                     % {"field": name, "key": key}
+                )
+                continue
+            if not isinstance(ids, list) or not all(
+                isinstance(value, int) and not isinstance(value, bool) for value in ids
+            ):
+                problems.append(
+                    _("%(field)s.%(key)s: enter a list of ids.") % {"field": name, "key": key}
                 )
                 continue
             known = set(model.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))

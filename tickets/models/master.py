@@ -72,6 +72,16 @@ class HierarchicalName(models.Model):
             if self.pk is not None and node.pk == self.pk:
                 raise ValidationError({"parent": _("A node cannot be its own ancestor.")})
             node = node.parent
+        # ``full_name`` is unique but not a form field, so the form's unique check skips
+        # it: without this, a duplicate name is an IntegrityError (a 500 in the admin).
+        same = type(self)._default_manager.filter(full_name=self._compute_full_name())
+        if same.exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {
+                    "name": _("“%(name)s” exists already here; choose another name.")
+                    % {"name": self.name}
+                }
+            )
 
     @property
     def depth(self) -> int:

@@ -1,0 +1,44 @@
+"""Forms of the admin dashboard's own screens: they parse, the actions write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from otrs.permissions.keys import PermissionKey
+
+
+class MatrixForm(forms.Form):
+    """A grid of checkboxes: one row per id in ``rows`` (hidden ``row`` fields, the rows the
+    page showed), the checked columns of row ``n`` in ``cell_<n>``. Rows not shown are
+    not touched. ``cleaned_data["grid"]`` maps each row id to its checked columns."""
+
+    row = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.MultipleHiddenInput
+    )
+
+    def __init__(self, *args, rows, columns, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_ids = list(rows)
+        self.columns = list(columns)
+        self.fields["row"].choices = [(pk, pk) for pk in self.row_ids]
+        for pk in self.row_ids:
+            self.fields[f"cell_{pk}"] = forms.MultipleChoiceField(
+                required=False, choices=[(c, c) for c in self.columns]
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        rows = cleaned.get("row") or []
+        if not rows and not self.errors:
+            raise forms.ValidationError(_("Nothing to save: no row was shown."))
+        cleaned["grid"] = {pk: set(cleaned.get(f"cell_{pk}") or ()) for pk in rows}
+        return cleaned
+
+
+def key_columns() -> list[str]:
+    return list(PermissionKey.values)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, strip=True)
