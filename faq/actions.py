@@ -370,8 +370,15 @@ def add_attachment(
     return attachment
 
 
-def link_ticket(item: FaqItem, ticket, *, actor: User) -> FaqTicketLink:
-    """Link ``item`` to ``ticket`` (the caller checked the actor may see the ticket)."""
+def readable_item(item: FaqItem, actor: User) -> FaqItem | None:
+    """``item`` as the actor may read it now (re-read), or None."""
+    return access.visible_to(actor).filter(pk=item.pk).select_related("live_revision").first()
+
+
+def link_ticket(item: FaqItem, ticket, *, actor: User) -> tuple[FaqTicketLink, bool]:
+    """Link ``item`` to ``ticket`` and say whether the link is new. Called by the ticket
+    domain's action (:func:`tickets.actions.link_faq_item`), which locked the ticket and
+    checked the actor may change it; here the actor must read the item."""
     with transaction.atomic():
         item = _locked(item, actor, access.READ)
         link, created = FaqTicketLink.objects.get_or_create(
@@ -384,7 +391,23 @@ def link_ticket(item: FaqItem, ticket, *, actor: User) -> FaqTicketLink:
                 actor=actor,
                 new={"ticket": ticket.pk},
             )
-    return link
+    return link, created
+
+
+def unlink_ticket(item: FaqItem, ticket, *, actor: User) -> bool:
+    """Remove the link between ``item`` and ``ticket`` (the ticket domain's action checked
+    the ticket); whether there was one."""
+    with transaction.atomic():
+        FaqItem.objects.select_for_update().filter(pk=item.pk).first()
+        deleted, _rows = FaqTicketLink.objects.filter(item_id=item.pk, ticket=ticket).delete()
+        if deleted:
+            FaqHistory.objects.create(
+                item_id=item.pk,
+                type=HistoryType.TICKET_UNLINKED,
+                actor=actor,
+                old={"ticket": ticket.pk},
+            )
+    return bool(deleted)
 
 
 def vote(item: FaqItem, rating: int, *, user=None, session_key: str = "") -> FaqVote:
