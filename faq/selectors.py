@@ -14,11 +14,13 @@ from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from otrs.fields.selectors import definitions, render_values, values_for
 from otrs.mail.parsing import html_to_text
 from otrs.search import get_backend
 
 from . import access
 from .choices import InsertFormat, ItemState
+from .fields import FAQ_ITEM, FAQ_ITEM_SCREEN
 from .models import FaqCategory, FaqItem, FaqRevision, FaqSettings, FaqVote
 
 #: How many suggestions a writer is offered.
@@ -104,6 +106,15 @@ def best_translation(item: FaqItem, readable: QuerySet[FaqItem], language: str) 
 def votes(item: FaqItem) -> dict:
     found = FaqVote.objects.filter(item=item).aggregate(n=Count("pk"), avg=Avg("rating"))
     return {"count": found["n"], "average": found["avg"]}
+
+
+def custom_fields(item: FaqItem) -> list[tuple[str, str]]:
+    """The item's set custom fields of the item screen, as (label, text), in order."""
+    fields = definitions(FAQ_ITEM, screen=FAQ_ITEM_SCREEN)
+    if not fields:
+        return []
+    texts = render_values(values_for(FAQ_ITEM, [item.pk], fields), fields).get(item.pk, {})
+    return [(d.display_label(), texts[d.name]) for d in fields if d.name in texts]
 
 
 def related(item: FaqItem, readable: QuerySet[FaqItem]) -> list[FaqItem]:
