@@ -55,7 +55,13 @@ from .fields import (
 from .history import record_history, recorded_as
 from .links import link_tickets, mark_seen, unlink_tickets, unwatch_ticket, watch_ticket
 from .merge import merge_tickets, resolve_number, unmerge_ticket
-from .object_links import insert_faq_item, link_faq_item, record_object_link, unlink_faq_item
+from .object_links import (
+    create_faq_item_from_ticket,
+    insert_faq_item,
+    link_faq_item,
+    record_object_link,
+    unlink_faq_item,
+)
 from .queues import set_personal_queues
 from .versions import EditConflict, ticket_version
 
@@ -75,6 +81,7 @@ __all__ = [
     "check_responsible_candidate",
     "close_by_customer",
     "create_email_ticket",
+    "create_faq_item_from_ticket",
     "create_phone_ticket",
     "create_ticket",
     "create_ticket_with_article",

@@ -130,8 +130,41 @@ def insert_faq_item(ticket: Ticket, item: FaqItem, *, actor: User) -> FaqItem:
 __all__ = [
     "CONFIG_ITEM",
     "FAQ_ITEM",
+    "create_faq_item_from_ticket",
     "insert_faq_item",
     "link_faq_item",
     "record_object_link",
     "unlink_faq_item",
 ]
+
+
+def create_faq_item_from_ticket(
+    ticket: Ticket,
+    category,
+    content: faq_actions.Content,
+    *,
+    actor: User,
+    language: str,
+    state: str,
+    note: str = "",
+    submit: bool = True,
+    field_values: dict | None = None,
+) -> FaqItem:
+    """A new FAQ item written from ``ticket`` (its text prefilled by the screen from the
+    ticket's articles), linked to the ticket, in one transaction: the FAQ's rules decide
+    who may write in ``category``, the ticket's who may link it (``rw``)."""
+    with transaction.atomic():
+        locked = _locked(ticket)
+        _require(actor, locked, PermissionKey.RW)
+        item = faq_actions.create_item(
+            category,
+            content,
+            actor=actor,
+            language=language,
+            state=state,
+            note=note,
+            submit=submit,
+            field_values=field_values,
+        )
+        link_faq_item(locked, item, actor=actor)
+        return item
