@@ -280,3 +280,12 @@ class History(models.Model):
 
     def __str__(self) -> str:
         return f"{self.configitem_id} {self.history_type}"
+
+
+class GraphLock(models.Model):
+    """One row every change that may move incident states locks first (see
+    :func:`cmdb.actions._base.lock_graph`): propagation reads and writes a whole connected
+    group of CIs, which no row lock on one CI covers."""
+
+    def __str__(self) -> str:
+        return f"graph lock {self.pk}"

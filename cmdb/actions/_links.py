@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 from tickets import access as ticket_access
+from tickets import actions as ticket_actions
 
 from .. import access
 from ..choices import POINTED, TICKET_LINK_TYPES, CmdbEvent, HistoryType, LinkType
 from ..models import ConfigItem, Link, TicketLink
-from ._base import record, require
+from ._base import lock_graph, record, require
 from ._incidents import recalculate
 
 
@@ -41,6 +42,7 @@ def link_configitems(
     if not access.can(actor, other, PermissionKey.RO):
         raise _not_found()
     with transaction.atomic():
+        lock_graph()
         ConfigItem.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by(
             "pk"
         ).first()
@@ -73,6 +75,7 @@ def unlink_configitems(link: Link, *, actor, acting_on: ConfigItem) -> None:
         raise _not_found()
     require(actor, acting_on)
     with transaction.atomic():
+        lock_graph()
         source, target = link.source, link.target
         deleted, _rows = Link.objects.filter(pk=link.pk).delete()
         if not deleted:
@@ -98,6 +101,7 @@ def link_ticket(configitem: ConfigItem, ticket_pk: int, link_type: str, *, actor
     except Http404:
         raise DomainError(_("No such ticket."), code=ErrorCode.NOT_ALLOWED) from None
     with transaction.atomic():
+        lock_graph()
         link, created = TicketLink.objects.get_or_create(
             configitem=configitem, ticket=ticket, defaults={"link_type": link_type}
         )
@@ -109,6 +113,14 @@ def link_ticket(configitem: ConfigItem, ticket_pk: int, link_type: str, *, actor
                 {"type": link_type, "ticket": ticket.pk, "ticket_number": ticket.number},
                 CmdbEvent.LINK_ADD,
             )
+            ticket_actions.record_object_link(
+                ticket,
+                kind=ticket_actions.CONFIG_ITEM,
+                object_id=configitem.pk,
+                number=configitem.number,
+                link_type=link_type,
+                actor=actor,
+            )
             recalculate({configitem.pk}, actor=actor)
     return link
 
@@ -116,6 +128,7 @@ def link_ticket(configitem: ConfigItem, ticket_pk: int, link_type: str, *, actor
 def unlink_ticket(link: TicketLink, *, actor) -> None:
     require(actor, link.configitem)
     with transaction.atomic():
+        lock_graph()
         deleted, _rows = TicketLink.objects.filter(pk=link.pk).delete()
         if deleted:
             record(
@@ -124,5 +137,14 @@ def unlink_ticket(link: TicketLink, *, actor) -> None:
                 actor,
                 {"type": link.link_type, "ticket": link.ticket_id},
                 CmdbEvent.LINK_DELETE,
+            )
+            ticket_actions.record_object_link(
+                link.ticket,
+                kind=ticket_actions.CONFIG_ITEM,
+                object_id=link.configitem_id,
+                number=link.configitem.number,
+                link_type=link.link_type,
+                actor=actor,
+                removed=True,
             )
             recalculate({link.configitem_id}, actor=actor)

@@ -56,6 +56,8 @@ from .history import record_history, recorded_as
 from .links import link_tickets, mark_seen, unlink_tickets, unwatch_ticket, watch_ticket
 from .merge import merge_tickets, resolve_number, unmerge_ticket
 from .object_links import (
+    CONFIG_ITEM,
+    FAQ_ITEM,
     create_faq_item_from_ticket,
     insert_faq_item,
     link_faq_item,
@@ -66,6 +68,8 @@ from .queues import set_personal_queues
 from .versions import EditConflict, ticket_version
 
 __all__ = [
+    "CONFIG_ITEM",
+    "FAQ_ITEM",
     "ArticleInput",
     "AttachmentInput",
     "BulkChanges",
