@@ -7,14 +7,22 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from faq import access as faq_access
 from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 from tickets import access as ticket_access
 from tickets import actions as ticket_actions
 
 from .. import access
-from ..choices import POINTED, TICKET_LINK_TYPES, CmdbEvent, HistoryType, LinkType
-from ..models import ConfigItem, Link, TicketLink
+from ..choices import (
+    POINTED,
+    SERVICE_LINK_TYPES,
+    TICKET_LINK_TYPES,
+    CmdbEvent,
+    HistoryType,
+    LinkType,
+)
+from ..models import ConfigItem, FaqLink, Link, ServiceLink, TicketLink
 from ._base import lock_graph, record, require
 from ._incidents import recalculate
 
@@ -148,3 +156,79 @@ def unlink_ticket(link: TicketLink, *, actor) -> None:
                 removed=True,
             )
             recalculate({link.configitem_id}, actor=actor)
+
+
+def link_faq_item(configitem: ConfigItem, item, *, actor) -> FaqLink:
+    """Link an FAQ item to a CI: rw on the CI, read on the item (else "not found")."""
+    require(actor, configitem)
+    if not faq_access.visible_to(actor).filter(pk=item.pk).exists():
+        raise DomainError(_("No such FAQ item."), code=ErrorCode.NOT_ALLOWED)
+    with transaction.atomic():
+        ConfigItem.objects.select_for_update().filter(pk=configitem.pk).first()
+        link, created = FaqLink.objects.get_or_create(configitem=configitem, item=item)
+        if created:
+            record(
+                configitem,
+                HistoryType.LINK_ADD,
+                actor,
+                {"type": LinkType.RELEVANT_TO, "faq": item.pk, "faq_number": item.number},
+                CmdbEvent.LINK_ADD,
+            )
+    return link
+
+
+def unlink_faq_item(link: FaqLink, *, actor) -> None:
+    require(actor, link.configitem)
+    with transaction.atomic():
+        deleted, _rows = FaqLink.objects.filter(pk=link.pk).delete()
+        if deleted:
+            record(
+                link.configitem,
+                HistoryType.LINK_DELETE,
+                actor,
+                {"type": LinkType.RELEVANT_TO, "faq": link.item_id},
+                CmdbEvent.LINK_DELETE,
+            )
+
+
+def link_service(configitem: ConfigItem, service, link_type: str, *, actor) -> ServiceLink:
+    """Link a valid service to a CI (rw on the CI); "depends on": the service depends on
+    the CI."""
+    if link_type not in SERVICE_LINK_TYPES:
+        raise DomainError(_("Unknown link type."), code=ErrorCode.CI_LINK_TYPE)
+    require(actor, configitem)
+    if not service.is_valid:
+        raise DomainError(_("No such service."), code=ErrorCode.NOT_ALLOWED)
+    with transaction.atomic():
+        ConfigItem.objects.select_for_update().filter(pk=configitem.pk).first()
+        link, created = ServiceLink.objects.get_or_create(
+            configitem=configitem, service=service, defaults={"link_type": link_type}
+        )
+        if created:
+            record(
+                configitem,
+                HistoryType.LINK_ADD,
+                actor,
+                {
+                    "type": link_type,
+                    "service": service.pk,
+                    "service_name": service.full_name,
+                    "source": "service",
+                },
+                CmdbEvent.LINK_ADD,
+            )
+    return link
+
+
+def unlink_service(link: ServiceLink, *, actor) -> None:
+    require(actor, link.configitem)
+    with transaction.atomic():
+        deleted, _rows = ServiceLink.objects.filter(pk=link.pk).delete()
+        if deleted:
+            record(
+                link.configitem,
+                HistoryType.LINK_DELETE,
+                actor,
+                {"type": link.link_type, "service": link.service_id, "source": "service"},
+                CmdbEvent.LINK_DELETE,
+            )
