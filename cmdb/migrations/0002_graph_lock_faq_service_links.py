@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cmdb', '0001_initial'),
-        ('faq', '0002_history_types'),
+        ('faq', '0003_history_types'),
         ('tickets', '0017_report_schedules'),
     ]
 
