@@ -14,7 +14,7 @@ forbidden alike answer 404) and :func:`classes_for` (the classes themselves).
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from otrs.permissions import PermissionKey, grants_for
@@ -72,11 +72,13 @@ def _customer_cis(user, found: QuerySet) -> QuerySet:
     company_ids = [profile.company_id, *profile.other_companies.values_list("pk", flat=True)]
     owned = AttributeValue.objects.filter(
         attribute__field_type="company", value_ref__in=[c for c in company_ids if c]
-    ).values("version_id")
-    own = AttributeValue.objects.filter(
-        attribute__field_type="customer", value_ref=profile.pk
-    ).values("version_id")
-    return found.filter(last_version_id__in=owned.union(own))
+    )
+    own = AttributeValue.objects.filter(attribute__field_type="customer", value_ref=profile.pk)
+    # Two subqueries, not a UNION: SQLite refuses a compound subquery with ordering.
+    return found.filter(
+        Q(last_version_id__in=owned.order_by().values("version_id"))
+        | Q(last_version_id__in=own.order_by().values("version_id"))
+    )
 
 
 def can(user, configitem: ConfigItem, need: str = PermissionKey.RO) -> bool:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otrs.agent.registry import MenuEntry
 
-from . import csv_views, selectors, views
+from . import csv_views, link_views, selectors, views
 
 urlpatterns = [
     path("cmdb/", views.overview, name="cmdb"),
@@ -26,6 +26,18 @@ urlpatterns = [
     path("cmdb/items/<int:pk>/link/", views.ci_link, name="cmdb_link"),
     path("cmdb/items/<int:pk>/links/<int:link_pk>/remove/", views.ci_unlink, name="cmdb_unlink"),
     path("cmdb/items/<int:pk>/tickets/link/", views.ci_link_ticket, name="cmdb_link_ticket"),
+    path("cmdb/items/<int:pk>/faq/link/", link_views.link_faq, name="cmdb_link_faq"),
+    path(
+        "cmdb/items/<int:pk>/faq/<int:link_pk>/remove/",
+        link_views.unlink_faq,
+        name="cmdb_unlink_faq",
+    ),
+    path("cmdb/items/<int:pk>/services/link/", link_views.link_service, name="cmdb_link_service"),
+    path(
+        "cmdb/items/<int:pk>/services/<int:link_pk>/remove/",
+        link_views.unlink_service,
+        name="cmdb_unlink_service",
+    ),
     path(
         "cmdb/items/<int:pk>/tickets/<int:link_pk>/remove/",
         views.ci_unlink_ticket,
@@ -55,4 +67,19 @@ def _ticket_zoom_panel(request, ticket) -> str:
     )
 
 
-panels = {"ticket_zoom": [_ticket_zoom_panel]}
+def _faq_item_panel(request, item) -> str:
+    cis = selectors.configitems_of_faq_item(request.user, item.pk)
+    if not cis:
+        return ""
+    return render_to_string(
+        "cmdb/_ticket_panel.html",
+        {
+            "rows": [
+                (ci, ci.number, selectors.incident_class(ci.current_incident_state)) for ci in cis
+            ]
+        },
+        request=request,
+    )
+
+
+panels = {"ticket_zoom": [_ticket_zoom_panel], "faq_item": [_faq_item_panel]}

@@ -44,6 +44,8 @@ REVERSE_LABELS = {
 POINTED = frozenset({LinkType.DEPENDS_ON, LinkType.INCLUDES})
 # CI-ticket links allow these types only (spec 13).
 TICKET_LINK_TYPES = (LinkType.RELEVANT_TO, LinkType.DEPENDS_ON, LinkType.ALTERNATIVE_TO)
+# CI-service links: the service depends on the CI, or the CI is relevant to it.
+SERVICE_LINK_TYPES = (LinkType.DEPENDS_ON, LinkType.RELEVANT_TO)
 
 
 class SuppressVersion(models.TextChoices):

@@ -4,14 +4,16 @@ bulk state changes and the definition editor. Forms parse; the actions decide.""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from faq import access as faq_access
 from otrs.web.pagination import page_number
+from tickets.models import Service
 
 from . import attributes as attrs
 from .choices import REVERSE_LABELS, TICKET_LINK_TYPES, Catalog, LinkType
@@ -275,3 +277,37 @@ class DefinitionForm(forms.Form):
 
 class CopyForm(forms.Form):
     name = forms.CharField(label=_("Name of the copy"), max_length=250, required=False)
+
+
+class FaqLinkForm(forms.Form):
+    """An FAQ item for a CI, by its number among the items the agent reads."""
+
+    number = forms.CharField(label=_("FAQ item number"), max_length=40)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_number(self):
+        found = faq_access.visible_to(self.user).filter(number=self.cleaned_data["number"].strip())
+        item = found.first()
+        if item is None:
+            raise forms.ValidationError(_("No such FAQ item."))
+        return item
+
+
+class ServiceLinkForm(forms.Form):
+    link_type = forms.ChoiceField(
+        label=_("Link type"),
+        choices=[
+            (LinkType.DEPENDS_ON.value, _("the service depends on this item")),
+            (LinkType.RELEVANT_TO.value, _("relevant to the service")),
+        ],
+        initial=LinkType.DEPENDS_ON,
+    )
+    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        services = Service.objects.filter(is_valid=True).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["service"]).queryset = services

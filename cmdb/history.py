@@ -67,6 +67,12 @@ def describe(rows: list[History]) -> list[Entry]:
                 other = _("ticket %(number)s") % {
                     "number": data.get("ticket_number") or data["ticket"]
                 }
+            elif "faq" in data:
+                other = _("FAQ item %(number)s") % {"number": data.get("faq_number") or data["faq"]}
+            elif "service" in data:
+                other = _("service %(name)s") % {
+                    "name": data.get("service_name") or data["service"]
+                }
             else:
                 other = cis.get(data.get("other"), f"#{data.get('other')}")
             text = f"{link}: {other}"

@@ -280,3 +280,54 @@ class History(models.Model):
 
     def __str__(self) -> str:
         return f"{self.configitem_id} {self.history_type}"
+
+
+class GraphLock(models.Model):
+    """One row every change that may move incident states locks first (see
+    :func:`cmdb.actions._base.lock_graph`): propagation reads and writes a whole connected
+    group of CIs, which no row lock on one CI covers."""
+
+    def __str__(self) -> str:
+        return f"graph lock {self.pk}"
+
+
+class FaqLink(models.Model):
+    """A link between a CI and an FAQ item (the item is relevant to the CI)."""
+
+    configitem = models.ForeignKey(ConfigItem, on_delete=models.CASCADE, related_name="faq_links")
+    item = models.ForeignKey("faq.FaqItem", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["configitem", "item"], name="cmdb_faq_link_unique")
+        ]
+        # The FAQ item's page lists its CIs.
+        indexes = [models.Index(fields=["item"], name="cmdb_faq_link_item")]
+
+    def __str__(self) -> str:
+        return f"{self.configitem_id} faq {self.item_id}"
+
+
+class ServiceLink(models.Model):
+    """A link between a CI and a service: the service depends on the CI, or the CI is
+    relevant to it."""
+
+    configitem = models.ForeignKey(
+        ConfigItem, on_delete=models.CASCADE, related_name="service_links"
+    )
+    service = models.ForeignKey("tickets.Service", on_delete=models.CASCADE, related_name="+")
+    link_type = models.CharField(max_length=20, choices=LinkType.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["configitem", "service"], name="cmdb_service_link_unique"
+            )
+        ]
+        # Services of a ticket being created: their CIs.
+        indexes = [models.Index(fields=["service"], name="cmdb_service_link_service")]
+
+    def __str__(self) -> str:
+        return f"{self.configitem_id} {self.link_type} service {self.service_id}"

@@ -4,6 +4,7 @@ CIs it is linked to (only with ``CMDB_INCIDENT_FROM_TICKETS``)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 
 from otrs import events
 
@@ -24,7 +25,8 @@ def ticket_state_changed(batch: events.Batch) -> None:
         TicketLink.objects.filter(ticket_id__in=ticket_ids).values_list("configitem_id", flat=True)
     )
     if ci_ids:
-        recalculate(ci_ids, actor=User.objects.get(username="system"))
+        with transaction.atomic():
+            recalculate(ci_ids, actor=User.objects.get(username="system"))
 
 
 def register() -> None:

@@ -10,12 +10,23 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from faq import access as faq_access
 from otrs.permissions import PermissionKey
 from tickets import access as ticket_access
 
 from . import access, attributes
 from .choices import POINTED, REVERSE_LABELS, Catalog, Functionality, LinkType
-from .models import AttributeValue, CatalogItem, ConfigItem, History, Link, TicketLink, Version
+from .models import (
+    AttributeValue,
+    CatalogItem,
+    ConfigItem,
+    FaqLink,
+    History,
+    Link,
+    ServiceLink,
+    TicketLink,
+    Version,
+)
 
 LINKS_SHOWN = 200
 TICKETS_SHOWN = 50
@@ -173,3 +184,38 @@ def incident_class(state: CatalogItem) -> str:
 
 def counts_by_state(rows) -> Counter:
     return Counter(r.current_incident_state_id for r in rows)
+
+
+def faq_links(user, configitem: ConfigItem) -> list[FaqLink]:
+    """The CI's FAQ items, as far as the agent reads them (one query)."""
+    readable = faq_access.visible_to(user).values("pk")
+    return list(
+        FaqLink.objects.filter(configitem=configitem, item__in=readable)
+        .select_related("item")
+        .order_by("item__number")
+    )
+
+
+def service_links(configitem: ConfigItem) -> list[ServiceLink]:
+    """The CI's services (one query); from the CI, "depends on" reads "required for"."""
+    found = list(
+        ServiceLink.objects.filter(configitem=configitem)
+        .select_related("service")
+        .order_by("service__name")
+    )
+    for link in found:
+        kind = LinkType(link.link_type)
+        # What the page shows for the link, read from the CI's end.
+        setattr(link, "label", REVERSE_LABELS.get(kind, kind.label))  # noqa: B010
+    return found
+
+
+def configitems_of_faq_item(user, item_id: int) -> list[ConfigItem]:
+    """The CIs linked to an FAQ item that the agent may see (the FAQ item page's panel)."""
+    ids = FaqLink.objects.filter(item_id=item_id).values("configitem_id")
+    return list(
+        access.visible_to(user)
+        .filter(pk__in=ids)
+        .select_related("ci_class", "current_incident_state")
+        .order_by("name")
+    )

@@ -30,8 +30,10 @@ from .forms import (
     CIForm,
     CopyForm,
     DefinitionForm,
+    FaqLinkForm,
     FilterForm,
     LinkForm,
+    ServiceLinkForm,
     TicketLinkForm,
 )
 from .history import describe
@@ -101,6 +103,8 @@ def _ci_context(request, ci: ConfigItem) -> dict:
         "graph": graph.build(request.user, ci),
         "open_tickets": open_tickets,
         "closed_tickets": closed_tickets,
+        "faq_links": selectors.faq_links(request.user, ci),
+        "service_links": selectors.service_links(ci),
         "versions": selectors.versions(ci),
         "history": describe(selectors.history(ci)),
         "may_write": access.can(request.user, ci, RW),
@@ -115,6 +119,8 @@ def ci_page(request, pk: int):
     context = _ci_context(request, ci)
     context["link_form"] = LinkForm()
     context["ticket_link_form"] = TicketLinkForm(prefix="ticket")
+    context["faq_link_form"] = FaqLinkForm(prefix="faq")
+    context["service_link_form"] = ServiceLinkForm(prefix="service")
     return _render(request, "ci.html", context)
 
 

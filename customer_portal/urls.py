@@ -6,7 +6,7 @@ portal's root, which leads to them) come from ``customer_portal.ticket_urls``.
 
 from django.urls import include, path
 
-from .views import accounts
+from .views import accounts, configitems
 
 app_name = "customer"
 
@@ -39,5 +39,6 @@ urlpatterns = [
     path("preferences/", accounts.preferences, name="preferences"),
     path("password/", accounts.password_change, name="password_change"),
     path("faq/", include("customer_portal.faq_urls")),
+    path("configuration-items/", configitems.index, name="configitems"),
     path("", include("customer_portal.ticket_urls")),
 ]

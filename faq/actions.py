@@ -29,11 +29,13 @@ from django.utils.translation import gettext as _
 from otrs import events
 from otrs.accounts.models import User
 from otrs.errors import DomainError, ErrorCode
+from otrs.fields.actions import clean_values, write_values
 from otrs.html import sanitize_html
 
 from . import access
 from .choices import HistoryType, ItemState, RevisionStatus
 from .events import FaqEvent
+from .fields import FAQ_ITEM
 from .models import (
     FaqAttachment,
     FaqCategory,
@@ -96,8 +98,10 @@ def create_item(
     translation_of: FaqItem | None = None,
     note: str = "",
     submit: bool = True,
+    field_values: dict | None = None,
 ) -> FaqItem:
-    """A new item with its first revision (see the module docstring for ``submit``)."""
+    """A new item with its first revision (see the module docstring for ``submit``) and its
+    custom fields (``{name: value}``, all or nothing)."""
     _require_category(actor, category, access.EDIT)
     content = _checked(content)
     language = _checked_language(language)
@@ -134,6 +138,7 @@ def create_item(
         item.group = translation_of.pk if translation_of is not None else item.pk
         item.save(update_fields=["group"])
         _log(item, HistoryType.CREATED, FaqEvent.ITEM_CREATE, actor, new={"state": state})
+        _write_fields(item, field_values, actor)
         _add_revision(item, content, actor=actor, note=note, submit=submit)
     return item
 
@@ -259,9 +264,10 @@ def change_properties(
     state: str,
     is_valid: bool,
     review_after: date | None,
+    field_values: dict | None = None,
 ) -> FaqItem:
-    """The item's category, state, validity and review date (not content: no revision).
-    Moving needs edit rights on the old and the new category."""
+    """The item's category, state, validity, review date and custom fields (not content: no
+    revision). Moving needs edit rights on the old and the new category."""
     state = ItemState(state)
     with transaction.atomic():
         item = _locked(item, actor, access.EDIT)
@@ -285,6 +291,7 @@ def change_properties(
             new = review_after.isoformat() if review_after else None
             changes.append((HistoryType.UPDATED, {"review_after": old}, {"review_after": new}))
             item.review_after = review_after
+        _write_fields(item, field_values, actor)
         if not changes:
             return item
         item.changed, item.changed_by = timezone.now(), actor
@@ -302,6 +309,33 @@ def change_properties(
             {"changes": {k: [o[k], n[k]] for _t, o, n in changes for k in n}},
         )
     return item
+
+
+def set_field_values(item: FaqItem, values: dict, *, actor: User) -> FaqItem:
+    """Set custom fields of ``item`` (the writer registered with the field engine, so the
+    engine's callers, such as the API, go through the FAQ's rules too)."""
+    with transaction.atomic():
+        item = _locked(item, actor, access.EDIT)
+        _write_fields(item, values, actor)
+    return item
+
+
+def _write_fields(item: FaqItem, values: dict | None, actor: User) -> None:
+    """Validate (all or nothing) and store custom field values under the caller's lock; one
+    history row and event for what changed, raw values as text."""
+    if not values:
+        return
+    changes = write_values(FAQ_ITEM, item.pk, clean_values(FAQ_ITEM, values))
+    if not changes:
+        return
+    _log(
+        item,
+        HistoryType.FIELDS_CHANGED,
+        FaqEvent.ITEM_UPDATE,
+        actor,
+        old={f"field:{c.definition.name}": c.old_text for c in changes},
+        new={f"field:{c.definition.name}": c.new_text for c in changes},
+    )
 
 
 def set_related(item: FaqItem, related: list[FaqItem], *, actor: User) -> FaqItem:
@@ -370,8 +404,15 @@ def add_attachment(
     return attachment
 
 
-def link_ticket(item: FaqItem, ticket, *, actor: User) -> FaqTicketLink:
-    """Link ``item`` to ``ticket`` (the caller checked the actor may see the ticket)."""
+def readable_item(item: FaqItem, actor: User) -> FaqItem | None:
+    """``item`` as the actor may read it now (re-read), or None."""
+    return access.visible_to(actor).filter(pk=item.pk).select_related("live_revision").first()
+
+
+def link_ticket(item: FaqItem, ticket, *, actor: User) -> tuple[FaqTicketLink, bool]:
+    """Link ``item`` to ``ticket`` and say whether the link is new. Called by the ticket
+    domain's action (:func:`tickets.actions.link_faq_item`), which locked the ticket and
+    checked the actor may change it; here the actor must read the item."""
     with transaction.atomic():
         item = _locked(item, actor, access.READ)
         link, created = FaqTicketLink.objects.get_or_create(
@@ -384,7 +425,23 @@ def link_ticket(item: FaqItem, ticket, *, actor: User) -> FaqTicketLink:
                 actor=actor,
                 new={"ticket": ticket.pk},
             )
-    return link
+    return link, created
+
+
+def unlink_ticket(item: FaqItem, ticket, *, actor: User) -> bool:
+    """Remove the link between ``item`` and ``ticket`` (the ticket domain's action checked
+    the ticket); whether there was one."""
+    with transaction.atomic():
+        FaqItem.objects.select_for_update().filter(pk=item.pk).first()
+        deleted, _rows = FaqTicketLink.objects.filter(item_id=item.pk, ticket=ticket).delete()
+        if deleted:
+            FaqHistory.objects.create(
+                item_id=item.pk,
+                type=HistoryType.TICKET_UNLINKED,
+                actor=actor,
+                old={"ticket": ticket.pk},
+            )
+    return bool(deleted)
 
 
 def vote(item: FaqItem, rating: int, *, user=None, session_key: str = "") -> FaqVote:

@@ -35,7 +35,9 @@ class HistoryType(models.TextChoices):
     VALIDITY_CHANGED = "validity_changed", _("validity changed")
     ATTACHMENT_ADDED = "attachment_added", _("attachment added")
     TICKET_LINKED = "ticket_linked", _("linked to ticket")
+    TICKET_UNLINKED = "ticket_unlinked", _("ticket link removed")
     RELATED_CHANGED = "related_changed", _("related items changed")
+    FIELDS_CHANGED = "fields_changed", _("custom fields changed")
 
 
 class InsertFormat(models.TextChoices):

@@ -16,6 +16,13 @@ def _describe(item) -> str:
     return f"{item.number} {item.title}"
 
 
+def _write(item, values, *, actor, **_options):
+    # Imported here: faq.actions imports this module for FAQ_ITEM.
+    from .actions import set_field_values
+
+    return set_field_values(item, dict(values), actor=actor)
+
+
 def register() -> None:
     registry.register_object_type(
         ObjectType(
@@ -24,6 +31,7 @@ def register() -> None:
             model="faq.FaqItem",
             screens=(Screen(FAQ_ITEM_SCREEN, _("FAQ item form")),),
             describe=_describe,
+            writer=_write,
             lookup_fields=("number", "title"),
         )
     )

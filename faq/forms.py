@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from otrs.fields.forms import add_form_fields, field_values_from
+
 from . import access
 from .actions import Content
 from .choices import ItemState
+from .fields import FAQ_ITEM, FAQ_ITEM_SCREEN
 from .models import FaqCategory, FaqItem
 
 RICH = {"rows": 6, "class": "rich"}
@@ -65,6 +70,11 @@ class ItemForm(ContentForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = access.categories_for(user, access.EDIT).order_by("name")
+        add_form_fields(self, FAQ_ITEM, FAQ_ITEM_SCREEN)
+
+    def field_values(self) -> dict:
+        """The custom fields' values, by field name."""
+        return field_values_from(self.cleaned_data)
 
 
 class PropertiesForm(forms.Form):
@@ -79,9 +89,14 @@ class PropertiesForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, item: FaqItem, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = access.categories_for(user, access.EDIT).order_by("name")
+        categories = access.categories_for(user, access.EDIT).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = categories
+        add_form_fields(self, FAQ_ITEM, FAQ_ITEM_SCREEN, object_id=item.pk)
+
+    def field_values(self) -> dict:
+        return field_values_from(self.cleaned_data)
 
 
 class NoteForm(forms.Form):

@@ -1,19 +1,20 @@
 """Event handlers of the FAQ: mail to the approvers when a revision waits for them, to the
 author when it is sent back, and to the editors when an item's review date has passed.
 
-They run after the change committed (:mod:`otrs.events`), with the mail going through
-Django's mail API (the project's queue backend stores it in the handler's transaction).
+They run after the change committed (:mod:`otrs.events`). Each mail is queued in the
+outgoing queue under a key made of the batch's delivery key, the event and the recipient, so
+a redelivered batch (a retry after a crash, or a second worker) mails nobody twice.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from otrs import events
 from otrs.accounts.models import User
+from otrs.mail.outbound import queue_system_mail
 from otrs.permissions import PermissionKey, agents_holding
 
 from .events import FaqEvent
@@ -65,7 +66,12 @@ def notify(batch: events.Batch) -> None:
                     [subject, "", _("Open: %(path)s") % {"path": f"/agent/faq/{item.pk}/"}]
                     + ([str(event.payload.get("note"))] if event.payload.get("note") else [])
                 )
-            send_mail(subject, body, None, [user.email])
+            queue_system_mail(
+                to=user.email,
+                subject=subject,
+                body=body,
+                idempotency_key=f"{batch.key}:{event.id}:{user.pk}",
+            )
 
 
 def register() -> None:

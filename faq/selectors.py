@@ -9,14 +9,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from otrs.fields.selectors import definitions, render_values, values_for
+from otrs.mail.parsing import html_to_text
 from otrs.search import get_backend
 
 from . import access
-from .models import FaqCategory, FaqItem, FaqRevision, FaqVote
+from .choices import InsertFormat, ItemState
+from .fields import FAQ_ITEM, FAQ_ITEM_SCREEN
+from .models import FaqCategory, FaqItem, FaqRevision, FaqSettings, FaqVote
 
 #: How many suggestions a writer is offered.
 SUGGESTIONS = 5
@@ -103,10 +108,68 @@ def votes(item: FaqItem) -> dict:
     return {"count": found["n"], "average": found["avg"]}
 
 
+def custom_fields(item: FaqItem) -> list[tuple[str, str]]:
+    """The item's set custom fields of the item screen, as (label, text), in order."""
+    fields = definitions(FAQ_ITEM, screen=FAQ_ITEM_SCREEN)
+    if not fields:
+        return []
+    texts = render_values(values_for(FAQ_ITEM, [item.pk], fields), fields).get(item.pk, {})
+    return [(d.display_label(), texts[d.name]) for d in fields if d.name in texts]
+
+
 def related(item: FaqItem, readable: QuerySet[FaqItem]) -> list[FaqItem]:
     """The related items the reader may read (never an internal one for a customer)."""
     ids = item.related.values("pk")
     return list(readable.filter(pk__in=ids).order_by("title"))
+
+
+# --- into a ticket answer ----------------------------------------------------------------------
+
+#: The fields that go into an answer (never the internal comment).
+ANSWER_FIELDS = (
+    ("symptom", _("Symptom")),
+    ("problem", _("Problem")),
+    ("solution", _("Solution")),
+)
+
+
+def insertable(user) -> QuerySet[FaqItem]:
+    """The items ``user`` (an agent) may put into a ticket answer: those they read, valid
+    and published (a draft never reaches a customer)."""
+    return access.visible_to(user).filter(is_valid=True, live_revision__isnull=False)
+
+
+def reader_url(item: FaqItem) -> str:
+    """The absolute address a reader of the answer opens: the public page for a public
+    item, the customer portal's for an external one, the agent's for an internal one."""
+    if item.state == ItemState.PUBLIC:
+        path = reverse("faq_public:item", args=[item.pk])
+    elif item.state == ItemState.EXTERNAL:
+        path = reverse("customer:faq_item", args=[item.pk])
+    else:
+        path = reverse("agent:faq_item", args=[item.pk])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def answer_text(item: FaqItem, insert_format: str | None = None) -> str:
+    """The plain text that goes into an answer for ``item`` (its published revision): the
+    title and the fields as quoted text, a link, or both (:class:`InsertFormat`; by default
+    the one set in :class:`FaqSettings`)."""
+    fmt = insert_format or FaqSettings.load().insert_format
+    live = item.live_revision
+    lines: list[str] = []
+    if fmt in (InsertFormat.TEXT, InsertFormat.BOTH) and live is not None:
+        lines.append(f"> {live.title}")
+        for name, label in ANSWER_FIELDS:
+            text = html_to_text(getattr(live, name) or "").strip()
+            if text:
+                lines += [">", f"> {label}:"]
+                lines += [f"> {line}".rstrip() for line in text.splitlines()]
+    if fmt in (InsertFormat.LINK, InsertFormat.BOTH):
+        if lines:
+            lines.append("")
+        lines.append(f"{item.number}: {reader_url(item)}")
+    return "\n".join(lines)
 
 
 # --- diff --------------------------------------------------------------------------------------

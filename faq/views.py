@@ -140,6 +140,7 @@ def item(request, pk: int):
             "revisions": revisions,
             "history": found.history.select_related("actor").order_by("-created", "-pk")[:100],
             "votes": selectors.votes(found),
+            "custom_fields": selectors.custom_fields(found),
             "attachments": found.attachments.defer("content"),
             "related": selectors.related(found, access.visible_to(request.user)),
             "translations": selectors.translations(found, access.visible_to(request.user)),
@@ -209,6 +210,7 @@ def item_add(request):
             translation_of=translation_of,
             note=data["note"],
             submit=form.submit(),
+            field_values=form.field_values(),
         )
 
     return form_screen(
@@ -261,6 +263,7 @@ def properties(request, pk: int):
     form = PropertiesForm(
         request.POST or None,
         user=request.user,
+        item=found,
         initial={
             "category": found.category_id,
             "state": found.state,
@@ -278,6 +281,7 @@ def properties(request, pk: int):
             state=data["state"],
             is_valid=data["valid"],
             review_after=data["review_after"],
+            field_values=form.field_values(),
         ),
         done=lambda changed: (_("The FAQ item was changed."), _item_url(changed)),
         render=lambda form, status=200, error=None: _render(

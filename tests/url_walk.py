@@ -33,7 +33,7 @@ from cmdb.choices import LinkType
 from customers.models import CustomerCompany, CustomerUser
 from faq import actions as faq_actions
 from faq.choices import ItemState
-from faq.models import FaqCategory
+from faq.models import FaqCategory, FaqItem
 from otrs.accounts.models import Group
 from tests import factories
 from tests.cmdb import cmdb_group, make_ci
@@ -48,6 +48,7 @@ from tickets.models import (
     ProcessState,
     ReportSchedule,
     SavedSearch,
+    Service,
     Ticket,
     TicketProcess,
 )
@@ -266,7 +267,9 @@ def _faq_items(data: Dataset, grp, companies) -> None:
         attachment = faq_actions.add_attachment(
             item, actor=system, filename="walk.txt", content_type="text/plain", data=b"walk"
         )
-        getattr(data, side).update({"faq": item.pk, "number": 1, "attachment_id": attachment.pk})
+        getattr(data, side).update(
+            {"faq": item.pk, "item_pk": item.pk, "number": 1, "attachment_id": attachment.pk}
+        )
 
 
 def _process(data: Dataset, queue) -> None:
@@ -303,6 +306,12 @@ def _configuration_items(data: Dataset, granted) -> None:
     ticket_link = cmdb_actions.link_ticket(
         first, data.own["tickets"], LinkType.RELEVANT_TO, actor=system
     )
+    faq_link = cmdb_actions.link_faq_item(
+        first, FaqItem.objects.get(pk=data.own["faq"]), actor=system
+    )
+    service_link = cmdb_actions.link_service(
+        first, Service.objects.create(name="Walk service"), LinkType.DEPENDS_ON, actor=system
+    )
     for side in (data.own, data.foreign):
         side.update(
             {
@@ -310,6 +319,8 @@ def _configuration_items(data: Dataset, granted) -> None:
                 "items": first.pk,
                 "cmdb_links": link.pk,
                 "cmdb_tickets": ticket_link.pk,
+                "cmdb_faq": faq_link.pk,
+                "cmdb_services": service_link.pk,
             }
         )
 

@@ -49,6 +49,8 @@ _MODELS = {
 
 # A Misc row with this event is a delivery that failed for good (tickets.actions.email).
 _SENDING_FAILED = "ArticleEmailSendingError"
+# A Misc row with this event: an FAQ item put into an answer (tickets.actions.object_links).
+_FAQ_INSERT = "FAQInsert"
 
 
 def _sentences() -> dict[str, str]:
@@ -100,7 +102,26 @@ def _sentences() -> dict[str, str]:
         HistoryType.SEND_CUSTOMER_NOTIFICATION: _("Notification sent to the customer."),
         HistoryType.LOOP_PROTECTION: _("Loop protection: no more automatic mail to %(new)s today."),
         _SENDING_FAILED: _("Sending the email failed for good: %(new)s"),
+        _FAQ_INSERT: _("FAQ item %(number)s inserted into the answer."),
+        "link_add:faq": _("Linked with FAQ item %(number)s."),
+        "link_delete:faq": _("Link with FAQ item %(number)s removed."),
+        "link_add:configitem": _("Linked with configuration item %(number)s."),
+        "link_delete:configitem": _("Link with configuration item %(number)s removed."),
     }
+
+
+def _pattern_key(entry: TicketHistory) -> str:
+    """Which sentence an entry gets: its type's, or a special one for Misc events and for
+    links to objects other than tickets (``object`` in the row's extra values)."""
+    kind = entry.history_type
+    if kind == HistoryType.MISC and entry.extra.get("event") in (_SENDING_FAILED, _FAQ_INSERT):
+        return str(entry.extra["event"])
+    other = entry.extra.get("object")
+    if other and kind == HistoryType.TICKET_LINK_ADD:
+        return f"link_add:{other}"
+    if other and kind == HistoryType.TICKET_LINK_DELETE:
+        return f"link_delete:{other}"
+    return kind
 
 
 def describe(entries: Iterable[TicketHistory]) -> list[tuple[TicketHistory, str]]:
@@ -114,9 +135,7 @@ def describe(entries: Iterable[TicketHistory]) -> list[tuple[TicketHistory, str]
         values = _values(entry, names)
         if entry.history_type == HistoryType.TICKET_DYNAMIC_FIELD_UPDATE:
             _label_field_values(values, fields.get(str(entry.extra.get("field", ""))))
-        pattern = patterns.get(entry.history_type)
-        if entry.history_type == HistoryType.MISC and entry.extra.get("event") == _SENDING_FAILED:
-            pattern = patterns[_SENDING_FAILED]
+        pattern = patterns.get(_pattern_key(entry))
         try:
             text = pattern % values if pattern else _label(entry.history_type)
         except (KeyError, TypeError, ValueError):

@@ -13,7 +13,16 @@ from ._items import (
     set_incident_state,
     update_configitem,
 )
-from ._links import link_configitems, link_ticket, unlink_configitems, unlink_ticket
+from ._links import (
+    link_configitems,
+    link_faq_item,
+    link_service,
+    link_ticket,
+    unlink_configitems,
+    unlink_faq_item,
+    unlink_service,
+    unlink_ticket,
+)
 
 __all__ = [
     "CIInput",
@@ -28,10 +37,14 @@ __all__ = [
     "export_rows",
     "import_rows",
     "link_configitems",
+    "link_faq_item",
+    "link_service",
     "link_ticket",
     "set_deployment_state",
     "set_incident_state",
     "unlink_configitems",
+    "unlink_faq_item",
+    "unlink_service",
     "unlink_ticket",
     "update_configitem",
     "update_definition",

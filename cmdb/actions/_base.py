@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from otrs import events
@@ -10,7 +11,7 @@ from otrs.permissions import PermissionKey
 
 from .. import access
 from ..choices import Catalog, CmdbEvent, Functionality
-from ..models import CatalogItem, ConfigItem, History
+from ..models import CatalogItem, ConfigItem, GraphLock, History
 
 
 class InvalidValues(DomainError):
@@ -20,6 +21,25 @@ class InvalidValues(DomainError):
     def __init__(self, errors: dict[str, str]):
         super().__init__(" ".join(errors.values()), code=ErrorCode.CI_INVALID_VALUE)
         self.errors = errors
+
+
+def lock_graph() -> None:
+    """Lock the CMDB's link graph for the rest of the transaction.
+
+    Incident propagation recomputes the whole connected group around a change, so two
+    changes in one group (two incidents raised at once, a link added while an incident
+    ends) must not interleave, or the later commit writes states computed from a stale
+    picture. Every action that may move incident states calls this first, before it locks
+    any CI row, and the CI rows are then locked in id order: one order for all, so no two
+    changes wait for each other. Taking it again in the same transaction costs one query."""
+    found = GraphLock.objects.select_for_update().filter(pk=1).first()
+    if found is None:
+        try:
+            with transaction.atomic():
+                GraphLock.objects.create(pk=1)
+        except IntegrityError:
+            pass
+        GraphLock.objects.select_for_update().get(pk=1)
 
 
 def require(actor, configitem: ConfigItem, need: str = PermissionKey.RW) -> None:

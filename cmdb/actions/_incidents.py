@@ -19,7 +19,7 @@ from otrs import events
 
 from ..choices import CmdbEvent, Functionality, HistoryType, LinkType
 from ..models import CatalogItem, ConfigItem, History, Link, TicketLink
-from ._base import incident_state_of
+from ._base import incident_state_of, lock_graph
 
 DIRECTIONS = ("source", "target", "both")
 
@@ -91,13 +91,20 @@ def _ticket_incidents(ci_ids: set[int]) -> set[int]:
 
 def recalculate(seed_ids, *, actor) -> dict[int, int]:
     """Recompute the current incident state of the CIs connected to ``seed_ids``; write the
-    ones that change (with a history row each). Returns ci id -> new state id."""
+    ones that change (with a history row each). Returns ci id -> new state id.
+
+    Runs in the caller's transaction under the graph lock (:func:`lock_graph`; the callers
+    take it before any CI row, and it is taken here for those that cannot have touched the
+    graph before, such as a new CI); the group's rows are then locked in id order and read
+    under the lock, so the states computed are the committed ones."""
+    lock_graph()
     directions = incident_links()
     ci_ids, edges = _component(set(seed_ids), list(directions))
     rows = list(
-        ConfigItem.objects.filter(pk__in=ci_ids).values_list(
-            "pk", "incident_state_id", "current_incident_state_id"
-        )
+        ConfigItem.objects.select_for_update()
+        .filter(pk__in=ci_ids)
+        .order_by("pk")
+        .values_list("pk", "incident_state_id", "current_incident_state_id")
     )
     functionality = dict(
         CatalogItem.objects.filter(pk__in={r[1] for r in rows} | {r[2] for r in rows}).values_list(

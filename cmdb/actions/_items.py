@@ -15,7 +15,7 @@ from otrs.errors import DomainError, ErrorCode
 from .. import attributes as attrs
 from ..choices import Catalog, CmdbEvent, HistoryType, SuppressVersion
 from ..models import CatalogItem, ClassCounter, ConfigItem, Definition, Version
-from ._base import InvalidValues, record, require, require_class, state
+from ._base import InvalidValues, lock_graph, record, require, require_class, state
 from ._incidents import recalculate
 
 NAME_MAX = 250
@@ -137,6 +137,7 @@ def update_configitem(
     require(actor, configitem)
     cleaned = clean(configitem.ci_class, data, exclude_pk=configitem.pk)
     with transaction.atomic():
+        lock_graph()
         configitem = ConfigItem.objects.select_for_update().get(pk=configitem.pk)
         last = configitem.last_version
         if expected_version is not None and last is not None and last.number != expected_version:
@@ -282,6 +283,7 @@ def set_deployment_state(configitem: ConfigItem, new_state, *, actor) -> Version
     require(actor, configitem)
     chosen = state(Catalog.DEPLOYMENT_STATE, new_state)
     with transaction.atomic():
+        lock_graph()
         configitem = ConfigItem.objects.select_for_update().get(pk=configitem.pk)
         return _save(configitem, _unchanged_input(configitem, deployment_state=chosen), actor)
 
@@ -291,6 +293,7 @@ def set_incident_state(configitem: ConfigItem, new_state, *, actor) -> Version |
     require(actor, configitem)
     chosen = state(Catalog.INCIDENT_STATE, new_state)
     with transaction.atomic():
+        lock_graph()
         configitem = ConfigItem.objects.select_for_update().get(pk=configitem.pk)
         return _save(configitem, _unchanged_input(configitem, incident_state=chosen), actor)
 
@@ -302,6 +305,7 @@ def bulk_set_states(
     returns how many got a new version."""
     changed = 0
     with transaction.atomic():
+        lock_graph()
         for configitem in sorted(configitems, key=lambda ci: ci.pk):
             if deployment_state is not None:
                 changed += (

@@ -7,14 +7,23 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from faq import access as faq_access
 from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 from tickets import access as ticket_access
+from tickets import actions as ticket_actions
 
 from .. import access
-from ..choices import POINTED, TICKET_LINK_TYPES, CmdbEvent, HistoryType, LinkType
-from ..models import ConfigItem, Link, TicketLink
-from ._base import record, require
+from ..choices import (
+    POINTED,
+    SERVICE_LINK_TYPES,
+    TICKET_LINK_TYPES,
+    CmdbEvent,
+    HistoryType,
+    LinkType,
+)
+from ..models import ConfigItem, FaqLink, Link, ServiceLink, TicketLink
+from ._base import lock_graph, record, require
 from ._incidents import recalculate
 
 
@@ -41,6 +50,7 @@ def link_configitems(
     if not access.can(actor, other, PermissionKey.RO):
         raise _not_found()
     with transaction.atomic():
+        lock_graph()
         ConfigItem.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by(
             "pk"
         ).first()
@@ -73,6 +83,7 @@ def unlink_configitems(link: Link, *, actor, acting_on: ConfigItem) -> None:
         raise _not_found()
     require(actor, acting_on)
     with transaction.atomic():
+        lock_graph()
         source, target = link.source, link.target
         deleted, _rows = Link.objects.filter(pk=link.pk).delete()
         if not deleted:
@@ -98,6 +109,7 @@ def link_ticket(configitem: ConfigItem, ticket_pk: int, link_type: str, *, actor
     except Http404:
         raise DomainError(_("No such ticket."), code=ErrorCode.NOT_ALLOWED) from None
     with transaction.atomic():
+        lock_graph()
         link, created = TicketLink.objects.get_or_create(
             configitem=configitem, ticket=ticket, defaults={"link_type": link_type}
         )
@@ -109,6 +121,14 @@ def link_ticket(configitem: ConfigItem, ticket_pk: int, link_type: str, *, actor
                 {"type": link_type, "ticket": ticket.pk, "ticket_number": ticket.number},
                 CmdbEvent.LINK_ADD,
             )
+            ticket_actions.record_object_link(
+                ticket,
+                kind=ticket_actions.CONFIG_ITEM,
+                object_id=configitem.pk,
+                number=configitem.number,
+                link_type=link_type,
+                actor=actor,
+            )
             recalculate({configitem.pk}, actor=actor)
     return link
 
@@ -116,6 +136,7 @@ def link_ticket(configitem: ConfigItem, ticket_pk: int, link_type: str, *, actor
 def unlink_ticket(link: TicketLink, *, actor) -> None:
     require(actor, link.configitem)
     with transaction.atomic():
+        lock_graph()
         deleted, _rows = TicketLink.objects.filter(pk=link.pk).delete()
         if deleted:
             record(
@@ -125,4 +146,89 @@ def unlink_ticket(link: TicketLink, *, actor) -> None:
                 {"type": link.link_type, "ticket": link.ticket_id},
                 CmdbEvent.LINK_DELETE,
             )
+            ticket_actions.record_object_link(
+                link.ticket,
+                kind=ticket_actions.CONFIG_ITEM,
+                object_id=link.configitem_id,
+                number=link.configitem.number,
+                link_type=link.link_type,
+                actor=actor,
+                removed=True,
+            )
             recalculate({link.configitem_id}, actor=actor)
+
+
+def link_faq_item(configitem: ConfigItem, item, *, actor) -> FaqLink:
+    """Link an FAQ item to a CI: rw on the CI, read on the item (else "not found")."""
+    require(actor, configitem)
+    if not faq_access.visible_to(actor).filter(pk=item.pk).exists():
+        raise DomainError(_("No such FAQ item."), code=ErrorCode.NOT_ALLOWED)
+    with transaction.atomic():
+        ConfigItem.objects.select_for_update().filter(pk=configitem.pk).first()
+        link, created = FaqLink.objects.get_or_create(configitem=configitem, item=item)
+        if created:
+            record(
+                configitem,
+                HistoryType.LINK_ADD,
+                actor,
+                {"type": LinkType.RELEVANT_TO, "faq": item.pk, "faq_number": item.number},
+                CmdbEvent.LINK_ADD,
+            )
+    return link
+
+
+def unlink_faq_item(link: FaqLink, *, actor) -> None:
+    require(actor, link.configitem)
+    with transaction.atomic():
+        deleted, _rows = FaqLink.objects.filter(pk=link.pk).delete()
+        if deleted:
+            record(
+                link.configitem,
+                HistoryType.LINK_DELETE,
+                actor,
+                {"type": LinkType.RELEVANT_TO, "faq": link.item_id},
+                CmdbEvent.LINK_DELETE,
+            )
+
+
+def link_service(configitem: ConfigItem, service, link_type: str, *, actor) -> ServiceLink:
+    """Link a valid service to a CI (rw on the CI); "depends on": the service depends on
+    the CI."""
+    if link_type not in SERVICE_LINK_TYPES:
+        raise DomainError(_("Unknown link type."), code=ErrorCode.CI_LINK_TYPE)
+    require(actor, configitem)
+    if not service.is_valid:
+        raise DomainError(_("No such service."), code=ErrorCode.NOT_ALLOWED)
+    with transaction.atomic():
+        ConfigItem.objects.select_for_update().filter(pk=configitem.pk).first()
+        link, created = ServiceLink.objects.get_or_create(
+            configitem=configitem, service=service, defaults={"link_type": link_type}
+        )
+        if created:
+            record(
+                configitem,
+                HistoryType.LINK_ADD,
+                actor,
+                {
+                    "type": link_type,
+                    "service": service.pk,
+                    "service_name": service.full_name,
+                    "source": "service",
+                },
+                CmdbEvent.LINK_ADD,
+            )
+    return link
+
+
+def unlink_service(link: ServiceLink, *, actor) -> None:
+    require(actor, link.configitem)
+    with transaction.atomic():
+        deleted, _rows = ServiceLink.objects.filter(pk=link.pk).delete()
+        if deleted:
+            record(
+                link.configitem,
+                HistoryType.LINK_DELETE,
+                actor,
+                {"type": link.link_type, "service": link.service_id, "source": "service"},
+                CmdbEvent.LINK_DELETE,
+            )

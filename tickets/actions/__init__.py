@@ -55,10 +55,21 @@ from .fields import (
 from .history import record_history, recorded_as
 from .links import link_tickets, mark_seen, unlink_tickets, unwatch_ticket, watch_ticket
 from .merge import merge_tickets, resolve_number, unmerge_ticket
+from .object_links import (
+    CONFIG_ITEM,
+    FAQ_ITEM,
+    create_faq_item_from_ticket,
+    insert_faq_item,
+    link_faq_item,
+    record_object_link,
+    unlink_faq_item,
+)
 from .queues import set_personal_queues
 from .versions import EditConflict, ticket_version
 
 __all__ = [
+    "CONFIG_ITEM",
+    "FAQ_ITEM",
     "ArticleInput",
     "AttachmentInput",
     "BulkChanges",
@@ -74,6 +85,7 @@ __all__ = [
     "check_responsible_candidate",
     "close_by_customer",
     "create_email_ticket",
+    "create_faq_item_from_ticket",
     "create_phone_ticket",
     "create_ticket",
     "create_ticket_with_article",
@@ -82,12 +94,15 @@ __all__ = [
     "default_state",
     "default_type",
     "delete_ticket",
+    "insert_faq_item",
+    "link_faq_item",
     "link_tickets",
     "lock_ticket",
     "mark_seen",
     "merge_tickets",
     "move_ticket",
     "record_history",
+    "record_object_link",
     "recorded_as",
     "resolve_number",
     "sanitize_html",
@@ -105,6 +120,7 @@ __all__ = [
     "set_title",
     "set_type",
     "ticket_version",
+    "unlink_faq_item",
     "unlink_tickets",
     "unlock_ticket",
     "unmerge_ticket",

@@ -1,4 +1,4 @@
-"""Forms of linking two tickets and removing a link."""
+"""Forms of linking two tickets and removing a link, and of linking an FAQ item."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from faq import access as faq_access
+from faq.models import FaqItem
 
 from .. import access
 from ..choices import LinkType
@@ -76,3 +79,20 @@ class UnlinkForm(VersionedForm):
         if other is None or not linked.exists():
             raise ValidationError(_("This ticket is not linked to that one."))
         return other
+
+
+class FaqLinkForm(forms.Form):
+    """Link an FAQ item to this ticket, found by its number among the items the agent reads."""
+
+    number = forms.CharField(label=gettext_lazy("FAQ item number"), max_length=40)
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_number(self) -> FaqItem:
+        number = self.cleaned_data["number"].strip()
+        found = faq_access.visible_to(self.user).filter(number=number).first()
+        if found is None:
+            raise ValidationError(_("No FAQ item with that number that you may read."))
+        return found

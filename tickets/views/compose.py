@@ -16,8 +16,9 @@ from ..actions.email import sender_of
 from ..choices import HistoryType, LockState
 from ..forms.compose import FORWARD, REPLY, REPLY_ALL, ComposeForm, composer_templates
 from ..models import Article
+from .faq_insert import faq_step, is_faq_step
 from .presence import presence_context
-from .ticket_screen import ticket_screen
+from .ticket_screen import ticket_page, ticket_screen
 
 TEMPLATES = "tickets/screens/"
 RW = PermissionKey.RW
@@ -46,15 +47,20 @@ def _compose(request, pk, article_pk, kind):
         raise Http404("No such article.")
     templates = composer_templates(ticket, kind).order_by("name")
     template = _chosen_template(request, templates)
-    form = ComposeForm(
-        *_data(request),
-        ticket=ticket,
-        kind=kind,
-        article=article,
-        user=request.user,
-        template=template,
-    )
-    ticket_fields.add_article_form_fields(form, ticket_fields.TicketScreen.COMPOSE)
+
+    def build(data=None):
+        form = ComposeForm(
+            *((data, request.FILES) if data is not None else _data(request)),
+            ticket=ticket,
+            kind=kind,
+            article=article,
+            user=request.user,
+            template=template,
+        )
+        ticket_fields.add_article_form_fields(form, ticket_fields.TicketScreen.COMPOSE)
+        return form
+
+    form = build()
     context = {
         "article": article,
         "kind": kind,
@@ -65,6 +71,16 @@ def _compose(request, pk, article_pk, kind):
         # Others on the ticket see this agent writing (the form's version: its changes).
         **presence_context(request, ticket, presence_store.WRITING),
     }
+
+    if is_faq_step(request):
+        return faq_step(
+            request,
+            ticket,
+            build,
+            lambda form, **extra: ticket_page(
+                request, TEMPLATES + "compose.html", ticket, form, **context, **extra
+            ),
+        )
 
     def act(data):
         state, pending_until = form.state_after()

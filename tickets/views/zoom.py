@@ -66,6 +66,7 @@ _MENU_OF = {
     "priority": MISC,
     "free_fields": MISC,
     "link": MISC,
+    "ticket_faq": MISC,
     "merge": MISC,
     "watch": MISC,
     "unwatch": MISC,
@@ -116,6 +117,7 @@ _FORM_ACTIONS = (
     ("customer", _("Customer"), PermissionKey.RW, ""),
     ("free_fields", _("Free fields"), PermissionKey.RW, ""),
     ("link", _("Link"), PermissionKey.RW, ""),
+    ("ticket_faq", _("FAQ items"), PermissionKey.RW, ""),
     ("merge", _("Merge"), PermissionKey.RW, ""),
 )
 

@@ -195,6 +195,7 @@ def test_it_offers_an_rw_agent_every_action(client, support, ticket):
         "priority",
         "free_fields",
         "link",
+        "ticket_faq",
         "merge",
         "watch",
     ]
@@ -202,7 +203,7 @@ def test_it_offers_an_rw_agent_every_action(client, support, ticket):
     assert menus(html) == {
         "communication": ["phone_inbound", "phone_outbound"],
         "people": ["owner", "responsible_change", "customer"],
-        "misc": ["priority", "free_fields", "link", "merge", "watch"],
+        "misc": ["priority", "free_fields", "link", "ticket_faq", "merge", "watch"],
     }
     assert f'action="{action_url("lock", ticket.pk)}"' in html  # a POST form, with its token
     assert "csrfmiddlewaretoken" in html

@@ -1,0 +1,91 @@
+"""Linking a CI with FAQ items and services from the CI page (POST buttons; the page shows
+the links and the forms)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from otrs.accounts.decorators import agent_required
+from otrs.errors import DomainError
+from otrs.permissions import PermissionKey
+
+from . import access, actions
+from .forms import FaqLinkForm, ServiceLinkForm
+from .models import FaqLink, ServiceLink
+
+RW = PermissionKey.RW
+
+
+def _back(ci) -> str:
+    return reverse("agent:cmdb_ci", args=[ci.pk]) + "#related"
+
+
+def _refusals(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@agent_required
+@require_POST
+def link_faq(request, pk: int):
+    ci = access.get_or_404(request.user, pk, RW)
+    form = FaqLinkForm(request.POST, prefix="faq", user=request.user)
+    if not form.is_valid():
+        _refusals(request, form)
+        return redirect(_back(ci))
+    try:
+        actions.link_faq_item(ci, form.cleaned_data["number"], actor=request.user)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("FAQ item linked."))
+    return redirect(_back(ci))
+
+
+@agent_required
+@require_POST
+def unlink_faq(request, pk: int, link_pk: int):
+    ci = access.get_or_404(request.user, pk, RW)
+    link = FaqLink.objects.filter(pk=link_pk, configitem=ci).first()
+    if link is None:
+        raise Http404("No such link.")
+    actions.unlink_faq_item(link, actor=request.user)
+    messages.success(request, _("Link removed."))
+    return redirect(_back(ci))
+
+
+@agent_required
+@require_POST
+def link_service(request, pk: int):
+    ci = access.get_or_404(request.user, pk, RW)
+    form = ServiceLinkForm(request.POST, prefix="service")
+    if not form.is_valid():
+        _refusals(request, form)
+        return redirect(_back(ci))
+    try:
+        actions.link_service(
+            ci, form.cleaned_data["service"], form.cleaned_data["link_type"], actor=request.user
+        )
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Service linked."))
+    return redirect(_back(ci))
+
+
+@agent_required
+@require_POST
+def unlink_service(request, pk: int, link_pk: int):
+    ci = access.get_or_404(request.user, pk, RW)
+    link = ServiceLink.objects.filter(pk=link_pk, configitem=ci).first()
+    if link is None:
+        raise Http404("No such link.")
+    actions.unlink_service(link, actor=request.user)
+    messages.success(request, _("Link removed."))
+    return redirect(_back(ci))

@@ -1,0 +1,73 @@
+"""Putting an FAQ item into an answer while it is written, without JavaScript.
+
+The composer form carries an FAQ search box and, for each hit, an "Insert" button. Both are
+submit buttons of the composer form itself, so what the agent has typed so far comes back:
+a search shows the hits under the text, an insert appends the item's text (quoted text, a
+link or both, as the FAQ settings say) to the body and records it in the ticket's history
+(:func:`tickets.actions.insert_faq_item`). An internal item is not readable by the customer:
+its first insert only warns, and the agent confirms it with a second press.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from faq import selectors as faq_selectors
+from faq.choices import ItemState
+from otrs.errors import DomainError
+
+from .. import actions
+
+#: The composer's submit buttons that are an FAQ step, not the final send.
+SEARCH, INSERT, CONFIRM, QUERY = "faq_search", "faq_insert", "faq_confirm", "faq_q"
+#: How many hits the composer lists.
+HITS = 8
+
+
+def is_faq_step(request) -> bool:
+    return request.method == "POST" and (SEARCH in request.POST or INSERT in request.POST)
+
+
+def faq_step(
+    request,
+    ticket,
+    build_form: Callable[[Any], Any],
+    render_page: Callable[..., HttpResponse],
+) -> HttpResponse:
+    """The composer again after an FAQ search or insert (see the module docstring).
+    ``build_form(data)`` makes the composer's form from the (changed) POST data;
+    ``render_page(form, **context)`` renders the composer."""
+    data = request.POST.copy()
+    query = " ".join(data.get(QUERY, "").split())[:200]
+    insertable = faq_selectors.insertable(request.user)
+    context: dict[str, Any] = {"faq_q": query}
+    raw = data.get(INSERT, "")
+    if INSERT in data and raw.isdigit():
+        item = insertable.filter(pk=int(raw)).select_related("live_revision").first()
+        if item is None:
+            messages.error(request, _("No such FAQ item."))
+        elif item.state == ItemState.INTERNAL and data.get(CONFIRM) != raw:
+            context["faq_warning"] = item
+        else:
+            try:
+                actions.insert_faq_item(ticket, item, actor=request.user)
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                body = data.get("body", "").rstrip()
+                text = faq_selectors.answer_text(item)
+                data["body"] = f"{body}\n\n{text}\n" if body else f"{text}\n"
+                messages.success(
+                    request, _("FAQ item %(number)s inserted.") % {"number": item.number}
+                )
+    if query:
+        found = faq_selectors.search(insertable, query)
+        context["faq_hits"] = list(found.order_by("-changed", "-pk")[:HITS])
+    form = build_form(data)
+    form.errors.clear()  # not submitted yet: no "required" errors for what is still empty
+    return render_page(form, **context)
