@@ -1,0 +1,31 @@
+"""Serializer base: ``?fields=a,b`` keeps only the named fields of each object."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class FieldSelectionMixin:
+    """Drops the fields a GET request's ``fields`` parameter does not name (unknown names are
+    ignored; nested objects come whole). Only on the top-level serializer of a response."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request") if hasattr(self, "context") else None
+        if request is None or request.method != "GET" or self.parent is not None:
+            return
+        wanted = {f.strip() for f in request.query_params.get("fields", "").split(",")}
+        wanted.discard("")
+        if not wanted:
+            return
+        for name in list(self.fields):
+            if name not in wanted:
+                self.fields.pop(name)
+
+
+class ApiSerializer(FieldSelectionMixin, serializers.Serializer):
+    pass
+
+
+class ApiModelSerializer(FieldSelectionMixin, serializers.ModelSerializer):
+    pass
