@@ -56,7 +56,7 @@ from .history import record_history, recorded_as
 from .links import link_tickets, mark_seen, unlink_tickets, unwatch_ticket, watch_ticket
 from .merge import merge_tickets, resolve_number, unmerge_ticket
 from .queues import set_personal_queues
-from .versions import EditConflict, ticket_version
+from .versions import EditConflict, expect_version, ticket_version
 
 __all__ = [
     "ArticleInput",
@@ -82,6 +82,7 @@ __all__ = [
     "default_state",
     "default_type",
     "delete_ticket",
+    "expect_version",
     "link_tickets",
     "lock_ticket",
     "mark_seen",

@@ -87,6 +87,8 @@ def update(ticket: Ticket, data: Mapping[str, Any], *, actor: User, version: str
     action's: a move first (it unlocks), an unlock last."""
     seen = {"expected_version": version}
     with transaction.atomic():
+        if version is not None:
+            actions.expect_version(ticket, version, actor=actor)
         if "queue" in data:
             actions.move_ticket(ticket, data["queue"], actor=actor, **seen)
         if data.get("lock") == LockState.LOCK:

@@ -15,7 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -89,6 +89,18 @@ def if_match(request) -> str | None:
     return raw.strip('"') or None
 
 
+def form_errors(form) -> dict:
+    """A Django form's errors as DRF error details (message and code per field)."""
+    return {
+        name: [
+            ErrorDetail(message, code=error.code or "invalid")
+            for error in errors
+            for message in error.messages
+        ]
+        for name, errors in form.errors.as_data().items()
+    }
+
+
 def with_fields(tickets) -> dict:
     """The custom-field values of ``tickets`` (one query) for the serializer's context."""
     return values_for(TICKET, tickets, definitions(TICKET))
@@ -112,7 +124,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         form = SearchForm(self.request.query_params, user=self.request.user)
         if not form.is_valid():
-            raise ValidationError(form.errors.get_json_data())
+            raise ValidationError(form_errors(form))
         return search_tickets(self.request.user, form.criteria()).select_related(*_RELATED)
 
     def ticket(self, need: str = PermissionKey.RO):
