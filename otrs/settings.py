@@ -446,6 +446,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "otrs.api.serializers.optional_response_fields",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "LockStateEnum": "tickets.choices.LockState",
         "LockChangeEnum": [("lock", "lock"), ("unlock", "unlock")],

@@ -6,8 +6,9 @@ from rest_framework import serializers
 
 
 class FieldSelectionMixin:
-    """Drops the fields a GET request's ``fields`` parameter does not name (unknown names are
-    ignored; nested objects come whole). Only on the top-level serializer of a response."""
+    # Drops the fields a GET request's ``fields`` parameter does not name (unknown names are
+    # ignored; nested objects come whole), on the top-level serializer of a response only.
+    # (A comment, not a docstring: the schema would take it as every object's description.)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,3 +30,13 @@ class ApiSerializer(FieldSelectionMixin, serializers.Serializer):
 
 class ApiModelSerializer(FieldSelectionMixin, serializers.ModelSerializer):
     pass
+
+
+def optional_response_fields(result, generator, request, public):
+    """drf-spectacular post-processing hook: with ``?fields=`` any field of an answer may be
+    left out, so no field of a response object is required in the schema (request bodies
+    keep their required fields)."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request") and not name.startswith("Paginated"):
+            component.pop("required", None)
+    return result

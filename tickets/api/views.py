@@ -237,7 +237,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 class AttachmentView(APIView):
     """An attachment's bytes, as a download (the portals' safe type and headers)."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
         return attachment_response(access.attachment_or_404(request.user, pk))
 
