@@ -12,6 +12,7 @@ stable ``code``, an edit conflict 412 with the current ``version``.
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -74,13 +75,15 @@ def domain_problem(error: DomainError) -> Response:
     if error.code == ErrorCode.PERMISSION_DENIED:
         return problem(status.HTTP_403_FORBIDDEN, error.message, code=error.code)
     field_errors = getattr(error, "errors", None)
+    errors: list[dict[str, Any]]
     if field_errors:
+        # Custom-field values refused by their types: invalid input, each field named.
         errors = [
-            {"field": f"fields.{name}", "code": error.code, "detail": str(text)}
+            {"field": f"custom_fields.{name}", "code": error.code, "detail": str(text)}
             for name, text in field_errors.items()
         ]
-    else:
-        errors = [{"field": error.field, "code": error.code, "detail": error.message}]
+        return problem(status.HTTP_400_BAD_REQUEST, error.message, code=error.code, errors=errors)
+    errors = [{"field": error.field, "code": error.code, "detail": error.message}]
     return problem(status.HTTP_409_CONFLICT, error.message, code=error.code, errors=errors)
 
 

@@ -69,7 +69,7 @@ class NewTokenSerializer(TokenSerializer):
             expires_at=validated_data["expires_at"],
             actor=self.context["request"].user,
         )
-        token.token = plain  # type: ignore[attr-defined]
+        token.token = plain
         return token
 
 

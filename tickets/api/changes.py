@@ -85,27 +85,32 @@ def add_article(ticket: Ticket, data: Mapping[str, Any], *, actor: User) -> Arti
 def update(ticket: Ticket, data: Mapping[str, Any], *, actor: User, version: str | None) -> Ticket:
     """Apply the changed fields of ``data`` to ``ticket``, all or none. Order as the bulk
     action's: a move first (it unlocks), an unlock last."""
-    seen = {"expected_version": version}
     with transaction.atomic():
         if version is not None:
             actions.expect_version(ticket, version, actor=actor)
         if "queue" in data:
-            actions.move_ticket(ticket, data["queue"], actor=actor, **seen)
+            actions.move_ticket(ticket, data["queue"], actor=actor, expected_version=version)
         if data.get("lock") == LockState.LOCK:
-            actions.lock_ticket(ticket, actor=actor, **seen)
+            actions.lock_ticket(ticket, actor=actor, expected_version=version)
         if "title" in data:
             actions.set_title(ticket, data["title"], actor=actor)
         if "type" in data:
             actions.set_type(ticket, data["type"], actor=actor)
         if "owner" in data:
-            actions.set_owner(ticket, data["owner"], actor=actor, **seen)
+            actions.set_owner(ticket, data["owner"], actor=actor, expected_version=version)
         if "responsible" in data:
-            actions.set_responsible(ticket, data["responsible"], actor=actor, **seen)
+            actions.set_responsible(
+                ticket, data["responsible"], actor=actor, expected_version=version
+            )
         if "priority" in data:
-            actions.set_priority(ticket, data["priority"], actor=actor, **seen)
+            actions.set_priority(ticket, data["priority"], actor=actor, expected_version=version)
         if "state" in data:
             actions.set_state(
-                ticket, data["state"], actor=actor, pending_until=data.get("pending_until"), **seen
+                ticket,
+                data["state"],
+                actor=actor,
+                pending_until=data.get("pending_until"),
+                expected_version=version,
             )
         if "customer_user" in data or "customer_id" in data:
             actions.set_customer(
@@ -113,11 +118,13 @@ def update(ticket: Ticket, data: Mapping[str, Any], *, actor: User, version: str
                 customer_id=data.get("customer_id", ticket.customer_id),
                 customer_user=data.get("customer_user", ticket.customer_user),
                 actor=actor,
-                **seen,
+                expected_version=version,
             )
         if data.get("custom_fields"):
-            actions.set_field_values(ticket, data["custom_fields"], actor=actor, **seen)
+            actions.set_field_values(
+                ticket, data["custom_fields"], actor=actor, expected_version=version
+            )
         if data.get("lock") == LockState.UNLOCK:
-            actions.unlock_ticket(ticket, actor=actor, **seen)
+            actions.unlock_ticket(ticket, actor=actor, expected_version=version)
     ticket.refresh_from_db()
     return ticket

@@ -9,6 +9,8 @@ Every request starts from :mod:`tickets.access` (lists from ``visible_to``, one 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -289,7 +291,7 @@ def _bulk_article(request, ticket, item) -> dict:
 
 
 def _bulk_item(request, index: int, ticket_id: int, apply) -> dict:
-    result = {"index": index, "id": ticket_id}
+    result: dict[str, Any] = {"index": index, "id": ticket_id}
     try:
         ticket = access.get_or_404(request.user, ticket_id)
         with transaction.atomic():
