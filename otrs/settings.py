@@ -441,6 +441,8 @@ SPECTACULAR_SETTINGS = {
     "goes through the same access rules and actions as the screens.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its pages are for API users (signed-in agents, customers if allowed).
+    "SERVE_PERMISSIONS": ["otrs.api.permissions.ApiAccess"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
