@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
-from rest_framework.settings import api_settings
 
 from otrs.api.models import AccessToken
 from otrs.api.throttling import ApiUserThrottle
@@ -129,11 +128,13 @@ def test_it_throttles_per_user(support, settings):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"api_user": "3/hour", "api_anon": "2/hour"},
     }
-    # DRF reads the rates when the throttle class is defined: give it the new ones.
+    # DRF reads the rates when the throttle class is defined: give it the new ones, and the
+    # old ones back after (api_settings still holds the test's while the override lasts).
+    original = ApiUserThrottle.THROTTLE_RATES
     ApiUserThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     try:
         client = ApiClient(token_for(support.rw))
         codes = [client.get("/api/v1/me/").status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
     finally:
-        ApiUserThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        ApiUserThrottle.THROTTLE_RATES = original
