@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "otrs.agent",
     "otrs.calendars",
     "otrs.fields",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "otrs.api",
     "tickets",
     "customers",
     "faq",
@@ -398,6 +402,63 @@ SEARCH_TRACK_TOTAL = env.int("SEARCH_TRACK_TOTAL", 10_000)
 # cut; both are recorded on the document and counted by search_index --status.
 SEARCH_ATTACHMENT_MAX_BYTES = env.int("SEARCH_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 SEARCH_ATTACHMENT_MAX_CHARS = env.int("SEARCH_ATTACHMENT_MAX_CHARS", 1_000_000)
+
+# --- REST API (/api/v1/) -------------------------------------------------------------------------
+
+# Customers may use the API (with their own tokens or session): only their tickets, as in the
+# customer portal. Off by default: the API is the agents'.
+API_CUSTOMER_ACCESS = env.bool("API_CUSTOMER_ACCESS", False)
+# The longest a personal access token may live, in days.
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", 365, minimum=1, maximum=3650)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "otrs.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["otrs.api.permissions.ApiAccess"],
+    "DEFAULT_PAGINATION_CLASS": "otrs.api.pagination.Paging",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "otrs.api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "otrs.api.throttling.ApiUserThrottle",
+        "otrs.api.throttling.ApiAnonThrottle",
+    ],
+    # Requests per user (token or session) and per client address without sign-in.
+    "DEFAULT_THROTTLE_RATES": {
+        "api_user": env.str("API_THROTTLE_USER", "3000/hour"),
+        "api_anon": env.str("API_THROTTLE_ANON", "100/hour"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OTRS-Django REST API",
+    "DESCRIPTION": "Tickets, articles, customers, master data, FAQ and CMDB. Every request "
+    "goes through the same access rules and actions as the screens.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its pages are for API users (signed-in agents, customers if allowed).
+    "SERVE_PERMISSIONS": ["otrs.api.permissions.ApiAccess"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "otrs.api.serializers.optional_response_fields",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "LockStateEnum": "tickets.choices.LockState",
+        "LockChangeEnum": [("lock", "lock"), ("unlock", "unlock")],
+        "ChannelEnum": "tickets.choices.Channel",
+        "NewArticleChannelEnum": [("internal", "internal"), ("phone", "phone")],
+    },
+}
 
 # --- Celery (the daemon) ---------------------------------------------------------------------
 

@@ -9,6 +9,9 @@ from otrs.web.site import favicon
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The REST API: its own routes (schema, docs, profile, tokens), then each domain app's.
+    path("api/v1/", include("otrs.api.urls")),
+    path("api/v1/", include("tickets.api.urls")),
     path("agent/", include("otrs.agent.urls")),
     path("customer/", include("customer_portal.urls")),
     path("public/faq/", include("faq.public_urls")),

@@ -53,7 +53,8 @@ PUBLIC = {
 SEES_FOREIGN = {
     "anonymous": set(),
     "customer": set(),
-    "plain": {"users", "companies"},
+    # ... and the API's master data (states, priorities, types, services, SLAs).
+    "plain": {"users", "companies", "states", "priorities", "ticket-types", "services", "slas"},
 }
 
 # Which argument values each persona is walked with.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
@@ -35,22 +36,28 @@ from faq import actions as faq_actions
 from faq.choices import ItemState
 from faq.models import FaqCategory, FaqItem
 from otrs.accounts.models import Group
+from otrs.api.tokens import create_token
 from tests import factories
 from tests.cmdb import cmdb_group, make_ci
 from tests.customer_portal import ticket_data
 from tickets.models import (
+    SLA,
     Activity,
     ActivityDialog,
     Article,
     Attachment,
     Interface,
+    Priority,
     Process,
     ProcessState,
+    Queue,
     ReportSchedule,
     SavedSearch,
     Service,
+    State,
     Ticket,
     TicketProcess,
+    TicketType,
 )
 
 # The roots the walk covers; a new root (the API) is added here once it exists.
@@ -92,8 +99,9 @@ class Route:
         if arg == "pk" or (arg == "object_id" and self.is_admin) or arg == "id":
             if self.is_admin:
                 return "admin"
-            before = re.split(r"<[^>]*>", self.route)[0].rstrip("/").rsplit("/", 1)[-1]
-            return before
+            # Also the REST framework's regex routes: tickets/(?P<pk>[0-9]+)/.
+            before = re.split(r"\(\?P<[^>]*>|<[^>]*>", self.route)[0]
+            return before.rstrip("/").rsplit("/", 1)[-1].lstrip("^")
         return arg
 
     def admin_model(self):
@@ -224,6 +232,7 @@ def build_dataset() -> Dataset:
                 "token": "bad-token",
             }
         )
+    _api_objects(data, granted, staff)
     _faq_items(data, grp, companies)
     _process(data, queue)
     _configuration_items(data, granted)
@@ -246,6 +255,29 @@ def build_dataset() -> Dataset:
         client.force_login(user)
         data.sessions[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
     return data
+
+
+def _api_objects(data: Dataset, granted, staff) -> None:
+    """The REST API's own kinds: personal tokens (the granted agent's, the superuser's as
+    somebody else's), an article by id, and the master data every agent reads."""
+    expires = timezone.now() + timedelta(days=30)
+    own, _plain = create_token(
+        granted, name="walk", scope="read", expires_at=expires, actor=granted
+    )
+    other, _plain = create_token(staff, name="walk", scope="read", expires_at=expires, actor=staff)
+    data.own["tokens"], data.foreign["tokens"] = own.pk, other.pk
+    data.own["article_id"] = data.own["article_pk"]
+    data.foreign["article_id"] = data.foreign["article_pk"]
+    queue = Queue.objects.get(name="Walk")
+    for kind, pk in (
+        ("queues", queue.pk),
+        ("states", State.objects.order_by("pk").first().pk),
+        ("priorities", Priority.objects.order_by("pk").first().pk),
+        ("ticket-types", TicketType.objects.order_by("pk").first().pk),
+        ("services", Service.objects.create(name="Walk service").pk),
+        ("slas", SLA.objects.create(name="Walk SLA").pk),
+    ):
+        data.own[kind] = data.foreign[kind] = pk
 
 
 def _faq_items(data: Dataset, grp, companies) -> None:

@@ -65,7 +65,7 @@ from .object_links import (
     unlink_faq_item,
 )
 from .queues import set_personal_queues
-from .versions import EditConflict, ticket_version
+from .versions import EditConflict, expect_version, ticket_version
 
 __all__ = [
     "CONFIG_ITEM",
@@ -94,6 +94,7 @@ __all__ = [
     "default_state",
     "default_type",
     "delete_ticket",
+    "expect_version",
     "insert_faq_item",
     "link_faq_item",
     "link_tickets",

@@ -22,6 +22,7 @@ from otrs.accounts.models import User
 from otrs.errors import DomainError, ErrorCode
 
 from ..models import Ticket, TicketHistory
+from ._base import _locked
 
 # At most this many of the others' changes are reported.
 MAX_CHANGES = 50
@@ -79,3 +80,11 @@ def check_version(locked: Ticket, expected_version: str | None, actor: User) -> 
     changes = changes_since(locked, expected_version, actor)
     if changes:
         raise EditConflict(locked, changes)
+
+
+def expect_version(ticket: Ticket, expected_version: str | None, *, actor: User) -> None:
+    """Lock ``ticket``'s row and raise :class:`EditConflict` if others changed it since
+    ``expected_version``: the first step of a request that makes several changes in one
+    transaction (the API's PATCH), so that none of them, also those whose actions take no
+    version (title, type), lands on a ticket changed in between. Call inside a transaction."""
+    check_version(_locked(ticket), expected_version, actor)

@@ -1,0 +1,42 @@
+"""Who is calling: a personal access token (``Authorization: Bearer otrs_...``) or, for the
+browsable documentation and scripts in the agent's browser, the agent's session (with CSRF on
+unsafe methods, DRF's SessionAuthentication)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from .tokens import find_token, mark_used
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    keywords = ("bearer", "token")
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].decode("latin-1").lower() not in self.keywords:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("The Authorization header is malformed."))
+        try:
+            plain = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(_("The token is not valid.")) from None
+        token = find_token(plain)
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("The token is not valid."))
+        mark_used(token)
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "otrs.api.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "otrs_… personal token"}

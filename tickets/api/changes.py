@@ -1,0 +1,130 @@
+"""What the API's write endpoints ask of the ticket actions: parsed input in, the same
+actions as the screens out (history, events, permission checks, edit conflicts).
+
+A PATCH of several fields is one transaction: each field is its own action (one history row
+each), and a refused one leaves the ticket as it was. The version the client saw
+(``If-Match``) goes to every action as ``expected_version``, checked inside its row lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from otrs.accounts.models import User
+
+from .. import actions
+from ..choices import Channel, LockState, SenderType
+from ..models import Article, Ticket
+
+
+def article_input(data: Mapping[str, Any], actor: User) -> actions.ArticleInput:
+    files = tuple(
+        actions.AttachmentInput(
+            filename=f["filename"], content=f["content"], content_type=f["content_type"]
+        )
+        for f in data.get("attachments", ())
+    )
+    if actor.is_customer:
+        # The customer actions make it the customer's web message whatever is asked.
+        return actions.ArticleInput(
+            channel=Channel.WEB,
+            sender_type=SenderType.CUSTOMER,
+            is_visible_for_customer=True,
+            subject=data.get("subject", ""),
+            body=data["body"],
+            attachments=files,
+        )
+    return actions.ArticleInput(
+        channel=data.get("channel", Channel.INTERNAL),
+        sender_type=SenderType.AGENT,
+        subject=data.get("subject", ""),
+        body=data["body"],
+        is_visible_for_customer=data.get("is_visible_for_customer", False),
+        attachments=files,
+        time_units=data.get("time_units"),
+    )
+
+
+def create(data: Mapping[str, Any], *, actor: User) -> Ticket:
+    article = article_input(data["article"], actor)
+    if actor.is_customer:
+        return actions.create_web_ticket(
+            title=data["title"],
+            queue=data["queue"],
+            article=article,
+            actor=actor,
+            ticket_type=data.get("type"),
+            field_values=data.get("custom_fields") or None,
+        )
+    return actions.create_ticket(
+        title=data["title"],
+        queue=data["queue"],
+        actor=actor,
+        article=article,
+        state=data.get("state"),
+        priority=data.get("priority"),
+        ticket_type=data.get("type"),
+        owner=data.get("owner"),
+        customer_user=data.get("customer_user", ""),
+        customer_id=data.get("customer_id", ""),
+        pending_until=data.get("pending_until"),
+        field_values=data.get("custom_fields") or None,
+    )
+
+
+def add_article(ticket: Ticket, data: Mapping[str, Any], *, actor: User) -> Article:
+    article = article_input(data, actor)
+    if actor.is_customer:
+        return actions.add_web_follow_up(ticket, article, actor=actor)
+    return actions.add_article(ticket, article, actor=actor)
+
+
+def update(ticket: Ticket, data: Mapping[str, Any], *, actor: User, version: str | None) -> Ticket:
+    """Apply the changed fields of ``data`` to ``ticket``, all or none. Order as the bulk
+    action's: a move first (it unlocks), an unlock last."""
+    with transaction.atomic():
+        if version is not None:
+            actions.expect_version(ticket, version, actor=actor)
+        if "queue" in data:
+            actions.move_ticket(ticket, data["queue"], actor=actor, expected_version=version)
+        if data.get("lock") == LockState.LOCK:
+            actions.lock_ticket(ticket, actor=actor, expected_version=version)
+        if "title" in data:
+            actions.set_title(ticket, data["title"], actor=actor)
+        if "type" in data:
+            actions.set_type(ticket, data["type"], actor=actor)
+        if "owner" in data:
+            actions.set_owner(ticket, data["owner"], actor=actor, expected_version=version)
+        if "responsible" in data:
+            actions.set_responsible(
+                ticket, data["responsible"], actor=actor, expected_version=version
+            )
+        if "priority" in data:
+            actions.set_priority(ticket, data["priority"], actor=actor, expected_version=version)
+        if "state" in data:
+            actions.set_state(
+                ticket,
+                data["state"],
+                actor=actor,
+                pending_until=data.get("pending_until"),
+                expected_version=version,
+            )
+        if "customer_user" in data or "customer_id" in data:
+            actions.set_customer(
+                ticket,
+                customer_id=data.get("customer_id", ticket.customer_id),
+                customer_user=data.get("customer_user", ticket.customer_user),
+                actor=actor,
+                expected_version=version,
+            )
+        if data.get("custom_fields"):
+            actions.set_field_values(
+                ticket, data["custom_fields"], actor=actor, expected_version=version
+            )
+        if data.get("lock") == LockState.UNLOCK:
+            actions.unlock_ticket(ticket, actor=actor, expected_version=version)
+    ticket.refresh_from_db()
+    return ticket
