@@ -342,7 +342,7 @@ def _configuration_items(data: Dataset, granted) -> None:
         first, FaqItem.objects.get(pk=data.own["faq"]), actor=system
     )
     service_link = cmdb_actions.link_service(
-        first, Service.objects.create(name="Walk service"), LinkType.DEPENDS_ON, actor=system
+        first, Service.objects.create(name="Walk CI service"), LinkType.DEPENDS_ON, actor=system
     )
     for side in (data.own, data.foreign):
         side.update(

@@ -27,7 +27,7 @@ EXAMPLES = 3
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_every_operation_as_agent_and_customer(live_server, settings):
     settings.API_CUSTOMER_ACCESS = True
     support = factories.queue("Fuzz", group_=factories.group("fuzz"))

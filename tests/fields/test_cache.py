@@ -35,3 +35,14 @@ def test_it_ignores_what_another_database_cached():
         assert cache.get(cache_key("ticket", connection.vendor, other)) == []
     finally:
         cache.delete(cache_key("ticket", connection.vendor, other))
+
+
+def test_a_saved_or_deleted_definition_is_seen_at_once_not_after_the_cache_expires():
+    define("Product", "dropdown", options=["alpha"])
+    assert [d.name for d in definitions("ticket")] == ["Product"]  # now cached
+    contract = define("Contract", "text", order=2)
+    assert [d.name for d in definitions("ticket")] == ["Product", "Contract"]
+    product = next(d for d in definitions("ticket") if d.name == "Product")
+    assert [v.key for v in product.possible_values.all()] == ["alpha"]
+    contract.delete()
+    assert [d.name for d in definitions("ticket")] == ["Product"]

@@ -27,6 +27,8 @@ def test_the_demo_defines_and_sets_custom_fields(monkeypatch):
         "ContractNumber": "text",
         "DueDate": "date",
         "CallReason": "dropdown",
+        # The demo process's approval (tickets/management/commands/_process_demo.py).
+        "ChangeApproval": "dropdown",
     }
     assert fields["CallReason"].object_type == "article"
     assert [o.key for o in fields["Product"].options()] == ["office", "mail", "vpn", "erp"]
@@ -42,5 +44,5 @@ def test_the_demo_defines_and_sets_custom_fields(monkeypatch):
     # Running it again defines nothing twice and keeps an administrator's change.
     FieldDefinition.objects.filter(name="Product").update(label="Our products")
     call_command("loaddemo", force=True, stdout=StringIO())
-    assert FieldDefinition.objects.count() == 4
+    assert FieldDefinition.objects.count() == len(fields)
     assert FieldDefinition.objects.get(name="Product").label == "Our products"
