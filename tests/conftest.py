@@ -97,8 +97,9 @@ def run_in_processes():
     """Run ``target(*args)`` once per args tuple, each in its own forked OS process, all
     starting together; return their results in order, or fail with the children's tracebacks.
 
-    Use with ``@pytest.mark.django_db(transaction=True)``: only committed rows are visible to
-    the children, which open their own connections to the same test database.
+    Use with ``@pytest.mark.django_db(transaction=True, serialized_rollback=True)``: only
+    committed rows are visible to the children, which open their own connections to the same
+    test database.
     """
 
     def run(target, args_list, *, timeout: float = 120):
