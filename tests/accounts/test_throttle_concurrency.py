@@ -42,8 +42,8 @@ def try_password(username: str, password: str, address: str) -> str:
 def test_parallel_guesses_for_one_login_check_no_more_than_the_limit(run_in_processes):
     factories.agent("alice")
     codes = run_in_processes(try_password, [("alice", "wrong", "203.0.113.5")] * PARALLEL)
-    assert codes.count("invalid_login") == LIMIT
-    assert codes.count("throttled") == PARALLEL - LIMIT
+    assert codes.count("invalid_login") == LIMIT, codes
+    assert codes.count("throttled") == PARALLEL - LIMIT, codes
     counter = ThrottleCounter.objects.get(login="alice", address="203.0.113.5")
     assert counter.attempts == LIMIT
     # The right password from there waits too; from elsewhere it works.
@@ -57,8 +57,8 @@ def test_parallel_guesses_for_many_logins_check_no_more_than_the_address_allows(
     factories.agent("alice")
     guesses = [(f"guess{n}", "wrong", "203.0.113.5") for n in range(PARALLEL)]
     codes = run_in_processes(try_password, guesses)
-    assert codes.count("invalid_login") == LIMIT + 1
-    assert codes.count("throttled") == PARALLEL - LIMIT - 1
+    assert codes.count("invalid_login") == LIMIT + 1, codes
+    assert codes.count("throttled") == PARALLEL - LIMIT - 1, codes
     assert ThrottleCounter.objects.get(login="", address="203.0.113.5").attempts == LIMIT + 1
     assert try_password("alice", "x", "203.0.113.5") == "throttled"
     assert try_password("alice", "x", "192.0.2.1") == "signed-in"
