@@ -9,6 +9,7 @@ would only be noise.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TypeVar
 
 from django.db import transaction
 
@@ -53,25 +54,9 @@ def set_agent_grants(
         )
         if agents != set(wanted):
             raise GrantError("only agents hold group grants")
-        held: dict[int, set[str]] = {pk: set() for pk in wanted}
-        for user_id, key in GroupGrant.objects.filter(
-            group=group, user_id__in=list(wanted)
-        ).values_list("user_id", "key"):
-            held[user_id].add(key)
-        changes = []
-        for user_id in sorted(wanted):
-            keys = normalise_keys(wanted[user_id])
-            added, removed = keys - held[user_id], held[user_id] - keys
-            if removed:
-                GroupGrant.objects.filter(group=group, user_id=user_id, key__in=removed).delete()
-            GroupGrant.objects.bulk_create(
-                GroupGrant(group=group, user_id=user_id, key=key) for key in sorted(added)
-            )
-            changes += _history(
-                GrantChangeKind.AGENT_GRANT, actor, added, removed, group=group, user_id=user_id
-            )
-        GrantChange.objects.bulk_create(changes)
-        return changes
+        return _replace_grants(
+            GroupGrant, "user_id", GrantChangeKind.AGENT_GRANT, group, wanted, actor=actor
+        )
 
 
 def set_role_grants(
@@ -82,25 +67,42 @@ def set_role_grants(
         Group.objects.select_for_update().get(pk=group.pk)
         if Role.objects.filter(pk__in=list(wanted)).count() != len(wanted):
             raise GrantError("no such role")
-        held: dict[int, set[str]] = {pk: set() for pk in wanted}
-        for role_id, key in RoleGrant.objects.filter(
-            group=group, role_id__in=list(wanted)
-        ).values_list("role_id", "key"):
-            held[role_id].add(key)
-        changes = []
-        for role_id in sorted(wanted):
-            keys = normalise_keys(wanted[role_id])
-            added, removed = keys - held[role_id], held[role_id] - keys
-            if removed:
-                RoleGrant.objects.filter(group=group, role_id=role_id, key__in=removed).delete()
-            RoleGrant.objects.bulk_create(
-                RoleGrant(group=group, role_id=role_id, key=key) for key in sorted(added)
-            )
-            changes += _history(
-                GrantChangeKind.ROLE_GRANT, actor, added, removed, group=group, role_id=role_id
-            )
-        GrantChange.objects.bulk_create(changes)
-        return changes
+        return _replace_grants(
+            RoleGrant, "role_id", GrantChangeKind.ROLE_GRANT, group, wanted, actor=actor
+        )
+
+
+_Grant = TypeVar("_Grant", GroupGrant, RoleGrant)
+
+
+def _replace_grants(
+    model: type[_Grant],
+    holder: str,
+    kind: str,
+    group: Group,
+    wanted: Mapping[int, Iterable[str]],
+    *,
+    actor: User,
+) -> list[GrantChange]:
+    """The common half of the two grant matrices, inside their transaction with the group
+    locked: each holder (``holder`` names the grant's column: ``user_id`` or ``role_id``)
+    gets exactly the wanted keys, and each difference is one history row."""
+    held: dict[int, set[str]] = {pk: set() for pk in wanted}
+    rows = model.objects.filter(group=group, **{f"{holder}__in": list(wanted)})
+    for holder_id, key in rows.values_list(holder, "key"):
+        held[holder_id].add(key)
+    changes = []
+    for holder_id in sorted(wanted):
+        keys = normalise_keys(wanted[holder_id])
+        added, removed = keys - held[holder_id], held[holder_id] - keys
+        if removed:
+            model.objects.filter(group=group, key__in=removed, **{holder: holder_id}).delete()
+        model.objects.bulk_create(
+            model(group=group, key=key, **{holder: holder_id}) for key in sorted(added)
+        )
+        changes += _history(kind, actor, added, removed, group=group, **{holder: holder_id})
+    GrantChange.objects.bulk_create(changes)
+    return changes
 
 
 def set_role_members(role: Role, wanted: Mapping[int, bool], *, actor: User) -> list[GrantChange]:
