@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "otrs.web.uploads.UploadLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "otrs.accounts.middleware.IdleSessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -162,10 +163,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-# Idle expiry: the session lives this long after the last request (the cookie is renewed on
-# every request), so an agent who walks away is signed out, one who works stays signed in.
+# Idle expiry: the session lives this long after the last request (the row and the cookie are
+# renewed at most once a minute, by otrs.accounts.middleware.IdleSessionRenewalMiddleware), so
+# an agent who walks away is signed out, one who works stays signed in.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", 120, minimum=5) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = 60
 LOGIN_URL = "agent:login"
 LOGIN_REDIRECT_URL = "agent:home"
 # Sign-in throttling (otrs/accounts/throttle.py), counted in the database, separately for the

@@ -1,8 +1,14 @@
 """Agent sign-in, sign-out, throttling, preferences and the agents-only gate."""
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tests import factories
 
@@ -122,9 +128,43 @@ def test_it_changes_the_password_and_keeps_the_session(client, agent):
     assert agent.check_password("a-much-Longer-one-42")
 
 
-def test_it_expires_idle_sessions(client, agent):
-    # Idle expiry is the session age renewed on every request.
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+def _expires(client):
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_it_renews_a_working_session_at_most_once_a_minute(client, agent, time_machine):
+    time_machine.move_to("2026-03-02 09:00:00+00:00", tick=False)
     client.force_login(agent)
     client.get("/agent/")
-    assert 0 < client.session.get_expiry_age() <= settings.SESSION_COOKIE_AGE
+    first = _expires(client)
+    assert first == timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    # Within the minute: no write at all (polling costs no session update).
+    time_machine.move_to("2026-03-02 09:00:30+00:00", tick=False)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/agent/").status_code == 200
+    session_sql = [q["sql"] for q in queries if "django_session" in q["sql"]]
+    writes = [sql for sql in session_sql if not sql.lstrip().startswith("SELECT")]
+    assert writes == []
+    assert _expires(client) == first
+    # A minute on: the expiry moves with the agent's work, and so does the cookie.
+    time_machine.move_to("2026-03-02 09:01:00+00:00", tick=False)
+    response = client.get("/agent/")
+    assert _expires(client) == first + timedelta(minutes=1)
+    assert response.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == settings.SESSION_COOKIE_AGE
+
+
+def test_it_signs_out_an_idle_session(client, agent, time_machine):
+    time_machine.move_to("2026-03-02 09:00:00+00:00", tick=False)
+    client.force_login(agent)
+    assert client.get("/agent/").status_code == 200
+    time_machine.move_to(
+        timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE + 1), tick=False
+    )
+    response = client.get("/agent/")
+    assert response.status_code == 302
+    assert "/agent/login/" in response["Location"]
+
+
+def test_an_anonymous_visit_makes_no_session(client, db):
+    client.get("/agent/login/")
+    assert not Session.objects.exists()
