@@ -11,7 +11,7 @@ from otrs.accounts.models import User
 from otrs.permissions import PermissionKey
 
 from .. import access
-from ..models import Queue, ReportFrequency
+from ..models import Queue, ReportFormat, ReportFrequency
 from ..reports import Dimension, Filters, default_filters
 
 # The longest period one report covers (days).
@@ -81,6 +81,9 @@ class ScheduleForm(forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=200)
     frequency = forms.ChoiceField(label=_("Frequency"), choices=ReportFrequency.choices)
+    formats = forms.ChoiceField(
+        label=_("Attach as"), choices=ReportFormat.choices, initial=ReportFormat.CSV
+    )
     recipients = AgentsField(
         label=_("Recipients"),
         queryset=User.objects.none(),
