@@ -17,6 +17,7 @@ import io
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language, gettext
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
@@ -35,6 +36,8 @@ FONT = "OpenSans"
 BOLD = "OpenSans-Bold"
 MARGIN = 18 * mm
 WIDTH = A4[0] - 2 * MARGIN
+# Bars of one drawing: a drawing never splits, and 36 bars (650 pt) fit on an A4 page.
+BARS_PER_DRAWING = 36
 # The chart's colours: the two series of the page's CSS (s1, s2), the bar track, the axis.
 SERIES = (colors.HexColor("#2f6fb0"), colors.HexColor("#d9822b"))
 TRACK = colors.HexColor("#e8ecf1")
@@ -82,11 +85,12 @@ def to_pdf(report: Report) -> bytes:
     if not report.rows:
         story.append(Paragraph(escape(gettext("No tickets in this period.")), styles["body"]))
     else:
-        story.append(
-            KeepTogether(
-                [Paragraph(escape(str(report.chart_label)), styles["heading"]), _chart(report)]
-            )
-        )
+        heading, *drawings = [
+            Paragraph(escape(str(report.chart_label)), styles["heading"]),
+            *_chart(report),
+        ]
+        story.append(KeepTogether([heading, drawings[0]]))
+        story += drawings[1:]
         story.append(Spacer(1, 6 * mm))
         story.append(Paragraph(escape(gettext("Table")), styles["heading"]))
         story.append(_table(report, styles))
@@ -125,7 +129,7 @@ def _filter_lines(report: Report) -> list[str]:
     """What the report covers, as the page says it (period or moment, grouping, queue)."""
     filters = report.filters
     if report.kind == Kind.BACKLOG:
-        at = date_format(report.generated_at, "SHORT_DATETIME_FORMAT", use_l10n=True)
+        at = date_format(timezone.localtime(report.generated_at), "SHORT_DATETIME_FORMAT")
         lines = [gettext("Open tickets at %(at)s") % {"at": at}]
     else:
         lines = [
@@ -145,12 +149,18 @@ def _filter_lines(report: Report) -> list[str]:
 # --- the chart ---------------------------------------------------------------------------------
 
 
-def _chart(report: Report) -> Drawing:
+def _chart(report: Report) -> list[Drawing]:
+    """The chart as one drawing, or (many bars) as several that each fit on a page."""
     if report.chart[0] == "bars":
         _kind, items, maximum, unit = report.chart
-        return _bars(items, maximum=maximum, unit=unit)
+        values = [v for _l, v in items if v is not None]
+        top = maximum or (max(values) if values else 0) or 1
+        return [
+            _bars(items[start : start + BARS_PER_DRAWING], top=top, unit=unit)
+            for start in range(0, max(1, len(items)), BARS_PER_DRAWING)
+        ]
     _kind, labels, series = report.chart
-    return _columns(labels, series)
+    return [_columns(labels, series)]
 
 
 def _num(value: float) -> str:
@@ -166,15 +176,12 @@ def _fit(text: str, width: float, size: float) -> str:
     return text + "…"
 
 
-def _bars(
-    items: Sequence[tuple[object, float | None]], *, maximum: float | None, unit: str
-) -> Drawing:
-    """Horizontal bars, one per item, on a track; None draws no bar and says "n/a"."""
+def _bars(items: Sequence[tuple[object, float | None]], *, top: float, unit: str) -> Drawing:
+    """Horizontal bars, one per item, on a track scaled to ``top``; None draws no bar and
+    says "n/a"."""
     bar, gap, size = 13.0, 5.0, 8.0
-    label_w, value_w = 150.0, 60.0
+    label_w, value_w = 170.0, 60.0
     plot = WIDTH - label_w - value_w
-    values = [v for _l, v in items if v is not None]
-    top = maximum or (max(values) if values else 0) or 1
     height = max(1, len(items)) * (bar + gap) + gap
     drawing = Drawing(WIDTH, height, initialFontName=FONT, initialFontSize=8)
     for index, (name, value) in enumerate(items):

@@ -18,7 +18,7 @@ from otrs.mail.models import OutboundKind, OutboundMessage
 from tests import factories
 from tests.tickets import test_reports, test_sla
 from tests.tickets.test_reports import DAY
-from tickets import reports
+from tickets import reports, reports_pdf
 from tickets.actions import reports as schedules
 from tickets.metrics import refresh_metrics
 from tickets.models import ReportFormat, ReportSchedule
@@ -175,3 +175,28 @@ def test_both_formats_attach_csv_and_pdf(world, clock, settings):
     parsed = email.message_from_bytes(bytes(mail.raw))
     names = sorted(p.get_filename() for p in parsed.walk() if p.get_filename())
     assert names == ["backlog-2026-03-02-2026-03-02.csv", "backlog-2026-03-02-2026-03-02.pdf"]
+
+
+def test_a_chart_of_many_bars_and_an_empty_report_fit_the_pages():
+    """150 groups: the bars are drawn in parts that each fit a page (a drawing never splits);
+    no rows: the PDF says so instead of drawing an empty chart."""
+    filters = reports.Filters(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31))
+    columns = [
+        reports.Column("name", "Queue", "text"),
+        reports.Column("rate", "Reopen rate", "percent"),
+    ]
+    rows = [{"name": f"PDF-Reports queue {n:03d}", "rate": n / 2} for n in range(150)]
+    many = reports.Report(
+        reports.Kind.REOPENS,
+        filters,
+        columns,
+        rows,
+        chart=("bars", [(r["name"], r["rate"]) for r in rows], 100, "%"),
+        chart_label="Reopen rate in % per group",
+    )
+    reader, text = pdf_text(reports_pdf.to_pdf(many))
+    assert len(reader.pages) >= 5
+    assert "PDF-Reports queue 149" in text and "74.5 %" in text
+    empty = reports.Report(reports.Kind.REOPENS, filters, columns, [], chart=("bars", [], 100, "%"))
+    reader, text = pdf_text(reports_pdf.to_pdf(empty))
+    assert len(reader.pages) == 1 and "No tickets in this period." in text
