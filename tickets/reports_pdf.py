@@ -36,8 +36,9 @@ FONT = "OpenSans"
 BOLD = "OpenSans-Bold"
 MARGIN = 18 * mm
 WIDTH = A4[0] - 2 * MARGIN
-# Bars of one drawing: a drawing never splits, and 36 bars (650 pt) fit on an A4 page.
-BARS_PER_DRAWING = 36
+# Bars of one drawing: a drawing never splits; 18 bars (330 pt) fit below the title on the
+# first page, and two such parts on each further one.
+BARS_PER_DRAWING = 18
 # The chart's colours: the two series of the page's CSS (s1, s2), the bar track, the axis.
 SERIES = (colors.HexColor("#2f6fb0"), colors.HexColor("#d9822b"))
 TRACK = colors.HexColor("#e8ecf1")
