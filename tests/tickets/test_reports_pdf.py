@@ -11,6 +11,7 @@ import io
 import pytest
 from django.urls import reverse
 from pypdf import PdfReader
+from reportlab.pdfbase import pdfmetrics
 
 from otrs.accounts.models import Group
 from otrs.mail import sending
@@ -64,7 +65,11 @@ def test_the_pdf_has_title_filters_chart_labels_and_table_in_german(client, worl
     assert "Ziele eingehalten" in text  # a German column label
     assert "Einhaltung in % pro Gruppe" in text  # the chart's heading
     assert "50,0 %" in text  # Support's compliance, a table cell in German number format
-    assert UNICODE_QUEUE in text  # in the chart's labels and the table, with its glyphs
+    assert UNICODE_QUEUE in text  # in the chart's labels and the table
+    # ... drawn with real glyphs: the embedded font has every letter (text extraction alone
+    # would pass with empty boxes, as it reads the character codes).
+    face = pdfmetrics.getFont(reports_pdf.FONT).face
+    assert all(ord(char) in face.charToGlyph for char in UNICODE_QUEUE)
     fonts = {
         font["/BaseFont"]
         for page in reader.pages
