@@ -110,8 +110,8 @@ def sweep_mail_store() -> dict:
 
 @shared_task(ignore_result=True)
 def send_scheduled_reports() -> int:
-    """Mail the scheduled reports that are due as CSV, every 15 minutes (each schedule is
-    claimed by one worker); how many mails were queued."""
+    """Mail the scheduled reports that are due, as CSV, PDF or both (the schedule's choice),
+    every 15 minutes (each schedule is claimed by one worker); how many mails were queued."""
     sent = send_due_reports()
     if sent:
         logger.info("Scheduled reports: %d mail(s) queued", len(sent))

@@ -1,5 +1,5 @@
 """Scheduled reports (issue 14 part 7): defining one, and the daemon's run that mails the
-due ones as CSV (``tickets.tasks.send_scheduled_reports``, every 15 minutes).
+due ones as CSV, PDF or both (``tickets.tasks.send_scheduled_reports``, every 15 minutes).
 
 A schedule is due at 06:00 in the server's time zone: daily (covering the day before),
 weekly on Mondays (the seven days before), monthly on the 1st (the month before). A run
@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from otrs.accounts.models import User
 from otrs.errors import DomainError, ErrorCode
 
-from .. import access, reports
-from ..models import Queue, ReportFrequency, ReportSchedule
+from .. import access, reports, reports_pdf
+from ..models import Queue, ReportFormat, ReportFrequency, ReportSchedule
 
 SEND_HOUR = 6
 
@@ -63,12 +63,17 @@ def create_report_schedule(
     frequency: str,
     recipients: Iterable[User],
     actor: User,
+    formats: str = ReportFormat.CSV,
 ) -> ReportSchedule:
     """A new schedule; needs rw on the reports group."""
     if not access.can_schedule_reports(actor):
         raise DomainError(_("You may not schedule reports."), code=ErrorCode.PERMISSION_DENIED)
     if kind not in reports.Kind.values or dimension not in reports.Dimension.values:
         raise DomainError(_("Unknown report."), code=ErrorCode.NOT_ALLOWED)
+    if formats not in ReportFormat.values:
+        raise DomainError(
+            _("Choose CSV, PDF or both."), code=ErrorCode.NOT_ALLOWED, field="formats"
+        )
     chosen = list(recipients)
     if not chosen:
         raise DomainError(
@@ -81,6 +86,7 @@ def create_report_schedule(
             dimension=dimension,
             queue=queue,
             frequency=frequency,
+            formats=formats,
             created_by=actor,
             next_run_at=next_run(frequency, timezone.now()),
         )
@@ -138,5 +144,10 @@ def _mail(schedule: ReportSchedule, user: User, filters: reports.Filters) -> Non
             "frequency": ReportFrequency(schedule.frequency).label,
         }
         message = EmailMessage(subject, body, to=[user.email])
-        message.attach(reports.csv_filename(report), reports.to_csv(report), "text/csv")
+        if schedule.formats in (ReportFormat.CSV, ReportFormat.BOTH):
+            message.attach(reports.csv_filename(report), reports.to_csv(report), "text/csv")
+        if schedule.formats in (ReportFormat.PDF, ReportFormat.BOTH):
+            message.attach(
+                reports_pdf.pdf_filename(report), reports_pdf.to_pdf(report), "application/pdf"
+            )
         message.send()

@@ -11,7 +11,7 @@ from otrs.accounts.models import User
 from otrs.permissions import PermissionKey
 
 from .. import access
-from ..models import Queue, ReportFrequency
+from ..models import Queue, ReportFormat, ReportFrequency
 from ..reports import Dimension, Filters, default_filters
 
 # The longest period one report covers (days).
@@ -81,6 +81,13 @@ class ScheduleForm(forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=200)
     frequency = forms.ChoiceField(label=_("Frequency"), choices=ReportFrequency.choices)
+    # Left out (a form from before PDF output): CSV, as it was.
+    formats = forms.ChoiceField(
+        label=_("Attach as"),
+        choices=ReportFormat.choices,
+        initial=ReportFormat.CSV,
+        required=False,
+    )
     recipients = AgentsField(
         label=_("Recipients"),
         queryset=User.objects.none(),
@@ -101,3 +108,6 @@ class ScheduleForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["queue"]).queryset = access.queues_for(
             user, PermissionKey.RO
         )
+
+    def clean_formats(self) -> str:
+        return self.cleaned_data.get("formats") or ReportFormat.CSV

@@ -25,7 +25,7 @@ from .mail import (
     RawMail,
 )
 from .master import SLA, Priority, Queue, Service, State, TicketType
-from .metrics import ReportFrequency, ReportSchedule, TicketMetrics, TimeAccounting
+from .metrics import ReportFormat, ReportFrequency, ReportSchedule, TicketMetrics, TimeAccounting
 from .process import (
     Activity,
     ActivityDialog,
@@ -92,6 +92,7 @@ __all__ = [
     "Queue",
     "QueueAutoResponse",
     "RawMail",
+    "ReportFormat",
     "ReportFrequency",
     "ReportSchedule",
     "RunStatus",

@@ -89,9 +89,17 @@ class ReportFrequency(models.TextChoices):
     MONTHLY = "monthly", _("monthly (the month before, on the 1st)")
 
 
+class ReportFormat(models.TextChoices):
+    """What a scheduled report's mail carries as attachments."""
+
+    CSV = "csv", _("CSV")
+    PDF = "pdf", _("PDF")
+    BOTH = "both", _("CSV and PDF")
+
+
 class ReportSchedule(models.Model):
-    """A report mailed as CSV to agents on a schedule (tickets.actions.reports); each
-    recipient gets the figures of the tickets they may see."""
+    """A report mailed as CSV and/or PDF to agents on a schedule (tickets.actions.reports);
+    each recipient gets the figures of the tickets they may see."""
 
     name = models.CharField(_("name"), max_length=200)
     # A tickets.reports.Kind value, and a tickets.reports.Dimension value.
@@ -107,6 +115,9 @@ class ReportSchedule(models.Model):
     )
     frequency = models.CharField(
         _("frequency"), max_length=10, choices=ReportFrequency.choices, default="weekly"
+    )
+    formats = models.CharField(
+        _("format"), max_length=10, choices=ReportFormat.choices, default=ReportFormat.CSV
     )
     recipients = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("recipients")

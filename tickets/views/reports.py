@@ -1,5 +1,5 @@
 """The reports under /agent/reports/ (issue 14 part 7): a list, and each report as an SVG
-chart and a table with filters and a CSV download. Agents without the reports grant
+chart and a table with filters, and a CSV and a PDF download. Agents without the reports grant
 (:func:`tickets.access.can_view_reports`) get 404, as for anything they may not see."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from otrs.accounts.decorators import agent_required
 from otrs.errors import DomainError
 
-from .. import access, charts, reports
+from .. import access, charts, reports, reports_pdf
 from ..actions.reports import create_report_schedule, delete_report_schedule
 from ..forms.reports import ReportFilterForm, ScheduleForm
 from ..models import ReportSchedule
@@ -64,6 +64,11 @@ def report(request, kind: str):
         response = HttpResponse(reports.to_csv(result), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{reports.csv_filename(result)}"'
         return response
+    if request.GET.get("format") == "pdf":
+        response = HttpResponse(reports_pdf.to_pdf(result), content_type="application/pdf")
+        filename = reports_pdf.pdf_filename(result)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
     if access.can_schedule_reports(request.user):
         filters = result.filters
         context["schedule_form"] = ScheduleForm(
@@ -102,6 +107,7 @@ def schedule_report(request, kind: str):
                 frequency=data["frequency"],
                 recipients=data["recipients"],
                 actor=request.user,
+                formats=data["formats"],
             )
         except DomainError as error:
             form.add_error(None, error.message)
