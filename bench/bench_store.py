@@ -110,6 +110,7 @@ def measure(files: Path) -> tuple[int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mails", type=int, default=200)
+    parser.add_argument("--large-mails", type=int, default=None, help="default: --mails")
     parser.add_argument("--storage", choices=["fs", "db"], default="fs")
     args = parser.parse_args()
     files = Path(tempfile.mkdtemp(prefix="bench-store-"))
@@ -155,9 +156,10 @@ def main() -> None:
             ("1 MiB attachment", keep(attachment_mail)),
             ("forward of those (same file)", forwarded),
         ):
+            count = args.mails if make is plain_mail else (args.large_mails or args.mails)
             db0, fs0 = measure(files)
             raw_total = 0
-            for n in range(args.mails):
+            for n in range(count):
                 raw = make(n, rng)
                 raw_total += len(raw)
                 stored = receive(raw, source="pipe")
@@ -165,9 +167,9 @@ def main() -> None:
             db1, fs1 = measure(files)
             grown = (db1 - db0) + (fs1 - fs0)
             print(
-                f"{label}: {args.mails} mails, raw {raw_total / args.mails / 1024:.1f} KiB each; "
-                f"database +{(db1 - db0) / args.mails / 1024:.1f} KiB, "
-                f"files +{(fs1 - fs0) / args.mails / 1024:.1f} KiB per mail; "
+                f"{label}: {count} mails, raw {raw_total / count / 1024:.1f} KiB each; "
+                f"database +{(db1 - db0) / count / 1024:.1f} KiB, "
+                f"files +{(fs1 - fs0) / count / 1024:.1f} KiB per mail; "
                 f"stored / raw = {grown / raw_total:.2f}"
             )
     finally:

@@ -21,7 +21,7 @@ import zlib
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -257,8 +257,13 @@ class ContentBlobManager(models.Manager["ContentBlob"]):
         blob = ContentBlob(
             sha256=sha, size=len(content), compressed=compressed, data=data, used_at=now
         )
+        # MariaDB/MySQL: ON DUPLICATE KEY UPDATE, which names no conflict target.
+        target = connections[self.db].features.supports_update_conflicts_with_target
         self.bulk_create(
-            [blob], update_conflicts=True, update_fields=["used_at"], unique_fields=["sha256"]
+            [blob],
+            update_conflicts=True,
+            update_fields=["used_at"],
+            unique_fields=["sha256"] if target else None,
         )
         blob.data = b""  # not kept in memory: the caller has the bytes
         return blob
