@@ -76,9 +76,8 @@ def insert_unless_taken(obj: Model, column: str, *, using: str | None = None) ->
     assert pk is not None
     head, one = _statement(model, connection.vendor, alias)
     quote = connection.ops.quote_name
-    sql = (
-        f"{head} VALUES {one} ON CONFLICT ({quote(column)}) DO NOTHING RETURNING {quote(pk.column)}"
-    )
+    returning = quote(pk.column or pk.attname)
+    sql = f"{head} VALUES {one} ON CONFLICT ({quote(column)}) DO NOTHING RETURNING {returning}"
     with connection.cursor() as cursor:
         cursor.execute(sql, row)
         found = cursor.fetchone()
