@@ -5,10 +5,12 @@ per plain mail and per mail with a 1 MiB attachment, against the raw size.
 Run it from the checkout to measure (it makes and drops its own database)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/otrs_store_bench \\
-        .venv/bin/python bench/bench_store.py --mails 200
+        .venv/bin/python bench/bench_store.py --mails 200 [--storage db|fs]
 
 Each mail is distinct (its own Message-ID, text and random attachment), so nothing is
-deduplicated that a real mailbox would not deduplicate either.
+deduplicated that a real mailbox would not deduplicate either; a last round forwards the
+attachment mails (another text, the same file) to show what a thread or a forward adds.
+``--storage`` sets ``ATTACHMENT_STORAGE`` (files, or blob rows in the database).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ TABLES = (
     "tickets_articleraw",
     "tickets_attachment",
     "tickets_article",
+    "tickets_contentblob",
 )
 WORDS = [
     "printer",
@@ -107,9 +110,12 @@ def measure(files: Path) -> tuple[int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mails", type=int, default=200)
+    parser.add_argument("--large-mails", type=int, default=None, help="default: --mails")
+    parser.add_argument("--storage", choices=["fs", "db"], default="fs")
     args = parser.parse_args()
     files = Path(tempfile.mkdtemp(prefix="bench-store-"))
     os.environ["ATTACHMENT_DIR"] = str(files)
+    os.environ["ATTACHMENT_STORAGE"] = args.storage
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otrs.settings")
     # Imported here: the settings read ATTACHMENT_DIR, set just above.
     import django
@@ -127,10 +133,33 @@ def main() -> None:
         from tickets.postmaster.intake import receive
 
         rng = random.Random(10)
-        for label, make in (("plain", plain_mail), ("1 MiB attachment", attachment_mail)):
+        sent: list[bytes] = []
+
+        def forwarded(n: int, rng: random.Random) -> bytes:
+            return (
+                sent[n]
+                .replace(b"Subject: Scan", b"Subject: Fwd: Scan")
+                .replace(b"Message-ID: <scan-", b"Message-ID: <fwd-")
+                .replace(b"The scan is attached.", b"Forwarded, with the scan.")
+            )
+
+        def keep(make):
+            def made(n: int, rng: random.Random) -> bytes:
+                sent.append(make(n, rng))
+                return sent[-1]
+
+            return made
+
+        print(f"ATTACHMENT_STORAGE={args.storage}")
+        for label, make in (
+            ("plain", plain_mail),
+            ("1 MiB attachment", keep(attachment_mail)),
+            ("forward of those (same file)", forwarded),
+        ):
+            count = args.mails if make is plain_mail else (args.large_mails or args.mails)
             db0, fs0 = measure(files)
             raw_total = 0
-            for n in range(args.mails):
+            for n in range(count):
                 raw = make(n, rng)
                 raw_total += len(raw)
                 stored = receive(raw, source="pipe")
@@ -138,9 +167,9 @@ def main() -> None:
             db1, fs1 = measure(files)
             grown = (db1 - db0) + (fs1 - fs0)
             print(
-                f"{label}: {args.mails} mails, raw {raw_total / args.mails / 1024:.1f} KiB each; "
-                f"database +{(db1 - db0) / args.mails / 1024:.1f} KiB, "
-                f"files +{(fs1 - fs0) / args.mails / 1024:.1f} KiB per mail; "
+                f"{label}: {count} mails, raw {raw_total / count / 1024:.1f} KiB each; "
+                f"database +{(db1 - db0) / count / 1024:.1f} KiB, "
+                f"files +{(fs1 - fs0) / count / 1024:.1f} KiB per mail; "
                 f"stored / raw = {grown / raw_total:.2f}"
             )
     finally:

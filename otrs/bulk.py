@@ -58,6 +58,37 @@ def insert(model: type[Model], objs: Sequence[Model], *, using: str | None = Non
         obj._state.db = alias
 
 
+def insert_unless_taken(obj: Model, column: str, *, using: str | None = None) -> bool | None:
+    """Insert ``obj`` (a new instance, auto primary key) unless a row with the same value in
+    the unique ``column`` is there: ``INSERT … ON CONFLICT (column) DO NOTHING RETURNING``,
+    one statement and no savepoint. True when inserted (its id set), False when the value was
+    taken (nothing written, the transaction still usable); None where the database cannot say
+    so in one statement (MariaDB/MySQL: ``INSERT IGNORE`` would hide other errors too), and
+    the caller takes its own way."""
+    model = type(obj)
+    alias = using or router.db_for_write(model)
+    connection = connections[alias]
+    if connection.vendor not in ("postgresql", "sqlite"):
+        return None
+    fields = _fields(model)
+    row = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    pk = model._meta.pk
+    assert pk is not None
+    head, one = _statement(model, connection.vendor, alias)
+    quote = connection.ops.quote_name
+    returning = quote(pk.column or pk.attname)
+    sql = f"{head} VALUES {one} ON CONFLICT ({quote(column)}) DO NOTHING RETURNING {returning}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, row)
+        found = cursor.fetchone()
+    if found is None:
+        return False
+    obj.pk = found[0]
+    obj._state.adding = False
+    obj._state.db = alias
+    return True
+
+
 @cache
 def _fields(model: type[Model]) -> list:
     return [f for f in model._meta.concrete_fields if f is not model._meta.pk]

@@ -138,7 +138,7 @@ def attachment_or_404(user, pk) -> Attachment:
     forbidden alike. The bytes are not loaded."""
     if not _valid_id(pk):
         raise Http404("No such attachment.")
-    found = Attachment.objects.defer("db_content").select_related("article").filter(pk=pk)
+    found = Attachment.objects.select_related("article").filter(pk=pk)
     if _is_customer(user):
         found = found.filter(
             article__is_visible_for_customer=True,
@@ -161,7 +161,7 @@ def visible_articles(user, ticket: Ticket) -> QuerySet:
     if not _is_system(user) and not _agent_ok(user):
         articles = articles.filter(is_visible_for_customer=True)
     return articles.prefetch_related(
-        Prefetch("attachments", queryset=Attachment.objects.defer("db_content"))
+        Prefetch("attachments", queryset=Attachment.objects.all())
     ).order_by("created_at", "id")
 
 

@@ -2,11 +2,12 @@
 content-addressed files under ``cas/`` in the attachment storage.
 
 - :func:`sweep_orphans`: removes raw mail rows nothing refers to (no inbound message, no
-  article source, no queued outgoing message) and ``cas/`` files no attachment and no raw
-  mail piece refers to. Run by the daemon every day (``tickets.tasks.sweep_mail_store``) and
-  by ``manage.py mailstore --sweep-orphans [--dry-run]``.
+  article source, no queued outgoing message), stored files in the database
+  (:class:`~tickets.models.ContentBlob`, ``ATTACHMENT_STORAGE=db``) and ``cas/`` files no
+  attachment and no raw mail piece refers to. Run by the daemon every day
+  (``tickets.tasks.sweep_mail_store``) and by ``manage.py mailstore --sweep-orphans``.
 - :func:`split_bodies`: stores the base64 bodies of raw mails kept whole (stored before the
-  split existed, or while ``ATTACHMENT_STORAGE`` was ``db``) as content-addressed files, by
+  split existed) as content-addressed files or blob rows, by
   the code path new mail takes (:func:`~tickets.models.mail.split_raw`), batched and
   resumable (``manage.py mailstore --split-bodies``).
 
@@ -16,7 +17,8 @@ Safe beside live writers:
   candidates: a writer stores bytes first and refers to them in the same transaction (rows)
   or within seconds (files), so anything younger may be about to be used;
 - a writer that reuses an existing file touches it (:func:`~tickets.models.mail.save_blob`,
-  :meth:`~tickets.models.Attachment.store`), so a file in use again is young again;
+  :meth:`~tickets.models.Attachment.store`), and one that reuses a blob row sets its
+  ``used_at`` in the statement that finds it, so a file or row in use again is young again;
 - a row is deleted by one conditional statement that checks the references again, in a
   transaction of its own; a reference committed meanwhile makes the database refuse it
   (the foreign keys), and the row is kept.
@@ -32,13 +34,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import storages
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, ProtectedError
 from django.utils import timezone
 
 from otrs.mail.models import OutboundMessage
 
-from .models import ArticleRaw, Attachment, InboundMessage, RawMail
+from .models import ArticleRaw, Attachment, ContentBlob, InboundMessage, RawMail
 from .models.mail import PIECE_MIN_BYTES, pack, split_raw
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,8 @@ class SweepResult:
     files: int = 0
     file_bytes: int = 0
     names: list[str] = field(default_factory=list)
+    blobs: int = 0
+    blob_bytes: int = 0
 
 
 def grace() -> timedelta:
@@ -112,6 +116,15 @@ def _cas_files() -> Iterator[str]:
                 yield f"{CAS}/{top}/{second}/{name}"
 
 
+def _piece_shas(*, in_db: bool) -> set[str]:
+    """The sha256 of every raw mail piece kept in the database (``in_db``) or in a file."""
+    used: set[str] = set()
+    pieces = RawMail.objects.exclude(pieces=[]).values_list("pieces", flat=True)
+    for items in pieces.iterator(chunk_size=500):
+        used.update(p["sha256"] for p in items if (p.get("in") == "db") is in_db)
+    return used
+
+
 def _referenced_shas() -> set[str]:
     """The sha256 of every ``cas/`` file some row refers to (attachments and raw pieces)."""
     used = {
@@ -120,10 +133,51 @@ def _referenced_shas() -> set[str]:
         .values_list("file", flat=True)
         .iterator(chunk_size=2000)
     }
-    pieces = RawMail.objects.exclude(pieces=[]).values_list("pieces", flat=True)
-    for items in pieces.iterator(chunk_size=500):
-        used.update(p["sha256"] for p in items)
-    return used
+    return used | _piece_shas(in_db=False)
+
+
+def _sweep_blobs(result: SweepResult, *, dry_run: bool, older_than: timedelta | None) -> None:
+    """Blob rows no attachment and no raw mail piece refers to, unused for the grace time.
+
+    Each is deleted by one statement that checks again that it is old and that no attachment
+    refers to it: a writer reusing it sets ``used_at`` first (and holds the row until it
+    commits), an attachment committed meanwhile is seen, and one not committed yet makes the
+    foreign key refuse the delete."""
+    cutoff = timezone.now() - (grace() if older_than is None else older_than)
+    candidates = list(
+        ContentBlob.objects.filter(used_at__lt=cutoff)
+        .exclude(Exists(Attachment.objects.filter(blob=OuterRef("pk"))))
+        .order_by("pk")
+        .values_list("pk", "size")
+    )
+    if not candidates:
+        return
+    in_pieces = _piece_shas(in_db=True)
+    table = connection.ops.quote_name(ContentBlob._meta.db_table)
+    attachments = connection.ops.quote_name(Attachment._meta.db_table)
+    # Table names from the models, quoted; every value a parameter.
+    statement = (
+        f"DELETE FROM {table} WHERE sha256 = %s AND used_at < %s AND NOT EXISTS "  # noqa: S608
+        f"(SELECT 1 FROM {attachments} a WHERE a.blob_id = %s)"
+    )
+    cutoff_db = connection.ops.adapt_datetimefield_value(cutoff)
+    for sha, size in candidates:
+        if sha in in_pieces:
+            continue
+        if dry_run:
+            result.blobs += 1
+            result.blob_bytes += size
+            continue
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(statement, [sha, cutoff_db, sha])
+                deleted = cursor.rowcount
+        except IntegrityError:
+            logger.info("Stored file %s: referred to again while sweeping, kept", sha)
+            continue
+        if deleted:
+            result.blobs += 1
+            result.blob_bytes += size
 
 
 def _sweep_files(result: SweepResult, *, dry_run: bool, older_than: timedelta | None) -> None:
@@ -153,17 +207,22 @@ def _sweep_files(result: SweepResult, *, dry_run: bool, older_than: timedelta | 
 
 
 def sweep_orphans(*, dry_run: bool = False, older_than: timedelta | None = None) -> SweepResult:
-    """Remove (or with ``dry_run`` only count) unreferenced raw mails and ``cas/`` files older
-    than the grace period. Rows first: their pieces become orphans and go in the same run."""
+    """Remove (or with ``dry_run`` only count) unreferenced raw mails, blob rows and ``cas/``
+    files older than the grace period. Raw mails first: their pieces become orphans and go in
+    the same run."""
     result = SweepResult()
     _sweep_rows(result, dry_run=dry_run, older_than=older_than)
+    _sweep_blobs(result, dry_run=dry_run, older_than=older_than)
     _sweep_files(result, dry_run=dry_run, older_than=older_than)
-    if result.rows or result.files:
+    if result.rows or result.files or result.blobs:
         logger.info(
-            "Mail store sweep%s: %d raw mail row(s) (%d bytes), %d file(s) (%d bytes)",
+            "Mail store sweep%s: %d raw mail row(s) (%d bytes), %d blob row(s) (%d bytes), "
+            "%d file(s) (%d bytes)",
             " (dry run)" if dry_run else "",
             result.rows,
             result.row_bytes,
+            result.blobs,
+            result.blob_bytes,
             result.files,
             result.file_bytes,
         )

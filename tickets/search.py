@@ -343,7 +343,6 @@ class TicketIndex:
             .exclude(content_type__startswith="image/")
             .select_related(None)
             .annotate(ticket_id=F("article__ticket_id"))
-            .defer("db_content")
             .order_by("pk")
         )
         for attachment in files:

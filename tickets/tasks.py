@@ -98,13 +98,14 @@ def sweep_inbound_mail() -> int:
 
 @shared_task(ignore_result=True)
 def sweep_mail_store() -> dict:
-    """Remove raw mails and ``cas/`` files nothing refers to, once they are older than
+    """Remove raw mails, blob rows and ``cas/`` files nothing refers to, once they are older than
     ``MAIL_STORE_ORPHAN_GRACE_HOURS`` (daily; the schedule is in otrs/daemon/migrations)."""
     result = mailstore.sweep_orphans()
     return {
         "rows": result.rows,
+        "blobs": result.blobs,
         "files": result.files,
-        "bytes": result.row_bytes + result.file_bytes,
+        "bytes": result.row_bytes + result.blob_bytes + result.file_bytes,
     }
 
 

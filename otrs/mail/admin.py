@@ -166,7 +166,7 @@ class MailAccountAdmin(admin.ModelAdmin):
     search_fields = ("name", "host", "login", "comment")
     readonly_fields = (
         "last_fetch_at",
-        "last_error",
+        "last_error_shown",
         "last_error_at",
         "fetched_total",
         "fetched_last_run",
@@ -222,7 +222,7 @@ class MailAccountAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     "last_fetch_at",
-                    "last_error",
+                    "last_error_shown",
                     "last_error_at",
                     ("fetched_last_run", "fetched_total", "consecutive_failures"),
                 )
@@ -350,7 +350,11 @@ class MailAccountAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("last error"), ordering="last_error_at")
     def short_error(self, obj: MailAccount) -> str:
-        return Truncator(obj.last_error).chars(100)
+        return Truncator(obj.last_error_text).chars(100)
+
+    @admin.display(description=_("last error"))
+    def last_error_shown(self, obj: MailAccount) -> str:
+        return obj.last_error_text
 
     @admin.action(description=_("Fetch now"), permissions=["change"])
     def fetch_now(self, request, queryset):

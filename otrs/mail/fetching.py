@@ -47,7 +47,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -58,7 +58,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import hooks, oauth
-from .models import AfterFetch, MailAccount, Protocol
+from .models import AfterFetch, MailAccount, Protocol, fetch_error_text
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,16 @@ POP3_PROTOCOLS = (Protocol.POP3, Protocol.POP3_STARTTLS, Protocol.POP3S)
 
 
 class FetchError(Exception):
-    """A failure of one account, with a translated, human-readable message (no password)."""
+    """A failure of one account: a code of :data:`FETCH_ERROR_TEXTS` and its figures (never
+    the password), stored so; ``str()`` is the sentence in the active language."""
+
+    def __init__(self, code: str, **params) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    def __str__(self) -> str:
+        return fetch_error_text(self.code, self.params)
 
 
 @dataclass
@@ -93,12 +102,20 @@ class FetchResult:
     stored: int = 0  # new messages in the inbound store
     duplicates: int = 0  # downloaded again, already stored before: nothing new made
     error: str = ""  # why the run failed or stopped early; empty when it went well
+    # The same as a code and its figures (stored on the account, shown in the reader's
+    # language); set with fail().
+    error_code: str = ""
+    error_params: dict = field(default_factory=dict)
     skipped: bool = False  # another fetch of this account was running
     more: bool = False  # messages are left for the next run (the per-run limits)
 
     @property
     def ok(self) -> bool:
         return not self.error
+
+    def fail(self, code: str, **params) -> None:
+        self.error_code, self.error_params = code, params
+        self.error = fetch_error_text(code, params)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -177,7 +194,9 @@ def _fetch_in_thread(account: MailAccount) -> FetchResult:
         return fetch_account(account)
     except Exception as exc:  # fetch_account records its failures; this is the last guard
         logger.exception("Mail account %s: the fetch failed unexpectedly", account.name)
-        return FetchResult(account_id=account.pk, account=account.name, error=_reason(exc))
+        result = FetchResult(account_id=account.pk, account=account.name)
+        result.fail("unexpected", reason=_reason(exc))
+        return result
     finally:
         # This thread's own connection: closed, or it would stay open until the process ends.
         connections.close_all()
@@ -195,9 +214,7 @@ def fetch_account(account: MailAccount) -> FetchResult:
         token = _take_lock(account.pk)
     except Exception as exc:  # the cache is away: fetch nothing, say why
         logger.exception("Mail account %s: the fetch lock could not be taken", account.name)
-        result.error = _("The fetch lock could not be taken (%(reason)s); nothing was fetched.") % {
-            "reason": _reason(exc)
-        }
+        result.fail("lock", reason=_reason(exc))
         _record(account, timezone.now(), result)
         return result
     if token is None:
@@ -225,7 +242,8 @@ def check_connection(account: MailAccount) -> ConnectionCheck:
         session.open()
         return session.check()
     except Exception as exc:  # every failure becomes one readable message
-        raise FetchError(_describe(exc, account)) from exc
+        code, params = _describe(exc, account)
+        raise FetchError(code, **params) from exc
     finally:
         if session is not None:
             session.close()
@@ -261,17 +279,11 @@ def _run(account: MailAccount, result: FetchResult) -> None:
                 receipt = hooks.receive(raw, account_id=account.pk, trusted=account.trusted)
             except DatabaseError as exc:
                 logger.exception("Mail account %s: a message could not be stored", account.name)
-                result.error = _(
-                    "A message could not be stored (database error: %(reason)s); it stays on "
-                    "the server with the ones after it for the next run."
-                ) % {"reason": _reason(exc)}
+                result.fail("store_database", reason=_reason(exc))
                 break
             except Exception as exc:  # not stored for sure: keep it
                 logger.exception("Mail account %s: storing a message failed", account.name)
-                result.error = _(
-                    "A message could not be stored (%(reason)s); it stays on the server with "
-                    "the ones after it for the next run."
-                ) % {"reason": _reason(exc)}
+                result.fail("store", reason=_reason(exc))
                 break
             if receipt.duplicate:
                 result.duplicates += 1
@@ -283,7 +295,8 @@ def _run(account: MailAccount, result: FetchResult) -> None:
     except Exception as exc:  # every failure becomes the account's error
         if not isinstance(exc, FetchError | OSError | imaplib.IMAP4.error | poplib.error_proto):
             logger.exception("Mail account %s: unexpected error", account.name)
-        result.error = _describe(exc, account)
+        code, params = _describe(exc, account)
+        result.fail(code, **params)
         if session is not None and not isinstance(exc, OSError):
             # The connection still works: commit the deletions of the messages stored so far
             # (without it they would be fetched again next time, and recognised).
@@ -297,7 +310,13 @@ def _record(account: MailAccount, started: datetime, result: FetchResult) -> Non
     """Write the run's time, outcome and counts on the account, leaving its other fields
     alone (an administrator may be editing them)."""
     error = result.error
-    fields: dict = {"last_fetch_at": started, "last_error": error}
+    fields: dict = {
+        "last_fetch_at": started,
+        "last_error_code": result.error_code,
+        "last_error_params": result.error_params,
+        # A failure without a code (none is made so today) keeps its sentence.
+        "last_error": "" if result.error_code else error,
+    }
     fields["last_error_at"] = timezone.now() if error else None
     fields["fetched_last_run"] = result.fetched
     for name, value in fields.items():
@@ -358,7 +377,7 @@ def _session(account: MailAccount) -> _ImapSession | _Pop3Session:
         return _ImapSession(account)
     if account.protocol in POP3_PROTOCOLS:
         return _Pop3Session(account)
-    raise FetchError(_("Unknown protocol “%(protocol)s”.") % {"protocol": account.protocol})
+    raise FetchError("protocol", protocol=account.protocol)
 
 
 def _tls_context(account: MailAccount) -> ssl.SSLContext:
@@ -404,30 +423,21 @@ class _ImapSession:
         _read_timeout(self.conn.sock)
         if account.protocol == Protocol.IMAP_STARTTLS:
             if "STARTTLS" not in self.conn.capabilities:
-                raise FetchError(
-                    _(
-                        "%(server)s does not offer STARTTLS; the password is not sent "
-                        "unencrypted. Choose plain IMAP or IMAPS if that is what it speaks."
-                    )
-                    % {"server": _server(account)}
-                )
+                raise FetchError("no_starttls", server=_server(account))
             self.conn.starttls(ssl_context=_tls_context(account))
         try:
             self._login()
         except imaplib.IMAP4.abort:
             raise
         except imaplib.IMAP4.error as exc:
-            raise FetchError(_login_refused(account, exc)) from exc
+            raise _login_refused(account, exc) from exc
         # The capabilities after the login are the ones that count (UIDPLUS).
         typ, data = self.conn.capability()
         if typ == "OK" and data and data[-1]:
             self.uidplus = b"UIDPLUS" in data[-1].upper().split()
         typ, data = self.conn.select(imap_folder_name(account.folder or "INBOX"))
         if typ != "OK":
-            raise FetchError(
-                _("The folder %(folder)s cannot be opened: %(reason)s")
-                % {"folder": account.folder, "reason": _text(data)}
-            )
+            raise FetchError("folder", folder=account.folder, reason=_text(data))
 
     def _login(self) -> None:
         login, password = self.account.login, self.account.password
@@ -445,7 +455,7 @@ class _ImapSession:
     def _search(self, criterion: str) -> list[bytes]:
         typ, data = self._open_conn.uid("SEARCH", criterion)
         if typ != "OK":
-            raise FetchError(_("Listing the messages failed: %(reason)s") % {"reason": _text(data)})
+            raise FetchError("list", reason=_text(data))
         uids = [uid for chunk in data if chunk for uid in chunk.split()]
         return sorted(uids, key=int)
 
@@ -474,10 +484,7 @@ class _ImapSession:
         # PEEK: downloading must not mark the message read before it is stored.
         typ, data = self._open_conn.uid("FETCH", uid, "(RFC822.SIZE BODY.PEEK[])")  # type: ignore[arg-type]  # imaplib sends bytes as is
         if typ != "OK":
-            raise FetchError(
-                _("Downloading message %(uid)s failed: %(reason)s")
-                % {"uid": uid.decode(), "reason": _text(data)}
-            )
+            raise FetchError("download", uid=uid.decode(), reason=_text(data))
         for part in data:
             if isinstance(part, tuple) and b"BODY[]" in part[0].upper():
                 return part[1]
@@ -487,10 +494,7 @@ class _ImapSession:
         flag = r"(\Seen)" if self.keep_seen else r"(\Deleted)"
         typ, data = self._open_conn.uid("STORE", uid, "+FLAGS.SILENT", flag)  # type: ignore[arg-type]  # imaplib sends bytes as is
         if typ != "OK":
-            raise FetchError(
-                _("Marking message %(uid)s on the server failed: %(reason)s")
-                % {"uid": uid.decode(), "reason": _text(data)}
-            )
+            raise FetchError("mark", uid=uid.decode(), reason=_text(data))
         self.disposed.append(uid)
 
     def finish(self, *, quiet: bool = False) -> None:
@@ -516,9 +520,7 @@ class _ImapSession:
                     return
                 typ, data = self.conn.expunge()
             if typ != "OK":
-                raise FetchError(
-                    _("Deleting the fetched messages failed: %(reason)s") % {"reason": _text(data)}
-                )
+                raise FetchError("expunge", reason=_text(data))
         except Exception:
             if not quiet:
                 raise
@@ -579,12 +581,7 @@ class _Pop3Session:
     def open(self) -> None:
         account = self.account
         if account.after_fetch == AfterFetch.MARK_SEEN:
-            raise FetchError(
-                _(
-                    "POP3 cannot mark messages as read, only delete them: set the account to "
-                    "delete fetched mail, or use IMAP."
-                )
-            )
+            raise FetchError("pop3_keep")
         host, port = account.host, account.effective_port
         token = _token(account)
         if account.protocol == Protocol.POP3S:
@@ -598,13 +595,7 @@ class _Pop3Session:
             try:
                 self.conn.stls(context=_tls_context(account))
             except poplib.error_proto as exc:
-                raise FetchError(
-                    _(
-                        "%(server)s does not offer STLS (%(reason)s); the password is not sent "
-                        "unencrypted. Choose plain POP3 or POP3S if that is what it speaks."
-                    )
-                    % {"server": _server(account), "reason": _reason(exc)}
-                ) from exc
+                raise FetchError("no_stls", server=_server(account), reason=_reason(exc)) from exc
         try:
             if token is not None:
                 _pop3_xoauth2(self.conn, account.login, token)
@@ -612,7 +603,7 @@ class _Pop3Session:
                 self.conn.user(account.login)
                 self.conn.pass_(account.password)
         except poplib.error_proto as exc:
-            raise FetchError(_login_refused(account, exc)) from exc
+            raise _login_refused(account, exc) from exc
 
     def list(self) -> list[int]:
         _response, lines, _octets = self._open_conn.list()
@@ -668,7 +659,7 @@ def _token(account: MailAccount) -> str | None:
     try:
         return oauth.access_token(account)
     except oauth.TokenError as exc:
-        raise FetchError(str(exc)) from None
+        raise FetchError(exc.code, **exc.params) from None
 
 
 def _sasl_responder(login: str, token: str):
@@ -765,56 +756,47 @@ def _reason(exc: BaseException) -> str:
     return str(exc).strip() or type(exc).__name__
 
 
-def _login_refused(account: MailAccount, exc: Exception) -> str:
-    return _("%(server)s refused the login %(login)s: %(reason)s") % {
-        "server": _server(account),
-        "login": account.login,
-        "reason": _reason(exc),
-    }
+def _login_refused(account: MailAccount, exc: Exception) -> FetchError:
+    code, params = _hidden(
+        "login",
+        {"server": _server(account), "login": account.login, "reason": _reason(exc)},
+        account,
+    )
+    return FetchError(code, **params)
 
 
-def _describe(exc: BaseException, account: MailAccount) -> str:
-    """A precise, readable account error for the administrator (never with the password)."""
+def _describe(exc: BaseException, account: MailAccount) -> tuple[str, dict]:
+    """A precise account error for the administrator as a code and its figures (never with
+    the password), put into words in the reader's language when shown."""
     server = _server(account)
+    params: dict
     if isinstance(exc, FetchError):
-        text = str(exc)
+        code, params = exc.code, exc.params
     elif isinstance(exc, ssl.SSLCertVerificationError):
-        text = _(
-            "The certificate of %(server)s is not trusted: %(reason)s. If you trust this server "
-            "(a self-signed certificate), turn off certificate verification for the account."
-        ) % {"server": server, "reason": exc.verify_message or _reason(exc)}
+        code = "certificate"
+        params = {"server": server, "reason": exc.verify_message or _reason(exc)}
     elif isinstance(exc, ssl.SSLError):
-        text = _("The TLS connection to %(server)s failed: %(reason)s") % {
-            "server": server,
-            "reason": exc.reason or _reason(exc),
-        }
+        code, params = "tls", {"server": server, "reason": exc.reason or _reason(exc)}
     elif isinstance(exc, ConnectionRefusedError):
-        text = _("%(server)s refused the connection (are the host and port right?).") % {
-            "server": server
-        }
+        code, params = "refused", {"server": server}
     elif isinstance(exc, socket.gaierror):
-        text = _("The host name %(host)s cannot be resolved: %(reason)s") % {
-            "host": account.host,
-            "reason": exc.strerror or _reason(exc),
-        }
+        code, params = "dns", {"host": account.host, "reason": exc.strerror or _reason(exc)}
     elif isinstance(exc, TimeoutError):
-        text = _("%(server)s did not answer within %(seconds)d seconds.") % {
-            "server": server,
-            "seconds": settings.MAIL_FETCH_READ_TIMEOUT,
-        }
+        code, params = "timeout", {"server": server, "seconds": settings.MAIL_FETCH_READ_TIMEOUT}
     elif isinstance(exc, OSError):
-        text = _("The connection to %(server)s failed: %(reason)s") % {
-            "server": server,
-            "reason": exc.strerror or _reason(exc),
-        }
+        code, params = "connection", {"server": server, "reason": exc.strerror or _reason(exc)}
     elif isinstance(exc, imaplib.IMAP4.error | poplib.error_proto):
-        text = _("%(server)s answered with an error: %(reason)s") % {
-            "server": server,
-            "reason": _reason(exc),
-        }
+        code, params = "server", {"server": server, "reason": _reason(exc)}
     else:
-        text = _("Unexpected error: %(reason)s") % {"reason": _reason(exc)}
-    return _hide_password(text, account)
+        code, params = "unexpected", {"reason": _reason(exc)}
+    return _hidden(code, params, account)
+
+
+def _hidden(code: str, params: dict, account: MailAccount) -> tuple[str, dict]:
+    return code, {
+        key: _hide_password(value, account) if isinstance(value, str) else value
+        for key, value in params.items()
+    }
 
 
 def _hide_password(text: str, account: MailAccount) -> str:

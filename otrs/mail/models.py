@@ -57,6 +57,74 @@ class TokenState(models.TextChoices):
     NEEDS_RECONNECT = "needs_reconnect", _("needs reconnecting")
 
 
+# Why a fetch failed, stored on the account as a code with its figures (``last_error_code``,
+# ``last_error_params``) and put into words in the reader's language when shown, as the
+# inbound store's quarantine reasons are. ``reason`` and ``error`` are the technical detail
+# (a server's or library's own words, never translated).
+FETCH_ERROR_TEXTS = {
+    "lock": _("The fetch lock could not be taken (%(reason)s); nothing was fetched."),
+    "store_database": _(
+        "A message could not be stored (database error: %(reason)s); it stays on the server "
+        "with the ones after it for the next run."
+    ),
+    "store": _(
+        "A message could not be stored (%(reason)s); it stays on the server with the ones "
+        "after it for the next run."
+    ),
+    "protocol": _("Unknown protocol “%(protocol)s”."),
+    "no_starttls": _(
+        "%(server)s does not offer STARTTLS; the password is not sent unencrypted. Choose "
+        "plain IMAP or IMAPS if that is what it speaks."
+    ),
+    "no_stls": _(
+        "%(server)s does not offer STLS (%(reason)s); the password is not sent unencrypted. "
+        "Choose plain POP3 or POP3S if that is what it speaks."
+    ),
+    "pop3_keep": _(
+        "POP3 cannot mark messages as read, only delete them: set the account to delete "
+        "fetched mail, or use IMAP."
+    ),
+    "folder": _("The folder %(folder)s cannot be opened: %(reason)s"),
+    "list": _("Listing the messages failed: %(reason)s"),
+    "download": _("Downloading message %(uid)s failed: %(reason)s"),
+    "mark": _("Marking message %(uid)s on the server failed: %(reason)s"),
+    "expunge": _("Deleting the fetched messages failed: %(reason)s"),
+    "login": _("%(server)s refused the login %(login)s: %(reason)s"),
+    "certificate": _(
+        "The certificate of %(server)s is not trusted: %(reason)s. If you trust this server "
+        "(a self-signed certificate), turn off certificate verification for the account."
+    ),
+    "tls": _("The TLS connection to %(server)s failed: %(reason)s"),
+    "refused": _("%(server)s refused the connection (are the host and port right?)."),
+    "dns": _("The host name %(host)s cannot be resolved: %(reason)s"),
+    "timeout": _("%(server)s did not answer within %(seconds)d seconds."),
+    "connection": _("The connection to %(server)s failed: %(reason)s"),
+    "server": _("%(server)s answered with an error: %(reason)s"),
+    "unexpected": _("Unexpected error: %(reason)s"),
+    "oauth_reconnect": _(
+        "The OAuth2 token can no longer be refreshed (%(error)s): connect the account again."
+    ),
+    "oauth_refresh": _("Refreshing the access token failed: %(error)s"),
+    "oauth_no_token": _("The provider answered without an access token."),
+    "oauth_setup": _("Set the client ID (and for “other”, the URLs) first."),
+    "oauth_refused": _("The provider refused the authorization: %(error)s"),
+    "oauth_unreachable": _("The token endpoint could not be reached: %(reason)s"),
+    "oauth_busy": _("Another refresh of this account's token is still running."),
+}
+
+
+def fetch_error_text(code: str, params: dict | None) -> str:
+    """The sentence for a fetch error code in the active language ("" for an unknown code)."""
+    text = FETCH_ERROR_TEXTS.get(code)
+    if text is None:
+        return ""
+    try:
+        return str(text) % (params or {})
+    except (KeyError, TypeError, ValueError):
+        # Figures that do not fit the sentence (a code's wording changed): the sentence alone.
+        return str(text).split("%(")[0].rstrip(" (:") or code
+
+
 class MailAccount(models.Model):
     """A mailbox the daemon fetches from (OTRS ``mail_account``); where its mail goes is the
     receiver's business (the ticket channel keeps it in ``tickets.MailAccountDispatch``)."""
@@ -98,6 +166,11 @@ class MailAccount(models.Model):
     is_valid = models.BooleanField(_("valid"), default=True)
     comment = models.CharField(_("comment"), max_length=250, blank=True)
     last_fetch_at = models.DateTimeField(_("last fetched"), null=True, blank=True, editable=False)
+    # The last fetch's failure: a code of FETCH_ERROR_TEXTS and its figures, shown in the
+    # reader's language (``last_error_text``); ``last_error`` holds only a sentence stored
+    # before failures were codes (or one no code matched), shown as it is.
+    last_error_code = models.CharField(_("last error"), max_length=20, blank=True, editable=False)
+    last_error_params = models.JSONField(default=dict, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True, editable=False)
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True, editable=False)
     # Counters for the mail-health page (otrs.mail.health).
@@ -161,6 +234,13 @@ class MailAccount(models.Model):
     @property
     def uses_oauth(self) -> bool:
         return self.auth_method == AuthMethod.OAUTH2
+
+    @property
+    def last_error_text(self) -> str:
+        """The last fetch's failure in the active language; "" when it went well."""
+        if self.last_error_code:
+            return fetch_error_text(self.last_error_code, self.last_error_params)
+        return self.last_error
 
 
 # --- the outgoing queue ------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import MailAccount, OAuthProvider, TokenState
+from .models import MailAccount, OAuthProvider, TokenState, fetch_error_text
 from .outbound import queue_system_mail
 
 logger = logging.getLogger(__name__)
@@ -86,9 +86,15 @@ class TokenError(Exception):
     """No usable access token; ``needs_reconnect`` when only a new authorization helps.
     The message is translated and holds no token."""
 
-    def __init__(self, message: str, *, needs_reconnect: bool = False) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, *, needs_reconnect: bool = False, **params) -> None:
+        super().__init__(code)
+        # A code of otrs.mail.models.FETCH_ERROR_TEXTS and its figures: the fetch stores
+        # them on the account, shown in the reader's language.
+        self.code, self.params = code, params
         self.needs_reconnect = needs_reconnect
+
+    def __str__(self) -> str:
+        return fetch_error_text(self.code, self.params)
 
 
 # --- provider settings ---------------------------------------------------------------------------
@@ -144,7 +150,7 @@ class Authorization:
 def start_authorization(account: MailAccount, redirect_uri: str) -> Authorization:
     authorize_url, _token_url = endpoints(account)
     if not (account.oauth_client_id and authorize_url):
-        raise TokenError(_("Set the client ID (and for “other”, the URLs) first."))
+        raise TokenError("oauth_setup")
     verifier = secrets.token_urlsafe(64)
     state = secrets.token_urlsafe(32)
     known = PROVIDERS.get(OAuthProvider(account.oauth_provider or OAuthProvider.CUSTOM))
@@ -172,16 +178,11 @@ def finish_authorization(
                 timeout=_timeouts(),
             )
     except AuthlibBaseError as exc:
-        raise TokenError(
-            _("The provider refused the authorization: %(error)s") % {"error": _oauth_error(exc)}
-        ) from None
+        raise TokenError("oauth_refused", error=_oauth_error(exc)) from None
     except (requests.RequestException, ValueError) as exc:
-        raise TokenError(
-            _("The token endpoint could not be reached: %(reason)s")
-            % {"reason": type(exc).__name__}
-        ) from None
+        raise TokenError("oauth_unreachable", reason=type(exc).__name__) from None
     if not token.get("access_token"):
-        raise TokenError(_("The provider answered without an access token."))
+        raise TokenError("oauth_no_token")
     now = timezone.now()
     with transaction.atomic():
         locked = MailAccount.objects.select_for_update().get(pk=account.pk)
@@ -265,7 +266,7 @@ def _refresh_without_row_locks(account: MailAccount, now: datetime) -> TokenErro
         if claimed:
             break
         if time.monotonic() > give_up_at:
-            return TokenError(_("Another refresh of this account's token is still running."))
+            return TokenError("oauth_busy")
         time.sleep(0.2)
     try:
         current = MailAccount.objects.get(pk=pk)  # what the previous claim holder stored
@@ -286,7 +287,7 @@ def _check(locked: MailAccount, now: datetime) -> TokenError | None:
     if _fresh(locked, now):
         return None
     if locked.oauth_state == TokenState.NEEDS_RECONNECT:
-        return TokenError(_needs_reconnect_text(locked.oauth_error), needs_reconnect=True)
+        return TokenError("oauth_reconnect", needs_reconnect=True, error=locked.oauth_error)
     if not locked.oauth_refresh_token:
         return _give_up(locked, _("no refresh token is stored; connect the account"))
     return None
@@ -325,11 +326,9 @@ def _settle(locked: MailAccount, answer: dict | _Refusal, now: datetime) -> Toke
     if isinstance(answer, _Refusal):
         if answer.fatal:
             return _give_up(locked, answer.error)
-        return TokenError(
-            _("Refreshing the access token failed: %(error)s") % {"error": answer.error}
-        )
+        return TokenError("oauth_refresh", error=answer.error)
     if not answer.get("access_token"):
-        return TokenError(_("The provider answered without an access token."))
+        return TokenError("oauth_no_token")
     locked.oauth_access_token = answer["access_token"]
     # A rotated refresh token replaces the old one (which the provider has revoked now);
     # a provider that does not rotate leaves it out, and the old one stays.
@@ -355,7 +354,7 @@ def _give_up(locked: MailAccount, error: str) -> TokenError:
         if alert:
             _alert_admins(locked, error)
     logger.warning("Mail account %s: OAuth2 token needs reconnecting: %s", locked.name, error)
-    return TokenError(_needs_reconnect_text(error), needs_reconnect=True)
+    return TokenError("oauth_reconnect", needs_reconnect=True, error=error)
 
 
 def _alert_admins(account: MailAccount, error: str) -> None:
@@ -393,12 +392,6 @@ def _oauth_error(exc: AuthlibBaseError) -> str:
     error = getattr(exc, "error", None) or type(exc).__name__
     description = getattr(exc, "description", None)
     return f"{error}: {description}" if description else str(error)
-
-
-def _needs_reconnect_text(error: str) -> str:
-    return _(
-        "The OAuth2 token can no longer be refreshed (%(error)s): connect the account again."
-    ) % {"error": error}
 
 
 # --- SASL XOAUTH2 --------------------------------------------------------------------------------

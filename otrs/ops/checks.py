@@ -327,7 +327,7 @@ def mail_accounts() -> list[Result]:
         if account.consecutive_failures:
             detail = _("%(count)d failed fetches in a row: %(error)s") % {
                 "count": account.consecutive_failures,
-                "error": account.last_error[:200],
+                "error": account.last_error_text[:200],
             }
             results.append(Result(name, label, ERROR, detail, fix))
         elif account.last_fetch_at is None or now - account.last_fetch_at > late:

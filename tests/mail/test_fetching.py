@@ -120,7 +120,7 @@ def test_fetches_stores_and_deletes(mailbox, protocol):  # noqa: F811
     assert mailbox.messages() == []
     account.refresh_from_db()
     assert account.last_fetch_at is not None
-    assert account.last_error == ""
+    assert account.last_error_text == ""
     assert account.last_error_at is None
 
 
@@ -278,7 +278,7 @@ def test_verification_refuses_a_self_signed_certificate(mailbox, protocol):  # n
     assert "is not trusted: self-signed certificate" in result.error
     assert "turn off certificate verification" in result.error
     account.refresh_from_db()
-    assert account.last_error == result.error
+    assert account.last_error_text == result.error
     assert account.last_error_at is not None
     assert len(mailbox.messages()) == 1
     assert not InboundMessage.objects.exists()
@@ -368,7 +368,7 @@ def test_database_failure_while_storing_leaves_the_mail_on_the_server(
         # Not even marked: BODY.PEEK (dovecot's POP3 marks whatever RETR sent as read).
         assert all(stored.flags == () for stored in on_server)
     account.refresh_from_db()
-    assert "could not be stored" in account.last_error
+    assert "could not be stored" in account.last_error_text
 
     again = fetch_account(account)
 
@@ -377,7 +377,7 @@ def test_database_failure_while_storing_leaves_the_mail_on_the_server(
     assert stored_hashes(account) == [sha(first), sha(second)]
     assert mailbox.messages() == []
     account.refresh_from_db()
-    assert account.last_error == ""
+    assert account.last_error_text == ""
 
 
 @pytest.mark.parametrize("protocol", [Protocol.IMAP, Protocol.POP3])
@@ -556,25 +556,25 @@ def test_a_failing_account_does_not_stop_the_next(dovecot, caplog):  # noqa: F81
     assert results[2].ok and results[2].stored == 1
     wrong.refresh_from_db()
     refused.refresh_from_db()
-    assert wrong.last_error == results[0].error
-    assert refused.last_error == results[1].error
+    assert wrong.last_error_text == results[0].error
+    assert refused.last_error_text == results[1].error
     # The password is in no error text and no log line.
     assert "Wr0ng-Passw0rd" not in caplog.text
-    assert "Wr0ng-Passw0rd" not in wrong.last_error
+    assert "Wr0ng-Passw0rd" not in wrong.last_error_text
 
 
 def test_a_failing_run_records_its_time_and_a_good_one_clears_the_error(mailbox):  # noqa: F811
     account = make_account(mailbox, password="not-the-password")
     fetch_account(account)
     account.refresh_from_db()
-    assert account.last_error and account.last_error_at and account.last_fetch_at
+    assert account.last_error_text and account.last_error_at and account.last_fetch_at
 
     account.password = mailbox.password
     account.save()
     assert fetch_account(account).ok
 
     account.refresh_from_db()
-    assert (account.last_error, account.last_error_at) == ("", None)
+    assert (account.last_error_text, account.last_error_at) == ("", None)
 
 
 def test_an_unknown_host_is_a_clear_error(db):

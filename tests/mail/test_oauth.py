@@ -113,7 +113,7 @@ def test_a_token_the_server_refuses_fails_the_account_and_keeps_the_mail(
     assert len(box.messages()) == 1
     account.refresh_from_db()
     assert account.consecutive_failures == 2
-    assert token not in caplog.text and token not in account.last_error
+    assert token not in caplog.text and token not in account.last_error_text
 
 
 def test_an_expiring_token_is_refreshed_and_the_rotated_refresh_token_saved(

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User, system_user
-from otrs.bulk import insert
+from otrs.bulk import insert, insert_unless_taken
 from otrs.errors import DomainError, ErrorCode
 from otrs.html import sanitize_html
 from otrs.permissions import PermissionKey
@@ -251,6 +251,13 @@ def _insert_with_number(ticket: Ticket, now: datetime) -> Ticket:
     # operator may have reset a counter: retry on the unique constraint a few times.
     for _attempt in range(16):
         ticket.number = numbers.next_number(now)
+        # PostgreSQL and SQLite: one INSERT … ON CONFLICT (number) DO NOTHING, no savepoint
+        # (two statements less per new ticket); elsewhere a savepoint to retry in.
+        inserted = insert_unless_taken(ticket, "number")
+        if inserted:
+            return ticket
+        if inserted is False:
+            continue
         try:
             with transaction.atomic():
                 ticket.save(force_insert=True)

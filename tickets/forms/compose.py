@@ -190,7 +190,7 @@ class ComposeForm(VersionedForm):
         )
         cast(forms.ModelChoiceField, self.fields["next_state"]).queryset = states.order_by("name")
         if kind == FORWARD:
-            files = article.attachments.defer("db_content").order_by("pk")
+            files = article.attachments.order_by("pk")
             cast(forms.ModelChoiceField, self.fields["forward_attachments"]).queryset = files
             self.fields["forward_attachments"].initial = list(files)
         else:

@@ -12,6 +12,7 @@ from .automation import (
 )
 from .history import TicketHistory
 from .mail import (
+    ContentBlob,
     Dispatch,
     FilterMatch,
     FilterSet,
@@ -68,6 +69,7 @@ __all__ = [
     "ArticleRaw",
     "Attachment",
     "AutoResponse",
+    "ContentBlob",
     "Dispatch",
     "FilterMatch",
     "FilterSet",

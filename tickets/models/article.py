@@ -15,7 +15,7 @@ from otrs.bulk import insert
 
 from .. import generated
 from ..choices import Channel, SenderType, TicketFlagKey
-from .mail import RawMail, blob_name, content_hash, touch_blob
+from .mail import ContentBlob, RawMail, blob_name, content_hash, touch_blob
 from .ticket import Ticket
 
 
@@ -153,8 +153,16 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField(_("size"), default=0)
     content_id = models.CharField(_("content id"), max_length=255, blank=True)
     disposition = models.CharField(_("disposition"), max_length=20, default="attachment")
-    # Exactly one of the two holds the bytes; see ATTACHMENT_STORAGE.
-    db_content = models.BinaryField(null=True, blank=True, editable=False)
+    # Exactly one of the two holds the bytes; see ATTACHMENT_STORAGE. Both are
+    # content-addressed: the same bytes anywhere are one blob row or one file.
+    blob = models.ForeignKey(
+        ContentBlob,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     file = models.FileField(storage=attachment_storage, max_length=300, blank=True)
 
     class Meta:
@@ -167,20 +175,22 @@ class Attachment(models.Model):
 
     @property
     def in_database(self) -> bool:
-        return self.db_content is not None
+        return self.blob_id is not None
 
     def read(self) -> bytes:
-        if self.db_content is not None:
-            return bytes(self.db_content)
+        if self.blob_id is not None:
+            return ContentBlob.objects.content(self.blob_id)
         with self.file.open("rb") as handle:
             return handle.read()
 
     def store(self, content: bytes | File, *, backend: str) -> None:
         """Put ``content`` into ``backend`` ("db" or "fs"); the caller saves the row.
 
-        In the file storage a file is named by its sha256 (``cas/ab/cd/<sha256>``): the same
-        bytes in a thread, a forward or a raw mail (:class:`RawMail` pieces) are one file,
-        written once, and no row ever deletes a file (see :func:`file_in_use`)."""
+        In the file storage a file is named by its sha256 (``cas/ab/cd/<sha256>``), in the
+        database it is a :class:`ContentBlob` keyed by it: the same bytes in a thread, a
+        forward or a raw mail (:class:`RawMail` pieces) are one file or one row, written
+        once, and no attachment ever deletes either (the orphan sweep does, see
+        :mod:`tickets.mailstore` and :func:`file_in_use`)."""
         if isinstance(content, File):
             content.seek(0)
             digest = hashlib.sha256()
@@ -195,10 +205,10 @@ class Attachment(models.Model):
             self.size = len(content)
             sha = content_hash(content)
         if backend == "db":
-            self.db_content = content
+            self.blob = ContentBlob.objects.put(bytes(content), sha)
             self.file = ""
             return
-        self.db_content = None
+        self.blob = None
         name = blob_name(sha)
         storage = self.file.storage
         if not storage.exists(name):
@@ -223,7 +233,11 @@ def file_in_use(name: str, *, besides: int | None = None) -> bool:
     # A rare question (moving attachments between storages), asked the same way on every
     # database: JSON containment is not portable to SQLite.
     with_pieces = RawMail.objects.exclude(pieces=[]).values_list("pieces", flat=True)
-    return any(p["sha256"] == sha for pieces in with_pieces.iterator() for p in pieces)
+    return any(
+        p["sha256"] == sha and p.get("in") != "db"
+        for pieces in with_pieces.iterator()
+        for p in pieces
+    )
 
 
 class ArticleFlag(models.Model):

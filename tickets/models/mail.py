@@ -21,7 +21,7 @@ import zlib
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -114,6 +114,25 @@ def save_blob(content: bytes, sha256: str | None = None) -> str:
     return name
 
 
+def store_piece(content: bytes, sha256: str) -> dict:
+    """Store a decoded body where ``ATTACHMENT_STORAGE`` says (a ``cas/`` file, or a
+    :class:`ContentBlob` row), once; returns what a raw mail's piece records of where."""
+    if settings.ATTACHMENT_STORAGE == "db":
+        ContentBlob.objects.put(content, sha256)
+        return {"in": "db"}
+    save_blob(content, sha256)
+    return {}
+
+
+def read_piece(piece: dict) -> bytes:
+    """The decoded bytes of a raw mail's piece, from where :func:`store_piece` put them
+    (pieces recorded before the database kept them have no ``in``: a file)."""
+    if piece.get("in") == "db":
+        return ContentBlob.objects.content(piece["sha256"])
+    with storages["attachments"].open(blob_name(piece["sha256"]), "rb") as handle:
+        return handle.read()
+
+
 def touch_blob(storage, name: str) -> None:
     """Mark a stored file as just used: the orphan sweep (:mod:`tickets.mailstore`) leaves
     young files alone, so a file reused now is not removed before its reference commits.
@@ -165,11 +184,11 @@ def split_raw(raw: bytes) -> tuple[bytes, list[dict]]:
         if not _rebuilds(run, data, line, eol):
             continue  # another line length, mixed line ends, stray padding: kept verbatim
         sha = content_hash(data)
-        save_blob(data, sha)
+        where = store_piece(data, sha)
         kept.append(raw[position : match.start()])
         at += match.start() - position
         position = match.end()
-        pieces.append({"at": at, "sha256": sha, "line": line, "eol": eol.decode()})
+        pieces.append({"at": at, "sha256": sha, "line": line, "eol": eol.decode(), **where})
     if not pieces:
         return raw, []
     kept.append(raw[position:])
@@ -187,22 +206,103 @@ def pack(data: bytes) -> tuple[str, bytes]:
 
 def unpack(codec: str, data: bytes, pieces: list[dict]) -> bytes:
     """The bytes :func:`pack` and :func:`split_raw` were given back: decompressed, with the
-    base64 bodies put back from their files."""
+    base64 bodies put back from their files or blobs."""
     if codec == "zlib":
         data = zlib.decompress(data)
     if not pieces:
         return data
-    storage = storages["attachments"]
     out: list[bytes] = []
     position = 0
     for piece in pieces:
         out.append(data[position : piece["at"]])
         position = piece["at"]
-        with storage.open(blob_name(piece["sha256"]), "rb") as handle:
-            content = handle.read()
+        content = read_piece(piece)
         out.append(_encode_base64(content, piece["line"], piece["eol"].encode()))
     out.append(data[position:])
     return b"".join(out)
+
+
+def compress_blob(content: bytes) -> tuple[bool, bytes]:
+    """(compressed, stored bytes) for a :class:`ContentBlob`: zlib level 6 when that saves
+    at least a tenth. A sample is tried first (level 1, 64 KiB), so an image, archive or PDF
+    costs a fraction of a millisecond per MiB instead of a whole failed compression."""
+    if len(content) < 256:
+        return False, content
+    if len(content) > _SAMPLE_BYTES:
+        sample = content[:_SAMPLE_BYTES]
+        if len(zlib.compress(sample, 1)) >= len(sample) * _ZLIB_WORTH:
+            return False, content
+    packed = zlib.compress(content, 6)
+    if len(packed) < len(content) * _ZLIB_WORTH:
+        return True, packed
+    return False, content
+
+
+_SAMPLE_BYTES = 64 * 1024
+
+
+class ContentBlobManager(models.Manager["ContentBlob"]):
+    def put(self, content: bytes, sha256: str | None = None) -> ContentBlob:
+        """The row holding ``content``, made now unless the same bytes are there already.
+
+        A row that is there is touched (``used_at``) in the same statement that finds it,
+        so the orphan sweep, which deletes only rows unused for its grace period, cannot
+        take it before the caller's reference commits. Two workers storing the same new
+        bytes at once make one row (an upsert on the primary key)."""
+        sha = sha256 or content_hash(content)
+        now = timezone.now()
+        if self.filter(pk=sha).update(used_at=now):
+            return ContentBlob(sha256=sha, size=len(content), used_at=now)
+        compressed, data = compress_blob(content)
+        blob = ContentBlob(
+            sha256=sha, size=len(content), compressed=compressed, data=data, used_at=now
+        )
+        # MariaDB/MySQL: ON DUPLICATE KEY UPDATE, which names no conflict target.
+        target = connections[self.db].features.supports_update_conflicts_with_target
+        self.bulk_create(
+            [blob],
+            update_conflicts=True,
+            update_fields=["used_at"],
+            unique_fields=["sha256"] if target else None,
+        )
+        blob.data = b""  # not kept in memory: the caller has the bytes
+        return blob
+
+    def content(self, sha256: str) -> bytes:
+        """The exact bytes stored under ``sha256`` (one query; raises ``DoesNotExist``)."""
+        compressed, data = self.filter(pk=sha256).values_list("compressed", "data").get()
+        return zlib.decompress(data) if compressed else bytes(data)
+
+
+class ContentBlob(models.Model):
+    """The bytes of one file, stored once in the database whoever refers to them
+    (attachments, the base64 bodies of raw mails; ``ATTACHMENT_STORAGE=db``): keyed by their
+    sha256, zlib-compressed when that pays.
+
+    On MariaDB/MySQL a row is one ``LONGBLOB`` sent in one packet: a file larger than the
+    server's ``max_allowed_packet`` (16 MiB by default) cannot be stored this way (README)."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    size = models.PositiveBigIntegerField(_("size"))
+    compressed = models.BooleanField(default=False)
+    data = models.BinaryField()
+    # Stored or reused last: the orphan sweep (tickets/mailstore.py) leaves rows younger
+    # than its grace period alone, as a writer may be about to refer to them.
+    used_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ContentBlobManager()
+
+    class Meta:
+        verbose_name = _("stored file")
+        verbose_name_plural = _("stored files")
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} ({self.size} bytes)"
+
+    def read(self) -> bytes:
+        """The exact bytes that were stored (read from the row now: an instance that
+        :meth:`ContentBlobManager.put` returned holds no bytes)."""
+        return ContentBlob.objects.content(self.pk)
 
 
 class RawMailManager(models.Manager["RawMail"]):
@@ -230,7 +330,7 @@ class RawMailManager(models.Manager["RawMail"]):
         caller's transaction is then to be rolled back; :meth:`put` looks first)."""
         pieces: list[dict] = []
         rest = raw
-        if settings.ATTACHMENT_STORAGE == "fs" and len(raw) >= PIECE_MIN_BYTES:
+        if len(raw) >= PIECE_MIN_BYTES:
             rest, pieces = split_raw(raw)
         codec, data = pack(rest)
         return self.create(

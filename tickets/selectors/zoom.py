@@ -162,8 +162,8 @@ def ticket_zoom(user, ticket_id: int, *, bodies_of_last: int | None = None) -> T
     weighs. Touching a missing body would cost a query per article, so callers that pass N
     show older articles without their bodies."""
     ticket = access.get_or_404(user, ticket_id, PermissionKey.RO)
-    # The attachments' bytes stay in the database until someone downloads one.
-    attachments = Attachment.objects.defer("db_content").order_by("pk")
+    # The attachments' bytes are a blob row or a file, read only when someone downloads one.
+    attachments = Attachment.objects.order_by("pk")
     articles_qs = (
         Article.objects.filter(ticket=ticket)
         .select_related("created_by")

@@ -70,6 +70,23 @@ def _liftable(head: bytes) -> bool:
     return kind not in (b"multipart/", b"message/")
 
 
+def _boundaries(raw: bytes, end: int) -> set[bytes]:
+    """The boundary parameters in ``raw[:end]``: what ``_BOUNDARY.finditer`` finds, found by
+    looking for the word in a lower-cased copy first and matching only there (a
+    case-insensitive scan of a 1 MiB body tried the pattern at every byte: 5 ms, now 1)."""
+    lowered = raw[:end].lower()  # ASCII only: the offsets stay those of raw
+    found: set[bytes] = set()
+    pos = 0
+    while (at := lowered.find(b"boundary", pos)) >= 0:
+        m = _BOUNDARY.match(raw, at, end)  # \b sees the byte before ``at``
+        if m is None:
+            pos = at + 1
+            continue
+        found.add(m.group(1) or m.group(2))
+        pos = m.end()
+    return found
+
+
 def lift(raw: bytes) -> tuple[bytes, Lifted | None]:
     """``raw`` with its large leaf bodies replaced by placeholders, and what was lifted."""
     if len(raw) <= LIFT_BYTES:
@@ -93,9 +110,7 @@ def lift(raw: bytes) -> tuple[bytes, Lifted | None]:
         lifted.spans[placeholder] = (body_start, body_end, cte)
         cuts.append((body_start, body_end, placeholder))
 
-    boundaries = {
-        (m.group(1) or m.group(2)) for m in _BOUNDARY.finditer(raw, 0, min(len(raw), 1 << 20))
-    }
+    boundaries = _boundaries(raw, min(len(raw), 1 << 20))
     if not boundaries:
         consider(0, len(raw))  # a single-part message: its body is the big one
     else:

@@ -18,8 +18,8 @@ from django_celery_beat.models import PeriodicTask
 
 from otrs.mail.models import OutboundMessage
 from tickets import mailstore
-from tickets.models import ArticleRaw, Attachment, InboundMessage, RawMail
-from tickets.models.mail import blob_name, save_blob
+from tickets.models import ArticleRaw, Attachment, ContentBlob, InboundMessage, RawMail
+from tickets.models.mail import blob_name, pack, save_blob
 
 from . import test_mail_store
 from .test_mail_store import mail, pipe, with_attachment
@@ -168,16 +168,22 @@ def test_the_daemon_runs_the_sweep_daily():
 # --- splitting bodies stored whole ---------------------------------------------------------------
 
 
+def stored_whole(row: RawMail) -> RawMail:
+    """The row as it was stored before bodies were split (the whole mail, packed)."""
+    codec, data = pack(row.read())
+    RawMail.objects.filter(pk=row.pk).update(codec=codec, data=data, pieces=[])
+    row.refresh_from_db()
+    return row
+
+
 def test_bodies_stored_whole_are_split_into_files_resumably(settings, support_address):
-    settings.ATTACHMENT_STORAGE = "db"  # how it was: no pieces
     raws = [
         with_attachment(os.urandom(30_000), message_id=f"<whole{i}@example.com>") for i in range(3)
     ]
-    rows = [RawMail.objects.get(pk=pipe(raw).blob_id) for raw in raws]
+    rows = [stored_whole(RawMail.objects.get(pk=pipe(raw).blob_id)) for raw in raws]
     small = RawMail.objects.put(mail("small", message_id="<small@example.com>"))
     assert all(r.pieces == [] for r in rows)
     before = sum(len(bytes(r.data)) for r in rows)
-    settings.ATTACHMENT_STORAGE = "fs"
 
     out = run("--split-bodies", "--batch", "1", "--limit", "2")
     assert "split 2" in out and f"Last id: {rows[1].pk}." in out
@@ -196,11 +202,23 @@ def test_bodies_stored_whole_are_split_into_files_resumably(settings, support_ad
     assert [InboundMessage.objects.get(blob=r).raw for r in rows] == raws
 
 
-def test_splitting_needs_the_file_storage(settings):
+def test_with_the_database_storage_bodies_are_split_into_blob_rows(settings, support_address):
     settings.ATTACHMENT_STORAGE = "db"
-    with pytest.raises(CommandError, match="ATTACHMENT_STORAGE=fs"):
-        run("--split-bodies")
-    settings.ATTACHMENT_STORAGE = "fs"
+    raw = with_attachment(os.urandom(30_000), message_id="<wholedb@example.com>")
+    row = stored_whole(RawMail.objects.get(pk=pipe(raw).blob_id))
+
+    assert "split 1" in run("--split-bodies")
+
+    row.refresh_from_db()
+    assert row.pieces[0]["in"] == "db" and row.read() == raw
+    # The piece is the attachment's own blob row: the file is stored once.
+    attachment = Attachment.objects.get()
+    assert attachment.blob_id == row.pieces[0]["sha256"]
+    assert ContentBlob.objects.count() == 1
+    assert not storages["attachments"].exists(blob_name(row.pieces[0]["sha256"]))
+
+
+def test_splitting_checks_its_options(settings):
     with pytest.raises(CommandError, match="at least 1"):
         run("--split-bodies", "--batch", "0")
     with pytest.raises(CommandError, match="sweep-orphans only"):

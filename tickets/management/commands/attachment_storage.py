@@ -5,10 +5,12 @@ and the attachment file storage.
 after that setting changed. Each attachment moves in its own transaction under a row lock,
 so the command can run beside a live system and be interrupted at any point:
 
-* to ``db``: the bytes are copied into the row; the file is deleted only after the commit
+* to ``db``: the bytes are copied into a content-addressed blob row (one per distinct
+  content, :class:`~tickets.models.ContentBlob`); the file is deleted only after the commit
   (``transaction.on_commit``), so a failed or interrupted move never loses data;
 * to ``fs``: the file is written first, then the row is switched to it in the transaction;
-  if that fails the new file is removed again.
+  if that fails the new file is removed again. The blob row left without users is removed
+  by the mail-store orphan sweep (``manage.py mailstore --sweep-orphans``).
 
 Attachments already where they should be are skipped, so running it twice is harmless.
 """
@@ -81,9 +83,9 @@ def _candidates(target: str, batch: int):
     """The ids of attachments still in the other place, read ``batch`` at a time."""
     pending = Attachment.objects.all()
     if target == TO_DB:
-        pending = pending.filter(db_content__isnull=True).exclude(file="")
+        pending = pending.filter(blob__isnull=True).exclude(file="")
     else:
-        pending = pending.filter(db_content__isnull=False)
+        pending = pending.filter(blob__isnull=False)
     last = 0
     while True:
         ids = list(pending.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
@@ -96,11 +98,11 @@ def _candidates(target: str, batch: int):
 def _to_db(pk: int) -> bool:
     with transaction.atomic():
         attachment = Attachment.objects.select_for_update().filter(pk=pk).first()
-        if attachment is None or attachment.db_content is not None or not attachment.file:
+        if attachment is None or attachment.blob_id is not None or not attachment.file:
             return False
         storage, old_name = attachment.file.storage, str(attachment.file.name)  # not empty: checked
         attachment.store(attachment.read(), backend=TO_DB)
-        attachment.save(update_fields=["db_content", "file", "size"])
+        attachment.save(update_fields=["blob", "file", "size"])
         # Only once the bytes are safely in the database does the file go; a failed delete
         # is logged and leaves an orphan file, never a lost attachment.
         # A content-addressed file may be shared (the same bytes in another article or a raw
@@ -115,11 +117,11 @@ def _to_fs(pk: int) -> bool:
     try:
         with transaction.atomic():
             attachment = Attachment.objects.select_for_update().filter(pk=pk).first()
-            if attachment is None or attachment.db_content is None:
+            if attachment is None or attachment.blob_id is None:
                 return False
-            attachment.store(bytes(attachment.db_content), backend=TO_FS)
+            attachment.store(attachment.read(), backend=TO_FS)
             new_name, storage = attachment.file.name or "", attachment.file.storage
-            attachment.save(update_fields=["db_content", "file", "size"])
+            attachment.save(update_fields=["blob", "file", "size"])
     except BaseException:
         if new_name and storage is not None and not file_in_use(new_name, besides=pk):
             storage.delete(new_name)

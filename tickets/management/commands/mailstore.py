@@ -1,9 +1,10 @@
 """``manage.py mailstore``: upkeep of the raw mail store (see :mod:`tickets.mailstore`).
 
-- ``--sweep-orphans [--dry-run] [--grace-hours N]``: remove raw mails and ``cas/`` files
-  nothing refers to, older than the grace period (the daemon runs it daily);
+- ``--sweep-orphans [--dry-run] [--grace-hours N]``: remove raw mails, blob rows and
+  ``cas/`` files nothing refers to, older than the grace period (the daemon runs it daily);
 - ``--split-bodies [--after PK] [--batch N] [--limit N]``: store the base64 bodies of raw
-  mails kept whole as content-addressed files, as new mail is stored; prints the last id done
+  mails kept whole as content-addressed files (or blob rows with ``ATTACHMENT_STORAGE=db``),
+  as new mail is stored; prints the last id done
   after every batch, so an interrupted run goes on with ``--after`` that id.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         what.add_argument(
             "--sweep-orphans",
             action="store_true",
-            help="Remove raw mails and cas/ files nothing refers to.",
+            help="Remove raw mails, stored files and cas/ files nothing refers to.",
         )
         what.add_argument(
             "--split-bodies",
@@ -63,17 +63,21 @@ class Command(BaseCommand):
         values = {
             "rows": result.rows,
             "row_bytes": result.row_bytes,
+            "blobs": result.blobs,
+            "blob_bytes": result.blob_bytes,
             "files": result.files,
             "file_bytes": result.file_bytes,
         }
         if options["dry_run"]:
             text = _(
-                "Would remove %(rows)d raw mail(s) (%(row_bytes)d bytes) and %(files)d "
-                "file(s) (%(file_bytes)d bytes)."
+                "Would remove %(rows)d raw mail(s) (%(row_bytes)d bytes), %(blobs)d file(s) "
+                "stored in the database (%(blob_bytes)d bytes) and %(files)d file(s) "
+                "(%(file_bytes)d bytes)."
             )
         else:
             text = _(
-                "Removed %(rows)d raw mail(s) (%(row_bytes)d bytes) and %(files)d file(s) "
+                "Removed %(rows)d raw mail(s) (%(row_bytes)d bytes), %(blobs)d file(s) stored "
+                "in the database (%(blob_bytes)d bytes) and %(files)d file(s) "
                 "(%(file_bytes)d bytes)."
             )
         self.stdout.write(text % values)
@@ -81,11 +85,6 @@ class Command(BaseCommand):
     def _split(self, options) -> None:
         if options["dry_run"]:
             raise CommandError(_("--dry-run applies to --sweep-orphans only."))
-        if settings.ATTACHMENT_STORAGE != "fs":
-            raise CommandError(
-                _("Bodies are split into files only with ATTACHMENT_STORAGE=fs (it is %(value)s).")
-                % {"value": settings.ATTACHMENT_STORAGE}
-            )
         if options["batch"] < 1 or (options["limit"] is not None and options["limit"] < 1):
             raise CommandError(_("--batch and --limit must be at least 1."))
         result = None
