@@ -45,6 +45,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import gates
 from .client_address import client_address
 from .models import ThrottleCounter, ThrottleScope
 
@@ -154,7 +155,11 @@ class ThrottledSignInMixin:
         if not username or not self.cleaned_data.get("password"):
             return super().clean()  # nothing is checked, so nothing is counted
         with sign_in_attempt(self.throttle_scope, username, client_address(self.request)):
-            return super().clean()
+            cleaned = super().clean()
+        # After the count: a right password refused for a while (a maintenance window lets
+        # admins only in) is no failed attempt.
+        gates.check(self.get_user())
+        return cleaned
 
 
 # --- password reset --------------------------------------------------------------------------

@@ -6,3 +6,10 @@ class OpsConfig(AppConfig):
     name = "otrs.ops"
     label = "ops"
     verbose_name = _("Operations")
+
+    def ready(self) -> None:
+        from otrs.accounts import gates
+
+        from . import maintenance
+
+        gates.register(maintenance.sign_in_gate)

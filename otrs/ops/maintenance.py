@@ -1,4 +1,6 @@
-"""The upgrade's maintenance flag: while ``manage.py upgrade`` runs, every request but the
+"""Maintenance: the upgrade's flag, and the maintenance windows admins schedule.
+
+The upgrade's maintenance flag: while ``manage.py upgrade`` runs, every request but the
 probes gets 503 with Retry-After, so no one writes into a database that is being migrated or
 restored. A file under ``OTRS_VAR_DIR`` (not a database row: the database is what the
 upgrade may replace); with several web hosts, ``OTRS_VAR_DIR`` must be shared or the flag
@@ -12,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 # Liveness stays up (the process is fine); readiness says 503 through the flag.
@@ -53,3 +55,48 @@ class UpgradeMaintenanceMiddleware:
         )
         response["Retry-After"] = "120"
         return response
+
+
+# --- scheduled maintenance windows (OTRS's System Maintenance) ----------------------------------
+
+
+def announced(now=None):
+    """The window whose banner shows now (announced or running), the earliest first; None
+    when there is none. One query (every page with the banner asks)."""
+    from .models import MaintenanceWindow
+
+    now = now or timezone.now()
+    for window in MaintenanceWindow.objects.filter(ends_at__gt=now).order_by("starts_at")[:5]:
+        if window.is_announced(now):
+            return window
+    return None
+
+
+def running(now=None):
+    """The window in force now, or None."""
+    from .models import MaintenanceWindow
+
+    now = now or timezone.now()
+    return (
+        MaintenanceWindow.objects.filter(starts_at__lte=now, ends_at__gt=now)
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def may_sign_in(user) -> bool:
+    """During a window only administrators (active staff agents) sign in."""
+    return bool(user.is_staff and getattr(user, "is_agent", False))
+
+
+def sign_in_gate(user) -> str | None:
+    """The refusal for ``user`` signing in now, or None (registered with
+    :mod:`otrs.accounts.gates`, which every sign-in form asks)."""
+    if may_sign_in(user):
+        return None
+    window = running()
+    if window is None:
+        return None
+    return _(
+        "The help desk is in maintenance until %(end)s; only administrators can sign in now."
+    ) % {"end": formats.date_format(timezone.localtime(window.ends_at), "SHORT_DATETIME_FORMAT")}
