@@ -69,3 +69,11 @@ class LogFilterForm(forms.Form):
         ],
     )
     q = forms.CharField(label=_("Filter"), required=False, max_length=100, strip=True)
+
+
+class PolicyForm(forms.Form):
+    """One policy setting's value, with the field its definition asks for."""
+
+    def __init__(self, *args, definition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["value"] = definition.form_field()

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from otrs import policy
 from otrs.accounts import actions, selectors
 from otrs.accounts import sessions as account_sessions
 from otrs.accounts.models import Group, Role, User
@@ -22,6 +23,9 @@ from otrs.daemon import selectors as daemon_selectors
 from otrs.ops import checks, logfile, support
 from otrs.ops import selectors as ops_selectors
 from otrs.permissions.keys import PermissionKey
+from otrs.policy import actions as policy_actions
+from otrs.policy import registry as policy_registry
+from otrs.policy.models import PolicyChange
 from otrs.web import admin_modules
 
 from . import forms
@@ -271,3 +275,84 @@ def support_bundle(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request, "admin_portal/support_bundle.html", _context(request, _("Support bundle"))
     )
+
+
+# --- system configuration (policy settings) -----------------------------------------------------
+
+
+def configuration(request: HttpRequest) -> HttpResponse:
+    """The policy settings by group: the value in force, the default, whether it was changed."""
+    _require(request, "policy.view_policyvalue")
+    search = forms.SearchForm(request.GET)
+    text = (search.cleaned_data["q"] if search.is_valid() else "").casefold()
+    stored = policy_registry.stored()
+    groups: dict[str, list] = {}
+    for entry in policy.definitions():
+        haystack = f"{entry.key} {entry.label} {entry.description}".casefold()
+        if text and text not in haystack:
+            continue
+        current = stored.get(entry.key, entry.default())
+        groups.setdefault(str(entry.group), []).append(
+            {
+                "entry": entry,
+                "current": entry.display(current),
+                "default": entry.display(entry.default()),
+                "changed": entry.key in stored,
+            }
+        )
+    context = _context(request, _("System configuration"), search=search, groups=groups)
+    return TemplateResponse(request, "admin_portal/configuration.html", context)
+
+
+def configuration_setting(request: HttpRequest, key: str) -> HttpResponse:
+    """One policy setting: change it, reset it to the default, revert to an earlier value."""
+    _require(request, "policy.view_policyvalue")
+    try:
+        entry = policy.definition(key)
+    except KeyError:
+        raise Http404 from None
+    form = forms.PolicyForm(definition=entry, initial={"value": policy.value(key)})
+    if request.method == "POST":
+        _require(request, "policy.change_policyvalue")
+        if "reset" in request.POST:
+            change = policy_actions.reset(key, actor=_admin(request))
+            _said(request, change, _("The setting is back to its default."))
+            return redirect(request.get_full_path())
+        form = forms.PolicyForm(request.POST, definition=entry)
+        if form.is_valid():
+            change = policy_actions.set_value(
+                key, form.cleaned_data["value"], actor=_admin(request)
+            )
+            _said(request, change, _("The setting was saved."))
+            return redirect(request.get_full_path())
+    history = [
+        {
+            "change": change,
+            "old": _policy_display(entry, change.old),
+            "new": _policy_display(entry, change.new),
+        }
+        for change in PolicyChange.objects.filter(key=key).select_related("changed_by")[:50]
+    ]
+    context = _context(
+        request,
+        str(entry.label),
+        entry=entry,
+        form=form,
+        default=entry.display(entry.default()),
+        changed=key in policy_registry.stored(),
+        history=history,
+    )
+    return TemplateResponse(request, "admin_portal/configuration_setting.html", context)
+
+
+def _policy_display(entry, raw) -> str:
+    if raw is None:
+        return _("default (%(value)s)") % {"value": entry.display(entry.default())}
+    return entry.display(raw)
+
+
+def _said(request: HttpRequest, change, done: str) -> None:
+    if change is None:
+        messages.info(request, _("Nothing changed."))
+    else:
+        messages.success(request, done)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "otrs.daemon",
     "otrs.ops",
     "otrs.web",
+    "otrs.policy",
     "otrs.accounts",
     "otrs.events",
     "otrs.search",

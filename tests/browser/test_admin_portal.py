@@ -154,6 +154,8 @@ OPERATION_SCREENS = [
     ("maintenance-list", "/admin/ops/maintenancewindow/"),
     ("maintenance-add", "/admin/ops/maintenancewindow/add/"),
     ("banner-agent", "/agent/preferences/"),
+    ("configuration", "/admin/configuration/"),
+    ("configuration-setting", "/admin/configuration/login_failure_window_minutes/"),
 ]
 
 
@@ -174,6 +176,11 @@ def test_the_operation_screens(browser, live_server, scheme, language):
     root.language = language
     root.save()
     heartbeat.beat()
+    from otrs.policy import actions as policy_actions
+
+    policy_actions.set_value("login_failure_limit", 8, actor=root)
+    policy_actions.set_value("login_failure_window_minutes", 30, actor=root)
+    policy_actions.set_value("login_failure_window_minutes", 45, actor=root)
     now = timezone.now()
     MaintenanceWindow.objects.create(
         starts_at=now + timedelta(minutes=20),
