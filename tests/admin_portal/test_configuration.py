@@ -122,3 +122,42 @@ def test_viewers_cannot_change(client, root):
     assert "Reset to default" not in page and 'value="Save"' not in page
     assert client.post(url, {"value": "3"}).status_code == 404
     assert not PolicyValue.objects.exists()
+
+
+def test_the_time_units_field_follows_the_policy(root, settings):
+    from django import forms
+
+    from tickets.forms.common import add_time_units_field
+
+    settings.TICKET_TIME_UNITS = "optional"
+
+    def field():
+        form = forms.Form()
+        add_time_units_field(form)
+        return form.fields.get("time_units")
+
+    assert field() is not None and not field().required
+    actions.set_value("ticket_time_units", "required", actor=root)
+    assert field().required
+    actions.set_value("ticket_time_units", "off", actor=root)
+    assert field() is None
+    with pytest.raises(actions.ValidationError):
+        actions.set_value("ticket_time_units", "sometimes", actor=root)
+
+
+def test_the_token_lifetime_follows_the_policy(root, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from otrs.api.tokens import create_token
+    from otrs.errors import DomainError
+
+    settings.API_TOKEN_MAX_DAYS = 365
+    actions.set_value("api_token_max_days", 30, actor=root)
+    later = timezone.now() + timedelta(days=60)
+    with pytest.raises(DomainError, match="within 30 days"):
+        create_token(root, name="cfg", scope="read", expires_at=later, actor=root)
+    actions.reset("api_token_max_days", actor=root)
+    token, _secret = create_token(root, name="cfg", scope="read", expires_at=later, actor=root)
+    assert token.pk
