@@ -38,8 +38,15 @@ class Definition:
     choices: tuple[tuple[str, Any], ...] = ()
     scale: int = 1
     unit: Any = ""
+    # The environment variable that sets the default (deploy/env.example); the fallback's
+    # name when empty.
+    env: str = ""
     # The app that declares it (filled in by the discovery).
     app_label: str = field(default="", compare=False)
+
+    @property
+    def variable(self) -> str:
+        return self.env or self.fallback
 
     def default(self) -> Any:
         raw = getattr(settings, self.fallback)

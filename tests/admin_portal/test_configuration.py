@@ -102,6 +102,7 @@ def test_it_saves_resets_and_keeps_the_history(as_root, root, settings):
     assert all(c.changed_by == root for c in history)
     page = as_root.get(url).content.decode()
     assert "default (15 minutes)" in page and "45 minutes" in page
+    assert "(from the environment variable LOGIN_FAILURE_WINDOW_MINUTES)" in page
     # Revert to an earlier value: the history's buttons post the old value.
     as_root.post(url, {"value": "45"})
     assert policy.value("login_failure_window_minutes") == 45
