@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -60,28 +61,39 @@ class UpgradeMaintenanceMiddleware:
 # --- scheduled maintenance windows (OTRS's System Maintenance) ----------------------------------
 
 
-def announced(now=None):
-    """The window whose banner shows now (announced or running), the earliest first; None
-    when there is none. One query (every page with the banner asks)."""
+# The windows not yet ended, cached: every page with the banner asks, so that the pages cost
+# no query of their own. Saving or deleting a window drops the copy (signals in apps.py);
+# the timeout bounds what another host with its own cache may miss.
+CACHE_KEY = "otrs.ops.maintenance.windows"
+CACHE_SECONDS = 60
+
+
+def _upcoming(now) -> list:
     from .models import MaintenanceWindow
 
+    windows = cache.get(CACHE_KEY)
+    if windows is None:
+        windows = list(MaintenanceWindow.objects.filter(ends_at__gt=now).order_by("starts_at"))
+        cache.set(CACHE_KEY, windows, CACHE_SECONDS)
+    return [window for window in windows if window.ends_at > now]
+
+
+def forget(**kwargs) -> None:
+    """Drop the cached windows (a ``post_save``/``post_delete`` receiver)."""
+    cache.delete(CACHE_KEY)
+
+
+def announced(now=None):
+    """The window whose banner shows now (announced or running), the earliest first; None
+    when there is none."""
     now = now or timezone.now()
-    for window in MaintenanceWindow.objects.filter(ends_at__gt=now).order_by("starts_at")[:5]:
-        if window.is_announced(now):
-            return window
-    return None
+    return next((window for window in _upcoming(now) if window.is_announced(now)), None)
 
 
 def running(now=None):
     """The window in force now, or None."""
-    from .models import MaintenanceWindow
-
     now = now or timezone.now()
-    return (
-        MaintenanceWindow.objects.filter(starts_at__lte=now, ends_at__gt=now)
-        .order_by("starts_at")
-        .first()
-    )
+    return next((window for window in _upcoming(now) if window.is_active(now)), None)
 
 
 def may_sign_in(user) -> bool:

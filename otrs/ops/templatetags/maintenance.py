@@ -1,5 +1,5 @@
 """``{% maintenance_banner %}``: the announced or running maintenance window, for the base
-templates of the agent and customer portals (one query per page)."""
+templates of the agent and customer portals (from the cache: no query per page)."""
 
 from django import template
 from django.utils import timezone
