@@ -23,4 +23,13 @@ modules = [
         order=40,
         permissions=("django_celery_beat.view_periodictask",),
     ),
+    AdminModule(
+        "system_configuration",
+        _("System configuration"),
+        _("Business policy settings (sign-in limits and more): value, default, history."),
+        "admin:configuration",
+        Category.ADMINISTRATION,
+        order=5,
+        permissions=("policy.view_policyvalue",),
+    ),
 ]

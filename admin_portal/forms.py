@@ -42,3 +42,38 @@ def key_columns() -> list[str]:
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100, strip=True)
+
+
+class EndSessionForm(forms.Form):
+    session = forms.CharField(max_length=64)
+
+
+class SessionFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("all")), ("agent", _("agents")), ("customer", _("customers"))],
+    )
+    q = forms.CharField(label=_("Filter"), required=False, max_length=100, strip=True)
+
+
+class LogFilterForm(forms.Form):
+    level = forms.ChoiceField(
+        label=_("From level"),
+        required=False,
+        choices=[
+            ("ERROR", _("errors")),
+            ("WARNING", _("warnings and errors")),
+            ("INFO", _("information, warnings and errors")),
+            ("DEBUG", _("everything")),
+        ],
+    )
+    q = forms.CharField(label=_("Filter"), required=False, max_length=100, strip=True)
+
+
+class PolicyForm(forms.Form):
+    """One policy setting's value, with the field its definition asks for."""
+
+    def __init__(self, *args, definition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["value"] = definition.form_field()

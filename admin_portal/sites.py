@@ -55,5 +55,19 @@ class AdminSite(admin.AdminSite):
                 name="permissions_role_agents",
             ),
             path("scheduled-jobs/", self.admin_view(views.scheduled_jobs), name="scheduled_jobs"),
+            path("health/", self.admin_view(views.health), name="health"),
+            path("configuration/", self.admin_view(views.configuration), name="configuration"),
+            path(
+                "configuration/<slug:key>/",
+                self.admin_view(get_post(views.configuration_setting)),
+                name="configuration_setting",
+            ),
+            path("sessions/", self.admin_view(get_post(views.sessions)), name="sessions"),
+            path("system-log/", self.admin_view(views.system_log), name="system_log"),
+            path(
+                "support-bundle/",
+                self.admin_view(get_post(views.support_bundle)),
+                name="support_bundle",
+            ),
         ]
         return own + super().get_urls()

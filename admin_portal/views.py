@@ -1,4 +1,5 @@
-"""The admin dashboard's own screens: the overview, the permission matrices, scheduled jobs.
+"""The admin dashboard's own screens: the overview, the permission matrices, scheduled jobs,
+and operations (health, sessions, system log, support bundle).
 
 Each view is wrapped by the admin site's ``admin_view`` (signed-in admins only, see
 :mod:`admin_portal.sites`) and checks the Django permission of what it changes; a missing
@@ -14,10 +15,17 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from otrs import policy
 from otrs.accounts import actions, selectors
+from otrs.accounts import sessions as account_sessions
 from otrs.accounts.models import Group, Role, User
 from otrs.daemon import selectors as daemon_selectors
+from otrs.ops import checks, logfile, support
+from otrs.ops import selectors as ops_selectors
 from otrs.permissions.keys import PermissionKey
+from otrs.policy import actions as policy_actions
+from otrs.policy import registry as policy_registry
+from otrs.policy.models import PolicyChange
 from otrs.web import admin_modules
 
 from . import forms
@@ -176,3 +184,175 @@ def scheduled_jobs(request: HttpRequest) -> HttpResponse:
     _require(request, "django_celery_beat.view_periodictask")
     context = _context(request, _("Scheduled jobs"), jobs=daemon_selectors.jobs())
     return TemplateResponse(request, "admin_portal/scheduled_jobs.html", context)
+
+
+# --- operations: health, sessions, system log, support bundle -----------------------------------
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    """The environment checks of ``manage.py checkenvironment``, the heartbeats, the backlogs."""
+    _require(request, "ops.view_health")
+    results = checks.run()
+    beats, beat_sent_at = ops_selectors.heartbeats()
+    context = _context(
+        request,
+        _("System health"),
+        results=results,
+        worst=checks.worst(results),
+        status_labels=checks.STATUS_LABELS,
+        beats=beats,
+        beat_sent_at=beat_sent_at,
+        backlogs=ops_selectors.backlogs(),
+    )
+    return TemplateResponse(request, "admin_portal/health.html", context)
+
+
+def sessions(request: HttpRequest) -> HttpResponse:
+    """The running sessions of agents and customers, each with "end this session"."""
+    _require(request, "ops.end_session")
+    if request.method == "POST":
+        form = forms.EndSessionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("No session was chosen."))
+        elif form.cleaned_data["session"] == account_sessions.key_hash(
+            request.session.session_key or ""
+        ):
+            messages.error(request, _("This is your own session: sign out instead."))
+        else:
+            ended = account_sessions.end_session(
+                form.cleaned_data["session"], actor=_admin(request)
+            )
+            if ended is None:
+                messages.warning(request, _("This session had already ended."))
+            else:
+                messages.success(
+                    request, _("The session of %(user)s was ended.") % {"user": ended.username}
+                )
+        return redirect(request.get_full_path())
+    search = forms.SessionFilterForm(request.GET)
+    kind, text = ("", "")
+    if search.is_valid():
+        kind, text = search.cleaned_data["kind"], search.cleaned_data["q"]
+    own = account_sessions.key_hash(request.session.session_key or "")
+    context = _context(
+        request,
+        _("Sessions"),
+        search=search,
+        rows=account_sessions.running(kind=kind, text=text),
+        own=own,
+    )
+    return TemplateResponse(request, "admin_portal/sessions.html", context)
+
+
+def system_log(request: HttpRequest) -> HttpResponse:
+    """The newest records of the system log, from a level up, with a text filter."""
+    _require(request, "ops.view_systemlog")
+    data = request.GET.copy()
+    if not data.get("level"):
+        data["level"] = "WARNING"  # the page opens on warnings and errors
+    search = forms.LogFilterForm(data)
+    level, text = ("WARNING", "")
+    if search.is_valid():
+        level, text = search.cleaned_data["level"], search.cleaned_data["q"]
+    context = _context(
+        request,
+        _("System log"),
+        search=search,
+        entries=logfile.recent(min_level=level, text=text),
+        path=logfile.path(),
+    )
+    return TemplateResponse(request, "admin_portal/system_log.html", context)
+
+
+def support_bundle(request: HttpRequest) -> HttpResponse:
+    """What the bundle holds, and (POST) the bundle itself."""
+    _require(request, "ops.download_supportbundle")
+    if request.method == "POST":
+        name, data = support.build()
+        response = HttpResponse(data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return TemplateResponse(
+        request, "admin_portal/support_bundle.html", _context(request, _("Support bundle"))
+    )
+
+
+# --- system configuration (policy settings) -----------------------------------------------------
+
+
+def configuration(request: HttpRequest) -> HttpResponse:
+    """The policy settings by group: the value in force, the default, whether it was changed."""
+    _require(request, "policy.view_policyvalue")
+    search = forms.SearchForm(request.GET)
+    text = (search.cleaned_data["q"] if search.is_valid() else "").casefold()
+    stored = policy_registry.stored()
+    groups: dict[str, list] = {}
+    for entry in policy.definitions():
+        haystack = f"{entry.key} {entry.label} {entry.description}".casefold()
+        if text and text not in haystack:
+            continue
+        current = stored.get(entry.key, entry.default())
+        groups.setdefault(str(entry.group), []).append(
+            {
+                "entry": entry,
+                "current": entry.display(current),
+                "default": entry.display(entry.default()),
+                "changed": entry.key in stored,
+            }
+        )
+    context = _context(request, _("System configuration"), search=search, groups=groups)
+    return TemplateResponse(request, "admin_portal/configuration.html", context)
+
+
+def configuration_setting(request: HttpRequest, key: str) -> HttpResponse:
+    """One policy setting: change it, reset it to the default, revert to an earlier value."""
+    _require(request, "policy.view_policyvalue")
+    try:
+        entry = policy.definition(key)
+    except KeyError:
+        raise Http404 from None
+    form = forms.PolicyForm(definition=entry, initial={"value": policy.value(key)})
+    if request.method == "POST":
+        _require(request, "policy.change_policyvalue")
+        if "reset" in request.POST:
+            change = policy_actions.reset(key, actor=_admin(request))
+            _said(request, change, _("The setting is back to its default."))
+            return redirect(request.get_full_path())
+        form = forms.PolicyForm(request.POST, definition=entry)
+        if form.is_valid():
+            change = policy_actions.set_value(
+                key, form.cleaned_data["value"], actor=_admin(request)
+            )
+            _said(request, change, _("The setting was saved."))
+            return redirect(request.get_full_path())
+    history = [
+        {
+            "change": change,
+            "old": _policy_display(entry, change.old),
+            "new": _policy_display(entry, change.new),
+        }
+        for change in PolicyChange.objects.filter(key=key).select_related("changed_by")[:50]
+    ]
+    context = _context(
+        request,
+        str(entry.label),
+        entry=entry,
+        form=form,
+        default=entry.display(entry.default()),
+        changed=key in policy_registry.stored(),
+        history=history,
+    )
+    return TemplateResponse(request, "admin_portal/configuration_setting.html", context)
+
+
+def _policy_display(entry, raw) -> str:
+    if raw is None:
+        return _("default (%(value)s)") % {"value": entry.display(entry.default())}
+    return entry.display(raw)
+
+
+def _said(request: HttpRequest, change, done: str) -> None:
+    if change is None:
+        messages.info(request, _("Nothing changed."))
+    else:
+        messages.success(request, done)

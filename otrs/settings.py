@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "otrs.daemon",
     "otrs.ops",
     "otrs.web",
+    "otrs.policy",
     "otrs.accounts",
     "otrs.events",
     "otrs.search",
@@ -514,9 +515,18 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# The system log the admin reads (/admin/system-log/, otrs/ops/logfile.py): JSON lines from
+# SYSTEM_LOG_LEVEL up, beside the console (journald under systemd).
+SYSTEM_LOG_FILE = Path(env.str("SYSTEM_LOG_FILE", str(VAR_DIR / "log" / "system.jsonl")))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "system_log": {
+            "class": "otrs.ops.logfile.JsonLinesHandler",
+            "level": env.str("SYSTEM_LOG_LEVEL", "INFO"),
+        },
+    },
+    "root": {"handlers": ["console", "system_log"], "level": env.str("LOG_LEVEL", "INFO")},
 }

@@ -70,6 +70,14 @@ def _private_cache(settings):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _private_system_log(tmp_path_factory):
+    """The system log (otrs/ops/logfile.py) of a test run goes to a file of its own, not
+    into the checkout's var/log/ (the handler reads the setting at every record)."""
+    settings.SYSTEM_LOG_FILE = tmp_path_factory.mktemp("log") / "system.jsonl"
+    yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _celery_runs_tasks_inline():
     """No broker in tests: ``.delay()`` runs the task at once, in this process (for mail, when
     the test runs the on-commit callbacks, e.g. with ``django_capture_on_commit_callbacks``)."""

@@ -37,6 +37,7 @@ from faq.choices import ItemState
 from faq.models import FaqCategory, FaqItem
 from otrs.accounts.models import Group
 from otrs.api.tokens import create_token
+from otrs.ops.models import MaintenanceWindow
 from tests import factories
 from tests.cmdb import cmdb_group, make_ci
 from tests.customer_portal import ticket_data
@@ -246,6 +247,17 @@ def build_dataset() -> Dataset:
         name="Walk", kind="compliance", created_by=staff, next_run_at=timezone.now()
     )
     data.own["schedules"] = data.foreign["schedules"] = schedule.pk
+    # The admin's system configuration (admin/configuration/<key>/) and two maintenance
+    # windows long over (no banner), for the admin forms' sweep.
+    data.own["key"] = data.foreign["key"] = "login_failure_limit"
+    for days in (30, 20):
+        start = timezone.now() - timedelta(days=days)
+        MaintenanceWindow.objects.create(
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            message=f"Walk maintenance {days}",
+            created_by=staff,
+        )
     for user in (granted, plain, staff, *customers):
         user.set_password(PASSWORD)
         user.save()

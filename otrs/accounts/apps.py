@@ -10,6 +10,10 @@ class AccountsConfig(AppConfig):
     label = "accounts"
     verbose_name = _("Agents, groups and roles")
 
-    def ready(self):
-        # A module-level receiver: signals hold weak references.
+    def ready(self) -> None:
+        # Imported here: the module reads models, ready only now.
+        from . import sessions
+
+        # Module-level receivers: signals hold weak references.
         user_logged_in.connect(renewed_at_sign_in, dispatch_uid="accounts.renewed_at_sign_in")
+        user_logged_in.connect(sessions.record_sign_in, dispatch_uid="accounts.record_sign_in")

@@ -39,12 +39,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from otrs import policy
+
+from . import gates
 from .client_address import client_address
 from .models import ThrottleCounter, ThrottleScope
 
@@ -77,18 +79,19 @@ class Limits:
 
 
 def limits(scope: ThrottleScope) -> Limits:
+    """The limits in force (the admin's system configuration, else settings.py)."""
     if scope == ThrottleScope.PASSWORD_RESET:
         return Limits(
-            per_login=settings.PASSWORD_RESET_LIMIT,
-            per_address=settings.PASSWORD_RESET_ADDRESS_LIMIT,
-            per_account=settings.PASSWORD_RESET_LIMIT,
-            window=timedelta(seconds=settings.PASSWORD_RESET_WINDOW),
+            per_login=policy.value("password_reset_limit"),
+            per_address=policy.value("password_reset_address_limit"),
+            per_account=policy.value("password_reset_limit"),
+            window=timedelta(minutes=policy.value("password_reset_window_minutes")),
         )
     return Limits(
-        per_login=settings.LOGIN_FAILURE_LIMIT,
-        per_address=settings.LOGIN_ADDRESS_FAILURE_LIMIT,
-        per_account=settings.LOGIN_FAILURE_LIMIT,
-        window=timedelta(seconds=settings.LOGIN_FAILURE_WINDOW),
+        per_login=policy.value("login_failure_limit"),
+        per_address=policy.value("login_address_failure_limit"),
+        per_account=policy.value("login_failure_limit"),
+        window=timedelta(minutes=policy.value("login_failure_window_minutes")),
     )
 
 
@@ -154,7 +157,11 @@ class ThrottledSignInMixin:
         if not username or not self.cleaned_data.get("password"):
             return super().clean()  # nothing is checked, so nothing is counted
         with sign_in_attempt(self.throttle_scope, username, client_address(self.request)):
-            return super().clean()
+            cleaned = super().clean()
+        # After the count: a right password refused for a while (a maintenance window lets
+        # admins only in) is no failed attempt.
+        gates.check(self.get_user())
+        return cleaned
 
 
 # --- password reset --------------------------------------------------------------------------

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from otrs import policy
 
 from .models import TokenScope
 
@@ -39,9 +40,9 @@ class NewTokenForm(forms.Form):
         """The end of the chosen day in the agent's time zone."""
         day = self.cleaned_data["expires_on"]
         today = timezone.localdate()
-        if day < today or day > today + timedelta(days=settings.API_TOKEN_MAX_DAYS):
+        days = policy.value("api_token_max_days")
+        if day < today or day > today + timedelta(days=days):
             raise forms.ValidationError(
-                gettext("Choose a day from today to %(days)s days ahead.")
-                % {"days": settings.API_TOKEN_MAX_DAYS}
+                gettext("Choose a day from today to %(days)s days ahead.") % {"days": days}
             )
         return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))

@@ -12,11 +12,11 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from otrs import policy
 from otrs.errors import DomainError, ErrorCode
 
 from .models import AccessToken
@@ -39,11 +39,11 @@ def create_token(
     if actor.pk != user.pk and not actor.is_superuser:
         raise DomainError(_("You may not create tokens for others."), code=ErrorCode.NOT_ALLOWED)
     now = timezone.now()
-    longest = timedelta(days=settings.API_TOKEN_MAX_DAYS)
+    days = policy.value("api_token_max_days")
+    longest = timedelta(days=days)
     if expires_at <= now or expires_at > now + longest + timedelta(days=1):
         raise DomainError(
-            _("A token expires after today and within %(days)s days.")
-            % {"days": settings.API_TOKEN_MAX_DAYS},
+            _("A token expires after today and within %(days)s days.") % {"days": days},
             code=ErrorCode.NOT_ALLOWED,
             field="expires_at",
         )

@@ -144,3 +144,80 @@ def test_the_new_admin_screens(browser, live_server, scheme, language):
             )
         context.close()
         assert not blocked, blocked
+
+
+OPERATION_SCREENS = [
+    ("health", "/admin/health/"),
+    ("sessions", "/admin/sessions/"),
+    ("system-log", "/admin/system-log/"),
+    ("support-bundle", "/admin/support-bundle/"),
+    ("maintenance-list", "/admin/ops/maintenancewindow/"),
+    ("maintenance-add", "/admin/ops/maintenancewindow/add/"),
+    ("banner-agent", "/agent/preferences/"),
+    ("configuration", "/admin/configuration/"),
+    ("configuration-setting", "/admin/configuration/login_failure_window_minutes/"),
+]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_operation_screens(browser, live_server, scheme, language):
+    import logging
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from otrs.daemon import heartbeat
+    from otrs.ops.models import MaintenanceWindow
+
+    root = User.objects.create_superuser(
+        "ops_shot_root", "ops@example.test", "pw", kind=UserKind.AGENT
+    )
+    root.language = language
+    root.save()
+    heartbeat.beat()
+    from otrs.policy import actions as policy_actions
+
+    policy_actions.set_value("login_failure_limit", 8, actor=root)
+    policy_actions.set_value("login_failure_window_minutes", 30, actor=root)
+    policy_actions.set_value("login_failure_window_minutes", 45, actor=root)
+    now = timezone.now()
+    MaintenanceWindow.objects.create(
+        starts_at=now + timedelta(minutes=20),
+        ends_at=now + timedelta(minutes=80),
+        message="The database moves to a new server; the help desk is away for an hour.",
+        created_by=root,
+    )
+    log = logging.getLogger("otrs.ops_screens")
+    log.warning("Mail account “Support” answered slowly (12 s)")
+    try:
+        raise ConnectionError("SMTP server 127.0.0.1:25 refused the connection")
+    except ConnectionError:
+        log.exception("Sending queued mail failed")
+    client = Client()
+    client.force_login(root)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in (375, 1400):
+        context = _context(browser, live_server, width=width, language=language, scheme=scheme)
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+        )
+        page = context.new_page()
+        for name, path in OPERATION_SCREENS:
+            response = page.goto(path)
+            assert response is not None and response.status == 200, path
+            page.screenshot(
+                path=str(ARTIFACTS / f"admin-ops-{name}-{language}-{scheme}-{width}.png"),
+                full_page=True,
+            )
+        context.close()
+        anonymous = _context(browser, live_server, width=width, language=language, scheme=scheme)
+        page = anonymous.new_page()
+        page.goto("/customer/login/")
+        assert page.locator("#maintenance-banner").count() == 1
+        page.screenshot(
+            path=str(ARTIFACTS / f"admin-ops-banner-customer-{language}-{scheme}-{width}.png"),
+            full_page=True,
+        )
+        anonymous.close()

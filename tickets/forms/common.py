@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from otrs import policy
 from otrs.accounts.models import User
 from otrs.web.uploads import UploadField
 from tickets.actions import AttachmentInput
@@ -79,9 +80,10 @@ def ticket_number_text(raw: str) -> str:
 
 
 def add_time_units_field(form: forms.Form) -> None:
-    """The "Time units" field of an article form, as the setting ``TICKET_TIME_UNITS`` says:
-    left out ("off"), optional, or required (OTRS Ticket::Frontend::NeedAccountedTime)."""
-    mode = settings.TICKET_TIME_UNITS
+    """The "Time units" field of an article form, as the policy ``ticket_time_units`` says
+    (the admin's system configuration, else ``TICKET_TIME_UNITS``): left out ("off"),
+    optional, or required (OTRS Ticket::Frontend::NeedAccountedTime)."""
+    mode = policy.value("ticket_time_units")
     if mode == "off":
         return
     form.fields["time_units"] = forms.DecimalField(
