@@ -58,9 +58,7 @@ def test_the_close_screen_neither_offers_nor_takes_a_state_an_acl_removes(client
 
     page = agent.get(url)
     before = factories.snapshot()
-    posted = agent.post(
-        url, {"state": closed().pk, "seen": page.context["form"]["seen"].value()}
-    )
+    posted = agent.post(url, {"state": closed().pk, "seen": page.context["form"]["seen"].value()})
 
     assert closed().pk not in offered(page)
     assert State.objects.get(name="closed unsuccessful").pk in offered(page)
@@ -210,12 +208,17 @@ def test_the_api_refuses_a_removed_value_on_create_and_update(support):
     assert fine.status_code == 200
 
 
-def test_a_screen_without_active_rules_costs_one_query(support, django_assert_num_queries):
+def test_the_rules_are_read_once_and_cached_until_one_changes(support, django_assert_num_queries):
     ticket = factories.ticket(support.queue)
     AclRule.objects.create(name="aclscreen off", valid=False, changes={"state": {"possible": []}})
     form = CloseForm(ticket=ticket, user=support.rw)
 
     with django_assert_num_queries(1):
         acl.restrict_form(form, user=support.rw, screen="close", tickets=[ticket])
-
+    with django_assert_num_queries(0):
+        acl.restrict_form(form, user=support.rw, screen="close", tickets=[ticket])
     assert closed().pk in set(form.fields["state"].queryset.values_list("pk", flat=True))
+
+    no_closing()  # saved: the cache is dropped, the next screen sees the rule
+    acl.restrict_form(form, user=support.rw, screen="close", tickets=[ticket])
+    assert closed().pk not in set(form.fields["state"].queryset.values_list("pk", flat=True))

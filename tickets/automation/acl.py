@@ -33,6 +33,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -40,6 +43,7 @@ from django.utils.translation import gettext_lazy
 from otrs.accounts.models import User, UserKind
 from otrs.conditions import Attribute, Kind, Op, Schema, condition_errors, matches
 from otrs.errors import DomainError, ErrorCode
+from otrs.fields.selectors import database_tag
 
 from ..models import SLA, AclRule, Priority, Queue, Service, State, Ticket, TicketType
 from .attributes import facts_for, ticket_schema
@@ -151,7 +155,7 @@ def rule_errors(rule: AclRule) -> dict[str, list[str]]:
                     _("%(field)s.%(key)s: enter a list of ids.") % {"field": name, "key": key}
                 )
                 continue
-            known = set(model.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
+            known = set(option_rows(name).filter(pk__in=list(ids)).values_list("pk", flat=True))
             problems += [
                 _("%(field)s.%(key)s: “%(value)s” does not exist.")
                 % {"field": name, "key": key, "value": value}
@@ -180,8 +184,35 @@ class Decision:
     steps: list[Step]
 
 
-def _active_rules() -> list[AclRule]:
-    return list(AclRule.objects.filter(valid=True).order_by("name"))
+# Every screen with a choice reads the active rules, which change rarely: they are kept in
+# the cache (shared by all processes) and dropped whenever a rule is saved or deleted.
+CACHE_TIMEOUT = 300
+
+
+def _cache_key() -> str:
+    tag = database_tag(connection.vendor, connection.settings_dict)
+    return f"tickets:acl_rules:{tag}"
+
+
+def invalidate_rules(**_kwargs: Any) -> None:
+    """Drop the cached rules now and again after the commit (a reader between the save
+    and the commit could have cached the old ones)."""
+    cache.delete(_cache_key())
+    transaction.on_commit(lambda: cache.delete(_cache_key()))
+
+
+def connect() -> None:
+    post_save.connect(invalidate_rules, sender=AclRule, dispatch_uid="tickets.acl.saved")
+    post_delete.connect(invalidate_rules, sender=AclRule, dispatch_uid="tickets.acl.deleted")
+
+
+def active_rules() -> list[AclRule]:
+    key = _cache_key()
+    rules = cache.get(key)
+    if rules is None:
+        rules = list(AclRule.objects.filter(valid=True).order_by("name"))
+        cache.set(key, rules, CACHE_TIMEOUT)
+    return list(rules)
 
 
 def _facts(
@@ -257,7 +288,7 @@ def evaluate(
     for ``agent`` (or a customer user) at ``screen`` on ``ticket`` (None: a new ticket)
     with the values ``chosen`` in the form so far (attribute name -> value)."""
     now = now or timezone.now()
-    rules = _active_rules() if rules is None else list(rules)
+    rules = active_rules() if rules is None else list(rules)
     facts = _facts(rules, ticket=ticket, user=agent, screen=screen, now=now)
     facts.update(chosen or {})
     return _apply(rules, acl_schema(), facts, options, now)
@@ -276,7 +307,7 @@ def allowed(
     judged with the other fields' ``chosen`` values (never its own); on several tickets
     (bulk) a value stays if every ticket keeps it. Fields no rule changes are not
     evaluated at all, and without active rules nothing is."""
-    rules = _active_rules() if rules is None else rules
+    rules = active_rules() if rules is None else rules
     touched = {name for rule in rules for name in (rule.changes or {}) if name in options}
     result = {name: list(ids) for name, ids in options.items()}
     if not touched:
@@ -293,11 +324,23 @@ def allowed(
     return result
 
 
-def option_names(name: str, ids: Iterable[int]) -> dict[int, str]:
-    """The names the lists show: a queue or service by its full name, an agent by login."""
+def name_column(name: str) -> str:
+    """The column that names an option of field ``name`` (in the lists and in YAML): a
+    queue or service by its full name, an agent by login, the rest by name."""
     model = FIELDS[name]
-    column = {Queue: "full_name", Service: "full_name", User: "username"}.get(model, "name")
-    return dict(model.objects.filter(pk__in=list(ids)).values_list("pk", column))
+    return {Queue: "full_name", Service: "full_name", User: "username"}.get(model, "name")
+
+
+def option_rows(name: str) -> Any:
+    """Everything field ``name`` could offer (an owner or responsible: an agent)."""
+    rows = FIELDS[name].objects.all()
+    return rows.filter(kind=UserKind.AGENT) if FIELDS[name] is User else rows
+
+
+def option_names(name: str, ids: Iterable[int]) -> dict[int, str]:
+    """The names the lists show (see :func:`name_column`)."""
+    rows = option_rows(name).filter(pk__in=list(ids))
+    return dict(rows.values_list("pk", name_column(name)))
 
 
 def refusal(name: str, value: str) -> str:
@@ -333,7 +376,7 @@ def restrict_form(
     }
     if not present:
         return
-    rules = _active_rules()
+    rules = active_rules()
     if not rules:
         return
     touched = {name for rule in rules for name in (rule.changes or {})}
@@ -387,7 +430,7 @@ def check_values(
     (ACL field -> model instance or id) that the ACLs take away: for callers without a
     form, the API. Each value is judged against everything the field's type offers, with
     the other values as the chosen ones."""
-    rules = _active_rules()
+    rules = active_rules()
     if not rules:
         return
     wanted = {name: _raw_id(value) for name, value in values.items() if name in FIELDS}
