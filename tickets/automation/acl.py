@@ -428,13 +428,13 @@ def check_values(
 ) -> None:
     """Refuse (:class:`~otrs.errors.DomainError` naming the field) a value in ``values``
     (ACL field -> model instance or id) that the ACLs take away: for callers without a
-    form, the API. Each value is judged against everything the field's type offers, with
+    form, the API. Each value is judged on its own (as if it were the one option), with
     the other values as the chosen ones."""
     rules = active_rules()
     if not rules:
         return
-    wanted = {name: _raw_id(value) for name, value in values.items() if name in FIELDS}
-    wanted = {name: value for name, value in wanted.items() if value is not None}
+    raw = {name: _raw_id(value) for name, value in values.items() if name in FIELDS}
+    wanted: dict[str, int] = {name: value for name, value in raw.items() if value is not None}
     if not wanted:
         return
     kept = allowed(
