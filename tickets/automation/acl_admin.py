@@ -29,6 +29,9 @@ from ..models import AclRule, Ticket
 from . import acl, admin_yaml, portable
 
 
+TRANSLATED = ("state", "priority", "type")
+
+
 class AclRuleForm(forms.ModelForm):
     properties = ConditionField(label=_("Properties"), schema=acl.acl_schema)
 
@@ -110,7 +113,9 @@ def debug_report(ticket: Ticket | None, user: User, screen: str) -> dict[str, An
     names = {name: acl.option_names(name, ids) for name, ids in decision.original.items()}
 
     def shown(name: str, ids: list[int]) -> list[str]:
-        return [names[name].get(i, str(i)) for i in ids]
+        # States, priorities and types carry English names the catalogue translates.
+        label = gettext if name in TRANSLATED else str
+        return [label(names[name].get(i, str(i))) for i in ids]
 
     steps = [
         {
