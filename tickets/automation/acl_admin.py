@@ -28,7 +28,6 @@ from ..forms.common import ticket_number_text
 from ..models import AclRule, Ticket
 from . import acl, admin_yaml, portable
 
-
 TRANSLATED = ("state", "priority", "type")
 
 
