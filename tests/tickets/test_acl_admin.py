@@ -11,14 +11,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from otrs.accounts.models import User, UserKind
+from otrs.permissions import PermissionKey
 from tests import factories
 from tests.customer_portal import ticket_data as data
-from tickets.automation import acl, portable
+from tickets.automation import acl, acl_admin, portable
 from tickets.automation.actions import save_job
 from tickets.forms.changes import CloseForm
 from tickets.models import AclRule, GenericAgentJob, State
+from tickets.views.changes import SCREENS
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +219,64 @@ def test_every_yaml_import_page_uses_the_one_template(root):
         page = root.get(reverse(name))
         assert page.status_code == 200, name
         assert page.templates[0].name == "admin/yaml_import.html", name
+
+
+def _shown(field: str, ids) -> set[str]:
+    """Option names as the debugger shows them (state, priority, type names translated)."""
+    names = acl.option_names(field, ids).values()
+    return {gettext(n) if field in acl_admin.TRANSLATED else n for n in names}
+
+
+@pytest.mark.parametrize(
+    ("screen", "form_field", "acl_field"),
+    [
+        ("close", "state", "state"),
+        ("pending", "state", "state"),
+        ("move", "queue", "queue"),
+        ("owner", "owner", "owner"),
+        ("priority", "priority", "priority"),
+        ("responsible_change", "responsible", "responsible"),
+    ],
+)
+def test_the_debugger_and_each_screen_agree(root, support, screen, form_field, acl_field):
+    """A matrix: rules on every field (one matching this agent, one for another screen, one
+    adding back and taking away on the ticket's queue, one taking the screen's first
+    option); what each screen offers is the debugger's list cut to what the screen offers
+    at all."""
+    factories.grant(support.rw, support.group, PermissionKey.MOVE_INTO, PermissionKey.OWNER)
+    other = factories.queue("acladmin matrix", group_=support.group)
+    ticket = factories.ticket(other)
+    for field, ids in acl.default_options().items():
+        AclRule.objects.create(
+            name=f"acladmin m1 {field}",
+            properties={"all": [{"attr": "agent", "op": "equals", "value": support.rw.pk}]},
+            changes={field: {"possible": ids[::2]}},
+        )
+        AclRule.objects.create(
+            name=f"acladmin m2 {field}",
+            properties={"all": [{"attr": "screen", "op": "equals", "value": "nowhere"}]},
+            changes={field: {"possible": []}},
+        )
+        AclRule.objects.create(
+            name=f"acladmin m3 {field}",
+            properties={"all": [{"attr": "queue", "op": "equals", "value": other.pk}]},
+            changes={field: {"possible_add": ids[1:2], "possible_not": ids[2:3]}},
+        )
+    form_class = SCREENS[screen][1].form_class
+    base = form_class(ticket=ticket, user=support.rw).fields[form_field].queryset
+    AclRule.objects.create(
+        name=f"acladmin m4 {acl_field}",
+        properties={"all": [{"attr": "screen", "op": "equals", "value": screen}]},
+        changes={acl_field: {"possible_not": [base.first().pk]}},
+    )
+    page = root.get(DEBUG, {"ticket": ticket.number, "agent": support.rw.pk, "screen": screen})
+    label = acl.FIELD_LABELS[acl_field]
+    kept = next(set(r["kept"]) for r in page.context["report"]["lists"] if r["label"] == label)
+
+    form = form_class(ticket=ticket, user=support.rw)
+    acl.restrict_form(form, user=support.rw, screen=screen, tickets=[ticket])
+    offered = form.fields[form_field].queryset.values_list("pk", flat=True)
+
+    everything = _shown(acl_field, base.values_list("pk", flat=True))
+    assert _shown(acl_field, offered) == kept & everything
+    assert kept & everything != everything  # the rules did take something away here
