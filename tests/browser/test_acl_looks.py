@@ -1,7 +1,7 @@
 """The ACL screens in a real browser with JavaScript off: the ACL list with its debugger and
-import buttons, the debugger asked about a ticket, the shared YAML import page refusing a
-bad file, and the close screen without the state an ACL takes away. Screenshots in light
-and dark, English and German, 375 and 1400 px:
+import buttons, a rule's editor, the debugger asked about a ticket, the shared YAML import
+page refusing a bad file, and the close screen without the state an ACL takes away.
+Screenshots in light and dark, English and German, 375 and 1400 px:
 test-artifacts/acl-<screen>-<scheme>-<lang>-<width>.png."""
 
 from __future__ import annotations
@@ -71,6 +71,14 @@ def test_the_debugger_and_the_close_screen_agree_without_javascript(
         expect(page.locator("html")).to_have_attribute("lang", language)
         shoot("list")
 
+        rule = AclRule.objects.get(name="aclbrowser no closing in Support")
+        page.goto(f"/admin/tickets/aclrule/{rule.pk}/change/")
+        expect(page.locator("#id_changes_text")).to_contain_text("closed successful")
+        expect(page.locator("#id_properties")).to_contain_text("queue = Support")
+        shoot("editor")
+
+        page.goto("/admin/tickets/aclrule/")
+
         page.get_by_role("link", name="ACL-Debugger" if german else "ACL debugger").click()
         page.locator("#id_ticket").fill(ticket.number)
         page.locator("#id_agent").select_option(label=agent.username)
@@ -81,7 +89,8 @@ def test_the_debugger_and_the_close_screen_agree_without_javascript(
         expect(
             steps.get_by_text("Trifft nicht zu." if german else "Did not match.")
         ).to_be_visible()
-        expect(page.locator("#acl-lists")).to_contain_text("closed successful")
+        taken = "erfolgreich geschlossen" if german else "closed successful"
+        expect(page.locator("#acl-lists")).to_contain_text(taken)
         shoot("debugger")
 
         page.goto("/admin/tickets/aclrule/import/")

@@ -280,3 +280,44 @@ def test_the_debugger_and_each_screen_agree(root, support, screen, form_field, a
     everything = _shown(acl_field, base.values_list("pk", flat=True))
     assert _shown(acl_field, offered) == kept & everything
     assert kept & everything != everything  # the rules did take something away here
+
+
+def test_the_editor_takes_changes_as_yaml_with_names_and_names_bad_parts(root, support):
+    add = reverse("admin:tickets_aclrule_add")
+    form = {
+        "name": "acladmin editor",
+        "description": "",
+        "valid": "on",
+        "properties": "queue = Support",
+        "changes_text": (
+            "state:\n  possible_not: [closed successful]\nowner: {possible: [rw_agent]}\n"
+        ),
+    }
+
+    saved = root.post(add, form)
+    refused = root.post(
+        add,
+        {
+            **form,
+            "name": "acladmin editor 2",
+            "changes_text": "state: {possible: [no such state]}\nplanet: {}\n",
+        },
+    )
+    not_yaml = root.post(add, {**form, "name": "acladmin editor 3", "changes_text": "a: [b"})
+
+    assert saved.status_code == 302
+    rule = AclRule.objects.get()
+    assert rule.changes == {
+        "state": {"possible_not": state_ids("closed successful")},
+        "owner": {"possible": [support.rw.pk]},
+    }
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["changes_text"] == [
+        "state.possible: “no such state” does not exist."
+    ]
+    assert (
+        not_yaml.context["adminform"].form.errors["changes_text"][0].startswith("This is no YAML:")
+    )
+    edit = root.get(reverse("admin:tickets_aclrule_change", args=[rule.pk]))
+    assert "possible_not:\n  - closed successful" in edit.content.decode()
+    assert AclRule.objects.count() == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -32,21 +33,58 @@ TRANSLATED = ("state", "priority", "type")
 
 
 class AclRuleForm(forms.ModelForm):
+    """The rule with its properties in the condition language and its changes as YAML with
+    names (as the export writes them); each error is shown on its part."""
+
     properties = ConditionField(label=_("Properties"), schema=acl.acl_schema)
+    changes_text = forms.CharField(
+        label=_("Changes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 60}),
+        help_text=_(
+            "YAML: per field (queue, state, priority, type, service, sla, owner, "
+            "responsible) a list of names under possible, possible_add or possible_not, "
+            "e.g. “state: {possible_not: [closed successful]}”."
+        ),
+    )
 
     class Meta:
         model = AclRule
-        fields = ["name", "description", "valid", "stop_after_match", "properties", "changes"]
-        help_texts = {
-            "changes": _(
-                'JSON, e.g. {"state": {"possible_not": [4]}, "queue": {"possible": [2, 3]}}.'
-            ),
-        }
+        fields = ["name", "description", "valid", "stop_after_match", "properties"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        changes = self.instance.changes or {}
+        shown = portable.acl_changes_out(changes) if changes else ""
+        self.initial.setdefault(
+            "changes_text",
+            yaml.safe_dump(shown, allow_unicode=True, sort_keys=False) if shown else "",
+        )
+
+    def clean_changes_text(self) -> dict:
+        text = self.cleaned_data["changes_text"]
+        try:
+            data = yaml.safe_load(text) if text.strip() else {}
+        except yaml.YAMLError as error:
+            raise forms.ValidationError(
+                gettext("This is no YAML: %(error)s") % {"error": error}
+            ) from error
+        errors: list[str] = []
+        changes = portable.acl_changes_in(data or {}, "", errors)
+        if errors:
+            raise forms.ValidationError(errors)
+        return changes
 
     def _post_clean(self) -> None:
+        if "changes_text" in self.cleaned_data:
+            self.instance.changes = self.cleaned_data["changes_text"]
         super()._post_clean()  # type: ignore[misc]
+        if "changes_text" in self.errors:
+            return
         for part, found in acl.rule_errors(self.instance).items():
-            field = part if part in self.fields and part not in self.errors else None
+            field = {"properties": "properties", "changes": "changes_text"}.get(part)
+            if field is not None and field in self.errors:
+                continue
             for message in found:
                 self.add_error(field, message)
 

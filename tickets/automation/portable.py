@@ -65,7 +65,8 @@ def _flag(entry: Mapping, key: str, default: bool, part: str, errors: list[str])
 # --- ACLs --------------------------------------------------------------------------------------
 
 
-def _acl_changes_out(changes: Mapping[str, Any]) -> dict[str, Any]:
+def acl_changes_out(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """An ACL's changes with names for ids (YAML, the editor)."""
     found: dict[str, Any] = {}
     for name, change in changes.items():
         if name not in acl.FIELDS or not isinstance(change, Mapping):
@@ -77,9 +78,12 @@ def _acl_changes_out(changes: Mapping[str, Any]) -> dict[str, Any]:
     return found
 
 
-def _acl_changes_in(changes: Any, part: str, errors: list[str]) -> dict[str, Any]:
+def acl_changes_in(changes: Any, part: str, errors: list[str]) -> dict[str, Any]:
+    """:func:`acl_changes_out` read back; each unknown name is an error (prefixed with
+    ``part`` if given) appended to ``errors``."""
     if not isinstance(changes, Mapping):
-        errors.append(_("%(part)s: changes must be a mapping.") % {"part": part})
+        message = _("changes must be a mapping.")
+        errors.append(f"{part}: {message}" if part else message)
         return {}
     found: dict[str, Any] = {}
     for name, change in changes.items():
@@ -96,10 +100,12 @@ def _acl_changes_in(changes: Any, part: str, errors: list[str]) -> dict[str, Any
             by_name = dict(rows.values_list(column, "pk"))
             for value in values:
                 if str(value) not in by_name:
-                    errors.append(
-                        _("%(part)s: %(field)s.%(key)s: “%(value)s” does not exist.")
-                        % {"part": part, "field": name, "key": key, "value": value}
-                    )
+                    message = _("%(field)s.%(key)s: “%(value)s” does not exist.") % {
+                        "field": name,
+                        "key": key,
+                        "value": value,
+                    }
+                    errors.append(f"{part}: {message}" if part else message)
             found[name][key] = [by_name[str(v)] for v in values if str(v) in by_name]
     return found
 
@@ -115,7 +121,7 @@ def export_acls(rules: Iterable[AclRule]) -> str:
                 "valid": rule.valid,
                 "stop_after_match": rule.stop_after_match,
                 "properties": condition_text.format(rule.properties, schema),
-                "changes": _acl_changes_out(rule.changes or {}),
+                "changes": acl_changes_out(rule.changes or {}),
             }
             for rule in rules
         ],
@@ -142,7 +148,7 @@ def import_acls(text: str) -> list[AclRule]:
         except ValidationError as error:
             errors += [f"{part}: properties: {m}" for m in error.messages]
             continue
-        rule.changes = _acl_changes_in(entry.get("changes") or {}, part, errors)
+        rule.changes = acl_changes_in(entry.get("changes") or {}, part, errors)
         for where, found in acl.rule_errors(rule).items():
             errors += [f"{part}: {where}: {m}" for m in found]
         rules.append(rule)
