@@ -1,6 +1,7 @@
 """``manage.py acldebug --agent LOGIN --screen NAME [--ticket NUMBER]``: the ACL debugger.
 For the ticket, agent and screen: which rules matched, what each removed or added, and the
-final list of every field (the same evaluation the forms will use)."""
+final list of every field (the same evaluation the screens use; the admin has the same
+debugger as a page)."""
 
 from __future__ import annotations
 
