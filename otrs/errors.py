@@ -69,6 +69,7 @@ class ErrorCode(StrEnum):
     INVALID_SERVICE = "invalid_service", "service"
     FOLLOW_UP_REFUSED = "follow_up_refused"
     INVALID_TIME_UNITS = "invalid_time_units", "time_units"
+    ACL_REFUSED = "acl_refused"
 
     # --- customer users and companies
     LOGIN_REQUIRED = "login_required", "login"

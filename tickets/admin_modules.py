@@ -142,4 +142,13 @@ modules = [
         A,
         20,
     ),
+    AdminModule(
+        "acl_debugger",
+        _("ACL debugger"),
+        _("Which ACLs apply to a ticket, user and screen, and what they leave."),
+        "admin:tickets_aclrule_debug",
+        A,
+        order=25,
+        permissions=("tickets.view_aclrule",),
+    ),
 ]

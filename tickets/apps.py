@@ -10,9 +10,11 @@ class TicketsConfig(AppConfig):
         # Imported here, not at the top: the receivers import models, which the app registry
         # has ready only now.
         from . import fields, masterdata, receivers
+        from .automation import acl
 
         fields.register()
 
         masterdata.connect()
         receivers.subscribe()
         receivers.connect_mail_channel()
+        acl.connect()

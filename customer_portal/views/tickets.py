@@ -38,12 +38,14 @@ from customer_portal.forms.tickets import (
 from customer_portal.views import faq as faq_views
 from customer_portal.views import processes as process_views
 from otrs.action_flow import button_action, form_screen
+from otrs.errors import DomainError
 from otrs.mail.models import OutboundKind
 from otrs.permissions import PermissionKey
 from otrs.web.pagination import paginate
 from tickets import access, actions
 from tickets import fields as ticket_fields
-from tickets.actions.customer import follow_up_refused
+from tickets.actions.customer import customer_close_state, follow_up_refused
+from tickets.automation import acl
 from tickets.choices import VIEWABLE_STATE_TYPES, Channel, SenderType, StateType
 from tickets.downloads import attachment_response
 from tickets.models import Article, Ticket
@@ -188,7 +190,9 @@ def _render_ticket(request, ticket: Ticket, reply_form: ReplyForm, *, status: in
         "reply_form": reply_form,
         "can_reply": not follow_up_refused(ticket),
         "closed": closed,
-        "can_close": settings.CUSTOMER_CAN_CLOSE and not closed,
+        "can_close": settings.CUSTOMER_CAN_CLOSE
+        and not closed
+        and _acl_lets_close(request, ticket),
         # A process ticket's dialogs offered to customers now.
         "process_dialogs": process_views.ticket_dialogs(ticket),
         # Only the custom fields configured for the customer's ticket page.
@@ -197,6 +201,21 @@ def _render_ticket(request, ticket: Ticket, reply_form: ReplyForm, *, status: in
         )[ticket.pk],
     }
     return render(request, "customer_portal/tickets/detail.html", context, status=status)
+
+
+def _check_close(request, ticket: Ticket) -> None:
+    # The state the close sets is the customer's one choice here: an ACL may take it away.
+    acl.check_values(
+        {"state": customer_close_state()}, user=request.user, screen="customer_close", ticket=ticket
+    )
+
+
+def _acl_lets_close(request, ticket: Ticket) -> bool:
+    try:
+        _check_close(request, ticket)
+    except DomainError:
+        return False
+    return True
 
 
 @customer_required
@@ -234,9 +253,14 @@ def ticket_reply(request, pk: int):
 def ticket_close(request, pk: int):
     ticket = access.get_or_404(request.user, pk, PermissionKey.NOTE)
     url = reverse("customer:ticket", args=[ticket.pk])
+
+    def close():
+        _check_close(request, ticket)
+        return actions.close_by_customer(ticket, actor=request.user)
+
     return button_action(
         request,
-        lambda: actions.close_by_customer(ticket, actor=request.user),
+        close,
         done=lambda _closed: (_("The ticket is closed."), url),
         back=url,
     )
@@ -253,6 +277,7 @@ def ticket_create(request):
     the form again (it carries ``faq_seen``) makes the ticket."""
     bound = request.method == "POST"
     form = NewTicketForm(request.user, request.POST if bound else None, request.FILES or None)
+    acl.restrict_form(form, user=request.user, screen="customer_new_ticket")
     if bound and not request.POST.get("faq_seen") and form.is_valid():
         suggestions = faq_views.suggestions_for(request, form.cleaned_data)
         if suggestions:

@@ -290,11 +290,16 @@ class FieldDefinitionAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("Import custom fields"),
+            "explanation": _(
+                "A YAML file as the export writes it. Fields are matched by name: existing "
+                "ones are updated, new ones created. Nothing is imported if any entry is "
+                "refused."
+            ),
             "problems": problems,
         }
         return render(
             request,
-            "admin/fields/fielddefinition/import.html",
+            "admin/yaml_import.html",
             context,
             status=400 if problems else 200,
         )

@@ -119,7 +119,12 @@ def add_web_follow_up(ticket: Ticket, article: ArticleInput, *, actor: User) -> 
     return created
 
 
+def customer_close_state() -> State:
+    """The state a customer's close sets ("closed successful", else a closed state)."""
+    state = State.objects.valid().filter(name=CLOSE_STATE).first()
+    return state or _state_of_type(StateType.CLOSED)
+
+
 def close_by_customer(ticket: Ticket, *, actor: User) -> Ticket:
     """A customer closes their ticket ("closed successful"; needs ``CUSTOMER_CAN_CLOSE``)."""
-    state = State.objects.valid().filter(name=CLOSE_STATE).first()
-    return set_state(ticket, state or _state_of_type(StateType.CLOSED), actor=actor)
+    return set_state(ticket, customer_close_state(), actor=actor)

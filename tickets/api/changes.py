@@ -16,6 +16,7 @@ from django.db import transaction
 from otrs.accounts.models import User
 
 from .. import actions
+from ..automation import acl
 from ..choices import Channel, LockState, SenderType
 from ..models import Article, Ticket
 
@@ -48,7 +49,21 @@ def article_input(data: Mapping[str, Any], actor: User) -> actions.ArticleInput:
     )
 
 
+# The ticket fields an ACL may restrict, as the API's input names them.
+ACL_FIELDS = ("queue", "state", "priority", "type", "owner", "responsible")
+
+
+def _check_acls(data: Mapping[str, Any], *, actor: User, ticket: Ticket | None) -> None:
+    """A value an ACL takes away from ``actor`` (screen ``api``) is refused, naming it,
+    before anything is written: the forms' rule (:mod:`tickets.automation.acl`)."""
+    # A customer's web ticket takes only the queue and the type from the input.
+    names = ("queue", "type") if actor.is_customer and ticket is None else ACL_FIELDS
+    values = {name: data[name] for name in names if data.get(name) is not None}
+    acl.check_values(values, user=actor, screen="api", ticket=ticket)
+
+
 def create(data: Mapping[str, Any], *, actor: User) -> Ticket:
+    _check_acls(data, actor=actor, ticket=None)
     article = article_input(data["article"], actor)
     if actor.is_customer:
         return actions.create_web_ticket(
@@ -85,6 +100,7 @@ def add_article(ticket: Ticket, data: Mapping[str, Any], *, actor: User) -> Arti
 def update(ticket: Ticket, data: Mapping[str, Any], *, actor: User, version: str | None) -> Ticket:
     """Apply the changed fields of ``data`` to ``ticket``, all or none. Order as the bulk
     action's: a move first (it unlocks), an unlock last."""
+    _check_acls(data, actor=actor, ticket=ticket)
     with transaction.atomic():
         if version is not None:
             actions.expect_version(ticket, version, actor=actor)

@@ -15,8 +15,15 @@ field a rule changes:
 :func:`evaluate` returns the final lists and, per rule, whether it matched and what it
 removed or added: the debugger shows exactly this, so its answer is the evaluation's.
 
-Not done yet: applying the result in the forms (agent screens, customer portal, API),
-the admin editor with YAML import/export, and ACLs on actions/screens.
+Every screen that offers these values calls one function, :func:`restrict_form` (the agent
+action screens, the reply composer, bulk, the new phone and email tickets, the customer
+portal's new ticket and close, the process dialogs); the API calls :func:`check_values`.
+A value an ACL takes away is not offered, and posted anyway it is refused with a message
+naming it, before anything is written. Each field's list is evaluated with the *other*
+values chosen in the form (never the field's own posted value, which could otherwise talk
+its way past a rule that tests it).
+
+Not done yet: ACLs on custom-field values and on actions/screens (the ``Action`` key).
 """
 
 from __future__ import annotations
@@ -26,12 +33,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from otrs.accounts.models import User, UserKind
 from otrs.conditions import Attribute, Kind, Op, Schema, condition_errors, matches
+from otrs.errors import DomainError, ErrorCode
+from otrs.fields.selectors import database_tag
 
 from ..models import SLA, AclRule, Priority, Queue, Service, State, Ticket, TicketType
 from .attributes import facts_for, ticket_schema
@@ -44,8 +56,51 @@ FIELDS: dict[str, Any] = {
     "type": TicketType,
     "service": Service,
     "sla": SLA,
+    "owner": User,
+    "responsible": User,
+}
+FIELD_LABELS = {
+    "queue": gettext_lazy("Queue"),
+    "state": gettext_lazy("State"),
+    "priority": gettext_lazy("Priority"),
+    "type": gettext_lazy("Type"),
+    "service": gettext_lazy("Service"),
+    "sla": gettext_lazy("SLA"),
+    "owner": gettext_lazy("Owner"),
+    "responsible": gettext_lazy("Responsible"),
 }
 KEYS = ("possible", "possible_add", "possible_not")
+
+# The screens that call the ACLs, by the name a rule's ``screen`` property tests.
+SCREENS = (
+    ("close", gettext_lazy("Close")),
+    ("pending", gettext_lazy("Pending")),
+    ("move", gettext_lazy("Move")),
+    ("owner", gettext_lazy("Owner")),
+    ("responsible_change", gettext_lazy("Responsible")),
+    ("priority", gettext_lazy("Priority")),
+    ("compose", gettext_lazy("Reply and forward")),
+    ("bulk", gettext_lazy("Bulk action")),
+    ("phone_ticket", gettext_lazy("New phone ticket")),
+    ("email_ticket", gettext_lazy("New email ticket")),
+    ("process_dialog", gettext_lazy("Process dialog")),
+    ("customer_new_ticket", gettext_lazy("Customer portal: new ticket")),
+    ("customer_close", gettext_lazy("Customer portal: close")),
+    ("api", gettext_lazy("REST API")),
+)
+# A form field's name -> the ACL field it offers (the forms do not all say "state").
+FORM_FIELDS = {
+    "queue": "queue",
+    "state": "state",
+    "next_state": "state",
+    "priority": "priority",
+    "type": "type",
+    "ticket_type": "type",
+    "service": "service",
+    "sla": "sla",
+    "owner": "owner",
+    "responsible": "responsible",
+}
 
 
 def acl_schema(screens: Iterable[str] = ()) -> Schema:
@@ -100,7 +155,7 @@ def rule_errors(rule: AclRule) -> dict[str, list[str]]:
                     _("%(field)s.%(key)s: enter a list of ids.") % {"field": name, "key": key}
                 )
                 continue
-            known = set(model.objects.filter(pk__in=list(ids)).values_list("pk", flat=True))
+            known = set(option_rows(name).filter(pk__in=list(ids)).values_list("pk", flat=True))
             problems += [
                 _("%(field)s.%(key)s: “%(value)s” does not exist.")
                 % {"field": name, "key": key, "value": value}
@@ -129,29 +184,64 @@ class Decision:
     steps: list[Step]
 
 
-def evaluate(
-    options: Mapping[str, list[int]],
-    *,
-    ticket: Ticket | None,
-    agent: User,
-    screen: str,
-    chosen: Mapping[str, Any] | None = None,
-    rules: Iterable[AclRule] | None = None,
-    now: datetime | None = None,
-) -> Decision:
-    """The options each field keeps (``options``: field -> the ids a form would offer)
-    for ``agent`` at ``screen`` on ``ticket`` (None: a new ticket) with the values
-    ``chosen`` in the form so far (attribute name -> value)."""
-    now = now or timezone.now()
-    rules = list(AclRule.objects.filter(valid=True).order_by("name") if rules is None else rules)
-    schema = acl_schema()
+# Every screen with a choice reads the active rules, which change rarely: they are kept in
+# the cache (shared by all processes) and dropped whenever a rule is saved or deleted.
+CACHE_TIMEOUT = 300
+
+
+def _cache_key() -> str:
+    tag = database_tag(connection.vendor, connection.settings_dict)
+    return f"tickets:acl_rules:{tag}"
+
+
+def invalidate_rules(**_kwargs: Any) -> None:
+    """Drop the cached rules now and again after the commit (a reader between the save
+    and the commit could have cached the old ones)."""
+    cache.delete(_cache_key())
+    transaction.on_commit(lambda: cache.delete(_cache_key()))
+
+
+def connect() -> None:
+    post_save.connect(invalidate_rules, sender=AclRule, dispatch_uid="tickets.acl.saved")
+    post_delete.connect(invalidate_rules, sender=AclRule, dispatch_uid="tickets.acl.deleted")
+
+
+def active_rules() -> list[AclRule]:
+    key = _cache_key()
+    rules = cache.get(key)
+    if rules is None:
+        rules = list(AclRule.objects.filter(valid=True).order_by("name"))
+        cache.set(key, rules, CACHE_TIMEOUT)
+    return list(rules)
+
+
+def _facts(
+    rules: list[AclRule], *, ticket: Ticket | None, user: User, screen: str, now: datetime
+) -> dict[str, Any]:
+    """What the rules test, but the values chosen in the form: the stored ticket (only the
+    custom fields the rules name), the user and the screen."""
     facts: dict[str, Any] = {}
     if ticket is not None:
         tree = {"all": [r.properties for r in rules if r.properties]}
         facts.update(facts_for(tree, ticket, now))
-    facts.update(chosen or {})
-    facts["agent"] = agent.pk
+    if getattr(user, "is_customer", False):
+        facts["agent"] = None
+        if ticket is None:
+            # A customer's new ticket is theirs: the rules on its customer user see them.
+            facts["customer_user"] = user.get_username()
+    else:
+        facts["agent"] = user.pk
     facts["screen"] = screen
+    return facts
+
+
+def _apply(
+    rules: list[AclRule],
+    schema: Schema,
+    facts: Mapping[str, Any],
+    options: Mapping[str, list[int]],
+    now: datetime,
+) -> Decision:
     original = {name: list(ids) for name, ids in options.items()}
     current = {name: list(ids) for name, ids in options.items()}
     steps = []
@@ -184,12 +274,191 @@ def evaluate(
     return Decision(original=original, final=current, steps=steps)
 
 
+def evaluate(
+    options: Mapping[str, list[int]],
+    *,
+    ticket: Ticket | None,
+    agent: User,
+    screen: str,
+    chosen: Mapping[str, Any] | None = None,
+    rules: Iterable[AclRule] | None = None,
+    now: datetime | None = None,
+) -> Decision:
+    """The options each field keeps (``options``: field -> the ids a form would offer)
+    for ``agent`` (or a customer user) at ``screen`` on ``ticket`` (None: a new ticket)
+    with the values ``chosen`` in the form so far (attribute name -> value)."""
+    now = now or timezone.now()
+    rules = active_rules() if rules is None else list(rules)
+    facts = _facts(rules, ticket=ticket, user=agent, screen=screen, now=now)
+    facts.update(chosen or {})
+    return _apply(rules, acl_schema(), facts, options, now)
+
+
+def allowed(
+    options: Mapping[str, list[int]],
+    *,
+    user: User,
+    screen: str,
+    tickets: Iterable[Ticket | None] = (None,),
+    chosen: Mapping[str, Any] | None = None,
+    rules: list[AclRule] | None = None,
+) -> dict[str, list[int]]:
+    """The options of each field left by the ACLs: what a screen offers. Each field is
+    judged with the other fields' ``chosen`` values (never its own); on several tickets
+    (bulk) a value stays if every ticket keeps it. Fields no rule changes are not
+    evaluated at all, and without active rules nothing is."""
+    rules = active_rules() if rules is None else rules
+    touched = {name for rule in rules for name in (rule.changes or {}) if name in options}
+    result = {name: list(ids) for name, ids in options.items()}
+    if not touched:
+        return result
+    now = timezone.now()
+    schema = acl_schema()
+    chosen = dict(chosen or {})
+    for ticket in tickets:
+        base = _facts(rules, ticket=ticket, user=user, screen=screen, now=now)
+        for name in touched:
+            facts = {**base, **{k: v for k, v in chosen.items() if k != name}}
+            kept = set(_apply(rules, schema, facts, {name: options[name]}, now).final[name])
+            result[name] = [i for i in result[name] if i in kept]
+    return result
+
+
+def name_column(name: str) -> str:
+    """The column that names an option of field ``name`` (in the lists and in YAML): a
+    queue or service by its full name, an agent by login, the rest by name."""
+    model = FIELDS[name]
+    return {Queue: "full_name", Service: "full_name", User: "username"}.get(model, "name")
+
+
+def option_rows(name: str) -> Any:
+    """Everything field ``name`` could offer (an owner or responsible: an agent)."""
+    rows = FIELDS[name].objects.all()
+    return rows.filter(kind=UserKind.AGENT) if FIELDS[name] is User else rows
+
+
+def option_names(name: str, ids: Iterable[int]) -> dict[int, str]:
+    """The names the lists show (see :func:`name_column`)."""
+    rows = option_rows(name).filter(pk__in=list(ids))
+    return dict(rows.values_list("pk", name_column(name)))
+
+
+def refusal(name: str, value: str) -> str:
+    """The message for a value an ACL takes away, naming the field and the value."""
+    return _("%(field)s “%(value)s” is not possible here: an ACL takes it away.") % {
+        "field": FIELD_LABELS[name],
+        "value": value,
+    }
+
+
+def _raw_id(value: Any) -> int | None:
+    if hasattr(value, "pk"):
+        return value.pk
+    text = str(value if value is not None else "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
+
+
+def restrict_form(
+    form: Any,
+    *,
+    user: User,
+    screen: str,
+    tickets: Iterable[Ticket | None] = (None,),
+) -> None:
+    """Leave in ``form``'s choice fields (:data:`FORM_FIELDS`) only what the ACLs allow
+    ``user`` at ``screen`` on ``tickets`` (a new ticket: ``(None,)``). The other fields'
+    values (posted, or initial on an empty form) are the chosen ones. A posted value that
+    an ACL took away is refused by its field with :func:`refusal`'s message."""
+    present = {
+        field_name: acl_name
+        for field_name, acl_name in FORM_FIELDS.items()
+        if field_name in form.fields and hasattr(form.fields[field_name], "queryset")
+    }
+    if not present:
+        return
+    rules = active_rules()
+    if not rules:
+        return
+    touched = {name for rule in rules for name in (rule.changes or {})}
+    present = {f: a for f, a in present.items() if a in touched}
+    if not present:
+        return
+    options = {
+        field_name: list(form.fields[field_name].queryset.values_list("pk", flat=True))
+        for field_name in present
+    }
+    chosen: dict[str, Any] = {}
+    for field_name, acl_name in FORM_FIELDS.items():
+        if field_name in form.fields:
+            value = _raw_id(form[field_name].value())
+            if value is not None:
+                chosen[acl_name] = value
+    # The composer's next_state is a state, the customer's ticket_type a type: one form
+    # field per ACL field, so the lists are keyed by the ACL's names.
+    by_acl = {acl_name: field_name for field_name, acl_name in present.items()}
+    kept_by_acl = allowed(
+        {acl_name: options[field_name] for acl_name, field_name in by_acl.items()},
+        user=user,
+        screen=screen,
+        tickets=tickets,
+        chosen=chosen,
+        rules=rules,
+    )
+    for acl_name, field_name in by_acl.items():
+        kept = kept_by_acl[acl_name]
+        if kept == options[field_name]:
+            continue
+        field = form.fields[field_name]
+        field.queryset = field.queryset.filter(pk__in=kept)
+        posted = _raw_id(form[field_name].value()) if form.is_bound else None
+        if posted is not None and posted in options[field_name] and posted not in kept:
+            shown = option_names(acl_name, [posted]).get(posted, str(posted))
+            field.error_messages = {
+                **field.error_messages,
+                "invalid_choice": refusal(acl_name, shown).replace("%", "%%"),
+            }
+
+
+def check_values(
+    values: Mapping[str, Any],
+    *,
+    user: User,
+    screen: str,
+    ticket: Ticket | None = None,
+) -> None:
+    """Refuse (:class:`~otrs.errors.DomainError` naming the field) a value in ``values``
+    (ACL field -> model instance or id) that the ACLs take away: for callers without a
+    form, the API. Each value is judged on its own (as if it were the one option), with
+    the other values as the chosen ones."""
+    rules = active_rules()
+    if not rules:
+        return
+    raw = {name: _raw_id(value) for name, value in values.items() if name in FIELDS}
+    wanted: dict[str, int] = {name: value for name, value in raw.items() if value is not None}
+    if not wanted:
+        return
+    kept = allowed(
+        {name: [value] for name, value in wanted.items()},
+        user=user,
+        screen=screen,
+        tickets=[ticket],
+        chosen=wanted,
+        rules=rules,
+    )
+    for name, value in wanted.items():
+        if value not in kept[name]:
+            shown = option_names(name, [value]).get(value, str(value))
+            raise DomainError(refusal(name, shown), code=ErrorCode.ACL_REFUSED, field=name)
+
+
 def default_options() -> dict[str, list[int]]:
     """Every valid option of every field (what a form offers before ACLs)."""
     found = {}
     for name, model in FIELDS.items():
         rows = model.objects.all()
-        if hasattr(model, "is_valid"):
+        if model is User:
+            rows = rows.filter(kind=UserKind.AGENT, is_active=True)
+        elif hasattr(model, "is_valid"):
             rows = rows.filter(is_valid=True)
         found[name] = list(rows.order_by("pk").values_list("pk", flat=True))
     return found

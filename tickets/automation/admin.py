@@ -17,7 +17,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +30,6 @@ from ..choices import LockState
 from ..events import TicketEvent
 from ..models import (
     SLA,
-    AclRule,
     GenericAgentJob,
     GenericAgentRun,
     GenericAgentRunItem,
@@ -41,7 +40,7 @@ from ..models import (
     State,
     TicketType,
 )
-from . import acl, actions, changes
+from . import actions, admin_yaml, changes, portable
 from .attributes import ticket_schema
 from .engine import run_job, run_scheduled
 
@@ -273,8 +272,9 @@ class GenericAgentJobAdmin(admin.ModelAdmin):
     list_display = ("name", "valid", "schedule", "event_list", "run_limit", "last_run_at")
     list_filter = ("valid",)
     search_fields = ("name", "description")
-    actions = ["dry_run_selected", "run_selected"]
+    actions = ["dry_run_selected", "run_selected", "export_yaml"]
     change_form_template = "admin/tickets/genericagentjob/change_form.html"
+    change_list_template = "admin/tickets/genericagentjob/change_list.html"
     fieldsets = (
         (None, {"fields": ("name", "description", "valid", "run_limit", "run_as")}),
         (_("Selection"), {"fields": ("selection",)}),
@@ -307,6 +307,35 @@ class GenericAgentJobAdmin(admin.ModelAdmin):
     @admin.display(description=_("events"))
     def event_list(self, job: GenericAgentJob) -> str:
         return ", ".join(job.events)
+
+    @admin.action(description=_("Export as YAML"))
+    def export_yaml(self, request, queryset):
+        text = portable.export_jobs(queryset.select_related("run_as").order_by("name"))
+        return admin_yaml.yaml_download(text, "genericagent-jobs.yaml")
+
+    def get_urls(self):
+        own = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="tickets_genericagentjob_import",
+            )
+        ]
+        return own + super().get_urls()
+
+    def import_view(self, request):
+        return admin_yaml.import_view(
+            self,
+            request,
+            importer=portable.import_jobs,
+            title=gettext("Import GenericAgent jobs"),
+            explanation=gettext(
+                "A YAML file as the export writes it. A job of an existing name is replaced; "
+                "a job that deletes tickets is imported switched off. Nothing is imported if "
+                "any part is refused."
+            ),
+            done=admin_yaml.imported_jobs,
+        )
 
     def save_model(self, request, obj, form, change) -> None:
         try:
@@ -491,30 +520,3 @@ class GenericAgentRunItemAdmin(_ReadOnly):
     @admin.display(description=_("changes"))
     def change_text(self, item: GenericAgentRunItem) -> str:
         return "; ".join(f"{w}: {o} → {n}" for w, o, n in changes.describe(item.changes))
-
-
-class AclRuleForm(forms.ModelForm):
-    properties = ConditionField(label=_("Properties"), schema=acl.acl_schema)
-
-    class Meta:
-        model = AclRule
-        fields = ["name", "description", "valid", "stop_after_match", "properties", "changes"]
-        help_texts = {
-            "changes": _(
-                'JSON, e.g. {"state": {"possible_not": [4]}, "queue": {"possible": [2, 3]}}.'
-            ),
-        }
-
-    def _post_clean(self) -> None:
-        super()._post_clean()  # type: ignore[misc]
-        for part, found in acl.rule_errors(self.instance).items():
-            field = part if part in self.fields and part not in self.errors else None
-            for message in found:
-                self.add_error(field, message)
-
-
-@admin.register(AclRule)
-class AclRuleAdmin(admin.ModelAdmin):
-    form = AclRuleForm
-    list_display = ("name", "valid", "stop_after_match", "changed_at")
-    list_filter = ("valid",)

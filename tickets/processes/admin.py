@@ -265,9 +265,14 @@ class ProcessAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": gettext("Import processes"),
+            "explanation": gettext(
+                "A YAML file as the export writes it (several processes separated by “---”). "
+                "A process of an existing name is replaced. Nothing is imported if any part "
+                "is refused."
+            ),
             "problems": problems,
         }
-        return TemplateResponse(request, "admin/tickets/process/import.html", context)
+        return TemplateResponse(request, "admin/yaml_import.html", context)
 
 
 @admin.register(ProcessStep)

@@ -27,6 +27,7 @@ from otrs.fields.selectors import definitions, values_for
 from otrs.permissions import PermissionKey
 
 from .. import access, actions
+from ..automation import acl
 from ..choices import Channel, SenderType
 from ..fields import TICKET
 from ..forms.common import (
@@ -181,6 +182,7 @@ class DialogForm(forms.Form):
         self.custom_fields = [by_name[n] for n in custom if n in by_name]
         if ticket is not None:
             self.initial.update(self._current(ticket))
+        acl.restrict_form(self, user=user, screen="process_dialog", tickets=[ticket])
 
     def _custom(self, definition, required: bool) -> None:
         field_forms.add_form_fields(

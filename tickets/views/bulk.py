@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from otrs.accounts.decorators import agent_required
 from tickets import actions
 from tickets.actions import BulkResult
+from tickets.automation import acl
 from tickets.forms.bulk import BulkForm, selected_tickets
 
 
@@ -38,6 +39,7 @@ def bulk(request):
         return redirect(back)
     applying = request.POST.get("step") == "apply"
     form = BulkForm(request.user, tickets, request.POST if applying else None)
+    acl.restrict_form(form, user=request.user, screen="bulk", tickets=tickets)
     if applying and form.is_valid():
         _report(request, actions.bulk_change(tickets, form.changes(), actor=request.user))
         return redirect(back)

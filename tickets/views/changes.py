@@ -29,6 +29,7 @@ from otrs.permissions import PermissionKey
 
 from .. import access, actions
 from .. import fields as ticket_fields
+from ..automation import acl
 from ..forms import changes as forms
 from ..models import Ticket
 from .ticket_screen import ticket_screen
@@ -53,13 +54,15 @@ class Screen:
     article_screen: str | None = None
 
 
-def screen_view(screen: Screen):
-    """The view serving ``screen`` (see the module docstring)."""
+def screen_view(screen: Screen, name: str):
+    """The view serving ``screen`` (see the module docstring); ``name`` is the screen's
+    name for the ACLs (the URL name)."""
 
     def view(request, pk: int):
         ticket = access.get_or_404(request.user, pk, screen.need)
         data = (request.POST, request.FILES) if request.method == "POST" else ()
         form = screen.form_class(*data, ticket=ticket, user=request.user)
+        acl.restrict_form(form, user=request.user, screen=name, tickets=[ticket])
         if screen.fields_screen:
             ticket_fields.add_form_fields(form, screen.fields_screen, ticket=ticket)
         if screen.article_screen:
@@ -343,6 +346,6 @@ SCREENS: dict[str, tuple[str, Screen]] = {
 }
 
 urlpatterns = [
-    path(f"tickets/<int:pk>/{suffix}", screen_view(screen), name=name)
+    path(f"tickets/<int:pk>/{suffix}", screen_view(screen, name), name=name)
     for name, (suffix, screen) in SCREENS.items()
 ]

@@ -13,6 +13,7 @@ from .. import access, actions
 from .. import fields as ticket_fields
 from .. import presence as presence_store
 from ..actions.email import sender_of
+from ..automation import acl
 from ..choices import HistoryType, LockState
 from ..forms.compose import FORWARD, REPLY, REPLY_ALL, ComposeForm, composer_templates
 from ..models import Article
@@ -57,6 +58,7 @@ def _compose(request, pk, article_pk, kind):
             user=request.user,
             template=template,
         )
+        acl.restrict_form(form, user=request.user, screen="compose", tickets=[ticket])
         ticket_fields.add_article_form_fields(form, ticket_fields.TicketScreen.COMPOSE)
         return form
 

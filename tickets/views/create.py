@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from otrs.accounts.decorators import agent_required
 from otrs.action_flow import form_screen
 from tickets import actions, mailtexts
+from tickets.automation import acl
 from tickets.choices import TemplateType
 from tickets.fields import (
     TicketScreen,
@@ -66,6 +67,7 @@ def _new_ticket(
     form = form_class(
         request.user, request.POST if bound else None, request.FILES or None, initial=initial
     )
+    acl.restrict_form(form, user=request.user, screen=screen)
     add_form_fields(form, screen)
     # The first article's own fields (object type "article"), kept apart from the ticket's.
     add_article_form_fields(form, screen)

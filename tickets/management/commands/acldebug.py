@@ -1,6 +1,7 @@
 """``manage.py acldebug --agent LOGIN --screen NAME [--ticket NUMBER]``: the ACL debugger.
 For the ticket, agent and screen: which rules matched, what each removed or added, and the
-final list of every field (the same evaluation the forms will use)."""
+final list of every field (the same evaluation the screens use; the admin has the same
+debugger as a page)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User
-from tickets.automation.acl import FIELDS, default_options, evaluate
+from tickets.automation.acl import default_options, evaluate, option_names
 from tickets.models import Ticket
 
 
@@ -32,9 +33,7 @@ class Command(BaseCommand):
                     _("There is no ticket “%(number)s”.") % {"number": options["ticket"]}
                 )
         decision = evaluate(default_options(), ticket=ticket, agent=agent, screen=options["screen"])
-        names = {
-            field: dict(model.objects.values_list("pk", "name")) for field, model in FIELDS.items()
-        }
+        names = {field: option_names(field, ids) for field, ids in decision.original.items()}
 
         def shown(field: str, ids: list[int]) -> str:
             return ", ".join(str(names[field].get(i, i)) for i in ids) or "-"
