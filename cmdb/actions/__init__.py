@@ -14,6 +14,7 @@ from ._items import (
     update_configitem,
 )
 from ._links import (
+    link_affected_configitems,
     link_configitems,
     link_faq_item,
     link_service,
@@ -36,6 +37,7 @@ __all__ = [
     "definition_specs",
     "export_rows",
     "import_rows",
+    "link_affected_configitems",
     "link_configitems",
     "link_faq_item",
     "link_service",

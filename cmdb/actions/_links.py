@@ -110,27 +110,53 @@ def link_ticket(configitem: ConfigItem, ticket_pk: int, link_type: str, *, actor
         raise DomainError(_("No such ticket."), code=ErrorCode.NOT_ALLOWED) from None
     with transaction.atomic():
         lock_graph()
-        link, created = TicketLink.objects.get_or_create(
-            configitem=configitem, ticket=ticket, defaults={"link_type": link_type}
-        )
-        if created:
-            record(
-                configitem,
-                HistoryType.LINK_ADD,
-                actor,
-                {"type": link_type, "ticket": ticket.pk, "ticket_number": ticket.number},
-                CmdbEvent.LINK_ADD,
-            )
-            ticket_actions.record_object_link(
-                ticket,
-                kind=ticket_actions.CONFIG_ITEM,
-                object_id=configitem.pk,
-                number=configitem.number,
-                link_type=link_type,
-                actor=actor,
-            )
-            recalculate({configitem.pk}, actor=actor)
+        link = _add_ticket_link(configitem, ticket, link_type, actor=actor)
+        recalculate({configitem.pk}, actor=actor)
     return link
+
+
+def _add_ticket_link(configitem: ConfigItem, ticket, link_type: str, *, actor) -> TicketLink:
+    """The link row and both ends' history (the caller holds the graph lock)."""
+    link, created = TicketLink.objects.get_or_create(
+        configitem=configitem, ticket=ticket, defaults={"link_type": link_type}
+    )
+    if created:
+        record(
+            configitem,
+            HistoryType.LINK_ADD,
+            actor,
+            {"type": link_type, "ticket": ticket.pk, "ticket_number": ticket.number},
+            CmdbEvent.LINK_ADD,
+        )
+        ticket_actions.record_object_link(
+            ticket,
+            kind=ticket_actions.CONFIG_ITEM,
+            object_id=configitem.pk,
+            number=configitem.number,
+            link_type=link_type,
+            actor=actor,
+        )
+    return link
+
+
+def link_affected_configitems(ticket, configitems, *, actor) -> list[TicketLink]:
+    """Link a new ticket to the CIs its creator named as affected ("relevant to"): an
+    agent needs to see each CI, a customer to own it (the portal's rule); anyone needs to
+    see the ticket. A CI outside that is "not found" and nothing is linked."""
+    if not ticket_access.can(actor, ticket, PermissionKey.RO):
+        raise DomainError(_("No such ticket."), code=ErrorCode.NOT_ALLOWED)
+    chosen = sorted({ci.pk for ci in configitems})
+    allowed = set(access.visible_to(actor).filter(pk__in=chosen).values_list("pk", flat=True))
+    if allowed != set(chosen):
+        raise DomainError(_("No such configuration item."), code=ErrorCode.NOT_ALLOWED)
+    if not chosen:
+        return []
+    with transaction.atomic():
+        lock_graph()
+        found = ConfigItem.objects.select_for_update().filter(pk__in=chosen).order_by("pk")
+        links = [_add_ticket_link(ci, ticket, LinkType.RELEVANT_TO, actor=actor) for ci in found]
+        recalculate(set(chosen), actor=actor)
+    return links
 
 
 def unlink_ticket(link: TicketLink, *, actor) -> None:

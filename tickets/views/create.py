@@ -9,13 +9,15 @@ into the outgoing queue and leaves after the commit (history EmailAgent).
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from otrs.accounts.decorators import agent_required
 from otrs.action_flow import form_screen
-from tickets import actions, mailtexts
+from tickets import actions, create_panels, mailtexts
 from tickets.choices import TemplateType
 from tickets.fields import (
     TicketScreen,
@@ -24,7 +26,7 @@ from tickets.fields import (
     article_values_from,
     ticket_values_from,
 )
-from tickets.forms.create import EmailTicketForm, PhoneTicketForm
+from tickets.forms.create import EmailTicketForm, PhoneTicketForm, find_customer
 from tickets.models import StandardTemplate
 
 
@@ -69,18 +71,30 @@ def _new_ticket(
     add_form_fields(form, screen)
     # The first article's own fields (object type "article"), kept apart from the ticket's.
     add_article_form_fields(form, screen)
-    context: dict = {"form": form}
+    # Other apps' panels (the customer's configuration items ...), for the customer typed.
+    panels = create_panels.attach(form, user=request.user, requester=_requester(form))
+    context: dict = {"form": form, "panels": panels, "panel_refresh": create_panels.REFRESH}
     if start_text:
         context |= _start_text(request, form)
+    if create_panels.is_refresh(request):
+        form.errors.clear()  # not submitted yet: no "required" errors for what is still empty
+        return render(request, template, context)
+
+    def act(data):
+        with transaction.atomic():  # the panels' links and the ticket: both or neither
+            ticket = create(
+                **form.create_kwargs(),
+                field_values=ticket_values_from(form, data),
+                article_field_values=article_values_from(form, data),
+                actor=request.user,
+            )
+            create_panels.apply(panels, ticket, data, actor=request.user)
+        return ticket
+
     return form_screen(
         request,
         form,
-        lambda data: create(
-            **form.create_kwargs(),
-            field_values=ticket_values_from(form, data),
-            article_field_values=article_values_from(form, data),
-            actor=request.user,
-        ),
+        act,
         done=lambda ticket: (
             done % {"number": ticket.number},
             reverse("agent:zoom", args=[ticket.pk]),
@@ -89,6 +103,21 @@ def _new_ticket(
             request, template, context, status=status
         ),
     )
+
+
+def _requester(form) -> create_panels.Requester | None:
+    """The customer the form names so far (typed and sent, or prefilled), if it is one."""
+    address_only = "to" in form.fields
+    source = form.data if form.is_bound else form.initial
+    raw = str(source.get("to" if address_only else "customer") or "")[:500]
+    if not raw.strip() or "\x00" in raw:
+        return None
+    try:
+        found = find_customer(raw, address_only=address_only)
+    except ValidationError:
+        return None
+    customer_id = str(source.get("customer_id") or "")[:150].replace("\x00", "").strip()
+    return create_panels.Requester(found.customer_user, customer_id or found.customer_id)
 
 
 def _start_text(request, form) -> dict:
