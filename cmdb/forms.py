@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from faq import access as faq_access
 from otrs.web.pagination import page_number
+from otrs.web.uploads import UploadField
 from tickets.models import Service
 
 from . import attributes as attrs
@@ -76,6 +77,8 @@ class CIForm(forms.Form):
 
     def _add_slots(self, parent_id, prefix, used, values, depth) -> None:
         for attribute in self.tree.children[parent_id]:
+            if attribute.field_type == attrs.ATTACHMENT:
+                continue  # files are added and removed on the CI page, one by one
             taken = used.get((prefix, attribute.pk), set())
             count = max(len(taken), attribute.count_default if not prefix or taken else 0)
             count = max(count, attribute.count_min, 1 if not prefix else count)
@@ -311,3 +314,24 @@ class ServiceLinkForm(forms.Form):
         super().__init__(*args, **kwargs)
         services = Service.objects.filter(is_valid=True).order_by("name")
         cast(forms.ModelChoiceField, self.fields["service"]).queryset = services
+
+
+class FileForm(forms.Form):
+    """A file for one of the class's attachment attributes (the upload limits hold)."""
+
+    attribute = forms.ModelChoiceField(
+        label=_("Attribute"), queryset=attrs.Attribute.objects.none(), empty_label=None
+    )
+    file = UploadField(label=_("File"), required=True, widget=forms.FileInput)
+
+    def __init__(self, *args, ci_class, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["attribute"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = attrs.Attribute.objects.filter(
+            ci_class=ci_class, field_type=attrs.ATTACHMENT, parent=None, removed=False
+        ).order_by("order", "pk")
+        field.label_from_instance = lambda a: gettext(a.name)  # type: ignore[method-assign]
+
+    def clean_file(self):
+        return self.cleaned_data["file"][0]  # one file input: one upload

@@ -3,6 +3,7 @@ items and their versions, links, class definitions; incident propagation runs in
 
 from ._base import InvalidValues
 from ._definitions import Migration, NeedsConfirmation, definition_specs, update_definition
+from ._files import attach_file, remove_file
 from ._import import RowResult, export_rows, import_rows
 from ._items import (
     CIInput,
@@ -31,6 +32,7 @@ __all__ = [
     "Migration",
     "NeedsConfirmation",
     "RowResult",
+    "attach_file",
     "bulk_set_states",
     "copy_configitem",
     "create_configitem",
@@ -42,6 +44,7 @@ __all__ = [
     "link_faq_item",
     "link_service",
     "link_ticket",
+    "remove_file",
     "set_deployment_state",
     "set_incident_state",
     "unlink_configitems",

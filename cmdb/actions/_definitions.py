@@ -107,7 +107,15 @@ def _flatten(specs: list[dict], parent_ref, out: list, seen_keys: set[str] | Non
     for order, spec in enumerate(specs):
         if not isinstance(spec, dict):
             raise _bad(_("Each attribute is a mapping."))
-        out.append((spec.get("id"), parent_ref, order, _check(spec, siblings)))
+        fields = _check(spec, siblings)
+        if fields["field_type"] == attrs.ATTACHMENT and (
+            parent_ref is not None or fields["required"] or fields["count_min"]
+        ):
+            raise _bad(
+                _("%(key)s: files are top-level attributes, never required.")
+                % {"key": fields["key"]}
+            )
+        out.append((spec.get("id"), parent_ref, order, fields))
         _flatten(spec.get("sub") or [], len(out) - 1, out)
 
 

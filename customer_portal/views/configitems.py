@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from cmdb import access, selectors
+from cmdb import access, file_views, selectors
 from otrs.web.pagination import paginate
 
 from ..decorators import customer_required
@@ -82,3 +82,11 @@ def detail(request, pk: int):
         "tickets": selectors.customer_tickets(request.user, ci),
     }
     return render(request, "customer_portal/configitem.html", context)
+
+
+@customer_required
+@require_safe
+def file(request, file_pk: int):
+    """A file of one of the customer's own CIs (missing and forbidden alike: 404)."""
+    _require_setting()
+    return file_views.file_response(file_views.file_or_404(request.user, file_pk))

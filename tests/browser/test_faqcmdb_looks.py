@@ -1,8 +1,9 @@
 """Screenshots of the screens that join the FAQ, the tickets and the CMDB, in light and dark
 colour schemes, English and German, 375 px and 1400 px wide, JavaScript off: the reply
 composer with FAQ hits and the internal-item warning, the ticket's FAQ items, an FAQ item
-written from a ticket, the CI page's services and FAQ items, and the customer's
-configuration items. Each page is checked (one heading, named fields, no template source)
+written from a ticket, the CI page's services and FAQ items, the new phone ticket's affected
+CIs, and the customer's configuration items, one of them, and the portal's new ticket with
+them. Each page is checked (one heading, named fields, no template source)
 and its language asserted. Files: test-artifacts/faqcmdb-<screen>-<scheme>-<lang>-<width>.png."""
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def test_faq_and_cmdb_link_screens(browser, live_server, support, settings, sche
     item(cat, "Toner smears on paper", solution="<p>Shake the toner cartridge.</p>")
     internal = item(cat, "Toner vendor contract", state=ItemState.INTERNAL, solution="Call Bob.")
     acme = data.company("ACME")
+    data.portal_queue("CMDB look portal")  # the portal's new ticket has a queue to offer
     data.customer("alice", company_=acme, language="" if language == "en" else language)
     ticket = factories.ticket(support.queue, title="Toner smears", body="Every page is grey.")
     actions.add_article(
@@ -109,6 +111,13 @@ def test_faq_and_cmdb_link_screens(browser, live_server, support, settings, sche
             response = page.goto(url)
             assert response is not None and response.status == 200, url
             _shoot(page, name, scheme, language)
+
+        # The new phone ticket offers the typed customer's CIs after "update the lists".
+        page.goto("/agent/tickets/new/phone/")
+        page.locator("#id_customer").fill("alice")
+        page.locator("button[name=panels_refresh]").click()
+        expect(page.locator("#panel-cmdb")).to_contain_text("printer-01")
+        _shoot(page, "new-ticket-cis", scheme, language)
     finally:
         context.close()
 
@@ -130,5 +139,11 @@ def test_faq_and_cmdb_link_screens(browser, live_server, support, settings, sche
         page.goto("/customer/configuration-items/")
         expect(page.get_by_text("printer-01")).to_be_visible()
         _shoot(page, "customer-configitems", scheme, language)
+        page.get_by_role("link", name="printer-01").click()
+        expect(page.locator("h1")).to_have_text("printer-01")
+        _shoot(page, "customer-configitem", scheme, language)
+        page.goto("/customer/tickets/new/")
+        expect(page.get_by_text("printer-01")).to_be_visible()
+        _shoot(page, "customer-new-ticket-cis", scheme, language)
     finally:
         customer.close()
