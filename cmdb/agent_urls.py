@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otrs.agent.registry import MenuEntry
 
-from . import csv_views, file_views, link_views, selectors, views
+from . import csv_views, definition_views, file_views, link_views, selectors, views
 
 urlpatterns = [
     path("cmdb/", views.overview, name="cmdb"),
@@ -17,6 +17,21 @@ urlpatterns = [
     path("cmdb/import/", csv_views.import_csv, name="cmdb_import"),
     path("cmdb/classes/<int:class_pk>/new/", views.ci_add, name="cmdb_add"),
     path("cmdb/classes/<int:class_pk>/definition/", views.definition, name="cmdb_definition"),
+    path(
+        "cmdb/classes/<int:class_pk>/definition/attributes/new/",
+        definition_views.add,
+        name="cmdb_attribute_add",
+    ),
+    path(
+        "cmdb/classes/<int:class_pk>/definition/attributes/<int:attribute_pk>/",
+        definition_views.edit,
+        name="cmdb_attribute",
+    ),
+    path(
+        "cmdb/classes/<int:class_pk>/definition/attributes/<int:attribute_pk>/move/",
+        definition_views.move,
+        name="cmdb_attribute_move",
+    ),
     path("cmdb/items/<int:pk>/", views.ci_page, name="cmdb_ci"),
     path("cmdb/items/<int:pk>/edit/", views.ci_edit, name="cmdb_edit"),
     path("cmdb/items/<int:pk>/copy/", views.ci_copy, name="cmdb_copy"),

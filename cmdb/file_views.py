@@ -77,7 +77,7 @@ def upload(request, pk: int):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(_back(ci))
     try:
         actions.attach_file(

@@ -125,7 +125,7 @@ def ci_page(request, pk: int):
     context["faq_link_form"] = FaqLinkForm(prefix="faq")
     context["service_link_form"] = ServiceLinkForm(prefix="service")
     file_form = FileForm(ci_class=ci.ci_class)
-    context["file_form"] = file_form if file_form.fields["attribute"].queryset.exists() else None
+    context["file_form"] = file_form if file_form.has_attributes() else None
     return _render(request, "ci.html", context)
 
 
@@ -462,9 +462,33 @@ def definition(request, class_pk: int):
             "ci_class": ci_class,
             "migrations": migrations,
             "versions": versions,
+            "attribute_rows": _attribute_rows(attrs.Definition.of(ci_class)),
+            "type_labels": dict(attrs.type_choices()),
         },
         status=400 if form.is_bound else 200,
     )
+
+
+def _attribute_rows(tree: attrs.Definition) -> list[dict]:
+    """The definition's attributes in order, nested ones after their parent with a depth,
+    each with whether it can move up or down among its siblings."""
+    rows: list[dict] = []
+
+    def walk(parent_id, depth):
+        siblings = tree.children[parent_id]
+        for index, attribute in enumerate(siblings):
+            rows.append(
+                {
+                    "attribute": attribute,
+                    "depth": depth,
+                    "first": index == 0,
+                    "last": index == len(siblings) - 1,
+                }
+            )
+            walk(attribute.pk, depth + 1)
+
+    walk(None, 0)
+    return rows
 
 
 __all__ = ["HistoryType"]

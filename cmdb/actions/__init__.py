@@ -2,7 +2,15 @@
 items and their versions, links, class definitions; incident propagation runs inside them."""
 
 from ._base import InvalidValues
-from ._definitions import Migration, NeedsConfirmation, definition_specs, update_definition
+from ._definitions import (
+    Migration,
+    NeedsConfirmation,
+    add_attribute,
+    change_attribute,
+    definition_specs,
+    move_attribute,
+    update_definition,
+)
 from ._files import attach_file, remove_file
 from ._import import RowResult, export_rows, import_rows
 from ._items import (
@@ -32,8 +40,10 @@ __all__ = [
     "Migration",
     "NeedsConfirmation",
     "RowResult",
+    "add_attribute",
     "attach_file",
     "bulk_set_states",
+    "change_attribute",
     "copy_configitem",
     "create_configitem",
     "definition_specs",
@@ -44,6 +54,7 @@ __all__ = [
     "link_faq_item",
     "link_service",
     "link_ticket",
+    "move_attribute",
     "remove_file",
     "set_deployment_state",
     "set_incident_state",
