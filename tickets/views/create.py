@@ -28,6 +28,7 @@ from tickets.fields import (
 )
 from tickets.forms.create import EmailTicketForm, PhoneTicketForm, find_customer
 from tickets.models import StandardTemplate
+from tickets.views.faq_insert import faq_step, inserted_ids, is_faq_step, record_inserted
 
 
 @agent_required
@@ -65,17 +66,33 @@ def _new_ticket(
 ):
     bound = request.method == "POST"
     initial = {field: request.GET[key] for key, field in PREFILL.items() if request.GET.get(key)}
-    form = form_class(
-        request.user, request.POST if bound else None, request.FILES or None, initial=initial
-    )
-    add_form_fields(form, screen)
-    # The first article's own fields (object type "article"), kept apart from the ticket's.
-    add_article_form_fields(form, screen)
-    # Other apps' panels (the customer's configuration items ...), for the customer typed.
-    panels = create_panels.attach(form, user=request.user, requester=_requester(form))
-    context: dict = {"form": form, "panels": panels, "panel_refresh": create_panels.REFRESH}
-    if start_text:
-        context |= _start_text(request, form)
+    context: dict = {"panel_refresh": create_panels.REFRESH}
+
+    def build(data=None):
+        """The form (from ``data``, the POST, or empty) with its custom fields and the
+        other apps' panels (the customer's configuration items ...) for the customer typed."""
+        posted = data if data is not None else request.POST if bound else None
+        form = form_class(request.user, posted, request.FILES or None, initial=initial)
+        add_form_fields(form, screen)
+        # The first article's own fields (object type "article"), kept apart from the ticket's.
+        add_article_form_fields(form, screen)
+        panels = create_panels.attach(form, user=request.user, requester=_requester(form))
+        context.update({"form": form, "panels": panels})
+        if start_text:
+            context.update(_start_text(request, form))
+        return form
+
+    if is_faq_step(request):  # an FAQ search or insert under the text: nothing is created
+        return faq_step(
+            request,
+            None,
+            build,
+            lambda form, **extra: render(request, template, {**context, **extra}),
+        )
+    form = build()
+    panels = context["panels"]
+    if bound:  # the FAQ items inserted so far (recorded when the ticket is made)
+        context["faq_inserted"] = " ".join(map(str, inserted_ids(request.POST)))
     if create_panels.is_refresh(request):
         form.errors.clear()  # not submitted yet: no "required" errors for what is still empty
         return render(request, template, context)
@@ -89,6 +106,7 @@ def _new_ticket(
                 actor=request.user,
             )
             create_panels.apply(panels, ticket, data, actor=request.user)
+            record_inserted(ticket, request.POST, actor=request.user)
         return ticket
 
     return form_screen(
