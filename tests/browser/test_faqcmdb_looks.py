@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cmdb import actions as cmdb_actions
 from cmdb.choices import LinkType
@@ -82,6 +83,16 @@ def test_faq_and_cmdb_link_screens(browser, live_server, support, settings, sche
         server, Service.objects.create(name="Printing"), LinkType.DEPENDS_ON, actor=rw
     )
     cmdb_actions.link_faq_item(server, internal, actor=rw)
+    specs = cmdb_actions.definition_specs(server.ci_class)
+    specs.append({"key": "Manual", "name": "Manual", "field_type": "attachment", "count_max": 3})
+    cmdb_actions.update_definition(server.ci_class, specs, actor=rw)
+    manual = server.ci_class.attributes.get(key="Manual", removed=False)
+    cmdb_actions.attach_file(
+        server,
+        manual.pk,
+        SimpleUploadedFile("printer-manual.pdf", b"%PDF-1.4 look", "application/pdf"),
+        actor=rw,
+    )
 
     context = browser.new_context(
         viewport={"width": WIDTHS[-1], "height": 900},
@@ -107,10 +118,21 @@ def test_faq_and_cmdb_link_screens(browser, live_server, support, settings, sche
             "ticket-faq": f"/agent/tickets/{ticket.pk}/faq/",
             "faq-from-ticket": f"/agent/tickets/{ticket.pk}/faq/new/",
             "ci-related": f"/agent/cmdb/items/{server.pk}/",
+            "definition-attributes": f"/agent/cmdb/classes/{server.ci_class_id}/definition/",
+            "attribute-edit": (
+                f"/agent/cmdb/classes/{server.ci_class_id}/definition/attributes/{manual.pk}/"
+            ),
         }.items():
             response = page.goto(url)
             assert response is not None and response.status == 200, url
             _shoot(page, name, scheme, language)
+
+        # The note screen's FAQ search, without JavaScript.
+        page.goto(f"/agent/tickets/{ticket.pk}/note/")
+        page.locator("#composer-faq-q").fill("toner")
+        page.locator("button[name=faq_search]").click()
+        expect(page.locator(".faq-insert-hits li")).to_have_count(2)
+        _shoot(page, "note-faq-hits", scheme, language)
 
         # The new phone ticket offers the typed customer's CIs after "update the lists".
         page.goto("/agent/tickets/new/phone/")
