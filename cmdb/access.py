@@ -70,14 +70,39 @@ def _customer_cis(user, found: QuerySet) -> QuerySet:
     if profile is None or not settings.CMDB_CUSTOMER_PORTAL:
         return found.none()
     company_ids = [profile.company_id, *profile.other_companies.values_list("pk", flat=True)]
+    return owned_by(found, company_ids=[c for c in company_ids if c], customer_pk=profile.pk)
+
+
+def owned_by(found: QuerySet, *, company_ids, customer_pk: int | None) -> QuerySet:
+    """The CIs of ``found`` whose current version names one of the companies in a company
+    attribute, or the customer user ``customer_pk`` in a customer attribute."""
     owned = AttributeValue.objects.filter(
-        attribute__field_type="company", value_ref__in=[c for c in company_ids if c]
+        attribute__field_type="company", value_ref__in=company_ids
     )
-    own = AttributeValue.objects.filter(attribute__field_type="customer", value_ref=profile.pk)
+    own = AttributeValue.objects.filter(attribute__field_type="customer", value_ref=customer_pk)
+    if customer_pk is None:  # not "value_ref IS NULL": no customer, no owned CIs
+        own = own.none()
     # Two subqueries, not a UNION: SQLite refuses a compound subquery with ordering.
     return found.filter(
         Q(last_version_id__in=owned.order_by().values("version_id"))
         | Q(last_version_id__in=own.order_by().values("version_id"))
+    )
+
+
+def of_requester(user, customer_user: str, customer_id: str) -> QuerySet:
+    """The CIs of a new ticket's customer (by company or owner attribute) that ``user`` may
+    see: what the agent's new-ticket screens offer. An unknown customer has none."""
+    # Imported here: customers is a domain app the CMDB may use, but only this path needs it.
+    from customers.models import CustomerCompany, CustomerUser
+
+    profile = CustomerUser.objects.filter(user__username__iexact=customer_user).first()
+    company_ids = list(
+        CustomerCompany.objects.filter(customer_id=customer_id).values_list("pk", flat=True)
+    )
+    if profile is None and not company_ids:
+        return ConfigItem.objects.none()
+    return owned_by(
+        visible_to(user), company_ids=company_ids, customer_pk=profile.pk if profile else None
     )
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otrs.agent.registry import MenuEntry
 
-from . import csv_views, link_views, selectors, views
+from . import csv_views, definition_views, file_views, link_views, selectors, views
 
 urlpatterns = [
     path("cmdb/", views.overview, name="cmdb"),
@@ -17,6 +17,21 @@ urlpatterns = [
     path("cmdb/import/", csv_views.import_csv, name="cmdb_import"),
     path("cmdb/classes/<int:class_pk>/new/", views.ci_add, name="cmdb_add"),
     path("cmdb/classes/<int:class_pk>/definition/", views.definition, name="cmdb_definition"),
+    path(
+        "cmdb/classes/<int:class_pk>/definition/attributes/new/",
+        definition_views.add,
+        name="cmdb_attribute_add",
+    ),
+    path(
+        "cmdb/classes/<int:class_pk>/definition/attributes/<int:attribute_pk>/",
+        definition_views.edit,
+        name="cmdb_attribute",
+    ),
+    path(
+        "cmdb/classes/<int:class_pk>/definition/attributes/<int:attribute_pk>/move/",
+        definition_views.move,
+        name="cmdb_attribute_move",
+    ),
     path("cmdb/items/<int:pk>/", views.ci_page, name="cmdb_ci"),
     path("cmdb/items/<int:pk>/edit/", views.ci_edit, name="cmdb_edit"),
     path("cmdb/items/<int:pk>/copy/", views.ci_copy, name="cmdb_copy"),
@@ -27,6 +42,13 @@ urlpatterns = [
     path("cmdb/items/<int:pk>/links/<int:link_pk>/remove/", views.ci_unlink, name="cmdb_unlink"),
     path("cmdb/items/<int:pk>/tickets/link/", views.ci_link_ticket, name="cmdb_link_ticket"),
     path("cmdb/items/<int:pk>/faq/link/", link_views.link_faq, name="cmdb_link_faq"),
+    path("cmdb/items/<int:pk>/files/add/", file_views.upload, name="cmdb_file_add"),
+    path(
+        "cmdb/items/<int:pk>/files/<int:file_pk>/remove/",
+        file_views.remove,
+        name="cmdb_file_remove",
+    ),
+    path("cmdb/files/<int:file_pk>/", file_views.download, name="cmdb_file"),
     path(
         "cmdb/items/<int:pk>/faq/<int:link_pk>/remove/",
         link_views.unlink_faq,

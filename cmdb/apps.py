@@ -10,7 +10,8 @@ class CmdbConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: the registrations name models, ready only now.
-        from . import fields, receivers
+        from . import create_panel, fields, receivers
 
         fields.register()
         receivers.register()
+        create_panel.register_panel()

@@ -23,11 +23,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from otrs.fields.types import FIELD_TYPES, FieldType
 
 from .choices import CMDB_REFERENCE_TYPES
-from .models import Attribute, AttributeValue, CatalogItem
+from .models import Attribute, AttributeValue, CatalogItem, CIFile
 
 Data = dict[str, Any]
 
@@ -126,7 +127,43 @@ class Spec:
         return self.type.to_form(self._as_definition, value)
 
 
+ATTACHMENT = "attachment"
+
+
+class AttachmentType(FieldType):
+    """A file of the CI (:class:`cmdb.models.CIFile`), stored by its id. Files come only
+    through :func:`cmdb.actions.attach_file` and go through :func:`cmdb.actions.remove_file`:
+    a form, the import or a copy never names one (see :meth:`Definition.clean`)."""
+
+    key = ATTACHMENT
+    label = gettext_lazy("Attachment")
+    column = "value_ref"
+    operators = ("empty", "not_empty")
+
+    def clean(self, definition, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(_("Files are added on the configuration item's page."))
+        return value
+
+    def parse(self, definition, text: str) -> Any:
+        if (text or "").strip():
+            raise ValidationError(_("Files are added on the configuration item's page."))
+        return None
+
+    def to_text(self, definition, value: Any) -> str:
+        found = CIFile.objects.filter(pk=value).values_list("filename", flat=True).first()
+        return found or ""
+
+    def formfield(self, definition, *, required: bool = False):
+        raise NotImplementedError("Files are not form fields of the CI form.")
+
+
+_ATTACHMENT_TYPE = AttachmentType()
+
+
 def engine_type(field_type: str) -> FieldType:
+    if field_type == ATTACHMENT:
+        return _ATTACHMENT_TYPE
     if field_type in CMDB_REFERENCE_TYPES:
         return FIELD_TYPES["reference"]
     if field_type == "catalog":
@@ -146,6 +183,7 @@ def type_choices() -> list[tuple[str, str]]:
         ("agent", _("Agent")),
         ("queue", _("Queue")),
         ("service", _("Service")),
+        (ATTACHMENT, _("Attachment")),
     ]
     return engine + own
 
@@ -180,6 +218,10 @@ class Definition:
         if attribute_id not in self._specs:
             self._specs[attribute_id] = Spec(self.by_id[attribute_id])
         return self._specs[attribute_id]
+
+    def is_file(self, path: str) -> bool:
+        attribute = self.by_id.get(leaf_attribute(path))
+        return attribute is not None and attribute.field_type == ATTACHMENT
 
     def searchable(self) -> list[Attribute]:
         return [a for a in self.attributes if a.searchable]
@@ -234,6 +276,8 @@ class Definition:
                 continue
             assert parent is not None
             spec = self.spec(parent)  # the leaf
+            if spec.attribute.field_type == ATTACHMENT:
+                continue  # never taken from input: the file actions own these values
             try:
                 cleaned = spec.parse(str(value or "")) if from_text else spec.clean(value)
             except ValidationError as exc:
@@ -254,6 +298,8 @@ class Definition:
 
         def walk(parent_prefix: str, parent_id: int | None) -> None:
             for attribute in self.children[parent_id]:
+                if attribute.field_type == ATTACHMENT:
+                    continue  # added one by one on the CI page; attach_file checks the count
                 prefix = f"{parent_prefix}/" if parent_prefix else ""
                 positions = sorted(used.get((parent_prefix, attribute.pk), set()))
                 count = len(positions)
@@ -414,6 +460,7 @@ def rows(values: Data, definition: Definition) -> list[dict]:
             "label": definition.label(path),
             "value": definition.render(path, values[path]),
             "depth": path.count("/"),
+            "file_id": values[path] if definition.is_file(path) else None,
         }
         for path in sorted(values, key=lambda p: sort_key(p, definition))
     ]

@@ -31,33 +31,49 @@ def _refusals(request, form) -> None:
             messages.error(request, error)
 
 
+def _link(request, ci, form, link, success: str):
+    """Validate the form, call ``link(cleaned_data)`` and go back to the CI's links."""
+    if not form.is_valid():
+        _refusals(request, form)
+        return redirect(_back(ci))
+    try:
+        link(form.cleaned_data)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, success)
+    return redirect(_back(ci))
+
+
+def _unlink(request, ci, model, link_pk: int, unlink):
+    """Remove one link of this CI (another CI's link id is "not found")."""
+    link = model.objects.filter(pk=link_pk, configitem=ci).first()
+    if link is None:
+        raise Http404("No such link.")
+    unlink(link, actor=request.user)
+    messages.success(request, _("Link removed."))
+    return redirect(_back(ci))
+
+
 @agent_required
 @require_POST
 def link_faq(request, pk: int):
     ci = access.get_or_404(request.user, pk, RW)
     form = FaqLinkForm(request.POST, prefix="faq", user=request.user)
-    if not form.is_valid():
-        _refusals(request, form)
-        return redirect(_back(ci))
-    try:
-        actions.link_faq_item(ci, form.cleaned_data["number"], actor=request.user)
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, _("FAQ item linked."))
-    return redirect(_back(ci))
+    return _link(
+        request,
+        ci,
+        form,
+        lambda data: actions.link_faq_item(ci, data["number"], actor=request.user),
+        _("FAQ item linked."),
+    )
 
 
 @agent_required
 @require_POST
 def unlink_faq(request, pk: int, link_pk: int):
     ci = access.get_or_404(request.user, pk, RW)
-    link = FaqLink.objects.filter(pk=link_pk, configitem=ci).first()
-    if link is None:
-        raise Http404("No such link.")
-    actions.unlink_faq_item(link, actor=request.user)
-    messages.success(request, _("Link removed."))
-    return redirect(_back(ci))
+    return _unlink(request, ci, FaqLink, link_pk, actions.unlink_faq_item)
 
 
 @agent_required
@@ -65,27 +81,19 @@ def unlink_faq(request, pk: int, link_pk: int):
 def link_service(request, pk: int):
     ci = access.get_or_404(request.user, pk, RW)
     form = ServiceLinkForm(request.POST, prefix="service")
-    if not form.is_valid():
-        _refusals(request, form)
-        return redirect(_back(ci))
-    try:
-        actions.link_service(
-            ci, form.cleaned_data["service"], form.cleaned_data["link_type"], actor=request.user
-        )
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, _("Service linked."))
-    return redirect(_back(ci))
+    return _link(
+        request,
+        ci,
+        form,
+        lambda data: actions.link_service(
+            ci, data["service"], data["link_type"], actor=request.user
+        ),
+        _("Service linked."),
+    )
 
 
 @agent_required
 @require_POST
 def unlink_service(request, pk: int, link_pk: int):
     ci = access.get_or_404(request.user, pk, RW)
-    link = ServiceLink.objects.filter(pk=link_pk, configitem=ci).first()
-    if link is None:
-        raise Http404("No such link.")
-    actions.unlink_service(link, actor=request.user)
-    messages.success(request, _("Link removed."))
-    return redirect(_back(ci))
+    return _unlink(request, ci, ServiceLink, link_pk, actions.unlink_service)

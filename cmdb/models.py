@@ -3,11 +3,14 @@ configuration items with their versions and typed values, links and history."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from otrs.accounts.models import Group
+from tickets.models.article import attachment_storage
 
 from .choices import Catalog, Functionality, HistoryType, LinkType, SuppressVersion
 
@@ -331,3 +334,64 @@ class ServiceLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.configitem_id} {self.link_type} service {self.service_id}"
+
+
+class CIFile(models.Model):
+    """A file held by an attachment attribute of a CI; versions point at it by id, so an
+    older version still shows the file it had. The bytes are kept as ticket attachments
+    are (``ATTACHMENT_STORAGE``: the database or the attachment storage)."""
+
+    configitem = models.ForeignKey(ConfigItem, on_delete=models.CASCADE, related_name="files")
+    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(
+        _("content type"), max_length=255, default="application/octet-stream"
+    )
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    db_content = models.BinaryField(null=True, blank=True, editable=False)
+    file = models.FileField(storage=attachment_storage, max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("configuration item file")
+        verbose_name_plural = _("configuration item files")
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def in_database(self) -> bool:
+        return self.db_content is not None
+
+    def store(self, upload, *, backend: str) -> None:
+        """Put an uploaded file into ``backend`` ("db" or "fs"); the caller saves the row.
+        Files are named by their sha256 under ``cmdb/`` (outside the tickets' ``cas/``,
+        whose orphan sweep knows only ticket attachments); a file is never deleted."""
+        upload.seek(0)
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        self.size = upload.size
+        if backend == "db":
+            self.db_content = upload.read()
+            self.file = ""
+            return
+        self.db_content = None
+        sha = digest.hexdigest()
+        name = f"cmdb/{sha[:2]}/{sha[2:4]}/{sha}"
+        storage = self.file.storage
+        if not storage.exists(name):
+            saved = storage.save(name, upload)
+            if saved != name:
+                storage.delete(saved)  # the same bytes, written at this moment by another
+        self.file.name = name
+
+    def read(self) -> bytes:
+        if self.db_content is not None:
+            return bytes(self.db_content)
+        with self.file.open("rb") as handle:
+            return handle.read()

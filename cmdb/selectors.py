@@ -219,3 +219,30 @@ def configitems_of_faq_item(user, item_id: int) -> list[ConfigItem]:
         .select_related("ci_class", "current_incident_state")
         .order_by("name")
     )
+
+
+#: Attribute types a customer does not see on their CI's page: they name the service desk's
+#: own people and queues, which the portal never shows.
+CUSTOMER_HIDDEN_TYPES = frozenset({"agent", "queue"})
+
+
+def customer_values(configitem: ConfigItem) -> list[dict]:
+    """The current version's values as the customer portal shows them (see above)."""
+    version = configitem.last_version
+    if version is None:
+        return []
+    tree = attributes.Definition.of(configitem.ci_class)
+    values = attributes.load([version.pk], tree).get(version.pk, {})
+    shown = {
+        path: value
+        for path, value in values.items()
+        if tree.spec(attributes.leaf_attribute(path)).attribute.field_type
+        not in CUSTOMER_HIDDEN_TYPES
+    }
+    return attributes.rows(shown, tree)
+
+
+def customer_tickets(user, configitem: ConfigItem) -> list:
+    """The customer's tickets (as the portal lists them) linked to the CI, newest first."""
+    ids = TicketLink.objects.filter(configitem=configitem).values("ticket_id")
+    return list(ticket_access.visible_to(user).filter(pk__in=ids).order_by("-pk")[:TICKETS_SHOWN])

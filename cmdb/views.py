@@ -31,6 +31,7 @@ from .forms import (
     CopyForm,
     DefinitionForm,
     FaqLinkForm,
+    FileForm,
     FilterForm,
     LinkForm,
     ServiceLinkForm,
@@ -95,10 +96,12 @@ def _ci_context(request, ci: ConfigItem) -> dict:
     version = ci.last_version
     values = attrs.load([version.pk], tree).get(version.pk, {}) if version else {}
     open_tickets, closed_tickets = selectors.tickets(request.user, ci)
+    rows = attrs.rows(values, tree)
     return {
         "ci": ci,
         "version": version,
-        "rows": attrs.rows(values, tree),
+        "rows": rows,
+        "files": [row for row in rows if row["file_id"]],
         "links": selectors.links(request.user, ci),
         "graph": graph.build(request.user, ci),
         "open_tickets": open_tickets,
@@ -121,6 +124,8 @@ def ci_page(request, pk: int):
     context["ticket_link_form"] = TicketLinkForm(prefix="ticket")
     context["faq_link_form"] = FaqLinkForm(prefix="faq")
     context["service_link_form"] = ServiceLinkForm(prefix="service")
+    file_form = FileForm(ci_class=ci.ci_class)
+    context["file_form"] = file_form if file_form.has_attributes() else None
     return _render(request, "ci.html", context)
 
 
@@ -457,9 +462,33 @@ def definition(request, class_pk: int):
             "ci_class": ci_class,
             "migrations": migrations,
             "versions": versions,
+            "attribute_rows": _attribute_rows(attrs.Definition.of(ci_class)),
+            "type_labels": dict(attrs.type_choices()),
         },
         status=400 if form.is_bound else 200,
     )
+
+
+def _attribute_rows(tree: attrs.Definition) -> list[dict]:
+    """The definition's attributes in order, nested ones after their parent with a depth,
+    each with whether it can move up or down among its siblings."""
+    rows: list[dict] = []
+
+    def walk(parent_id, depth):
+        siblings = tree.children[parent_id]
+        for index, attribute in enumerate(siblings):
+            rows.append(
+                {
+                    "attribute": attribute,
+                    "depth": depth,
+                    "first": index == 0,
+                    "last": index == len(siblings) - 1,
+                }
+            )
+            walk(attribute.pk, depth + 1)
+
+    walk(None, 0)
+    return rows
 
 
 __all__ = ["HistoryType"]

@@ -40,5 +40,7 @@ urlpatterns = [
     path("password/", accounts.password_change, name="password_change"),
     path("faq/", include("customer_portal.faq_urls")),
     path("configuration-items/", configitems.index, name="configitems"),
+    path("configuration-items/<int:pk>/", configitems.detail, name="configitem"),
+    path("configuration-items/files/<int:file_pk>/", configitems.file, name="configitem_file"),
     path("", include("customer_portal.ticket_urls")),
 ]

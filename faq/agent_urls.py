@@ -6,12 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from otrs.agent.registry import MenuEntry
 
-from . import views
+from . import suggest_views, views
 
 urlpatterns = [
     path("faq/", views.explorer, name="faq"),
     path("faq/dashboard/", views.dashboard, name="faq_dashboard"),
     path("faq/new/", views.item_add, name="faq_item_add"),
+    path("faq/suggest.json", suggest_views.suggest, name="faq_suggest"),
     path("faq/<int:pk>/", views.item, name="faq_item"),
     path("faq/<int:pk>/edit/", views.item_edit, name="faq_item_edit"),
     path("faq/<int:pk>/properties/", views.properties, name="faq_item_properties"),

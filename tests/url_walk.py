@@ -22,6 +22,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -31,6 +32,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from cmdb import actions as cmdb_actions
 from cmdb.choices import LinkType
+from cmdb.models import CIFile
 from customers.models import CustomerCompany, CustomerUser
 from faq import actions as faq_actions
 from faq.choices import ItemState
@@ -356,8 +358,29 @@ def _configuration_items(data: Dataset, granted) -> None:
     service_link = cmdb_actions.link_service(
         first, Service.objects.create(name="Walk CI service"), LinkType.DEPENDS_ON, actor=system
     )
-    for side in (data.own, data.foreign):
-        side.update(
+    # A file attribute, and a CI of each customer's company (the portal's CI pages), the
+    # own one with a file.
+    specs = cmdb_actions.definition_specs(first.ci_class)
+    specs.append({"key": "WalkManual", "field_type": "attachment", "count_max": 2})
+    cmdb_actions.update_definition(first.ci_class, specs, actor=system)
+    company_attribute = first.ci_class.attributes.get(key="CustomerID", removed=False)
+    owned = {}
+    for side in ("own", "foreign"):
+        ci = make_ci(
+            f"walk-ci-{side}-company",
+            values={"CustomerID": getattr(data, side)["companies"]},
+        )
+        owned[side] = ci
+    manual = first.ci_class.attributes.get(key="WalkManual", removed=False)
+    cmdb_actions.attach_file(
+        owned["own"],
+        manual.pk,
+        SimpleUploadedFile("walk-manual.txt", b"walk manual", "text/plain"),
+        actor=system,
+    )
+    ci_file = CIFile.objects.get(configitem=owned["own"])
+    for side in ("own", "foreign"):
+        getattr(data, side).update(
             {
                 "class_pk": first.ci_class_id,
                 "items": first.pk,
@@ -365,6 +388,9 @@ def _configuration_items(data: Dataset, granted) -> None:
                 "cmdb_tickets": ticket_link.pk,
                 "cmdb_faq": faq_link.pk,
                 "cmdb_services": service_link.pk,
+                "attribute_pk": company_attribute.pk,
+                "file_pk": ci_file.pk,
+                "configuration-items": owned[side].pk,
             }
         )
 

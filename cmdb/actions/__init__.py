@@ -2,7 +2,16 @@
 items and their versions, links, class definitions; incident propagation runs inside them."""
 
 from ._base import InvalidValues
-from ._definitions import Migration, NeedsConfirmation, definition_specs, update_definition
+from ._definitions import (
+    Migration,
+    NeedsConfirmation,
+    add_attribute,
+    change_attribute,
+    definition_specs,
+    move_attribute,
+    update_definition,
+)
+from ._files import attach_file, remove_file
 from ._import import RowResult, export_rows, import_rows
 from ._items import (
     CIInput,
@@ -14,6 +23,7 @@ from ._items import (
     update_configitem,
 )
 from ._links import (
+    link_affected_configitems,
     link_configitems,
     link_faq_item,
     link_service,
@@ -30,16 +40,22 @@ __all__ = [
     "Migration",
     "NeedsConfirmation",
     "RowResult",
+    "add_attribute",
+    "attach_file",
     "bulk_set_states",
+    "change_attribute",
     "copy_configitem",
     "create_configitem",
     "definition_specs",
     "export_rows",
     "import_rows",
+    "link_affected_configitems",
     "link_configitems",
     "link_faq_item",
     "link_service",
     "link_ticket",
+    "move_attribute",
+    "remove_file",
     "set_deployment_state",
     "set_incident_state",
     "unlink_configitems",

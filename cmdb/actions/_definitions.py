@@ -107,7 +107,15 @@ def _flatten(specs: list[dict], parent_ref, out: list, seen_keys: set[str] | Non
     for order, spec in enumerate(specs):
         if not isinstance(spec, dict):
             raise _bad(_("Each attribute is a mapping."))
-        out.append((spec.get("id"), parent_ref, order, _check(spec, siblings)))
+        fields = _check(spec, siblings)
+        if fields["field_type"] == attrs.ATTACHMENT and (
+            parent_ref is not None or fields["required"] or fields["count_min"]
+        ):
+            raise _bad(
+                _("%(key)s: files are top-level attributes, never required.")
+                % {"key": fields["key"]}
+            )
+        out.append((spec.get("id"), parent_ref, order, fields))
         _flatten(spec.get("sub") or [], len(out) - 1, out)
 
 
@@ -237,3 +245,68 @@ def definition_specs(ci_class: CatalogItem) -> list[dict]:
         return result
 
     return build(None)
+
+
+# --- one attribute at a time (the definition page's attribute forms) -------------------------
+
+
+def _find(specs: list[dict], attribute_id: int) -> tuple[list[dict], int] | None:
+    """The sibling list holding the spec of ``attribute_id`` and its index there."""
+    for index, spec in enumerate(specs):
+        if spec.get("id") == attribute_id:
+            return specs, index
+        found = _find(spec.get("sub") or [], attribute_id)
+        if found is not None:
+            return found
+    return None
+
+
+def _located(specs: list[dict], attribute_id: int) -> tuple[list[dict], int]:
+    found = _find(specs, attribute_id)
+    if found is None:
+        raise _bad(_("Unknown attribute id %(id)s.") % {"id": attribute_id})
+    return found
+
+
+def add_attribute(
+    ci_class: CatalogItem, fields: dict, *, parent_id: int | None = None, actor
+) -> Definition:
+    """Append one attribute (at the top level or under ``parent_id``): a new definition
+    version, as :func:`update_definition`."""
+    specs = definition_specs(ci_class)
+    if parent_id is None:
+        siblings = specs
+    else:
+        holder, index = _located(specs, parent_id)
+        siblings = holder[index].setdefault("sub", [])
+    siblings.append({key: value for key, value in fields.items() if key != "id"})
+    return update_definition(ci_class, specs, actor=actor)
+
+
+def change_attribute(
+    ci_class: CatalogItem, attribute_id: int, fields: dict, *, actor, confirm: bool = False
+) -> Definition:
+    """Change one attribute's key, name, type, settings, flags or repetition; it keeps its
+    id and so its values (a retype that loses values asks for ``confirm``)."""
+    specs = definition_specs(ci_class)
+    holder, index = _located(specs, attribute_id)
+    holder[index] = {**holder[index], **fields, "id": attribute_id}
+    return update_definition(ci_class, specs, actor=actor, confirm=confirm)
+
+
+def move_attribute(ci_class: CatalogItem, attribute_id: int, step: int, *, actor) -> Definition:
+    """Move one attribute up (``-1``) or down (``1``) among its siblings; at the end of its
+    list it stays where it is (and no definition version is made)."""
+    require_class(actor, ci_class)
+    if step not in (-1, 1):
+        raise _bad(_("An attribute moves one place up or down."))
+    specs = definition_specs(ci_class)
+    holder, index = _located(specs, attribute_id)
+    target = index + step
+    if not 0 <= target < len(holder):
+        current = Definition.objects.filter(ci_class=ci_class).order_by("-version").first()
+        if current is None:
+            raise _bad(_("The class has no definition."))
+        return current
+    holder[index], holder[target] = holder[target], holder[index]
+    return update_definition(ci_class, specs, actor=actor)

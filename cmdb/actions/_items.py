@@ -3,7 +3,7 @@ something changed (spec 13, Versions)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -148,11 +148,17 @@ def update_configitem(
         return _save(configitem, cleaned, actor)
 
 
-def _save(configitem: ConfigItem, cleaned: Cleaned, actor) -> Version | None:
+def _save(
+    configitem: ConfigItem, cleaned: Cleaned, actor, *, files_changed: bool = False
+) -> Version | None:
     definition = current_definition(configitem.ci_class)
     last = configitem.last_version
     tree = attrs.Definition.of(configitem.ci_class)
     before = attrs.load([last.pk], tree).get(last.pk, {}) if last else {}
+    if not files_changed:  # the files stay as they were: no form or import names them
+        kept_files = {p: v for p, v in before.items() if tree.is_file(p)}
+        values = {p: v for p, v in cleaned.values.items() if not tree.is_file(p)}
+        cleaned = replace(cleaned, values={**values, **kept_files})
     same_head = last is not None and (
         last.name == cleaned.name
         and last.deployment_state_id == cleaned.deployment_state.pk

@@ -110,27 +110,53 @@ def link_ticket(configitem: ConfigItem, ticket_pk: int, link_type: str, *, actor
         raise DomainError(_("No such ticket."), code=ErrorCode.NOT_ALLOWED) from None
     with transaction.atomic():
         lock_graph()
-        link, created = TicketLink.objects.get_or_create(
-            configitem=configitem, ticket=ticket, defaults={"link_type": link_type}
-        )
-        if created:
-            record(
-                configitem,
-                HistoryType.LINK_ADD,
-                actor,
-                {"type": link_type, "ticket": ticket.pk, "ticket_number": ticket.number},
-                CmdbEvent.LINK_ADD,
-            )
-            ticket_actions.record_object_link(
-                ticket,
-                kind=ticket_actions.CONFIG_ITEM,
-                object_id=configitem.pk,
-                number=configitem.number,
-                link_type=link_type,
-                actor=actor,
-            )
-            recalculate({configitem.pk}, actor=actor)
+        link = _add_ticket_link(configitem, ticket, link_type, actor=actor)
+        recalculate({configitem.pk}, actor=actor)
     return link
+
+
+def _add_ticket_link(configitem: ConfigItem, ticket, link_type: str, *, actor) -> TicketLink:
+    """The link row and both ends' history (the caller holds the graph lock)."""
+    link, created = TicketLink.objects.get_or_create(
+        configitem=configitem, ticket=ticket, defaults={"link_type": link_type}
+    )
+    if created:
+        record(
+            configitem,
+            HistoryType.LINK_ADD,
+            actor,
+            {"type": link_type, "ticket": ticket.pk, "ticket_number": ticket.number},
+            CmdbEvent.LINK_ADD,
+        )
+        ticket_actions.record_object_link(
+            ticket,
+            kind=ticket_actions.CONFIG_ITEM,
+            object_id=configitem.pk,
+            number=configitem.number,
+            link_type=link_type,
+            actor=actor,
+        )
+    return link
+
+
+def link_affected_configitems(ticket, configitems, *, actor) -> list[TicketLink]:
+    """Link a new ticket to the CIs its creator named as affected ("relevant to"): an
+    agent needs to see each CI, a customer to own it (the portal's rule); anyone needs to
+    see the ticket. A CI outside that is "not found" and nothing is linked."""
+    if not ticket_access.can(actor, ticket, PermissionKey.RO):
+        raise DomainError(_("No such ticket."), code=ErrorCode.NOT_ALLOWED)
+    chosen = sorted({ci.pk for ci in configitems})
+    allowed = set(access.visible_to(actor).filter(pk__in=chosen).values_list("pk", flat=True))
+    if allowed != set(chosen):
+        raise DomainError(_("No such configuration item."), code=ErrorCode.NOT_ALLOWED)
+    if not chosen:
+        return []
+    with transaction.atomic():
+        lock_graph()
+        found = ConfigItem.objects.select_for_update().filter(pk__in=chosen).order_by("pk")
+        links = [_add_ticket_link(ci, ticket, LinkType.RELEVANT_TO, actor=actor) for ci in found]
+        recalculate(set(chosen), actor=actor)
+    return links
 
 
 def unlink_ticket(link: TicketLink, *, actor) -> None:
@@ -158,37 +184,39 @@ def unlink_ticket(link: TicketLink, *, actor) -> None:
             recalculate({link.configitem_id}, actor=actor)
 
 
+def _add_side_link(configitem: ConfigItem, model, raw: dict, *, actor, defaults=None, **lookup):
+    """Create a CI's link to a non-CI object once, under the CI's row lock, and record it
+    with ``raw`` as the history values; a duplicate is a no-op."""
+    with transaction.atomic():
+        ConfigItem.objects.select_for_update().filter(pk=configitem.pk).first()
+        link, created = model.objects.get_or_create(
+            configitem=configitem, defaults=defaults or {}, **lookup
+        )
+        if created:
+            record(configitem, HistoryType.LINK_ADD, actor, raw, CmdbEvent.LINK_ADD)
+    return link
+
+
+def _delete_side_link(link, raw: dict, *, actor) -> None:
+    """Remove a CI's link to a non-CI object and record it (a link already gone: nothing)."""
+    require(actor, link.configitem)
+    with transaction.atomic():
+        deleted, _rows = type(link).objects.filter(pk=link.pk).delete()
+        if deleted:
+            record(link.configitem, HistoryType.LINK_DELETE, actor, raw, CmdbEvent.LINK_DELETE)
+
+
 def link_faq_item(configitem: ConfigItem, item, *, actor) -> FaqLink:
     """Link an FAQ item to a CI: rw on the CI, read on the item (else "not found")."""
     require(actor, configitem)
     if not faq_access.visible_to(actor).filter(pk=item.pk).exists():
         raise DomainError(_("No such FAQ item."), code=ErrorCode.NOT_ALLOWED)
-    with transaction.atomic():
-        ConfigItem.objects.select_for_update().filter(pk=configitem.pk).first()
-        link, created = FaqLink.objects.get_or_create(configitem=configitem, item=item)
-        if created:
-            record(
-                configitem,
-                HistoryType.LINK_ADD,
-                actor,
-                {"type": LinkType.RELEVANT_TO, "faq": item.pk, "faq_number": item.number},
-                CmdbEvent.LINK_ADD,
-            )
-    return link
+    raw = {"type": LinkType.RELEVANT_TO, "faq": item.pk, "faq_number": item.number}
+    return _add_side_link(configitem, FaqLink, raw, actor=actor, item=item)
 
 
 def unlink_faq_item(link: FaqLink, *, actor) -> None:
-    require(actor, link.configitem)
-    with transaction.atomic():
-        deleted, _rows = FaqLink.objects.filter(pk=link.pk).delete()
-        if deleted:
-            record(
-                link.configitem,
-                HistoryType.LINK_DELETE,
-                actor,
-                {"type": LinkType.RELEVANT_TO, "faq": link.item_id},
-                CmdbEvent.LINK_DELETE,
-            )
+    _delete_side_link(link, {"type": LinkType.RELEVANT_TO, "faq": link.item_id}, actor=actor)
 
 
 def link_service(configitem: ConfigItem, service, link_type: str, *, actor) -> ServiceLink:
@@ -199,36 +227,22 @@ def link_service(configitem: ConfigItem, service, link_type: str, *, actor) -> S
     require(actor, configitem)
     if not service.is_valid:
         raise DomainError(_("No such service."), code=ErrorCode.NOT_ALLOWED)
-    with transaction.atomic():
-        ConfigItem.objects.select_for_update().filter(pk=configitem.pk).first()
-        link, created = ServiceLink.objects.get_or_create(
-            configitem=configitem, service=service, defaults={"link_type": link_type}
-        )
-        if created:
-            record(
-                configitem,
-                HistoryType.LINK_ADD,
-                actor,
-                {
-                    "type": link_type,
-                    "service": service.pk,
-                    "service_name": service.full_name,
-                    "source": "service",
-                },
-                CmdbEvent.LINK_ADD,
-            )
-    return link
+    raw = {
+        "type": link_type,
+        "service": service.pk,
+        "service_name": service.full_name,
+        "source": "service",
+    }
+    return _add_side_link(
+        configitem,
+        ServiceLink,
+        raw,
+        actor=actor,
+        defaults={"link_type": link_type},
+        service=service,
+    )
 
 
 def unlink_service(link: ServiceLink, *, actor) -> None:
-    require(actor, link.configitem)
-    with transaction.atomic():
-        deleted, _rows = ServiceLink.objects.filter(pk=link.pk).delete()
-        if deleted:
-            record(
-                link.configitem,
-                HistoryType.LINK_DELETE,
-                actor,
-                {"type": link.link_type, "service": link.service_id, "source": "service"},
-                CmdbEvent.LINK_DELETE,
-            )
+    raw = {"type": link.link_type, "service": link.service_id, "source": "service"}
+    _delete_side_link(link, raw, actor=actor)

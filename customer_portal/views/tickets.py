@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from email.utils import getaddresses
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,6 +36,7 @@ from customer_portal.forms.tickets import (
     TicketFilters,
     TicketListForm,
 )
+from customer_portal.tables import Cell, Row, Table
 from customer_portal.views import faq as faq_views
 from customer_portal.views import processes as process_views
 from otrs.action_flow import button_action, form_screen
@@ -42,7 +44,7 @@ from otrs.errors import DomainError
 from otrs.mail.models import OutboundKind
 from otrs.permissions import PermissionKey
 from otrs.web.pagination import paginate
-from tickets import access, actions
+from tickets import access, actions, create_panels
 from tickets import fields as ticket_fields
 from tickets.actions.customer import customer_close_state, follow_up_refused
 from tickets.automation import acl
@@ -135,10 +137,35 @@ def ticket_list(request):
         "filters": filters,
         "page": page,
         "rows": rows,
+        "table": _ticket_table(rows),
         "sorts": [(key, label) for key, (label, _order) in SORTS.items()],
         "states": [(OPEN, _("Open")), (CLOSED, _("Closed")), (ALL, _("All"))],
     }
     return render(request, "customer_portal/tickets/list.html", context)
+
+
+def _ticket_table(rows: list[TicketRow]) -> Table:
+    def url(row: TicketRow) -> str:
+        return reverse("customer:ticket", args=[row.ticket.pk])
+
+    return Table(
+        caption=_("Tickets"),
+        columns=[_("Ticket number"), _("Title"), _("State"), _("Last change"), _("Company")],
+        rows=[
+            Row(
+                [
+                    Cell(row.ticket.number, url=url(row)),
+                    Cell(row.ticket.shown_title, url=url(row)),
+                    Cell(row.state),
+                    Cell(time=row.ticket.changed_at),
+                    Cell(row.company),
+                ],
+                key=str(row.ticket.pk),
+            )
+            for row in rows
+        ],
+        empty=_("No tickets match."),
+    )
 
 
 # --- one ticket --------------------------------------------------------------------------------
@@ -278,6 +305,8 @@ def ticket_create(request):
     bound = request.method == "POST"
     form = NewTicketForm(request.user, request.POST if bound else None, request.FILES or None)
     acl.restrict_form(form, user=request.user, screen="customer_new_ticket")
+    # Other apps' panels (the customer's own configuration items ...), rendered as fields.
+    panels = create_panels.attach(form, user=request.user, requester=None)
     if bound and not request.POST.get("faq_seen") and form.is_valid():
         suggestions = faq_views.suggestions_for(request, form.cleaned_data)
         if suggestions:
@@ -288,7 +317,9 @@ def ticket_create(request):
             )
 
     def create(data):
-        ticket = actions.create_web_ticket(**form.create_kwargs(), actor=request.user)
+        with transaction.atomic():  # the panels' links and the ticket: both or neither
+            ticket = actions.create_web_ticket(**form.create_kwargs(), actor=request.user)
+            create_panels.apply(panels, ticket, data, actor=request.user)
         faq_views.ticket_submitted(request)
         return ticket
 

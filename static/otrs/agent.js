@@ -99,6 +99,64 @@
     }, 200));
   });
 
+  /* FAQ items while an agent writes (tickets/screens/_faq_insert.html): typing in the FAQ
+     search box lists matching items, typing the text suggests items for it (full text over
+     title, keywords and fields). Each hit's "Insert" is the same submit button as without
+     JavaScript, so the insert is recorded the same way; only the list is live. */
+  var faqTimers = new WeakMap();
+  function faqHit(item, list) {
+    var li = document.createElement("li");
+    var label = document.createElement("span");
+    var link = document.createElement("a");
+    link.href = item.url;
+    link.textContent = item.number;
+    label.append(link, " " + item.title);
+    if (item.internal) {
+      var badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = list.getAttribute("data-label-internal");
+      label.append(" ", badge);
+    }
+    var button = document.createElement("button");
+    button.className = "btn";
+    button.type = "submit";
+    button.name = "faq_insert";
+    button.value = String(item.id);
+    button.formNoValidate = true;
+    button.textContent = list.getAttribute("data-label-insert");
+    li.append(label, button);
+    return li;
+  }
+  function faqSuggest(box, parameter, term) {
+    var list = box.querySelector(".faq-insert-hits");
+    if (!list) { return; }
+    var url = box.getAttribute("data-suggest-url") + "?" + parameter + "=" + encodeURIComponent(term);
+    fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { items: [] }; })
+      .then(function (data) {
+        var items = data.items || [];
+        list.replaceChildren.apply(list, items.map(function (item) { return faqHit(item, list); }));
+        list.hidden = items.length === 0;
+      })
+      .catch(function () {});
+  }
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!window.fetch || !input.form) { return; }
+    var box = input.form.querySelector(".faq-insert[data-suggest-url]");
+    if (!box) { return; }
+    var query = box.querySelector("input[name=faq_q]");
+    var isQuery = input === query;
+    if (!isQuery && !(input.name === "body" && input.tagName === "TEXTAREA")) { return; }
+    if (!isQuery && query && query.value.trim()) { return; }  // a search typed wins
+    clearTimeout(faqTimers.get(box));
+    faqTimers.set(box, setTimeout(function () {
+      var term = input.value.trim();
+      if (isQuery ? term.length < 2 : term.length < 12) { return; }
+      faqSuggest(box, isQuery ? "q" : "text", isQuery ? term : term.slice(-1500));
+    }, isQuery ? 250 : 700));
+  });
+
   /* Menus (<details class="menu">): one open at a time; a click elsewhere or Escape closes
      it. Without this file they open and close on their own summary, as <details> do. */
   function closeMenus(except) {

@@ -62,12 +62,14 @@ def _faq_item(item: FaqItem, actor: User) -> FaqItem:
     return found
 
 
-def link_faq_item(ticket: Ticket, item: FaqItem, *, actor: User) -> FaqTicketLink:
-    """Link an FAQ item the actor reads to a ticket they may change (a duplicate is a
-    no-op); both the item's and the ticket's history record it."""
+def link_faq_item(
+    ticket: Ticket, item: FaqItem, *, actor: User, need: str = PermissionKey.RW
+) -> FaqTicketLink:
+    """Link an FAQ item the actor reads to a ticket they may change (``need``; a duplicate
+    is a no-op); both the item's and the ticket's history record it."""
     with transaction.atomic():
         locked = _locked(ticket)
-        _require(actor, locked, PermissionKey.RW)
+        _require(actor, locked, need)
         item = _faq_item(item, actor)
         link, created = faq_actions.link_ticket(item, locked, actor=actor)
         if created:
@@ -99,19 +101,23 @@ def unlink_faq_item(ticket: Ticket, item: FaqItem, *, actor: User) -> None:
             )
 
 
-def insert_faq_item(ticket: Ticket, item: FaqItem, *, actor: User) -> FaqItem:
+def insert_faq_item(
+    ticket: Ticket, item: FaqItem, *, actor: User, need: str = PermissionKey.RW
+) -> FaqItem:
     """An agent put ``item`` (published, readable to them) into an answer of ``ticket``:
-    the ticket's history records it and the item is linked to the ticket."""
+    the ticket's history records it and the item is linked to the ticket. ``need``: the
+    key the agent must hold on the ticket (``create`` for the first article of a ticket
+    they are creating, ``note`` for a note)."""
     with transaction.atomic():
         locked = _locked(ticket)
-        _require(actor, locked, PermissionKey.RW)
+        _require(actor, locked, need)
         item = _faq_item(item, actor)
         if item.live_revision_id is None or not item.is_valid:
             raise DomainError(
                 _("Only a valid, published FAQ item can go into an answer."),
                 code=ErrorCode.NOT_ALLOWED,
             )
-        link_faq_item(locked, item, actor=actor)
+        link_faq_item(locked, item, actor=actor, need=need)
         record_history(
             locked,
             HistoryType.MISC,

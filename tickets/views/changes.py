@@ -32,7 +32,8 @@ from .. import fields as ticket_fields
 from ..automation import acl
 from ..forms import changes as forms
 from ..models import Ticket
-from .ticket_screen import ticket_screen
+from .faq_insert import faq_step, is_faq_step
+from .ticket_screen import ticket_page, ticket_screen
 
 # What a screen does: (ticket, cleaned data, actor, the version the agent saw) -> anything.
 Act = Callable[[Ticket, dict, User, str], object]
@@ -52,6 +53,8 @@ class Screen:
     fields_screen: str | None = None
     # The screen whose article fields the new article takes (in cleaned["article_fields"]).
     article_screen: str | None = None
+    # An FAQ search and insert under the text (tickets.views.faq_insert).
+    faq_insert: bool = False
 
 
 def screen_view(screen: Screen, name: str):
@@ -60,13 +63,34 @@ def screen_view(screen: Screen, name: str):
 
     def view(request, pk: int):
         ticket = access.get_or_404(request.user, pk, screen.need)
-        data = (request.POST, request.FILES) if request.method == "POST" else ()
-        form = screen.form_class(*data, ticket=ticket, user=request.user)
-        acl.restrict_form(form, user=request.user, screen=name, tickets=[ticket])
-        if screen.fields_screen:
-            ticket_fields.add_form_fields(form, screen.fields_screen, ticket=ticket)
-        if screen.article_screen:
-            ticket_fields.add_article_form_fields(form, screen.article_screen)
+
+        def build(posted=None):
+            data = (
+                (posted, request.FILES)
+                if posted is not None
+                else (request.POST, request.FILES)
+                if request.method == "POST"
+                else ()
+            )
+            form = screen.form_class(*data, ticket=ticket, user=request.user)
+            acl.restrict_form(form, user=request.user, screen=name, tickets=[ticket])
+            if screen.fields_screen:
+                ticket_fields.add_form_fields(form, screen.fields_screen, ticket=ticket)
+            if screen.article_screen:
+                ticket_fields.add_article_form_fields(form, screen.article_screen)
+            return form
+
+        if screen.faq_insert and is_faq_step(request):
+            return faq_step(
+                request,
+                ticket,
+                build,
+                lambda form, **extra: ticket_page(
+                    request, screen.template, ticket, form, screen=screen, **extra
+                ),
+                need=screen.need,
+            )
+        form = build()
 
         def act(cleaned):
             # The screen's action and its custom fields: one change, all or nothing.
@@ -198,6 +222,7 @@ SCREENS: dict[str, tuple[str, Screen]] = {
             act=_note,
             fields_screen=ticket_fields.TicketScreen.NOTE,
             article_screen=ticket_fields.TicketScreen.NOTE,
+            faq_insert=True,
             title=_("Add note"),
             submit=_("Add note"),
             done=_("Note added to ticket %(number)s."),

@@ -9,13 +9,15 @@ into the outgoing queue and leaves after the commit (history EmailAgent).
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from otrs.accounts.decorators import agent_required
 from otrs.action_flow import form_screen
-from tickets import actions, mailtexts
+from tickets import actions, create_panels, mailtexts
 from tickets.automation import acl
 from tickets.choices import TemplateType
 from tickets.fields import (
@@ -25,8 +27,9 @@ from tickets.fields import (
     article_values_from,
     ticket_values_from,
 )
-from tickets.forms.create import EmailTicketForm, PhoneTicketForm
+from tickets.forms.create import EmailTicketForm, PhoneTicketForm, find_customer
 from tickets.models import StandardTemplate
+from tickets.views.faq_insert import faq_step, inserted_ids, is_faq_step, record_inserted
 
 
 @agent_required
@@ -64,25 +67,54 @@ def _new_ticket(
 ):
     bound = request.method == "POST"
     initial = {field: request.GET[key] for key, field in PREFILL.items() if request.GET.get(key)}
-    form = form_class(
-        request.user, request.POST if bound else None, request.FILES or None, initial=initial
-    )
-    acl.restrict_form(form, user=request.user, screen=screen)
-    add_form_fields(form, screen)
-    # The first article's own fields (object type "article"), kept apart from the ticket's.
-    add_article_form_fields(form, screen)
-    context: dict = {"form": form}
-    if start_text:
-        context |= _start_text(request, form)
+    context: dict = {"panel_refresh": create_panels.REFRESH}
+
+    def build(data=None):
+        """The form (from ``data``, the POST, or empty) with its custom fields and the
+        other apps' panels (the customer's configuration items ...) for the customer typed."""
+        posted = data if data is not None else request.POST if bound else None
+        form = form_class(request.user, posted, request.FILES or None, initial=initial)
+        acl.restrict_form(form, user=request.user, screen=screen)
+        add_form_fields(form, screen)
+        # The first article's own fields (object type "article"), kept apart from the ticket's.
+        add_article_form_fields(form, screen)
+        panels = create_panels.attach(form, user=request.user, requester=_requester(form))
+        context.update({"form": form, "panels": panels})
+        if start_text:
+            context.update(_start_text(request, form))
+        return form
+
+    if is_faq_step(request):  # an FAQ search or insert under the text: nothing is created
+        return faq_step(
+            request,
+            None,
+            build,
+            lambda form, **extra: render(request, template, {**context, **extra}),
+        )
+    form = build()
+    panels = context["panels"]
+    if bound:  # the FAQ items inserted so far (recorded when the ticket is made)
+        context["faq_inserted"] = " ".join(map(str, inserted_ids(request.POST)))
+    if create_panels.is_refresh(request):
+        form.errors.clear()  # not submitted yet: no "required" errors for what is still empty
+        return render(request, template, context)
+
+    def act(data):
+        with transaction.atomic():  # the panels' links and the ticket: both or neither
+            ticket = create(
+                **form.create_kwargs(),
+                field_values=ticket_values_from(form, data),
+                article_field_values=article_values_from(form, data),
+                actor=request.user,
+            )
+            create_panels.apply(panels, ticket, data, actor=request.user)
+            record_inserted(ticket, request.POST, actor=request.user)
+        return ticket
+
     return form_screen(
         request,
         form,
-        lambda data: create(
-            **form.create_kwargs(),
-            field_values=ticket_values_from(form, data),
-            article_field_values=article_values_from(form, data),
-            actor=request.user,
-        ),
+        act,
         done=lambda ticket: (
             done % {"number": ticket.number},
             reverse("agent:zoom", args=[ticket.pk]),
@@ -91,6 +123,21 @@ def _new_ticket(
             request, template, context, status=status
         ),
     )
+
+
+def _requester(form) -> create_panels.Requester | None:
+    """The customer the form names so far (typed and sent, or prefilled), if it is one."""
+    address_only = "to" in form.fields
+    source = form.data if form.is_bound else form.initial
+    raw = str(source.get("to" if address_only else "customer") or "")[:500]
+    if not raw.strip() or "\x00" in raw:
+        return None
+    try:
+        found = find_customer(raw, address_only=address_only)
+    except ValidationError:
+        return None
+    customer_id = str(source.get("customer_id") or "")[:150].replace("\x00", "").strip()
+    return create_panels.Requester(found.customer_user, customer_id or found.customer_id)
 
 
 def _start_text(request, form) -> dict:

@@ -6,6 +6,11 @@ a search shows the hits under the text, an insert appends the item's text (quote
 link or both, as the FAQ settings say) to the body and records it in the ticket's history
 (:func:`tickets.actions.insert_faq_item`). An internal item is not readable by the customer:
 its first insert only warns, and the agent confirms it with a second press.
+
+On the new-ticket screens there is no ticket yet: the inserted items are carried in the
+form (:data:`INSERTED`) and recorded once the ticket exists (:func:`record_inserted`), in
+the creation's transaction. With JavaScript, ``static/otrs/agent.js`` lists matching items
+while the agent types (``faq.suggest_views``); its "Insert" buttons are these same submits.
 """
 
 from __future__ import annotations
@@ -20,11 +25,16 @@ from django.utils.translation import gettext as _
 from faq import selectors as faq_selectors
 from faq.choices import ItemState
 from otrs.errors import DomainError
+from otrs.permissions import PermissionKey
 
 from .. import actions
 
 #: The composer's submit buttons that are an FAQ step, not the final send.
 SEARCH, INSERT, CONFIRM, QUERY = "faq_search", "faq_insert", "faq_confirm", "faq_q"
+#: The new-ticket screens' hidden list of the items inserted so far (ids, space-separated).
+INSERTED = "faq_inserted"
+#: The most items one new ticket records as inserted.
+INSERTED_MAX = 20
 #: How many hits the composer lists.
 HITS = 8
 
@@ -33,17 +43,37 @@ def is_faq_step(request) -> bool:
     return request.method == "POST" and (SEARCH in request.POST or INSERT in request.POST)
 
 
+def inserted_ids(data) -> list[int]:
+    """The items a new-ticket form says were inserted (anything else in the list is dropped)."""
+    raw = str(data.get(INSERTED, ""))[:500].split()
+    return list(dict.fromkeys(int(x) for x in raw if x.isdigit() and len(x) < 12))[:INSERTED_MAX]
+
+
+def record_inserted(ticket, data, *, actor) -> None:
+    """Record on a new ticket the items put into its first article (inside its creation's
+    transaction). Items the agent can no longer insert are skipped, not refused: the text
+    is in the article already."""
+    ids = inserted_ids(data)
+    if not ids:
+        return
+    for item in faq_selectors.insertable(actor).filter(pk__in=ids).order_by("pk"):
+        actions.insert_faq_item(ticket, item, actor=actor, need=PermissionKey.CREATE)
+
+
 def faq_step(
     request,
     ticket,
     build_form: Callable[[Any], Any],
     render_page: Callable[..., HttpResponse],
+    *,
+    need: str = PermissionKey.RW,
 ) -> HttpResponse:
     """The composer again after an FAQ search or insert (see the module docstring).
     ``build_form(data)`` makes the composer's form from the (changed) POST data;
-    ``render_page(form, **context)`` renders the composer."""
+    ``render_page(form, **context)`` renders the composer. ``ticket`` is ``None`` on the
+    new-ticket screens: the insert is recorded when the ticket is made."""
     data = request.POST.copy()
-    query = " ".join(data.get(QUERY, "").split())[:200]
+    query = " ".join(data.get(QUERY, "").replace("\x00", " ").split())[:200]
     insertable = faq_selectors.insertable(request.user)
     context: dict[str, Any] = {"faq_q": query}
     raw = data.get(INSERT, "")
@@ -55,7 +85,10 @@ def faq_step(
             context["faq_warning"] = item
         else:
             try:
-                actions.insert_faq_item(ticket, item, actor=request.user)
+                if ticket is not None:
+                    actions.insert_faq_item(ticket, item, actor=request.user, need=need)
+                else:
+                    data[INSERTED] = " ".join(map(str, [*inserted_ids(data), item.pk]))
             except DomainError as error:
                 messages.error(request, error.message)
             else:
@@ -68,6 +101,7 @@ def faq_step(
     if query:
         found = faq_selectors.search(insertable, query)
         context["faq_hits"] = list(found.order_by("-changed", "-pk")[:HITS])
+    context["faq_inserted"] = " ".join(map(str, inserted_ids(data)))
     form = build_form(data)
     form.errors.clear()  # not submitted yet: no "required" errors for what is still empty
     return render_page(form, **context)
