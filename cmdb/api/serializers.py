@@ -3,8 +3,8 @@ the input of a change (name, states, attribute values by path)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from otrs.api.serializers import ApiModelSerializer, ApiSerializer

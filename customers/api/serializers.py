@@ -3,12 +3,14 @@ screens' for now)."""
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from otrs.api.custom_fields import CustomFieldsField
 from otrs.api.serializers import ApiModelSerializer
+from otrs.fields.selectors import definitions
 
+from ..fields import CUSTOMER_COMPANY, CUSTOMER_USER
 from ..models import CustomerCompany, CustomerUser
 
 
@@ -24,7 +26,9 @@ class CustomerUserSerializer(ApiModelSerializer):
     last_name = serializers.CharField(source="user.last_name")
     company = CompanyRef(allow_null=True)
     other_companies = serializers.SerializerMethodField()
-    custom_fields = serializers.SerializerMethodField(help_text="Custom fields by name.")
+    custom_fields = CustomFieldsField(
+        lambda: definitions(CUSTOMER_USER), component="CustomerUserCustomFields", read_only=True
+    )
 
     class Meta:
         model = CustomerUser
@@ -49,13 +53,11 @@ class CustomerUserSerializer(ApiModelSerializer):
             for c in customer.other_companies.all()
         ]
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_custom_fields(self, customer: CustomerUser) -> dict:
-        return self.context.get("field_values", {}).get(customer.pk, {})
-
 
 class CompanySerializer(ApiModelSerializer):
-    custom_fields = serializers.SerializerMethodField(help_text="Custom fields by name.")
+    custom_fields = CustomFieldsField(
+        lambda: definitions(CUSTOMER_COMPANY), component="CompanyCustomFields", read_only=True
+    )
 
     class Meta:
         model = CustomerCompany
@@ -72,7 +74,3 @@ class CompanySerializer(ApiModelSerializer):
             "is_valid",
             "custom_fields",
         ]
-
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_custom_fields(self, company: CustomerCompany) -> dict:
-        return self.context.get("field_values", {}).get(company.pk, {})

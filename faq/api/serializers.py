@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from otrs.api.custom_fields import CustomFieldsField
 from otrs.api.serializers import ApiModelSerializer, ApiSerializer
+from otrs.fields.selectors import definitions
 
+from ..fields import FAQ_ITEM
 from ..models import FaqItem, FaqRevision
 
 
@@ -31,7 +33,9 @@ class FaqItemSerializer(ApiModelSerializer):
     published = serializers.SerializerMethodField(
         help_text="The published revision's content; null while nothing is published."
     )
-    custom_fields = serializers.SerializerMethodField(help_text="Custom fields by name.")
+    custom_fields = CustomFieldsField(
+        lambda: definitions(FAQ_ITEM), component="FaqItemCustomFields", read_only=True
+    )
 
     class Meta:
         model = FaqItem
@@ -64,7 +68,3 @@ class FaqItemSerializer(ApiModelSerializer):
             "solution": revision.solution,
             "created": revision.created,
         }
-
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_custom_fields(self, item: FaqItem) -> dict:
-        return self.context.get("field_values", {}).get(item.pk, {})
