@@ -237,6 +237,7 @@ def build_dataset() -> Dataset:
     _faq_items(data, grp, companies)
     _process(data, queue)
     _configuration_items(data, granted)
+    _api_kinds(data)
     saved = SavedSearch.objects.create(owner=granted, name="Walk", criteria={"q": "walk"})
     data.own["saved"] = saved.pk
     data.foreign["saved"] = saved.pk
@@ -379,6 +380,18 @@ def _configuration_items(data: Dataset, granted) -> None:
                 "cmdb_tickets": ticket_link.pk,
                 "cmdb_faq": faq_link.pk,
                 "cmdb_services": service_link.pk,
+            }
+        )
+
+
+def _api_kinds(data: Dataset) -> None:
+    """The API's routes of the other apps take the same objects as their screens."""
+    for side in (data.own, data.foreign):
+        side.update(
+            {
+                "customer-users": side["users"],
+                "faq-items": side["faq"],
+                "config-items": side["items"],
             }
         )
 

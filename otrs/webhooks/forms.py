@@ -25,6 +25,9 @@ class WebhookForm(forms.ModelForm):
         help_text=_("The hook receives these events."),
     )
 
+    class Media:
+        css = {"all": ["webhooks/admin.css"]}
+
     class Meta:
         model = Webhook
         fields = ["name", "url", "active", "events", "retry_hours"]

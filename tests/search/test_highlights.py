@@ -11,6 +11,7 @@ from otrs.search import maintenance
 from otrs.search.elastic import alias_name
 from otrs.search.highlight import highlights, passages
 from tests import factories
+from tests.faq import fulltext_db
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,7 @@ def test_passages_escape_the_text_and_mark_only_the_words():
     assert "<mark>" not in passages(["\ue000bold\ue001 nothing"], ["else"])
 
 
+@fulltext_db
 def test_the_search_page_marks_the_words_in_the_tickets_it_shows(searcher):
     queue, hidden, agent = searcher
     shown = factories.ticket(
