@@ -76,8 +76,8 @@ class WebhookForm(forms.ModelForm):
                 if values:
                     filters[key] = sorted(values)
         hook.filters = filters
-        if hook.active:
-            # Switched on (again) by an administrator: the count of failures starts afresh.
+        if hook.active and "active" in self.changed_data:
+            # Switched on again by an administrator: the count of failures starts afresh.
             hook.consecutive_failures = 0
             hook.disabled_at = None
             hook.disabled_reason = ""

@@ -203,6 +203,14 @@ def test_a_hook_that_keeps_failing_is_disabled_and_the_admins_told_once(
         factories.ticket(queues[0])
     assert WebhookDelivery.objects.count() == 2
     assert alerts.count() == 1
+    # Enabled again, with a clean count, it hears of new events.
+    delivery.enable(hook)
+    hook.refresh_from_db()
+    assert hook.active and hook.consecutive_failures == 0 and hook.disabled_at is None
+    receiver.codes = [200]
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.ticket(queues[0])
+    assert WebhookDelivery.objects.filter(status="succeeded").count() == 1
     # Each delivery was retried with pauses until its hour was over.
     row = WebhookDelivery.objects.order_by("pk").first()
     assert row.attempts > 2
