@@ -15,6 +15,7 @@ from otrs.mail.models import OutboundMessage
 from otrs.webhooks import delivery, signing
 from otrs.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from tests import factories
+from tests.cmdb import ci_class, make_ci
 from tickets import actions
 from tickets.events import TicketEvent
 
@@ -282,3 +283,21 @@ def test_the_admin_registers_a_hook_with_events_and_filters(client, queues):
     )
     assert refused.status_code == 200
     assert not Webhook.objects.filter(name="webhook-test bad").exists()
+
+
+def test_configuration_item_events_reach_a_hook_filtered_by_class(
+    receiver, django_capture_on_commit_callbacks
+):
+    Webhook.objects.create(
+        name="webhook-test CMDB",
+        url=receiver.url,
+        events=["ConfigItemCreate"],
+        filters={"configitem.class": [str(ci_class("Computer").pk)]},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        computer = make_ci("webhook-test-pc")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_ci("webhook-test-net", "Network")
+    bodies = [json.loads(r["body"]) for r in receiver.requests]
+    assert [(b["event"], b["object_id"]) for b in bodies] == [("ConfigItemCreate", computer.pk)]
+    assert bodies[0]["object"]["class"]["name"] == "Computer"
