@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "otrs.api",
+    "otrs.webhooks",
     "tickets",
     "customers",
     "faq",
@@ -462,6 +463,22 @@ SPECTACULAR_SETTINGS = {
         "NewArticleChannelEnum": [("internal", "internal"), ("phone", "phone")],
     },
 }
+
+# --- Webhooks (admin → Webhooks; otrs/webhooks) -------------------------------------------------
+
+# One request waits this long for an answer (seconds).
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
+# A failed delivery waits this long before the second attempt, twice that before the third
+# and so on (at most WEBHOOK_RETRY_MAX_SECONDS), for as long as the hook's "retry for" allows.
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", 60, minimum=1, maximum=3600)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", 3600, minimum=1, maximum=86400)
+# A hook whose deliveries failed for good this many times in a row is disabled, and the
+# administrators (WEBHOOK_ALERT_TO, comma-separated; default: the superusers) and the hook's
+# creator get one mail.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int(
+    "WEBHOOK_DISABLE_AFTER_FAILURES", 5, minimum=1, maximum=1000
+)
+WEBHOOK_ALERT_TO = env.str("WEBHOOK_ALERT_TO", "")
 
 # --- Celery (the daemon) ---------------------------------------------------------------------
 

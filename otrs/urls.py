@@ -12,6 +12,9 @@ urlpatterns = [
     # The REST API: its own routes (schema, docs, profile, tokens), then each domain app's.
     path("api/v1/", include("otrs.api.urls")),
     path("api/v1/", include("tickets.api.urls")),
+    path("api/v1/", include("customers.api.urls")),
+    path("api/v1/", include("faq.api.urls")),
+    path("api/v1/", include("cmdb.api.urls")),
     path("agent/", include("otrs.agent.urls")),
     path("customer/", include("customer_portal.urls")),
     path("public/faq/", include("faq.public_urls")),

@@ -54,7 +54,16 @@ SEES_FOREIGN = {
     "anonymous": set(),
     "customer": set(),
     # ... and the API's master data (states, priorities, types, services, SLAs).
-    "plain": {"users", "companies", "states", "priorities", "ticket-types", "services", "slas"},
+    "plain": {
+        "users",
+        "customer-users",
+        "companies",
+        "states",
+        "priorities",
+        "ticket-types",
+        "services",
+        "slas",
+    },
 }
 
 # Which argument values each persona is walked with.

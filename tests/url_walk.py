@@ -40,6 +40,7 @@ from faq.models import FaqCategory, FaqItem
 from otrs.accounts.models import Group
 from otrs.api.tokens import create_token
 from otrs.ops.models import MaintenanceWindow
+from otrs.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from tests import factories
 from tests.cmdb import cmdb_group, make_ci
 from tests.customer_portal import ticket_data
@@ -239,6 +240,7 @@ def build_dataset() -> Dataset:
     _faq_items(data, grp, companies)
     _process(data, queue)
     _configuration_items(data, granted)
+    _api_kinds(data)
     saved = SavedSearch.objects.create(owner=granted, name="Walk", criteria={"q": "walk"})
     data.own["saved"] = saved.pk
     data.foreign["saved"] = saved.pk
@@ -280,6 +282,31 @@ def _api_objects(data: Dataset, granted, staff) -> None:
     )
     other, _plain = create_token(staff, name="walk", scope="read", expires_at=expires, actor=staff)
     data.own["tokens"], data.foreign["tokens"] = own.pk, other.pk
+    # Two webhooks (a rename onto the other's name) and a logged delivery with an attempt.
+    hooks = [
+        Webhook.objects.create(
+            name=f"Walk hook {n}",
+            url="http://127.0.0.1:9/walk",
+            active=False,
+            events=["TicketCreate"],
+            created_by=staff,
+        )
+        for n in (1, 2)
+    ]
+    sent = WebhookDelivery.objects.create(
+        hook=hooks[0],
+        event_id=0,
+        event="TicketCreate",
+        object_type="ticket",
+        body="{}",
+        status="failed",
+        attempts=1,
+        retry_until=timezone.now(),
+        last_status_code=500,
+    )
+    WebhookAttempt.objects.create(
+        delivery=sent, number=1, started_at=timezone.now(), duration_ms=3, status_code=500
+    )
     data.own["article_id"] = data.own["article_pk"]
     data.foreign["article_id"] = data.foreign["article_pk"]
     queue = Queue.objects.get(name="Walk")
@@ -391,6 +418,18 @@ def _configuration_items(data: Dataset, granted) -> None:
                 "attribute_pk": company_attribute.pk,
                 "file_pk": ci_file.pk,
                 "configuration-items": owned[side].pk,
+            }
+        )
+
+
+def _api_kinds(data: Dataset) -> None:
+    """The API's routes of the other apps take the same objects as their screens."""
+    for side in (data.own, data.foreign):
+        side.update(
+            {
+                "customer-users": side["users"],
+                "faq-items": side["faq"],
+                "config-items": side["items"],
             }
         )
 

@@ -33,6 +33,7 @@ from elasticsearch import Elasticsearch, NotFoundError, helpers
 
 from . import registry
 from .backends import words_of
+from .highlight import CLOSE, OPEN, PASSAGES, WIDTH, safe_marked
 from .registry import Document
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,18 @@ TEXT_FIELDS = ("title", "text", "attachments")
 #: ``ticket_condition`` reads at most this many matching ids (in pages of PAGE_IDS).
 MAX_IDS = 100_000
 PAGE_IDS = 10_000
+
+
+def highlight_body() -> dict:
+    """Fragments with each match between two private-use characters (never markup: the
+    page escapes the fragment, then turns those into ``<mark>``; otrs.search.highlight)."""
+    return {
+        "fields": {name: {} for name in TEXT_FIELDS},
+        "pre_tags": [OPEN],
+        "post_tags": [CLOSE],
+        "fragment_size": WIDTH * 2,
+        "number_of_fragments": PASSAGES,
+    }
 
 
 @dataclass
@@ -283,11 +296,7 @@ class ElasticsearchBackend:
         if after:
             body["search_after"] = after
         if highlight:
-            body["highlight"] = {
-                "fields": {name: {} for name in TEXT_FIELDS},
-                "pre_tags": ["<mark>"],
-                "post_tags": ["</mark>"],
-            }
+            body["highlight"] = highlight_body()
         try:
             response = client().search(index=alias_name(kind), **body)
         except NotFoundError:
@@ -301,6 +310,26 @@ class ElasticsearchBackend:
         total = raw.get("total") or {"value": len(hits), "relation": "eq"}
         cursor = raw["hits"][-1]["sort"] if len(hits) == size and hits else None
         return Results(hits=hits, total=total["value"], relation=total["relation"], after=cursor)
+
+    def highlights(self, kind: str, text: str, ids: list[int]) -> dict[int, list]:
+        """The server's fragments for ``ids`` (one page), escaped and marked
+        (:mod:`otrs.search.highlight`)."""
+        body: dict = {
+            "query": {"bool": {"must": [self.query(text)], "filter": [{"ids": {"values": ids}}]}},
+            "size": len(ids),
+            "source": False,
+            "highlight": highlight_body(),
+        }
+        try:
+            response = client().search(index=alias_name(kind), **body)
+        except NotFoundError:
+            return {}
+        found = {}
+        for hit in response["hits"]["hits"]:
+            fragments = [f for name in TEXT_FIELDS for f in hit.get("highlight", {}).get(name, [])]
+            if fragments:
+                found[int(hit["_id"])] = [safe_marked(f) for f in fragments[:PASSAGES]]
+        return found
 
     def ids(self, kind: str, text: str, *, limit: int = MAX_IDS) -> list[int]:
         """The ids of all matches (at most ``limit``), paged with ``search_after``."""

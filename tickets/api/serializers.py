@@ -9,15 +9,16 @@ import binascii
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from otrs.accounts.models import User, UserKind
+from otrs.api.custom_fields import CustomFieldsField
 from otrs.api.serializers import ApiModelSerializer, ApiSerializer
+from otrs.fields.selectors import definitions
 
 from ..actions import ticket_version
 from ..choices import Channel, LinkType, LockState
+from ..fields import TICKET
 from ..models import (
     SLA,
     Article,
@@ -32,6 +33,10 @@ from ..models import (
 )
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+
+def _ticket_fields():
+    return definitions(TICKET)
 
 
 # --- references --------------------------------------------------------------------------------
@@ -111,7 +116,9 @@ class TicketSerializer(ApiModelSerializer):
     version = serializers.SerializerMethodField(
         help_text="The ticket's version: send it back as If-Match when changing the ticket."
     )
-    custom_fields = serializers.SerializerMethodField(help_text="Custom fields by name.")
+    custom_fields = CustomFieldsField(
+        _ticket_fields, component="TicketCustomFields", read_only=True
+    )
 
     class Meta:
         model = Ticket
@@ -141,10 +148,6 @@ class TicketSerializer(ApiModelSerializer):
 
     def get_version(self, ticket: Ticket) -> str:
         return ticket_version(ticket)
-
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_custom_fields(self, ticket: Ticket) -> dict:
-        return self.context.get("field_values", {}).get(ticket.pk, {})
 
 
 class ArticleInputSerializer(ApiSerializer):
@@ -257,7 +260,9 @@ class TicketCreateSerializer(ApiSerializer):
     customer_id = serializers.CharField(max_length=150, allow_blank=True, default="")
     pending_until = serializers.DateTimeField(required=False, allow_null=True)
     article = ArticleInputSerializer()
-    custom_fields = serializers.DictField(required=False, default=dict)
+    custom_fields = CustomFieldsField(
+        _ticket_fields, component="TicketCustomFields", required=False, default=dict
+    )
 
 
 class TicketUpdateSerializer(ApiSerializer):
@@ -274,7 +279,9 @@ class TicketUpdateSerializer(ApiSerializer):
     lock = serializers.ChoiceField(choices=[LockState.LOCK, LockState.UNLOCK], required=False)
     customer_user = serializers.CharField(max_length=250, allow_blank=True, required=False)
     customer_id = serializers.CharField(max_length=150, allow_blank=True, required=False)
-    custom_fields = serializers.DictField(required=False)
+    custom_fields = CustomFieldsField(
+        _ticket_fields, component="TicketCustomFields", required=False
+    )
 
 
 class MergeSerializer(ApiSerializer):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from otrs.accounts.decorators import agent_required
+from otrs.search.highlight import highlights
 from otrs.web.pagination import page_number
 
 from .. import fields as ticket_fields
@@ -42,11 +43,19 @@ def _saved_links(user) -> list[tuple[object, str]]:
     ]
 
 
+def _highlighted(criteria, tickets) -> list:
+    """The page's tickets with the passages where the searched words occur (marked)."""
+    text = " ".join(t for t in (criteria.fulltext, criteria.q) if t.strip())
+    found = highlights("ticket", text, [ticket.pk for ticket in tickets])
+    return [(ticket, found[ticket.pk]) for ticket in tickets if ticket.pk in found]
+
+
 def _render(request, form, *, params: QueryDict, save_form=None, status=200):
     """The search page: the form, the saved searches and, for a valid search, a page of
     results."""
     results = None
     field_columns: list = []
+    highlighted: list = []
     if form.is_bound and form.is_valid():
         results = ticket_search.search_page(
             request.user,
@@ -57,6 +66,7 @@ def _render(request, form, *, params: QueryDict, save_form=None, status=200):
         field_columns = ticket_fields.annotate_columns(
             results.rows, ticket_fields.TicketScreen.SEARCH_LIST, among=form.search_fields
         )
+        highlighted = _highlighted(form.criteria(), results.rows)
     query = _criteria_query(params)
     context = {
         "form": form,
@@ -66,6 +76,7 @@ def _render(request, form, *, params: QueryDict, save_form=None, status=200):
         "saved_searches": _saved_links(request.user),
         "export_limit": ticket_search.EXPORT_MAX_ROWS,
         "field_columns": field_columns,
+        "highlighted": highlighted,
     }
     if form.is_bound and not form.is_valid():
         status = 400
