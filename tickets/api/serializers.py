@@ -18,6 +18,7 @@ from otrs.fields.selectors import definitions
 
 from ..actions import ticket_version
 from ..choices import Channel, LinkType, LockState
+from ..escalation import Kind, Status
 from ..fields import TICKET
 from ..models import (
     SLA,
@@ -320,3 +321,55 @@ class BulkItemResult(serializers.Serializer):
 
 class BulkResultSerializer(serializers.Serializer):
     results = BulkItemResult(many=True)
+
+
+# --- the SLA timeline (issue 14 part 3: what the zoom shows, to check it by hand) ---------------
+
+
+class SLAPeriodSerializer(serializers.Serializer):
+    """A stretch of time, from ``start`` up to ``end``."""
+
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+    def to_representation(self, instance):
+        start, end = instance
+        return super().to_representation({"start": start, "end": end})
+
+
+class SLAClockSerializer(serializers.Serializer):
+    """One target of the ticket: first response, update or solution."""
+
+    kind = serializers.ChoiceField(choices=[kind.value for kind in Kind])
+    minutes = serializers.IntegerField(help_text="The target in working minutes (0: none).")
+    notify_percent = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=[value.value for value in Status])
+    anchor = serializers.DateTimeField(allow_null=True, help_text="Where the clock starts.")
+    anchor_article = serializers.IntegerField(source="anchor_article_id", allow_null=True)
+    due = serializers.DateTimeField(allow_null=True)
+    notify_at = serializers.DateTimeField(allow_null=True)
+    met_at = serializers.DateTimeField(allow_null=True)
+    remaining_seconds = serializers.FloatField(
+        allow_null=True, help_text="Working seconds left until due; negative when overdue."
+    )
+    counted_seconds = serializers.FloatField(help_text="Working seconds counted so far.")
+    periods = SLAPeriodSerializer(many=True, help_text="The working periods counted.")
+    more_periods = serializers.IntegerField(help_text="Counted periods not listed.")
+
+
+class SLATimelineSerializer(ApiSerializer):
+    """A ticket's SLA clocks now, with how they were computed."""
+
+    now = serializers.DateTimeField()
+    source = serializers.ChoiceField(
+        choices=["sla", "queue"], help_text="Where the targets come from."
+    )
+    source_name = serializers.CharField()
+    calendar_name = serializers.CharField()
+    calendar_error = serializers.CharField(
+        allow_null=True, help_text="Set when the calendar is invalid: then no times are given."
+    )
+    time_zone = serializers.CharField()
+    paused_now = serializers.BooleanField()
+    pauses = SLAPeriodSerializer(many=True, help_text="Times in pending states, not counted.")
+    clocks = SLAClockSerializer(many=True)

@@ -27,7 +27,7 @@ from otrs.errors import DomainError
 from otrs.fields.selectors import definitions, values_for
 from otrs.permissions import PermissionKey
 
-from .. import access, actions
+from .. import access, actions, escalation
 from ..downloads import attachment_response
 from ..fields import TICKET
 from ..forms.search import SearchForm
@@ -205,6 +205,18 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         rows = TicketHistory.objects.filter(ticket=ticket).order_by("created_at", "id")
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(s.HistorySerializer(page, many=True).data)
+
+    @extend_schema(responses={200: s.SLATimelineSerializer})
+    @action(detail=True, methods=["get"])
+    def sla(self, request, pk=None):
+        """The ticket's SLA clocks (first response, update, solution) as the zoom shows them:
+        due times, remaining working time, status, and how each was computed (calendar,
+        counted working periods, pauses, anchor article). Agents only."""
+        if not request.user.is_agent:
+            raise Http404
+        timeline = escalation.compute(self.ticket())
+        context = self.get_serializer_context()
+        return Response(s.SLATimelineSerializer(timeline, context=context).data)
 
     @extend_schema(methods=["get"], responses={200: s.ArticleSerializer(many=True)}, parameters=[])
     @extend_schema(
