@@ -17,6 +17,7 @@ import io
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
+import ttf_opensans  # the font files live in this package
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language, gettext
@@ -50,8 +51,6 @@ def _fonts() -> None:
     """Register Open Sans with ReportLab once per process (its registry is global)."""
     if FONT in pdfmetrics.getRegisteredFontNames():
         return
-    import ttf_opensans  # the font files live in this package
-
     pdfmetrics.registerFont(TTFont(FONT, str(ttf_opensans.OPENSANS_REGULAR.path)))
     pdfmetrics.registerFont(TTFont(BOLD, str(ttf_opensans.OPENSANS_BOLD.path)))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)

@@ -8,6 +8,7 @@ class OpsConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self) -> None:
+        # Imported here: the models, and the modules that read them, are ready only now.
         from django.db.models.signals import post_delete, post_save
 
         from otrs.accounts import gates

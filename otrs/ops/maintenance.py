@@ -18,6 +18,8 @@ from django.http import HttpResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from .models import MaintenanceWindow
+
 # Liveness stays up (the process is fine); readiness says 503 through the flag.
 PASS = ("/healthz",)
 
@@ -69,7 +71,6 @@ CACHE_SECONDS = 60
 
 
 def _upcoming(now) -> list:
-    from .models import MaintenanceWindow
 
     windows = cache.get(CACHE_KEY)
     if windows is None:

@@ -36,7 +36,8 @@ def _mask(name: str, value: Any) -> Any:
         return {key: _mask(str(key), item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_mask(name, item) for item in value]
-    if _SENSITIVE_KEY.search(name) and value not in ("", None, False, True):
+    # Only text is secret: a number under such a name is a limit (PASSWORD_RESET_LIMIT).
+    if _SENSITIVE_KEY.search(name) and isinstance(value, str | bytes) and value:
         return MASK
     if isinstance(value, str | int | float | bool) or value is None:
         return URL_PASSWORD.sub(rf"\1{MASK}\3", value) if isinstance(value, str) else value
@@ -59,8 +60,8 @@ def _secret_values() -> set[str]:
                 found.add(value)
             for match in URL_PASSWORD.finditer(value):
                 found.add(match.group(2))
-        elif value is not None and (_SENSITIVE_KEY.search(name) or SECRET_NAME.search(name)):
-            found.add(str(value))
+        # A number under such a name is a limit (PASSWORD_RESET_WINDOW = 3600), no secret:
+        # scrubbing "3600" from every file would only garble them.
 
     for name in dir(settings):
         if name.isupper():

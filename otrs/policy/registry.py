@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import module_has_submodule
+from django.utils.translation import gettext
 
 MODULE = "policy_settings"
 CACHE_KEY = "otrs.policy.values"
@@ -67,9 +68,7 @@ class Definition:
         if self.kind == "choice":
             return str(dict(self.choices).get(raw, raw))
         if self.kind == "bool":
-            from django.utils.translation import gettext as _
-
-            return _("yes") if raw else _("no")
+            return gettext("yes") if raw else gettext("no")
         return f"{raw} {self.unit}".strip()
 
 
@@ -105,6 +104,8 @@ def stored() -> dict[str, Any]:
     """The values admins stored, by key (cached)."""
     values = cache.get(CACHE_KEY)
     if values is None:
+        # Imported here: otrs.policy (which re-exports this module) is imported by modules
+        # that load before the models do.
         from .models import PolicyValue
 
         values = dict(PolicyValue.objects.values_list("key", "value"))

@@ -400,6 +400,7 @@ def redeliver(pks: Iterable[int], *, now: datetime | None = None) -> list[int]:
             row.save(update_fields=["status", "next_attempt_at", "retry_until", "finished_at"])
             chosen.append(row.pk)
         if chosen:
+            # Imported here: the tasks module imports this one (a cycle).
             from .tasks import send_deliveries
 
             transaction.on_commit(lambda: send_deliveries.delay(chosen))

@@ -3,17 +3,24 @@ one accessor that falls back to settings.py, with validation, reset and history.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django import forms
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from otrs import policy
 from otrs.accounts import throttle
 from otrs.accounts.models import ThrottleScope, User, UserKind
+from otrs.api.tokens import create_token
+from otrs.errors import DomainError
 from otrs.policy import actions
 from otrs.policy.models import PolicyChange, PolicyValue
 from tests import factories
+from tickets.forms.common import add_time_units_field
 
 pytestmark = pytest.mark.django_db
 
@@ -126,9 +133,6 @@ def test_viewers_cannot_change(client, root):
 
 
 def test_the_time_units_field_follows_the_policy(root, settings):
-    from django import forms
-
-    from tickets.forms.common import add_time_units_field
 
     settings.TICKET_TIME_UNITS = "optional"
 
@@ -147,12 +151,6 @@ def test_the_time_units_field_follows_the_policy(root, settings):
 
 
 def test_the_token_lifetime_follows_the_policy(root, settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from otrs.api.tokens import create_token
-    from otrs.errors import DomainError
 
     settings.API_TOKEN_MAX_DAYS = 365
     actions.set_value("api_token_max_days", 30, actor=root)

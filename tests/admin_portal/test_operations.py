@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from otrs.accounts.models import User, UserKind
+from otrs.accounts.models import ThrottleCounter, User, UserKind
 from otrs.daemon import heartbeat
 from otrs.ops import checks
 from otrs.ops.models import MaintenanceWindow
@@ -146,7 +146,6 @@ def test_during_a_window_only_admins_sign_in(root):
     assert "only administrators can sign in now" in response.content.decode()
     assert "_auth_user_id" not in client.session
     # The refusal is no failed attempt: the throttle has nothing counted.
-    from otrs.accounts.models import ThrottleCounter
 
     assert not ThrottleCounter.objects.filter(login="ops_gate_agent").exists()
 

@@ -7,12 +7,19 @@ new screen light and dark, English and German, 375 and 1,400 px wide, into test-
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from otrs.accounts import actions
 from otrs.accounts.models import Group, Role, User, UserKind
+from otrs.daemon import heartbeat
+from otrs.ops.models import MaintenanceWindow
+from otrs.policy import actions as policy_actions
 from tests import factories
 from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS
 
@@ -162,13 +169,6 @@ OPERATION_SCREENS = [
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_the_operation_screens(browser, live_server, scheme, language):
-    import logging
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from otrs.daemon import heartbeat
-    from otrs.ops.models import MaintenanceWindow
 
     root = User.objects.create_superuser(
         "ops_shot_root", "ops@example.test", "pw", kind=UserKind.AGENT
@@ -176,7 +176,6 @@ def test_the_operation_screens(browser, live_server, scheme, language):
     root.language = language
     root.save()
     heartbeat.beat()
-    from otrs.policy import actions as policy_actions
 
     policy_actions.set_value("login_failure_limit", 8, actor=root)
     policy_actions.set_value("login_failure_window_minutes", 30, actor=root)

@@ -166,6 +166,7 @@ def import_acls(text: str) -> list[AclRule]:
 
 def export_jobs(jobs: Iterable[GenericAgentJob]) -> str:
     # The process admin's names for GenericAgent changes (one way to write them everywhere).
+    # Imported here: tickets.processes imports this package's modules (a cycle).
     from ..processes.definitions import portable_changes
 
     schema = ticket_schema()
@@ -192,6 +193,7 @@ def export_jobs(jobs: Iterable[GenericAgentJob]) -> str:
 def import_jobs(text: str) -> list[GenericAgentJob]:
     """Create or replace the jobs of the YAML ``text`` (with their beat schedules);
     ``ValidationError`` with every error, each naming its job and part, and nothing saved."""
+    # Imported here: tickets.processes imports this package's modules (a cycle).
     from ..processes.definitions import local_changes
 
     entries = _load(text, JOBS)
