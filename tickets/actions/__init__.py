@@ -34,6 +34,7 @@ from .articles import (
     create_ticket_with_article,
 )
 from .bulk import BulkChanges, BulkResult, bulk_change
+from .composer import discard_draft, mention_agents, save_draft
 from .custom_fields import change_free_fields, set_article_field_values, set_field_values
 from .customer import add_web_follow_up, close_by_customer, create_web_ticket
 from .delete import delete_ticket
@@ -94,12 +95,14 @@ __all__ = [
     "default_state",
     "default_type",
     "delete_ticket",
+    "discard_draft",
     "expect_version",
     "insert_faq_item",
     "link_faq_item",
     "link_tickets",
     "lock_ticket",
     "mark_seen",
+    "mention_agents",
     "merge_tickets",
     "move_ticket",
     "record_history",
@@ -107,6 +110,7 @@ __all__ = [
     "recorded_as",
     "resolve_number",
     "sanitize_html",
+    "save_draft",
     "send_email",
     "set_article_field_values",
     "set_customer",

@@ -10,6 +10,7 @@ from .automation import (
     RunStatus,
     RunTrigger,
 )
+from .composer import Draft, DraftScreen, Mention, TextModule
 from .history import TicketHistory
 from .mail import (
     Dispatch,
@@ -69,6 +70,8 @@ __all__ = [
     "Attachment",
     "AutoResponse",
     "Dispatch",
+    "Draft",
+    "DraftScreen",
     "FilterMatch",
     "FilterSet",
     "GenericAgentJob",
@@ -81,6 +84,7 @@ __all__ = [
     "ItemOutcome",
     "MailAccountDispatch",
     "MailDelivery",
+    "Mention",
     "MergeRecord",
     "Outcome",
     "PersonalQueue",
@@ -103,6 +107,7 @@ __all__ = [
     "StandardTemplate",
     "State",
     "SystemAddress",
+    "TextModule",
     "Ticket",
     "TicketFlag",
     "TicketHistory",

@@ -37,6 +37,7 @@ from ..choices import (
 )
 from ..models import (
     SLA,
+    Mention,
     Queue,
     State,
     Ticket,
@@ -347,6 +348,15 @@ def watched_tickets(user, *, open_only: bool = True) -> QuerySet:
     return tickets.filter(state_id__in=viewable_state_ids()) if open_only else tickets
 
 
+def mentioned_tickets(user, *, open_only: bool = True) -> QuerySet:
+    """Tickets whose notes mention ``user`` (``@login``) and that they may still see; by
+    default those in viewable states."""
+    tickets = access.visible_to(user, PermissionKey.RO).filter(
+        Exists(Mention.objects.filter(ticket=OuterRef("pk"), user=user))
+    )
+    return tickets.filter(state_id__in=viewable_state_ids()) if open_only else tickets
+
+
 def responsible_tickets(user, *, open_only: bool = True) -> QuerySet:
     """Tickets ``user`` is responsible for; by default those in viewable states."""
     tickets = access.visible_to(user, PermissionKey.RO).filter(responsible=user)
@@ -370,6 +380,8 @@ def _overviews() -> dict:
         "locked": locked_tickets,
         "watched": watched_tickets,
         "watched_all": lambda user: watched_tickets(user, open_only=False),
+        "mentioned": mentioned_tickets,
+        "mentioned_all": lambda user: mentioned_tickets(user, open_only=False),
         "responsible": responsible_tickets,
         "responsible_all": lambda user: responsible_tickets(user, open_only=False),
     }

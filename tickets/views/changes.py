@@ -30,8 +30,9 @@ from otrs.permissions import PermissionKey
 from .. import access, actions
 from .. import fields as ticket_fields
 from ..forms import changes as forms
-from ..models import Ticket
-from .ticket_screen import ticket_screen
+from ..models import DraftScreen, Ticket
+from . import drafts
+from .ticket_screen import ticket_page, ticket_screen
 
 # What a screen does: (ticket, cleaned data, actor, the version the agent saw) -> anything.
 Act = Callable[[Ticket, dict, User, str], object]
@@ -51,6 +52,8 @@ class Screen:
     fields_screen: str | None = None
     # The screen whose article fields the new article takes (in cleaned["article_fields"]).
     article_screen: str | None = None
+    # The draft screen (tickets.models.DraftScreen) of a composer: drafts and text modules.
+    draft: str | None = None
 
 
 def screen_view(screen: Screen):
@@ -58,12 +61,36 @@ def screen_view(screen: Screen):
 
     def view(request, pk: int):
         ticket = access.get_or_404(request.user, pk, screen.need)
-        data = (request.POST, request.FILES) if request.method == "POST" else ()
-        form = screen.form_class(*data, ticket=ticket, user=request.user)
-        if screen.fields_screen:
-            ticket_fields.add_form_fields(form, screen.fields_screen, ticket=ticket)
-        if screen.article_screen:
-            ticket_fields.add_article_form_fields(form, screen.article_screen)
+
+        def build(data=None):
+            if data is None:
+                data = (request.POST, request.FILES) if request.method == "POST" else ()
+            else:
+                data = (data, request.FILES)
+            form = screen.form_class(*data, ticket=ticket, user=request.user)
+            if screen.fields_screen:
+                ticket_fields.add_form_fields(form, screen.fields_screen, ticket=ticket)
+            if screen.article_screen:
+                ticket_fields.add_article_form_fields(form, screen.article_screen)
+            return form
+
+        form = build()
+        context: dict = {}
+        if screen.draft:
+            draft = drafts.draft_of(request.user, ticket, screen.draft)
+            context = drafts.draft_context(request, ticket, screen.draft, draft)
+            if draft is not None and request.method == "GET":
+                form.initial = {**form.initial, **drafts.draft_initial(draft)}
+                context["draft_restored"] = True
+            if drafts.is_text_module_step(request):
+                return drafts.text_module_step(
+                    request,
+                    ticket,
+                    build,
+                    lambda form: ticket_page(
+                        request, screen.template, ticket, form, screen=screen, **context
+                    ),
+                )
 
         def act(cleaned):
             # The screen's action and its custom fields: one change, all or nothing.
@@ -73,6 +100,8 @@ def screen_view(screen: Screen):
                 values = ticket_fields.ticket_values_from(form, cleaned)
                 if values:
                     actions.set_field_values(ticket, values, actor=request.user, need=screen.need)
+                if screen.draft:
+                    actions.discard_draft(ticket, screen.draft, actor=request.user)
             return outcome
 
         return ticket_screen(
@@ -83,6 +112,7 @@ def screen_view(screen: Screen):
             act,
             done=lambda _outcome: screen.done % {"number": ticket.number},
             screen=screen,
+            **context,
         )
 
     methods = require_POST if screen.post_only else require_http_methods(["GET", "POST"])
@@ -95,9 +125,12 @@ def screen_view(screen: Screen):
 
 
 def _note(ticket, data, actor, seen):
-    actions.add_article(
+    article = actions.add_article(
         ticket, data["article"], actor=actor, article_field_values=data["article_fields"]
     )
+    if data.get("mentions"):
+        actions.mention_agents(ticket, article, data["mentions"], actor=actor)
+    return article
 
 
 def _phone_inbound(ticket, data, actor, seen):
@@ -198,6 +231,7 @@ SCREENS: dict[str, tuple[str, Screen]] = {
             title=_("Add note"),
             submit=_("Add note"),
             done=_("Note added to ticket %(number)s."),
+            draft=DraftScreen.NOTE,
         ),
     ),
     "phone_inbound": (

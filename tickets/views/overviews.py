@@ -155,6 +155,12 @@ def watched(request):
 
 @agent_required
 @require_safe
+def mentioned(request):
+    return _overview(request, _("Tickets I was mentioned in"), _open_or_all("mentioned"))
+
+
+@agent_required
+@require_safe
 def responsible(request):
     return _overview(request, _("My responsibilities"), _open_or_all("responsible"))
 
@@ -165,5 +171,6 @@ urlpatterns = [
     path("status/", status, name="status"),
     path("locked/", locked, name="locked"),
     path("watched/", watched, name="watched"),
+    path("mentioned/", mentioned, name="mentioned"),
     path("responsible/", responsible, name="responsible"),
 ]

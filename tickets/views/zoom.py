@@ -23,8 +23,9 @@ from .. import fields as ticket_fields
 from .. import presence as presence_store
 from ..choices import Channel, LockState, SenderType
 from ..downloads import attachment_response
-from ..models import Article, Ticket
+from ..models import Article, Draft, Ticket
 from ..selectors import zoom as zoom_data
+from .drafts import continue_url
 from .presence import presence_context
 from .processes import zoom_panel as process_panel
 
@@ -248,10 +249,20 @@ def _context(request, pk: int, *, printing: bool) -> dict:
         "sla": escalation.compute(ticket),
         # The ticket's process: its activity, the dialogs offered and the last steps.
         "process": None if printing else process_panel(ticket, may_write=may_write),
+        # Answers and notes begun on the ticket and not sent yet, the agent's own first.
+        "drafts": [] if printing else _drafts(user, ticket),
         "custom_fields": ticket_fields.shown_values([ticket], ticket_fields.TicketScreen.ZOOM)[
             ticket.pk
         ],
     }
+
+
+def _drafts(user, ticket: Ticket) -> list[tuple[Draft, str]]:
+    """The ticket's drafts (one query), each with where its author goes on with it (only
+    the agent's own can be continued)."""
+    found = Draft.objects.filter(ticket=ticket).select_related("user").order_by("-updated_at")
+    mine = [(d, continue_url(d)) for d in found if d.user_id == user.pk]
+    return mine + [(d, "") for d in found if d.user_id != user.pk]
 
 
 @agent_required
