@@ -237,7 +237,6 @@ def test_the_action_refuses_a_user_who_may_not_read(support, ticket):
         actions.ArticleInput(channel="internal", sender_type="agent", subject="s", body="b"),
         actor=support.rw,
     )
-    with pytest.raises(DomainError):
-        with transaction.atomic():
-            actions.mention_agents(ticket, note, [support.outsider], actor=support.rw)
+    with pytest.raises(DomainError), transaction.atomic():
+        actions.mention_agents(ticket, note, [support.outsider], actor=support.rw)
     assert not Mention.objects.exists()
