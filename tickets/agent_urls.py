@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from otrs.agent.registry import MenuEntry, SearchBox
 
 from .access import can_view_reports
-from .agent_preferences import TicketPreferences
+from .agent_preferences import ColumnPreferences, TicketPreferences
 from .views import (
     bulk,
     changes,
@@ -89,7 +89,7 @@ menu = [
     ),
 ]
 
-preferences = [TicketPreferences]
+preferences = [TicketPreferences, ColumnPreferences]
 
 # The live counters of the menu entries, the dashboard and the queue tree.
 counters = "agent:counters"
