@@ -272,7 +272,7 @@
      DRAFT_SECONDS (the "Save draft" button does the same without JavaScript). A text
      module picked in the select goes in at the cursor at once, and "::keyword" typed in
      the text is replaced by that module's text. */
-  var DRAFT_SECONDS = 5;
+  var DRAFT_SECONDS = 3;
   function setupComposer(tools) {
     var form = tools.closest("form");
     var body = form && form.querySelector("textarea[name=body]");
