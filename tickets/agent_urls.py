@@ -25,6 +25,7 @@ from .views import (
     presence,
     processes,
     reports,
+    split,
     zoom,
 )
 from .views import counters as counter_views
@@ -44,6 +45,7 @@ urlpatterns = [
     *compose.urlpatterns,
     *drafts.urlpatterns,
     *create.urlpatterns,
+    *split.urlpatterns,
     *processes.urlpatterns,
     *bulk.urlpatterns,
     *search_views.urlpatterns,

@@ -66,6 +66,7 @@ from .object_links import (
     unlink_faq_item,
 )
 from .queues import set_personal_queues
+from .split import split_ticket
 from .versions import EditConflict, expect_version, ticket_version
 
 __all__ = [
@@ -124,6 +125,7 @@ __all__ = [
     "set_state",
     "set_title",
     "set_type",
+    "split_ticket",
     "ticket_version",
     "unlink_faq_item",
     "unlink_tickets",

@@ -59,17 +59,28 @@ PREFILL = {"customer_user": "customer", "customer_id": "customer_id"}
 
 
 def _new_ticket(
-    request, form_class, template: str, done: str, create, screen: str, start_text=False
+    request,
+    form_class,
+    template: str,
+    done: str,
+    create,
+    screen: str,
+    start_text=False,
+    initial: dict | None = None,
+    **extra,
 ):
     bound = request.method == "POST"
-    initial = {field: request.GET[key] for key, field in PREFILL.items() if request.GET.get(key)}
+    if initial is None:
+        initial = {
+            field: request.GET[key] for key, field in PREFILL.items() if request.GET.get(key)
+        }
     form = form_class(
         request.user, request.POST if bound else None, request.FILES or None, initial=initial
     )
     add_form_fields(form, screen)
     # The first article's own fields (object type "article"), kept apart from the ticket's.
     add_article_form_fields(form, screen)
-    context: dict = {"form": form}
+    context: dict = {"form": form, **extra}
     if start_text:
         context |= _start_text(request, form)
     return form_screen(

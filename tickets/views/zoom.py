@@ -167,6 +167,7 @@ _REPLY_ACTIONS = (
     ("reply", _("Reply")),
     ("reply_all", _("Reply all")),
     ("forward", _("Forward")),
+    ("split", _("Split")),
 )
 
 
