@@ -11,6 +11,7 @@ from otrs.agent.registry import MenuEntry, SearchBox
 from .access import can_view_reports
 from .agent_preferences import ColumnPreferences, TicketPreferences
 from .views import (
+    bounce,
     bulk,
     changes,
     compose,
@@ -46,6 +47,7 @@ urlpatterns = [
     *drafts.urlpatterns,
     *create.urlpatterns,
     *split.urlpatterns,
+    *bounce.urlpatterns,
     *processes.urlpatterns,
     *bulk.urlpatterns,
     *search_views.urlpatterns,

@@ -100,6 +100,7 @@ def _sentences() -> dict[str, str]:
         HistoryType.WEB_REQUEST_CUSTOMER: _("Request from the customer portal."),
         HistoryType.SYSTEM_REQUEST: _("Request added by the system."),
         HistoryType.FORWARD: _("Email forwarded."),
+        HistoryType.BOUNCE: _("Email bounced to %(new)s."),
         HistoryType.SEND_AUTO_REPLY: _("Auto reply sent."),
         HistoryType.SEND_AUTO_FOLLOW_UP: _("Auto follow-up sent."),
         HistoryType.SEND_AUTO_REJECT: _("Auto reject sent."),

@@ -33,6 +33,7 @@ from .articles import (
     create_ticket,
     create_ticket_with_article,
 )
+from .bounce import bounce_article
 from .bulk import BulkChanges, BulkResult, bulk_change
 from .composer import discard_draft, mention_agents, save_draft
 from .custom_fields import change_free_fields, set_article_field_values, set_field_values
@@ -81,6 +82,7 @@ __all__ = [
     "add_phone_call",
     "add_web_follow_up",
     "answer_ticket",
+    "bounce_article",
     "bulk_change",
     "change_free_fields",
     "check_owner_candidate",

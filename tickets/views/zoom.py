@@ -172,10 +172,16 @@ _REPLY_ACTIONS = (
 
 
 def _replies(ticket: Ticket, article: Article) -> list[TicketAction]:
-    return [
+    result = [
         TicketAction(name, str(label), _url(name, ticket.pk, article.pk))
         for name, label in _REPLY_ACTIONS
     ]
+    if article.channel == Channel.EMAIL:
+        # A mail can be sent on unchanged (OTRS's bounce).
+        result.append(
+            TicketAction("bounce", str(_("Bounce")), _url("bounce", ticket.pk, article.pk))
+        )
+    return result
 
 
 def _article_rows(
