@@ -107,10 +107,22 @@ class ColumnPreferences(PreferencesSection):
             for key, label in columns.OVERVIEWS.items()
         ]
 
+    def _sent(self, overview: str) -> bool:
+        """Whether the form sent this overview's fields (its position inputs always go); a
+        form without them (another client, an older page) keeps the agent's choice."""
+        prefix = f"columns_{overview}_"
+        return any(name.startswith(prefix) for name in self.data)
+
     def choice(self) -> dict[str, list[str]]:
-        """The chosen keys per overview: by position, unnumbered ones last in list order."""
+        """The chosen keys per overview: by position, unnumbered ones last in list order;
+        an overview the form did not send keeps what is stored."""
+        stored = dict(self.user.list_columns or {})
         result = {}
         for overview in columns.OVERVIEWS:
+            if not self._sent(overview):
+                if overview in stored:
+                    result[overview] = stored[overview]
+                continue
             picked = []
             for index, column in enumerate(self.available):
                 on, position = self._names(overview, index)
@@ -124,7 +136,7 @@ class ColumnPreferences(PreferencesSection):
         if self.errors:
             return data
         for overview, keys in self.choice().items():
-            if not set(keys) & set(columns.LINKS):
+            if self._sent(overview) and not set(keys) & set(columns.LINKS):
                 raise forms.ValidationError(
                     _("%(overview)s: keep the ticket number or the title, they link to the ticket.")
                     % {"overview": columns.OVERVIEWS[overview]},

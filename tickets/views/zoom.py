@@ -286,7 +286,17 @@ def zoom(request, pk: int):
 @agent_required
 @require_safe
 def print_view(request, pk: int):
-    return render(request, "tickets/zoom/print.html", _context(request, pk, printing=True))
+    """The ticket for paper; ``?article=<id>`` (repeated) prints only those articles and
+    ``?history=0`` leaves the history out, chosen in a form on the page itself."""
+    context = _context(request, pk, printing=True)
+    rows = context["article_rows"]
+    chosen = {int(raw) for raw in request.GET.getlist("article") if raw.isdigit()}
+    context["all_rows"] = rows
+    context["chosen_ids"] = chosen
+    if chosen:
+        context["article_rows"] = [row for row in rows if row.article.pk in chosen]
+    context["with_history"] = request.GET.get("history") != "0"
+    return render(request, "tickets/zoom/print.html", context)
 
 
 # --- attachment download -----------------------------------------------------------------------
