@@ -27,7 +27,7 @@ from otrs.fields.selectors import definitions, rendered
 from otrs.permissions import PermissionKey
 from otrs.web.pagination import paginate
 from otrs.web.params import text_param
-from tickets import columns, selectors
+from tickets import selectors
 from tickets.forms.overviews import ORDER_CHOICES, SORT_CHOICES, ViewParams
 
 from . import access, actions
@@ -163,8 +163,6 @@ def _tickets(request, customer: Q) -> dict:
         "page": page,
         "tickets": page.rows,
         "unseen_ids": selectors.unseen_ids(user, page.rows),
-        # The agent's columns of the ticket lists (tickets.columns).
-        "columns": columns.annotate(page.rows, columns.chosen(user, columns.LISTS)),
     }
 
 

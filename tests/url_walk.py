@@ -246,6 +246,8 @@ def build_dataset() -> Dataset:
         name="Walk", kind="compliance", created_by=staff, next_run_at=timezone.now()
     )
     data.own["schedules"] = data.foreign["schedules"] = schedule.pk
+    # The composer's drafts: a draft screen (tickets/<pk>/drafts/<screen>/...).
+    data.own["screen"] = data.foreign["screen"] = "note"
     for user in (granted, plain, staff, *customers):
         user.set_password(PASSWORD)
         user.save()
