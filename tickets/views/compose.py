@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
 
 from otrs.accounts.decorators import agent_required
+from otrs.errors import DomainError
 from otrs.permissions import PermissionKey
 
 from .. import access, actions
@@ -54,6 +57,18 @@ def _compose(request, pk, article_pk, kind):
     article = article.first()
     if article is None:
         raise Http404("No such article.")
+    if (
+        settings.TICKET_LOCK_ON_REPLY
+        and request.method == "GET"
+        and ticket.lock == LockState.UNLOCK
+    ):
+        # OTRS's RequiredLock: opening the composer takes the ticket (see settings).
+        try:
+            actions.lock_ticket(ticket, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.info(request, _("The ticket is locked to you while you answer."))
     templates = composer_templates(ticket, kind).order_by("name")
     template = _chosen_template(request, templates)
 

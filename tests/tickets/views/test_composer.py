@@ -240,3 +240,18 @@ def test_the_action_refuses_a_user_who_may_not_read(support, ticket):
     with pytest.raises(DomainError), transaction.atomic():
         actions.mention_agents(ticket, note, [support.outsider], actor=support.rw)
     assert not Mention.objects.exists()
+
+
+# --- auto-lock on reply (OTRS RequiredLock) ------------------------------------------------
+
+
+def test_opening_the_reply_locks_the_ticket_when_configured(rw, support, ticket, settings):
+    rw.get(reply_url(ticket))
+    ticket.refresh_from_db()
+    assert ticket.lock == "unlock"  # off by default
+    settings.TICKET_LOCK_ON_REPLY = True
+    page = rw.get(reply_url(ticket)).content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.lock, ticket.owner_id) == ("lock", support.rw.pk)
+    assert "The ticket is locked to you while you answer." in page
+    assert TicketHistory.objects.filter(ticket=ticket, history_type=HistoryType.LOCK).exists()
