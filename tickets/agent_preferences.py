@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from otrs.agent.preferences import PreferencesSection
 from otrs.permissions import PermissionKey, grants_for
 
-from . import columns
+from . import columns, dashboard
 from .actions import set_personal_queues
 from .models import PersonalQueue, Queue
 from .notifications import NOTIFICATIONS, wants
@@ -146,3 +146,56 @@ class ColumnPreferences(PreferencesSection):
 
     def save(self) -> None:
         columns.save_choice(self.user, self.choice())
+
+
+class DashboardPreferences(PreferencesSection):
+    """The dashboard's widgets (:mod:`tickets.dashboard`): which to show (a checkbox each)
+    and in which order (a position number each); none ticked is refused. A form without
+    these fields keeps the agent's choice."""
+
+    template_name = "tickets/dashboard_preferences.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        shown = [kind.key for kind in dashboard.chosen(self.user)]
+        for kind in dashboard.WIDGETS:
+            self.fields[f"widget_{kind.key}"] = forms.BooleanField(
+                label=kind.title, required=False, initial=kind.key in shown
+            )
+            self.fields[f"widget_{kind.key}_position"] = forms.IntegerField(
+                label=_("Position of %(column)s") % {"column": kind.title},
+                min_value=1,
+                max_value=99,
+                required=False,
+                initial=shown.index(kind.key) + 1 if kind.key in shown else None,
+            )
+
+    @property
+    def rows(self):
+        return [
+            (self[f"widget_{kind.key}"], self[f"widget_{kind.key}_position"])
+            for kind in dashboard.WIDGETS
+        ]
+
+    def _sent(self) -> bool:
+        return any(name.startswith("widget_") for name in self.data)
+
+    def choice(self) -> list[str]:
+        picked = [
+            (self.cleaned_data.get(f"widget_{kind.key}_position") or 100, index, kind.key)
+            for index, kind in enumerate(dashboard.WIDGETS)
+            if self.cleaned_data.get(f"widget_{kind.key}")
+        ]
+        return [key for _p, _i, key in sorted(picked)]
+
+    def clean(self):
+        data = super().clean()
+        if self._sent() and not self.errors and not self.choice():
+            raise forms.ValidationError(_("Keep at least one dashboard widget."), code="no_widget")
+        return data
+
+    def save(self) -> None:
+        if not self._sent():
+            return
+        self.user.dashboard_widgets = self.choice()
+        self.user.save(update_fields=["dashboard_widgets"])

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from otrs.agent.registry import MenuEntry, SearchBox
 
 from .access import can_view_reports
-from .agent_preferences import ColumnPreferences, TicketPreferences
+from .agent_preferences import ColumnPreferences, DashboardPreferences, TicketPreferences
 from .views import (
     bounce,
     bulk,
@@ -93,7 +93,7 @@ menu = [
     ),
 ]
 
-preferences = [TicketPreferences, ColumnPreferences]
+preferences = [TicketPreferences, DashboardPreferences, ColumnPreferences]
 
 # The live counters of the menu entries, the dashboard and the queue tree.
 counters = "agent:counters"

@@ -533,16 +533,36 @@ class Dashboard:
         return [ticket for widget in widgets for ticket in widget.tickets]
 
 
-def dashboard(user, *, rows: int = DASHBOARD_MAX_ROWS, now: datetime | None = None) -> Dashboard:
+def dashboard(
+    user,
+    *,
+    rows: int = DASHBOARD_MAX_ROWS,
+    now: datetime | None = None,
+    widgets: Iterable[str] | None = None,
+) -> Dashboard:
     """The dashboard's widgets, each with up to ``rows`` rows (at most
-    :data:`DASHBOARD_MAX_ROWS`): one query per widget, whatever their sizes."""
+    :data:`DASHBOARD_MAX_ROWS`): one query per widget, whatever their sizes. With
+    ``widgets`` (keys), only those are read; the others are empty."""
     rows = min(max(int(rows), 1), DASHBOARD_MAX_ROWS)
+    wanted = None if widgets is None else set(widgets)
+
+    def read(key, load) -> Widget:
+        return load() if wanted is None or key in wanted else Widget(tickets=[], has_more=False)
+
     return Dashboard(
-        locked=_widget(locked_tickets(user), ("created_at", "id"), rows),
-        new=_new_widget(user, rows),
-        reminders=_widget(reminder_tickets(user, now), ("pending_until", "id"), rows),
-        watched=_widget(watched_tickets(user), ("-changed_at", "-id"), rows),
-        escalated=_widget(escalated_tickets(user, now), ("escalation_at", "id"), rows),
+        locked=read("locked", lambda: _widget(locked_tickets(user), ("created_at", "id"), rows)),
+        new=read("new", lambda: _new_widget(user, rows)),
+        reminders=read(
+            "reminders",
+            lambda: _widget(reminder_tickets(user, now), ("pending_until", "id"), rows),
+        ),
+        watched=read(
+            "watched", lambda: _widget(watched_tickets(user), ("-changed_at", "-id"), rows)
+        ),
+        escalated=read(
+            "escalated",
+            lambda: _widget(escalated_tickets(user, now), ("escalation_at", "id"), rows),
+        ),
         queues_with_escalation_targets=Queue.objects.filter(
             _ESCALATION_TARGETS, is_valid=True
         ).count(),

@@ -18,6 +18,7 @@ from otrs.accounts.decorators import agent_required
 from otrs.web.pagination import Page, paginate
 
 from .. import columns, selectors
+from .. import dashboard as dashboard_widgets
 from ..forms.overviews import ORDER_CHOICES, SORT_CHOICES, ListParams, QueueParams, ViewParams
 
 
@@ -69,12 +70,16 @@ def _overview(request, title, views):
 @agent_required
 @require_safe
 def dashboard(request):
-    board = selectors.dashboard(request.user, rows=_per_page(request.user))
+    kinds = dashboard_widgets.chosen(request.user)
+    board = selectors.dashboard(
+        request.user, rows=_per_page(request.user), widgets=[k.key for k in kinds]
+    )
     unseen = selectors.unseen_ids(request.user, board.tickets)
+    shown = [(kind, getattr(board, kind.key)) for kind in kinds]
     return render(
         request,
         "tickets/overviews/dashboard.html",
-        {"board": board, "unseen_ids": unseen, "now": timezone.now()},
+        {"board": board, "widgets": shown, "unseen_ids": unseen, "now": timezone.now()},
     )
 
 
