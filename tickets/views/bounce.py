@@ -17,6 +17,7 @@ from otrs.permissions import PermissionKey
 from .. import access, actions
 from ..choices import PENDING_STATE_TYPES, UNMERGEABLE_STATE_TYPES, Channel, StateType
 from ..forms.changes import TicketActionForm
+from ..forms.common import TranslatedChoiceField
 from ..models import Article, ArticleRaw, State
 from .ticket_screen import ticket_screen
 
@@ -26,7 +27,7 @@ DEFAULT_STATE = "closed successful"
 
 class BounceForm(TicketActionForm):
     to = forms.EmailField(label=gettext_lazy("Bounce to"), max_length=254)
-    state = forms.ModelChoiceField(
+    state = TranslatedChoiceField(
         label=gettext_lazy("State after bouncing"),
         queryset=State.objects.none(),
         required=False,
