@@ -260,6 +260,9 @@ DASHBOARD_ESCALATION_SOON_MINUTES = env.int(
 # An agent's open zoom or composer counts as present on the ticket for this many seconds
 # after its last renewal (the page renews three times as often; tickets/presence.py).
 TICKET_PRESENCE_SECONDS = env.int("TICKET_PRESENCE_SECONDS", 60, minimum=6, maximum=3600)
+# OTRS's RequiredLock on the reply screen: opening the composer on an unlocked ticket locks
+# it to the agent (who becomes its owner), so that two agents do not answer at once.
+TICKET_LOCK_ON_REPLY = env.bool("TICKET_LOCK_ON_REPLY", False)
 
 # --- Mail -------------------------------------------------------------------------------------
 

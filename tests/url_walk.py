@@ -262,6 +262,8 @@ def build_dataset() -> Dataset:
             message=f"Walk maintenance {days}",
             created_by=staff,
         )
+    # The composer's drafts: a draft screen (tickets/<pk>/drafts/<screen>/...).
+    data.own["screen"] = data.foreign["screen"] = "note"
     for user in (granted, plain, staff, *customers):
         user.set_password(PASSWORD)
         user.save()

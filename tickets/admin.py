@@ -23,6 +23,7 @@ from .models import (
     StandardTemplate,
     State,
     SystemAddress,
+    TextModule,
     Ticket,
     TicketHistory,
     TicketType,
@@ -154,6 +155,17 @@ class StandardTemplateAdmin(_TextAdmin):
     list_filter = ["template_type", "is_valid"]
     filter_horizontal = ["queues"]
     fields = ["name", "template_type", "text", "queues", "comment", "is_valid"]
+
+
+@admin.register(TextModule)
+class TextModuleAdmin(admin.ModelAdmin):
+    """Text modules are inserted as written (no tags): agents see the text they pick."""
+
+    list_display = ["name", "keyword", "comment", "is_valid"]
+    list_filter = ["is_valid", "queues"]
+    search_fields = ["name", "keyword", "text"]
+    filter_horizontal = ["queues"]
+    fields = ["name", "keyword", "text", "queues", "comment", "is_valid"]
 
 
 @admin.register(AutoResponse)

@@ -95,6 +95,14 @@ modules = [
         40,
     ),
     _module(
+        "text_modules",
+        _("Text modules"),
+        _("Snippets agents insert into answers and notes, per queue."),
+        "textmodule",
+        C,
+        42,
+    ),
+    _module(
         "auto_responses",
         _("Auto responses"),
         _("Mail sent automatically on new tickets, follow-ups and rejects."),

@@ -9,13 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from otrs.agent.registry import MenuEntry, SearchBox
 
 from .access import can_view_reports
-from .agent_preferences import TicketPreferences
+from .agent_preferences import ColumnPreferences, DashboardPreferences, TicketPreferences
 from .views import (
+    bounce,
     bulk,
     changes,
     compose,
     create,
     customer,
+    drafts,
     faq_links,
     free_fields,
     links,
@@ -24,6 +26,7 @@ from .views import (
     presence,
     processes,
     reports,
+    split,
     zoom,
 )
 from .views import counters as counter_views
@@ -41,7 +44,10 @@ urlpatterns = [
     *merge.urlpatterns,
     *customer.urlpatterns,
     *compose.urlpatterns,
+    *drafts.urlpatterns,
     *create.urlpatterns,
+    *split.urlpatterns,
+    *bounce.urlpatterns,
     *processes.urlpatterns,
     *bulk.urlpatterns,
     *search_views.urlpatterns,
@@ -87,7 +93,7 @@ menu = [
     ),
 ]
 
-preferences = [TicketPreferences]
+preferences = [TicketPreferences, DashboardPreferences, ColumnPreferences]
 
 # The live counters of the menu entries, the dashboard and the queue tree.
 counters = "agent:counters"

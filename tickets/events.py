@@ -45,6 +45,8 @@ class TicketEvent(StrEnum):
     # ProcessManagementActivityID changed).
     TICKET_PROCESS_UPDATE = "TicketProcessUpdate"
     TICKET_ACCOUNT_TIME = "TicketAccountTime"
+    # An agent was named with @login in a note (not an OTRS event; Zammad's mention).
+    TICKET_MENTION = "TicketMention"
     ESCALATION_RESPONSE_TIME_START = "EscalationResponseTimeStart"
     ESCALATION_UPDATE_TIME_START = "EscalationUpdateTimeStart"
     ESCALATION_SOLUTION_TIME_START = "EscalationSolutionTimeStart"

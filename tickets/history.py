@@ -51,6 +51,11 @@ _MODELS = {
 _SENDING_FAILED = "ArticleEmailSendingError"
 # A Misc row with this event: an FAQ item put into an answer (tickets.actions.object_links).
 _FAQ_INSERT = "FAQInsert"
+# A Misc row with this event: an agent named in a note (tickets.actions.composer).
+_MENTION = "Mention"
+# A Misc row with this event: a new ticket made from an article (tickets.actions.split).
+_SPLIT = "Split"
+_MISC_EVENTS = (_SENDING_FAILED, _FAQ_INSERT, _MENTION, _SPLIT)
 
 
 def _sentences() -> dict[str, str]:
@@ -95,6 +100,7 @@ def _sentences() -> dict[str, str]:
         HistoryType.WEB_REQUEST_CUSTOMER: _("Request from the customer portal."),
         HistoryType.SYSTEM_REQUEST: _("Request added by the system."),
         HistoryType.FORWARD: _("Email forwarded."),
+        HistoryType.BOUNCE: _("Email bounced to %(new)s."),
         HistoryType.SEND_AUTO_REPLY: _("Auto reply sent."),
         HistoryType.SEND_AUTO_FOLLOW_UP: _("Auto follow-up sent."),
         HistoryType.SEND_AUTO_REJECT: _("Auto reject sent."),
@@ -103,6 +109,8 @@ def _sentences() -> dict[str, str]:
         HistoryType.LOOP_PROTECTION: _("Loop protection: no more automatic mail to %(new)s today."),
         _SENDING_FAILED: _("Sending the email failed for good: %(new)s"),
         _FAQ_INSERT: _("FAQ item %(number)s inserted into the answer."),
+        _MENTION: _("%(login)s was mentioned in a note."),
+        _SPLIT: _("Ticket %(number)s split off from an article."),
         "link_add:faq": _("Linked with FAQ item %(number)s."),
         "link_delete:faq": _("Link with FAQ item %(number)s removed."),
         "link_add:configitem": _("Linked with configuration item %(number)s."),
@@ -114,7 +122,7 @@ def _pattern_key(entry: TicketHistory) -> str:
     """Which sentence an entry gets: its type's, or a special one for Misc events and for
     links to objects other than tickets (``object`` in the row's extra values)."""
     kind = entry.history_type
-    if kind == HistoryType.MISC and entry.extra.get("event") in (_SENDING_FAILED, _FAQ_INSERT):
+    if kind == HistoryType.MISC and entry.extra.get("event") in _MISC_EVENTS:
         return str(entry.extra["event"])
     other = entry.extra.get("object")
     if other and kind == HistoryType.TICKET_LINK_ADD:

@@ -15,6 +15,7 @@ TicketOwnerUpdate             owner update (#5)                 the new owner
 TicketResponsibleUpdate       responsible update (#6)           the new responsible
 ArticleCreate, AddNote        new note (#7)                     owner, responsible, watchers
 TicketQueueUpdate             queue update (#8)                 my queues (of the new queue)
+TicketMention                 mentioned in a note (ours)        the agent named with @login
 NotificationPendingReminder   pending reminder, locked (#9)     owner, responsible
 NotificationPendingReminder   pending reminder, unlocked (#10)  owner, responsible, my queues
 NotificationEscalation        escalation (#11)                  my queues, responsible
@@ -69,7 +70,7 @@ from .choices import HistoryType, LockState
 from .deliveries import queue_system_mail
 from .events import TicketEvent
 from .mailtexts import article_text
-from .models import Article, PersonalQueue, Ticket, TicketWatcher
+from .models import Article, Mention, PersonalQueue, Ticket, TicketWatcher
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +156,15 @@ NEW_NOTE = Notification(
     with_article=True,
     note_is_enough=True,
 )
+MENTION = Notification(
+    "mention",
+    gettext_lazy("I was mentioned in a note (@login)"),
+    gettext_lazy("You were mentioned: %(title)s"),
+    gettext_lazy("%(actor)s mentioned you in a note on ticket %(number)s."),
+    (NEW_USER,),
+    with_article=True,
+    note_is_enough=True,
+)
 QUEUE_UPDATE = Notification(
     "queue_update",
     gettext_lazy("A ticket was moved into one of my queues"),
@@ -201,6 +211,7 @@ NOTIFICATIONS: dict[str, Notification] = {
         FOLLOW_UP_UNLOCKED,
         FOLLOW_UP_LOCKED,
         NEW_NOTE,
+        MENTION,
         OWNER_UPDATE,
         RESPONSIBLE_UPDATE,
         QUEUE_UPDATE,
@@ -222,6 +233,7 @@ EVENTS = frozenset(
         TicketEvent.TICKET_OWNER_UPDATE,
         TicketEvent.TICKET_RESPONSIBLE_UPDATE,
         TicketEvent.TICKET_QUEUE_UPDATE,
+        TicketEvent.TICKET_MENTION,
         TicketEvent.NOTIFICATION_ESCALATION,
         TicketEvent.NOTIFICATION_ESCALATION_NOTIFY_BEFORE,
         TicketEvent.NOTIFICATION_PENDING_REMINDER,
@@ -299,6 +311,10 @@ def notify(
     if notification is None:
         return []
     candidates = recipients(notification, ticket, actor_id=actor_id, data=data)
+    if notification is NEW_NOTE and candidates and article_id is not None:
+        # Agents the note mentions get the mention's mail instead (not two for one note).
+        named = set(Mention.objects.filter(article_id=article_id).values_list("user_id", flat=True))
+        candidates = [user for user in candidates if user.pk not in named]
     users = [user for user in candidates if wants(user, notification)]
     if not users:
         return []
@@ -330,6 +346,7 @@ def _notification_for(event: str, data: dict, ticket: Ticket) -> Notification | 
         TicketEvent.TICKET_OWNER_UPDATE: OWNER_UPDATE,
         TicketEvent.TICKET_RESPONSIBLE_UPDATE: RESPONSIBLE_UPDATE,
         TicketEvent.TICKET_QUEUE_UPDATE: QUEUE_UPDATE,
+        TicketEvent.TICKET_MENTION: MENTION,
     }
     return by_event.get(event)
 

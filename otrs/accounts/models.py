@@ -46,6 +46,12 @@ class User(AbstractUser):
     notification_preferences = models.JSONField(
         _("notification preferences"), default=dict, blank=True
     )
+    # The columns of the agent's ticket lists, in order, per overview ({"queue": ["number",
+    # "title", "field:Topic"]}); a missing overview shows the default (tickets.columns).
+    list_columns = models.JSONField(_("list columns"), default=dict, blank=True)
+    # The dashboard's widgets, in order (["locked", "escalated"]); empty: all, in the
+    # default order (tickets.dashboard).
+    dashboard_widgets = models.JSONField(_("dashboard widgets"), default=list, blank=True)
 
     objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
 

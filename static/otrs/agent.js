@@ -325,6 +325,62 @@
       .catch(function () { window.location.href = link.href; });
   }
 
+  /* Composer (tickets/views/drafts.py): the form's draft tools (.composer-tools) carry the
+     draft endpoint in data-draft-url; while the agent types, the form is saved there every
+     DRAFT_SECONDS (the "Save draft" button does the same without JavaScript). A text
+     module picked in the select goes in at the cursor at once, and "::keyword" typed in
+     the text is replaced by that module's text. */
+  var DRAFT_SECONDS = 3;
+  function setupComposer(tools) {
+    var form = tools.closest("form");
+    var body = form && form.querySelector("textarea[name=body]");
+    if (!body || !window.fetch) { return; }
+    var status = tools.querySelector(".draft-status");
+    var timer = null;
+    function saveDraft() {
+      timer = null;
+      var data = new FormData(form);
+      data.delete("attachments");
+      fetch(tools.getAttribute("data-draft-url"), { method: "POST", body: data, headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (answer) { if (status && answer.message) { status.textContent = answer.message; } })
+        .catch(function () {});
+    }
+    form.addEventListener("input", function (event) {
+      if (event.target.type === "file") { return; }
+      if (timer) { clearTimeout(timer); }
+      timer = setTimeout(saveDraft, DRAFT_SECONDS * 1000);
+    });
+    form.addEventListener("submit", function () { if (timer) { clearTimeout(timer); timer = null; } });
+    var source = document.getElementById("text-modules");
+    var modules = source ? JSON.parse(source.textContent) : [];
+    function insertAt(start, end, text) {
+      body.setRangeText(text, start, end, "end");
+      body.focus();
+      body.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    var select = tools.querySelector("select[name=text_module]");
+    if (select) {
+      select.addEventListener("change", function () {
+        var label = select.options[select.selectedIndex];
+        var match = label && /\(::([\w-]+)\)$/.exec(label.textContent);
+        var module = match && modules.find(function (m) { return m.keyword === match[1]; });
+        if (!module) { return; }
+        insertAt(body.selectionStart, body.selectionEnd, module.text);
+        select.value = "";
+      });
+    }
+    body.addEventListener("input", function (event) {
+      if (event.inputType === undefined) { return; }
+      var before = body.value.slice(0, body.selectionStart);
+      var match = /::([\w-]+)\s$/.exec(before);
+      if (!match) { return; }
+      var module = modules.find(function (m) { return m.keyword === match[1]; });
+      if (module) { insertAt(body.selectionStart - match[0].length, body.selectionStart, module.text); }
+    });
+  }
+  document.querySelectorAll(".composer-tools[data-draft-url]").forEach(setupComposer);
+
   /* Keyboard shortcuts: "/" focuses the search; any element with data-shortcut="x" is
      activated by pressing x; "g" then x follows the menu link with data-nav-shortcut="x"
      (the apps' menu entries declare their letters). Never while typing. */

@@ -33,7 +33,9 @@ from .articles import (
     create_ticket,
     create_ticket_with_article,
 )
+from .bounce import bounce_article
 from .bulk import BulkChanges, BulkResult, bulk_change
+from .composer import discard_draft, mention_agents, save_draft
 from .custom_fields import change_free_fields, set_article_field_values, set_field_values
 from .customer import add_web_follow_up, close_by_customer, create_web_ticket
 from .delete import delete_ticket
@@ -65,6 +67,7 @@ from .object_links import (
     unlink_faq_item,
 )
 from .queues import set_personal_queues
+from .split import split_ticket
 from .versions import EditConflict, expect_version, ticket_version
 
 __all__ = [
@@ -79,6 +82,7 @@ __all__ = [
     "add_phone_call",
     "add_web_follow_up",
     "answer_ticket",
+    "bounce_article",
     "bulk_change",
     "change_free_fields",
     "check_owner_candidate",
@@ -94,12 +98,14 @@ __all__ = [
     "default_state",
     "default_type",
     "delete_ticket",
+    "discard_draft",
     "expect_version",
     "insert_faq_item",
     "link_faq_item",
     "link_tickets",
     "lock_ticket",
     "mark_seen",
+    "mention_agents",
     "merge_tickets",
     "move_ticket",
     "record_history",
@@ -107,6 +113,7 @@ __all__ = [
     "recorded_as",
     "resolve_number",
     "sanitize_html",
+    "save_draft",
     "send_email",
     "set_article_field_values",
     "set_customer",
@@ -120,6 +127,7 @@ __all__ = [
     "set_state",
     "set_title",
     "set_type",
+    "split_ticket",
     "ticket_version",
     "unlink_faq_item",
     "unlink_tickets",

@@ -23,6 +23,7 @@ from .. import access
 from ..actions import ArticleInput
 from ..choices import PENDING_STATE_TYPES, Channel, SenderType, StateType
 from ..models import Priority, Queue, State, Ticket
+from . import composer
 from .common import (
     AgentChoiceField,
     AttachmentsField,
@@ -140,7 +141,8 @@ class OptionalNoteForm(TicketActionForm):
 
 
 class NoteForm(ArticleForm):
-    """An internal note, visible to the customer if the agent says so."""
+    """An internal note, visible to the customer if the agent says so; it may insert a text
+    module and mention agents (``@login``, in ``cleaned_data["mentions"]``)."""
 
     field_order = ["subject", "body", "visible_for_customer", "attachments"]
 
@@ -148,8 +150,18 @@ class NoteForm(ArticleForm):
         label=_("Visible to the customer"), required=False, initial=False
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        composer.add_text_module_field(self, self.ticket)
+
     def is_visible(self) -> bool:
         return bool(self.cleaned_data.get("visible_for_customer"))
+
+    def clean(self):
+        composer.apply_text_module(self)  # before the article is built from the text
+        data = super().clean()
+        data["mentions"] = composer.mentioned_agents(self, self.ticket)
+        return data
 
 
 class PhoneInboundForm(ArticleForm):

@@ -22,6 +22,7 @@ from ..actions.email import system_addresses
 from ..choices import UNMERGEABLE_STATE_TYPES, Channel, SenderType, StateType, TemplateType
 from ..models import Article, Attachment, StandardTemplate, State, Ticket
 from ..subjects import SUBJECT_FWD, SUBJECT_RE, build_ticket_subject
+from . import composer
 from .common import AttachmentsField, add_time_units_field, pending_until_field
 from .versioned import VersionedForm
 
@@ -196,9 +197,11 @@ class ComposeForm(VersionedForm):
         else:
             del self.fields["forward_attachments"]
         add_time_units_field(self)
+        composer.add_text_module_field(self, self.ticket)
 
     def clean(self):
         data = super().clean()
+        composer.apply_text_module(self)
         state = data.get("next_state")
         until = data.get("pending_until")
         if state is not None and state.is_pending and "pending_until" not in self.errors:

@@ -10,6 +10,7 @@ from .automation import (
     RunStatus,
     RunTrigger,
 )
+from .composer import Draft, DraftScreen, Mention, TextModule
 from .history import TicketHistory
 from .mail import (
     ContentBlob,
@@ -71,6 +72,8 @@ __all__ = [
     "AutoResponse",
     "ContentBlob",
     "Dispatch",
+    "Draft",
+    "DraftScreen",
     "FilterMatch",
     "FilterSet",
     "GenericAgentJob",
@@ -83,6 +86,7 @@ __all__ = [
     "ItemOutcome",
     "MailAccountDispatch",
     "MailDelivery",
+    "Mention",
     "MergeRecord",
     "Outcome",
     "PersonalQueue",
@@ -106,6 +110,7 @@ __all__ = [
     "StandardTemplate",
     "State",
     "SystemAddress",
+    "TextModule",
     "Ticket",
     "TicketFlag",
     "TicketHistory",

@@ -37,6 +37,7 @@ from ..choices import (
 )
 from ..models import (
     SLA,
+    Mention,
     Queue,
     State,
     Ticket,
@@ -347,6 +348,15 @@ def watched_tickets(user, *, open_only: bool = True) -> QuerySet:
     return tickets.filter(state_id__in=viewable_state_ids()) if open_only else tickets
 
 
+def mentioned_tickets(user, *, open_only: bool = True) -> QuerySet:
+    """Tickets whose notes mention ``user`` (``@login``) and that they may still see; by
+    default those in viewable states."""
+    tickets = access.visible_to(user, PermissionKey.RO).filter(
+        Exists(Mention.objects.filter(ticket=OuterRef("pk"), user=user))
+    )
+    return tickets.filter(state_id__in=viewable_state_ids()) if open_only else tickets
+
+
 def responsible_tickets(user, *, open_only: bool = True) -> QuerySet:
     """Tickets ``user`` is responsible for; by default those in viewable states."""
     tickets = access.visible_to(user, PermissionKey.RO).filter(responsible=user)
@@ -370,6 +380,8 @@ def _overviews() -> dict:
         "locked": locked_tickets,
         "watched": watched_tickets,
         "watched_all": lambda user: watched_tickets(user, open_only=False),
+        "mentioned": mentioned_tickets,
+        "mentioned_all": lambda user: mentioned_tickets(user, open_only=False),
         "responsible": responsible_tickets,
         "responsible_all": lambda user: responsible_tickets(user, open_only=False),
     }
@@ -521,16 +533,36 @@ class Dashboard:
         return [ticket for widget in widgets for ticket in widget.tickets]
 
 
-def dashboard(user, *, rows: int = DASHBOARD_MAX_ROWS, now: datetime | None = None) -> Dashboard:
+def dashboard(
+    user,
+    *,
+    rows: int = DASHBOARD_MAX_ROWS,
+    now: datetime | None = None,
+    widgets: Iterable[str] | None = None,
+) -> Dashboard:
     """The dashboard's widgets, each with up to ``rows`` rows (at most
-    :data:`DASHBOARD_MAX_ROWS`): one query per widget, whatever their sizes."""
+    :data:`DASHBOARD_MAX_ROWS`): one query per widget, whatever their sizes. With
+    ``widgets`` (keys), only those are read; the others are empty."""
     rows = min(max(int(rows), 1), DASHBOARD_MAX_ROWS)
+    wanted = None if widgets is None else set(widgets)
+
+    def read(key, load) -> Widget:
+        return load() if wanted is None or key in wanted else Widget(tickets=[], has_more=False)
+
     return Dashboard(
-        locked=_widget(locked_tickets(user), ("created_at", "id"), rows),
-        new=_new_widget(user, rows),
-        reminders=_widget(reminder_tickets(user, now), ("pending_until", "id"), rows),
-        watched=_widget(watched_tickets(user), ("-changed_at", "-id"), rows),
-        escalated=_widget(escalated_tickets(user, now), ("escalation_at", "id"), rows),
+        locked=read("locked", lambda: _widget(locked_tickets(user), ("created_at", "id"), rows)),
+        new=read("new", lambda: _new_widget(user, rows)),
+        reminders=read(
+            "reminders",
+            lambda: _widget(reminder_tickets(user, now), ("pending_until", "id"), rows),
+        ),
+        watched=read(
+            "watched", lambda: _widget(watched_tickets(user), ("-changed_at", "-id"), rows)
+        ),
+        escalated=read(
+            "escalated",
+            lambda: _widget(escalated_tickets(user, now), ("escalation_at", "id"), rows),
+        ),
         queues_with_escalation_targets=Queue.objects.filter(
             _ESCALATION_TARGETS, is_valid=True
         ).count(),

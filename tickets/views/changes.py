@@ -31,7 +31,8 @@ from .. import access, actions
 from .. import fields as ticket_fields
 from ..automation import acl
 from ..forms import changes as forms
-from ..models import Ticket
+from ..models import DraftScreen, Ticket
+from . import drafts
 from .faq_insert import faq_step, is_faq_step
 from .ticket_screen import ticket_page, ticket_screen
 
@@ -55,6 +56,8 @@ class Screen:
     article_screen: str | None = None
     # An FAQ search and insert under the text (tickets.views.faq_insert).
     faq_insert: bool = False
+    # The draft screen (tickets.models.DraftScreen) of a composer: drafts and text modules.
+    draft: str | None = None
 
 
 def screen_view(screen: Screen, name: str):
@@ -80,17 +83,35 @@ def screen_view(screen: Screen, name: str):
                 ticket_fields.add_article_form_fields(form, screen.article_screen)
             return form
 
+        context: dict = {}
+        draft = None
+        if screen.draft:
+            draft = drafts.draft_of(request.user, ticket, screen.draft)
+            context = drafts.draft_context(request, ticket, screen.draft, draft)
         if screen.faq_insert and is_faq_step(request):
             return faq_step(
                 request,
                 ticket,
                 build,
                 lambda form, **extra: ticket_page(
-                    request, screen.template, ticket, form, screen=screen, **extra
+                    request, screen.template, ticket, form, screen=screen, **{**context, **extra}
                 ),
                 need=screen.need,
             )
         form = build()
+        if screen.draft:
+            if draft is not None and request.method == "GET":
+                form.initial = {**form.initial, **drafts.draft_initial(draft)}
+                context["draft_restored"] = True
+            if drafts.is_text_module_step(request):
+                return drafts.text_module_step(
+                    request,
+                    ticket,
+                    build,
+                    lambda form: ticket_page(
+                        request, screen.template, ticket, form, screen=screen, **context
+                    ),
+                )
 
         def act(cleaned):
             # The screen's action and its custom fields: one change, all or nothing.
@@ -100,6 +121,8 @@ def screen_view(screen: Screen, name: str):
                 values = ticket_fields.ticket_values_from(form, cleaned)
                 if values:
                     actions.set_field_values(ticket, values, actor=request.user, need=screen.need)
+                if screen.draft:
+                    actions.discard_draft(ticket, screen.draft, actor=request.user)
             return outcome
 
         return ticket_screen(
@@ -110,6 +133,7 @@ def screen_view(screen: Screen, name: str):
             act,
             done=lambda _outcome: screen.done % {"number": ticket.number},
             screen=screen,
+            **context,
         )
 
     methods = require_POST if screen.post_only else require_http_methods(["GET", "POST"])
@@ -122,9 +146,12 @@ def screen_view(screen: Screen, name: str):
 
 
 def _note(ticket, data, actor, seen):
-    actions.add_article(
+    article = actions.add_article(
         ticket, data["article"], actor=actor, article_field_values=data["article_fields"]
     )
+    if data.get("mentions"):
+        actions.mention_agents(ticket, article, data["mentions"], actor=actor)
+    return article
 
 
 def _phone_inbound(ticket, data, actor, seen):
@@ -226,6 +253,7 @@ SCREENS: dict[str, tuple[str, Screen]] = {
             title=_("Add note"),
             submit=_("Add note"),
             done=_("Note added to ticket %(number)s."),
+            draft=DraftScreen.NOTE,
         ),
     ),
     "phone_inbound": (

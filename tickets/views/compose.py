@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
 
 from otrs.accounts.decorators import agent_required
+from otrs.errors import DomainError
 from otrs.permissions import PermissionKey
 
 from .. import access, actions
@@ -16,7 +20,8 @@ from ..actions.email import sender_of
 from ..automation import acl
 from ..choices import HistoryType, LockState
 from ..forms.compose import FORWARD, REPLY, REPLY_ALL, ComposeForm, composer_templates
-from ..models import Article
+from ..models import Article, DraftScreen
+from . import drafts
 from .faq_insert import faq_step, is_faq_step
 from .presence import presence_context
 from .ticket_screen import ticket_page, ticket_screen
@@ -38,6 +43,13 @@ def _chosen_template(request, templates):
     return templates.filter(pk=int(raw)).first()
 
 
+def build_restored(build, values: dict[str, str]):
+    """The empty form with a draft's values over what the composer prefills."""
+    form = build()
+    form.initial = {**form.initial, **values}
+    return form
+
+
 def _compose(request, pk, article_pk, kind):
     """Reply, reply to all and forward: the form prefilled from the article (and a template
     of the queue, if one is picked), sent through the outgoing queue."""
@@ -46,6 +58,18 @@ def _compose(request, pk, article_pk, kind):
     article = article.first()
     if article is None:
         raise Http404("No such article.")
+    if (
+        settings.TICKET_LOCK_ON_REPLY
+        and request.method == "GET"
+        and ticket.lock == LockState.UNLOCK
+    ):
+        # OTRS's RequiredLock: opening the composer takes the ticket (see settings).
+        try:
+            actions.lock_ticket(ticket, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.info(request, _("The ticket is locked to you while you answer."))
     templates = composer_templates(ticket, kind).order_by("name")
     template = _chosen_template(request, templates)
 
@@ -62,8 +86,14 @@ def _compose(request, pk, article_pk, kind):
         ticket_fields.add_article_form_fields(form, ticket_fields.TicketScreen.COMPOSE)
         return form
 
-    form = build()
+    draft = drafts.draft_of(request.user, ticket, DraftScreen.EMAIL)
+    restored = drafts.restores(draft, article, kind) and request.method == "GET"
+    form = build_restored(build, drafts.draft_initial(draft)) if restored else build()
     context = {
+        **drafts.draft_context(request, ticket, DraftScreen.EMAIL, draft),
+        "draft_restored": restored,
+        "draft_elsewhere": draft is not None and not drafts.restores(draft, article, kind),
+        "draft_continue_url": drafts.continue_url(draft) if draft else "",
         "article": article,
         "kind": kind,
         "sender": sender_of(ticket.queue),
@@ -84,18 +114,29 @@ def _compose(request, pk, article_pk, kind):
             ),
         )
 
+    if drafts.is_text_module_step(request):
+        return drafts.text_module_step(
+            request,
+            ticket,
+            build,
+            lambda form: ticket_page(request, TEMPLATES + "compose.html", ticket, form, **context),
+        )
+
     def act(data):
         state, pending_until = form.state_after()
-        return actions.answer_ticket(
-            ticket,
-            form.article_input(),
-            actor=request.user,
-            history_type=HistoryType.FORWARD if kind == FORWARD else HistoryType.SEND_ANSWER,
-            state=state,
-            pending_until=pending_until,
-            expected_version=form.expected_version(),
-            article_field_values=ticket_fields.article_values_from(form, data),
-        )
+        with transaction.atomic():
+            sent = actions.answer_ticket(
+                ticket,
+                form.article_input(),
+                actor=request.user,
+                history_type=HistoryType.FORWARD if kind == FORWARD else HistoryType.SEND_ANSWER,
+                state=state,
+                pending_until=pending_until,
+                expected_version=form.expected_version(),
+                article_field_values=ticket_fields.article_values_from(form, data),
+            )
+            actions.discard_draft(ticket, DraftScreen.EMAIL, actor=request.user)
+        return sent
 
     return ticket_screen(
         request,

@@ -63,11 +63,22 @@ PREFILL = {"customer_user": "customer", "customer_id": "customer_id"}
 
 
 def _new_ticket(
-    request, form_class, template: str, done: str, create, screen: str, start_text=False
+    request,
+    form_class,
+    template: str,
+    done: str,
+    create,
+    screen: str,
+    start_text=False,
+    initial: dict | None = None,
+    **extra,
 ):
     bound = request.method == "POST"
-    initial = {field: request.GET[key] for key, field in PREFILL.items() if request.GET.get(key)}
-    context: dict = {"panel_refresh": create_panels.REFRESH}
+    if initial is None:
+        initial = {
+            field: request.GET[key] for key, field in PREFILL.items() if request.GET.get(key)
+        }
+    context: dict = {"panel_refresh": create_panels.REFRESH, **extra}
 
     def build(data=None):
         """The form (from ``data``, the POST, or empty) with its custom fields and the

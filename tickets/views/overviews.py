@@ -17,8 +17,8 @@ from django.views.decorators.http import require_safe
 from otrs.accounts.decorators import agent_required
 from otrs.web.pagination import Page, paginate
 
-from .. import fields as ticket_fields
-from .. import selectors
+from .. import columns, selectors
+from .. import dashboard as dashboard_widgets
 from ..forms.overviews import ORDER_CHOICES, SORT_CHOICES, ListParams, QueueParams, ViewParams
 
 
@@ -26,18 +26,17 @@ def _per_page(user) -> int:
     return min(max(user.rows_per_page or 25, 1), selectors.MAX_PER_PAGE)
 
 
-def _listing(request, params: ListParams, page: Page, keep, **extra) -> dict:
+def _listing(request, params: ListParams, page: Page, keep, overview: str, **extra) -> dict:
     """The context every overview's ticket list needs; ``keep``: the query parameters
-    (name, value) that sorting keeps, such as the chosen queue or view."""
+    (name, value) that sorting keeps, such as the chosen queue or view; ``overview``: whose
+    columns (:mod:`tickets.columns`) the list shows."""
     return {
         "sort": params.get("sort"),
         "order": params.get("order"),
         "keep": [(name, value) for name, value in keep if value is not None],
         "page": page,
         "tickets": page.rows,
-        "field_columns": ticket_fields.annotate_columns(
-            page.rows, ticket_fields.TicketScreen.QUEUE_LIST
-        ),
+        "columns": columns.annotate(page.rows, columns.chosen(request.user, overview)),
         "unseen_ids": selectors.unseen_ids(request.user, page.rows),
         "sortable": True,
         "sort_choices": SORT_CHOICES,
@@ -62,19 +61,25 @@ def _overview(request, title, views):
     )
     filters = [(key, label) for key, label, _name in views] if len(views) > 1 else []
     keep = [("view", view)] if filters else []
-    context = _listing(request, params, page, keep, title=title, filters=filters, view=view)
+    context = _listing(
+        request, params, page, keep, columns.LISTS, title=title, filters=filters, view=view
+    )
     return render(request, "tickets/overviews/list.html", context)
 
 
 @agent_required
 @require_safe
 def dashboard(request):
-    board = selectors.dashboard(request.user, rows=_per_page(request.user))
+    kinds = dashboard_widgets.chosen(request.user)
+    board = selectors.dashboard(
+        request.user, rows=_per_page(request.user), widgets=[k.key for k in kinds]
+    )
     unseen = selectors.unseen_ids(request.user, board.tickets)
+    shown = [(kind, getattr(board, kind.key)) for kind in kinds]
     return render(
         request,
         "tickets/overviews/dashboard.html",
-        {"board": board, "unseen_ids": unseen, "now": timezone.now()},
+        {"board": board, "widgets": shown, "unseen_ids": unseen, "now": timezone.now()},
     )
 
 
@@ -87,7 +92,7 @@ def queues(request):
     page = _queue_page(request.user, chosen, params)
     keep = [("queue", chosen.queue.pk if chosen else params.get("queue"))]
     roots = [node for node in tree if node.depth == 0]
-    context = _listing(request, params, page, keep, roots=roots, chosen=chosen)
+    context = _listing(request, params, page, keep, columns.QUEUE, roots=roots, chosen=chosen)
     return render(request, "tickets/overviews/queues.html", context)
 
 
@@ -155,6 +160,12 @@ def watched(request):
 
 @agent_required
 @require_safe
+def mentioned(request):
+    return _overview(request, _("Tickets I was mentioned in"), _open_or_all("mentioned"))
+
+
+@agent_required
+@require_safe
 def responsible(request):
     return _overview(request, _("My responsibilities"), _open_or_all("responsible"))
 
@@ -165,5 +176,6 @@ urlpatterns = [
     path("status/", status, name="status"),
     path("locked/", locked, name="locked"),
     path("watched/", watched, name="watched"),
+    path("mentioned/", mentioned, name="mentioned"),
     path("responsible/", responsible, name="responsible"),
 ]

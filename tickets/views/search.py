@@ -23,6 +23,7 @@ from otrs.accounts.decorators import agent_required
 from otrs.search.highlight import highlights
 from otrs.web.pagination import page_number
 
+from .. import columns
 from .. import fields as ticket_fields
 from .. import search as ticket_search
 from ..forms.search import SaveSearchForm, SearchForm
@@ -54,7 +55,7 @@ def _render(request, form, *, params: QueryDict, save_form=None, status=200):
     """The search page: the form, the saved searches and, for a valid search, a page of
     results."""
     results = None
-    field_columns: list = []
+    shown: list = []
     highlighted: list = []
     if form.is_bound and form.is_valid():
         results = ticket_search.search_page(
@@ -63,8 +64,8 @@ def _render(request, form, *, params: QueryDict, save_form=None, status=200):
             page=page_number(request.GET.get("page")),
             per_page=request.user.rows_per_page,
         )
-        field_columns = ticket_fields.annotate_columns(
-            results.rows, ticket_fields.TicketScreen.SEARCH_LIST, among=form.search_fields
+        shown = columns.annotate(
+            results.rows, columns.chosen(request.user, columns.SEARCH, among=form.search_fields)
         )
         highlighted = _highlighted(form.criteria(), results.rows)
     query = _criteria_query(params)
@@ -75,7 +76,7 @@ def _render(request, form, *, params: QueryDict, save_form=None, status=200):
         "save_form": save_form or SaveSearchForm(initial={"query": query}),
         "saved_searches": _saved_links(request.user),
         "export_limit": ticket_search.EXPORT_MAX_ROWS,
-        "field_columns": field_columns,
+        "columns": shown,
         "highlighted": highlighted,
     }
     if form.is_bound and not form.is_valid():
@@ -122,14 +123,14 @@ def search_export(request):
     # zone and language) returned: take both along.
     zone, language = timezone.get_current_timezone(), translation.get_language()
     writer = csv.writer(_Echo())
-    columns = ticket_fields.screen_fields(ticket_fields.TicketScreen.SEARCH_LIST)
+    export_fields = ticket_fields.screen_fields(ticket_fields.TicketScreen.SEARCH_LIST)
 
     def lines():
         with translation.override(language):
-            yield writer.writerow(ticket_search.export_header(columns))
+            yield writer.writerow(ticket_search.export_header(export_fields))
             # Custom field values are read per chunk of tickets: one query per chunk.
             for chunk in batched(tickets, EXPORT_CHUNK):
-                cells = ticket_fields.export_cells(list(chunk), columns)
+                cells = ticket_fields.export_cells(list(chunk), export_fields)
                 for ticket in chunk:
                     yield writer.writerow(ticket_search.export_row(ticket, zone, cells[ticket.pk]))
 

@@ -23,8 +23,9 @@ from .. import fields as ticket_fields
 from .. import presence as presence_store
 from ..choices import Channel, LockState, SenderType
 from ..downloads import attachment_response
-from ..models import Article, Ticket
+from ..models import Article, Draft, Ticket
 from ..selectors import zoom as zoom_data
+from .drafts import continue_url
 from .presence import presence_context
 from .processes import zoom_panel as process_panel
 
@@ -166,14 +167,21 @@ _REPLY_ACTIONS = (
     ("reply", _("Reply")),
     ("reply_all", _("Reply all")),
     ("forward", _("Forward")),
+    ("split", _("Split")),
 )
 
 
 def _replies(ticket: Ticket, article: Article) -> list[TicketAction]:
-    return [
+    result = [
         TicketAction(name, str(label), _url(name, ticket.pk, article.pk))
         for name, label in _REPLY_ACTIONS
     ]
+    if article.channel == Channel.EMAIL:
+        # A mail can be sent on unchanged (OTRS's bounce).
+        result.append(
+            TicketAction("bounce", str(_("Bounce")), _url("bounce", ticket.pk, article.pk))
+        )
+    return result
 
 
 def _article_rows(
@@ -248,10 +256,20 @@ def _context(request, pk: int, *, printing: bool) -> dict:
         "sla": escalation.compute(ticket),
         # The ticket's process: its activity, the dialogs offered and the last steps.
         "process": None if printing else process_panel(ticket, may_write=may_write),
+        # Answers and notes begun on the ticket and not sent yet, the agent's own first.
+        "drafts": [] if printing else _drafts(user, ticket),
         "custom_fields": ticket_fields.shown_values([ticket], ticket_fields.TicketScreen.ZOOM)[
             ticket.pk
         ],
     }
+
+
+def _drafts(user, ticket: Ticket) -> list[tuple[Draft, str]]:
+    """The ticket's drafts (one query), each with where its author goes on with it (only
+    the agent's own can be continued)."""
+    found = Draft.objects.filter(ticket=ticket).select_related("user").order_by("-updated_at")
+    mine = [(d, continue_url(d)) for d in found if d.user_id == user.pk]
+    return mine + [(d, "") for d in found if d.user_id != user.pk]
 
 
 @agent_required
@@ -268,7 +286,17 @@ def zoom(request, pk: int):
 @agent_required
 @require_safe
 def print_view(request, pk: int):
-    return render(request, "tickets/zoom/print.html", _context(request, pk, printing=True))
+    """The ticket for paper; ``?article=<id>`` (repeated) prints only those articles and
+    ``?history=0`` leaves the history out, chosen in a form on the page itself."""
+    context = _context(request, pk, printing=True)
+    rows = context["article_rows"]
+    chosen = {int(raw) for raw in request.GET.getlist("article") if raw.isdigit()}
+    context["all_rows"] = rows
+    context["chosen_ids"] = chosen
+    if chosen:
+        context["article_rows"] = [row for row in rows if row.article.pk in chosen]
+    context["with_history"] = request.GET.get("history") != "0"
+    return render(request, "tickets/zoom/print.html", context)
 
 
 # --- attachment download -----------------------------------------------------------------------

@@ -1,0 +1,85 @@
+"""Split (issue 18, part 6; OTRS AgentTicketSplit): a new ticket prefilled from an article,
+made and linked as the child of its ticket in one action."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from otrs.permissions import PermissionKey
+from tests import factories
+from tickets.choices import HistoryType, LinkType
+from tickets.models import State, Ticket, TicketHistory, TicketLink
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def source(support):
+    factories.grant(support.rw, support.group, PermissionKey.CREATE)
+    return factories.ticket(
+        support.queue, title="Split source", body="Two problems: printer and scanner."
+    )
+
+
+def split_url(ticket, article=None):
+    article = article or ticket.articles.first()
+    return reverse("agent:split", args=[ticket.pk, article.pk])
+
+
+def test_the_form_is_prefilled_from_the_article(client, support, source):
+    client.force_login(support.rw)
+    page = client.get(split_url(source)).content.decode()
+    assert "Split into a new ticket" in page
+    assert 'value="Split source"' in page
+    assert "Two problems: printer and scanner.</textarea>" in page
+
+
+def test_it_makes_a_child_ticket_and_says_so_in_the_history(client, support, source):
+    client.force_login(support.rw)
+    answer = client.post(
+        split_url(source),
+        {
+            "customer": "split-customer@example.com",
+            "queue": support.queue.pk,
+            "title": "Scanner part",
+            "body": "The scanner.",
+            "state": State.objects.get(name="open").pk,
+            "priority": factories.priority(3).pk,
+            "type": source.type_id,
+        },
+    )
+    child = Ticket.objects.exclude(pk=source.pk).get()
+    assert answer.status_code == 302 and answer.url == reverse("agent:zoom", args=[child.pk])
+    assert child.title == "Scanner part"
+    link = TicketLink.objects.get()
+    assert (link.source_id, link.target_id, link.link_type) == (
+        source.pk,
+        child.pk,
+        LinkType.PARENT_CHILD,
+    )
+    row = TicketHistory.objects.get(ticket=source, history_type=HistoryType.MISC)
+    assert row.extra["event"] == "Split" and row.extra["number"] == child.number
+    zoom = client.get(reverse("agent:zoom", args=[source.pk])).content.decode()
+    assert f"Ticket {child.number} split off from an article." in zoom
+
+
+def test_bad_input_creates_nothing(client, support, source):
+    client.force_login(support.rw)
+    answer = client.post(split_url(source), {"title": "", "body": ""})
+    assert answer.status_code == 400
+    assert Ticket.objects.count() == 1 and not TicketLink.objects.exists()
+
+
+def test_read_only_agents_and_foreign_articles_get_404(client, support, source):
+    other = factories.ticket(support.queue, title="Split other")
+    client.force_login(support.rw)
+    assert client.get(split_url(source, other.articles.first())).status_code == 404
+    client.force_login(support.ro)
+    assert client.get(split_url(source)).status_code == 404
+
+
+def test_the_zoom_offers_split_per_article(client, support, source):
+    client.force_login(support.rw)
+    zoom = client.get(reverse("agent:zoom", args=[source.pk])).content.decode()
+    assert f'href="{split_url(source)}" data-article-action="split"' in zoom

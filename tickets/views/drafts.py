@@ -1,0 +1,190 @@
+"""Drafts of answers and notes, and text modules, in the composer.
+
+Without JavaScript the composer's "Save draft" button posts the form to :func:`save` (its
+``formaction``), which keeps subject, text and recipients and comes back to the composer;
+with JavaScript the same endpoint is called every few seconds while the agent types
+(``static/otrs/agent.js``, answered with JSON). Opening the composer again restores the
+draft; sending the article or "Discard draft" drops it. The zoom lists the ticket's drafts.
+
+A text module is chosen in a select and added to the text by the form's "Insert" button
+(:func:`text_module_step`, a submit of the composer form itself, so nothing typed is lost)
+or when the article is sent; with JavaScript, typing ``::keyword`` inserts it in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from otrs.accounts.decorators import agent_required
+from otrs.errors import DomainError
+from otrs.permissions import PermissionKey
+
+from .. import access, actions
+from ..forms.composer import FIELD as MODULE_FIELD
+from ..forms.composer import text_modules, with_module
+from ..models import Article, Draft, DraftScreen, Ticket
+
+#: The composer's submit button that inserts the chosen text module.
+INSERT = "text_module_insert"
+_NEEDS = {DraftScreen.EMAIL: PermissionKey.RW, DraftScreen.NOTE: PermissionKey.NOTE}
+
+
+def draft_of(user, ticket: Ticket, screen: str) -> Draft | None:
+    return Draft.objects.filter(ticket=ticket, user=user, screen=screen).first()
+
+
+def draft_initial(draft: Draft | None) -> dict[str, str]:
+    """A composer form's initial values from ``draft`` (nothing without one)."""
+    if draft is None:
+        return {}
+    values = {name: str(value) for name, value in (draft.fields or {}).items()}
+    values["body"] = draft.body
+    if draft.subject:
+        values["subject"] = draft.subject
+    return values
+
+
+def draft_context(request, ticket: Ticket, screen: str, draft: Draft | None) -> dict[str, Any]:
+    """What the composer's draft and text-module tools show (``_composer_tools.html``)."""
+    modules = text_modules(ticket)
+    return {
+        "draft_screen": screen,
+        "draft": draft,
+        "draft_save_url": reverse("agent:draft_save", args=[ticket.pk, screen]),
+        "draft_discard_url": reverse("agent:draft_discard", args=[ticket.pk, screen]),
+        "text_modules_data": [
+            {"keyword": m.keyword, "name": m.name, "text": m.text} for m in modules
+        ],
+    }
+
+
+def is_text_module_step(request) -> bool:
+    return request.method == "POST" and INSERT in request.POST
+
+
+def text_module_step(
+    request,
+    ticket: Ticket,
+    build_form: Callable[[Any], Any],
+    render_page: Callable[..., HttpResponse],
+) -> HttpResponse:
+    """The composer again, with the chosen text module added to the text (nothing sent)."""
+    data = request.POST.copy()
+    raw = data.get(MODULE_FIELD, "")
+    module = text_modules(ticket).filter(pk=int(raw)).first() if raw.isdigit() else None
+    if module is None:
+        messages.error(request, _("Choose a text module to insert."))
+    else:
+        data["body"] = with_module(data.get("body", ""), module)
+        data[MODULE_FIELD] = ""
+        messages.success(request, _("Text module “%(name)s” inserted.") % {"name": module.name})
+    form = build_form(data)
+    form.errors.clear()  # not sent yet: no "required" errors for what is still empty
+    return render_page(form)
+
+
+def _wants_json(request) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _back(request, ticket: Ticket) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("agent:zoom", args=[ticket.pk])
+
+
+def _screen(ticket_pk: int, screen: str, request) -> tuple[Ticket, DraftScreen]:
+    if screen not in DraftScreen.values:
+        raise Http404("No such screen.")
+    kind = DraftScreen(screen)
+    return access.get_or_404(request.user, ticket_pk, _NEEDS[kind]), kind
+
+
+@agent_required
+@require_POST
+def save(request, pk: int, screen: str):
+    ticket, kind = _screen(pk, screen, request)
+    raw_article = request.POST.get("draft_article", "")
+    article = None
+    if raw_article.isdigit():
+        article = Article.objects.filter(pk=int(raw_article), ticket=ticket).first()
+    try:
+        draft = actions.save_draft(
+            ticket,
+            kind,
+            actor=request.user,
+            subject=request.POST.get("subject", ""),
+            body=request.POST.get("body", ""),
+            fields={name: request.POST.get(name, "") for name in ("to", "cc", "bcc")}
+            | {"kind": kind_of(request.POST.get("draft_kind", ""))},
+            article=article,
+        )
+    except DomainError as error:
+        if _wants_json(request):
+            return JsonResponse({"saved": False, "message": error.message}, status=400)
+        messages.error(request, error.message)
+        return redirect(_back(request, ticket))
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "saved": True,
+                "updated_at": draft.updated_at.isoformat(),
+                "message": _("Draft saved."),
+            }
+        )
+    messages.success(request, _("Draft saved. It is here when you come back."))
+    return redirect(_back(request, ticket))
+
+
+@agent_required
+@require_POST
+def discard(request, pk: int, screen: str):
+    ticket, kind = _screen(pk, screen, request)
+    if actions.discard_draft(ticket, kind, actor=request.user):
+        messages.success(request, _("Draft discarded."))
+    return redirect(_back(request, ticket))
+
+
+# The composer's kinds of email (tickets.forms.compose) and their screens' URL names.
+_EMAIL_KINDS = {"reply": "reply", "reply_all": "reply_all", "forward": "forward"}
+
+
+def kind_of(raw: str) -> str:
+    return raw if raw in _EMAIL_KINDS else ""
+
+
+def restores(draft: Draft | None, article: Article, kind: str) -> bool:
+    """Whether the composer of ``kind`` on ``article`` takes up ``draft`` (an answer's
+    draft belongs to the article and kind it was begun on)."""
+    if draft is None:
+        return False
+    return draft.article_id == article.pk and (draft.fields or {}).get("kind", kind) == kind
+
+
+def continue_url(draft: Draft) -> str:
+    """Where the agent goes on with ``draft``: the note screen, or the reply to its
+    article (the zoom, if that article is gone)."""
+    if draft.screen == DraftScreen.NOTE:
+        return reverse("agent:note", args=[draft.ticket_id])
+    if draft.article_id:
+        name = _EMAIL_KINDS.get((draft.fields or {}).get("kind", ""), "reply")
+        return reverse(f"agent:{name}", args=[draft.ticket_id, draft.article_id])
+    return reverse("agent:zoom", args=[draft.ticket_id])
+
+
+urlpatterns = [
+    path("tickets/<int:pk>/drafts/<slug:screen>/save/", save, name="draft_save"),
+    path("tickets/<int:pk>/drafts/<slug:screen>/discard/", discard, name="draft_discard"),
+]

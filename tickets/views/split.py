@@ -1,0 +1,56 @@
+"""Split: a new phone ticket prefilled from an article, linked as the child of its ticket
+(OTRS AgentTicketSplit). The article's menu in the zoom links here; the screen is the new
+phone ticket's, and :func:`tickets.actions.split_ticket` makes and links the ticket."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from otrs.accounts.decorators import agent_required
+from otrs.permissions import PermissionKey
+
+from .. import access, actions, mailtexts
+from ..fields import TicketScreen
+from ..forms.create import PhoneTicketForm
+from ..models import Article
+from .create import _new_ticket
+
+
+def split_initial(ticket, article: Article) -> dict:
+    """The new ticket as OTRS prefills it: the article's subject and text, the ticket's
+    customer, queue, priority and type."""
+    return {
+        "customer": ticket.customer_user,
+        "customer_id": ticket.customer_id,
+        "queue": ticket.queue_id,
+        "title": article.subject or ticket.title,
+        "body": mailtexts.article_text(article),
+        "priority": ticket.priority_id,
+        "type": ticket.type_id,
+    }
+
+
+@agent_required
+def split(request, pk: int, article_pk: int):
+    ticket = access.get_or_404(request.user, pk, PermissionKey.RW)
+    article = Article.objects.filter(pk=article_pk, ticket=ticket).first()
+    if article is None:
+        raise Http404("No such article.")
+    return _new_ticket(
+        request,
+        PhoneTicketForm,
+        "tickets/create/split.html",
+        _("Ticket %(number)s created from the article and linked as a child."),
+        lambda **kwargs: actions.split_ticket(ticket, article, **kwargs),
+        TicketScreen.PHONE_TICKET,
+        initial=split_initial(ticket, article),
+        split_from=ticket,
+        split_article=article,
+    )
+
+
+urlpatterns = [
+    path("tickets/<int:pk>/articles/<int:article_pk>/split/", split, name="split"),
+]
