@@ -256,41 +256,54 @@ class AttachmentView(APIView):
         return attachment_response(access.attachment_or_404(request.user, pk))
 
 
-class BulkTicketView(APIView):
+class _BulkView(APIView):
+    """Many items, each applied on its own (all of one item's changes or none): a result
+    per item with its status and the ticket or the problem. A subclass names its input
+    serializer, the item key holding the ticket id, and what it does with one item."""
+
+    permission_classes = [ApiAccess, AgentsOnly]
+    input_serializer: type
+    ticket_key: str
+
+    def apply(self, request, ticket, item) -> dict:
+        raise NotImplementedError
+
+    def post(self, request):
+        items = _valid(self.input_serializer, request)["items"]
+        results = [
+            _bulk_item(
+                request, index, item[self.ticket_key], lambda t, i=item: self.apply(request, t, i)
+            )
+            for index, item in enumerate(items)
+        ]
+        return Response({"results": results}, status=207)
+
+
+@extend_schema_view(
+    post=extend_schema(request=s.BulkTicketSerializer, responses={207: s.BulkResultSerializer})
+)
+class BulkTicketView(_BulkView):
     """Changes to many tickets, each on its own (all of one ticket's changes or none):
     a result per item with its status and the ticket or the problem."""
 
-    permission_classes = [ApiAccess, AgentsOnly]
+    input_serializer = s.BulkTicketSerializer
+    ticket_key = "id"
 
-    @extend_schema(request=s.BulkTicketSerializer, responses={207: s.BulkResultSerializer})
-    def post(self, request):
-        items = _valid(s.BulkTicketSerializer, request)["items"]
-        results = []
-        for index, item in enumerate(items):
-            results.append(
-                _bulk_item(
-                    request, index, item["id"], lambda t, i=item: _bulk_update(request, t, i)
-                )
-            )
-        return Response({"results": results}, status=207)
+    def apply(self, request, ticket, item) -> dict:
+        return _bulk_update(request, ticket, item)
 
 
-class BulkArticleView(APIView):
+@extend_schema_view(
+    post=extend_schema(request=s.BulkArticleSerializer, responses={207: s.BulkResultSerializer})
+)
+class BulkArticleView(_BulkView):
     """Articles for many tickets, each on its own, with a result per item."""
 
-    permission_classes = [ApiAccess, AgentsOnly]
+    input_serializer = s.BulkArticleSerializer
+    ticket_key = "ticket"
 
-    @extend_schema(request=s.BulkArticleSerializer, responses={207: s.BulkResultSerializer})
-    def post(self, request):
-        items = _valid(s.BulkArticleSerializer, request)["items"]
-        results = []
-        for index, item in enumerate(items):
-            results.append(
-                _bulk_item(
-                    request, index, item["ticket"], lambda t, i=item: _bulk_article(request, t, i)
-                )
-            )
-        return Response({"results": results}, status=207)
+    def apply(self, request, ticket, item) -> dict:
+        return _bulk_article(request, ticket, item)
 
 
 def _bulk_update(request, ticket, item) -> dict:
