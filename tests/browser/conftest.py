@@ -30,6 +30,17 @@ VIEWPORT = {"width": 1280, "height": 800}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Long enough for a slow shared machine, short enough that a missing element fails quickly.
 TIMEOUT_MS = 10_000
+# The narrow (a phone) and wide (a desktop) widths every new screen is looked at in.
+WIDTHS = (375, 1400)
+
+
+def shoot_widths(page, stem: str, widths=WIDTHS, height: int = 900) -> None:
+    """Full-page screenshots of ``page`` at each width, as test-artifacts/<stem>-<width>.png;
+    the page is left at the last width."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(ARTIFACTS / f"{stem}-{width}.png"), full_page=True)
 
 
 def pytest_collection_modifyitems(items):

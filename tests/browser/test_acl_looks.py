@@ -12,15 +12,13 @@ from tests import factories
 from tests.missing import import_or_missing
 from tickets.models import AclRule, State
 
-from .conftest import ARTIFACTS, TIMEOUT_MS
+from .conftest import TIMEOUT_MS, WIDTHS, shoot_widths
 from .test_agent_portal import sign_in
 
 sync_api = import_or_missing("playwright.sync_api")
 expect = sync_api.expect
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-WIDTHS = (375, 1400)
 
 
 @pytest.mark.parametrize(("scheme", "language"), [("light", "en"), ("dark", "de")])
@@ -56,14 +54,7 @@ def test_the_debugger_and_the_close_screen_agree_without_javascript(
     page = context.new_page()
 
     def shoot(name: str) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 900})
-            page.screenshot(
-                path=str(ARTIFACTS / f"acl-{name}-{scheme}-{language}-{width}.png"),
-                full_page=True,
-            )
-        page.set_viewport_size({"width": WIDTHS[-1], "height": 900})
+        shoot_widths(page, f"acl-{name}-{scheme}-{language}")
 
     try:
         sign_in(page, agent.username)

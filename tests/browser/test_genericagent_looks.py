@@ -11,15 +11,13 @@ from tests import factories
 from tests.missing import import_or_missing
 from tickets.models import GenericAgentJob, GenericAgentRun, Priority
 
-from .conftest import ARTIFACTS, TIMEOUT_MS
+from .conftest import TIMEOUT_MS, WIDTHS, shoot_widths
 from .test_agent_portal import sign_in
 
 sync_api = import_or_missing("playwright.sync_api")
 expect = sync_api.expect
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-WIDTHS = (375, 1400)
 
 
 @pytest.mark.parametrize(("scheme", "language"), [("light", "en"), ("dark", "de")])
@@ -45,14 +43,7 @@ def test_a_job_is_tried_saved_and_run_without_javascript(
     page = context.new_page()
 
     def shoot(name: str) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 900})
-            page.screenshot(
-                path=str(ARTIFACTS / f"genericagent-{name}-{scheme}-{language}-{width}.png"),
-                full_page=True,
-            )
-        page.set_viewport_size({"width": WIDTHS[-1], "height": 900})
+        shoot_widths(page, f"genericagent-{name}-{scheme}-{language}")
 
     try:
         sign_in(page, agent.username)
