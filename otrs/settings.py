@@ -8,9 +8,11 @@ Business policy (queues, SLAs, portal options) lives in the database, not here.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from otrs.env import Settings
@@ -482,6 +484,15 @@ WEBHOOK_DISABLE_AFTER_FAILURES = env.int(
     "WEBHOOK_DISABLE_AFTER_FAILURES", 5, minimum=1, maximum=1000
 )
 WEBHOOK_ALERT_TO = env.str("WEBHOOK_ALERT_TO", "")
+# Webhooks reach only public addresses (no loopback, link-local such as the cloud metadata
+# service, private or other special ranges), except in these networks (CIDRs, comma-separated:
+# "10.20.0.0/16,fd00:1234::/48"). Checked when a hook is saved and again before every attempt.
+WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", [])
+for _network in filter(None, (n.strip() for n in WEBHOOK_ALLOWED_NETWORKS)):
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_NETWORKS: {_network!r}: {_exc}") from None
 
 # --- Celery (the daemon) ---------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from otrs.api.serializers import ApiModelSerializer, ApiSerializer
 
+from ..choices import TICKET_LINK_TYPES, LinkType
 from ..models import ConfigItem
 
 MAX_VALUES = 500
@@ -79,3 +80,66 @@ class ConfigItemUpdateSerializer(ApiSerializer):
                 _("At most %(max)d values at once.") % {"max": MAX_VALUES}
             )
         return value
+
+
+class ConfigItemCreateSerializer(ApiSerializer):
+    """A new CI of ``ci_class``; ``attributes`` by value path (``12:0/13:1``) or, for a
+    top-level attribute, by its key (``Vendor``)."""
+
+    ci_class = serializers.IntegerField(min_value=1, help_text="The class's id.")
+    name = serializers.CharField(max_length=250)
+    deployment_state = serializers.IntegerField(min_value=1)
+    incident_state = serializers.IntegerField(min_value=1)
+    attributes = serializers.DictField(
+        child=serializers.JSONField(allow_null=True), required=False, default=dict
+    )
+
+    def validate_attributes(self, value: dict) -> dict:
+        if len(value) > MAX_VALUES:
+            raise serializers.ValidationError(
+                _("At most %(max)d values at once.") % {"max": MAX_VALUES}
+            )
+        return value
+
+
+class ConfigItemLinkSerializer(ApiSerializer):
+    """The other end of a link: another CI or a ticket (exactly one of them)."""
+
+    config_item = serializers.IntegerField(min_value=1, required=False)
+    ticket = serializers.IntegerField(min_value=1, required=False)
+    link_type = serializers.ChoiceField(
+        choices=LinkType.choices,
+        required=False,
+        help_text="Default: RelevantTo. For DependsOn and Includes this CI is the one that "
+        "depends on / includes the other.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if ("config_item" in attrs) == ("ticket" in attrs):
+            raise serializers.ValidationError(
+                {"config_item": [_("Give either a configuration item or a ticket.")]}
+            )
+        if "ticket" in attrs and attrs.get("link_type", LinkType.RELEVANT_TO) not in (
+            TICKET_LINK_TYPES
+        ):
+            raise serializers.ValidationError(
+                {
+                    "link_type": [
+                        _("A ticket can be linked as RelevantTo, DependsOn or AlternativeTo.")
+                    ]
+                }
+            )
+        return attrs
+
+
+class ConfigItemUnlinkSerializer(ConfigItemLinkSerializer):
+    """Which link to remove; between two CIs without ``link_type``: all of their links."""
+
+
+class ConfigItemLinkResultSerializer(ApiSerializer):
+    config_item = serializers.IntegerField(allow_null=True)
+    ticket = serializers.IntegerField(allow_null=True)
+    link_type = serializers.CharField()
+    source = serializers.IntegerField(
+        allow_null=True, help_text="For links between CIs: the CI the link points from."
+    )

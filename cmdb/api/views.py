@@ -1,7 +1,10 @@
 """Configuration items through the API: lists and single CIs from :mod:`cmdb.access` (``ro``
 on the class's group; missing and forbidden are both 404), and changes of name, states and
 attribute values through :func:`cmdb.actions.update_configitem` (``rw``; a new version only
-when something changed; ``If-Match`` with the version number → 412 when it moved on)."""
+when something changed; ``If-Match`` with the version number → 412 when it moved on).
+New CIs come from :func:`cmdb.actions.create_configitem` (``rw`` on the class's group), and
+links to other CIs and to tickets from the CMDB's link actions (``rw`` on this CI, ``ro`` on
+the other end; an end the caller cannot see is 404 like a missing one)."""
 
 from __future__ import annotations
 
@@ -10,16 +13,19 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from otrs.api.permissions import AgentsOnly, ApiAccess
 from otrs.permissions import PermissionKey
+from tickets import access as ticket_access
 
 from .. import access, actions
 from .. import attributes as attrs
-from ..models import ConfigItem, Version
+from ..choices import LinkType
+from ..models import CatalogItem, ConfigItem, Link, TicketLink, Version
 from . import serializers as s
 
 _FIELDS = OpenApiParameter(
@@ -98,7 +104,7 @@ class ConfigItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     permission_classes = [ApiAccess, AgentsOnly]
     queryset = ConfigItem.objects.none()  # for the schema; requests use get_queryset
     lookup_value_regex = "[0-9]+"
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         rows = access.visible_to(self.request.user).select_related(*_RELATED)
@@ -158,14 +164,130 @@ class ConfigItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 expected_version=_number(expected) if expected and expected != "*" else None,
             )
         except actions.InvalidValues as error:
-            raise ValidationError(
-                {
-                    (
-                        key
-                        if key in ("name", "deployment_state", "incident_state")
-                        else f"attributes.{key}"
-                    ): [message]
-                    for key, message in error.errors.items()
-                }
-            ) from None
+            raise _invalid(error) from None
         return self._response(access.get_or_404(request.user, item.pk))
+
+    @extend_schema(request=s.ConfigItemCreateSerializer, responses={201: s.ConfigItemSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = s.ConfigItemCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        given = serializer.validated_data
+        # A class the caller cannot even read is unknown; one they only read: the action's 403.
+        ci_class = access.classes_for(request.user).filter(pk=given["ci_class"]).first()
+        if ci_class is None:
+            raise ValidationError({"ci_class": [_("No such class.")]})
+        data = actions.CIInput(
+            name=given["name"],
+            deployment_state=given["deployment_state"],
+            incident_state=given["incident_state"],
+            values=_paths(ci_class, given["attributes"]),
+        )
+        try:
+            item = actions.create_configitem(ci_class, data, actor=request.user)
+        except actions.InvalidValues as error:
+            raise _invalid(error) from None
+        response = self._response(access.get_or_404(request.user, item.pk))
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(
+        methods=["POST"],
+        request=s.ConfigItemLinkSerializer,
+        responses={201: s.ConfigItemLinkResultSerializer},
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        request=None,
+        parameters=[
+            OpenApiParameter("config_item", int, description="The other CI's id."),
+            OpenApiParameter("ticket", int, description="The ticket's id."),
+            OpenApiParameter(
+                "link_type",
+                str,
+                enum=LinkType.values,
+                description="Between two CIs: only links of this type (default: all).",
+            ),
+        ],
+        responses={204: None},
+    )
+    @action(detail=True, methods=["post", "delete"])
+    def links(self, request, pk=None):
+        """Link this CI to another CI or to a ticket (POST), or remove such links (DELETE,
+        the other end as query parameters)."""
+        item = access.get_or_404(request.user, _number(pk or ""), PermissionKey.RW)
+        if request.method == "DELETE":
+            serializer = s.ConfigItemUnlinkSerializer(data=request.query_params)
+            serializer.is_valid(raise_exception=True)
+            _unlink(item, serializer.validated_data, request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        serializer = s.ConfigItemLinkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        given = serializer.validated_data
+        link_type = given.get("link_type", LinkType.RELEVANT_TO)
+        made: TicketLink | Link
+        if "ticket" in given:
+            ticket = ticket_access.get_or_404(request.user, given["ticket"], PermissionKey.RO)
+            made = actions.link_ticket(item, ticket.pk, link_type, actor=request.user)
+            body = {"config_item": None, "ticket": ticket.pk, "source": None}
+        else:
+            other = access.get_or_404(request.user, given["config_item"])
+            made = actions.link_configitems(
+                item, other, link_type, actor=request.user, acting_on=item
+            )
+            body = {"config_item": other.pk, "ticket": None, "source": made.source_id}
+        # An existing link is answered as it is (a ticket keeps its first link type).
+        body["link_type"] = made.link_type
+        return Response(s.ConfigItemLinkResultSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+def _invalid(error: actions.InvalidValues) -> ValidationError:
+    return ValidationError(
+        {
+            (
+                key
+                if key in ("name", "deployment_state", "incident_state")
+                else f"attributes.{key}"
+            ): [message]
+            for key, message in error.errors.items()
+        }
+    )
+
+
+def _paths(ci_class: CatalogItem, given: dict[str, Any]) -> dict[str, Any]:
+    """Values by path; a top-level attribute may be named by its key instead."""
+    if not given:
+        return {}
+    by_key = {a.key: a.pk for a in attrs.Definition.of(ci_class).top}
+    values = {}
+    for key, value in given.items():
+        if value is None or value == "":
+            continue
+        values[f"{by_key[key]}:0" if key in by_key else key] = value
+    return values
+
+
+def _unlink(item: ConfigItem, given: dict[str, Any], user) -> None:
+    if "ticket" in given:
+        ticket = ticket_access.get_or_404(user, given["ticket"], PermissionKey.RO)
+        found = TicketLink.objects.filter(configitem=item, ticket=ticket).select_related(
+            "configitem", "ticket"
+        )
+        if given.get("link_type"):
+            found = found.filter(link_type=given["link_type"])
+        links = list(found)
+        if not links:
+            raise NotFound(_("No such link."))
+        for ticket_link in links:
+            actions.unlink_ticket(ticket_link, actor=user)
+        return
+    other = access.get_or_404(user, given["config_item"])
+    rows = Link.objects.filter(
+        Q(source=item, target=other) | Q(source=other, target=item)
+    ).select_related("source", "target")
+    if given.get("link_type"):
+        rows = rows.filter(link_type=given["link_type"])
+    found_links = list(rows.order_by("pk"))
+    if not found_links:
+        raise NotFound(_("No such link."))
+    for link in found_links:
+        actions.unlink_configitems(link, actor=user, acting_on=item)

@@ -45,7 +45,7 @@ from otrs import events
 from otrs.events.models import OutboxEvent
 from otrs.mail.outbound import queue_system_mail
 
-from . import registry, signing
+from . import addresses, registry, signing
 from .models import Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus
 
 logger = logging.getLogger(__name__)
@@ -207,15 +207,27 @@ def post(hook: Webhook, delivery: WebhookDelivery, *, timestamp: int) -> Outcome
     code: int | None = None
     error = excerpt = ""
     try:
-        with requests.post(
-            hook.url,
-            data=body,
-            headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            # A redirect is an answer (3xx: not delivered), never followed with the body.
-            allow_redirects=False,
-            stream=True,
-        ) as response:
+        # Resolved and checked again now, and that address is the one connected to: the name
+        # may resolve elsewhere than when the hook was saved (DNS rebinding).
+        target = addresses.check(hook.url)
+    except addresses.Refused as exc:
+        refused = _("Not sent: %(reason)s") % {"reason": exc}
+        logger.warning("Webhook %s: %s", hook.name, refused)
+        return Outcome(None, refused, "", int((time.monotonic() - started) * 1000))
+    session, url, host = addresses.pinned(target)
+    try:
+        with (
+            session,
+            session.post(
+                url,
+                data=body,
+                headers={**headers, **host},
+                timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+                # A redirect is an answer (3xx: not delivered), never followed with the body.
+                allow_redirects=False,
+                stream=True,
+            ) as response,
+        ):
             code = response.status_code
             raw = response.raw.read(EXCERPT_CHARS * 4, decode_content=True) or b""
             excerpt = _clean(raw.decode("utf-8", errors="replace"))[:EXCERPT_CHARS]

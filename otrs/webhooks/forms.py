@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import registry
+from . import addresses, registry
 from .models import Webhook
 
 FILTER_PREFIX = "filter__"
@@ -63,6 +63,13 @@ class WebhookForm(forms.ModelForm):
         url = self.cleaned_data["url"]
         if not url.lower().startswith(("http://", "https://")):
             raise forms.ValidationError(_("Only http and https addresses can receive webhooks."))
+        try:
+            addresses.check(url)
+        except addresses.Unresolved:
+            # A name that does not resolve yet reaches nothing; every attempt checks again.
+            pass
+        except addresses.Refused as exc:
+            raise forms.ValidationError(str(exc)) from exc
         return url
 
     def save(self, commit: bool = True) -> Webhook:

@@ -59,7 +59,13 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():
+def loopback_allowed(settings):
+    """The receiver listens on loopback, which webhooks may not reach unless allowed."""
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+
+
+@pytest.fixture
+def receiver(loopback_allowed):
     server = Receiver()
     yield server
     server.close()
@@ -301,3 +307,106 @@ def test_configuration_item_events_reach_a_hook_filtered_by_class(
     bodies = [json.loads(r["body"]) for r in receiver.requests]
     assert [(b["event"], b["object_id"]) for b in bodies] == [("ConfigItemCreate", computer.pk)]
     assert bodies[0]["object"]["class"]["name"] == "Computer"
+
+
+# --- which addresses a hook may reach (server-side request forgery) ------------------------
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(factories.agent("webhook-test-ssrf-admin", is_staff=True, is_superuser=True))
+    return client
+
+
+def post_hook(client, url: str):
+    return client.post(
+        "/admin/webhooks/webhook/add/",
+        {"name": "webhook-test ssrf", "url": url, "retry_hours": "1", "events": ["TicketCreate"]},
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "http://localhost/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.1.2.3/hook",
+        "http://[::1]/hook",
+        "http://[fe80::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+    ],
+)
+def test_it_refuses_internal_addresses_when_a_hook_is_saved(admin_client, url):
+    response = post_hook(admin_client, url)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "not a public address" in errors["url"][0]
+    assert "WEBHOOK_ALLOWED_NETWORKS" in errors["url"][0]
+    assert not Webhook.objects.filter(name="webhook-test ssrf").exists()
+
+
+def test_an_allowed_network_may_be_saved(admin_client, settings):
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["10.0.0.0/8", "fd00::/8"]
+    assert post_hook(admin_client, "http://10.1.2.3/hook").status_code == 302
+    assert Webhook.objects.get(name="webhook-test ssrf").url == "http://10.1.2.3/hook"
+    refused = post_hook(admin_client, "http://169.254.169.254/hook")
+    assert "not a public address" in refused.context["adminform"].form.errors["url"][0]
+
+
+def test_the_german_admin_reads_why(client):
+    admin = factories.agent("webhook-test-ssrf-de", is_staff=True, is_superuser=True, language="de")
+    client.force_login(admin)
+    response = client.post(
+        "/admin/webhooks/webhook/add/",
+        {"name": "webhook-test ssrf", "url": "http://127.0.0.1/", "events": ["TicketCreate"]},
+    )
+    assert "keine öffentliche Adresse" in response.context["adminform"].form.errors["url"][0]
+
+
+def test_loopback_is_refused_at_send_time_by_default(
+    receiver, queues, settings, django_capture_on_commit_callbacks
+):
+    # Saved while allowed (or written past the form), sent after the setting changed.
+    hook = make_hook(receiver.url, queues[0], retry_hours=0)
+    settings.WEBHOOK_ALLOWED_NETWORKS = []
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.ticket(queues[0])
+    row = WebhookDelivery.objects.get(hook=hook)
+    assert row.status == "failed"
+    assert receiver.requests == []
+    attempt = WebhookAttempt.objects.get(delivery=row)
+    assert not attempt.succeeded and attempt.status_code is None
+    assert attempt.error.startswith("Not sent: 127.0.0.1 resolves to 127.0.0.1")
+    assert row.last_error == attempt.error
+
+
+@pytest.mark.parametrize(
+    "url", ["http://169.254.169.254/latest/meta-data/", "http://localhost:9/hook"]
+)
+def test_link_local_and_names_of_loopback_are_refused_at_send_time(queues, url):
+    hook = make_hook(url, queues[0], retry_hours=0)
+    ticket = factories.ticket(queues[0])
+    row = WebhookDelivery.objects.create(
+        hook=hook,
+        event_id=0,
+        event="TicketCreate",
+        object_type="ticket",
+        object_id=ticket.pk,
+        body="{}",
+        retry_until=timezone.now(),
+    )
+    assert delivery.send(row.pk) == "failed"
+    attempt = WebhookAttempt.objects.get(delivery=row)
+    assert "not a public address" in attempt.error and attempt.status_code is None
+
+
+def test_a_name_is_connected_to_at_the_checked_address_with_its_own_host_header(
+    receiver, queues, django_capture_on_commit_callbacks
+):
+    port = receiver.server.server_address[1]
+    make_hook(f"http://localhost:{port}/hook", queues[0])
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.ticket(queues[0])
+    assert WebhookDelivery.objects.get().status == "succeeded"
+    assert receiver.requests[0]["headers"]["Host"] == f"localhost:{port}"

@@ -28,6 +28,7 @@ from otrs.conditions.forms import ConditionField
 
 from ..choices import LockState
 from ..events import TicketEvent
+from ..forms.common import TranslatedChoiceField
 from ..models import (
     SLA,
     GenericAgentJob,
@@ -78,17 +79,17 @@ class GenericAgentJobForm(forms.ModelForm):
         help_text=_("One “key = value, value” per line on the event's data, e.g. “new = 4”."),
     )
     new_queue = forms.ModelChoiceField(Queue.objects.all(), required=False, label=_("Queue"))
-    new_state = forms.ModelChoiceField(State.objects.all(), required=False, label=_("State"))
+    new_state = TranslatedChoiceField(State.objects.all(), required=False, label=_("State"))
     pending_amount = forms.IntegerField(
         min_value=0, required=False, label=_("Pending time: from the run on")
     )
     pending_unit = forms.ChoiceField(
         choices=[(u, UNIT_LABELS[u]) for u in UNITS], required=False, label=_("unit")
     )
-    new_priority = forms.ModelChoiceField(
+    new_priority = TranslatedChoiceField(
         Priority.objects.all(), required=False, label=_("Priority")
     )
-    new_type = forms.ModelChoiceField(TicketType.objects.all(), required=False, label=_("Type"))
+    new_type = TranslatedChoiceField(TicketType.objects.all(), required=False, label=_("Type"))
     new_service = forms.ModelChoiceField(Service.objects.all(), required=False, label=_("Service"))
     new_sla = forms.ModelChoiceField(SLA.objects.all(), required=False, label=_("SLA"))
     new_owner = _UserChoice(_agents(), required=False, label=_("Owner"))

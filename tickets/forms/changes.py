@@ -27,6 +27,7 @@ from . import composer
 from .common import (
     AgentChoiceField,
     AttachmentsField,
+    TranslatedChoiceField,
     add_time_units_field,
     pending_until_field,
 )
@@ -189,7 +190,7 @@ class PhoneOutboundForm(ArticleForm):
 class CloseForm(OptionalNoteForm):
     field_order = ["state", "note_subject", "note"]
 
-    state = forms.ModelChoiceField(
+    state = TranslatedChoiceField(
         label=_("Close as"),
         queryset=State.objects.valid().of_types(StateType.CLOSED).order_by("name"),
         empty_label=None,
@@ -200,7 +201,7 @@ class PendingForm(TicketActionForm):
     """A pending state and its time, typed in the agent's time zone. Whether a pending state
     needs a time is the action's rule (its message comes back as a form error)."""
 
-    state = forms.ModelChoiceField(
+    state = TranslatedChoiceField(
         label=_("Pending state"),
         queryset=State.objects.valid().of_types(*PENDING_STATE_TYPES).order_by("name"),
         empty_label=None,
@@ -270,7 +271,7 @@ class ResponsibleForm(TicketActionForm):
 
 
 class PriorityForm(TicketActionForm):
-    priority = forms.ModelChoiceField(
+    priority = TranslatedChoiceField(
         label=_("Priority"), queryset=Priority.objects.valid().order_by("level"), empty_label=None
     )
 

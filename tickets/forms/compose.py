@@ -23,7 +23,12 @@ from ..choices import UNMERGEABLE_STATE_TYPES, Channel, SenderType, StateType, T
 from ..models import Article, Attachment, StandardTemplate, State, Ticket
 from ..subjects import SUBJECT_FWD, SUBJECT_RE, build_ticket_subject
 from . import composer
-from .common import AttachmentsField, add_time_units_field, pending_until_field
+from .common import (
+    AttachmentsField,
+    TranslatedChoiceField,
+    add_time_units_field,
+    pending_until_field,
+)
 from .versioned import VersionedForm
 
 
@@ -163,7 +168,7 @@ class ComposeForm(VersionedForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    next_state = forms.ModelChoiceField(
+    next_state = TranslatedChoiceField(
         label=gettext_lazy("State after sending"),
         queryset=State.objects.none(),
         required=False,
