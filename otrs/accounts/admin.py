@@ -20,12 +20,20 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static import admin as _otp_static_admin  # noqa: F401 - registers
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp import admin as _otp_totp_admin  # noqa: F401 - registers
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import throttle, twofactor
 from .models import Group, Role, ThrottleCounter, User, UserKind
 
 # Django's own auth groups are not used: OTRS-style groups with permission keys replace them.
 admin.site.unregister(AuthGroup)
+# django-otp's own device pages would show every user's TOTP key (and its QR code) and the
+# recovery codes' digests; a second factor is reset with the agent list's action instead.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 INVALIDATE_HELP = _(
     "Never deleted: tickets, articles and the permission history keep naming it. Clear this "

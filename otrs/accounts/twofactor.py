@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import time
 from base64 import b32encode
 from dataclasses import dataclass
 
@@ -50,6 +51,8 @@ DEVICE_NAME = "authenticator"
 RECOVERY_NAME = "recovery"
 # The session key of a sign-in waiting for its code: user id, backend, where to go next.
 PENDING = "_twofactor_pending"
+# How long a right password waits for its code before the sign-in starts again.
+PENDING_SECONDS = 300
 
 
 class TwoFactorError(ValueError):
@@ -196,12 +199,15 @@ def start_second_step(request, user, next_url: str) -> None:
         "user": user.pk,
         "backend": getattr(user, "backend", settings.AUTHENTICATION_BACKENDS[0]),
         "next": next_url,
+        "at": int(time.time()),
     }
 
 
 def pending_user(request):
     data = request.session.get(PENDING)
     if not isinstance(data, dict):
+        return None
+    if not isinstance(data.get("at"), int) or time.time() - data["at"] > PENDING_SECONDS:
         return None
     user = get_user_model().objects.filter(pk=data.get("user"), is_active=True).first()
     return user if user is not None and is_enrolled(user) else None

@@ -190,6 +190,18 @@ def test_code_step_without_a_password_goes_back_to_the_sign_in(db):
     assert response.status_code == 302 and response.url == "/customer/login/"
 
 
+def test_a_password_waits_five_minutes_for_its_code(twofa_agent, clock):
+    setup = Client()
+    setup.force_login(twofa_agent)
+    enrol(setup, twofa_agent, clock)
+    client = Client()
+    client.post("/agent/login/", {"username": "twofa-agent", "password": "x"})
+    clock.shift(timedelta(minutes=5))
+    late = client.post("/agent/login/code/", {"code": code_for(twofa_agent, clock)})
+    assert late.status_code == 302 and late.url == "/agent/login/"
+    assert signed_in_as(client) is None
+
+
 def test_admins_must_enrol_when_required(twofa_admin, clock, settings):
     settings.TWO_FACTOR_REQUIRED_FOR_ADMINS = True
     client = Client()
