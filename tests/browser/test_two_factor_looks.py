@@ -8,6 +8,7 @@ import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from customers.actions import CustomerUserInput, create_customer_user
 from tests import factories
 from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS
 from tests.missing import import_or_missing
@@ -71,3 +72,28 @@ def test_enrolment_and_code_step_look(browser, live_server, language):
             shot = f"two-factor-code-step-{language}-{scheme}-{width}.png"
             page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
             context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_customer_enrolment_looks(browser, live_server, language):
+    ARTIFACTS.mkdir(exist_ok=True)
+    for scheme, width in (("light", 375), ("dark", 1400)):
+        login = f"twofa-look-customer-{language}-{scheme}"
+        create_customer_user(
+            CustomerUserInput(login=login, email=f"{login}@example.com", first_name="Look"),
+            password="Look-Secret-2024",
+            actor=factories.system(),
+        )
+        context = _context(browser, live_server, scheme, width)
+        page = context.new_page()
+        page.set_extra_http_headers({"Accept-Language": language})
+        page.goto("/customer/login/")
+        page.locator("input[name=username]").fill(login)
+        page.locator("input[name=password]").fill("Look-Secret-2024")
+        page.locator("form button[type=submit]").first.click()
+        page.goto("/customer/preferences/")
+        page.locator("a[href='/customer/preferences/two-factor/']").click()
+        expect(page.locator(".qr-code svg")).to_be_visible()
+        shot = f"two-factor-customer-enrol-{language}-{scheme}-{width}.png"
+        page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
+        context.close()
