@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
+from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -192,24 +192,28 @@ def recovery_codes_left(user) -> int:
 # --- the sign-in's second step -------------------------------------------------------------
 
 
-def start_second_step(request, user, next_url: str) -> None:
-    """After a right password: remember who signed in, not signed in yet."""
+def start_second_step(request, user, next_url: str, scope: str) -> None:
+    """After a right password at the sign-in of ``scope``: remember who signed in, not
+    signed in yet (only that portal's code step finishes it)."""
     request.session.cycle_key()
     request.session[PENDING] = {
         "user": user.pk,
         "backend": getattr(user, "backend", settings.AUTHENTICATION_BACKENDS[0]),
         "next": next_url,
         "at": int(time.time()),
+        "scope": str(scope),
     }
 
 
-def pending_user(request):
+def pending_user(request, scope: str):
     data = request.session.get(PENDING)
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or data.get("scope") != str(scope):
         return None
     if not isinstance(data.get("at"), int) or time.time() - data["at"] > PENDING_SECONDS:
         return None
-    user = get_user_model().objects.filter(pk=data.get("user"), is_active=True).first()
+    if not isinstance(data.get("user"), int):
+        return None
+    user = get_user_model().objects.filter(pk=data["user"], is_active=True).first()
     return user if user is not None and is_enrolled(user) else None
 
 
@@ -222,7 +226,8 @@ class SecondStepLoginMixin:
     def form_valid(self, form):
         user = form.get_user()
         if is_enrolled(user):
-            start_second_step(self.request, user, self.get_success_url())
+            scope = form.throttle_scope
+            start_second_step(self.request, user, self.get_success_url(), scope)
             return redirect(self.code_step_url)
         return super().form_valid(form)
 
@@ -236,7 +241,7 @@ class CodeStepResult:
 
 def finish_second_step(request, code: str, scope: throttle.ThrottleScope) -> CodeStepResult:
     """Checks the code of a pending sign-in inside the sign-in throttle; signs in if right."""
-    user = pending_user(request)
+    user = pending_user(request, scope)
     if user is None:
         return CodeStepResult(done=False, error="expired")
     data = request.session[PENDING]
@@ -251,8 +256,6 @@ def finish_second_step(request, code: str, scope: throttle.ThrottleScope) -> Cod
     except ValidationError as refusal:
         return CodeStepResult(done=False, error=str(refusal.messages[0]))
     del request.session[PENDING]
-    user.backend = data["backend"]
-    request.session[BACKEND_SESSION_KEY] = data["backend"]
     auth_login(request, user, backend=data["backend"])
     otp_login(request, device)
     next_url = data.get("next") or "/"
@@ -270,7 +273,7 @@ def code_step_view(*, template: str, scope: throttle.ThrottleScope, login_url: s
     @never_cache
     @require_http_methods(["GET", "POST"])
     def view(request):
-        if pending_user(request) is None:
+        if pending_user(request, scope) is None:
             return redirect(login_url)
         error = None
         if request.method == "POST":

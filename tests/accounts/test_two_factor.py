@@ -183,6 +183,17 @@ def test_password_again_after_wrong_codes_gives_no_guesses_back(twofa_agent, clo
     assert "Too many failed sign-ins" in throttled.content.decode()
 
 
+def test_a_password_at_one_portal_is_no_code_step_at_another(twofa_agent, clock):
+    setup = Client()
+    setup.force_login(twofa_agent)
+    enrol(setup, twofa_agent, clock)
+    client = Client()
+    client.post("/agent/login/", {"username": "twofa-agent", "password": "x"})
+    elsewhere = client.post("/admin/login/code/", {"code": code_for(twofa_agent, clock)})
+    assert elsewhere.status_code == 302 and elsewhere.url == "/admin/login/"
+    assert signed_in_as(client) is None
+
+
 def test_code_step_without_a_password_goes_back_to_the_sign_in(db):
     client = Client()
     assert client.get("/agent/login/code/").url == "/agent/login/"
