@@ -3,11 +3,14 @@ screens (overview, permission matrices, scheduled jobs) in front of its model pa
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.urls import path
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import LoginView
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from otrs.accounts import throttle
+from otrs.accounts import throttle, twofactor
 
 from . import views
 
@@ -16,6 +19,19 @@ class AdminSignInForm(throttle.ThrottledSignInMixin, AdminAuthenticationForm):
     """The admin's sign-in, throttled in a scope of its own."""
 
     throttle_scope = throttle.ThrottleScope.ADMIN_SIGN_IN
+
+
+class AdminLoginView(twofactor.SecondStepLoginMixin, LoginView):
+    """Django's admin sign-in, with the code step for users who enrolled."""
+
+    code_step_url = "admin:login_code"
+
+
+admin_login_code = twofactor.code_step_view(
+    template="admin/login_code.html",
+    scope=throttle.ThrottleScope.ADMIN_SIGN_IN,
+    login_url="admin:login",
+)
 
 
 class AdminSite(admin.AdminSite):
@@ -31,6 +47,27 @@ class AdminSite(admin.AdminSite):
         user = request.user
         return super().has_permission(request) and getattr(user, "is_agent", False)
 
+    def login(self, request, extra_context=None):
+        """Django's ``AdminSite.login`` with :class:`AdminLoginView` (the code step)."""
+        if request.method == "GET" and self.has_permission(request):
+            return HttpResponseRedirect(reverse("admin:index", current_app=self.name))
+        context = {
+            **self.each_context(request),
+            "title": _("Log in"),
+            "subtitle": None,
+            "app_path": request.get_full_path(),
+            "username": request.user.get_username(),
+        }
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            context[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=self.name)
+        context.update(extra_context or {})
+        request.current_app = self.name
+        return AdminLoginView.as_view(
+            extra_context=context,
+            authentication_form=self.login_form,
+            template_name=self.login_template or "admin/login.html",
+        )(request)
+
     def index(self, request, extra_context=None):
         """The dashboard (:mod:`otrs.web.admin_modules`) instead of Django's list of models."""
         return views.dashboard(request)
@@ -38,6 +75,7 @@ class AdminSite(admin.AdminSite):
     def get_urls(self):
         get_post = require_http_methods(["GET", "HEAD", "POST"])
         own = [
+            path("login/code/", admin_login_code, name="login_code"),
             path("permissions/", self.admin_view(views.permissions), name="permissions"),
             path(
                 "accounts/group/<int:pk>/agents/",

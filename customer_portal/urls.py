@@ -12,6 +12,7 @@ app_name = "customer"
 
 urlpatterns = [
     path("login/", accounts.LoginView.as_view(), name="login"),
+    path("login/code/", accounts.login_code, name="login_code"),
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
     path("password-reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path(
@@ -37,6 +38,7 @@ urlpatterns = [
         name="register_confirm",
     ),
     path("preferences/", accounts.preferences, name="preferences"),
+    path("preferences/two-factor/", accounts.two_factor, name="two_factor"),
     path("password/", accounts.password_change, name="password_change"),
     path("faq/", include("customer_portal.faq_urls")),
     path("configuration-items/", configitems.index, name="configitems"),

@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "otrs.web",
     "otrs.policy",
     "otrs.accounts",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "otrs.events",
     "otrs.search",
     "otrs.mail",
@@ -99,6 +102,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "otrs.accounts.middleware.UserPreferencesMiddleware",
+    # TWO_FACTOR_REQUIRED_FOR_ADMINS: an admin without a second factor may only enrol.
+    "otrs.accounts.twofactor.RequireEnrolmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -173,6 +178,12 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", 120, minimum=5) * 60
 SESSION_RENEW_SECONDS = 60
 LOGIN_URL = "agent:login"
+# Two-factor sign-in (otrs/accounts/twofactor.py): agents and customers may enrol an
+# authenticator app in their preferences; with this on, an admin (a staff agent) without one
+# can do nothing but enrol after signing in.
+TWO_FACTOR_REQUIRED_FOR_ADMINS = env.bool("TWO_FACTOR_REQUIRED_FOR_ADMINS", False)
+# The name authenticator apps show beside the login.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", "OTRS-Django")
 LOGIN_REDIRECT_URL = "agent:home"
 # Sign-in throttling (otrs/accounts/throttle.py), counted in the database, separately for the
 # agent, customer and admin sign-in and the password reset. Wrong passwords allowed for one

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
+from otrs.accounts import throttle, twofactor
 from otrs.action_flow import form_screen
 
 from .. import registration
@@ -43,7 +44,8 @@ def home_url() -> str:
 # --- sign-in and sign-out ----------------------------------------------------------------------
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(twofactor.SecondStepLoginMixin, auth_views.LoginView):
+    code_step_url = "customer:login_code"
     template_name = TEMPLATES + "login.html"
     authentication_form = LoginForm
 
@@ -54,6 +56,13 @@ class LoginView(auth_views.LoginView):
         return super().get_context_data(
             self_registration=settings.CUSTOMER_SELF_REGISTRATION, **kwargs
         )
+
+
+login_code = twofactor.code_step_view(
+    template=TEMPLATES + "login_code.html",
+    scope=throttle.ThrottleScope.CUSTOMER_SIGN_IN,
+    login_url="customer:login",
+)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -160,6 +169,15 @@ def preferences(request):
         messages.success(request, _("Your preferences were saved."))
         return redirect("customer:preferences")
     return render(request, TEMPLATES + "preferences.html", {"form": form})
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def two_factor(request):
+    """Optional two-factor sign-in for customers: enrol, or switch it off."""
+    return twofactor.enrolment_page(
+        request, template=TEMPLATES + "two_factor.html", here="customer:two_factor"
+    )
 
 
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")

@@ -20,12 +20,20 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static import admin as _otp_static_admin  # noqa: F401 - registers
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp import admin as _otp_totp_admin  # noqa: F401 - registers
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import throttle
+from . import throttle, twofactor
 from .models import Group, Role, ThrottleCounter, User, UserKind
 
 # Django's own auth groups are not used: OTRS-style groups with permission keys replace them.
 admin.site.unregister(AuthGroup)
+# django-otp's own device pages would show every user's TOTP key (and its QR code) and the
+# recovery codes' digests; a second factor is reset with the agent list's action instead.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 INVALIDATE_HELP = _(
     "Never deleted: tickets, articles and the permission history keep naming it. Clear this "
@@ -85,9 +93,32 @@ class UserAdmin(NoDeleteMixin, BaseUserAdmin):
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     readonly_fields = ["permission_matrices"]
+    actions = ["reset_two_factor"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(kind=UserKind.AGENT)
+
+    @admin.action(description=_("Reset two-factor sign-in"), permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        """Removes the authenticator and recovery codes (a lost phone); the agent signs in
+        with the password alone and may enrol again. The admin's log records who did it."""
+        count = 0
+        for user in queryset:
+            if not twofactor.is_enrolled(user):
+                continue
+            twofactor.reset(user, actor=request.user)
+            self.log_change(request, user, [{"changed": {"fields": ["two-factor sign-in"]}}])
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor sign-in reset for %(count)d agent.",
+                "Two-factor sign-in reset for %(count)d agents.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     def save_model(self, request, obj, form, change):
         if not change:

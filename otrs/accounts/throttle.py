@@ -144,6 +144,33 @@ def sign_in_attempt(scope: ThrottleScope, login: str, address: str) -> Iterator[
     _give_back(scope, "", address)
 
 
+# The suffix of a login's counters for second-factor codes: a right password clears the
+# login's password counter, and must not give code guesses back.
+CODE_SUFFIX = "#code"
+
+
+@contextlib.contextmanager
+def code_attempt(scope: ThrottleScope, login: str, address: str) -> Iterator[None]:
+    """Around one check of a second-factor code, after a right password: counted per login
+    at this address, per address, and per login at any address (so guesses spread over
+    many addresses stop too); a success clears the login's code counters."""
+    login = normalise_login(login)[: LOGIN_LENGTH - len(CODE_SUFFIX)] + CODE_SUFFIX
+    address = address_bucket(address)
+    scope_limits = limits(scope)
+    if not _take(scope, login, address, scope_limits.per_login, scope_limits.window):
+        raise throttled_error(scope)
+    if not _take(scope, "", address, scope_limits.per_address, scope_limits.window):
+        _give_back(scope, login, address)
+        raise throttled_error(scope)
+    if not _take(scope, login, "", scope_limits.per_account, scope_limits.window):
+        _give_back(scope, login, address)
+        _give_back(scope, "", address)
+        raise throttled_error(scope)
+    yield
+    ThrottleCounter.objects.filter(scope=scope, login=login).delete()
+    _give_back(scope, "", address)
+
+
 class ThrottledSignInMixin:
     """For a subclass of Django's ``AuthenticationForm``: the password is checked only
     while the login at the client's address and the address have attempts left in

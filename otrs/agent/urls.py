@@ -58,7 +58,9 @@ def _contributed() -> list:
 
 urlpatterns = [
     path("login/", views.AgentLoginView.as_view(), name="login"),
+    path("login/code/", views.login_code, name="login_code"),
     path("logout/", views.AgentLogoutView.as_view(), name="logout"),
+    path("preferences/two-factor/", views.two_factor, name="two_factor"),
     path("password/", views.password_change, name="password_change"),
     path("preferences/", views.preferences, name="preferences"),
     path("shortcuts/", views.shortcuts, name="shortcuts"),

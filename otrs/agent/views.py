@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from otrs.accounts import throttle, twofactor
 from otrs.accounts.decorators import agent_required
 from otrs.accounts.forms import AgentLoginForm
 
@@ -21,10 +22,27 @@ from .preferences import GeneralPreferencesForm
 from .shortcuts import ShortcutPreferences, nav_shortcuts
 
 
-class AgentLoginView(auth_views.LoginView):
+class AgentLoginView(twofactor.SecondStepLoginMixin, auth_views.LoginView):
+    code_step_url = "agent:login_code"
     template_name = "agent/login.html"
     authentication_form = AgentLoginForm
     redirect_authenticated_user = False
+
+
+login_code = twofactor.code_step_view(
+    template="agent/login_code.html",
+    scope=throttle.ThrottleScope.AGENT_SIGN_IN,
+    login_url="agent:login",
+)
+
+
+@agent_required
+@require_http_methods(["GET", "POST"])
+def two_factor(request):
+    """Two-factor sign-in: enrol an authenticator app, or switch it off."""
+    return twofactor.enrolment_page(
+        request, template="agent/two_factor.html", here="agent:two_factor"
+    )
 
 
 class AgentLogoutView(auth_views.LogoutView):
