@@ -22,17 +22,6 @@ from tests import factories
 from tests.mail.smtp_server import smtp_server  # noqa: F401 - a fixture
 
 
-def pytest_collection_modifyitems(items):
-    """The long tests first (multi-process ones marked ``slow``, and the migration tests, which
-    migrate the whole schema back and forth): with several workers they then run beside
-    the many short ones instead of making the run's tail, minutes long, on one worker."""
-    items.sort(key=lambda item: not _long(item))  # stable: otherwise in collected order
-
-
-def _long(item) -> bool:
-    return item.get_closest_marker("slow") is not None or item.path.name.endswith("_migration.py")
-
-
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """Give this run's test database a name of its own (the process id), so that two runs
