@@ -4,6 +4,7 @@ on it and on the tickets). Loaded once: a second run finds the first CI and stop
 
 from __future__ import annotations
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from customers.models import CustomerCompany, CustomerUser
@@ -17,6 +18,8 @@ from .defaults import DEFAULT_GROUP
 from .models import CatalogItem, ConfigItem
 
 MARKER = "Shop application"
+LICENSED = "Office suite"
+CERTIFICATE = "LicenceCertificate"
 
 # name, class, deployment state, {key path: value}
 ITEMS = [
@@ -109,7 +112,43 @@ def _values(class_name: str, wanted: dict[str, str]) -> dict[str, str]:
 def load(stdout) -> None:
     if ConfigItem.objects.filter(name=MARKER).exists():
         stdout.write("CMDB demo items are already loaded.")
+    else:
+        _items(stdout)
+    _licence_file(stdout)
+
+
+def _licence_file(stdout) -> None:
+    """An attachment attribute on the Software class, with the office suite's licence
+    certificate in it (once; the class's definition gets a new version)."""
+    suite = ConfigItem.objects.filter(name=LICENSED).first()
+    if suite is None or suite.files.exists():
         return
+    actor = system_user()
+    ci_class = suite.ci_class
+    with transaction.atomic():
+        attribute = ci_class.attributes.filter(key=CERTIFICATE, removed=False).first()
+        if attribute is None:
+            specs = actions.definition_specs(ci_class)
+            specs.append(
+                {
+                    "key": CERTIFICATE,
+                    "name": "Licence certificate",
+                    "field_type": "attachment",
+                    "count_max": 1,
+                }
+            )
+            actions.update_definition(ci_class, specs, actor=actor)
+            attribute = ci_class.attributes.get(key=CERTIFICATE, removed=False)
+        upload = SimpleUploadedFile(
+            "office-suite-licence.txt",
+            b"Licence certificate\nProduct: Office suite\nKey: OFF-2231-XY\nSeats: 25\n",
+            "text/plain",
+        )
+        actions.attach_file(suite, attribute.pk, upload, actor=actor)
+    stdout.write(f"CMDB: licence certificate attached to {LICENSED}.")
+
+
+def _items(stdout) -> None:
     with transaction.atomic():
         _grants()
         actor = system_user()

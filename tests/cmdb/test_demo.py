@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from cmdb.choices import Catalog
-from cmdb.models import CatalogItem, ConfigItem, Link, TicketLink
+from cmdb.models import CatalogItem, CIFile, ConfigItem, Link, TicketLink
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -25,8 +25,12 @@ def test_loaddemo_loads_the_cmdb_once(settings):
     assert states["core-switch"] == "Incident"
     assert states["web-01"] == states["Shop application"] == "Warning"
     assert states["laptop-carla"] == "Operational"
+    # An attachment attribute added to a default class, with a file on one CI.
+    licence = CIFile.objects.get()
+    assert (licence.configitem.name, licence.attribute.field_type) == ("Office suite", "attachment")
     before = ConfigItem.objects.count()
     out = io.StringIO()
     call_command("loaddemo", stdout=out)
     assert ConfigItem.objects.count() == before
+    assert CIFile.objects.count() == 1
     assert "already loaded" in out.getvalue()

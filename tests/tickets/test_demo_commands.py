@@ -10,23 +10,32 @@ from django.contrib.auth import authenticate
 from django.core.files.storage import FileSystemStorage
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
+from django.utils import timezone
 
 from customers.models import CustomerCompany, CustomerUser
 from otrs.accounts.models import RoleGrant, User
 from otrs.mail.models import OutboundMessage
+from otrs.ops.models import MaintenanceWindow
 from otrs.permissions import grants_for
+from otrs.webhooks.models import Webhook
 from tests import factories
 from tickets import access, actions
 from tickets.actions import ArticleInput, AttachmentInput
+from tickets.automation import acl
 from tickets.choices import Channel, HistoryType, SenderType, StateType
 from tickets.management.commands import loaddemo
 from tickets.models import (
+    AclRule,
     Article,
     Attachment,
+    Draft,
     GenericAgentJob,
+    Mention,
     Queue,
     ReportSchedule,
     Service,
+    State,
+    TextModule,
     Ticket,
     TicketHistory,
     TicketLink,
@@ -69,7 +78,6 @@ def test_it_refuses_to_load_the_demo_without_debug_or_force(settings):
 def test_it_loads_the_demo_once(settings):
     settings.DEBUG = False
     output = run("loaddemo", force=True)
-    after_first = table_sizes()
 
     # Every login authenticates with its login as password, and is printed.
     for login in LOGINS:
@@ -133,13 +141,47 @@ def test_it_loads_the_demo_once(settings):
     assert TicketMetrics.objects.filter(time_units__gt=0).exists()
     assert TimeAccounting.objects.filter(article__isnull=False).exists()
     assert access.can_view_reports(User.objects.get(username="agent1"))
-    assert ReportSchedule.objects.get().recipients.get().username == "agent1"
+    schedules = {s.name: s for s in ReportSchedule.objects.all()}
+    assert {s.formats for s in schedules.values()} == {"csv", "both"}
+    assert all(s.recipients.get().username == "agent1" for s in schedules.values())
+    # Answering: text modules (one for every queue, others for some), an ACL the debugger
+    # can show, a kept draft and a mention.
+    modules = TextModule.objects.annotate(n=Count("queues"))
+    assert modules.filter(n=0).exists() and modules.filter(n__gt=0).exists()
+    assert AclRule.objects.filter(valid=True).count() == 1
+    admin = User.objects.get(username="admin")
+    closing = {"closed successful", "closed unsuccessful"}
+    raw = factories.ticket(Queue.objects.get(full_name="Raw"), title="demoacl raw")
+    assert states_taken_away(raw, admin) == closing
+    assert not states_taken_away(tickets.exclude(queue__full_name="Raw").first(), admin)
+    assert Draft.objects.get().user.username == "agent1"
+    mention = Mention.objects.get()
+    assert (mention.created_by.username, mention.user.username) == ("agent1", "agent2")
+    assert TicketWatcher.objects.filter(ticket=mention.ticket, user=mention.user).exists()
+    # Operations: a webhook to copy (off) and maintenance windows, one over, one to come.
+    assert not Webhook.objects.get().active
+    windows = MaintenanceWindow.objects.order_by("starts_at")
+    now = timezone.now()
+    assert [w.ends_at < now for w in windows] == [True, False]
+    assert all(w.starts_at > now for w in windows[1:])
 
+    after_first = table_sizes()
     settings.DEBUG = True
     second = run("loaddemo")
 
     assert "already loaded" in second
     assert table_sizes() == after_first
+
+
+def states_taken_away(ticket: Ticket, agent: User) -> set[str]:
+    """The state names the active ACLs take away from ``agent`` on ``ticket``."""
+    options = acl.default_options()
+    kept = acl.allowed(options, user=agent, screen="close", tickets=[ticket])
+    return set(
+        State.objects.filter(pk__in=set(options["state"]) - set(kept["state"])).values_list(
+            "name", flat=True
+        )
+    )
 
 
 # --- loaddemo: the customer portal ------------------------------------------------------------

@@ -70,6 +70,7 @@ from tickets.models import (
     Priority,
     Queue,
     QueueAutoResponse,
+    ReportFormat,
     ReportSchedule,
     Salutation,
     Service,
@@ -85,7 +86,7 @@ from tickets.models import (
     message_id_hash,
 )
 
-from . import _genericagent_demo, _process_demo, _sla_demo
+from . import _composer_demo, _genericagent_demo, _process_demo, _sla_demo
 
 SEED = 20240101
 TICKET_COUNT = 220
@@ -358,6 +359,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             _genericagent_demo.load(self.stdout)
             _process_demo.load(self.stdout)
+        with _muted(), transaction.atomic():
+            _composer_demo.load(self.stdout)
 
         # The metrics the reports read, for every ticket the demo made (the handler writes
         # them as events are delivered; without a running daemon they would be missing).
@@ -1066,19 +1069,25 @@ def _demo_fields() -> None:
 
 
 def _demo_report_schedule() -> None:
-    """A weekly SLA compliance report per queue, mailed to agent1 (once)."""
-    if ReportSchedule.objects.filter(name="Weekly SLA compliance").exists():
-        return
+    """A weekly SLA compliance report per queue (CSV) and a monthly ticket volume report
+    (CSV and PDF), mailed to agent1 (each once)."""
     admin = User.objects.get(username="admin")
-    create_report_schedule(
-        "Weekly SLA compliance",
-        "compliance",
-        dimension="queue",
-        queue=None,
-        frequency="weekly",
-        recipients=User.objects.filter(username="agent1"),
-        actor=admin,
-    )
+    for name, kind, frequency, formats in (
+        ("Weekly SLA compliance", "compliance", "weekly", ReportFormat.CSV),
+        ("Monthly ticket volume", "volume", "monthly", ReportFormat.BOTH),
+    ):
+        if ReportSchedule.objects.filter(name=name).exists():
+            continue
+        create_report_schedule(
+            name,
+            kind,
+            dimension="queue",
+            queue=None,
+            frequency=frequency,
+            recipients=User.objects.filter(username="agent1"),
+            actor=admin,
+            formats=formats,
+        )
 
 
 def _other_apps_demo(stdout) -> None:
