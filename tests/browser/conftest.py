@@ -34,6 +34,22 @@ TIMEOUT_MS = 10_000
 WIDTHS = (375, 1400)
 
 
+def new_context(browser, live_server, *, js: bool = True, width: int = WIDTHS[-1], scheme="light"):
+    """A browser context of its own (cookies, English) on the live server, ``width`` px wide
+    in the ``scheme`` colour scheme, with or without JavaScript, and the suite's timeout (page
+    loads get three times as long: a first request on a busy machine renders cold)."""
+    context = browser.new_context(
+        java_script_enabled=js,
+        viewport={"width": width, "height": 900},
+        locale="en-US",
+        color_scheme=scheme,
+        base_url=live_server.url,
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(3 * TIMEOUT_MS)
+    return context
+
+
 def shoot_widths(page, stem: str, widths=WIDTHS, height: int = 900) -> None:
     """Full-page screenshots of ``page`` at each width, as test-artifacts/<stem>-<width>.png;
     the page is left at the last width."""

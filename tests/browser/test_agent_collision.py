@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
-from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS
+from tests.browser.conftest import ARTIFACTS, new_context
 from tests.browser.test_agent_portal import sign_in
 from tests.missing import import_or_missing
 from tickets import actions, presence
@@ -44,22 +44,11 @@ def desk(support, settings):
     return type("Desk", (), {"reader": reader, "writer": writer, "ticket": ticket})
 
 
-def _context(browser, live_server, *, width=1400, scheme="light"):
-    context = browser.new_context(
-        viewport={"width": width, "height": 900},
-        locale="en-US",
-        color_scheme=scheme,
-        base_url=live_server.url,
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    return context
-
-
 def test_two_agents_on_one_ticket(browser, live_server, desk):
     ticket = desk.ticket
     zoom = reverse("agent:zoom", args=[ticket.pk])
     reply = reverse("agent:reply", args=[ticket.pk, ticket.articles.first().pk])
-    reading, writing = _context(browser, live_server), _context(browser, live_server)
+    reading, writing = new_context(browser, live_server), new_context(browser, live_server)
     try:
         reader = reading.new_page()
         sign_in(reader, desk.reader.username)
@@ -119,7 +108,7 @@ def test_screenshots_of_the_changed_screens(
     desk.reader.save()
     ticket = desk.ticket
     presence.note(ticket.pk, desk.writer, presence.WRITING)
-    context = _context(browser, live_server, width=width, scheme=scheme)
+    context = new_context(browser, live_server, width=width, scheme=scheme)
     try:
         page = context.new_page()
         sign_in(page, desk.reader.username)

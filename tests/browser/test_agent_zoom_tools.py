@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from otrs.permissions import PermissionKey
 from tests import factories
-from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS
+from tests.browser.conftest import ARTIFACTS, new_context
 from tests.browser.test_agent_portal import check_page, sign_in
 from tests.missing import import_or_missing
 from tickets import columns
@@ -45,20 +45,8 @@ def desk(support):
     return type("Desk", (), {"ticket": ticket, "agent": support.rw})
 
 
-def _context(browser, live_server, *, js=True, width=1400, scheme="light"):
-    context = browser.new_context(
-        java_script_enabled=js,
-        viewport={"width": width, "height": 900},
-        locale="en-US",
-        color_scheme=scheme,
-        base_url=live_server.url,
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    return context
-
-
 def test_split_an_article_without_javascript(browser, live_server, desk):
-    context = _context(browser, live_server, js=False)
+    context = new_context(browser, live_server, js=False)
     try:
         page = context.new_page()
         sign_in(page, desk.agent.username)
@@ -84,7 +72,7 @@ def test_screenshots_of_the_zoom_tools(browser, live_server, desk, width, langua
     agent.save()
     ticket = desk.ticket
     mail = ticket.articles.order_by("pk").first()
-    context = _context(browser, live_server, width=width, scheme=scheme)
+    context = new_context(browser, live_server, width=width, scheme=scheme)
     try:
         page = context.new_page()
         sign_in(page, agent.username)

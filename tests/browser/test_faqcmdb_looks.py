@@ -25,7 +25,7 @@ from tickets import actions
 from tickets.choices import Channel, SenderType
 from tickets.models import Service
 
-from .conftest import ARTIFACTS, TIMEOUT_MS
+from .conftest import ARTIFACTS, TIMEOUT_MS, new_context
 from .test_agent_portal import PASSWORD, check_page, sign_in
 
 sync_api = import_or_missing("playwright.sync_api")
@@ -94,14 +94,7 @@ def test_faq_and_cmdb_link_screens(browser, live_server, support, settings, sche
         actor=rw,
     )
 
-    context = browser.new_context(
-        viewport={"width": WIDTHS[-1], "height": 900},
-        locale="en-US",
-        color_scheme=scheme,
-        base_url=live_server.url,
-        java_script_enabled=False,
-    )
-    context.set_default_timeout(TIMEOUT_MS)
+    context = new_context(browser, live_server, js=False, scheme=scheme)
     page = context.new_page()
     try:
         sign_in(page, rw.username)

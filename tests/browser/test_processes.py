@@ -12,15 +12,13 @@ from tests.missing import import_or_missing
 from tickets.management.commands import _process_demo
 from tickets.models import Process, TicketProcess
 
-from .conftest import ARTIFACTS, TIMEOUT_MS
+from .conftest import TIMEOUT_MS, WIDTHS, shoot_widths
 from .test_agent_portal import sign_in
 
 sync_api = import_or_missing("playwright.sync_api")
 expect = sync_api.expect
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-WIDTHS = (375, 1400)
 
 
 def test_a_process_ticket_is_started_and_moves_on_without_javascript(browser, live_server, support):
@@ -40,15 +38,8 @@ def test_a_process_ticket_is_started_and_moves_on_without_javascript(browser, li
     shots: list[tuple[str, str]] = []
 
     def shoot(name: str, scheme: str = "light", language: str = "en") -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
         page.emulate_media(color_scheme=scheme)
-        for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 900})
-            page.screenshot(
-                path=str(ARTIFACTS / f"process-{name}-{scheme}-{language}-{width}.png"),
-                full_page=True,
-            )
-        page.set_viewport_size({"width": WIDTHS[-1], "height": 900})
+        shoot_widths(page, f"process-{name}-{scheme}-{language}")
         shots.append((name, page.url))
 
     try:
