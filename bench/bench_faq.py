@@ -11,7 +11,10 @@ selectors and access layer (``faq.access.visible_to`` -> search backend):
 
 * the public search for two words (page 1, 20 rows, ordered by title),
 * the agent search for two words (page 1, ordered by last change),
-* the suggestion for a 30-word ticket text for a signed-in customer (5 best, ranked),
+* the suggestion for a 30-word ticket text (5 best, ranked): once a realistic text, 25
+  words drawn like the items' text (so nearly all common) and 5 rarer ones (ranks 200 to
+  2,000, in a few dozen items each: a product, an error code), which finds items; once the
+  25 common words and 5 words found nowhere, which finds none,
 
 median, min and max per call, and the queries of one more call. Not a test.
 """
@@ -146,7 +149,9 @@ def main() -> None:
     )
     anyone = AnonymousUser()
     common, rare = words[3], words[400]
-    ticket_text = text(words, 30)
+    common_part = text(words, 25).split()
+    ticket_text = " ".join(common_part + [words[rng.randint(200, 2000)] for _ in range(5)])
+    unknown_text = " ".join(common_part + [f"zq{n}xv" for n in range(5)])
 
     def public_search():
         items = selectors.in_language(access.visible_to(anyone), "en")
@@ -159,13 +164,17 @@ def main() -> None:
             )[:25]
         )
 
-    def suggestion():
-        items = selectors.in_language(access.visible_to(anyone), "en")
-        return selectors.suggestions(items, ticket_text)
+    def suggestion(words_text: str):
+        def call():
+            items = selectors.in_language(access.visible_to(anyone), "en")
+            return selectors.suggestions(items, words_text)
+
+        return call
 
     timed(f"public search '{common} {rare}' (page 1)", public_search, args.runs)
     timed(f"agent search '{common} {rare}' (page 1)", agent_search, args.runs)
-    timed("suggestion for a 30-word ticket text", suggestion, args.runs)
+    timed("suggestion, 30 words, 5 of them rare", suggestion(ticket_text), args.runs)
+    timed("suggestion, 30 words, none matching", suggestion(unknown_text), args.runs)
 
 
 if __name__ == "__main__":
