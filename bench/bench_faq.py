@@ -44,6 +44,7 @@ from faq import access, selectors  # noqa: E402
 from faq.choices import ItemState, RevisionStatus  # noqa: E402
 from faq.models import FaqCategory, FaqItem, FaqRevision  # noqa: E402
 from otrs.accounts.models import User, UserKind  # noqa: E402
+from otrs.search.backends import FAQ_VECTOR_COLUMN, FAQ_WORD_COUNTS  # noqa: E402
 
 LANGUAGES = ["en", "de", "fr", "es", "it"]
 VOCABULARY = 5000
@@ -74,6 +75,11 @@ def fill(count: int, words: list[str]) -> None:
         for n in range(20)
     ]
     batch = 2000
+    if connection.vendor == "postgresql":
+        # The word counts (faq.0004's trigger) are rebuilt once at the end: a bulk load is
+        # far quicker without a count update per item and word.
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE faq_faqitem DISABLE TRIGGER faq_word_counts_iud")
     for start in range(have, count, batch):
         with transaction.atomic():
             items = []
@@ -116,7 +122,13 @@ def fill(count: int, words: list[str]) -> None:
         print(f"  {min(start + batch, count)} items", flush=True)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE faq_faqitem")
+            cursor.execute("ALTER TABLE faq_faqitem ENABLE TRIGGER faq_word_counts_iud")
+            cursor.execute(f"DELETE FROM {FAQ_WORD_COUNTS}")  # noqa: S608 (a constant)
+            cursor.execute(
+                f"INSERT INTO {FAQ_WORD_COUNTS} (word, items) SELECT word, ndoc "  # noqa: S608
+                f"FROM ts_stat('SELECT {FAQ_VECTOR_COLUMN} FROM faq_faqitem')"
+            )
+            cursor.execute(f"ANALYZE faq_faqitem, {FAQ_WORD_COUNTS}")
 
 
 def timed(label: str, call, runs: int) -> None:
