@@ -64,7 +64,7 @@ SUGGEST_MIN_WORD = 3
 SUGGEST_COMMON = 2000
 #: Suggestions (PostgreSQL): the rarest words are used until together they are held by
 #: this many items (an upper bound of the rows ranked).
-SUGGEST_BUDGET = 5000
+SUGGEST_BUDGET = 2000
 #: Suggestions (PostgreSQL): how many of the best-scored items are checked for access.
 SUGGEST_CANDIDATES = 200
 #: Longer search texts are cut; nobody types more, and the database parses all of it.
