@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -9,6 +10,8 @@ from otrs.api.custom_fields import CustomFieldsField
 from otrs.api.serializers import ApiModelSerializer, ApiSerializer
 from otrs.fields.selectors import definitions
 
+from .. import access
+from ..choices import ItemState
 from ..fields import FAQ_ITEM
 from ..models import FaqItem, FaqRevision
 
@@ -28,10 +31,19 @@ class PublishedSerializer(ApiSerializer):
     created = serializers.DateTimeField()
 
 
+class LatestRevisionSerializer(ApiSerializer):
+    number = serializers.IntegerField()
+    status = serializers.CharField(help_text="draft, pending (waiting for approval), …")
+
+
 class FaqItemSerializer(ApiModelSerializer):
     category = CategoryRef()
     published = serializers.SerializerMethodField(
         help_text="The published revision's content; null while nothing is published."
+    )
+    latest_revision = serializers.SerializerMethodField(
+        help_text="Agents: the newest revision (a draft or one waiting for approval may be "
+        "newer than the published one); its number is the item's ETag. Null for customers."
     )
     custom_fields = CustomFieldsField(
         lambda: definitions(FAQ_ITEM), component="FaqItemCustomFields", read_only=True
@@ -51,8 +63,17 @@ class FaqItemSerializer(ApiModelSerializer):
             "created",
             "changed",
             "published",
+            "latest_revision",
             "custom_fields",
         ]
+
+    @extend_schema_field(LatestRevisionSerializer(allow_null=True))
+    def get_latest_revision(self, item: FaqItem) -> dict | None:
+        request = self.context.get("request")
+        revision: FaqRevision | None = item.latest_revision
+        if revision is None or request is None or not access.is_agent(request.user):
+            return None
+        return {"number": revision.number, "status": revision.status}
 
     @extend_schema_field(PublishedSerializer(allow_null=True))
     def get_published(self, item: FaqItem) -> dict | None:
@@ -68,3 +89,57 @@ class FaqItemSerializer(ApiModelSerializer):
             "solution": revision.solution,
             "created": revision.created,
         }
+
+
+_TEXT = {"required": False, "allow_blank": True, "max_length": 200_000}
+
+
+class FaqContentSerializer(ApiSerializer):
+    """A revision's content: rich text is cleaned by the project's sanitiser (no scripts,
+    no remote images)."""
+
+    title = serializers.CharField(max_length=250)
+    keywords = serializers.CharField(required=False, allow_blank=True, max_length=250)
+    symptom = serializers.CharField(**_TEXT)
+    problem = serializers.CharField(**_TEXT)
+    solution = serializers.CharField(**_TEXT)
+    comment = serializers.CharField(**_TEXT)
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=250, help_text="The change note."
+    )
+    submit = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Publish (or, in a category with approval, hand to the approvers); "
+        "false keeps the revision a draft.",
+    )
+
+
+class FaqItemCreateSerializer(FaqContentSerializer):
+    """A new item with its first revision."""
+
+    category = serializers.IntegerField(min_value=1, help_text="The category's id.")
+    language = serializers.ChoiceField(choices=settings.LANGUAGES)
+    state = serializers.ChoiceField(choices=ItemState.choices, default=ItemState.INTERNAL)
+    translation_of = serializers.IntegerField(
+        min_value=1, required=False, help_text="The item this one translates."
+    )
+
+
+class FaqItemUpdateSerializer(FaqContentSerializer):
+    """Content given (any of title … comment) makes a new revision, the fields not given
+    kept from the latest one; ``category``, ``state``, ``is_valid`` and ``review_after``
+    change the item itself (no revision)."""
+
+    title = serializers.CharField(max_length=250, required=False)
+    category = serializers.IntegerField(min_value=1, required=False)
+    state = serializers.ChoiceField(choices=ItemState.choices, required=False)
+    is_valid = serializers.BooleanField(required=False)
+    review_after = serializers.DateField(required=False, allow_null=True)
+
+
+class FaqReviewSerializer(ApiSerializer):
+    """Approve or send back the revision waiting for approval."""
+
+    revision = serializers.IntegerField(min_value=1, help_text="The waiting revision's number.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=250)

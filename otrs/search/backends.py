@@ -62,6 +62,9 @@ MAX_WORDS = 20
 SUGGEST_MIN_WORD = 3
 #: Suggestions (PostgreSQL) ignore words held by more items than this: too common to rank by.
 SUGGEST_COMMON = 2000
+#: Suggestions (PostgreSQL): the rarest words are used until together they are held by
+#: this many items (an upper bound of the rows ranked).
+SUGGEST_BUDGET = 2000
 #: Suggestions (PostgreSQL): how many of the best-scored items are checked for access.
 SUGGEST_CANDIDATES = 200
 #: Longer search texts are cut; nobody types more, and the database parses all of it.
@@ -73,6 +76,12 @@ MAX_TEXT = 1000
 #: script) well below that. The migration's index uses the same literal; the two must
 #: stay identical, or the planner cannot use the index.
 PG_INDEXED_CHARS = 100_000
+#: PostgreSQL: the FAQ items' stored, generated ``tsvector`` column (migration
+#: ``faq.0004``), its GIN index, and the table of how many items hold each word, kept by
+#: triggers on the items' table (the suggestions' word weights).
+FAQ_VECTOR_COLUMN = "search_vector"
+FAQ_VECTOR_INDEX = "faq_item_search_vector"
+FAQ_WORD_COUNTS = "faq_word_count"
 #: Engines on which the matching articles' ticket ids are read first and handed to the
 #: ticket query as a list (see DatabaseBackend.ticket_condition). MariaDB needs no help:
 #: it materialises the MATCH subquery by itself, and reading the ids first only added
@@ -192,9 +201,10 @@ class _FullTextMatch(Lookup):
 
 
 class _FaqTextMatch(Lookup):
-    """A FAQ item's ``search_text`` matches a full-text query, in the shape the index of
-    migration ``faq.0001_initial`` serves (PostgreSQL: the text; MariaDB/MySQL: a
-    boolean-mode query)."""
+    """A FAQ item's ``search_text`` matches a full-text query, in the shape its index
+    serves (PostgreSQL: the text, against the stored ``tsvector`` of migration
+    ``faq.0004``; MariaDB/MySQL: a boolean-mode query, against the FULLTEXT index of
+    ``faq.0001``)."""
 
     lookup_name = "otrs_faq_full_text"  # never registered on a field
     prepare_rhs = False
@@ -204,8 +214,8 @@ class _FaqTextMatch(Lookup):
 
     def as_postgresql(self, compiler, connection):
         column = compiler.compile(self.lhs)[0]
-        document = f"to_tsvector('simple', left(coalesce({column}, ''), {PG_INDEXED_CHARS:d}))"
-        return f"{document} @@ plainto_tsquery('simple', %s)", [self.rhs]
+        vector = column.rsplit(".", 1)[0] + "." + connection.ops.quote_name(FAQ_VECTOR_COLUMN)
+        return f"{vector} @@ plainto_tsquery('simple', %s)", [self.rhs]
 
     def as_mysql(self, compiler, connection):
         column = compiler.compile(self.lhs)[0]
@@ -360,24 +370,53 @@ class DatabaseBackend:
         return list(ranked.order_by("-rank", "-pk").values_list("pk", flat=True)[:limit])
 
     def _suggest_by_word(self, queryset: QuerySet, words: list[str], limit: int) -> list[int]:
-        """PostgreSQL: one index lookup per word for the ids of the items holding it. A word
-        held by more than :data:`SUGGEST_COMMON` items tells them apart no better than
-        "the" and is left out (ranking every row that holds any common word with
-        ``ts_rank`` took seconds on 50,000 items); rarer words weigh more (inverse
-        document frequency). The best :data:`SUGGEST_CANDIDATES` then go through the
-        caller's queryset (access, language), so only readable items are returned."""
-        table = queryset.model._default_manager.using(queryset.db).order_by()
-        scores: dict[int, float] = {}
-        for word in words:
-            ids = list(
-                table.filter(_FaqTextMatch(word)).values_list("pk", flat=True)[: SUGGEST_COMMON + 1]
+        """PostgreSQL: how many items hold each word comes from the word-count table
+        (kept by triggers, migration ``faq.0004``), one query for all words. A word held
+        by more than :data:`SUGGEST_COMMON` items tells them apart no better than "the"
+        and is left out; of the rest the rarest are used until together they are held by
+        :data:`SUGGEST_BUDGET` items. One query over the stored vectors' GIN index then
+        scores the items holding any of them, rarer words weighing more (inverse document
+        frequency), and the best :data:`SUGGEST_CANDIDATES` go through the caller's
+        queryset (access, language), so only readable items are returned."""
+        connection = connections[queryset.db]
+        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        vector = connection.ops.quote_name(FAQ_VECTOR_COLUMN)
+        with connection.cursor() as cursor:
+            # The database splits the text as it split the items' text.
+            cursor.execute(
+                "SELECT w.word, coalesce(c.items, 0) FROM unnest(tsvector_to_array("  # noqa: S608 (constant names)
+                f"to_tsvector('simple', %s))) AS w(word) LEFT JOIN {FAQ_WORD_COUNTS} c "
+                "ON c.word = w.word",
+                [" ".join(words)],
             )
-            if not ids or len(ids) > SUGGEST_COMMON:
-                continue
-            weight = 1.0 + math.log((SUGGEST_COMMON + 1) / len(ids))
-            for pk in ids:
-                scores[pk] = scores.get(pk, 0.0) + weight
-        best = sorted(scores, key=lambda pk: (-scores[pk], -pk))[:SUGGEST_CANDIDATES]
+            counts = sorted(
+                (items, word)
+                for word, items in cursor.fetchall()
+                if 0 < items <= SUGGEST_COMMON and len(word) >= SUGGEST_MIN_WORD
+            )
+            chosen: list[tuple[str, float]] = []
+            held = 0
+            for items, word in counts:
+                if chosen and held + items > SUGGEST_BUDGET:
+                    break
+                held += items
+                chosen.append((word, 1.0 + math.log((SUGGEST_COMMON + 1) / items)))
+            if not chosen:
+                return []
+            score = " + ".join(
+                f"CASE WHEN {vector} @@ %s::tsquery THEN {weight!r} ELSE 0 END"
+                for _word, weight in chosen
+            )
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE {vector} @@ %s::tsquery "  # noqa: S608 (constant names, numbers)
+                f"ORDER BY {score} DESC, id DESC LIMIT %s",
+                [
+                    " | ".join(_tsquery_lexeme(w) for w, _weight in chosen),
+                    *(_tsquery_lexeme(w) for w, _weight in chosen),
+                    SUGGEST_CANDIDATES,
+                ],
+            )
+            best = [pk for (pk,) in cursor.fetchall()]
         readable = set(queryset.filter(pk__in=best).values_list("pk", flat=True))
         return [pk for pk in best if pk in readable][:limit]
 
@@ -404,6 +443,11 @@ class DatabaseBackend:
                 conditions.insert(0, fts.matches(fts.ARTICLES, tokens))
             return conditions
         return [_contains_word(w) for w in words]
+
+
+def _tsquery_lexeme(word: str) -> str:
+    """A lexeme as a quoted ``tsquery`` operand: taken as it is, never as operators."""
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def get_backend() -> SearchBackend:

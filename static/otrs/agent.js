@@ -127,6 +127,18 @@
     li.append(label, button);
     return li;
   }
+  /* The search the box lists: Enter in another field then sends the form (the server runs a
+     search typed but not listed yet instead, as for Enter in the box without this file). */
+  function faqSearched(box, term) {
+    var done = box.querySelector("input[name=faq_q_done]");
+    if (!done) {
+      done = document.createElement("input");
+      done.type = "hidden";
+      done.name = "faq_q_done";
+      box.prepend(done);
+    }
+    done.value = term;
+  }
   function faqSuggest(box, parameter, term) {
     var list = box.querySelector(".faq-insert-hits");
     if (!list) { return; }
@@ -137,6 +149,7 @@
         var items = data.items || [];
         list.replaceChildren.apply(list, items.map(function (item) { return faqHit(item, list); }));
         list.hidden = items.length === 0;
+        if (parameter === "q") { faqSearched(box, term); }
       })
       .catch(function () {});
   }
@@ -155,6 +168,18 @@
       if (isQuery ? term.length < 2 : term.length < 12) { return; }
       faqSuggest(box, isQuery ? "q" : "text", isQuery ? term : term.slice(-1500));
     }, isQuery ? 250 : 700));
+  });
+
+  /* Enter in the FAQ search box lists the hits at once instead of sending the form (without
+     this file the form's default button runs the search on the server). */
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key !== "Enter" || !window.fetch || !input.form || input.name !== "faq_q") { return; }
+    var box = input.closest(".faq-insert[data-suggest-url]");
+    if (!box) { return; }
+    event.preventDefault();
+    clearTimeout(faqTimers.get(box));
+    if (input.value.trim().length >= 2) { faqSuggest(box, "q", input.value.trim()); }
   });
 
   /* Menus (<details class="menu">): one open at a time; a click elsewhere or Escape closes

@@ -11,6 +11,11 @@ On the new-ticket screens there is no ticket yet: the inserted items are carried
 form (:data:`INSERTED`) and recorded once the ticket exists (:func:`record_inserted`), in
 the creation's transaction. With JavaScript, ``static/otrs/agent.js`` lists matching items
 while the agent types (``faq.suggest_views``); its "Insert" buttons are these same submits.
+
+Enter in a text field presses the form's default button, the first in the form
+(``tickets/screens/_default_submit.html``): it sends the form as its main button does, or runs
+the FAQ search typed but not yet run (Enter in the search box). With JavaScript, Enter in the
+search box only lists the hits at once.
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ from .. import actions
 
 #: The composer's submit buttons that are an FAQ step, not the final send.
 SEARCH, INSERT, CONFIRM, QUERY = "faq_search", "faq_insert", "faq_confirm", "faq_q"
+#: The form's default button (tickets/screens/_default_submit.html): Enter in a text field.
+ENTER = "faq_enter"
+#: The FAQ search the page shows the hits of (a hidden field).
+DONE = "faq_q_done"
 #: The new-ticket screens' hidden list of the items inserted so far (ids, space-separated).
 INSERTED = "faq_inserted"
 #: The most items one new ticket records as inserted.
@@ -40,7 +49,20 @@ HITS = 8
 
 
 def is_faq_step(request) -> bool:
-    return request.method == "POST" and (SEARCH in request.POST or INSERT in request.POST)
+    """An FAQ search or insert, not the final send: one of the FAQ box's buttons, or Enter
+    (the form's default button) with a search typed that has not run yet, as Enter in the
+    search box without JavaScript does. Enter anywhere else sends the form."""
+    if request.method != "POST":
+        return False
+    data = request.POST
+    if SEARCH in data or INSERT in data:
+        return True
+    typed = _query(data)
+    return ENTER in data and bool(typed) and typed != _query(data, DONE)
+
+
+def _query(data, name: str = QUERY) -> str:
+    return " ".join(data.get(name, "").replace("\x00", " ").split())[:200]
 
 
 def inserted_ids(data) -> list[int]:
@@ -73,7 +95,7 @@ def faq_step(
     ``render_page(form, **context)`` renders the composer. ``ticket`` is ``None`` on the
     new-ticket screens: the insert is recorded when the ticket is made."""
     data = request.POST.copy()
-    query = " ".join(data.get(QUERY, "").replace("\x00", " ").split())[:200]
+    query = _query(data)
     insertable = faq_selectors.insertable(request.user)
     context: dict[str, Any] = {"faq_q": query}
     raw = data.get(INSERT, "")

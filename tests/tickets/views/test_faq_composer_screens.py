@@ -74,6 +74,24 @@ def test_the_note_screen_searches_and_inserts_keeping_the_typed_text(client, des
     assert desk.ticket.articles.filter(subject="Faqcomposer note").exists()
 
 
+def test_enter_runs_a_search_typed_but_not_run_and_otherwise_sends(client, desk):
+    """The form's first button is the default one Enter presses (faq_enter)."""
+    client.force_login(desk.agent)
+    url = reverse("agent:note", args=[desk.ticket.pk])
+    page = client.get(url).content.decode()
+    assert page.index('name="faq_enter"') < page.index('name="faq_search"')
+    base = {"subject": "Faqcomposer enter", "body": "Checked.", "faq_enter": "1"}
+
+    searched = client.post(url, {**base, "faq_q": "toner"})
+    assert searched.status_code == 200 and "Faqcomposer toner smears" in searched.content.decode()
+    assert 'name="faq_q_done" value="toner"' in searched.content.decode()
+    assert not desk.ticket.articles.filter(subject="Faqcomposer enter").exists()
+
+    sent = client.post(url, {**base, "faq_q": " toner ", "faq_q_done": "toner"})
+    assert sent.status_code == 302
+    assert desk.ticket.articles.filter(subject="Faqcomposer enter").exists()
+
+
 def _phone(desk, **overrides):
     values = {
         "customer": "faqcomposer@example.com",
