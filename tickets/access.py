@@ -210,6 +210,33 @@ def _agent_filter(user, need: str) -> Q:
     return condition
 
 
+def agent_scope(user, need: str = PermissionKey.RO) -> tuple[list[int], list[QuerySet]] | None:
+    """The agent rule of :func:`visible_to` in two parts, for readers that count by queue
+    (the maintained counts, :mod:`tickets.ticket_counts`): the groups whose queues ``user``
+    sees whole, and querysets of the further tickets they see as owner, responsible (and,
+    for ``ro``, watcher), in any queue; together exactly :func:`visible_to`. ``None`` for
+    anyone but an agent (the system user, customers): they count through visible_to."""
+    if _is_system(user) or _is_customer(user) or not _signed_in(user):
+        return None
+    if not _agent_ok(user):
+        return [], []
+    personal = [Ticket.objects.filter(Q(owner=user) | Q(responsible=user))]
+    if need == PermissionKey.RO:
+        personal.append(Ticket.objects.filter(watchers__user=user))
+    return sorted(grants_for(user).group_ids(need)), personal
+
+
+def agent_readers(ticket: Ticket) -> QuerySet:
+    """The active agents who may read ``ticket`` (``ro``): holders of ``ro`` on its queue's
+    group, its owner, its responsible and its watchers; the same rules as :func:`can`. The
+    composer offers them to @-mention."""
+    watchers = TicketWatcher.objects.filter(ticket=ticket).values("user_id")
+    holders = agents_holding(PermissionKey.RO, [ticket.queue.group_id]).values("pk")
+    return User.objects.filter(kind=UserKind.AGENT, is_active=True).filter(
+        Q(pk__in=holders) | Q(pk__in=[ticket.owner_id, ticket.responsible_id]) | Q(pk__in=watchers)
+    )
+
+
 def _agent_can(user, ticket: Ticket, need: str) -> bool:
     if not _agent_ok(user):
         return False

@@ -406,6 +406,89 @@
   }
   document.querySelectorAll(".composer-tools[data-draft-url]").forEach(setupComposer);
 
+  /* @-mentions (tickets/views/drafts.py, mentionable): typing "@" and the start of a login
+     or name in a note lists the agents who may read the ticket (data-mention-url answers
+     {results: [{login, name}]}); arrow keys or the mouse pick one, Enter or Tab puts
+     "@login " in. Without this file the agent types the login; the form checks it. */
+  function setupMentions(tools) {
+    var form = tools.closest("form");
+    var body = form && form.querySelector("textarea[name=body]");
+    if (!body || !window.fetch) { return; }
+    var list = document.createElement("ul");
+    list.id = body.id + "-mentions";
+    list.className = "mention-list";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", tools.getAttribute("data-mention-label") || "");
+    list.hidden = true;
+    body.after(list);
+    body.setAttribute("aria-controls", list.id);
+    body.setAttribute("aria-autocomplete", "list");
+    var timer = null, active = -1, start = -1;
+    function close() {
+      list.hidden = true;
+      list.replaceChildren();
+      active = -1;
+      body.removeAttribute("aria-activedescendant");
+    }
+    function highlight(index) {
+      var items = list.querySelectorAll("li");
+      if (!items.length) { return; }
+      active = (index + items.length) % items.length;
+      items.forEach(function (item, i) { item.setAttribute("aria-selected", i === active ? "true" : "false"); });
+      body.setAttribute("aria-activedescendant", items[active].id);
+    }
+    function choose(login) {
+      var end = body.selectionStart;
+      body.setRangeText("@" + login + " ", start, end, "end");
+      close();
+      body.focus();
+      body.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    function show(results) {
+      list.replaceChildren.apply(list, results.map(function (agent, i) {
+        var item = document.createElement("li");
+        item.id = list.id + "-" + i;
+        item.setAttribute("role", "option");
+        item.setAttribute("data-login", agent.login);
+        var login = document.createElement("strong");
+        login.textContent = "@" + agent.login;
+        item.append(login, " " + (agent.name !== agent.login ? agent.name : ""));
+        item.addEventListener("mousedown", function (event) { event.preventDefault(); choose(agent.login); });
+        return item;
+      }));
+      list.hidden = !results.length;
+      if (results.length) { highlight(0); }
+    }
+    body.addEventListener("input", function (event) {
+      if (event.inputType === undefined) { return; }
+      var match = /(^|[^\w.@\/])@([\w.+-]{0,50})$/.exec(body.value.slice(0, body.selectionStart));
+      if (timer) { clearTimeout(timer); }
+      if (!match) { close(); return; }
+      start = body.selectionStart - match[2].length - 1;
+      timer = setTimeout(function () {
+        fetch(tools.getAttribute("data-mention-url") + "?q=" + encodeURIComponent(match[2]), { credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+          .then(function (data) { show(data.results || []); })
+          .catch(close);
+      }, 150);
+    });
+    body.addEventListener("keydown", function (event) {
+      if (list.hidden) { return; }
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        highlight(active + (event.key === "ArrowDown" ? 1 : -1));
+      } else if ((event.key === "Enter" || event.key === "Tab") && active >= 0) {
+        event.preventDefault();
+        choose(list.querySelectorAll("li")[active].getAttribute("data-login"));
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        close();
+      }
+    });
+    body.addEventListener("blur", function () { setTimeout(close, 100); });
+  }
+  document.querySelectorAll(".composer-tools[data-mention-url]").forEach(setupMentions);
+
   /* Keyboard shortcuts: "/" focuses the search; any element with data-shortcut="x" is
      activated by pressing x; "g" then x follows the menu link with data-nav-shortcut="x"
      (the apps' menu entries declare their letters). Never while typing. */

@@ -80,6 +80,42 @@ def test_with_javascript_drafts_save_themselves_and_keywords_insert(browser, liv
         context.close()
 
 
+def test_typing_at_offers_the_agents_who_may_read_the_ticket(browser, live_server, desk):
+    outsider = factories.agent("composer_browser_mallory", first_name="Mallory")
+    factories.grant(outsider, factories.group(), factories.RW)
+    note = reverse("agent:note", args=[desk.ticket.pk])
+    context = _context(browser, live_server)
+    try:
+        page = context.new_page()
+        sign_in(page, desk.agent.username)
+        page.goto(note)
+        text = page.get_by_label("Text", exact=True)
+        text.click()
+        text.press_sequentially("Please look, @composer_browser_m")
+        options = page.get_by_role("listbox").get_by_role("option")
+        # Mia may read the ticket; Mallory (another group) is not offered.
+        expect(options).to_have_count(1)
+        expect(options.first).to_contain_text("@composer_browser_mate")
+        expect(options.first).to_have_attribute("aria-selected", "true")
+        text.press("Enter")
+        expect(text).to_have_value("Please look, @composer_browser_mate ")
+        expect(page.get_by_role("listbox")).to_be_hidden()
+        # Typing on, then a new @ by first name, picked with the mouse.
+        text.press_sequentially("and @Mi")
+        page.get_by_role("option", name="@composer_browser_mate").click()
+        expect(text).to_have_value(
+            "Please look, @composer_browser_mate and @composer_browser_mate "
+        )
+        text.press_sequentially("@composer_browser_mal")
+        expect(page.locator(".mention-list [role=option]")).to_have_count(0)
+        expect(page.locator(".mention-list")).to_be_hidden()
+        page.get_by_role("button", name="Add note").click()
+        expect(page.locator(".messages")).to_contain_text("Note added")
+        assert Mention.objects.filter(user__username="composer_browser_mate").exists()
+    finally:
+        context.close()
+
+
 def test_without_javascript_save_draft_and_insert_are_buttons(browser, live_server, desk):
     note = reverse("agent:note", args=[desk.ticket.pk])
     context = _context(browser, live_server, js=False)

@@ -18,7 +18,7 @@ from otrs.bulk import load
 from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 
-from .. import access, masterdata
+from .. import access, masterdata, ticket_counts
 from ..choices import (
     PENDING_STATE_TYPES,
     Channel,
@@ -131,9 +131,13 @@ def _require_queue(actor: User, queue: Queue, need: str) -> None:
 
 
 def _save(ticket: Ticket, actor: User, *fields: str) -> None:
+    keyed = ticket_counts.KEY_FIELDS.intersection(fields)
+    old = ticket_counts.counted_at(ticket) if keyed else None
     ticket.changed_at = timezone.now()
     ticket.changed_by = actor
     ticket.save(update_fields=[*fields, "changed_at", "changed_by"])
+    if old is not None:
+        ticket_counts.changed(ticket, old)
 
 
 def _check_pending(state: State, pending_until: datetime | None) -> None:

@@ -21,7 +21,7 @@ from otrs.errors import DomainError, ErrorCode
 from otrs.html import sanitize_html
 from otrs.permissions import PermissionKey
 
-from .. import generated, numbers
+from .. import generated, numbers, ticket_counts
 from ..choices import (
     PENDING_STATE_TYPES,
     AutoResponseType,
@@ -255,12 +255,14 @@ def _insert_with_number(ticket: Ticket, now: datetime) -> Ticket:
         # (two statements less per new ticket); elsewhere a savepoint to retry in.
         inserted = insert_unless_taken(ticket, "number")
         if inserted:
+            ticket_counts.added(ticket)
             return ticket
         if inserted is False:
             continue
         try:
             with transaction.atomic():
                 ticket.save(force_insert=True)
+            ticket_counts.added(ticket)
             return ticket
         except IntegrityError:
             if not Ticket.objects.filter(number=ticket.number).exists():

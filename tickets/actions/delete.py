@@ -10,7 +10,7 @@ from otrs.errors import DomainError, ErrorCode
 from otrs.fields.models import FieldValue
 from otrs.permissions import PermissionKey
 
-from .. import events
+from .. import events, ticket_counts
 from ..events import TicketEvent
 from ..fields import ARTICLE, TICKET
 from ..models import Ticket
@@ -41,3 +41,4 @@ def delete_ticket(ticket: Ticket, *, actor: User) -> None:
             data={"number": locked.number, "queue_id": locked.queue_id},
         )
         locked.delete()
+        ticket_counts.removed(locked)

@@ -186,7 +186,7 @@ class ComposeForm(VersionedForm):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.kind, self.article = kind, article
+        self.kind, self.article, self.user = kind, article, user
         if not self.is_bound:
             # Built only for the empty form: a submitted one brings its own text.
             initial = composer_initial(kind, self.ticket, article, user, template)

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from otrs.accounts.models import User, UserKind
-from otrs.permissions import PermissionKey
+from otrs.permissions import PermissionKey, grants_for
 
-from .. import access
+from .. import access, mailtexts
 from ..models import TextModule, Ticket
 
 FIELD = "text_module"
@@ -38,37 +38,96 @@ class TextModuleField(forms.ModelChoiceField):
         return f"{obj.name} (::{obj.keyword})"
 
 
-def add_text_module_field(form: forms.Form, ticket: Ticket) -> None:
-    """A select of the ticket's text modules on ``form`` (none offered: no field). The chosen
-    one is appended to the text by :func:`apply_text_module` when the form is sent."""
-    modules = text_modules(ticket)
+def new_ticket_text_modules(user) -> QuerySet[TextModule]:
+    """The valid text modules offered on the new-ticket screens: those of the queues where
+    ``user`` may create tickets, and those for every queue (the chosen queue is checked
+    when the form is sent, :func:`check_module_queue`)."""
+    groups = sorted(grants_for(user).group_ids(PermissionKey.CREATE))
+    links = TextModule.queues.through.objects.filter(textmodule_id=OuterRef("pk"))
+    return (
+        TextModule.objects.valid()
+        .filter(Q(Exists(links.filter(queue__group_id__in=groups))) | ~Q(Exists(links)))
+        .order_by("name")
+    )
+
+
+def add_text_module_field(
+    form: forms.Form, ticket: Ticket | None, modules: QuerySet[TextModule] | None = None
+) -> None:
+    """A select of the ticket's text modules (or of ``modules``) on ``form`` (none offered:
+    no field). The chosen one is appended to the text by :func:`apply_text_module` when
+    the form is sent."""
+    if modules is None:
+        assert ticket is not None
+        modules = text_modules(ticket)
     if not modules.exists():
         return
+    help_text = (
+        gettext_lazy(
+            "Added at the end of the text with “Insert” or when you send. With "
+            "JavaScript, typing ::keyword and a space in the text inserts it at once."
+        )
+        if ticket is not None
+        else gettext_lazy(
+            "Added at the end of the text with “Insert” or when you send. Its "
+            "placeholders are filled in when the ticket is made (email tickets)."
+        )
+    )
     form.fields[FIELD] = TextModuleField(
         label=gettext_lazy("Text module"),
         queryset=modules,
         required=False,
         empty_label=gettext_lazy("no text module"),
-        help_text=gettext_lazy(
-            "Added at the end of the text with “Insert” or when you send. With "
-            "JavaScript, typing ::keyword and a space in the text inserts it at once."
-        ),
+        help_text=help_text,
     )
 
 
-def with_module(body: str, module: TextModule | None) -> str:
-    """``body`` with ``module``'s text appended (on a line of its own)."""
-    if module is None:
+def check_module_queue(form: forms.Form) -> None:
+    """In a new-ticket form's ``clean``: the chosen module must be offered in the chosen
+    queue (one for every queue always is)."""
+    data = form.cleaned_data
+    module, queue = data.get(FIELD), data.get("queue")
+    if module is None or queue is None:
+        return
+    queues = set(module.queues.values_list("pk", flat=True))
+    if queues and queue.pk not in queues:
+        form.add_error(
+            FIELD,
+            _("The text module “%(name)s” is not offered in queue %(queue)s.")
+            % {"name": module.name, "queue": queue.full_name},
+        )
+        data.pop(FIELD, None)
+
+
+def module_text(module: TextModule, ticket: Ticket | None, agent, article=None) -> str:
+    """``module``'s text with its ``<OTRS_*>`` tags filled in (customer, ticket, the agent
+    writing as ``<OTRS_CURRENT_*>``/``<OTRS_AGENT_*>``, ``article``: the message answered),
+    as OTRS fills a template's. Without a ticket, the text as it is."""
+    if ticket is None:
+        return module.text
+    return mailtexts.render(module.text, ticket=ticket, article=article, agent=agent)
+
+
+def with_module(body: str, text: str | None) -> str:
+    """``body`` with a module's ``text`` appended (on a line of its own)."""
+    if text is None:
         return body
     body = body.rstrip()
-    return f"{body}\n\n{module.text}\n" if body else f"{module.text}\n"
+    return f"{body}\n\n{text}\n" if body else f"{text}\n"
 
 
 def apply_text_module(form: forms.Form, field: str = "body") -> None:
-    """In ``form.clean``: append the chosen module to the cleaned text of ``field``."""
+    """In ``form.clean``: append the chosen module, filled in, to the text of ``field``."""
     data = form.cleaned_data
-    if data.get(FIELD) is not None and field in data:
-        data[field] = with_module(data[field], data[FIELD])
+    module = data.get(FIELD)
+    if module is not None and field in data:
+        text = module_text(
+            module,
+            getattr(form, "ticket", None),
+            getattr(form, "user", None),
+            getattr(form, "article", None),
+        )
+        data[field] = with_module(data[field], text)
 
 
 def mentioned_logins(text: str) -> list[str]:

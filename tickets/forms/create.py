@@ -27,6 +27,7 @@ from tickets.actions import ArticleInput, default_priority, default_type
 from tickets.choices import Channel, LockState, SenderType, StateType
 from tickets.models import SLA, Priority, Queue, Service, State, TicketType
 
+from . import composer
 from .common import (
     AgentChoiceField,
     AttachmentsField,
@@ -183,6 +184,7 @@ class NewTicketForm(forms.Form):
         self.fields["priority"].initial = default_priority()
         self.fields["type"].initial = default_type()
         # With JavaScript, the customer field suggests customer users (their logins).
+        composer.add_text_module_field(self, None, composer.new_ticket_text_modules(user))
         suggest = _url_or_empty("agent:customer_autocomplete")
         if suggest and "customer" in self.fields:
             self.fields["customer"].widget.attrs["data-autocomplete"] = f"{suggest}?q="
@@ -193,6 +195,8 @@ class NewTicketForm(forms.Form):
     def clean(self):
         data = super().clean()
         check_pending_time(self, data)
+        composer.check_module_queue(self)
+        composer.apply_text_module(self)
         return data
 
     def _customer(self) -> Customer:

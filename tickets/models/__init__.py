@@ -51,6 +51,7 @@ from .texts import (
 from .ticket import (
     MAX_MERGE_HOPS,
     MergeRecord,
+    QueueTicketCount,
     Ticket,
     TicketFlag,
     TicketLink,
@@ -97,6 +98,7 @@ __all__ = [
     "ProcessStep",
     "Queue",
     "QueueAutoResponse",
+    "QueueTicketCount",
     "RawMail",
     "ReportFormat",
     "ReportFrequency",

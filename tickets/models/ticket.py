@@ -88,6 +88,9 @@ class Ticket(models.Model):
         verbose_name=_("changed by"),
     )
 
+    # (queue id, state id, lock) as last read or written; see from_db.
+    count_key: tuple[int, int, str] | None = None
+
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
@@ -124,10 +127,41 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"{settings.TICKET_HOOK}{self.number}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        ticket = super().from_db(db, field_names, values)
+        # Where the ticket was counted as read (tickets.ticket_counts): an action that moves
+        # it, changes its state or lock moves it from this key to the new one.
+        ticket.count_key = (ticket.queue_id, ticket.state_id, ticket.lock)
+        return ticket
+
     @property
     def shown_title(self) -> str:
         """The title in the reader's language where the system wrote it ("(no title)")."""
         return generated.title(self.title)
+
+
+class QueueTicketCount(models.Model):
+    """How many tickets are in one queue, state and lock: the queue tree's counts, kept by
+    the ticket actions (tickets.ticket_counts) instead of counted on every request.
+
+    Keyed by state rather than state type: an admin may change a state's type, and the
+    counts stay right when that happens (the reader picks the viewable states' ids)."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="+")
+    state = models.ForeignKey(State, on_delete=models.CASCADE, related_name="+")
+    lock = models.CharField(max_length=10, choices=LockState.choices)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("queue ticket count")
+        verbose_name_plural = _("queue ticket counts")
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "state", "lock"], name="uniq_queue_count")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.queue_id}/{self.state_id}/{self.lock}: {self.n}"
 
 
 class TicketNumberCounter(models.Model):

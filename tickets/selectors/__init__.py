@@ -22,6 +22,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Sum,
 )
 from django.utils import timezone
 
@@ -39,6 +40,7 @@ from ..models import (
     SLA,
     Mention,
     Queue,
+    QueueTicketCount,
     State,
     Ticket,
     TicketFlag,
@@ -153,16 +155,45 @@ def _page_ids(visible, state_ids, ordering, offset: int, limit: int) -> list[int
 
 
 def queue_counts(user) -> dict[int, int]:
-    """``{queue_id: n}``: how many tickets in viewable states ``user`` may see per queue."""
-    rows = (
-        access.visible_to(user, PermissionKey.RO)
-        .filter(state_id__in=viewable_state_ids())
+    """``{queue_id: n}``: how many tickets in viewable states ``user`` may see per queue.
+
+    For an agent, from the maintained counts (:mod:`tickets.ticket_counts`) of the queues of
+    their groups, plus the tickets they see in other queues as owner, responsible or watcher
+    (counted, but only in those other queues, and only when there are any): a few dozen
+    rows however many tickets there are. Three queries, four with other queues."""
+    viewable = viewable_state_ids()
+    scope = access.agent_scope(user, PermissionKey.RO)
+    if scope is None:
+        rows = (
+            access.visible_to(user, PermissionKey.RO)
+            .filter(state_id__in=viewable)
+            .values("queue_id")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("queue_id", "n")
+        )
+        return dict(rows)
+    group_ids, personal = scope
+    counted = (
+        QueueTicketCount.objects.filter(queue__group_id__in=group_ids, state_id__in=viewable)
         .values("queue_id")
-        .annotate(n=Count("id"))
+        .annotate(total=Sum("n"))
         .order_by()
-        .values_list("queue_id", "n")
+        .values_list("queue_id", "total")
     )
-    return dict(rows)
+    counts = {queue_id: int(n) for queue_id, n in counted if n}
+    others = list(
+        Queue.objects.exclude(group_id__in=group_ids).order_by().values_list("pk", flat=True)
+    )
+    if others and personal:
+        parts = [
+            tickets.filter(queue_id__in=others, state_id__in=viewable).values_list("pk", "queue_id")
+            for tickets in personal
+        ]
+        # UNION (not ALL): a ticket both owned and watched counts once.
+        for _pk, queue_id in parts[0].union(*parts[1:]):
+            counts[queue_id] = counts.get(queue_id, 0) + 1
+    return counts
 
 
 def state_ids(*state_types: str) -> list[int]:

@@ -27,8 +27,10 @@ from tickets.fields import (
     article_values_from,
     ticket_values_from,
 )
+from tickets.forms.composer import new_ticket_text_modules
 from tickets.forms.create import EmailTicketForm, PhoneTicketForm, find_customer
 from tickets.models import StandardTemplate
+from tickets.views.drafts import is_text_module_step, text_module_step
 from tickets.views.faq_insert import faq_step, inserted_ids, is_faq_step, record_inserted
 
 
@@ -95,6 +97,14 @@ def _new_ticket(
             context.update(_start_text(request, form))
         return form
 
+    if is_text_module_step(request):  # "Insert" of a text module: nothing is created
+        return text_module_step(
+            request,
+            None,
+            build,
+            lambda form: render(request, template, context),
+            modules=new_ticket_text_modules(request.user),
+        )
     if is_faq_step(request):  # an FAQ search or insert under the text: nothing is created
         return faq_step(
             request,

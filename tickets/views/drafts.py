@@ -17,12 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from otrs.accounts.decorators import agent_required
 from otrs.errors import DomainError
@@ -30,7 +31,7 @@ from otrs.permissions import PermissionKey
 
 from .. import access, actions
 from ..forms.composer import FIELD as MODULE_FIELD
-from ..forms.composer import text_modules, with_module
+from ..forms.composer import module_text, text_modules, with_module
 from ..models import Article, Draft, DraftScreen, Ticket
 
 #: The composer's submit button that inserts the chosen text module.
@@ -61,8 +62,10 @@ def draft_context(request, ticket: Ticket, screen: str, draft: Draft | None) -> 
         "draft": draft,
         "draft_save_url": reverse("agent:draft_save", args=[ticket.pk, screen]),
         "draft_discard_url": reverse("agent:draft_discard", args=[ticket.pk, screen]),
+        "mention_url": reverse("agent:mentionable", args=[ticket.pk]),
         "text_modules_data": [
-            {"keyword": m.keyword, "name": m.name, "text": m.text} for m in modules
+            {"keyword": m.keyword, "name": m.name, "text": module_text(m, ticket, request.user)}
+            for m in modules
         ],
     }
 
@@ -73,18 +76,23 @@ def is_text_module_step(request) -> bool:
 
 def text_module_step(
     request,
-    ticket: Ticket,
+    ticket: Ticket | None,
     build_form: Callable[[Any], Any],
     render_page: Callable[..., HttpResponse],
+    modules=None,
 ) -> HttpResponse:
-    """The composer again, with the chosen text module added to the text (nothing sent)."""
+    """The composer again, with the chosen text module added to the text (nothing sent).
+    ``ticket``: the ticket written to (its modules, its placeholders filled); none on the
+    new-ticket screens, which offer ``modules``."""
     data = request.POST.copy()
     raw = data.get(MODULE_FIELD, "")
-    module = text_modules(ticket).filter(pk=int(raw)).first() if raw.isdigit() else None
+    offered = text_modules(ticket) if ticket is not None else modules
+    module = offered.filter(pk=int(raw)).first() if raw.isdigit() else None
     if module is None:
         messages.error(request, _("Choose a text module to insert."))
     else:
-        data["body"] = with_module(data.get("body", ""), module)
+        text = module_text(module, ticket, request.user)
+        data["body"] = with_module(data.get("body", ""), text)
         data[MODULE_FIELD] = ""
         messages.success(request, _("Text module “%(name)s” inserted.") % {"name": module.name})
     form = build_form(data)
@@ -157,6 +165,35 @@ def discard(request, pk: int, screen: str):
     return redirect(_back(request, ticket))
 
 
+#: How many agents the @-mention autocomplete offers at most.
+MENTION_CHOICES = 8
+
+
+@agent_required
+@require_safe
+def mentionable(request, pk: int):
+    """The agents a note on ticket ``pk`` may @-mention whose login or name starts with
+    ``q`` (JSON for the composer's autocomplete; the note form checks again on sending)."""
+    ticket = access.get_or_404(request.user, pk, PermissionKey.NOTE)
+    term = request.GET.get("q", "").strip().lstrip("@")[:100]
+    agents = access.agent_readers(ticket)
+    if term:
+        agents = agents.filter(
+            Q(username__istartswith=term)
+            | Q(first_name__istartswith=term)
+            | Q(last_name__istartswith=term)
+        )
+    found = agents.order_by("username")[:MENTION_CHOICES]
+    return JsonResponse(
+        {
+            "results": [
+                {"login": a.get_username(), "name": a.get_full_name() or a.get_username()}
+                for a in found
+            ]
+        }
+    )
+
+
 # The composer's kinds of email (tickets.forms.compose) and their screens' URL names.
 _EMAIL_KINDS = {"reply": "reply", "reply_all": "reply_all", "forward": "forward"}
 
@@ -187,4 +224,5 @@ def continue_url(draft: Draft) -> str:
 urlpatterns = [
     path("tickets/<int:pk>/drafts/<slug:screen>/save/", save, name="draft_save"),
     path("tickets/<int:pk>/drafts/<slug:screen>/discard/", discard, name="draft_discard"),
+    path("tickets/<int:pk>/mentionable/", mentionable, name="mentionable"),
 ]

@@ -190,6 +190,40 @@ def test_a_module_of_another_queue_is_refused(rw, ticket, modules):
     assert not ticket.articles.filter(body__contains="no\n").exists()
 
 
+def placeholder_module(support):
+    module = TextModule.objects.create(
+        name="Composer tags",
+        keyword="tags",
+        text="Ticket <OTRS_TICKET_TicketNumber> for <OTRS_TICKET_CustomerUserID>, "
+        "from <OTRS_CURRENT_UserLogin>. <OTRS_CONFIG_SECRET_KEY>",
+    )
+    module.queues.add(support.queue)
+    return module
+
+
+def test_insert_fills_the_modules_placeholders(rw, support, ticket):
+    module = placeholder_module(support)
+    html = rw.post(
+        note_url(ticket),
+        {"subject": "", "body": "", "text_module": module.pk, "text_module_insert": "1"},
+    ).content.decode()
+    filled = (
+        f"Ticket {ticket.number} for composer-carol@example.com, "
+        f"from {support.rw.get_username()}. -"
+    )
+    assert f"{filled}\n</textarea>" in html
+    # With JavaScript the same filled text goes in at the cursor.
+    assert filled in rw.get(note_url(ticket)).content.decode().split('id="text-modules"')[1]
+
+
+def test_a_module_chosen_at_sending_is_filled_in(rw, support, ticket):
+    module = placeholder_module(support)
+    rw.post(note_url(ticket), {"subject": "S", "body": "Hi", "text_module": module.pk})
+    sent = ticket.articles.order_by("-pk").first()
+    assert f"Ticket {ticket.number} for composer-carol@example.com" in sent.body
+    assert "<OTRS_" not in sent.body
+
+
 # --- mentions ----------------------------------------------------------------------------------
 
 
@@ -223,6 +257,27 @@ def test_a_mention_of_an_agent_who_cannot_read_is_refused(rw, support, ticket):
     assert answer.status_code == 400
     assert "@outsider may not read this ticket" in answer.content.decode()
     assert not Mention.objects.exists()
+
+
+def test_the_mention_list_offers_readers_of_the_ticket_only(rw, support, ticket, colleague):
+    outsider = factories.agent("composer_colleen", first_name="Colleen")
+    factories.grant(outsider, factories.group(), factories.RW)
+    url = reverse("agent:mentionable", args=[ticket.pk])
+
+    found = rw.get(url, {"q": "@composer_c"}).json()["results"]
+    by_name = rw.get(url, {"q": "cle"}).json()["results"]
+
+    assert found == [{"login": "composer_colleague", "name": "Cleo"}]
+    assert by_name == found
+
+
+def test_the_mention_list_is_a_404_without_the_note_permission(client, support, ticket):
+    stranger = factories.agent()
+    factories.grant(stranger, factories.group(), factories.RW)
+    client.force_login(stranger)
+    url = reverse("agent:mentionable", args=[ticket.pk])
+    assert client.get(url, {"q": "a"}).status_code == 404
+    assert client.post(url).status_code == 405
 
 
 def test_unknown_names_and_addresses_are_plain_text(rw, ticket):

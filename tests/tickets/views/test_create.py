@@ -33,6 +33,7 @@ from tickets.models import (
     StandardTemplate,
     State,
     SystemAddress,
+    TextModule,
     Ticket,
     TicketHistory,
 )
@@ -441,3 +442,63 @@ def test_the_new_email_ticket_goes_out_with_the_tags_filled_in(
     assert article.body == "Dear Wile Coyote,\n\nIt smokes.\n\n-- \nCleo"
     (sent,) = OutboundMessage.objects.filter(ticket_delivery__article=article)
     assert b"Dear Wile Coyote," in sent.content()
+
+
+# --- text modules (issue 18, part 5) ------------------------------------------------------------
+
+
+@pytest.fixture
+def modules(support):
+    """A module of Support with placeholders, one for every queue, one of another queue."""
+    tagged = TextModule.objects.create(
+        name="Create tagged",
+        keyword="ctagged",
+        text="Your ticket <OTRS_TICKET_TicketNumber>, <OTRS_CUSTOMER_REALNAME>.",
+    )
+    tagged.queues.add(support.queue)
+    everywhere = TextModule.objects.create(name="Create thanks", keyword="cthanks", text="Thanks.")
+    elsewhere = TextModule.objects.create(name="Create foreign", keyword="cforeign", text="No.")
+    elsewhere.queues.add(factories.queue("CreateForeign"))
+    return tagged, everywhere, elsewhere
+
+
+@pytest.mark.parametrize("url", [PHONE, EMAIL])
+def test_the_new_ticket_screens_offer_the_agents_text_modules(
+    support, agent, client_for, modules, url
+):
+    page = client_for(agent).get(url).content.decode()
+    assert "Create tagged (::ctagged)" in page and "Create thanks (::cthanks)" in page
+    assert "Create foreign" not in page
+
+
+def test_insert_on_a_new_ticket_screen_adds_the_module_and_creates_nothing(
+    support, agent, known_customer, client_for, modules
+):
+    _tagged, everywhere, _elsewhere = modules
+    data = _form(support, body="Hello", text_module=everywhere.pk, text_module_insert="1")
+    response = client_for(agent).post(PHONE, data)
+    assert response.status_code == 200
+    assert "Hello\n\nThanks.\n</textarea>" in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_a_module_chosen_on_a_new_email_ticket_is_filled_for_the_new_ticket(
+    support, agent, known_customer, client_for, modules
+):
+    tagged, _everywhere, _elsewhere = modules
+    data = _form(support, customer=None, to="wile@acme.test", body="Hi", text_module=tagged.pk)
+    response = client_for(agent).post(EMAIL, data)
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    body = ticket.articles.get().body
+    assert f"Hi\n\nYour ticket {ticket.number}, Wile Coyote." in body
+
+
+def test_a_module_of_another_queue_is_refused_on_a_new_ticket(
+    support, agent, known_customer, client_for, modules
+):
+    _tagged, _everywhere, elsewhere = modules
+    elsewhere.queues.set([factories.queue("CreateOther", group_=support.group)])
+    response = client_for(agent).post(PHONE, _form(support, text_module=elsewhere.pk))
+    assert "is not offered in queue" in response.content.decode()
+    assert not Ticket.objects.exists()

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from customers.models import CustomerUser
 from otrs.accounts.models import User, UserKind, system_user
-from tickets import numbers
+from tickets import numbers, ticket_counts
 from tickets.choices import Channel, HistoryType, LockState, SenderType, StateType
 from tickets.models import (
     Article,
@@ -406,6 +406,8 @@ class _Plan:
                 )
             )
         writer.insert(Ticket, TICKET_COLUMNS, tickets)
+        # The maintained queue counts, in the batch's transaction (tickets.ticket_counts).
+        ticket_counts.apply(ticket_counts.tally((t[3], t[4], t[7]) for t in tickets))
         writer.insert(Article, ARTICLE_COLUMNS, articles)
         writer.insert(TicketHistory, HISTORY_COLUMNS, history)
 
