@@ -71,6 +71,7 @@ def _context(view, items: list[ConfigItem]) -> dict:
                 {
                     "path": path,
                     "key": attribute.key if attribute else "",
+                    "type": attribute.field_type if attribute else "",
                     "label": definition.label(path),
                     "value": data[path],
                     "text": definition.render(path, data[path]),
