@@ -25,6 +25,7 @@ from otrs.accounts.decorators import agent_required
 from otrs.action_flow import form_screen
 from otrs.fields.selectors import definitions, rendered
 from otrs.permissions import PermissionKey
+from otrs.search.highlight import for_page
 from otrs.web.pagination import paginate
 from otrs.web.params import text_param
 from tickets import selectors
@@ -89,7 +90,19 @@ def customer_users(request):
             .filter(pk=params.get("company"))
             .first()
         )
-    context = {"params": params, "chosen": params.current(), "page": page, "company": company}
+    context = {
+        "params": params,
+        "chosen": params.current(),
+        "page": page,
+        "company": company,
+        "highlighted": for_page(
+            "customer_user",
+            params.get("q") or "",
+            page.rows,
+            url=lambda c: reverse("agent:customer_user", args=[c.pk]),
+            label=lambda c: f"{c.user.get_full_name()} ({c.user.username})",
+        ),
+    }
     return _render(request, "customer_users.html", context)
 
 
@@ -121,7 +134,18 @@ def companies(request):
     rows = params.apply(access.visible_to(request.user, model=CustomerCompany))
     rows = rows.annotate(contacts=_contact_count())
     page = paginate(rows, number=params.get("page"), per_page=_per_page(request.user))
-    context = {"params": params, "chosen": params.current(), "page": page}
+    context = {
+        "params": params,
+        "chosen": params.current(),
+        "page": page,
+        "highlighted": for_page(
+            "customer_company",
+            params.get("q") or "",
+            page.rows,
+            url=lambda c: reverse("agent:company", args=[c.pk]),
+            label=lambda c: f"{c.name} ({c.customer_id})",
+        ),
+    }
     return _render(request, "companies.html", context)
 
 

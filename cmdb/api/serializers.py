@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-from otrs.api.serializers import ApiModelSerializer, ApiSerializer
+from otrs.api.serializers import ApiModelSerializer, ApiSerializer, HighlightsField
 
 from .. import attributes as attrs
 from ..choices import TICKET_LINK_TYPES, LinkType
@@ -122,6 +122,7 @@ class ConfigItemSerializer(ApiModelSerializer):
         help_text="The current version's number: send it back as If-Match when changing."
     )
     attributes = AttributeRowsField()
+    highlights = HighlightsField()
 
     class Meta:
         model = ConfigItem
@@ -137,6 +138,7 @@ class ConfigItemSerializer(ApiModelSerializer):
             "changed_at",
             "version",
             "attributes",
+            "highlights",
         ]
 
     def get_version(self, item: ConfigItem) -> int | None:

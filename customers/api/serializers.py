@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from otrs.api.custom_fields import CustomFieldsField
-from otrs.api.serializers import ApiModelSerializer, ApiSerializer
+from otrs.api.serializers import ApiModelSerializer, ApiSerializer, HighlightsField
 from otrs.fields.selectors import definitions
 
 from ..fields import CUSTOMER_COMPANY, CUSTOMER_USER
@@ -29,6 +29,7 @@ class CustomerUserSerializer(ApiModelSerializer):
     custom_fields = CustomFieldsField(
         lambda: definitions(CUSTOMER_USER), component="CustomerUserCustomFields", read_only=True
     )
+    highlights = HighlightsField()
 
     class Meta:
         model = CustomerUser
@@ -43,6 +44,7 @@ class CustomerUserSerializer(ApiModelSerializer):
             "other_companies",
             "is_valid",
             "custom_fields",
+            "highlights",
         ]
 
     @extend_schema_field(CompanyRef(many=True))
@@ -58,6 +60,7 @@ class CompanySerializer(ApiModelSerializer):
     custom_fields = CustomFieldsField(
         lambda: definitions(CUSTOMER_COMPANY), component="CompanyCustomFields", read_only=True
     )
+    highlights = HighlightsField()
 
     class Meta:
         model = CustomerCompany
@@ -73,6 +76,7 @@ class CompanySerializer(ApiModelSerializer):
             "comment",
             "is_valid",
             "custom_fields",
+            "highlights",
         ]
 
 

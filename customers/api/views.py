@@ -29,6 +29,7 @@ from otrs.errors import DomainError, ErrorCode
 from otrs.fields.actions import FieldErrors
 from otrs.fields.selectors import definitions, values_for
 from otrs.permissions import PermissionKey
+from otrs.search.highlight import as_text, highlights
 
 from .. import access, actions
 from ..fields import CUSTOMER_COMPANY, CUSTOMER_USER
@@ -99,7 +100,12 @@ class _CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        context = {**self.get_serializer_context(), "field_values": self._with_fields(page)}
+        words = request.query_params.get("q", "")
+        context = {
+            **self.get_serializer_context(),
+            "field_values": self._with_fields(page),
+            "highlights": as_text(highlights(self.object_type, words, [o.pk for o in page])),
+        }
         data = self.get_serializer_class()(page, many=True, context=context).data
         return self.get_paginated_response(data)
 
