@@ -95,15 +95,23 @@ def customer_users(request):
         "chosen": params.current(),
         "page": page,
         "company": company,
-        "highlighted": for_page(
-            "customer_user",
-            params.get("q") or "",
-            page.rows,
-            url=lambda c: reverse("agent:customer_user", args=[c.pk]),
-            label=lambda c: f"{c.user.get_full_name()} ({c.user.username})",
+        "highlighted": _highlighted(
+            "customer_user", params, page, lambda c: f"{c.user.get_full_name()} ({c.login})"
         ),
     }
     return _render(request, "customer_users.html", context)
+
+
+def _highlighted(kind: str, params, page, label) -> list:
+    """Where the searched words occur in the page's customer users or companies."""
+    url_name = "agent:customer_user" if kind == "customer_user" else "agent:company"
+    return for_page(
+        kind,
+        params.get("q") or "",
+        page.rows,
+        url=lambda obj: reverse(url_name, args=[obj.pk]),
+        label=label,
+    )
 
 
 def _contact_count():
@@ -138,12 +146,8 @@ def companies(request):
         "params": params,
         "chosen": params.current(),
         "page": page,
-        "highlighted": for_page(
-            "customer_company",
-            params.get("q") or "",
-            page.rows,
-            url=lambda c: reverse("agent:company", args=[c.pk]),
-            label=lambda c: f"{c.name} ({c.customer_id})",
+        "highlighted": _highlighted(
+            "customer_company", params, page, lambda c: f"{c.name} ({c.customer_id})"
         ),
     }
     return _render(request, "companies.html", context)
