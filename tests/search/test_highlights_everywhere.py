@@ -69,6 +69,7 @@ def test_the_agent_lists_mark_the_words_in_what_they_show():
     assert "<b>" not in faqs and "<mark>narwhal</mark> toner" in faqs
 
 
+@fulltext_db
 def test_the_api_lists_give_highlights_with_q(settings):
     settings.API_CUSTOMER_ACCESS = True
     queue = factories.queue("Hlx queue", group_=factories.group("hlx"))
