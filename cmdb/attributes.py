@@ -157,6 +157,9 @@ class AttachmentType(FieldType):
     def formfield(self, definition, *, required: bool = False):
         raise NotImplementedError("Files are not form fields of the CI form.")
 
+    def json_schema(self, definition=None):
+        return {"type": "integer", "description": "The id of the CI's file."}
+
 
 _ATTACHMENT_TYPE = AttachmentType()
 
@@ -190,6 +193,24 @@ def type_choices() -> list[tuple[str, str]]:
 
 def is_known_type(field_type: str) -> bool:
     return field_type in {key for key, _label in type_choices()}
+
+
+def value_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON schema of one value of each attribute type, by type key, from the engine's
+    types (a reference type's with its fixed target)."""
+    found = {}
+    for key, _label in type_choices():
+        target = CMDB_REFERENCE_TYPES.get(key)
+        definition: Any = _Fixed({"target": target}) if target else None
+        found[key] = engine_type(key).json_schema(definition)
+    return found
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    """What a type's ``json_schema`` reads of a definition: its settings."""
+
+    settings: dict
 
 
 # --- the definition as a tree --------------------------------------------------------------

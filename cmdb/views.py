@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from otrs.accounts.decorators import agent_required
 from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
+from otrs.search.highlight import for_page
 from otrs.web.pagination import paginate
 from tickets import access as ticket_access
 
@@ -83,7 +84,19 @@ def ci_list(request):
     return _render(
         request,
         "list.html",
-        {"form": form, "page": page, "may_bulk": may_bulk, "bulk": BulkForm(choices=[])},
+        {
+            "form": form,
+            "page": page,
+            "may_bulk": may_bulk,
+            "bulk": BulkForm(choices=[]),
+            "highlighted": for_page(
+                "configitem",
+                params.get("q", ""),
+                page.rows,
+                url=_ci_url,
+                label=lambda ci: f"{ci.number} {ci.name}",
+            ),
+        },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
 

@@ -25,6 +25,7 @@ from otrs.accounts.decorators import agent_required
 from otrs.action_flow import form_screen
 from otrs.fields.selectors import definitions, rendered
 from otrs.permissions import PermissionKey
+from otrs.search.highlight import for_page
 from otrs.web.pagination import paginate
 from otrs.web.params import text_param
 from tickets import selectors
@@ -89,8 +90,28 @@ def customer_users(request):
             .filter(pk=params.get("company"))
             .first()
         )
-    context = {"params": params, "chosen": params.current(), "page": page, "company": company}
+    context = {
+        "params": params,
+        "chosen": params.current(),
+        "page": page,
+        "company": company,
+        "highlighted": _highlighted(
+            "customer_user", params, page, lambda c: f"{c.user.get_full_name()} ({c.login})"
+        ),
+    }
     return _render(request, "customer_users.html", context)
+
+
+def _highlighted(kind: str, params, page, label) -> list:
+    """Where the searched words occur in the page's customer users or companies."""
+    url_name = "agent:customer_user" if kind == "customer_user" else "agent:company"
+    return for_page(
+        kind,
+        params.get("q") or "",
+        page.rows,
+        url=lambda obj: reverse(url_name, args=[obj.pk]),
+        label=label,
+    )
 
 
 def _contact_count():
@@ -121,7 +142,14 @@ def companies(request):
     rows = params.apply(access.visible_to(request.user, model=CustomerCompany))
     rows = rows.annotate(contacts=_contact_count())
     page = paginate(rows, number=params.get("page"), per_page=_per_page(request.user))
-    context = {"params": params, "chosen": params.current(), "page": page}
+    context = {
+        "params": params,
+        "chosen": params.current(),
+        "page": page,
+        "highlighted": _highlighted(
+            "customer_company", params, page, lambda c: f"{c.name} ({c.customer_id})"
+        ),
+    }
     return _render(request, "companies.html", context)
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from otrs.accounts.decorators import agent_required
 from otrs.action_flow import button_action, form_screen
+from otrs.search.highlight import for_page
 from otrs.web.pagination import paginate
 
 from . import access, actions, selectors
@@ -84,6 +85,13 @@ def explorer(request):
             "rows": selectors.category_rows(request.user, visible),
             "page": page,
             "may_create": access.categories_for(request.user, access.EDIT).exists(),
+            "highlighted": for_page(
+                "faq_item",
+                params.get("q", ""),
+                page.rows,
+                url=_item_url,
+                label=lambda i: f"{i.number} {i.title}",
+            ),
         },
     )
 

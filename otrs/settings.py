@@ -498,6 +498,10 @@ WEBHOOK_ALERT_TO = env.str("WEBHOOK_ALERT_TO", "")
 # Webhooks reach only public addresses (no loopback, link-local such as the cloud metadata
 # service, private or other special ranges), except in these networks (CIDRs, comma-separated:
 # "10.20.0.0/16,fd00:1234::/48"). Checked when a hook is saved and again before every attempt.
+# HTTPS endpoints' certificates are verified against this file of CA certificates when set
+# (an endpoint signed by a private CA); else against requests' bundle. Deliveries go through
+# the proxy the environment names (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY; not for NO_PROXY hosts).
+WEBHOOK_CA_BUNDLE = env.str("WEBHOOK_CA_BUNDLE", "")
 WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", [])
 for _network in filter(None, (n.strip() for n in WEBHOOK_ALLOWED_NETWORKS)):
     try:

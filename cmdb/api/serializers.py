@@ -3,12 +3,15 @@ the input of a change (name, states, attribute values by path)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-from otrs.api.serializers import ApiModelSerializer, ApiSerializer
+from otrs.api.serializers import ApiModelSerializer, ApiSerializer, HighlightsField
 
+from .. import attributes as attrs
 from ..choices import TICKET_LINK_TYPES, LinkType
 from ..models import ConfigItem
 
@@ -20,15 +23,94 @@ class CatalogRef(serializers.Serializer):
     name = serializers.CharField()
 
 
-class AttributeValueSerializer(ApiSerializer):
-    path = serializers.CharField(
-        help_text="Where the value sits: attribute id and position, nested with '/' "
-        "(``12:0/13:1``); the key to send back in a change."
-    )
-    key = serializers.CharField(help_text="The attribute's key.")
-    label = serializers.CharField(help_text="The attribute as people read it.")
-    value = serializers.JSONField(help_text="The raw value (text, number, date, id …).")
-    text = serializers.CharField(help_text="The value as people read it.")
+class AttributeRowsField(serializers.ListField):
+    """A CI's attribute values as rows (path, key, label, type, value, text), from the
+    serializer context's ``attributes`` (``{CI id: [row, …]}``, made by the view)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.DictField(), read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return self.context.get("attributes", {}).get(instance.pk, [])
+
+    def to_representation(self, data):
+        return list(data)
+
+
+class AttributeValuesField(serializers.DictField):
+    """Attribute values to set, by path (or a top-level attribute's key); null removes one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.JSONField(allow_null=True), **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if len(value) > MAX_VALUES:
+            raise serializers.ValidationError(
+                _("At most %(max)d values at once.") % {"max": MAX_VALUES}
+            )
+        return value
+
+
+def _grouped() -> list[tuple[list[str], dict[str, Any]]]:
+    """The attribute types grouped by the schema of their values (text and a catalogue
+    entry are both a string …), in the registry's order."""
+    groups: list[tuple[list[str], dict[str, Any]]] = []
+    for key, schema in attrs.value_schemas().items():
+        same = next((keys for keys, known in groups if known == schema), None)
+        if same is None:
+            groups.append(([key], schema))
+        else:
+            same.append(key)
+    return groups
+
+
+_ROW_TEXT = {
+    "path": "Where the value sits: attribute id and position, nested with '/' (``12:0/13:1``); "
+    "the key to send back in a change.",
+    "key": "The attribute's key.",
+    "label": "The attribute as people read it.",
+    "type": "The attribute's type; it says the value's JSON type.",
+    "text": "The value as people read it.",
+}
+
+
+class AttributeRowsExtension(OpenApiSerializerFieldExtension):
+    """A row's ``value`` typed by its ``type``: one variant per group of attribute types
+    whose values share a JSON schema (``oneOf``; the variants' ``type`` enums do not overlap)."""
+
+    target_class = AttributeRowsField
+
+    def map_serializer_field(self, auto_schema, direction) -> dict[str, Any]:
+        variants = []
+        for keys, schema in _grouped():
+            properties: dict[str, Any] = {
+                name: {"type": "string", "description": text} for name, text in _ROW_TEXT.items()
+            }
+            properties["type"] = {**properties["type"], "enum": keys}
+            properties["value"] = schema
+            variants.append(
+                {"type": "object", "properties": properties, "required": [*_ROW_TEXT, "value"]}
+            )
+        return {"type": "array", "items": {"oneOf": variants}}
+
+
+class AttributeValuesExtension(OpenApiSerializerFieldExtension):
+    """Each value one of the attribute types' value schemas (``anyOf``: an integer is a
+    number too), or null to remove it."""
+
+    target_class = AttributeValuesField
+
+    def map_serializer_field(self, auto_schema, direction) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "description": "Values by path (``12:0/13:1``) or, for a top-level attribute, by "
+            "its key; the attribute's type says the value's JSON type; null removes a value.",
+            "additionalProperties": {
+                "anyOf": [schema for _keys, schema in _grouped()],
+                "nullable": True,
+            },
+        }
 
 
 class ConfigItemSerializer(ApiModelSerializer):
@@ -39,7 +121,8 @@ class ConfigItemSerializer(ApiModelSerializer):
     version = serializers.SerializerMethodField(
         help_text="The current version's number: send it back as If-Match when changing."
     )
-    attributes = serializers.SerializerMethodField()
+    attributes = AttributeRowsField()
+    highlights = HighlightsField()
 
     class Meta:
         model = ConfigItem
@@ -55,14 +138,11 @@ class ConfigItemSerializer(ApiModelSerializer):
             "changed_at",
             "version",
             "attributes",
+            "highlights",
         ]
 
     def get_version(self, item: ConfigItem) -> int | None:
         return self.context.get("version_numbers", {}).get(item.last_version_id)
-
-    @extend_schema_field(AttributeValueSerializer(many=True))
-    def get_attributes(self, item: ConfigItem) -> list[dict]:
-        return self.context.get("attributes", {}).get(item.pk, [])
 
 
 class ConfigItemUpdateSerializer(ApiSerializer):
@@ -72,14 +152,7 @@ class ConfigItemUpdateSerializer(ApiSerializer):
     name = serializers.CharField(max_length=250, required=False)
     deployment_state = serializers.IntegerField(min_value=1, required=False)
     incident_state = serializers.IntegerField(min_value=1, required=False)
-    attributes = serializers.DictField(child=serializers.JSONField(allow_null=True), required=False)
-
-    def validate_attributes(self, value: dict) -> dict:
-        if len(value) > MAX_VALUES:
-            raise serializers.ValidationError(
-                _("At most %(max)d values at once.") % {"max": MAX_VALUES}
-            )
-        return value
+    attributes = AttributeValuesField(required=False)
 
 
 class ConfigItemCreateSerializer(ApiSerializer):
@@ -90,16 +163,7 @@ class ConfigItemCreateSerializer(ApiSerializer):
     name = serializers.CharField(max_length=250)
     deployment_state = serializers.IntegerField(min_value=1)
     incident_state = serializers.IntegerField(min_value=1)
-    attributes = serializers.DictField(
-        child=serializers.JSONField(allow_null=True), required=False, default=dict
-    )
-
-    def validate_attributes(self, value: dict) -> dict:
-        if len(value) > MAX_VALUES:
-            raise serializers.ValidationError(
-                _("At most %(max)d values at once.") % {"max": MAX_VALUES}
-            )
-        return value
+    attributes = AttributeValuesField(required=False, default=dict)
 
 
 class ConfigItemLinkSerializer(ApiSerializer):

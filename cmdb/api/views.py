@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from otrs.api.permissions import AgentsOnly, ApiAccess
 from otrs.permissions import PermissionKey
+from otrs.search.highlight import as_text, highlights
 from tickets import access as ticket_access
 
 from .. import access, actions
@@ -71,6 +72,7 @@ def _context(view, items: list[ConfigItem]) -> dict:
                 {
                     "path": path,
                     "key": attribute.key if attribute else "",
+                    "type": attribute.field_type if attribute else "",
                     "label": definition.label(path),
                     "value": data[path],
                     "text": definition.render(path, data[path]),
@@ -120,7 +122,12 @@ class ConfigItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        data = s.ConfigItemSerializer(page, many=True, context=_context(self, page)).data
+        words = request.query_params.get("q", "")
+        context = {
+            **_context(self, page),
+            "highlights": as_text(highlights("configitem", words, [i.pk for i in page])),
+        }
+        data = s.ConfigItemSerializer(page, many=True, context=context).data
         return self.get_paginated_response(data)
 
     def retrieve(self, request, *args, **kwargs):

@@ -1,10 +1,11 @@
 """Custom fields in the API: ``custom_fields`` is an object of the object type's fields by
 name, and the schema says so field by field (each with its own JSON type, and the keys of
-its possible values as an enum), from the definitions as they are when the schema is made.
+its possible values as an enum: the field type's own ``json_schema``), from the definitions
+as they are when the schema is made.
 
 A domain app declares the field on its serializer with a callable that returns its
 definitions (this package does not import the custom-field engine; it reads the definitions'
-``name``, ``label``, ``field_type`` and ``possible_values``)::
+``name``, ``label`` and ``type``)::
 
     custom_fields = CustomFieldsField(lambda: definitions(TICKET), component="TicketCustomFields")
 
@@ -22,33 +23,16 @@ from django.db import DatabaseError
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-# The engine's field types (otrs.fields.types) as JSON: a type key, the schema of one value.
-_VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
-    "text": {"type": "string"},
-    "textarea": {"type": "string"},
-    "checkbox": {"type": "boolean"},
-    "dropdown": {"type": "string"},
-    "multiselect": {"type": "array", "items": {"type": "string"}},
-    "integer": {"type": "integer"},
-    "decimal": {"type": "number"},
-    "date": {"type": "string", "format": "date"},
-    "datetime": {"type": "string", "format": "date-time"},
-    "reference": {"type": "integer", "description": "The referenced object's id."},
-}
-
 
 def value_schema(definition) -> dict[str, Any]:
-    """The JSON schema of one field's value (a type this table does not know: any value)."""
-    schema = dict(_VALUE_SCHEMAS.get(definition.field_type, {}))
-    keys = [option.key for option in definition.possible_values.all()]
-    if keys and definition.field_type == "dropdown":
-        schema["enum"] = keys
-    elif keys and definition.field_type == "multiselect":
-        schema["items"] = {"type": "string", "enum": keys}
-    if schema.get("description"):
-        schema["description"] = f"{definition.label}. {schema['description']}"
-    else:
-        schema["description"] = str(definition.label)
+    """The JSON schema of one field's value, as its type (the engine's registry of field
+    types) describes it for this definition; the label as its description."""
+    try:
+        schema = dict(definition.type.json_schema(definition))
+    except KeyError:  # a type no longer registered: any value
+        schema = {}
+    about = schema.get("description")
+    schema["description"] = f"{definition.label}. {about}" if about else str(definition.label)
     schema["nullable"] = True
     return schema
 

@@ -40,3 +40,19 @@ def optional_response_fields(result, generator, request, public):
         if not name.endswith("Request") and not name.startswith("Paginated"):
             component.pop("required", None)
     return result
+
+
+class HighlightsField(serializers.ListField):
+    """Where a list's searched words occur in an object, from the serializer context's
+    ``highlights`` (``{object id: [passage]}``, made by the view for one page)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            "Where the searched words (q, fulltext) occur: passages as HTML, the text escaped "
+            "and each match in <mark>. Empty without a search.",
+        )
+        super().__init__(child=serializers.CharField(), read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return self.context.get("highlights", {}).get(instance.pk, [])

@@ -103,6 +103,12 @@ class FieldType:
     def to_form(self, definition: FieldDefinition, value: Any) -> Any:
         return value
 
+    # --- the API
+    def json_schema(self, definition: FieldDefinition | None = None) -> dict[str, Any]:
+        """The JSON schema (OpenAPI 3.0 dialect) of one value of this type as the API writes
+        and reads it; with a ``definition``, its own limits too (possible values, range)."""
+        return {"type": "string"}
+
 
 class TextType(FieldType):
     key = "text"
@@ -139,6 +145,9 @@ class TextType(FieldType):
             )
         return value or None
 
+    def json_schema(self, definition=None):
+        return {"type": "string", "maxLength": TEXT_MAX}
+
 
 class TextareaType(TextType):
     key = "textarea"
@@ -174,6 +183,9 @@ class TextareaType(TextType):
             required=required,
             widget=forms.Textarea(attrs={"rows": rows}),
         )
+
+    def json_schema(self, definition=None):
+        return {"type": "string", "maxLength": self.LONG_MAX}
 
 
 class CheckboxType(FieldType):
@@ -222,6 +234,9 @@ class CheckboxType(FieldType):
     def from_form(self, definition, cleaned):
         return bool(cleaned)
 
+    def json_schema(self, definition=None):
+        return {"type": "boolean"}
+
 
 class DropdownType(FieldType):
     key = "dropdown"
@@ -265,6 +280,11 @@ class DropdownType(FieldType):
         return forms.ChoiceField(
             label=definition.display_label(), required=required, choices=choices
         )
+
+    def json_schema(self, definition=None):
+        # Every key, retired ones too: an old value keeps its key.
+        keys = [o.key for o in definition.options(valid_only=False)] if definition else []
+        return {"type": "string", **({"enum": keys} if keys else {})}
 
 
 class MultiselectType(DropdownType):
@@ -316,6 +336,9 @@ class MultiselectType(DropdownType):
     def from_form(self, definition, cleaned):
         return self.clean(definition, list(cleaned or []))
 
+    def json_schema(self, definition=None):
+        return {"type": "array", "items": DropdownType.json_schema(self, definition)}
+
 
 class IntegerType(FieldType):
     key = "integer"
@@ -355,6 +378,14 @@ class IntegerType(FieldType):
             max_value=definition.settings.get("max"),
         )
 
+    def json_schema(self, definition=None):
+        return {"type": "integer", **self._limits(definition)}
+
+    def _limits(self, definition) -> dict[str, Any]:
+        settings = definition.settings if definition is not None else {}
+        found = {"minimum": settings.get("min"), "maximum": settings.get("max")}
+        return {name: value for name, value in found.items() if value is not None}
+
 
 class DecimalType(IntegerType):
     key = "decimal"
@@ -393,6 +424,9 @@ class DecimalType(IntegerType):
             decimal_places=definition.settings.get("places") or 6,
             localize=True,
         )
+
+    def json_schema(self, definition=None):
+        return {"type": "number", **self._limits(definition)}
 
 
 def _years(years: int | None) -> timedelta | None:
@@ -462,6 +496,9 @@ class DateType(FieldType):
             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         )
 
+    def json_schema(self, definition=None):
+        return {"type": "string", "format": "date"}
+
 
 class DateTimeType(DateType):
     key = "datetime"
@@ -504,6 +541,9 @@ class DateTimeType(DateType):
 
     def to_form(self, definition, value):
         return timezone.localtime(value) if value is not None else None
+
+    def json_schema(self, definition=None):
+        return {"type": "string", "format": "date-time"}
 
 
 class ReferenceType(FieldType):
@@ -584,6 +624,16 @@ class ReferenceType(FieldType):
 
     def from_form(self, definition, cleaned):
         return self.parse(definition, str(cleaned or ""))
+
+    def json_schema(self, definition=None):
+        settings = definition.settings if definition is not None else {}
+        target = reference_targets().get(settings.get("target", ""))
+        return {
+            "type": "integer",
+            "description": f"The id of the referenced {target.key}."
+            if target
+            else "The referenced object's id.",
+        }
 
 
 FIELD_TYPES: dict[str, FieldType] = {}

@@ -12,7 +12,9 @@ escaping, so nothing in a ticket (``<script>``, ``&lt;``) ever becomes markup.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -97,3 +99,33 @@ def highlights(kind: str, text: str, ids: Iterable[int]) -> dict[int, list[SafeS
     if own is not None:
         return own(kind, text, ids)
     return from_documents(kind, text, ids)
+
+
+@dataclass(frozen=True)
+class Highlighted:
+    """One object of a page with the passages where the searched words occur (for the
+    ``search/_highlights.html`` partial)."""
+
+    url: str
+    label: str
+    passages: list[SafeString]
+
+
+def for_page(
+    kind: str,
+    text: str,
+    objects: Iterable[Any],
+    *,
+    url: Callable[[Any], str],
+    label: Callable[[Any], str],
+) -> list[Highlighted]:
+    """The objects of one page (already through the app's access entry) that have passages
+    for ``text``, in the page's order, each with its link and label."""
+    objects = list(objects)
+    found = highlights(kind, text, [obj.pk for obj in objects])
+    return [Highlighted(url(obj), label(obj), found[obj.pk]) for obj in objects if obj.pk in found]
+
+
+def as_text(found: dict[int, list[SafeString]]) -> dict[int, list[str]]:
+    """Passages as plain strings for the API (escaped HTML with ``<mark>`` around matches)."""
+    return {pk: [str(p) for p in passages] for pk, passages in found.items()}

@@ -5,8 +5,18 @@ could reach the loopback interface, the cloud metadata service (169.254.169.254)
 the internal network (server-side request forgery). :func:`check` resolves the URL's host and
 refuses it if any of its addresses is neither public nor inside one of the networks in
 ``WEBHOOK_ALLOWED_NETWORKS``. The form checks when the hook is saved; the sender checks again
-before every attempt and connects to the address it checked (:func:`pinned_session`), so a
+before every attempt and connects to the address it checked (:func:`pinned`), so a
 name that resolves differently a second time (DNS rebinding) cannot slip through.
+
+Where the environment names a proxy for the URL (``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``,
+unless the host is in ``NO_PROXY``: :func:`proxy_for`), the delivery goes through it
+(:func:`proxied`; HTTPS as a ``CONNECT`` tunnel, TLS still verified end to end). The proxy
+resolves the name then, so the address check is done here as well but cannot be pinned, and a
+name this host cannot resolve is left to the proxy: a site that sends through a proxy makes
+it the place that decides where requests may go.
+
+Certificates are verified against ``WEBHOOK_CA_BUNDLE`` when set (a file of trusted CA
+certificates, for endpoints signed by a private CA), else against requests' own bundle.
 """
 
 from __future__ import annotations
@@ -135,10 +145,8 @@ class _PinnedAdapter(HTTPAdapter):
 
 
 def pinned(target: Target) -> tuple[requests.Session, str, dict[str, str]]:
-    """A session, the URL with the checked address in place of the host, and the Host header.
-
-    Proxies from the environment are not used: a proxy would resolve the name itself.
-    """
+    """A session, the URL with the checked address in place of the host, and the Host header
+    (a direct connection: see :func:`proxied` for one through a proxy)."""
     parts = urlsplit(target.url)
     literal = str(target.address)
     if target.address.version == 6:
@@ -152,8 +160,29 @@ def pinned(target: Target) -> tuple[requests.Session, str, dict[str, str]]:
         host_header = f"[{host_header}]"
     if parts.port is not None:
         host_header = f"{host_header}:{parts.port}"
-    session = requests.Session()
-    session.trust_env = False
+    session = _session()
     session.mount(f"{parts.scheme}://", _PinnedAdapter(target.host))
     url = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
     return session, url, {"Host": host_header}
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy the environment names for ``url`` (none for a host in ``NO_PROXY``)."""
+    found = requests.utils.get_environ_proxies(url)
+    return requests.utils.select_proxy(url, found) if found else None
+
+
+def proxied(url: str, proxy: str) -> tuple[requests.Session, str, dict[str, str]]:
+    """A session that sends to ``url`` through ``proxy``, the URL, and no extra headers."""
+    session = _session()
+    session.proxies = {urlsplit(url).scheme: proxy}
+    return session, url, {}
+
+
+def _session() -> requests.Session:
+    session = requests.Session()
+    # Nothing from the environment but what proxy_for() read: no .netrc, no CA bundle
+    # variables (WEBHOOK_CA_BUNDLE names the one trusted here).
+    session.trust_env = False
+    session.verify = settings.WEBHOOK_CA_BUNDLE or True
+    return session

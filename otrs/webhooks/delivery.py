@@ -206,15 +206,22 @@ def post(hook: Webhook, delivery: WebhookDelivery, *, timestamp: int) -> Outcome
     started = time.monotonic()
     code: int | None = None
     error = excerpt = ""
+    proxy = addresses.proxy_for(hook.url)
     try:
         # Resolved and checked again now, and that address is the one connected to: the name
         # may resolve elsewhere than when the hook was saved (DNS rebinding).
         target = addresses.check(hook.url)
+    except addresses.Unresolved as exc:
+        if proxy is None:
+            return _refused(hook, exc, started)
+        target = None  # the proxy resolves it
     except addresses.Refused as exc:
-        refused = _("Not sent: %(reason)s") % {"reason": exc}
-        logger.warning("Webhook %s: %s", hook.name, refused)
-        return Outcome(None, refused, "", int((time.monotonic() - started) * 1000))
-    session, url, host = addresses.pinned(target)
+        return _refused(hook, exc, started)
+    if proxy is not None:
+        session, url, host = addresses.proxied(hook.url, proxy)
+    else:
+        assert target is not None
+        session, url, host = addresses.pinned(target)
     try:
         with (
             session,
@@ -237,6 +244,12 @@ def post(hook: Webhook, delivery: WebhookDelivery, *, timestamp: int) -> Outcome
     if code is not None and not 200 <= code < 300:
         error = _("The endpoint answered %(code)d.") % {"code": code}
     return Outcome(code, error, excerpt, duration)
+
+
+def _refused(hook: Webhook, reason: Exception, started: float) -> Outcome:
+    refused = _("Not sent: %(reason)s") % {"reason": reason}
+    logger.warning("Webhook %s: %s", hook.name, refused)
+    return Outcome(None, refused, "", int((time.monotonic() - started) * 1000))
 
 
 def _clean(text: str) -> str:

@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from otrs.accounts.models import User, UserKind
 from otrs.api.custom_fields import CustomFieldsField
-from otrs.api.serializers import ApiModelSerializer, ApiSerializer
+from otrs.api.serializers import ApiModelSerializer, ApiSerializer, HighlightsField
 from otrs.fields.selectors import definitions
 
 from ..actions import ticket_version
@@ -120,6 +120,7 @@ class TicketSerializer(ApiModelSerializer):
     custom_fields = CustomFieldsField(
         _ticket_fields, component="TicketCustomFields", read_only=True
     )
+    highlights = HighlightsField()
 
     class Meta:
         model = Ticket
@@ -145,6 +146,7 @@ class TicketSerializer(ApiModelSerializer):
             "changed_at",
             "version",
             "custom_fields",
+            "highlights",
         ]
 
     def get_version(self, ticket: Ticket) -> str:

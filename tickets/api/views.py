@@ -26,6 +26,7 @@ from otrs.api.permissions import AgentsOnly, ApiAccess
 from otrs.errors import DomainError
 from otrs.fields.selectors import definitions, values_for
 from otrs.permissions import PermissionKey
+from otrs.search.highlight import as_text, highlights
 
 from .. import access, actions, escalation
 from ..downloads import attachment_response
@@ -134,7 +135,16 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        context = {**self.get_serializer_context(), "field_values": with_fields(page)}
+        params = request.query_params
+        words = " ".join(params.get(name, "") for name in ("fulltext", "q")).strip()
+        if not request.user.is_agent:
+            # A ticket's document holds its internal articles too: customers get no passages.
+            words = ""
+        context = {
+            **self.get_serializer_context(),
+            "field_values": with_fields(page),
+            "highlights": as_text(highlights("ticket", words, [t.pk for t in page])),
+        }
         data = s.TicketSerializer(page, many=True, context=context).data
         return self.get_paginated_response(data)
 

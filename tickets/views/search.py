@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from otrs.accounts.decorators import agent_required
-from otrs.search.highlight import highlights
+from otrs.search.highlight import for_page
 from otrs.web.pagination import page_number
 
 from .. import columns
@@ -47,8 +47,13 @@ def _saved_links(user) -> list[tuple[object, str]]:
 def _highlighted(criteria, tickets) -> list:
     """The page's tickets with the passages where the searched words occur (marked)."""
     text = " ".join(t for t in (criteria.fulltext, criteria.q) if t.strip())
-    found = highlights("ticket", text, [ticket.pk for ticket in tickets])
-    return [(ticket, found[ticket.pk]) for ticket in tickets if ticket.pk in found]
+    return for_page(
+        "ticket",
+        text,
+        tickets,
+        url=lambda ticket: reverse("agent:zoom", args=[ticket.pk]),
+        label=lambda ticket: f"{ticket.number} {ticket.title}",
+    )
 
 
 def _render(request, form, *, params: QueryDict, save_form=None, status=200):
