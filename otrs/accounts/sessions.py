@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from .client_address import client_address
 from .models import User
+from .session_store import idle_seconds
 
 SIGNED_IN_AT = "otrs_signed_in_at"
 ADDRESS = "otrs_address"
@@ -69,7 +70,7 @@ def running(*, kind: str = "", text: str = "") -> list[RunningSession]:
         if user_id is not None:
             decoded.append((session_key, values, expire_date, str(user_id)))
     users = User.objects.in_bulk({int(uid) for *_r, uid in decoded if uid.isdigit()})
-    age = timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    age = timedelta(seconds=idle_seconds())
     result = []
     needle = text.casefold()
     for session_key, values, expire_date, user_id in decoded:
