@@ -195,7 +195,8 @@ def search_page(user, criteria: Criteria, *, page: int = 1, per_page: int = 25) 
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
     tickets = search_tickets(user, criteria)
     rows = tickets.select_related("queue", "state", "priority", "owner")
-    return paginate(rows, number=page, per_page=per_page, total=tickets, cap=policy.value("search_count_cap"))
+    cap = policy.value("search_count_cap")
+    return paginate(rows, number=page, per_page=per_page, total=tickets, cap=cap)
 
 
 def exact_number_match(user, text: str) -> Ticket | None:
