@@ -96,6 +96,11 @@ class AdminSite(admin.AdminSite):
             path("health/", self.admin_view(views.health), name="health"),
             path("configuration/", self.admin_view(views.configuration), name="configuration"),
             path(
+                "configuration/environment/",
+                self.admin_view(views.environment),
+                name="configuration_environment",
+            ),
+            path(
                 "configuration/<slug:key>/",
                 self.admin_view(get_post(views.configuration_setting)),
                 name="configuration_setting",

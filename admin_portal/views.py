@@ -21,6 +21,7 @@ from otrs.accounts import sessions as account_sessions
 from otrs.accounts.models import Group, Role, User
 from otrs.daemon import selectors as daemon_selectors
 from otrs.ops import checks, logfile, support
+from otrs.ops import environment as ops_environment
 from otrs.ops import selectors as ops_selectors
 from otrs.permissions.keys import PermissionKey
 from otrs.policy import actions as policy_actions
@@ -343,6 +344,18 @@ def configuration_setting(request: HttpRequest, key: str) -> HttpResponse:
         history=history,
     )
     return TemplateResponse(request, "admin_portal/configuration_setting.html", context)
+
+
+def environment(request: HttpRequest) -> HttpResponse:
+    """The environment settings, read-only: each variable's text (secrets masked), where it
+    came from (process environment, ``.env`` file, default) and the default."""
+    _require(request, "policy.view_policyvalue")
+    search = forms.SearchForm(request.GET)
+    text = search.cleaned_data["q"] if search.is_valid() else ""
+    context = _context(
+        request, _("Environment settings"), search=search, rows=ops_environment.read(text)
+    )
+    return TemplateResponse(request, "admin_portal/environment.html", context)
 
 
 def _policy_display(entry, raw) -> str:
