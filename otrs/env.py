@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -39,7 +39,7 @@ DOTTED_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 MAIL_SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
 
-class Source(builtins.str, Enum):
+class Source(StrEnum):
     """Where an environment setting's value came from."""
 
     PROCESS = "environment"
