@@ -241,8 +241,39 @@ def sessions(request: HttpRequest) -> HttpResponse:
         search=search,
         rows=account_sessions.running(kind=kind, text=text),
         own=own,
+        end_form=forms.EndSessionsForm(),
     )
     return TemplateResponse(request, "admin_portal/sessions.html", context)
+
+
+def end_sessions(request: HttpRequest) -> HttpResponse:
+    """End all agents', all customers' or one user's sessions (never the admin's own): the
+    first POST asks for confirmation with the number found, the confirmed one ends them."""
+    _require(request, "ops.end_session")
+    form = forms.EndSessionsForm(request.POST)
+    own = request.session.session_key
+    if not form.is_valid():
+        context = _context(request, _("End sessions"), form=form)
+        return TemplateResponse(request, "admin_portal/end_sessions.html", context, status=400)
+    scope, user = form.cleaned_data["scope"], form.cleaned_data["user"]
+    if "confirm" not in request.POST:
+        count = account_sessions.count_sessions(scope, user=user, keep=own)
+        context = _context(
+            request,
+            _("End sessions"),
+            form=form,
+            count=count,
+            whose=user.username if user else dict(forms.Scope.choices)[scope],
+        )
+        return TemplateResponse(request, "admin_portal/end_sessions.html", context)
+    ended = account_sessions.end_sessions(scope, user=user, actor=_admin(request), keep=own)
+    total = sum(ended.values())
+    messages.success(
+        request,
+        ngettext("%(count)d session was ended.", "%(count)d sessions were ended.", total)
+        % {"count": total},
+    )
+    return redirect("admin:sessions")
 
 
 def system_log(request: HttpRequest) -> HttpResponse:

@@ -83,7 +83,7 @@ def test_the_admin_page_lists_them_read_only_without_secrets(client, reader):
     assert "process environment" in page
     for secret in ("file-secret-value", "hunter2hunter2", "dev-only-default-secret"):
         assert secret not in page
-    assert "<form method=\"post\"" not in page  # nothing to change here
+    assert '<form method="post"' not in page  # nothing to change here
     filtered = client.get(URL, {"q": "mail_url"}).content.decode()
     assert "env-ENVT_MAIL_URL" in filtered and "env-ENVT_FROM_FILE" not in filtered
     # The configuration page links here.
