@@ -15,6 +15,7 @@ from django.core.files.storage import storages
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import timezone
 
 from otrs.mail.models import OutboundMessage
 from otrs.ops import backup
@@ -72,6 +73,7 @@ def test_it_round_trips_database_and_files_identically(file_storages, tmp_path):
     assert not list((tmp_path / "backups").glob("*.partial"))
     # Noted for the dashboard's health box (a verified backup only).
     noted_at, noted_path = backup.last_verified()
+    assert noted_at <= timezone.now()
     assert noted_path == str(archive.resolve())
 
     # Everything changes after the backup: rows added, changed and deleted, files too.
