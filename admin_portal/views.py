@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -250,10 +251,11 @@ def end_sessions(request: HttpRequest) -> HttpResponse:
     """End all agents', all customers' or one user's sessions (never the admin's own): the
     first POST asks for confirmation with the number found, the confirmed one ends them."""
     _require(request, "ops.end_session")
+    trail = [(reverse("admin:sessions"), _("Sessions"))]
     form = forms.EndSessionsForm(request.POST)
     own = request.session.session_key
     if not form.is_valid():
-        context = _context(request, _("End sessions"), form=form)
+        context = _context(request, _("End sessions"), form=form, trail=trail)
         return TemplateResponse(request, "admin_portal/end_sessions.html", context, status=400)
     scope, user = form.cleaned_data["scope"], form.cleaned_data["user"]
     if "confirm" not in request.POST:
@@ -263,6 +265,7 @@ def end_sessions(request: HttpRequest) -> HttpResponse:
             _("End sessions"),
             form=form,
             count=count,
+            trail=trail,
             whose=user.username if user else dict(forms.Scope.choices)[scope],
         )
         return TemplateResponse(request, "admin_portal/end_sessions.html", context)
@@ -384,7 +387,11 @@ def environment(request: HttpRequest) -> HttpResponse:
     search = forms.SearchForm(request.GET)
     text = search.cleaned_data["q"] if search.is_valid() else ""
     context = _context(
-        request, _("Environment settings"), search=search, rows=ops_environment.read(text)
+        request,
+        _("Environment settings"),
+        search=search,
+        rows=ops_environment.read(text),
+        trail=[(reverse("admin:configuration"), _("System configuration"))],
     )
     return TemplateResponse(request, "admin_portal/environment.html", context)
 

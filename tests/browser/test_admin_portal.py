@@ -154,8 +154,8 @@ def test_the_new_admin_screens(browser, live_server, scheme, language):
 
 
 OPERATION_SCREENS = [
-    ("dashboard-health-box", "/admin/"),
     ("health", "/admin/health/"),
+    ("dashboard-health-box", "/admin/"),
     ("sessions", "/admin/sessions/"),
     ("system-log", "/admin/system-log/"),
     ("support-bundle", "/admin/support-bundle/"),
