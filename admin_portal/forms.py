@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from otrs.accounts.models import User, UserKind
+from otrs.accounts.sessions import Scope
 from otrs.permissions.keys import PermissionKey
 
 
@@ -46,6 +48,34 @@ class SearchForm(forms.Form):
 
 class EndSessionForm(forms.Form):
     session = forms.CharField(max_length=64)
+
+
+class EndSessionsForm(forms.Form):
+    """Whose sessions to end: all agents', all customers', or one user's (by login)."""
+
+    scope = forms.ChoiceField(label=_("End"), choices=Scope.choices)
+    username = forms.CharField(label=_("Login"), required=False, max_length=150, strip=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") != Scope.USER:
+            data["user"] = None
+            return data
+        login = data.get("username", "")
+        if not login:
+            raise forms.ValidationError(
+                {"username": _("Enter the login of the user whose sessions should end.")}
+            )
+        user = User.objects.filter(username=login).exclude(kind=UserKind.SYSTEM).first()
+        if user is None:
+            raise forms.ValidationError(
+                {
+                    "username": _("There is no agent or customer with the login “%(login)s”.")
+                    % {"login": login}
+                }
+            )
+        data["user"] = user
+        return data
 
 
 class SessionFilterForm(forms.Form):

@@ -8,7 +8,7 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from otrs.accounts import throttle, twofactor
 
@@ -96,11 +96,21 @@ class AdminSite(admin.AdminSite):
             path("health/", self.admin_view(views.health), name="health"),
             path("configuration/", self.admin_view(views.configuration), name="configuration"),
             path(
+                "configuration/environment/",
+                self.admin_view(views.environment),
+                name="configuration_environment",
+            ),
+            path(
                 "configuration/<slug:key>/",
                 self.admin_view(get_post(views.configuration_setting)),
                 name="configuration_setting",
             ),
             path("sessions/", self.admin_view(get_post(views.sessions)), name="sessions"),
+            path(
+                "sessions/end/",
+                self.admin_view(require_POST(views.end_sessions)),
+                name="end_sessions",
+            ),
             path("system-log/", self.admin_view(views.system_log), name="system_log"),
             path(
                 "support-bundle/",

@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -21,6 +22,7 @@ from otrs.accounts import sessions as account_sessions
 from otrs.accounts.models import Group, Role, User
 from otrs.daemon import selectors as daemon_selectors
 from otrs.ops import checks, logfile, support
+from otrs.ops import environment as ops_environment
 from otrs.ops import selectors as ops_selectors
 from otrs.permissions.keys import PermissionKey
 from otrs.policy import actions as policy_actions
@@ -240,8 +242,41 @@ def sessions(request: HttpRequest) -> HttpResponse:
         search=search,
         rows=account_sessions.running(kind=kind, text=text),
         own=own,
+        end_form=forms.EndSessionsForm(),
     )
     return TemplateResponse(request, "admin_portal/sessions.html", context)
+
+
+def end_sessions(request: HttpRequest) -> HttpResponse:
+    """End all agents', all customers' or one user's sessions (never the admin's own): the
+    first POST asks for confirmation with the number found, the confirmed one ends them."""
+    _require(request, "ops.end_session")
+    trail = [(reverse("admin:sessions"), _("Sessions"))]
+    form = forms.EndSessionsForm(request.POST)
+    own = request.session.session_key
+    if not form.is_valid():
+        context = _context(request, _("End sessions"), form=form, trail=trail)
+        return TemplateResponse(request, "admin_portal/end_sessions.html", context, status=400)
+    scope, user = form.cleaned_data["scope"], form.cleaned_data["user"]
+    if "confirm" not in request.POST:
+        count = account_sessions.count_sessions(scope, user=user, keep=own)
+        context = _context(
+            request,
+            _("End sessions"),
+            form=form,
+            count=count,
+            trail=trail,
+            whose=user.username if user else dict(forms.Scope.choices)[scope],
+        )
+        return TemplateResponse(request, "admin_portal/end_sessions.html", context)
+    ended = account_sessions.end_sessions(scope, user=user, actor=_admin(request), keep=own)
+    total = sum(ended.values())
+    messages.success(
+        request,
+        ngettext("%(count)d session was ended.", "%(count)d sessions were ended.", total)
+        % {"count": total},
+    )
+    return redirect("admin:sessions")
 
 
 def system_log(request: HttpRequest) -> HttpResponse:
@@ -343,6 +378,22 @@ def configuration_setting(request: HttpRequest, key: str) -> HttpResponse:
         history=history,
     )
     return TemplateResponse(request, "admin_portal/configuration_setting.html", context)
+
+
+def environment(request: HttpRequest) -> HttpResponse:
+    """The environment settings, read-only: each variable's text (secrets masked), where it
+    came from (process environment, ``.env`` file, default) and the default."""
+    _require(request, "policy.view_policyvalue")
+    search = forms.SearchForm(request.GET)
+    text = search.cleaned_data["q"] if search.is_valid() else ""
+    context = _context(
+        request,
+        _("Environment settings"),
+        search=search,
+        rows=ops_environment.read(text),
+        trail=[(reverse("admin:configuration"), _("System configuration"))],
+    )
+    return TemplateResponse(request, "admin_portal/environment.html", context)
 
 
 def _policy_display(entry, raw) -> str:

@@ -39,6 +39,11 @@ urlpatterns = [
     ),
     path("preferences/", accounts.preferences, name="preferences"),
     path("preferences/two-factor/", accounts.two_factor, name="two_factor"),
+    path(
+        "preferences/sign-out-elsewhere/",
+        accounts.sign_out_elsewhere,
+        name="sign_out_elsewhere",
+    ),
     path("password/", accounts.password_change, name="password_change"),
     path("faq/", include("customer_portal.faq_urls")),
     path("configuration-items/", configitems.index, name="configitems"),

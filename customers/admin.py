@@ -6,6 +6,9 @@ edit them in the agent portal (*Customers*). The admin shows them and their hist
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from otrs.accounts.admin import account_history, reset_two_factor_of
 
 from .models import CustomerCompany, CustomerHistory, CustomerUser
 
@@ -59,3 +62,19 @@ class CustomerUserAdmin(ReadOnlyAdmin):
     search_fields = ["user__username", "email"]
     list_select_related = ["user", "company"]
     inlines = [UserHistoryInline]
+    readonly_fields = ["sign_in_history"]
+    actions = ["reset_two_factor"]
+
+    def has_reset_two_factor_permission(self, request) -> bool:
+        """Resetting a customer's second factor takes what resetting an agent's does."""
+        return request.user.has_perm("accounts.change_user")
+
+    @admin.action(description=_("Reset two-factor sign-in"), permissions=["reset_two_factor"])
+    def reset_two_factor(self, request, queryset):
+        """A customer lost the phone and the recovery codes: the password alone signs them
+        in again, and they may enrol anew."""
+        reset_two_factor_of(self, request, [(c.user, c) for c in queryset.select_related("user")])
+
+    @admin.display(description=_("sign-in history"))
+    def sign_in_history(self, obj: CustomerUser) -> str:
+        return account_history(obj.user)

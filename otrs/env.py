@@ -10,8 +10,11 @@ from __future__ import annotations
 import builtins
 import importlib.util
 import ipaddress
+import os
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -36,15 +39,49 @@ DOTTED_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 MAIL_SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
 
+class Source(StrEnum):
+    """Where an environment setting's value came from."""
+
+    PROCESS = "environment"
+    FILE = "file"
+    DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class Read:
+    """One variable the settings read: its raw text, where it came from, and the default."""
+
+    name: builtins.str
+    raw: builtins.str | None
+    source: Source
+    default: Any
+
+
 class Settings:
-    """Reads settings from the process environment and an optional ``.env`` file."""
+    """Reads settings from the process environment and an optional ``.env`` file, and
+    remembers every variable it was asked for and where its value came from."""
 
     def __init__(self, env_file: Path | None = None) -> None:
         self.env = environ.Env()
-        if env_file is not None and env_file.is_file():
-            environ.Env.read_env(str(env_file), overwrite=False)
+        self.env_file = env_file if env_file is not None and env_file.is_file() else None
+        before = set(os.environ)
+        if self.env_file is not None:
+            environ.Env.read_env(str(self.env_file), overwrite=False)
+        # The file never overrides the process environment, so what it added is what is new.
+        self.from_file = set(os.environ) - before
+        # What was read, in order (the admin's read-only list of environment settings).
+        self.reads: dict[builtins.str, Read] = {}
+
+    def _note(self, name: builtins.str, default: Any) -> None:
+        raw = os.environ.get(name)
+        if raw is None or raw == "":
+            source, raw = Source.DEFAULT, None
+        else:
+            source = Source.FILE if name in self.from_file else Source.PROCESS
+        self.reads[name] = Read(name, raw, source, None if default is NOTSET else default)
 
     def _read(self, name: str, reader, default: Any, **kwargs: Any) -> Any:
+        self._note(name, default)
         try:
             return reader(name, default=default, **kwargs)
         except ImproperlyConfigured:
@@ -62,6 +99,7 @@ class Settings:
         return value
 
     def bool(self, name: builtins.str, default: Any = NOTSET) -> bool:
+        self._note(name, default)
         raw = self.env.str(name, default="")
         if raw == "":
             if default is NOTSET:

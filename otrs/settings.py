@@ -171,7 +171,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, whose idle lifetime follows the admin's system configuration
+# (the policy setting ``session_idle_minutes``, falling back to SESSION_COOKIE_AGE below).
+SESSION_ENGINE = "otrs.accounts.session_store"
 # Idle expiry: the session lives this long after the last request (the row and the cookie are
 # renewed at most once a minute, by otrs.accounts.middleware.IdleSessionRenewalMiddleware), so
 # an agent who walks away is signed out, one who works stays signed in.
@@ -262,6 +264,13 @@ TICKET_HOOK = env.str("TICKET_HOOK", "Ticket#")
 # Time accounting with notes, calls and replies (OTRS Ticket::Frontend::AccountTime and
 # NeedAccountedTime): "off" (no field), "optional" or "required".
 TICKET_TIME_UNITS = env.choice("TICKET_TIME_UNITS", ["off", "optional", "required"], "optional")
+# Which custom field values a merge copies to the main ticket where it has none (OTRS
+# Ticket::MergeDynamicFields): "off", "marked" (the fields marked "copy on merge") or "all".
+TICKET_MERGE_FIELD_VALUES = env.choice(
+    "TICKET_MERGE_FIELD_VALUES", ["off", "marked", "all"], "marked"
+)
+# A ticket search counts its results up to this many and says "more than" beyond.
+SEARCH_COUNT_CAP = env.int("SEARCH_COUNT_CAP", 1000, minimum=100, maximum=1_000_000)
 # Agents with ro on this group (directly or through a role) see the reports under
 # /agent/reports/, with rw they also schedule them (OTRS's "stats" group).
 REPORTS_GROUP = env.str("REPORTS_GROUP", "stats")

@@ -21,6 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from otrs import policy
 from otrs.events import Event
 from otrs.fields.selectors import field_filter
 from otrs.permissions import PermissionKey
@@ -53,10 +54,10 @@ DEFAULT_SORT = "changed"
 MAX_PER_PAGE = 500
 # The CSV export stops here; more rows than this are a report, not a search.
 EXPORT_MAX_ROWS = 10_000
-# A search counts its results up to this many and says "more than" beyond: counting every
-# match of a broad criterion (a dropdown value in a large queue) cost more than the page
-# itself; paging on works without the total (bench/README.md, bench_fields.py).
-SEARCH_COUNT_CAP = 1_000
+# A search counts its results up to the policy setting ``search_count_cap`` (1,000 unless
+# changed) and says "more than" beyond: counting every match of a broad criterion (a dropdown
+# value in a large queue) cost more than the page itself; paging on works without the total
+# (bench/README.md, bench_fields.py).
 
 STATE_TYPE_OPEN = "open"
 STATE_TYPE_CLOSED = "closed"
@@ -188,12 +189,14 @@ def search_tickets(user, criteria: Criteria) -> QuerySet[Ticket]:
 
 def search_page(user, criteria: Criteria, *, page: int = 1, per_page: int = 25) -> Page:
     """One page of :func:`search_tickets`, with queue, state, priority and owner (one
-    ticket query whatever the page size, and a count capped at :data:`SEARCH_COUNT_CAP` where
-    the page does not tell the total; see :mod:`otrs.web.pagination`)."""
+    ticket query whatever the page size, and a count capped at the policy setting
+    ``search_count_cap`` where the page does not tell the total; see
+    :mod:`otrs.web.pagination`)."""
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
     tickets = search_tickets(user, criteria)
     rows = tickets.select_related("queue", "state", "priority", "owner")
-    return paginate(rows, number=page, per_page=per_page, total=tickets, cap=SEARCH_COUNT_CAP)
+    cap = policy.value("search_count_cap")
+    return paginate(rows, number=page, per_page=per_page, total=tickets, cap=cap)
 
 
 def exact_number_match(user, text: str) -> Ticket | None:

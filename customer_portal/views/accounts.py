@@ -14,9 +14,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from otrs.accounts import throttle, twofactor
+from otrs.accounts import sessions, throttle, twofactor
 from otrs.action_flow import form_screen
 
 from .. import registration
@@ -169,6 +169,13 @@ def preferences(request):
         messages.success(request, _("Your preferences were saved."))
         return redirect("customer:preferences")
     return render(request, TEMPLATES + "preferences.html", {"form": form})
+
+
+@customer_required
+@require_POST
+def sign_out_elsewhere(request):
+    """Ends the customer's other sessions (another computer, a lost phone)."""
+    return sessions.sign_out_elsewhere(request, back="customer:preferences")
 
 
 @customer_required

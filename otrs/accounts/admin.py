@@ -15,9 +15,11 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group as AuthGroup
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static import admin as _otp_static_admin  # noqa: F401 - registers
@@ -26,7 +28,7 @@ from django_otp.plugins.otp_totp import admin as _otp_totp_admin  # noqa: F401 -
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import throttle, twofactor
-from .models import Group, Role, ThrottleCounter, User, UserKind
+from .models import AccountEvent, Group, Role, ThrottleCounter, User, UserKind
 
 # Django's own auth groups are not used: OTRS-style groups with permission keys replace them.
 admin.site.unregister(AuthGroup)
@@ -66,6 +68,61 @@ class AgentChangeForm(UserChangeForm):
         help_texts = {"is_active": INVALIDATE_AGENT_HELP}
 
 
+def reset_two_factor_of(model_admin, request, users: list[tuple[User, Model]]) -> None:
+    """The admin action of agents and customer users: each enrolled user's second factor is
+    reset (an account history row, and the admin's log entry on the object listed, the
+    agent or the customer user)."""
+    count = 0
+    for user, listed in users:
+        if twofactor.reset(user, actor=request.user):
+            changed = [{"changed": {"fields": ["two-factor sign-in"]}}]
+            model_admin.log_change(request, listed, changed)
+            count += 1
+    model_admin.message_user(
+        request,
+        ngettext(
+            "Two-factor sign-in reset for %(count)d user.",
+            "Two-factor sign-in reset for %(count)d users.",
+            count,
+        )
+        % {"count": count},
+        messages.SUCCESS,
+    )
+
+
+def account_history(user: User, limit: int = 20) -> str:
+    """The user's newest account events as a small table (read-only admin field)."""
+    events = list(
+        AccountEvent.objects.filter(user=user)
+        .select_related("actor")
+        .order_by("-at", "-pk")[:limit]
+    )
+    if not events:
+        return str(_("Nothing recorded."))
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                date_format(timezone.localtime(event.at), "SHORT_DATETIME_FORMAT"),
+                event.get_kind_display(),
+                event.actor.get_username() if event.actor else "-",
+                event.details(),
+            )
+            for event in events
+        ),
+    )
+    return format_html(
+        '<table class="otrs-account-history"><thead><tr><th>{}</th><th>{}</th><th>{}</th>'
+        "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
+        _("at"),
+        _("event"),
+        _("by"),
+        _("details"),
+        rows,
+    )
+
+
 class NoDeleteMixin:
     """What has history is invalidated, not deleted (see the field's help text)."""
 
@@ -91,8 +148,9 @@ class UserAdmin(NoDeleteMixin, BaseUserAdmin):
         (_("Administration"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
         (_("Permissions"), {"fields": ["permission_matrices"]}),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Sign-in history"), {"fields": ["sign_in_history"]}),
     ]
-    readonly_fields = ["permission_matrices"]
+    readonly_fields = ["permission_matrices", "sign_in_history"]
     actions = ["reset_two_factor"]
 
     def get_queryset(self, request):
@@ -101,24 +159,12 @@ class UserAdmin(NoDeleteMixin, BaseUserAdmin):
     @admin.action(description=_("Reset two-factor sign-in"), permissions=["change"])
     def reset_two_factor(self, request, queryset):
         """Removes the authenticator and recovery codes (a lost phone); the agent signs in
-        with the password alone and may enrol again. The admin's log records who did it."""
-        count = 0
-        for user in queryset:
-            if not twofactor.is_enrolled(user):
-                continue
-            twofactor.reset(user, actor=request.user)
-            self.log_change(request, user, [{"changed": {"fields": ["two-factor sign-in"]}}])
-            count += 1
-        self.message_user(
-            request,
-            ngettext(
-                "Two-factor sign-in reset for %(count)d agent.",
-                "Two-factor sign-in reset for %(count)d agents.",
-                count,
-            )
-            % {"count": count},
-            messages.SUCCESS,
-        )
+        with the password alone and may enrol again."""
+        reset_two_factor_of(self, request, [(user, user) for user in queryset])
+
+    @admin.display(description=_("sign-in history"))
+    def sign_in_history(self, obj: User) -> str:
+        return account_history(obj)
 
     def save_model(self, request, obj, form, change):
         if not change:

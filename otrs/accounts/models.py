@@ -248,3 +248,58 @@ class GrantChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.key} {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class AccountEventKind(models.TextChoices):
+    SESSIONS_ENDED = "sessions_ended", _("sessions ended")
+    TWO_FACTOR_ENABLED = "two_factor_enabled", _("two-factor sign-in enabled")
+    TWO_FACTOR_DISABLED = "two_factor_disabled", _("two-factor sign-in switched off")
+    TWO_FACTOR_RESET = "two_factor_reset", _("two-factor sign-in reset")
+
+
+class AccountEvent(models.Model):
+    """Something that happened to a user's sign-in (append-only): sessions ended, the second
+    factor enabled, switched off or reset; who did it (the user, an admin) and raw details
+    (how many sessions, which ones: ``scope``)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="account_events", verbose_name=_("user")
+    )
+    kind = models.CharField(_("event"), max_length=32, choices=AccountEventKind.choices)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
+        ordering = ["-at", "-pk"]
+        # One user's history, newest first (the admin's user page).
+        indexes = [models.Index(fields=["user", "-at"], name="account_event_user")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    def details(self) -> str:
+        """The raw details in words (rendered at display time, in the reader's language)."""
+        count = self.data.get("count")
+        if self.kind == AccountEventKind.SESSIONS_ENDED and count is not None:
+            scope = SCOPE_LABELS.get(self.data.get("scope", ""), "")
+            return f"{count} ({scope})" if scope else str(count)
+        return ""
+
+
+# What the ending of sessions covered (``AccountEvent.data["scope"]``).
+SCOPE_LABELS = {
+    "one": _("one session"),
+    "user": _("all sessions of the user"),
+    "agents": _("all agents' sessions"),
+    "customers": _("all customers' sessions"),
+    "others": _("the user's other sessions"),
+}

@@ -67,4 +67,19 @@ settings = [
         scale=60,
         unit=_("minutes"),
     ),
+    Definition(
+        "session_idle_minutes",
+        _("Session idle time"),
+        _(
+            "Minutes without a request after which an agent or customer is signed out "
+            "(applies to each session from its next request)."
+        ),
+        _("Sessions"),
+        "SESSION_COOKIE_AGE",
+        env="SESSION_IDLE_MINUTES",
+        minimum=5,
+        maximum=30 * 24 * 60,
+        scale=60,
+        unit=_("minutes"),
+    ),
 ]

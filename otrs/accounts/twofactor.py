@@ -1,10 +1,12 @@
 """Two-factor sign-in: a TOTP authenticator app and one-time recovery codes (django-otp's
 ``otp_totp`` and ``otp_static`` devices).
 
-- Enrolment makes an unconfirmed TOTP device; one right code confirms it, and ten recovery
-  codes are made and shown once. django-otp keeps static tokens as typed, so ours keeps a
-  SHA-256 digest of each (cut to the column's 16 characters) and looks codes up by digest:
-  a copy of the database does not hold usable recovery codes.
+- Enrolment keeps a new key in the session (no device row yet: opening the page writes
+  nothing); one right code makes the confirmed TOTP device, and ten recovery codes are made
+  and shown once. Enabling, switching off and an admin's reset each write an account history
+  row (:class:`~otrs.accounts.models.AccountEvent`). django-otp keeps static tokens as
+  typed, so ours keeps a SHA-256 digest of each (cut to the column's 16 characters) and
+  looks codes up by digest: a copy of the database does not hold usable recovery codes.
 - Sign-in: a right password for a user with a confirmed device does not sign in. The portal's
   sign-in view keeps the user's id in the session (:func:`start_second_step`) and sends the
   browser to the code step, which signs in only after a right code; wrong codes count in the
@@ -39,10 +41,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from . import throttle
+from .models import AccountEvent, AccountEventKind
 
 logger = logging.getLogger(__name__)
 
@@ -73,12 +78,19 @@ def is_enrolled(user) -> bool:
     )
 
 
-def pending_totp(user) -> TOTPDevice:
-    """The unconfirmed device of an enrolment under way (made on first call)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
-    return device
+# The session key of an enrolment under way: the new key (hex), until a right code confirms
+# it. No device row exists before that, so opening the page writes nothing.
+ENROLMENT_KEY = "_twofactor_enrolment_key"
+
+
+def pending_totp(request) -> TOTPDevice:
+    """The (unsaved) device of the enrolment under way in this session; its key is made on
+    the first call and kept in the session, so the page shows the same key until confirmed."""
+    key = request.session.get(ENROLMENT_KEY)
+    if not isinstance(key, str) or len(key) != 40:
+        key = random_hex(20)
+        request.session[ENROLMENT_KEY] = key
+    return TOTPDevice(user=request.user, name=DEVICE_NAME, key=key, confirmed=False)
 
 
 def secret_text(device: TOTPDevice) -> str:
@@ -109,21 +121,39 @@ def new_recovery_code() -> str:
 # --- actions ---------------------------------------------------------------------------------
 
 
-def confirm_enrolment(user, code: str) -> list[str]:
-    """Confirms the pending device with one right code; returns the new recovery codes (the
-    only time they are shown)."""
+def confirm_enrolment(request, code: str) -> list[str]:
+    """Makes the enrolment's device with one right code for its key; returns the new
+    recovery codes (the only time they are shown). A user's earlier devices go."""
+    user = request.user
+    device = pending_totp(request)
+    counter = _verify_new(device, code)
+    if counter is None:
+        raise TwoFactorError(_("The code is not right. Please try again."))
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
-        if device is None:
-            raise TwoFactorError(_("There is no enrolment to confirm. Please start again."))
-        if not device.verify_token(code.strip()):
-            raise TwoFactorError(_("The code is not right. Please try again."))
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        TOTPDevice.objects.filter(user=user).delete()
         device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        device.last_t = counter  # the code that confirmed it is used
+        device.save()
         codes = _replace_recovery_codes(user)
+        _history(user, AccountEventKind.TWO_FACTOR_ENABLED, actor=user)
+    del request.session[ENROLMENT_KEY]
     logger.info("Two-factor sign-in enabled for %s.", user.get_username())
     return codes
+
+
+def _verify_new(device: TOTPDevice, code: str) -> int | None:
+    """The time step a right code for the unsaved ``device`` belongs to, or None (checked
+    without saving anything, as ``verify_token`` would save the device)."""
+    digits = "".join((code or "").split())
+    if not digits.isdigit():
+        return None
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return totp.t() if totp.verify(int(digits), device.tolerance) else None
+
+
+def _history(user, kind: str, *, actor) -> None:
+    AccountEvent.objects.create(user=user, kind=kind, actor=actor)
 
 
 def _replace_recovery_codes(user) -> list[str]:
@@ -158,7 +188,9 @@ def disable(user, code: str) -> None:
     """Switches two-factor sign-in off, with a current code (or a recovery code)."""
     if verify(user, code) is None:
         raise TwoFactorError(_("The code is not right. Please try again."))
-    remove_devices(user)
+    with transaction.atomic():
+        remove_devices(user)
+        _history(user, AccountEventKind.TWO_FACTOR_DISABLED, actor=user)
     logger.info("Two-factor sign-in disabled by %s.", user.get_username())
 
 
@@ -168,10 +200,16 @@ def remove_devices(user) -> None:
         StaticDevice.objects.filter(user=user).delete()
 
 
-def reset(user, *, actor) -> None:
-    """An admin removes a user's second factor (a lost phone and lost codes)."""
-    remove_devices(user)
+def reset(user, *, actor) -> bool:
+    """An admin removes a user's second factor (a lost phone and lost codes); False when
+    there was none."""
+    with transaction.atomic():
+        if not is_enrolled(user):
+            return False
+        remove_devices(user)
+        _history(user, AccountEventKind.TWO_FACTOR_RESET, actor=actor)
     logger.info("Two-factor sign-in of %s reset by %s.", user.get_username(), actor.get_username())
+    return True
 
 
 def required_for(user) -> bool:
@@ -306,7 +344,7 @@ def enrolment_page(request, *, template: str, here: str):
         code = request.POST.get("code", "")
         try:
             if action == "confirm":
-                context["recovery_codes"] = confirm_enrolment(user, code)
+                context["recovery_codes"] = confirm_enrolment(request, code)
                 context["enrolled"] = True
                 return render(request, template, context)
             if action == "disable":
@@ -322,7 +360,7 @@ def enrolment_page(request, *, template: str, here: str):
     if enrolled:
         context["recovery_left"] = recovery_codes_left(user)
     else:
-        device = pending_totp(user)
+        device = pending_totp(request)
         context["secret"] = secret_text(device)
         context["qr_svg"] = qr_svg(device)
     return render(request, template, context, status=400 if context.get("error") else 200)

@@ -63,6 +63,11 @@ urlpatterns = [
     path("preferences/two-factor/", views.two_factor, name="two_factor"),
     path("password/", views.password_change, name="password_change"),
     path("preferences/", views.preferences, name="preferences"),
+    path(
+        "preferences/sign-out-elsewhere/",
+        views.sign_out_elsewhere,
+        name="sign_out_elsewhere",
+    ),
     path("shortcuts/", views.shortcuts, name="shortcuts"),
     *_contributed(),
     # /agent/ itself, when no app put a page there: the first menu entry the agent sees.

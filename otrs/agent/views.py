@@ -11,9 +11,9 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from otrs.accounts import throttle, twofactor
+from otrs.accounts import sessions, throttle, twofactor
 from otrs.accounts.decorators import agent_required
 from otrs.accounts.forms import AgentLoginForm
 
@@ -43,6 +43,13 @@ def two_factor(request):
     return twofactor.enrolment_page(
         request, template="agent/two_factor.html", here="agent:two_factor"
     )
+
+
+@agent_required
+@require_POST
+def sign_out_elsewhere(request):
+    """Ends the agent's other sessions (another computer, a lost phone)."""
+    return sessions.sign_out_elsewhere(request, back="agent:preferences")
 
 
 class AgentLogoutView(auth_views.LogoutView):

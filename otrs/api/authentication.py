@@ -8,7 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from otrs.accounts import gates
+
 from .tokens import find_token, mark_used
+from .unavailable import Unavailable
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -27,6 +30,11 @@ class TokenAuthentication(authentication.BaseAuthentication):
         token = find_token(plain)
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("The token is not valid."))
+        # The sign-in gates apply to tokens as to passwords: during a maintenance window
+        # only administrators' tokens work (OTRS denies agent logins then).
+        refused = gates.refusal(token.user)
+        if refused is not None:
+            raise Unavailable(refused.message, until=refused.until)
         mark_used(token)
         return token.user, token
 

@@ -11,17 +11,21 @@ stable ``code``, an edit conflict 412 with the current ``version``.
 
 from __future__ import annotations
 
+import math
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
 from otrs.errors import DomainError, ErrorCode
+
+from .unavailable import Unavailable
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -87,10 +91,25 @@ def domain_problem(error: DomainError) -> Response:
     return problem(status.HTTP_409_CONFLICT, error.message, code=error.code, errors=errors)
 
 
+def unavailable_problem(exc: Unavailable) -> Response:
+    until = exc.until
+    response = problem(
+        exc.status_code,
+        str(exc.detail),
+        code=exc.default_code,
+        until=until.isoformat() if until else None,
+    )
+    seconds = (until - timezone.now()).total_seconds() if until else 300
+    response["Retry-After"] = str(max(math.ceil(seconds), 1))
+    return response
+
+
 def exception_handler(exc, context):
     """DRF's handler, answering in the problem-details shape."""
     if isinstance(exc, DomainError):
         return domain_problem(exc)
+    if isinstance(exc, Unavailable):
+        return unavailable_problem(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from otrs.web.admin_modules import AdminModule, Category
 
+from .dashboard import health_box
+
 modules = [
     AdminModule(
         "system_health",
@@ -52,3 +54,5 @@ modules = [
         permissions=("ops.download_supportbundle",),
     ),
 ]
+
+panels = {"dashboard": [health_box]}

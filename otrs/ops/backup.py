@@ -28,6 +28,7 @@ import tarfile
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -204,10 +205,31 @@ def create(
             progress("Verifying: checksums, and the dump loaded into a scratch database")
             check(partial, progress=progress)
         os.replace(partial, output)
+        if verify:
+            _remember(output)
         return manifest
     finally:
         shutil.rmtree(work, ignore_errors=True)
         partial.unlink(missing_ok=True)
+
+
+def last_verified_file() -> Path:
+    return Path(settings.VAR_DIR) / "last-verified-backup.json"
+
+
+def _remember(output: Path) -> None:
+    """Note the verified backup (when, where) for the admin dashboard's health box."""
+    record = {"at": timezone.now().isoformat(), "path": str(output)}
+    last_verified_file().write_text(json.dumps(record) + "\n")
+
+
+def last_verified() -> tuple[datetime, str] | None:
+    """When and where this host last wrote a verified backup, if it noted one."""
+    try:
+        record = json.loads(last_verified_file().read_text())
+        return datetime.fromisoformat(record["at"]), str(record["path"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:

@@ -18,6 +18,8 @@ from django.http import HttpResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from otrs.accounts.gates import Refusal
+
 from .models import MaintenanceWindow
 
 # Liveness stays up (the process is fine); readiness says 503 through the flag.
@@ -102,14 +104,15 @@ def may_sign_in(user) -> bool:
     return bool(user.is_staff and getattr(user, "is_agent", False))
 
 
-def sign_in_gate(user) -> str | None:
-    """The refusal for ``user`` signing in now, or None (registered with
-    :mod:`otrs.accounts.gates`, which every sign-in form asks)."""
+def sign_in_gate(user) -> Refusal | None:
+    """The refusal for ``user`` signing in (or calling the API with a token) now, or None
+    (registered with :mod:`otrs.accounts.gates`, which every sign-in form and the API ask)."""
     if may_sign_in(user):
         return None
     window = running()
     if window is None:
         return None
-    return _(
+    message = _(
         "The help desk is in maintenance until %(end)s; only administrators can sign in now."
     ) % {"end": formats.date_format(timezone.localtime(window.ends_at), "SHORT_DATETIME_FORMAT")}
+    return Refusal(message, until=window.ends_at)

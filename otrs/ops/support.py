@@ -31,11 +31,13 @@ _SENSITIVE_KEY = re.compile(
 )
 
 
-def _mask(name: str, value: Any) -> Any:
+def mask(name: str, value: Any) -> Any:
+    """``value`` as it may be shown: secret text under a secret-looking name and passwords
+    inside URLs replaced by the mask."""
     if isinstance(value, dict):
-        return {key: _mask(str(key), item) for key, item in value.items()}
+        return {key: mask(str(key), item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_mask(name, item) for item in value]
+        return [mask(name, item) for item in value]
     # Only text is secret: a number under such a name is a limit (PASSWORD_RESET_LIMIT).
     if _SENSITIVE_KEY.search(name) and isinstance(value, str | bytes) and value:
         return MASK
@@ -71,7 +73,7 @@ def _secret_values() -> set[str]:
 
 def safe_settings() -> dict[str, Any]:
     return {
-        name: _mask(name, getattr(settings, name))
+        name: mask(name, getattr(settings, name))
         for name in sorted(dir(settings))
         if name.isupper()
     }

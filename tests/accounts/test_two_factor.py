@@ -6,11 +6,13 @@ over the device's key, at a time fixed by time_machine."""
 from __future__ import annotations
 
 import re
+from base64 import b32decode
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
@@ -18,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from customers.actions import CustomerUserInput, create_customer_user
 from otrs.accounts import twofactor
+from otrs.accounts.models import AccountEvent, AccountEventKind
 from tests import factories
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -49,7 +52,11 @@ def code_for(user, clock) -> str:
 def enrol(client: Client, user, clock, page=AGENT_PAGE) -> list[str]:
     response = client.get(page)
     assert response.status_code == 200
-    response = client.post(page, {"action": "confirm", "code": code_for(user, clock)})
+    # No device before the confirmation: the code comes from the key the page shows.
+    key = b32decode(response.context["secret"].replace(" ", ""))
+    clock.shift(timedelta(seconds=30))
+    code = f"{totp(key):06d}"
+    response = client.post(page, {"action": "confirm", "code": code})
     assert response.status_code == 200, response.content
     return response.context["recovery_codes"]
 
@@ -301,3 +308,88 @@ def test_customers_cannot_open_the_agent_enrolment(twofa_customer):
     client = Client()
     client.force_login(twofa_customer)
     assert client.get(AGENT_PAGE).status_code in (302, 403)
+
+
+def test_opening_the_enrolment_page_makes_no_device(twofa_agent, clock):
+    client = Client()
+    client.force_login(twofa_agent)
+    first = client.get(AGENT_PAGE).context["secret"]
+    assert client.get(AGENT_PAGE).context["secret"] == first  # the same key until confirmed
+    client.post(AGENT_PAGE, {"action": "confirm", "code": "000000"})
+    assert not TOTPDevice.objects.filter(user=twofa_agent).exists()
+    enrol(client, twofa_agent, clock)
+    device = TOTPDevice.objects.get(user=twofa_agent)
+    assert device.confirmed and secret_of(device) == first.replace(" ", "")
+
+
+def secret_of(device) -> str:
+    return twofactor.secret_text(device).replace(" ", "")
+
+
+def kinds(user) -> list[str]:
+    return list(
+        AccountEvent.objects.filter(user=user).order_by("at", "pk").values_list("kind", flat=True)
+    )
+
+
+def test_enabling_switching_off_and_resetting_are_in_the_users_history(
+    twofa_agent, twofa_admin, clock
+):
+    client = Client()
+    client.force_login(twofa_agent)
+    enrol(client, twofa_agent, clock)
+    client.post(AGENT_PAGE, {"action": "disable", "code": code_for(twofa_agent, clock)})
+    enrol(client, twofa_agent, clock)
+    admin = Client()
+    admin.force_login(twofa_admin)
+    admin.post(
+        "/admin/accounts/user/",
+        {"action": "reset_two_factor", "_selected_action": [twofa_agent.pk]},
+    )
+    assert kinds(twofa_agent) == [
+        AccountEventKind.TWO_FACTOR_ENABLED,
+        AccountEventKind.TWO_FACTOR_DISABLED,
+        AccountEventKind.TWO_FACTOR_ENABLED,
+        AccountEventKind.TWO_FACTOR_RESET,
+    ]
+    actors = AccountEvent.objects.filter(user=twofa_agent).values_list("actor__username", flat=True)
+    assert sorted(set(actors)) == ["twofa-admin", "twofa-agent"]
+    # The agent's admin page shows the history.
+    page = admin.get(f"/admin/accounts/user/{twofa_agent.pk}/change/").content.decode()
+    assert "two-factor sign-in reset" in page and "two-factor sign-in enabled" in page
+    # Nothing to reset: no row, no log entry.
+    admin.post(
+        "/admin/accounts/user/",
+        {"action": "reset_two_factor", "_selected_action": [twofa_agent.pk]},
+    )
+    assert len(kinds(twofa_agent)) == 4
+
+
+def test_an_admin_resets_a_customers_second_factor(twofa_customer, twofa_admin, clock):
+    client = Client()
+    client.force_login(twofa_customer)
+    enrol(client, twofa_customer, clock, page=CUSTOMER_PAGE)
+    profile = twofa_customer.customer_profile
+    admin = Client()
+    admin.force_login(twofa_admin)
+    changelist = admin.get("/admin/customers/customeruser/").content.decode()
+    assert 'value="reset_two_factor"' in changelist
+    response = admin.post(
+        "/admin/customers/customeruser/",
+        {"action": "reset_two_factor", "_selected_action": [profile.pk]},
+        follow=True,
+    )
+    assert "Two-factor sign-in reset for 1 user." in response.content.decode()
+    assert not twofactor.is_enrolled(twofa_customer)
+    entry = LogEntry.objects.get(object_id=str(profile.pk))
+    assert entry.user_id == twofa_admin.pk
+    assert kinds(twofa_customer)[-1] == AccountEventKind.TWO_FACTOR_RESET
+    page = admin.get(f"/admin/customers/customeruser/{profile.pk}/change/").content.decode()
+    assert "two-factor sign-in reset" in page
+    # An admin without the right to change users does not get the action.
+    viewer = factories.agent("twofa-viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_customeruser"))
+    other = Client()
+    other.force_login(viewer)
+    listing = other.get("/admin/customers/customeruser/").content.decode()
+    assert 'value="reset_two_factor"' not in listing

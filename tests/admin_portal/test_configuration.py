@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 from django import forms
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Permission
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -17,9 +19,14 @@ from otrs.accounts import throttle
 from otrs.accounts.models import ThrottleScope, User, UserKind
 from otrs.api.tokens import create_token
 from otrs.errors import DomainError
+from otrs.fields.actions import set_field_values
+from otrs.fields.selectors import definitions, values_for
 from otrs.policy import actions
 from otrs.policy.models import PolicyChange, PolicyValue
 from tests import factories
+from tests.fields.helpers import define
+from tickets import actions as ticket_actions
+from tickets import search
 from tickets.forms.common import add_time_units_field
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +167,83 @@ def test_the_token_lifetime_follows_the_policy(root, settings):
     actions.reset("api_token_max_days", actor=root)
     token, _secret = create_token(root, name="cfg", scope="read", expires_at=later, actor=root)
     assert token.pk
+
+
+# --- settings that other code paths read (sessions, search, merge) -----------------------------
+
+
+def test_the_session_idle_time_follows_the_policy_without_a_restart(as_root, time_machine):
+    time_machine.move_to("2026-03-02 09:00:00+00:00", tick=False)
+    agent = factories.agent("cfg_idle")
+    client = Client()
+    client.force_login(agent)
+    response = as_root.post(
+        reverse(URL, args=["session_idle_minutes"]), {"value": "30"}, follow=True
+    )
+    assert "The setting was saved." in response.content.decode()
+    # The agent's next renewal (a minute on) takes the new lifetime, row and cookie alike.
+    time_machine.move_to("2026-03-02 09:01:00+00:00", tick=False)
+    response = client.get("/agent/")
+    assert response.cookies[django_settings.SESSION_COOKIE_NAME]["max-age"] == 30 * 60
+    key = client.session.session_key
+    assert Session.objects.get(session_key=key).expire_date == timezone.now() + timedelta(
+        minutes=30
+    )
+    # Idle for 31 minutes: signed out.
+    time_machine.move_to("2026-03-02 09:32:00+00:00", tick=False)
+    assert client.get("/agent/").status_code == 302
+
+
+def test_bad_session_idle_times_are_refused_precisely(as_root):
+    url = reverse(URL, args=["session_idle_minutes"])
+    too_short = as_root.post(url, {"value": "4"}).content.decode()
+    assert "Ensure this value is greater than or equal to 5." in too_short
+    too_long = as_root.post(url, {"value": str(31 * 24 * 60)}).content.decode()
+    assert "Ensure this value is less than or equal to 43200." in too_long
+    assert "Enter a whole number." in as_root.post(url, {"value": "1.5"}).content.decode()
+    assert not PolicyValue.objects.filter(key="session_idle_minutes").exists()
+
+
+def test_the_search_count_cap_follows_the_policy(support, root):
+    for _n in range(101):
+        factories.ticket(support.queue, title="cfg cap")
+    criteria = search.Criteria(title="cfg cap")
+    page = search.search_page(support.rw, criteria, per_page=10)
+    assert page.total == 101  # under the default cap of 1,000: counted
+    actions.set_value("search_count_cap", 100, actor=root)
+    page = search.search_page(support.rw, criteria, per_page=10)
+    assert page.total is None and page.cap == 100  # "more than 100"
+    with pytest.raises(actions.ValidationError, match="greater than or equal to 100"):
+        actions.set_value("search_count_cap", 99, actor=root)
+
+
+@pytest.mark.parametrize(
+    ("which", "copied"),
+    [
+        ("off", {"Level": 9}),
+        ("marked", {"Product": "alpha", "Level": 9}),
+        ("all", {"Product": "alpha", "Seats": 4, "Level": 9}),
+    ],
+)
+def test_what_a_merge_copies_follows_the_policy(support, root, which, copied):
+    product = define("Product", "dropdown", options=["alpha", "beta"])
+    product.copy_on_merge = True
+    product.save()
+    define("Seats", "integer")  # not marked
+    define("Level", "integer")
+    source = factories.ticket(support.queue)
+    target = factories.ticket(support.queue)
+    set_field_values(source, {"Product": "alpha", "Seats": 4, "Level": 1}, actor=support.rw)
+    set_field_values(target, {"Level": 9}, actor=support.rw)
+    actions.set_value("ticket_merge_field_values", which, actor=root)
+
+    ticket_actions.merge_tickets(source, target, actor=support.rw)
+
+    assert values_for("ticket", [target], definitions("ticket"))[target.pk] == copied
+
+
+def test_a_merge_choice_outside_the_list_is_refused(as_root):
+    url = reverse(URL, args=["ticket_merge_field_values"])
+    page = as_root.post(url, {"value": "some"}).content.decode()
+    assert "Select a valid choice. some is not one of the available choices." in page
+    assert not PolicyValue.objects.exists()

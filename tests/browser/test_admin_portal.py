@@ -155,6 +155,7 @@ def test_the_new_admin_screens(browser, live_server, scheme, language):
 
 OPERATION_SCREENS = [
     ("health", "/admin/health/"),
+    ("dashboard-health-box", "/admin/"),
     ("sessions", "/admin/sessions/"),
     ("system-log", "/admin/system-log/"),
     ("support-bundle", "/admin/support-bundle/"),
@@ -163,6 +164,7 @@ OPERATION_SCREENS = [
     ("banner-agent", "/agent/preferences/"),
     ("configuration", "/admin/configuration/"),
     ("configuration-setting", "/admin/configuration/login_failure_window_minutes/"),
+    ("environment", "/admin/configuration/environment/"),
 ]
 
 
@@ -210,6 +212,15 @@ def test_the_operation_screens(browser, live_server, scheme, language):
                 path=str(ARTIFACTS / f"admin-ops-{name}-{language}-{scheme}-{width}.png"),
                 full_page=True,
             )
+        # The confirmation of "End sessions" (a POST from the sessions page's form).
+        page.goto("/admin/sessions/")
+        page.locator("#id_scope").select_option("agents")
+        page.locator("#end-sessions ~ input[type=submit]").click()
+        assert page.locator("#confirm-question").count() == 1
+        page.screenshot(
+            path=str(ARTIFACTS / f"admin-ops-end-sessions-{language}-{scheme}-{width}.png"),
+            full_page=True,
+        )
         context.close()
         anonymous = _context(browser, live_server, width=width, language=language, scheme=scheme)
         page = anonymous.new_page()

@@ -15,6 +15,7 @@ from django.core.files.storage import storages
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import timezone
 
 from otrs.mail.models import OutboundMessage
 from otrs.ops import backup
@@ -70,6 +71,10 @@ def test_it_round_trips_database_and_files_identically(file_storages, tmp_path):
     assert manifest.tables["tickets_ticket"] == 3
     assert manifest.files["attachments"] == {"count": 2, "bytes": len(BINARY) + 4}
     assert not list((tmp_path / "backups").glob("*.partial"))
+    # Noted for the dashboard's health box (a verified backup only).
+    noted_at, noted_path = backup.last_verified()
+    assert noted_at <= timezone.now()
+    assert noted_path == str(archive.resolve())
 
     # Everything changes after the backup: rows added, changed and deleted, files too.
     ticket = factories.ticket(factories.queue("Other"), title="after the backup")
@@ -150,6 +155,7 @@ def test_a_failed_dump_leaves_no_archive(file_storages, tmp_path, monkeypatch):
     with pytest.raises(CommandError, match="is not installed"):
         call_command("backup", str(archive), verbosity=0)
     assert list(tmp_path.glob("*.tar*")) == []
+    assert backup.last_verified() is None  # a failed backup is not noted
 
 
 def test_it_masks_secrets_of_the_settings_file():

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from otrs import policy
 from otrs.accounts.models import User
 from otrs.errors import DomainError, ErrorCode
 from otrs.fields.actions import Change, clean_values, write_values
@@ -190,10 +191,14 @@ def change_free_fields(
 
 
 def copy_fields_on_merge(source: Ticket, target: Ticket, actor: User) -> list[Change]:
-    """Merge step 12 (OTRS Ticket::MergeDynamicFields): the values of fields marked
-    ``copy_on_merge`` go from ``source`` to ``target`` where the target has none (both rows
-    locked by the merge)."""
-    fields = [d for d in definitions(TICKET) if d.copy_on_merge]
+    """Merge step 12 (OTRS Ticket::MergeDynamicFields): field values go from ``source`` to
+    ``target`` where the target has none (both rows locked by the merge). Which fields, the
+    policy setting ``ticket_merge_field_values`` says: none, those marked ``copy_on_merge``,
+    or all."""
+    which = policy.value("ticket_merge_field_values")
+    if which == "off":
+        return []
+    fields = [d for d in definitions(TICKET) if which == "all" or d.copy_on_merge]
     if not fields:
         return []
     values = values_for(TICKET, [source, target], fields)
