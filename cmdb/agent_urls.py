@@ -16,7 +16,16 @@ urlpatterns = [
     path("cmdb/items/export.csv", csv_views.export, name="cmdb_export"),
     path("cmdb/import/", csv_views.import_csv, name="cmdb_import"),
     path("cmdb/classes/<int:class_pk>/new/", views.ci_add, name="cmdb_add"),
-    path("cmdb/classes/<int:class_pk>/definition/", views.definition, name="cmdb_definition"),
+    path(
+        "cmdb/classes/<int:class_pk>/definition/",
+        definition_views.definition,
+        name="cmdb_definition",
+    ),
+    path(
+        "cmdb/classes/<int:class_pk>/definition.json",
+        definition_views.export,
+        name="cmdb_definition_export",
+    ),
     path(
         "cmdb/classes/<int:class_pk>/definition/attributes/new/",
         definition_views.add,
