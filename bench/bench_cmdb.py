@@ -39,6 +39,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from cmdb import actions  # noqa: E402
+from cmdb import attributes as attrs_module  # noqa: E402
+from cmdb.actions._import import columns as import_columns  # noqa: E402
 from cmdb.choices import Catalog, LinkType  # noqa: E402
 from cmdb.defaults import DEFAULT_GROUP  # noqa: E402
 from cmdb.models import (  # noqa: E402
@@ -64,6 +66,7 @@ def main() -> None:
     parser.add_argument("--links", type=int, default=500_000)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--import-rows", type=int, default=1000)
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     settings.DEBUG = False
@@ -119,7 +122,47 @@ def main() -> None:
             f"| action: {label} | {statistics.median(times):.1f} | {min(times):.1f} | "
             f"{max(times):.1f} | - |"
         )
+    _import_rate(system, args.import_rows)
     print(_machine())
+
+
+def _import_rate(system, count: int) -> None:
+    """The CSV import's rate (the action ``cmdb_import`` and the web form call): ``count``
+    new Software CIs with every top-level text attribute and the required catalogue values,
+    first as a dry run, then for real (batches of 200, as the command), then the same rows
+    again as a dry run (every row matched by name and unchanged)."""
+    software = CatalogItem.objects.get(catalog=Catalog.CLASS, name="Software")
+    tree = attrs_module.Definition.of(software)
+    by_path = {path: column for column, path in import_columns(tree).items()}
+    rows = []
+    stamp = int(time.time())
+    for n in range(count):
+        row = {"Name": f"{PREFIX}import-{stamp}-{n}", "Deployment state": "Production"}
+        row["Incident state"] = "Operational"
+        for attribute in tree.top:
+            column = by_path.get(f"{attribute.pk}:0")
+            if column is None:
+                continue
+            if attribute.field_type in ("text", "textarea"):
+                row[column] = f"{attribute.key[:6]} {n % 997}"
+            elif attribute.field_type == "catalog" and attribute.required:
+                row[column] = attrs_module.Spec(attribute).options()[0].key
+        rows.append(row)
+    for label, dry_run in (
+        ("dry run, all new", True),
+        ("import, all new", False),
+        ("dry run, all unchanged", True),
+    ):
+        t0 = time.perf_counter()
+        results = actions.import_rows(software, rows, key="name", actor=system, dry_run=dry_run)
+        seconds = time.perf_counter() - t0
+        outcomes: dict[str, int] = {}
+        for result in results:
+            outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
+        print(
+            f"| import {count} rows: {label} ({outcomes}) | {seconds * 1000:.0f} ms total, "
+            f"{count / seconds:.0f} rows/s | | | - |"
+        )
 
 
 def _fill(count: int, links: int) -> ConfigItem:
