@@ -77,10 +77,10 @@ urlpatterns = [
         link_views.unlink_service,
         name="cmdb_unlink_service",
     ),
-    path("cmdb/tickets/<int:ticket_pk>/", ticket_panel.refresh, name="cmdb_ticket_panel"),
-    path("cmdb/tickets/<int:ticket_pk>/link/", ticket_panel.link, name="cmdb_ticket_link"),
+    path("cmdb/tickets/<int:pk>/", ticket_panel.refresh, name="cmdb_ticket_panel"),
+    path("cmdb/tickets/<int:pk>/link/", ticket_panel.link, name="cmdb_ticket_link"),
     path(
-        "cmdb/tickets/<int:ticket_pk>/links/<int:link_pk>/remove/",
+        "cmdb/tickets/<int:pk>/tickets/<int:link_pk>/remove/",
         ticket_panel.unlink,
         name="cmdb_ticket_unlink",
     ),

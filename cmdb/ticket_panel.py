@@ -69,22 +69,22 @@ def _back(ticket_pk: int):
     return redirect(reverse("agent:zoom", args=[ticket_pk]) + "#" + REGION)
 
 
-def _ticket(request, ticket_pk: int):
+def _ticket(request, pk: int):
     # The ticket through its own domain's access entry: one the agent may not see is missing.
-    return ticket_access.get_or_404(request.user, ticket_pk)
+    return ticket_access.get_or_404(request.user, pk)
 
 
 @agent_required
-def refresh(request, ticket_pk: int):
+def refresh(request, pk: int):
     """The panel's Refresh button: back to the zoom. A link to the zoom itself would only
     scroll to the panel (the same page with a fragment is not loaded again)."""
-    return _back(_ticket(request, ticket_pk).pk)
+    return _back(_ticket(request, pk).pk)
 
 
 @agent_required
 @require_POST
-def link(request, ticket_pk: int):
-    ticket = _ticket(request, ticket_pk)
+def link(request, pk: int):
+    ticket = _ticket(request, pk)
     form = PanelLinkForm(request.POST, prefix="cmdb")
     if not form.is_valid():
         messages.error(request, _("Enter the number or name of a configuration item."))
@@ -115,8 +115,8 @@ def link(request, ticket_pk: int):
 
 @agent_required
 @require_POST
-def unlink(request, ticket_pk: int, link_pk: int):
-    ticket = _ticket(request, ticket_pk)
+def unlink(request, pk: int, link_pk: int):
+    ticket = _ticket(request, pk)
     link_row = (
         TicketLink.objects.filter(
             pk=link_pk, ticket=ticket, configitem__in=access.visible_to(request.user, RW)
