@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from otrs.agent.registry import MenuEntry
 
-from . import csv_views, definition_views, file_views, link_views, selectors, views
+from . import (
+    csv_views,
+    definition_views,
+    file_views,
+    link_views,
+    selectors,
+    ticket_panel,
+    views,
+)
 
 urlpatterns = [
     path("cmdb/", views.overview, name="cmdb"),
@@ -16,7 +24,16 @@ urlpatterns = [
     path("cmdb/items/export.csv", csv_views.export, name="cmdb_export"),
     path("cmdb/import/", csv_views.import_csv, name="cmdb_import"),
     path("cmdb/classes/<int:class_pk>/new/", views.ci_add, name="cmdb_add"),
-    path("cmdb/classes/<int:class_pk>/definition/", views.definition, name="cmdb_definition"),
+    path(
+        "cmdb/classes/<int:class_pk>/definition/",
+        definition_views.definition,
+        name="cmdb_definition",
+    ),
+    path(
+        "cmdb/classes/<int:class_pk>/definition.json",
+        definition_views.export,
+        name="cmdb_definition_export",
+    ),
     path(
         "cmdb/classes/<int:class_pk>/definition/attributes/new/",
         definition_views.add,
@@ -60,6 +77,13 @@ urlpatterns = [
         link_views.unlink_service,
         name="cmdb_unlink_service",
     ),
+    path("cmdb/tickets/<int:pk>/", ticket_panel.refresh, name="cmdb_ticket_panel"),
+    path("cmdb/tickets/<int:pk>/link/", ticket_panel.link, name="cmdb_ticket_link"),
+    path(
+        "cmdb/tickets/<int:pk>/tickets/<int:link_pk>/remove/",
+        ticket_panel.unlink,
+        name="cmdb_ticket_unlink",
+    ),
     path(
         "cmdb/items/<int:pk>/tickets/<int:link_pk>/remove/",
         views.ci_unlink_ticket,
@@ -71,22 +95,6 @@ urlpatterns = [
 # Every agent sees the entry (as "Customers"): asking whether they may see a class would cost
 # a query on every agent page; the pages themselves show only the classes they may see.
 menu = [MenuEntry("cmdb", _("CMDB"), "agent:cmdb", order=75)]
-
-
-def _ticket_zoom_panel(request, ticket) -> str:
-    rows = selectors.linked_to_ticket(request.user, ticket)
-    if not rows:
-        return ""
-    return render_to_string(
-        "cmdb/_ticket_panel.html",
-        {
-            "rows": [
-                (ci, label, selectors.incident_class(ci.current_incident_state))
-                for ci, label in rows
-            ]
-        },
-        request=request,
-    )
 
 
 def _faq_item_panel(request, item) -> str:
@@ -104,4 +112,4 @@ def _faq_item_panel(request, item) -> str:
     )
 
 
-panels = {"ticket_zoom": [_ticket_zoom_panel], "faq_item": [_faq_item_panel]}
+panels = {"ticket_zoom": [ticket_panel.render_panel], "faq_item": [_faq_item_panel]}

@@ -61,6 +61,7 @@ class Spec:
     def settings(self) -> dict:
         settings = dict(self.attribute.settings or {})
         settings.pop("catalog", None)
+        settings.pop("options", None)
         target = CMDB_REFERENCE_TYPES.get(self.attribute.field_type)
         if target:
             settings["target"] = target
@@ -77,14 +78,22 @@ class Spec:
     def display_label(self) -> str:
         return _(self.attribute.name)
 
-    # --- possible values (catalog attributes)
+    # --- possible values (catalog attributes: the list's entries; dropdowns: their own)
     def options(self, *, valid_only: bool = True) -> list[Option]:
         if self._options is None:
-            catalog = (self.attribute.settings or {}).get("catalog", "")
-            self._options = [
-                Option(item.name, item.name, item.valid)
-                for item in CatalogItem.objects.filter(catalog=catalog).order_by("order", "name")
-            ]
+            settings = self.attribute.settings or {}
+            if self.attribute.field_type == "dropdown":
+                self._options = [
+                    Option(entry["key"], entry.get("label") or entry["key"])
+                    for entry in settings.get("options") or []
+                ]
+            else:
+                self._options = [
+                    Option(item.name, item.name, item.valid)
+                    for item in CatalogItem.objects.filter(
+                        catalog=settings.get("catalog", "")
+                    ).order_by("order", "name")
+                ]
         return [o for o in self._options if o.valid or not valid_only]
 
     def option(self, key: str, *, valid_only: bool = False) -> Option | None:
@@ -189,6 +198,32 @@ def type_choices() -> list[tuple[str, str]]:
         (ATTACHMENT, _("Attachment")),
     ]
     return engine + own
+
+
+OPTION_KEY_MAX = 100
+
+
+def options_errors(options: Any) -> list[str]:
+    """What is wrong with a dropdown attribute's own possible values (``settings["options"]``:
+    a list of ``{"key": ..., "label": ...}``, keys unique and not empty)."""
+    if not isinstance(options, list) or not options:
+        return [_("A dropdown needs at least one possible value.")]
+    errors, seen = [], set()
+    for number, entry in enumerate(options, 1):
+        key = entry.get("key") if isinstance(entry, dict) else None
+        label = entry.get("label", "") if isinstance(entry, dict) else None
+        if not isinstance(key, str) or not key.strip() or not isinstance(label, str):
+            errors.append(_("Possible value %(n)d needs a key.") % {"n": number})
+        elif len(key) > OPTION_KEY_MAX:
+            errors.append(
+                _("Possible value %(n)d: the key is longer than %(max)d characters.")
+                % {"n": number, "max": OPTION_KEY_MAX}
+            )
+        elif key in seen:
+            errors.append(_("The key %(key)s is used twice.") % {"key": key})
+        else:
+            seen.add(key)
+    return errors
 
 
 def is_known_type(field_type: str) -> bool:

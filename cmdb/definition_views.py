@@ -1,12 +1,14 @@
-"""The definition page's attribute forms: add one attribute, edit one, move one up or down.
-Each save is a new definition version through the same action as the JSON editor beside it
-(:func:`cmdb.actions.update_definition`), so the rules and the migration question are the
-same."""
+"""The definition page: its attributes, each edited with its own form (add one, change one,
+move one up or down), and the whole definition exported and imported as JSON. Every save is
+a new definition version through :func:`cmdb.actions.update_definition`, so the rules and the
+migration question are the same whichever way the change comes."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +20,8 @@ from otrs.permissions import PermissionKey
 
 from . import access, actions
 from . import attributes as attrs
-from .forms import AttributeForm
+from .attribute_forms import AttributeForm
+from .forms import DefinitionForm
 from .models import Attribute
 
 RW = PermissionKey.RW
@@ -33,6 +36,81 @@ def _attribute_or_404(ci_class, attribute_pk: int) -> Attribute:
     if found is None:
         raise Http404("No such attribute.")
     return found
+
+
+@agent_required
+def definition(request, class_pk: int):
+    ci_class = access.class_or_404(request.user, class_pk, RW)
+    posted = request.method == "POST"
+    form = DefinitionForm(request.POST if posted else None, request.FILES if posted else None)
+    migrations = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = actions.update_definition(
+                ci_class,
+                form.cleaned_data["specs"],
+                actor=request.user,
+                confirm=form.cleaned_data["confirm"],
+            )
+        except actions.NeedsConfirmation as refusal:
+            migrations = refusal.migrations
+            form.add_error("confirm", refusal.message)
+            _keep_text(form)
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+            _keep_text(form)
+        else:
+            return _saved(request, ci_class, created)
+    versions = list(ci_class.definitions.order_by("-version").values_list("version", "created_at"))
+    context = {
+        "nav": "cmdb",
+        "form": form,
+        "ci_class": ci_class,
+        "migrations": migrations,
+        "versions": versions,
+        "attribute_rows": _attribute_rows(attrs.Definition.of(ci_class)),
+        "type_labels": dict(attrs.type_choices()),
+    }
+    return render(request, "cmdb/definition.html", context, status=400 if form.is_bound else 200)
+
+
+def _keep_text(form) -> None:
+    """After a refusal the pasted box holds what was imported (an uploaded file too), so that
+    confirming does not ask for the file again."""
+    form.data = form.data.copy()
+    form.data["definition"] = form.cleaned_data["text"]
+
+
+@agent_required
+def export(request, class_pk: int):
+    ci_class = access.class_or_404(request.user, class_pk, RW)
+    body = json.dumps(actions.definition_specs(ci_class), indent=2, ensure_ascii=False)
+    response = HttpResponse(body + "\n", content_type="application/json; charset=utf-8")
+    filename = f"cmdb-definition-{ci_class.pk}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _attribute_rows(tree: attrs.Definition) -> list[dict]:
+    """The definition's attributes in order, nested ones after their parent with a depth,
+    each with whether it can move up or down among its siblings."""
+    rows: list[dict] = []
+
+    def walk(parent_id, depth):
+        siblings = tree.children[parent_id]
+        for index, attribute in enumerate(siblings):
+            rows.append(
+                {
+                    "attribute": attribute,
+                    "depth": depth,
+                    "first": index == 0,
+                    "last": index == len(siblings) - 1,
+                }
+            )
+            walk(attribute.pk, depth + 1)
+
+    walk(None, 0)
+    return rows
 
 
 def _saved(request, ci_class, created):

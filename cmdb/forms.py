@@ -17,7 +17,7 @@ from otrs.web.uploads import UploadField
 from tickets.models import Service
 
 from . import attributes as attrs
-from .choices import REVERSE_LABELS, TICKET_LINK_TYPES, Catalog, LinkType, SuppressVersion
+from .choices import REVERSE_LABELS, TICKET_LINK_TYPES, Catalog, LinkType
 from .models import CatalogItem
 
 
@@ -260,22 +260,46 @@ class BulkForm(forms.Form):
 
 
 class DefinitionForm(forms.Form):
-    """The class definition as JSON (attributes with their stable ids)."""
+    """A class definition imported as JSON (as the export writes it: attributes with their
+    stable ids), from a file or pasted."""
 
+    file = forms.FileField(label=_("Exported definition (JSON file)"), required=False)
     definition = forms.CharField(
-        label=_("Attributes (JSON)"),
-        widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false"}),
+        label=_("Or paste it"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
     )
     confirm = forms.BooleanField(label=_("Confirm the migration of stored values"), required=False)
 
-    def clean_definition(self):
+    DEFINITION_MAX = 2_000_000
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        text = data.get("definition") or ""
+        if upload is not None:
+            if upload.size > self.DEFINITION_MAX:
+                self.add_error("file", _("The file is too large for a definition."))
+                return data
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add_error("file", _("The file is not UTF-8 text."))
+                return data
+        where = "file" if upload is not None else "definition"
+        if not text.strip():
+            self.add_error("definition", _("Choose an exported file or paste its text."))
+            return data
         try:
-            specs = json.loads(self.cleaned_data["definition"])
+            specs = json.loads(text)
         except ValueError as exc:
-            raise ValidationError(_("Not valid JSON: %(error)s") % {"error": exc}) from None
+            self.add_error(where, _("Not valid JSON: %(error)s") % {"error": exc})
+            return data
         if not isinstance(specs, list):
-            raise ValidationError(_("The definition is a list of attributes."))
-        return specs
+            self.add_error(where, _("The definition is a list of attributes."))
+            return data
+        data["text"], data["specs"] = text, specs
+        return data
 
 
 class CopyForm(forms.Form):
@@ -340,126 +364,3 @@ class FileForm(forms.Form):
         field = self.fields["attribute"]
         assert isinstance(field, forms.ModelChoiceField)
         return field.queryset is not None and field.queryset.exists()
-
-
-class AttributeForm(forms.Form):
-    """One attribute of a class definition (the definition page's attribute forms)."""
-
-    key = forms.CharField(label=_("Key"), max_length=100)
-    name = forms.CharField(label=_("Name"), max_length=200)
-    field_type = forms.ChoiceField(label=_("Type"))
-    catalog = forms.ChoiceField(
-        label=_("General catalogue list"),
-        required=False,
-        help_text=_("Only for the type “General catalogue list”."),
-    )
-    settings = forms.CharField(
-        label=_("Further settings (JSON)"),
-        required=False,
-        max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
-        help_text=_('For example {"regex": "^[A-Z]"} for a text or the options of a dropdown.'),
-    )
-    required = forms.BooleanField(label=_("Required"), required=False)
-    count_min = forms.IntegerField(label=_("At least"), min_value=0, max_value=99, initial=0)
-    count_max = forms.IntegerField(label=_("At most"), min_value=1, max_value=99, initial=1)
-    count_default = forms.IntegerField(label=_("Shown"), min_value=0, max_value=99, initial=1)
-    searchable = forms.BooleanField(label=_("Searchable"), required=False)
-    suppress_version = forms.ChoiceField(
-        label=_("A change alone"), choices=SuppressVersion.choices, required=False
-    )
-    parent = forms.ChoiceField(label=_("Inside"), required=False)
-    confirm = forms.BooleanField(label=_("Confirm the migration of stored values"), required=False)
-
-    def __init__(self, *args, tree: attrs.Definition, attribute=None, adding=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["field_type"].choices = attrs.type_choices()  # type: ignore[attr-defined]
-        lists = (
-            CatalogItem.objects.exclude(
-                catalog__in=[Catalog.CLASS, Catalog.DEPLOYMENT_STATE, Catalog.INCIDENT_STATE]
-            )
-            .order_by("catalog")
-            .values_list("catalog", flat=True)
-            .distinct()
-        )
-        self.fields["catalog"].choices = [("", "-")] + [  # type: ignore[attr-defined]
-            (name, name) for name in lists
-        ]
-        if adding:
-            del self.fields["confirm"]
-            self.fields["parent"].choices = [("", _("the top level"))] + [  # type: ignore[attr-defined]
-                (str(a.pk), tree.label(_path_of(a, tree)))
-                for a in tree.attributes
-                if a.field_type != attrs.ATTACHMENT
-            ]
-        else:
-            del self.fields["parent"]
-        if attribute is not None and not self.is_bound:
-            settings = dict(attribute.settings or {})
-            self.initial.update(
-                {
-                    name: getattr(attribute, name)
-                    for name in (
-                        "key",
-                        "name",
-                        "field_type",
-                        "required",
-                        "count_min",
-                        "count_max",
-                        "count_default",
-                        "searchable",
-                        "suppress_version",
-                    )
-                }
-            )
-            self.initial["catalog"] = settings.pop("catalog", "")
-            self.initial["settings"] = json.dumps(settings) if settings else ""
-
-    def clean_settings(self) -> dict:
-        text = (self.cleaned_data.get("settings") or "").strip()
-        if not text:
-            return {}
-        try:
-            value = json.loads(text)
-        except ValueError as exc:
-            raise ValidationError(_("Not valid JSON: %(error)s") % {"error": exc}) from None
-        if not isinstance(value, dict):
-            raise ValidationError(_('The settings are a mapping, like {"regex": "^A"}.'))
-        return value
-
-    def clean(self):
-        data = super().clean()
-        if data.get("field_type") == "catalog" and not data.get("catalog"):
-            self.add_error("catalog", _("Choose the catalogue list."))
-        return data
-
-    def spec(self) -> dict:
-        data = self.cleaned_data
-        settings = dict(data.get("settings") or {})
-        settings.pop("catalog", None)
-        if data["field_type"] == "catalog":
-            settings["catalog"] = data["catalog"]
-        return {
-            "key": data["key"].strip(),
-            "name": data["name"].strip(),
-            "field_type": data["field_type"],
-            "settings": settings,
-            "required": data["required"],
-            "count_min": data["count_min"],
-            "count_max": data["count_max"],
-            "count_default": data["count_default"],
-            "searchable": data["searchable"],
-            "suppress_version": data.get("suppress_version") or "",
-        }
-
-    def parent_id(self) -> int | None:
-        raw = self.cleaned_data.get("parent") or ""
-        return int(raw) if raw else None
-
-
-def _path_of(attribute, tree: attrs.Definition) -> str:
-    steps = []
-    while attribute is not None:
-        steps.append(f"{attribute.pk}:0")
-        attribute = tree.by_id.get(attribute.parent_id) if attribute.parent_id else None
-    return "/".join(reversed(steps))

@@ -162,16 +162,15 @@ def history(configitem: ConfigItem) -> list[History]:
     )
 
 
-def linked_to_ticket(user, ticket) -> list[tuple[ConfigItem, str]]:
-    """The CIs linked to a ticket that the agent may see, with the link type's label."""
-    found = (
+def ticket_links(user, ticket) -> list[TicketLink]:
+    """The ticket's CI links whose CI the agent may see, CIs with class and state loaded."""
+    return list(
         TicketLink.objects.filter(
             ticket=ticket, configitem__in=access.visible_to(user).values("pk")
         )
         .select_related("configitem__ci_class", "configitem__current_incident_state")
-        .order_by("configitem__name")
+        .order_by("configitem__name", "pk")
     )
-    return [(link.configitem, str(LinkType(link.link_type).label)) for link in found]
 
 
 def incident_class(state: CatalogItem) -> str:

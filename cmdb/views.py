@@ -7,8 +7,6 @@ only through :mod:`cmdb.actions`.
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -30,7 +28,6 @@ from .forms import (
     BulkForm,
     CIForm,
     CopyForm,
-    DefinitionForm,
     FaqLinkForm,
     FileForm,
     FilterForm,
@@ -77,7 +74,9 @@ def overview(request):
 def ci_list(request):
     form = FilterForm(request.GET or None, classes=access.classes_for(request.user))
     params = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    rows = selectors.filtered(request.user, params).order_by("ci_class__name", "name", "pk")
+    rows = selectors.filtered(request.user, params)
+    # Within one class the (class, name) index gives the order; across classes the name index.
+    rows = rows.order_by("name", "pk")
     per_page = min(max(request.user.rows_per_page or 25, 1), PER_PAGE_MAX)
     page = paginate(rows, number=params.get("page", 1), per_page=per_page)
     may_bulk = access.classes_for(request.user, RW).exists()
@@ -438,70 +437,6 @@ def bulk(request):
 
 
 # --- the class definition ---------------------------------------------------------------------
-
-
-@agent_required
-def definition(request, class_pk: int):
-    ci_class = access.class_or_404(request.user, class_pk, RW)
-    current = actions.definition_specs(ci_class)
-    form = DefinitionForm(
-        request.POST or None, initial={"definition": json.dumps(current, indent=2)}
-    )
-    migrations = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = actions.update_definition(
-                ci_class,
-                form.cleaned_data["definition"],
-                actor=request.user,
-                confirm=form.cleaned_data["confirm"],
-            )
-        except actions.NeedsConfirmation as refusal:
-            migrations = refusal.migrations
-            form.add_error("confirm", refusal.message)
-        except DomainError as refusal:
-            form.add_error("definition", refusal.message)
-        else:
-            messages.success(
-                request, _("Saved as definition version %(n)d.") % {"n": created.version}
-            )
-            return redirect(reverse("agent:cmdb_definition", args=[ci_class.pk]))
-    versions = list(ci_class.definitions.order_by("-version").values_list("version", "created_at"))
-    return _render(
-        request,
-        "definition.html",
-        {
-            "form": form,
-            "ci_class": ci_class,
-            "migrations": migrations,
-            "versions": versions,
-            "attribute_rows": _attribute_rows(attrs.Definition.of(ci_class)),
-            "type_labels": dict(attrs.type_choices()),
-        },
-        status=400 if form.is_bound else 200,
-    )
-
-
-def _attribute_rows(tree: attrs.Definition) -> list[dict]:
-    """The definition's attributes in order, nested ones after their parent with a depth,
-    each with whether it can move up or down among its siblings."""
-    rows: list[dict] = []
-
-    def walk(parent_id, depth):
-        siblings = tree.children[parent_id]
-        for index, attribute in enumerate(siblings):
-            rows.append(
-                {
-                    "attribute": attribute,
-                    "depth": depth,
-                    "first": index == 0,
-                    "last": index == len(siblings) - 1,
-                }
-            )
-            walk(attribute.pk, depth + 1)
-
-    walk(None, 0)
-    return rows
 
 
 __all__ = ["HistoryType"]

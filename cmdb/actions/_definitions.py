@@ -80,6 +80,10 @@ def _check(spec: dict, siblings: set[str]) -> dict:
         raise _bad(_("%(key)s: no such catalogue list.") % {"key": key})
     probe = attrs.Spec(Attribute(field_type=field_type, settings=settings))
     errors = probe.type.settings_errors(probe.settings)
+    if field_type == "dropdown":
+        errors += attrs.options_errors(settings.get("options"))
+    elif "options" in settings:
+        errors.append(_("Only a dropdown has its own possible values."))
     if errors:
         raise _bad(f"{key}: {' '.join(errors)}")
     count_min, count_max = int(spec.get("count_min", 0)), int(spec.get("count_max", 1))
@@ -171,6 +175,12 @@ def update_definition(
                     lost = _convertible(old, fields["field_type"], fields["settings"], rows)
                     migrations.append(Migration(old.key, "retype", len(rows), lost))
                 retyped.append((old, fields))
+            elif old.field_type == "dropdown":
+                dropped = _option_keys(old.settings) - _option_keys(fields["settings"])
+                count = AttributeValue.objects.filter(attribute=old, value_text__in=dropped).count()
+                if count:
+                    migrations.append(Migration(old.key, "retype", count, count))
+                    retyped.append((old, fields))
         if migrations and not confirm:
             raise NeedsConfirmation(migrations)
         for attribute in live.values():
@@ -201,6 +211,10 @@ def update_definition(
             snapshot=[{n: getattr(a, n) for n in SNAPSHOT_FIELDS} for a in saved],
             created_by=actor,
         )
+
+
+def _option_keys(settings: dict | None) -> set[str]:
+    return {entry["key"] for entry in (settings or {}).get("options") or []}
 
 
 def _convert(old: Attribute, fields: dict) -> None:

@@ -511,4 +511,26 @@
     var target = document.querySelector('[data-shortcut="' + event.key + '"]');
     if (target) { event.preventDefault(); target.focus(); target.click(); }
   });
+
+  /* Settings that belong to one choice: <fieldset data-shown-for="a b" data-shown-by="id">
+     is hidden (and its inputs disabled) unless the select with that id has one of those
+     values. Without this every fieldset shows and the server ignores those not chosen. */
+  function showChosen(root) {
+    root.querySelectorAll("[data-shown-for][data-shown-by]").forEach(function (box) {
+      var select = document.getElementById(box.getAttribute("data-shown-by"));
+      if (!select) { return; }
+      var shown = box.getAttribute("data-shown-for").split(" ").indexOf(select.value) >= 0;
+      box.hidden = !shown;
+      box.disabled = !shown;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.id && document.querySelector('[data-shown-by="' + event.target.id + '"]')) {
+      showChosen(document);
+    }
+  });
+  document.addEventListener("otrs:updated", function (event) { showChosen(event.target); });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { showChosen(document); });
+  } else { showChosen(document); }
 })();

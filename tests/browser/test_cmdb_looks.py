@@ -1,11 +1,13 @@
 """Screenshots of the CMDB screens in light and dark colour schemes, English and German,
-375 px and 1400 px wide: overview, list, CI page, add form, diff and definition editor.
+375 px and 1400 px wide: overview, list, CI page, add form, diff, definition editor, the
+attribute form and the ticket zoom's CI panel.
 Each page is checked (one heading, named fields, no template source) and its language
 asserted. Files: test-artifacts/cmdb-<screen>-<scheme>-<lang>-<width>.png."""
 
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from cmdb import actions
 from cmdb.choices import LinkType
@@ -29,6 +31,7 @@ def test_cmdb_screens_in_both_schemes_and_languages(
     browser, live_server, support, scheme, language
 ):
     rw, _ro, _outsider = personas()
+    factories.grant(rw, support.group, factories.RW)
     rw.set_password(PASSWORD)
     rw.language = "" if language == "en" else language
     rw.save()
@@ -53,6 +56,8 @@ def test_cmdb_screens_in_both_schemes_and_languages(
         "add": f"/agent/cmdb/classes/{ci_class().pk}/new/",
         "diff": f"/agent/cmdb/items/{server.pk}/diff/",
         "definition": f"/agent/cmdb/classes/{ci_class('Software').pk}/definition/",
+        "attribute-add": reverse("agent:cmdb_attribute_add", args=[ci_class("Software").pk]),
+        "ticket-panel": f"/agent/tickets/{ticket.pk}/",
     }
     context = browser.new_context(
         viewport={"width": WIDTHS[-1], "height": 900},

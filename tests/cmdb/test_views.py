@@ -28,6 +28,9 @@ def world(support):
     ticket_link = actions.link_ticket(
         server, ticket.pk, LinkType.RELEVANT_TO, actor=factories.system()
     )
+    # A second link of the ticket, for the zoom panel's remove button in the matrix (the CI
+    # page's button has removed the first one by then).
+    panel_link = actions.link_ticket(app, ticket.pk, LinkType.RELEVANT_TO, actor=factories.system())
     customer = factories.customer()
     return type(
         "World",
@@ -42,6 +45,7 @@ def world(support):
             "link": link,
             "ticket": ticket,
             "ticket_link": ticket_link,
+            "panel_link": panel_link,
             "support": support,
         },
     )
@@ -62,10 +66,18 @@ def urls(w):
         ("get", reverse("agent:cmdb_copy", args=[ci]), "rw"),
         ("get", reverse("agent:cmdb_add", args=[cls]), "rw"),
         ("get", reverse("agent:cmdb_definition", args=[cls]), "rw"),
+        ("get", reverse("agent:cmdb_definition_export", args=[cls]), "rw"),
         ("post", reverse("agent:cmdb_link", args=[ci]), "rw"),
         ("post", reverse("agent:cmdb_unlink", args=[ci, w.link.pk]), "rw"),
         ("post", reverse("agent:cmdb_link_ticket", args=[ci]), "rw"),
         ("post", reverse("agent:cmdb_unlink_ticket", args=[ci, w.ticket_link.pk]), "rw"),
+        ("get", reverse("agent:cmdb_ticket_panel", args=[w.ticket.pk]), "rw"),
+        ("post", reverse("agent:cmdb_ticket_link", args=[w.ticket.pk]), "rw"),
+        (
+            "post",
+            reverse("agent:cmdb_ticket_unlink", args=[w.ticket.pk, w.panel_link.pk]),
+            "rw",
+        ),
         ("post", reverse("agent:cmdb_bulk"), "agent"),
         ("get", reverse("agent:cmdb_export"), "agent"),
         ("get", reverse("agent:cmdb_import"), "agent"),
@@ -240,3 +252,53 @@ def test_the_definition_editor_asks_before_removing_values(client, world):
 
 def test_ticket_objects_are_untouched(world):
     assert Ticket.objects.count() == 1
+
+
+def test_the_zoom_panel_links_and_unlinks_and_refuses_what_the_agent_may_not_use(
+    client, world, support
+):
+    extra = make_ci("panel-extra", "Software")
+    zoom = reverse("agent:zoom", args=[world.ticket.pk])
+    link = reverse("agent:cmdb_ticket_link", args=[world.ticket.pk])
+    client.force_login(world.rw)
+    page = client.get(zoom).content.decode()
+    assert 'id="zoom-cis"' in page and 'data-partial="#zoom-cis"' in page
+
+    response = client.post(link, {"cmdb-configitem": extra.number, "cmdb-link_type": "x"})
+    assert response.status_code == 302
+    assert not TicketLink.objects.filter(ticket=world.ticket, configitem=extra).exists()
+    response = client.post(
+        link, {"cmdb-configitem": extra.number, "cmdb-link_type": LinkType.DEPENDS_ON}
+    )
+    assert response["Location"].endswith(zoom + "#zoom-cis")
+    made = TicketLink.objects.get(ticket=world.ticket, configitem=extra)
+    assert made.link_type == LinkType.DEPENDS_ON
+    page = client.get(zoom).content.decode()
+    assert "panel-extra linked to the ticket" in page and "Remove link" in page
+
+    # By name too; an unknown one is refused with its text and nothing is linked.
+    before = TicketLink.objects.count()
+    client.post(link, {"cmdb-configitem": "no-such-ci", "cmdb-link_type": "RelevantTo"})
+    page = client.get(zoom).content.decode()
+    assert "No such configuration item: no-such-ci." in page
+    assert TicketLink.objects.count() == before
+
+    # A reader of the CMDB who writes on the ticket cannot link: the CI is "not found".
+    reader = factories.agent("cmdb_panel_reader")
+    factories.grant(reader, support.group, factories.RW)
+    factories.grant(reader, world.server.ci_class.group, factories.RO)
+    client.force_login(reader)
+    client.post(link, {"cmdb-configitem": "panel-extra", "cmdb-link_type": "RelevantTo"})
+    assert TicketLink.objects.count() == before
+    page = client.get(zoom).content.decode()
+    assert "server-1" in page and "Remove link" not in page
+    unlink = reverse("agent:cmdb_ticket_unlink", args=[world.ticket.pk, made.pk])
+    assert client.post(unlink).status_code == 404
+
+    # A link of another ticket is not found through this ticket.
+    client.force_login(world.rw)
+    other = factories.ticket(support.queue)
+    wrong = reverse("agent:cmdb_ticket_unlink", args=[other.pk, made.pk])
+    assert client.post(wrong).status_code == 404
+    assert client.post(unlink).status_code == 302
+    assert not TicketLink.objects.filter(pk=made.pk).exists()
