@@ -177,6 +177,7 @@ def _matrix(request, *, title, subject, rows, held, save, history, kind, columns
         grid=grid,
         more=len(shown) == MATRIX_ROWS,
         history=history,
+        trail=[(reverse("admin:permissions"), _("Permissions"))],
     )
     return TemplateResponse(request, "admin_portal/matrix.html", context)
 
@@ -376,6 +377,7 @@ def configuration_setting(request: HttpRequest, key: str) -> HttpResponse:
         default=entry.display(entry.default()),
         changed=key in policy_registry.stored(),
         history=history,
+        trail=[(reverse("admin:configuration"), _("System configuration"))],
     )
     return TemplateResponse(request, "admin_portal/configuration_setting.html", context)
 

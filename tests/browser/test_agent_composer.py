@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
-from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS
+from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, new_context
 from tests.browser.test_agent_portal import check_page, sign_in
 from tests.missing import import_or_missing
 from tickets import actions
@@ -42,21 +42,9 @@ def desk(support):
     return type("Desk", (), {"ticket": ticket, "agent": support.rw, "module": module})
 
 
-def _context(browser, live_server, *, js=True, width=1400, scheme="light"):
-    context = browser.new_context(
-        java_script_enabled=js,
-        viewport={"width": width, "height": 900},
-        locale="en-US",
-        color_scheme=scheme,
-        base_url=live_server.url,
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    return context
-
-
 def test_with_javascript_drafts_save_themselves_and_keywords_insert(browser, live_server, desk):
     note = reverse("agent:note", args=[desk.ticket.pk])
-    context = _context(browser, live_server)
+    context = new_context(browser, live_server)
     try:
         page = context.new_page()
         sign_in(page, desk.agent.username)
@@ -84,7 +72,7 @@ def test_typing_at_offers_the_agents_who_may_read_the_ticket(browser, live_serve
     outsider = factories.agent("composer_browser_mallory", first_name="Mallory")
     factories.grant(outsider, factories.group(), factories.RW)
     note = reverse("agent:note", args=[desk.ticket.pk])
-    context = _context(browser, live_server)
+    context = new_context(browser, live_server)
     try:
         page = context.new_page()
         sign_in(page, desk.agent.username)
@@ -118,7 +106,7 @@ def test_typing_at_offers_the_agents_who_may_read_the_ticket(browser, live_serve
 
 def test_without_javascript_save_draft_and_insert_are_buttons(browser, live_server, desk):
     note = reverse("agent:note", args=[desk.ticket.pk])
-    context = _context(browser, live_server, js=False)
+    context = new_context(browser, live_server, js=False)
     try:
         page = context.new_page()
         sign_in(page, desk.agent.username)
@@ -152,7 +140,7 @@ def test_screenshots_of_the_composer(browser, live_server, desk, width, language
     actions.save_draft(
         ticket, "note", actor=agent, subject="Composer draft", body="A note in progress."
     )
-    context = _context(browser, live_server, width=width, scheme=scheme)
+    context = new_context(browser, live_server, width=width, scheme=scheme)
     try:
         page = context.new_page()
         sign_in(page, agent.username)
