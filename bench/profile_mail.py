@@ -40,9 +40,10 @@ from tickets.models import InboundSource  # noqa: E402
 from tickets.postmaster import intake  # noqa: E402
 
 
-def _mails(count: int, number: str) -> list[bytes]:
+def _mails(count: int, number: str, attach: int = 0) -> list[bytes]:
     return [
-        message(f"Re: [Ticket#{number}] more" if i % 2 else f"Request {i}") for i in range(count)
+        message(f"Re: [Ticket#{number}] more" if i % 2 else f"Request {i}", attach=attach)
+        for i in range(count)
     ]
 
 
@@ -58,8 +59,8 @@ def queries(number: str) -> None:
             print(f"{i:3d} {q['time']:>6}s {q['sql'][:220]}")
 
 
-def profile(count: int, number: str, top: int) -> None:
-    raws = _mails(count, number)
+def profile(count: int, number: str, top: int, attach: int = 0) -> None:
+    raws = _mails(count, number, attach)
     prof = cProfile.Profile()
     start = time.perf_counter()
     prof.enable()
@@ -144,6 +145,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--auto-reply", action="store_true", help="as bench_mail.py's")
+    parser.add_argument(
+        "--attach", type=int, default=0, help="--profile: an attachment of this many KiB"
+    )
     args = parser.parse_args()
     _setup(auto_reply=args.auto_reply)
     first = intake.receive(message("warm-up"), source=InboundSource.PIPE)
@@ -152,7 +156,7 @@ def main() -> None:
     if args.queries:
         queries(number)
     if args.profile:
-        profile(args.count, number, args.top)
+        profile(args.count, number, args.top, args.attach * 1024)
     if not (args.queries or args.profile):
         split(args.count, number)
 

@@ -172,7 +172,7 @@ class MailAccountAdmin(admin.ModelAdmin):
         "fetched_last_run",
         "consecutive_failures",
         "oauth_state",
-        "oauth_error",
+        "oauth_error_shown",
         "oauth_expires_at",
         "oauth_connected_at",
         "redirect_uri",
@@ -209,7 +209,7 @@ class MailAccountAdmin(admin.ModelAdmin):
                     "oauth_scopes",
                     "redirect_uri",
                     ("oauth_state", "oauth_expires_at", "oauth_connected_at"),
-                    "oauth_error",
+                    "oauth_error_shown",
                 ),
             },
         ),
@@ -235,6 +235,10 @@ class MailAccountAdmin(admin.ModelAdmin):
         if not obj.uses_oauth:
             return "-"
         return str(TokenState(obj.oauth_state).label)
+
+    @admin.display(description=_("token error"))
+    def oauth_error_shown(self, obj: MailAccount) -> str:
+        return obj.oauth_error_text or "-"
 
     @admin.display(description=_("redirect URI"))
     def redirect_uri(self, obj: MailAccount | None = None) -> str:

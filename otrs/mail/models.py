@@ -110,6 +110,7 @@ FETCH_ERROR_TEXTS = {
     "oauth_refused": _("The provider refused the authorization: %(error)s"),
     "oauth_unreachable": _("The token endpoint could not be reached: %(reason)s"),
     "oauth_busy": _("Another refresh of this account's token is still running."),
+    "oauth_no_refresh": _("No OAuth2 refresh token is stored: connect the account again."),
 }
 
 
@@ -234,6 +235,16 @@ class MailAccount(models.Model):
     @property
     def uses_oauth(self) -> bool:
         return self.auth_method == AuthMethod.OAUTH2
+
+    @property
+    def oauth_error_text(self) -> str:
+        """Why the OAuth2 token cannot be refreshed, as one sentence in the active language
+        (``oauth_error`` holds only the provider's own words); "" when it can."""
+        if self.oauth_error:
+            return fetch_error_text("oauth_reconnect", {"error": self.oauth_error})
+        if self.oauth_state == TokenState.NEEDS_RECONNECT:
+            return fetch_error_text("oauth_no_refresh", {})
+        return ""
 
     @property
     def last_error_text(self) -> str:

@@ -287,16 +287,19 @@ def _check(locked: MailAccount, now: datetime) -> TokenError | None:
     if _fresh(locked, now):
         return None
     if locked.oauth_state == TokenState.NEEDS_RECONNECT:
+        if not locked.oauth_error:
+            return TokenError("oauth_no_refresh", needs_reconnect=True)
         return TokenError("oauth_reconnect", needs_reconnect=True, error=locked.oauth_error)
     if not locked.oauth_refresh_token:
-        return _give_up(locked, _("no refresh token is stored; connect the account"))
+        return _give_up(locked, "", code="oauth_no_refresh")
     return None
 
 
 @dataclass(frozen=True)
 class _Refusal:
-    error: str
+    error: str  # the provider's own words (or the exception's name), never translated
     fatal: bool  # only a new authorization helps
+    code: str = "oauth_refresh"  # of FETCH_ERROR_TEXTS, with ``error`` as its figure
 
 
 def _ask(account: MailAccount) -> dict | _Refusal:
@@ -313,11 +316,7 @@ def _ask(account: MailAccount) -> dict | _Refusal:
         logger.warning(
             "Mail account %s: token endpoint unreachable (%s)", account.name, type(exc).__name__
         )
-        return _Refusal(
-            _("the token endpoint did not answer in time or could not be reached (%(reason)s)")
-            % {"reason": type(exc).__name__},
-            False,
-        )
+        return _Refusal(type(exc).__name__, False, code="oauth_unreachable")
     return dict(token)
 
 
@@ -326,7 +325,9 @@ def _settle(locked: MailAccount, answer: dict | _Refusal, now: datetime) -> Toke
     if isinstance(answer, _Refusal):
         if answer.fatal:
             return _give_up(locked, answer.error)
-        return TokenError("oauth_refresh", error=answer.error)
+        if answer.code == "oauth_unreachable":
+            return TokenError(answer.code, reason=answer.error)
+        return TokenError(answer.code, error=answer.error)
     if not answer.get("access_token"):
         return TokenError("oauth_no_token")
     locked.oauth_access_token = answer["access_token"]
@@ -342,9 +343,11 @@ def _settle(locked: MailAccount, answer: dict | _Refusal, now: datetime) -> Toke
     return None
 
 
-def _give_up(locked: MailAccount, error: str) -> TokenError:
+def _give_up(locked: MailAccount, error: str, *, code: str = "oauth_reconnect") -> TokenError:
     """Mark the account "needs reconnecting" and alert the administrators, once per state
-    change (a later run finds the mark and asks nobody)."""
+    change (a later run finds the mark and asks nobody). ``error``: the provider's own words
+    (stored in ``oauth_error``, shown inside one translated sentence; see
+    :attr:`MailAccount.oauth_error_text`), empty when there are none (``code`` says why)."""
     alert = locked.oauth_state != TokenState.NEEDS_RECONNECT
     locked.oauth_state = TokenState.NEEDS_RECONNECT
     locked.oauth_error = error
@@ -352,22 +355,25 @@ def _give_up(locked: MailAccount, error: str) -> TokenError:
     with transaction.atomic():  # the mark and the alert together, or neither
         locked.save(update_fields=_TOKEN_FIELDS)
         if alert:
-            _alert_admins(locked, error)
-    logger.warning("Mail account %s: OAuth2 token needs reconnecting: %s", locked.name, error)
-    return TokenError("oauth_reconnect", needs_reconnect=True, error=error)
+            _alert_admins(locked, locked.oauth_error_text)
+    logger.warning("Mail account %s: OAuth2 token needs reconnecting: %s", locked.name, code)
+    if code != "oauth_reconnect":
+        return TokenError(code, needs_reconnect=True)
+    return TokenError(code, needs_reconnect=True, error=error)
 
 
 def _alert_admins(account: MailAccount, error: str) -> None:
     since = account.oauth_connected_at.isoformat() if account.oauth_connected_at else "never"
+    """``error``: the account's token error as one sentence (see ``oauth_error_text``)."""
     users = get_user_model().objects.filter(is_active=True, is_superuser=True).exclude(email="")
     for address in sorted({user.email for user in users}):
         queue_system_mail(
             to=address,
             subject=_("Mail account %(account)s must be connected again") % {"account": account},
             body=_(
-                "The OAuth2 token of the mail account %(account)s can no longer be refreshed "
-                "(%(error)s). No mail is fetched from it until an administrator connects it "
-                "again: open the account in the administration and click “Connect”."
+                "%(error)s No mail is fetched from the mail account %(account)s until an "
+                "administrator connects it again: open the account in the administration and "
+                "click “Connect”."
             )
             % {"account": account, "error": error},
             idempotency_key=f"mail-oauth-reconnect:{account.pk}:{since}:{address}"[:255],

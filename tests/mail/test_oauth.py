@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from otrs.accounts.models import User, UserKind
 from otrs.mail import oauth, sending
@@ -180,6 +180,35 @@ def test_a_revoked_token_marks_the_account_and_alerts_the_admins_once(
     assert bound.cleaned_data["oauth_client_secret"] == CLIENT_SECRET
 
 
+def test_a_missing_refresh_token_is_one_sentence_in_the_readers_language(
+    dovecot_oauth, fresh_oauth_server, admin_user
+):
+    box = dovecot_oauth.mailbox()
+    account = oauth_account(box, fresh_oauth_server, expires_in=0, oauth_refresh_token="")
+
+    result = fetch_account(account)
+
+    assert result.error == "No OAuth2 refresh token is stored: connect the account again."
+    account.refresh_from_db()
+    assert account.oauth_state == TokenState.NEEDS_RECONNECT
+    assert account.oauth_error == ""  # only ever the provider's own words
+    german = "Es ist kein OAuth2-Refresh-Token gespeichert: Verbinden Sie das Konto neu."
+    with translation.override("de"):
+        assert account.oauth_error_text == german
+        assert account.last_error_text == german
+    assert account.oauth_error_text == (
+        "No OAuth2 refresh token is stored: connect the account again."
+    )
+    # The provider's words inside one sentence: stored as they came, translated around.
+    account.oauth_error = "invalid_grant: revoked"
+    with translation.override("de"):
+        assert account.oauth_error_text == (
+            "Das OAuth2-Token kann nicht mehr erneuert werden (invalid_grant: revoked): "
+            "Verbinden Sie das Konto neu."
+        )
+    assert OutboundMessage.objects.filter(kind=OutboundKind.SYSTEM).count() == 1  # the alert
+
+
 def test_the_token_endpoint_being_away_is_only_this_runs_failure(
     dovecot_oauth, fresh_oauth_server, settings
 ):
@@ -190,7 +219,13 @@ def test_the_token_endpoint_being_away_is_only_this_runs_failure(
 
     result = fetch_account(account)
 
-    assert "did not answer in time" in result.error, result.error
+    assert "could not be reached: ReadTimeout" in result.error, result.error
+    account.refresh_from_db()
+    assert account.last_error_code == "oauth_unreachable"
+    with translation.override("de"):  # one sentence in the reader's language
+        assert account.last_error_text == (
+            "Der Token-Endpunkt war nicht erreichbar: ReadTimeout"
+        ), account.last_error_text
     account.refresh_from_db()
     assert account.oauth_state == TokenState.CONNECTED  # not "needs reconnecting"
     assert OutboundMessage.objects.count() == 0

@@ -46,13 +46,18 @@ TITLE_MAX = 255
 @dataclass(frozen=True)
 class AttachmentInput:
     """A file for a new article. ``content``: the bytes, or a file (an upload, stored in
-    chunks from where Django put it; see :meth:`read`)."""
+    chunks from where Django put it; see :meth:`read`). ``sha256``: the content's hash when
+    the caller has it; ``stored``: where (``"db"`` or ``"fs"``) the caller stored these bytes
+    under it a moment ago (the raw mail store keeps a mail's files once), so they are not
+    hashed or written again (see :meth:`tickets.models.Attachment.store`)."""
 
     filename: str
     content: bytes | File
     content_type: str = "application/octet-stream"
     content_id: str = ""
     disposition: str = "attachment"
+    sha256: str = ""
+    stored: str = ""
 
     def read(self) -> bytes:
         """The whole content (for a mail, which carries it inline anyway)."""

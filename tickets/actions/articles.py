@@ -356,6 +356,7 @@ def _add_article(
     insert(Article, [article])
     if data.raw is not None:
         ArticleRaw.objects.put(article, data.raw)
+    attachments = []
     for item in data.attachments:
         attachment = Attachment(
             article=article,
@@ -364,8 +365,15 @@ def _add_article(
             content_id=item.content_id,
             disposition=item.disposition,
         )
-        attachment.store(item.content, backend=settings.ATTACHMENT_STORAGE)
-        attachment.save()
+        attachment.store(
+            item.content,
+            backend=settings.ATTACHMENT_STORAGE,
+            sha256=item.sha256,
+            stored=item.stored,
+        )
+        attachments.append(attachment)
+    # One statement for all of them (no signals or save() of their own on attachments).
+    insert(Attachment, attachments)
     record_history(
         ticket,
         history_type,

@@ -183,14 +183,31 @@ class Attachment(models.Model):
         with self.file.open("rb") as handle:
             return handle.read()
 
-    def store(self, content: bytes | File, *, backend: str) -> None:
+    def store(
+        self, content: bytes | File, *, backend: str, sha256: str = "", stored: str = ""
+    ) -> None:
         """Put ``content`` into ``backend`` ("db" or "fs"); the caller saves the row.
 
         In the file storage a file is named by its sha256 (``cas/ab/cd/<sha256>``), in the
         database it is a :class:`ContentBlob` keyed by it: the same bytes in a thread, a
         forward or a raw mail (:class:`RawMail` pieces) are one file or one row, written
         once, and no attachment ever deletes either (the orphan sweep does, see
-        :mod:`tickets.mailstore` and :func:`file_in_use`)."""
+        :mod:`tickets.mailstore` and :func:`file_in_use`).
+
+        ``sha256``: the hash of ``content`` (bytes) when the caller has it. ``stored``: the
+        caller put these bytes into ``backend`` under that hash a moment ago (the raw mail
+        store, in this worker; the row or file is young for the orphan sweep), so neither
+        is looked up, touched or written again."""
+        if sha256 and not isinstance(content, File):
+            self.size = len(content)
+            if stored == backend == "db":
+                self.blob = ContentBlob(sha256=sha256, size=self.size)
+                self.file = ""
+                return
+            if stored == backend:
+                self.blob = None
+                self.file.name = blob_name(sha256)
+                return
         if isinstance(content, File):
             content.seek(0)
             digest = hashlib.sha256()
@@ -203,7 +220,7 @@ class Attachment(models.Model):
             sha = digest.hexdigest()
         else:
             self.size = len(content)
-            sha = content_hash(content)
+            sha = sha256 or content_hash(content)
         if backend == "db":
             self.blob = ContentBlob.objects.put(bytes(content), sha)
             self.file = ""

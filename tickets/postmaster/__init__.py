@@ -103,6 +103,21 @@ class _Run:
         # OTRS X-OTRS-Loop: no auto response to auto-generated mail, lists, loops, bounces.
         self.loop = mail.is_auto_generated or directives.flag("loop")
 
+    def _stored_files(self, content: bytes) -> tuple[str, str]:
+        """(sha256, where stored) when ``content`` is a file the raw store decoded from this
+        mail and stored a moment ago, else ("", ""). A large part is those very bytes (the
+        parser takes the store's decoding); a small one, decoded by the parser again, is
+        compared byte for byte, which costs far less than hashing it."""
+        blob = getattr(self.inbound, "blob", None) if self.inbound is not None else None
+        bodies = getattr(blob, "bodies", None)
+        if not bodies or blob is None or not isinstance(content, bytes):
+            return "", ""
+        for _end, data, sha in bodies.values():
+            if data is content or (len(data) == len(content) and data == content):
+                where = next(p.get("in") or "fs" for p in blob.pieces if p["sha256"] == sha)
+                return sha, where
+        return "", ""
+
     def _raw_source(self):
         """The article's raw source: the inbound store's copy of these very bytes when there
         is one (shared, not read or written again), else the bytes."""
@@ -311,8 +326,11 @@ class _Run:
                     content_type=a.content_type,
                     content_id=a.content_id,
                     disposition=a.disposition,
+                    sha256=sha,
+                    stored=where,
                 )
                 for a in mail.attachments
+                for sha, where in [self._stored_files(a.content)]
             ),
             created_at=timezone.now(),
         )

@@ -53,7 +53,7 @@ from ..models import (
     Outcome,
     RawMail,
 )
-from ..models.mail import QuarantineReason, content_hash, fingerprint
+from ..models.mail import DecodedBodies, QuarantineReason, content_hash, fingerprint
 from . import handle
 
 logger = logging.getLogger(__name__)
@@ -281,8 +281,13 @@ def _process_claimed(inbound: InboundMessage, parsed) -> InboundMessage:
     except (OSError, ValueError) as exc:
         return _quarantine(inbound, QuarantineReason.UNREADABLE, str(exc))
     if parsed is None:
+        # The base64 bodies the store just decoded (and hashed) to keep each file once:
+        # the parser takes them as they are instead of decoding them again.
+        bodies = _stored_bodies(inbound)
         try:
-            parsed = parse_message(raw)
+            parsed = parse_message(
+                raw, decoded={start: (end, data) for start, (end, data, _sha) in bodies.items()}
+            )
         except MailParseError as exc:
             return _quarantine(inbound, QuarantineReason.NOT_MAIL, str(exc))
     # The parser guarantees every text field is free of what a database refuses
@@ -343,6 +348,14 @@ def _process_claimed(inbound: InboundMessage, parsed) -> InboundMessage:
 
 class _ClaimLost(Exception):
     pass
+
+
+def _stored_bodies(inbound: InboundMessage) -> DecodedBodies:
+    """The decoded base64 bodies of the raw row this worker just made for ``inbound``
+    (none for a row read back from the database)."""
+    if getattr(inbound, "raw_bytes", None) is None:
+        return {}
+    return inbound.blob.bodies or {}
 
 
 def _relaxed_commit() -> None:

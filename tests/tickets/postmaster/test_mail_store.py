@@ -191,7 +191,7 @@ def test_a_long_subject_is_cut_to_its_column(support_address):
 
 
 def test_the_raw_bytes_are_committed_before_anything_is_derived(support_address, monkeypatch):
-    def parse_fails(raw):
+    def parse_fails(raw, **kwargs):
         raise intake.MailParseError("not today")
 
     monkeypatch.setattr(intake, "parse_message", parse_fails)

@@ -1,0 +1,195 @@
+"""A large attachment is decoded and hashed once (issue 10, speed): the raw store decodes
+each base64 body to keep the file once, and the parser and the attachment take those very
+bytes and their hash instead of decoding, hashing, looking up or writing them again; the
+attachments of an article go in with one statement. And the faster scans keep their exact
+results: the fingerprint, the base64 rebuild check and the boundary lines of a large mail,
+each checked against the plain definition it replaces. Real database and storage."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib
+import os
+import random
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from otrs.mail.parsing import parse_message
+from otrs.mail.parsing.large import _boundary_lines
+from tickets.models import Attachment, ContentBlob
+from tickets.models.mail import (
+    _encode_base64,
+    _rebuilds,
+    blob_name,
+    fingerprint,
+    split_raw,
+)
+
+from . import test_mail_store
+from .test_mail_store import pipe, with_attachment
+
+support_address = test_mail_store.support_address  # the fixture, shared
+
+
+@pytest.fixture(params=["db", "fs"])
+def storage_mode(request, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "attachments")},
+        },
+    }
+    settings.ATTACHMENT_STORAGE = request.param
+    return request.param
+
+
+def three_files(files: list[bytes], message_id: str) -> bytes:
+    """A mail with a text part and ``files`` as base64 attachments."""
+    parts = [
+        "From: Alice <alice@example.com>\r\nTo: support@helpdesk.test\r\n"
+        f"Subject: Files\r\nMessage-ID: {message_id}\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="B0"\r\n\r\n'
+        "--B0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe files.\r\n"
+    ]
+    for i, content in enumerate(files):
+        encoded = base64.encodebytes(content).decode().replace("\n", "\r\n")
+        parts.append(
+            f"--B0\r\nContent-Type: application/octet-stream\r\n"
+            f'Content-Disposition: attachment; filename="f{i}.bin"\r\n'
+            f"Content-Transfer-Encoding: base64\r\n\r\n{encoded}"
+        )
+    return ("".join(parts) + "--B0--\r\n").encode()
+
+
+@pytest.mark.django_db
+def test_a_large_file_is_stored_once_and_not_looked_up_again(support_address, storage_mode):
+    big, small = os.urandom(600 * 1024), os.urandom(20 * 1024)
+    raw = three_files([big, small, big], "<large-once@example.com>")
+    with CaptureQueriesContext(connection) as ctx:
+        stored = pipe(raw)
+    assert stored.status == "processed", stored.error
+    attachments = list(Attachment.objects.filter(article=stored.article).order_by("filename"))
+    assert [a.read() for a in attachments] == [big, small, big]
+    assert [a.size for a in attachments] == [len(big), len(small), len(big)]
+    sha = hashlib.sha256(big).hexdigest()
+    if storage_mode == "db":
+        assert attachments[0].blob_id == attachments[2].blob_id == sha
+        assert ContentBlob.objects.filter(pk=sha).count() == 1
+    else:
+        assert attachments[0].file.name == attachments[2].file.name == blob_name(sha)
+    # The raw mail still reads back byte for byte.
+    assert stored.raw == raw
+    statements = [q["sql"] for q in ctx.captured_queries]
+    # The files' rows are written by the raw store (it ends with the inbound row's insert);
+    # processing neither looks them up nor touches them again ...
+    stored_at = next(i for i, sql in enumerate(statements) if "mail_inboundmessage" in sql)
+    assert statements[stored_at].startswith("INSERT")
+    later = statements[stored_at + 1 :]
+    assert not [sql for sql in later if "contentblob" in sql.lower()]
+    # ... and the three attachments are one statement.
+    inserts = [
+        sql
+        for sql in later
+        if sql.startswith("INSERT INTO") and "tickets_attachment" in sql.split("(", 1)[0]
+    ]
+    assert len(inserts) == 1, inserts
+
+
+@pytest.mark.django_db
+def test_a_reprocessed_mail_stores_its_files_as_before(support_address, storage_mode):
+    """A row read back from the database has no decoded bodies at hand: the files are
+    decoded and stored (found) the ordinary way."""
+    from tickets.postmaster.intake import process, store
+
+    big = os.urandom(400 * 1024)
+    inbound = store(with_attachment(big, message_id="<reread@example.com>"), source="pipe")
+    from tickets.models import InboundMessage
+
+    again = process(InboundMessage.objects.get(pk=inbound.pk))
+    assert again.status == "processed", again.error
+    assert Attachment.objects.get(article=again.article).read() == big
+
+
+def test_the_parser_takes_the_callers_decoding_only_of_that_very_text():
+    content = os.urandom(300 * 1024)
+    raw = with_attachment(content, message_id="<parse@example.com>")
+    start = raw.index(b"\r\n\r\n", raw.index(b"base64")) + 4
+    end = raw.index(b"--XyZ--")  # the text ends with its last line end
+    data = base64.b64decode(raw[start:end])
+    parsed = parse_message(raw, decoded={start: (end, data)})
+    assert parsed.attachments[0].content is data
+    # Text that is not the part's body (it ends early): decoded by the parser.
+    parsed = parse_message(raw, decoded={start: (end - 80, b"wrong")})
+    assert parsed.attachments[0].content == content
+    # Offsets of other bytes (the parser had to change the line ends): not used.
+    cr_only = raw.replace(b"\r\n", b"\r")
+    start_cr = cr_only.index(b"\r\r", cr_only.index(b"base64")) + 2
+    parsed = parse_message(cr_only, decoded={start_cr: (len(cr_only), b"wrong")})
+    assert parsed.attachments[0].content == content
+
+
+# The line-by-line definition, as frozen by the migration that introduced the fingerprint
+# (stored fingerprints must keep matching new deliveries of the same mail).
+_fingerprint_by_lines = importlib.import_module(
+    "tickets.migrations.0010_raw_mail_store"
+).fingerprint
+
+
+def test_the_fingerprint_is_the_line_by_line_definition():
+    rng = random.Random(10)
+    pieces = [b"\r", b"\n", b"\r\n", b"\n\r", b"a", b"Received: x", b"Subject: y", b" ", b"\t"]
+    samples = [b"", b"Subject: x", b"\r\n\r\nbody", with_attachment(os.urandom(50_000))]
+    samples += [
+        b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(3000)
+    ]
+    for raw in samples:
+        assert fingerprint(raw) == _fingerprint_by_lines(raw), raw[:80]
+
+
+def test_the_rebuild_check_is_the_exact_encoding_over_many_blocks():
+    rng = random.Random(11)
+    for size in (0, 1, 2, 3, 57, 58_367, 58_368, 58_369, 200_000):
+        data = os.urandom(size)
+        for line, eol in ((76, b"\r\n"), (76, b"\n"), (64, b"\n"), (75, b"\r\n")):
+            run = _encode_base64(data, line, eol)
+            if not run:
+                continue
+            assert _rebuilds(run, data, line, eol)
+            # One change anywhere (a character, a line end moved, one dropped or added).
+            for _ in range(5):
+                spoilt = bytearray(run)
+                at = rng.randrange(len(spoilt))
+                kind = rng.randrange(3)
+                if kind == 0:
+                    spoilt[at : at + 1] = b"A" if spoilt[at : at + 1] != b"A" else b"B"
+                elif kind == 1:
+                    spoilt.insert(at, eol[-1])
+                else:
+                    del spoilt[at]
+                assert not _rebuilds(bytes(spoilt), data, line, eol)
+
+
+def test_a_large_body_of_another_layout_is_kept_verbatim():
+    """Line lengths changing in the second block of 1,024 lines: not a piece."""
+    data = os.urandom(120_000)
+    run = _encode_base64(data, 76, b"\r\n")
+    lines = run.split(b"\r\n")
+    lines[1500] += lines[1501][:4]
+    lines[1501] = lines[1501][4:]
+    raw = b"Subject: x\r\n\r\n" + b"\r\n".join(lines)
+    assert split_raw(raw) == (raw, [])
+
+
+def test_the_boundary_lines_are_the_patterns_matches():
+    rng = random.Random(12)
+    pattern = re.compile(rb"(?m)^--(?:ab|a|b--)(--)?[ \t]*\r?$")
+    pieces = [b"\n", b"\r\n", b"--", b"a", b"b", b"ab", b" ", b"x", b"-", b"\r"]
+    for _ in range(20_000):
+        raw = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        expected = [(m.span(), m.groups()) for m in pattern.finditer(raw)]
+        assert [(m.span(), m.groups()) for m in _boundary_lines(pattern, raw)] == expected
