@@ -1,14 +1,13 @@
 """Why a mail account's last fetch failed is stored as a code with its figures and shown in
 the reader's language (issue 10): the fetch stores no sentence, the admin pages render it,
-and the migration turns the sentences stored before (English or German) into codes."""
+and the migration turns the sentences stored before (English or German) into codes (that one
+in tests/test_data_migrations.py)."""
 
 from __future__ import annotations
 
 import socket
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import translation
 
@@ -66,56 +65,3 @@ def test_errors_every_code_has_a_sentence_in_german_too():
     # Figures that do not fit the sentence still give a sentence, never an exception.
     assert fetch_error_text("refused", {}) == "refused"
     assert fetch_error_text("no such code", {}) == ""
-
-
-OLD = [("mail", "0007_outbound_raw_shared")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_errors_the_migration_turns_stored_sentences_into_codes():
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    sentences = {
-        "errors en": "mail.example.com:993 did not answer within 60 seconds.",
-        "errors de": "Die Verbindung zu mail.example.com:143 ist fehlgeschlagen: Connection reset",
-        "errors login": "mx:110 refused the login bob: [AUTH] Authentication failed.",
-        "errors other": "Something nobody wrote as a code.",
-        "errors none": "",
-    }
-    try:
-        old = _migrate(OLD)
-        Old = old.get_model("mail", "MailAccount")
-        for name, sentence in sentences.items():
-            Old.objects.create(name=name, protocol="imap", host="h", login="l", last_error=sentence)
-    finally:
-        _migrate(latest)
-
-    rows = {a.name: a for a in MailAccount.objects.filter(name__startswith="errors ")}
-    assert (rows["errors en"].last_error_code, rows["errors en"].last_error_params) == (
-        "timeout",
-        {"server": "mail.example.com:993", "seconds": 60},
-    )
-    assert rows["errors de"].last_error_code == "connection"
-    assert rows["errors de"].last_error_params == {
-        "server": "mail.example.com:143",
-        "reason": "Connection reset",
-    }
-    assert rows["errors login"].last_error_params == {
-        "server": "mx:110",
-        "login": "bob",
-        "reason": "[AUTH] Authentication failed.",
-    }
-    with translation.override("de"):
-        assert rows["errors en"].last_error_text == (
-            "mail.example.com:993 hat nicht innerhalb von 60 Sekunden geantwortet."
-        )
-    # A sentence no code matches stays as it was, and is shown as it is.
-    assert rows["errors other"].last_error_code == ""
-    assert rows["errors other"].last_error_text == "Something nobody wrote as a code."
-    assert rows["errors none"].last_error_text == ""
-    MailAccount.objects.filter(name__startswith="errors ").delete()
