@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 
 from otrs.mail.parsing import parse_message
 from otrs.mail.parsing.large import _boundary_lines
-from tickets.models import Attachment, ContentBlob
+from tickets.models import Attachment, ContentBlob, InboundMessage
 from tickets.models.mail import (
     _encode_base64,
     _rebuilds,
@@ -28,6 +28,7 @@ from tickets.models.mail import (
     fingerprint,
     split_raw,
 )
+from tickets.postmaster.intake import process, store
 
 from . import test_mail_store
 from .test_mail_store import pipe, with_attachment
@@ -104,11 +105,9 @@ def test_a_large_file_is_stored_once_and_not_looked_up_again(support_address, st
 def test_a_reprocessed_mail_stores_its_files_as_before(support_address, storage_mode):
     """A row read back from the database has no decoded bodies at hand: the files are
     decoded and stored (found) the ordinary way."""
-    from tickets.postmaster.intake import process, store
 
     big = os.urandom(400 * 1024)
     inbound = store(with_attachment(big, message_id="<reread@example.com>"), source="pipe")
-    from tickets.models import InboundMessage
 
     again = process(InboundMessage.objects.get(pk=inbound.pk))
     assert again.status == "processed", again.error
