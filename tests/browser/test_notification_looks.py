@@ -22,9 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.mark.parametrize(("scheme", "language"), [("light", "en"), ("dark", "de")])
-def test_the_notification_admin_without_javascript(
-    browser, live_server, support, scheme, language
-):
+def test_the_notification_admin_without_javascript(browser, live_server, support, scheme, language):
     agent = support.rw
     agent.language = "" if language == "en" else language
     agent.is_staff = agent.is_superuser = True
