@@ -70,6 +70,7 @@ from otrs.mail.outbound import format_address
 from otrs.permissions import PermissionKey, agents_holding
 
 from .actions import record_history
+from .automation.attributes import facts_for, ticket_schema
 from .choices import HistoryType
 from .deliveries import queue_system_mail
 from .events import TicketEvent
@@ -294,9 +295,6 @@ def notify(
 def filter_passes(notification: TicketNotification, ctx: Context) -> bool:
     """The ticket filter (the condition language) and the article filter."""
     if notification.ticket_filter:
-        # Imported here: the automation package imports this module's models' neighbours.
-        from .automation.attributes import facts_for, ticket_schema
-
         tree = notification.ticket_filter
         facts = facts_for(tree, ctx.ticket, ctx.now)
         if not matches(tree, ticket_schema(), facts, ctx.now):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.validators import validate_email
@@ -153,8 +154,6 @@ class TextInline(admin.StackedInline):
         return formset
 
     def get_max_num(self, request, obj=None, **kwargs) -> int:
-        from django.conf import settings
-
         return len(settings.LANGUAGES)
 
 
