@@ -571,7 +571,8 @@ def preview(
     notification: TicketNotification, ticket: Ticket, event: str, actor: User | None
 ) -> list[Planned]:
     """:func:`plan` for ``ticket`` as if ``event`` had just happened by ``actor``: the admin's
-    dry run. An owner or responsible update names the ticket's current owner or responsible."""
+    dry run. An owner or responsible update names the ticket's current owner or responsible;
+    the ticket's latest article stands for the event's."""
     data: dict = {}
     if event in (FOLLOW_UP, ADD_NOTE):
         data["history_type"] = event
@@ -580,5 +581,13 @@ def preview(
         data["new"] = ticket.owner_id
     if event == TicketEvent.TICKET_RESPONSIBLE_UPDATE:
         data["new"] = ticket.responsible_id
-    ctx = context(ticket, event, actor_id=actor.pk if actor else None, data=data)
+    # The ticket's latest article stands for the event's (a note, a follow-up).
+    latest = Article.objects.filter(ticket=ticket).order_by("-created_at", "-id").first()
+    ctx = context(
+        ticket,
+        event,
+        actor_id=actor.pk if actor else None,
+        article_id=latest.pk if latest else None,
+        data=data,
+    )
     return plan(notification, ctx)

@@ -57,7 +57,7 @@ def test_the_notification_admin_without_javascript(browser, live_server, support
         shoot("list")
 
         page.goto(f"/admin/tickets/ticketnotification/{note.pk}/change/")
-        expect(page.locator("#id_texts-0-subject")).to_have_value("New note: <OTRS_TICKET_Title>")
+        expect(page.locator("#id_texts-1-subject")).to_have_value("New note: <OTRS_TICKET_Title>")
         shoot("editor")
 
         page.get_by_role("link", name="Vorschau" if german else "Preview").first.click()
@@ -66,7 +66,7 @@ def test_the_notification_admin_without_javascript(browser, live_server, support
         page.locator("#id_actor").select_option(label=support.ro.username)
         page.locator("input[type=submit]").click()
         expect(page.locator("#notification-preview")).to_contain_text(
-            f"[Ticket#{ticket.number}] New note: Printer on fire"
+            f"[Ticket#{ticket.number}] {'Neue Notiz' if german else 'New note'}: Printer on fire"
         )
         shoot("preview")
 
