@@ -297,7 +297,8 @@ class TicketNotificationAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": gettext("Preview: %(name)s") % {"name": notification.name},
+            "title": gettext("Preview: %(name)s") % {"name": notifications.label(notification)},
+            "name": notifications.label(notification),
             "notification": notification,
             "form": form,
             "rows": rows,
