@@ -9,7 +9,10 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from . import admin_mail  # noqa: F401 - the e-mail channel's admin pages
-from .automation import acl_admin  # noqa: F401 - ACLs and their debugger
+from .automation import (
+    acl_admin,  # noqa: F401 - ACLs and their debugger
+    notification_admin,  # noqa: F401 - notifications, preview, trace
+)
 from .automation import admin as automation_admin  # noqa: F401 - GenericAgent's pages
 from .models import (
     SLA,

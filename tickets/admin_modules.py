@@ -150,6 +150,22 @@ modules = [
         A,
         20,
     ),
+    _module(
+        "ticket_notifications",
+        _("Ticket notifications"),
+        _("Which agents get which mail on which ticket events; preview and trace."),
+        "ticketnotification",
+        A,
+        30,
+    ),
+    _module(
+        "notification_trace",
+        _("Notification trace"),
+        _("Every notification sent or skipped, and why."),
+        "notificationtrace",
+        A,
+        35,
+    ),
     AdminModule(
         "acl_debugger",
         _("ACL debugger"),

@@ -13,7 +13,7 @@ from otrs.permissions import PermissionKey, grants_for
 from . import columns, dashboard
 from .actions import set_personal_queues
 from .models import PersonalQueue, Queue
-from .notifications import NOTIFICATIONS, wants
+from .notifications import choosable, label, wants
 
 
 class TicketPreferences(PreferencesSection):
@@ -40,22 +40,27 @@ class TicketPreferences(PreferencesSection):
                 "queue_id", flat=True
             )
         )
-        for key, notification in NOTIFICATIONS.items():
-            self.fields[f"notify_{key}"] = forms.BooleanField(
-                label=notification.label,
+        # The notifications the admin lets agents choose (agent_may_choose), in their
+        # language when the record has a text in it.
+        self.notifications = choosable()
+        for notification in self.notifications:
+            self.fields[f"notify_{notification.key}"] = forms.BooleanField(
+                label=label(notification),
                 required=False,
                 initial=wants(self.user, notification),
             )
 
     @property
     def notification_fields(self):
-        return [self[f"notify_{key}"] for key in NOTIFICATIONS]
+        return [self[f"notify_{n.key}"] for n in self.notifications]
 
     def save(self) -> None:
         user = self.user
         preferences = dict(user.notification_preferences or {})
-        for key in NOTIFICATIONS:
-            preferences[key] = bool(self.cleaned_data.get(f"notify_{key}"))
+        for notification in self.notifications:
+            preferences[notification.key] = bool(
+                self.cleaned_data.get(f"notify_{notification.key}")
+            )
         user.notification_preferences = preferences
         with transaction.atomic():
             user.save(update_fields=["notification_preferences"])

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from email.utils import getaddresses
 from functools import cached_property
 from urllib.parse import urlsplit
@@ -313,15 +313,28 @@ def _split(name: str) -> tuple[str | None, str]:
     return None, name
 
 
-def render(text: str, *, ticket, article=None, agent=None, recipient=None) -> str:
+def render(
+    text: str,
+    *,
+    ticket,
+    article=None,
+    agent=None,
+    recipient=None,
+    extra: Mapping[str, object] | None = None,
+) -> str:
     """``text`` with every ``<OTRS_*>`` tag expanded for ``ticket``; ``article`` is the
     customer's message the text answers, ``agent`` the one writing (``AGENT`` and
-    ``CURRENT``), ``recipient`` the agent a notification goes to. Unknown tags become ``-``."""
+    ``CURRENT``), ``recipient`` the agent a notification goes to. ``extra``: values of the
+    caller's own tags by lower-case name without ``OTRS_`` (they win over the families).
+    Unknown tags become ``-``."""
     if not text:
         return ""
     values = _Values(ticket=ticket, article=article, agent=agent, recipient=recipient)
+    extra = extra or {}
 
     def expand(match: re.Match) -> str:
+        if match.group(1).lower() in extra:
+            return str(extra[match.group(1).lower()])
         family, attribute = _split(match.group(1))
         if family is None:
             return UNKNOWN

@@ -1,250 +1,165 @@
-"""Agent notifications (spec section 11): a plain mail to each agent concerned by a change.
+"""Agent notifications (spec section 11): records that say on which events, for which tickets,
+to whom and with which text a mail goes out; this module sends them.
+
+The notifications are :class:`~tickets.models.TicketNotification` rows, edited in the admin
+(:mod:`tickets.automation.notification_admin`). Migration ``tickets 0027`` installs the OTRS
+defaults as they were sent before they became records: new ticket (my queues), follow-up on
+an unlocked ticket (owner, watchers, my queues) and on a locked one (owner, responsible,
+watchers), new note (owner, responsible, watchers), mention, owner and responsible update (the
+agent the change names), queue update (my queues of the new queue), lock timeout (owner),
+escalation and its warning (my queues, rw on the queue, responsible), and the pending reminder
+of a locked and an unlocked ticket; English and German texts.
 
 :func:`handle` is the event handler ``tickets.agent_notifications`` (see
-:mod:`tickets.receivers`): it gets each committed change's events and maps them to the OTRS
-default notifications:
+:mod:`tickets.receivers`). For each event of a committed change it takes the active
+notifications that list the event (an ArticleCreate also counts as ``FollowUp`` or
+``AddNote`` by its history type), tests their ticket filter (the condition language of
+:mod:`otrs.conditions`, as GenericAgent and ACLs) and article filter, and finds the
+candidates by role. Dropped are the system user (silently), the actor, inactive users and
+customers, agents without an address, agents who may not read the ticket (``ro``; for a note
+or mention ``note`` is enough: the rules of :mod:`tickets.access` evaluated for all candidates
+in one query), agents a note mentions (they get the mention), agents who switched the
+notification off (when it lets them choose), and with "once per day" whoever had it today.
+Given addresses get the mail whatever their access.
 
-============================  ================================  ===========================
-event                         notification                      recipients
-============================  ================================  ===========================
-TicketCreate                  new ticket (#1)                   my queues
-ArticleCreate, FollowUp       follow-up, ticket unlocked (#2)   owner, watchers, my queues
-ArticleCreate, FollowUp       follow-up, ticket locked (#3)     owner, responsible, watchers
-TicketLockTimeout             lock timeout (#4)                 owner
-TicketOwnerUpdate             owner update (#5)                 the new owner
-TicketResponsibleUpdate       responsible update (#6)           the new responsible
-ArticleCreate, AddNote        new note (#7)                     owner, responsible, watchers
-TicketQueueUpdate             queue update (#8)                 my queues (of the new queue)
-TicketMention                 mentioned in a note (ours)        the agent named with @login
-NotificationPendingReminder   pending reminder, locked (#9)     owner, responsible
-NotificationPendingReminder   pending reminder, unlocked (#10)  owner, responsible, my queues
-NotificationEscalation        escalation (#11)                  my queues, responsible
-NotificationEscalation...     escalation warning (#12)          my queues, responsible
-============================  ================================  ===========================
-
-"My queues" are the agent's :class:`~tickets.models.PersonalQueue` rows. Dropped are the
-system user, inactive users and customers, the actor, agents without an address, agents
-who may not read the ticket (``ro``; for a note ``note`` is enough: the rules of
-:mod:`tickets.access`, evaluated for all candidates in the one query that finds them), and
-agents who switched the notification off in their preferences (every one is on by default).
-
-Each recipient gets one mail in their language, queued as system mail in the persistent
-outgoing queue (:func:`otrs.mail.outbound.queue_system_mail`), and the ticket a
-SendAgentNotification history entry; no article is created.
+Each recipient gets one mail in their language (the notification's text in it, else in
+``LANGUAGE_CODE``, else any), queued as system mail in the persistent outgoing queue, and
+the ticket a SendAgentNotification history entry; no article is created. Every decision
+(sent, or skipped and why) is a :class:`~tickets.models.NotificationTrace` row, shown in
+the admin.
 
 The handler runs in a Celery worker after the commit, in a transaction that also marks its
 delivery done (:mod:`otrs.events.delivery`): a failure rolls back what it queued and the
-batch is tried again later, then shows as a failed delivery in the admin. It may see a batch
-twice; each mail is queued under a key made of the delivery key, the event and the
-recipient, and a recipient whose mail is queued already is skipped, so nobody is mailed
-twice.
-
-``TicketLockTimeout`` comes from the unlock sweep (:mod:`tickets.actions.timeouts`), with
-the system user as actor.
+batch is tried again later. Each mail is queued under a key made of the delivery key, the
+event, the notification and the recipient; one queued already is skipped, so a redelivered
+batch mails nobody twice. :func:`plan` is the same decision without writing anything: the
+admin's preview.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    prefetch_related_objects,
+)
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
-from django.utils.functional import Promise
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from otrs import events
 from otrs.accounts.models import User, UserKind, system_user
+from otrs.conditions import matches
 from otrs.mail.models import OutboundKind, OutboundMessage
 from otrs.mail.outbound import format_address
 from otrs.permissions import PermissionKey, agents_holding
 
 from .actions import record_history
-from .choices import HistoryType, LockState
+from .automation.attributes import facts_for, ticket_schema
+from .choices import HistoryType
 from .deliveries import queue_system_mail
 from .events import TicketEvent
-from .mailtexts import article_text
-from .models import Article, Mention, PersonalQueue, Ticket, TicketWatcher
+from .mailtexts import article_text, render
+from .models import (
+    Article,
+    Mention,
+    NotificationOutcome,
+    NotificationRecipient,
+    NotificationSkip,
+    NotificationTrace,
+    PersonalQueue,
+    Ticket,
+    TicketNotification,
+    TicketWatcher,
+)
 
 logger = logging.getLogger(__name__)
 
 # How much of an article a notification shows.
 EXCERPT_LINES = 15
 
-# Who a notification may go to.
-OWNER = "owner"
-RESPONSIBLE = "responsible"
-WATCHERS = "watchers"
-MY_QUEUES = "my_queues"
-# Agents with rw on the ticket's queue's group (OTRS AgentWritePermissions).
-WRITE_PERMISSIONS = "write_permissions"
-# The user named by the event's data["new"] (an owner or responsible update).
-NEW_USER = "new_user"
+# Article kinds a notification may listen to besides the ticket events (OTRS
+# NotificationFollowUp / NotificationAddNote): an ArticleCreate of that history type.
+FOLLOW_UP = "FollowUp"
+ADD_NOTE = "AddNote"
+_ARTICLE_KINDS: dict[str, str] = {HistoryType.FOLLOW_UP: FOLLOW_UP, HistoryType.ADD_NOTE: ADD_NOTE}
+# Events for which the note permission is enough to be told.
+_NOTE_EVENTS = frozenset({ADD_NOTE, TicketEvent.TICKET_MENTION})
 
-
-@dataclass(frozen=True)
-class Notification:
-    """One kind of agent notification; ``key`` is the preference key."""
-
-    key: str
-    label: Promise
-    subject: Promise
-    intro: Promise
-    recipients: tuple[str, ...]
-    with_article: bool = False
-    note_is_enough: bool = False
-    default: bool = True
-
-
-NEW_TICKET = Notification(
-    "new_ticket",
-    gettext_lazy("A new ticket in one of my queues"),
-    gettext_lazy("New ticket: %(title)s"),
-    gettext_lazy("A new ticket was opened in queue %(queue)s."),
-    (MY_QUEUES,),
-    with_article=True,
-)
-FOLLOW_UP_UNLOCKED = Notification(
-    "follow_up_unlocked",
-    gettext_lazy("A follow-up on an unlocked ticket (I own or watch it, or it is in my queues)"),
-    gettext_lazy("Follow-up: %(title)s"),
-    gettext_lazy("A follow-up arrived for ticket %(number)s, which is not locked."),
-    (OWNER, WATCHERS, MY_QUEUES),
-    with_article=True,
-)
-FOLLOW_UP_LOCKED = Notification(
-    "follow_up_locked",
-    gettext_lazy("A follow-up on a locked ticket I own, am responsible for or watch"),
-    gettext_lazy("Follow-up: %(title)s"),
-    gettext_lazy("A follow-up arrived for ticket %(number)s, locked by %(owner)s."),
-    (OWNER, RESPONSIBLE, WATCHERS),
-    with_article=True,
-)
-LOCK_TIMEOUT = Notification(
-    "lock_timeout",
-    gettext_lazy("The lock of a ticket I own timed out"),
-    gettext_lazy("Lock timed out: %(title)s"),
-    gettext_lazy("The lock of ticket %(number)s timed out; the ticket is unlocked now."),
-    (OWNER,),
-)
-OWNER_UPDATE = Notification(
-    "owner_update",
-    gettext_lazy("I became the owner of a ticket"),
-    gettext_lazy("You are the owner now: %(title)s"),
-    gettext_lazy("%(actor)s made you the owner of ticket %(number)s."),
-    (NEW_USER,),
-)
-RESPONSIBLE_UPDATE = Notification(
-    "responsible_update",
-    gettext_lazy("I became responsible for a ticket"),
-    gettext_lazy("You are responsible now: %(title)s"),
-    gettext_lazy("%(actor)s made you responsible for ticket %(number)s."),
-    (NEW_USER,),
-)
-NEW_NOTE = Notification(
-    "new_note",
-    gettext_lazy("A new note on a ticket I own, am responsible for or watch"),
-    gettext_lazy("New note: %(title)s"),
-    gettext_lazy("%(actor)s added a note to ticket %(number)s."),
-    (OWNER, RESPONSIBLE, WATCHERS),
-    with_article=True,
-    note_is_enough=True,
-)
-MENTION = Notification(
-    "mention",
-    gettext_lazy("I was mentioned in a note (@login)"),
-    gettext_lazy("You were mentioned: %(title)s"),
-    gettext_lazy("%(actor)s mentioned you in a note on ticket %(number)s."),
-    (NEW_USER,),
-    with_article=True,
-    note_is_enough=True,
-)
-QUEUE_UPDATE = Notification(
-    "queue_update",
-    gettext_lazy("A ticket was moved into one of my queues"),
-    gettext_lazy("Moved to %(queue)s: %(title)s"),
-    gettext_lazy("%(actor)s moved ticket %(number)s into queue %(queue)s."),
-    (MY_QUEUES,),
-)
-ESCALATION = Notification(
-    "escalation",
-    gettext_lazy("A ticket in my queues or that I am responsible for escalated"),
-    gettext_lazy("Escalated: %(title)s"),
-    gettext_lazy("Ticket %(number)s in queue %(queue)s is past an SLA target."),
-    (MY_QUEUES, WRITE_PERMISSIONS, RESPONSIBLE),
-)
-ESCALATION_WARNING = Notification(
-    "escalation_warning",
-    gettext_lazy("A ticket in my queues or that I am responsible for is about to escalate"),
-    gettext_lazy("About to escalate: %(title)s"),
-    gettext_lazy("Ticket %(number)s in queue %(queue)s will soon be past an SLA target."),
-    (MY_QUEUES, WRITE_PERMISSIONS, RESPONSIBLE),
-)
-PENDING_REMINDER_LOCKED = Notification(
-    "pending_reminder_locked",
-    gettext_lazy("The reminder time of a locked ticket I own or am responsible for passed"),
-    gettext_lazy("Reminder reached: %(title)s"),
-    gettext_lazy("The pending reminder time of ticket %(number)s has passed."),
-    (OWNER, RESPONSIBLE),
-)
-PENDING_REMINDER_UNLOCKED = Notification(
-    "pending_reminder_unlocked",
-    gettext_lazy("The reminder time of an unlocked ticket in my queues passed"),
-    gettext_lazy("Reminder reached: %(title)s"),
-    gettext_lazy(
-        "The pending reminder time of ticket %(number)s, which is not locked, has passed."
-    ),
-    (OWNER, RESPONSIBLE, MY_QUEUES),
-)
-
-# In the order the preferences page lists them.
-NOTIFICATIONS: dict[str, Notification] = {
-    n.key: n
-    for n in (
-        NEW_TICKET,
-        FOLLOW_UP_UNLOCKED,
-        FOLLOW_UP_LOCKED,
-        NEW_NOTE,
-        MENTION,
-        OWNER_UPDATE,
-        RESPONSIBLE_UPDATE,
-        QUEUE_UPDATE,
-        LOCK_TIMEOUT,
-        ESCALATION,
-        ESCALATION_WARNING,
-        PENDING_REMINDER_LOCKED,
-        PENDING_REMINDER_UNLOCKED,
-    )
-}
-
-# The event handler's name (stored on its deliveries) and what it subscribes to.
+# The event handler's name (stored on its deliveries) and what it subscribes to: every ticket
+# event (the records decide).
 HANDLER = "tickets.agent_notifications"
-EVENTS = frozenset(
-    {
-        TicketEvent.TICKET_CREATE,
-        TicketEvent.ARTICLE_CREATE,
-        TicketEvent.TICKET_LOCK_TIMEOUT,
-        TicketEvent.TICKET_OWNER_UPDATE,
-        TicketEvent.TICKET_RESPONSIBLE_UPDATE,
-        TicketEvent.TICKET_QUEUE_UPDATE,
-        TicketEvent.TICKET_MENTION,
-        TicketEvent.NOTIFICATION_ESCALATION,
-        TicketEvent.NOTIFICATION_ESCALATION_NOTIFY_BEFORE,
-        TicketEvent.NOTIFICATION_PENDING_REMINDER,
-    }
+EVENTS = frozenset(TicketEvent)
+
+# The names migration tickets 0027 gives the built-in notifications: shown translated (an
+# admin's own names are shown as they are).
+BUILT_IN_NAMES = (
+    gettext_noop("A new ticket in one of my queues"),
+    gettext_noop("A follow-up on an unlocked ticket (I own or watch it, or it is in my queues)"),
+    gettext_noop("A follow-up on a locked ticket I own, am responsible for or watch"),
+    gettext_noop("A new note on a ticket I own, am responsible for or watch"),
+    gettext_noop("I was mentioned in a note (@login)"),
+    gettext_noop("I became the owner of a ticket"),
+    gettext_noop("I became responsible for a ticket"),
+    gettext_noop("A ticket was moved into one of my queues"),
+    gettext_noop("The lock of a ticket I own timed out"),
+    gettext_noop("A ticket in my queues or that I am responsible for escalated"),
+    gettext_noop("A ticket in my queues or that I am responsible for is about to escalate"),
+    gettext_noop("The reminder time of a locked ticket I own or am responsible for passed"),
+    gettext_noop("The reminder time of an unlocked ticket in my queues passed"),
 )
 
 
-def wants(user: User, notification: Notification) -> bool:
-    """The agent's preference for ``notification``; unset means the default."""
+def event_choices() -> list[tuple[str, Any]]:
+    """What a notification may listen to, for the admin form."""
+    kinds = [
+        (FOLLOW_UP, gettext_lazy("FollowUp (a customer's follow-up article)")),
+        (ADD_NOTE, gettext_lazy("AddNote (an agent's note)")),
+    ]
+    return kinds + [(e.value, e.value) for e in TicketEvent]
+
+
+def event_names(event: str, data: dict) -> set[str]:
+    """The names ``event`` answers to: itself, and an article's kind."""
+    names = {event}
+    if event == TicketEvent.ARTICLE_CREATE:
+        kind = _ARTICLE_KINDS.get(str(data.get("history_type")))
+        if kind:
+            names.add(kind)
+    return names
+
+
+def wants(user: User, notification: TicketNotification) -> bool:
+    """The agent's preference for ``notification``; unset means its default."""
+    if not notification.agent_may_choose:
+        return True
     prefs = user.notification_preferences or {}
-    return bool(prefs.get(notification.key, notification.default))
+    return bool(prefs.get(notification.key, notification.enabled_by_default))
+
+
+def label(notification: TicketNotification) -> str:
+    """The notification's name in the active language (built-in names are translated)."""
+    return _(notification.name)
+
+
+def choosable() -> list[TicketNotification]:
+    """The notifications agents may switch on and off, for the preferences page."""
+    return list(TicketNotification.objects.filter(valid=True, agent_may_choose=True))
 
 
 # --- muting (bulk loads) -----------------------------------------------------------------------
@@ -262,6 +177,9 @@ def muted() -> AbstractContextManager[None]:
 def handle(batch: events.Batch) -> None:
     """The event handler: the notifications of each event of the change, in order. An
     exception leaves the delivery to be tried again (nothing of this attempt stays)."""
+    active = list(TicketNotification.objects.filter(valid=True))
+    if not active:
+        return
     for event in batch.events:
         # Ticket events are recorded with the ticket's id and the actor's (tickets.events).
         assert event.object_id is not None and event.actor_id is not None
@@ -272,7 +190,68 @@ def handle(batch: events.Batch) -> None:
             article_id=event.payload.get("article_id"),
             data=dict(event.payload),
             key=f"{batch.key}:{event.id}",
+            active=active,
         )
+
+
+@dataclass
+class Planned:
+    """One decision: ``recipient`` (a login or an address) gets ``subject``/``body``, or is
+    skipped for ``skip`` (a :class:`~tickets.models.NotificationSkip`)."""
+
+    recipient: str
+    user: User | None = None
+    skip: str = ""
+    language: str = ""
+    subject: str = ""
+    body: str = ""
+
+
+@dataclass
+class Context:
+    """What the decisions of one event share: the ticket, the actor, the article (loaded on
+    first use), the event's names and data."""
+
+    ticket: Ticket
+    names: set[str]
+    actor_id: int | None
+    actor: User | None
+    data: dict
+    article: Callable[[], Article | None]
+    now: datetime
+
+
+def _ticket(ticket_id: int) -> Ticket | None:
+    return (
+        Ticket.objects.select_related(
+            "queue", "state", "priority", "owner", "responsible", "type", "service", "sla"
+        )
+        .filter(pk=ticket_id)
+        .first()
+    )
+
+
+def context(
+    ticket: Ticket, event: str, *, actor_id: int | None, article_id=None, data=None
+) -> Context:
+    data = data or {}
+
+    @cache
+    def article() -> Article | None:
+        articles = Article.objects.filter(ticket=ticket).select_related("created_by")
+        if article_id is not None:
+            return articles.filter(pk=article_id).first()
+        return articles.order_by("created_at", "id").first()
+
+    return Context(
+        ticket=ticket,
+        names=event_names(event, data),
+        actor_id=actor_id,
+        actor=User.objects.filter(pk=actor_id).first() if actor_id else None,
+        data=data,
+        article=article,
+        now=timezone.now(),
+    )
 
 
 def notify(
@@ -283,154 +262,211 @@ def notify(
     article_id: int | None = None,
     data: dict | None = None,
     key: str | None = None,
+    active: list[TicketNotification] | None = None,
 ) -> list[User]:
-    """Send the notification of ``event``, if any, to its recipients; they are returned.
-    With ``key`` (the handler's delivery key and the event), recipients whose mail under
-    that key is queued already are left out: a redelivered batch mails nobody twice."""
+    """Send the notifications ``event`` calls for; the agents mailed are returned. With
+    ``key`` (the handler's delivery key and the event), recipients whose mail under that key
+    is queued already are left out: a redelivered batch mails nobody twice."""
     data = data or {}
-    if event == TicketEvent.ARTICLE_CREATE and data.get("history_type") not in (
-        HistoryType.FOLLOW_UP,
-        HistoryType.ADD_NOTE,
-    ):
-        return []  # most articles notify nobody: no need to load anything
-    # Only agents following the queue hear of a new ticket; usually nobody does.
-    if (
-        event == TicketEvent.TICKET_CREATE
-        and "queue_id" in data
-        and not PersonalQueue.objects.filter(queue_id=data["queue_id"]).exists()
-    ):
-        return []
-    ticket = (
-        Ticket.objects.select_related("queue", "state", "priority", "owner", "responsible")
-        .filter(pk=ticket_id)
-        .first()
-    )
+    names = event_names(event, data)
+    if active is None:
+        active = list(TicketNotification.objects.filter(valid=True))
+    chosen = [n for n in active if names & set(n.events or ())]
+    if not chosen:
+        return []  # most events notify nobody: no need to load anything
+    ticket = _ticket(ticket_id)
     if ticket is None:
         return []
-    notification = _notification_for(event, data, ticket)
-    if notification is None:
-        return []
-    candidates = recipients(notification, ticket, actor_id=actor_id, data=data)
-    if notification is NEW_NOTE and candidates and article_id is not None:
-        # Agents the note mentions get the mention's mail instead (not two for one note).
-        named = set(Mention.objects.filter(article_id=article_id).values_list("user_id", flat=True))
-        candidates = [user for user in candidates if user.pk not in named]
-    users = [user for user in candidates if wants(user, notification)]
-    if not users:
-        return []
-    article = _article(notification, ticket, article_id)
-    actor = User.objects.filter(pk=actor_id).first()
+    prefetch_related_objects(
+        chosen, "texts", "recipient_agents", "recipient_groups", "recipient_roles"
+    )
+    ctx = context(ticket, event, actor_id=actor_id, article_id=article_id, data=data)
+    sent: list[User] = []
     with transaction.atomic():
-        _deliver(notification, event, ticket, article, actor, users, key=key)
-    return users
+        for notification in chosen:
+            plans = plan(notification, ctx)
+            sent += _deliver(notification, event, ctx, plans, key=key)
+    return sent
 
 
-def _notification_for(event: str, data: dict, ticket: Ticket) -> Notification | None:
-    if event == TicketEvent.TICKET_CREATE:
-        return NEW_TICKET
-    if event == TicketEvent.ARTICLE_CREATE:
-        history_type = data.get("history_type")
-        if history_type == HistoryType.FOLLOW_UP:
-            return FOLLOW_UP_UNLOCKED if ticket.lock == LockState.UNLOCK else FOLLOW_UP_LOCKED
-        if history_type == HistoryType.ADD_NOTE:
-            return NEW_NOTE
-        return None
-    if event == TicketEvent.NOTIFICATION_PENDING_REMINDER:
-        if ticket.lock == LockState.UNLOCK:
-            return PENDING_REMINDER_UNLOCKED
-        return PENDING_REMINDER_LOCKED
-    by_event: dict[str, Notification] = {
-        TicketEvent.NOTIFICATION_ESCALATION: ESCALATION,
-        TicketEvent.NOTIFICATION_ESCALATION_NOTIFY_BEFORE: ESCALATION_WARNING,
-        TicketEvent.TICKET_LOCK_TIMEOUT: LOCK_TIMEOUT,
-        TicketEvent.TICKET_OWNER_UPDATE: OWNER_UPDATE,
-        TicketEvent.TICKET_RESPONSIBLE_UPDATE: RESPONSIBLE_UPDATE,
-        TicketEvent.TICKET_QUEUE_UPDATE: QUEUE_UPDATE,
-        TicketEvent.TICKET_MENTION: MENTION,
-    }
-    return by_event.get(event)
+# --- the decisions -----------------------------------------------------------------------------
 
 
-def recipients(
-    notification: Notification, ticket: Ticket, *, actor_id: int | None, data: dict | None = None
-) -> list[User]:
-    """The agents ``notification`` of ``ticket`` goes to, before their preferences.
+def filter_passes(notification: TicketNotification, ctx: Context) -> bool:
+    """The ticket filter (the condition language) and the article filter."""
+    if notification.ticket_filter:
+        tree = notification.ticket_filter
+        facts = facts_for(tree, ctx.ticket, ctx.now)
+        if not matches(tree, ticket_schema(), facts, ctx.now):
+            return False
+    if notification.article_sender_types or notification.article_channels:
+        article = ctx.article()
+        if article is None:
+            return False
+        senders, channels = notification.article_sender_types, notification.article_channels
+        if senders and article.sender_type not in senders:
+            return False
+        if channels and article.channel not in channels:
+            return False
+    return True
 
-    First the candidates by role (cheap: ids on the ticket, one small query for watchers
-    and for "my queues"); only if there are any, one query that keeps the active agents
-    with an address who may read the ticket. Mail intake, where owner and responsible are
-    the system user and nobody follows the queue, so costs one or two small queries.
-    """
-    data = data or {}
-    roles = notification.recipients
+
+def candidate_ids(notification: TicketNotification, ctx: Context) -> set[int]:
+    """The agents ``notification`` names for the ticket, by role and by name (ids)."""
+    ticket, roles = ctx.ticket, set(notification.recipients or ())
     ids: set[int] = set()
-    if OWNER in roles:
+    if NotificationRecipient.OWNER in roles:
         ids.add(ticket.owner_id)
-    if RESPONSIBLE in roles:
+    if NotificationRecipient.RESPONSIBLE in roles:
         ids.add(ticket.responsible_id)
-    if NEW_USER in roles and data.get("new"):
-        ids.add(int(data["new"]))
-    if WATCHERS in roles:
+    if NotificationRecipient.NAMED in roles and ctx.data.get("new"):
+        ids.add(int(ctx.data["new"]))
+    if NotificationRecipient.WATCHERS in roles:
         ids.update(
             TicketWatcher.objects.filter(ticket_id=ticket.pk).values_list("user_id", flat=True)
         )
-    if MY_QUEUES in roles:
+    if NotificationRecipient.MY_QUEUES in roles:
         ids.update(
             PersonalQueue.objects.filter(queue_id=ticket.queue_id).values_list("user_id", flat=True)
         )
-    if WRITE_PERMISSIONS in roles:
+    if NotificationRecipient.WRITE_PERMISSIONS in roles:
         ids.update(
             agents_holding(PermissionKey.RW, [ticket.queue.group_id])
             .order_by()
             .values_list("pk", flat=True)
         )
-    ids.discard(actor_id)
-    # The system user never gets mail (owner and responsible are loaded with the ticket).
-    ids -= {u.pk for u in (ticket.owner, ticket.responsible) if u.is_system}
-    if not ids:
-        return []
-    # tickets.access.can for every candidate at once: owner, responsible, a group grant
-    # (ro, or note for a note), or watching (read only).
+    ids.update(u.pk for u in notification.recipient_agents.all())
+    groups = [g.pk for g in notification.recipient_groups.all()]
+    if groups:
+        ids.update(agents_holding(PermissionKey.RO, groups).order_by().values_list("pk", flat=True))
+    for role in notification.recipient_roles.all():
+        if role.is_valid:
+            ids.update(role.members.values_list("pk", flat=True))
+    return ids
+
+
+def _readers(ctx: Context, ids: set[int], note_is_enough: bool) -> list[User]:
+    """The candidates, each with ``may_read`` (tickets.access.can for all at once: owner,
+    responsible, a group grant (ro, or note for a note), or watching)."""
+    ticket = ctx.ticket
     watching = Exists(TicketWatcher.objects.filter(ticket_id=ticket.pk, user_id=OuterRef("pk")))
-    keys = (
-        [PermissionKey.RO, PermissionKey.NOTE]
-        if notification.note_is_enough
-        else [PermissionKey.RO]
-    )
+    keys = [PermissionKey.RO, PermissionKey.NOTE] if note_is_enough else [PermissionKey.RO]
     may_read = Q(pk=ticket.owner_id) | Q(pk=ticket.responsible_id) | Q(watching)
     for key in keys:
         holders = agents_holding(key, [ticket.queue.group_id]).order_by().values("pk")
         may_read |= Q(pk__in=holders)
     return list(
-        User.objects.filter(may_read, pk__in=ids, kind=UserKind.AGENT, is_active=True)
-        .exclude(email="")
+        User.objects.filter(pk__in=ids)
+        .annotate(may_read=ExpressionWrapper(may_read, output_field=BooleanField()))
         .order_by("pk")
     )
 
 
-def _article(notification: Notification, ticket: Ticket, article_id: int | None) -> Article | None:
-    if not notification.with_article:
-        return None
-    articles = Article.objects.filter(ticket=ticket).select_related("created_by")
-    if article_id is not None:
-        return articles.filter(pk=article_id).first()
-    return articles.order_by("created_at", "id").first()
+def _addresses(notification: TicketNotification) -> list[str]:
+    lines = (notification.recipient_addresses or "").splitlines()
+    return [line.strip() for line in lines if line.strip()]
+
+
+def _skip_for(user: User, ctx: Context, notification: TicketNotification, mentioned) -> str:
+    if user.pk == ctx.actor_id:
+        return NotificationSkip.ACTOR
+    if user.kind != UserKind.AGENT or not user.is_active:
+        return NotificationSkip.INACTIVE
+    if not user.email:
+        return NotificationSkip.NO_ADDRESS
+    if not user.may_read:  # type: ignore[attr-defined]
+        return NotificationSkip.MAY_NOT_READ
+    if user.pk in mentioned():
+        return NotificationSkip.MENTIONED
+    if not wants(user, notification):
+        return NotificationSkip.PREFERENCE
+    return ""
+
+
+def plan(notification: TicketNotification, ctx: Context) -> list[Planned]:
+    """Who ``notification`` goes to for the event of ``ctx``, with the rendered texts, and
+    who not and why. Writes nothing (the admin's preview shows exactly this)."""
+    if not filter_passes(notification, ctx):
+        return [Planned(recipient="", skip=NotificationSkip.FILTER)]
+    ids = candidate_ids(notification, ctx)
+    # The system user never gets mail, and is not worth a line in the trace.
+    ids -= {u.pk for u in (ctx.ticket.owner, ctx.ticket.responsible) if u.is_system}
+    note_is_enough = bool(ctx.names & _NOTE_EVENTS)
+
+    @cache
+    def mentioned() -> set[int]:
+        article = ctx.article() if ADD_NOTE in ctx.names else None
+        if article is None:
+            return set()
+        return set(Mention.objects.filter(article_id=article.pk).values_list("user_id", flat=True))
+
+    plans: list[Planned] = []
+    for user in _readers(ctx, ids, note_is_enough) if ids else []:
+        if user.is_system:
+            continue
+        skip = _skip_for(user, ctx, notification, mentioned)
+        plans.append(
+            Planned(
+                recipient=user.get_username(),
+                user=user,
+                skip=skip,
+                language=user.language or settings.LANGUAGE_CODE,
+            )
+        )
+    for address in _addresses(notification):
+        plans.append(Planned(recipient=address, language=settings.LANGUAGE_CODE))
+    if notification.once_per_day:
+        _once_per_day(notification, plans, ctx)
+    texts = {t.language: t for t in notification.texts.all()}
+    for planned in plans:
+        if planned.skip:
+            continue
+        text = (
+            texts.get(planned.language)
+            or texts.get(settings.LANGUAGE_CODE)
+            or next(iter(texts.values()), None)
+        )
+        if text is None:
+            planned.skip = NotificationSkip.NO_TEXT
+            continue
+        with translation.override(planned.language):
+            planned.subject, planned.body = compose(text.subject, text.body, ctx, planned.user)
+    return plans
+
+
+def _once_per_day(notification: TicketNotification, plans: list[Planned], ctx: Context) -> None:
+    """Skip who had ``notification`` of this ticket today (OTRS OncePerDay)."""
+    midnight = timezone.localtime(ctx.now).replace(hour=0, minute=0, second=0, microsecond=0)
+    wanted = [p.recipient for p in plans if not p.skip]
+    if not wanted:
+        return
+    had = set(
+        NotificationTrace.objects.filter(
+            notification=notification,
+            ticket_id=ctx.ticket.pk,
+            recipient__in=wanted,
+            outcome=NotificationOutcome.SENT,
+            created_at__gte=midnight,
+        ).values_list("recipient", flat=True)
+    )
+    for planned in plans:
+        if not planned.skip and planned.recipient in had:
+            planned.skip = NotificationSkip.ONCE_PER_DAY
 
 
 # --- the mail ----------------------------------------------------------------------------------
 
 
 def _deliver(
-    notification: Notification,
+    notification: TicketNotification,
     event: str,
-    ticket: Ticket,
-    article: Article | None,
-    actor: User | None,
-    users: list[User],
+    ctx: Context,
+    plans: list[Planned],
     *,
     key: str | None,
-) -> None:
-    keys = {user.pk: f"{key}:{user.pk}" for user in users} if key else {}
+) -> list[User]:
+    ticket = ctx.ticket
+    keys = {p.recipient: f"{key}:{notification.pk}:{p.recipient}" for p in plans} if key else {}
     queued = set(
         OutboundMessage.objects.filter(idempotency_key__in=keys.values()).values_list(
             "idempotency_key", flat=True
@@ -439,27 +475,90 @@ def _deliver(
         else ()
     )
     # The history row names whoever made the change (the system if they are gone).
-    recorder = actor or system_user()
-    for user in users:
-        if keys.get(user.pk) in queued:
+    recorder = ctx.actor or system_user()
+    traces: list[NotificationTrace] = []
+    sent: list[User] = []
+    for planned in plans:
+        if keys.get(planned.recipient) in queued:
+            continue  # a redelivery: sent (and traced) the first time
+        traces.append(
+            NotificationTrace(
+                notification=notification,
+                notification_name=notification.name,
+                ticket_id=ticket.pk,
+                ticket_number=ticket.number,
+                event_name=event,
+                recipient_id=planned.user.pk if planned.user else None,
+                recipient=planned.recipient,
+                outcome=NotificationOutcome.SKIPPED if planned.skip else NotificationOutcome.SENT,
+                reason=planned.skip,
+                created_at=ctx.now,
+            )
+        )
+        if planned.skip:
             continue
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            subject, body = compose(notification, ticket, article, actor=actor, recipient=user)
+        user = planned.user
+        to = (
+            format_address(user.email, user.get_full_name())
+            if user is not None
+            else planned.recipient
+        )
         queue_system_mail(
-            to=format_address(user.email, user.get_full_name()),
-            subject=subject,
-            body=body,
+            to=to,
+            subject=planned.subject,
+            body=planned.body,
             kind=OutboundKind.AGENT_NOTIFICATION,
             ticket=ticket,
-            idempotency_key=keys.get(user.pk),
+            idempotency_key=keys.get(planned.recipient),
         )
         record_history(
             ticket,
             HistoryType.SEND_AGENT_NOTIFICATION,
             recorder,
-            new=user.pk,
-            extra={"notification": notification.key, "login": user.username, "event": event},
+            new=user.pk if user is not None else None,
+            extra={"notification": notification.key, "login": planned.recipient, "event": event},
         )
+        if user is not None:
+            sent.append(user)
+    NotificationTrace.objects.bulk_create(traces)
+    return sent
+
+
+def compose(subject: str, body: str, ctx: Context, recipient: User | None) -> tuple[str, str]:
+    """A notification's subject and body with their tags expanded, in the active language.
+    Besides the tags of :mod:`tickets.mailtexts`: ``<OTRS_TICKET_Link>`` (the ticket in the
+    agent portal), ``<OTRS_NOTIFICATION_PreferencesLink>`` and ``<OTRS_NOTIFICATION_Article>``
+    (the article's sender, subject and first lines); state and priority come translated."""
+    ticket = ctx.ticket
+    uses_article = "notification_article" in (subject + body).lower()
+    extra = {
+        "ticket_state": _(ticket.state.name),
+        "ticket_priority": _(ticket.priority.name),
+        "ticket_link": settings.SITE_URL + reverse("agent:zoom", args=[ticket.pk]),
+        "notification_preferenceslink": settings.SITE_URL + reverse("agent:preferences"),
+        "notification_article": _article_block(ctx.article()) if uses_article else "",
+    }
+
+    def expand(text: str) -> str:
+        return render(text, ticket=ticket, agent=ctx.actor, recipient=recipient, extra=extra)
+
+    number = f"{settings.TICKET_HOOK}{ticket.number}"
+    return " ".join(f"[{number}] {expand(subject)}".split()), expand(body)
+
+
+def _article_block(article: Article | None) -> str:
+    if article is None:
+        return ""
+    lines = article_text(article).strip("\n").splitlines()
+    return render_to_string(
+        "tickets/notifications/article.txt",
+        {
+            "article": article,
+            "author": article.from_address or _display(article.created_by),
+            "excerpt": "\n".join(lines[:EXCERPT_LINES]),
+            "more": len(lines) > EXCERPT_LINES,
+        },
+    )
 
 
 def _display(user: User | None) -> str:
@@ -468,51 +567,27 @@ def _display(user: User | None) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def compose(
-    notification: Notification,
-    ticket: Ticket,
-    article: Article | None,
-    *,
-    actor: User | None,
-    recipient: User,
-) -> tuple[str, str]:
-    """Subject and body of ``notification`` for ``recipient``, in the active language."""
-    number = f"{settings.TICKET_HOOK}{ticket.number}"
-    words = {
-        "number": number,
-        "title": ticket.title,
-        "queue": ticket.queue.full_name,
-        "actor": _display(actor),
-        "owner": _display(ticket.owner),
-    }
-    subject = " ".join(f"[{number}] {notification.subject % words}".split())
-    excerpt, more = "", False
-    if article is not None:
-        lines = article_text(article).strip("\n").splitlines()
-        excerpt, more = "\n".join(lines[:EXCERPT_LINES]), len(lines) > EXCERPT_LINES
-    body = render_to_string(
-        "tickets/notifications/agent.txt",
-        {
-            "intro": notification.intro % words,
-            "number": number,
-            "ticket": ticket,
-            "state": _(ticket.state.name),
-            "priority": _(ticket.priority.name),
-            "owner": words["owner"],
-            "customer": ticket.customer_user or ticket.customer_id,
-            "article": article,
-            "author": _author(article),
-            "excerpt": excerpt,
-            "more": more,
-            "url": settings.SITE_URL + reverse("agent:zoom", args=[ticket.pk]),
-            "preferences_url": settings.SITE_URL + reverse("agent:preferences"),
-            "recipient": recipient,
-        },
+def preview(
+    notification: TicketNotification, ticket: Ticket, event: str, actor: User | None
+) -> list[Planned]:
+    """:func:`plan` for ``ticket`` as if ``event`` had just happened by ``actor``: the admin's
+    dry run. An owner or responsible update names the ticket's current owner or responsible;
+    the ticket's latest article stands for the event's."""
+    data: dict = {}
+    if event in (FOLLOW_UP, ADD_NOTE):
+        data["history_type"] = event
+        event = TicketEvent.ARTICLE_CREATE
+    if event == TicketEvent.TICKET_OWNER_UPDATE:
+        data["new"] = ticket.owner_id
+    if event == TicketEvent.TICKET_RESPONSIBLE_UPDATE:
+        data["new"] = ticket.responsible_id
+    # The ticket's latest article stands for the event's (a note, a follow-up).
+    latest = Article.objects.filter(ticket=ticket).order_by("-created_at", "-id").first()
+    ctx = context(
+        ticket,
+        event,
+        actor_id=actor.pk if actor else None,
+        article_id=latest.pk if latest else None,
+        data=data,
     )
-    return subject, body
-
-
-def _author(article: Article | None) -> str:
-    if article is None:
-        return ""
-    return article.from_address or _display(article.created_by)
+    return plan(notification, ctx)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from email import message_from_bytes
 from email.policy import default as default_policy
 
@@ -17,7 +16,7 @@ from tests import factories
 from tickets import actions, events, notifications
 from tickets.choices import Channel, HistoryType, SenderType
 from tickets.events import TicketEvent
-from tickets.models import PersonalQueue, TicketHistory
+from tickets.models import PersonalQueue, TicketHistory, TicketNotification
 
 pytestmark = pytest.mark.django_db
 
@@ -157,9 +156,9 @@ def test_it_writes_in_the_agents_language(team, committed, monkeypatch):
     languages = {}
     compose = notifications.compose
 
-    def spy(notification, ticket, article, *, actor, recipient):
+    def spy(subject, body_text, ctx, recipient):
         languages[recipient.username] = translation.get_language()
-        return compose(notification, ticket, article, actor=actor, recipient=recipient)
+        return compose(subject, body_text, ctx, recipient)
 
     monkeypatch.setattr(notifications, "compose", spy)
 
@@ -291,12 +290,16 @@ def test_note_permission_is_enough_for_a_note_but_not_for_other_notifications(te
     noter = agent("noter")
     factories.grant(noter, team.group, factories.PermissionKey.NOTE)
     my_queue(noter, team.queue)
-    to_my_queues = (notifications.MY_QUEUES,)
-    note = dataclasses.replace(notifications.NEW_NOTE, recipients=to_my_queues)
-    other = dataclasses.replace(notifications.NEW_TICKET, recipients=to_my_queues)
+    note = TicketNotification.objects.get(key="new_note")
+    note.recipients = ["my_queues"]
+    other = TicketNotification.objects.get(key="new_ticket")
 
-    assert [u.username for u in notifications.recipients(note, ticket, actor_id=None)] == ["noter"]
-    assert notifications.recipients(other, ticket, actor_id=None) == []
+    def told(notification, event, data):
+        ctx = notifications.context(ticket, event, actor_id=None, data=data)
+        return [p.recipient for p in notifications.plan(notification, ctx) if not p.skip]
+
+    assert told(note, "ArticleCreate", {"history_type": "AddNote"}) == ["noter"]
+    assert told(other, "TicketCreate", {}) == []
 
 
 def test_a_move_tells_the_agents_of_the_new_queue(team, committed):
@@ -413,7 +416,7 @@ def test_the_preferences_page_saves_notifications_and_my_queues(client, team):
         "time_zone": "",
         "rows_per_page": 25,
         "my_queues": [team.queue.pk],
-        **{f"notify_{key}": "on" for key in notifications.NOTIFICATIONS if key != "new_note"},
+        **{f"notify_{n.key}": "on" for n in notifications.choosable() if n.key != "new_note"},
     }
     assert client.post("/agent/preferences/", data).status_code == 302
     team.ro.refresh_from_db()

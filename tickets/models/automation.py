@@ -191,3 +191,161 @@ class AclRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NotificationRecipient(models.TextChoices):
+    """Who a notification goes to, by their part in the ticket (OTRS recipient keywords)."""
+
+    OWNER = "owner", _("the owner")
+    RESPONSIBLE = "responsible", _("the responsible agent")
+    WATCHERS = "watchers", _("the watchers")
+    MY_QUEUES = "my_queues", _("agents who chose the ticket's queue in “My queues”")
+    WRITE_PERMISSIONS = "write_permissions", _("agents with rw on the ticket's queue")
+    # The agent the event's data names as ``new``: the new owner, the new responsible, the
+    # agent mentioned.
+    NAMED = "named", _("the agent the change names (new owner, new responsible, mentioned)")
+
+
+class NotificationTransport(models.TextChoices):
+    EMAIL = "email", _("email")
+
+
+class TicketNotification(models.Model):
+    """An agent notification (spec section 11): on which events, for which tickets and
+    articles, to whom, and with which text per language.
+
+    ``events`` holds ticket event names (:class:`tickets.events.TicketEvent`) and the article
+    kinds ``FollowUp`` and ``AddNote`` (an ArticleCreate of that history type); ``ticket_filter``
+    is a condition tree (:mod:`otrs.conditions`) on the ticket attributes of
+    :mod:`tickets.automation.attributes`. ``key`` names the notification in the agents'
+    preferences and in the trace. Sent by :mod:`tickets.notifications`."""
+
+    key = models.SlugField(_("key"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    comment = models.TextField(_("comment"), blank=True)
+    valid = models.BooleanField(_("active"), default=True)
+    events = models.JSONField(_("events"), default=list, blank=True)
+    ticket_filter = models.JSONField(
+        _("ticket filter"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
+    # Empty: any. Raw codes (SenderType, Channel values).
+    article_sender_types = models.JSONField(_("article sender types"), default=list, blank=True)
+    article_channels = models.JSONField(_("article channels"), default=list, blank=True)
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    recipient_agents = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("agents")
+    )
+    # Agents with ro (or more) on these groups, directly or through a role.
+    recipient_groups = models.ManyToManyField(
+        "accounts.Group", blank=True, related_name="+", verbose_name=_("agents of groups")
+    )
+    recipient_roles = models.ManyToManyField(
+        "accounts.Role", blank=True, related_name="+", verbose_name=_("agents of roles")
+    )
+    # One address per line; they get the mail whatever their access.
+    recipient_addresses = models.TextField(_("further addresses"), blank=True)
+    transport = models.CharField(
+        _("transport"),
+        max_length=20,
+        choices=NotificationTransport.choices,
+        default=NotificationTransport.EMAIL,
+    )
+    once_per_day = models.BooleanField(_("once per day"), default=False)
+    agent_may_choose = models.BooleanField(
+        _("agents may switch it off in their preferences"), default=True
+    )
+    enabled_by_default = models.BooleanField(_("on unless the agent switched it off"), default=True)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket notification")
+        verbose_name_plural = _("ticket notifications")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketNotificationText(models.Model):
+    """The subject and body of a notification in one language, with OTRS tags."""
+
+    notification = models.ForeignKey(
+        TicketNotification, on_delete=models.CASCADE, related_name="texts"
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=250)
+    body = models.TextField(_("text"))
+
+    class Meta:
+        verbose_name = _("notification text")
+        verbose_name_plural = _("notification texts")
+        ordering = ["language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "language"], name="notification_text_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} {self.language}"
+
+
+class NotificationOutcome(models.TextChoices):
+    SENT = "sent", _("sent")
+    SKIPPED = "skipped", _("skipped")
+
+
+class NotificationSkip(models.TextChoices):
+    """Why a notification did not go to a candidate (or to anybody)."""
+
+    FILTER = "filter", _("the ticket or article does not match the filter")
+    ACTOR = "actor", _("made the change")
+    SYSTEM = "system", _("the system user")
+    INACTIVE = "inactive", _("not an active agent")
+    NO_ADDRESS = "no_address", _("no mail address")
+    MAY_NOT_READ = "may_not_read", _("may not read the ticket")
+    PREFERENCE = "preference", _("switched off in the preferences")
+    ONCE_PER_DAY = "once_per_day", _("had it today already")
+    MENTIONED = "mentioned", _("gets the mention instead")
+    NO_TEXT = "no_text", _("the notification has no text")
+
+
+class NotificationTrace(models.Model):
+    """One decision of the notification sender: sent to whom, or skipped and why."""
+
+    notification = models.ForeignKey(
+        TicketNotification,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="traces",
+        verbose_name=_("notification"),
+    )
+    notification_name = models.CharField(_("notification"), max_length=200)
+    # Plain values: the trace outlives tickets and users.
+    ticket_id = models.BigIntegerField(_("ticket id"))
+    ticket_number = models.CharField(_("ticket number"), max_length=50)
+    event_name = models.CharField(_("event"), max_length=100)
+    recipient_id = models.BigIntegerField(_("recipient id"), null=True, blank=True)
+    recipient = models.CharField(_("recipient"), max_length=250, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=NotificationOutcome.choices)
+    reason = models.CharField(
+        _("reason"), max_length=20, choices=NotificationSkip.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification trace")
+        verbose_name_plural = _("notification traces")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # "Once per day": what this notification sent this recipient since midnight.
+            models.Index(
+                fields=["notification", "recipient", "created_at"], name="notification_trace_once"
+            ),
+            # A ticket's traces (linked from the admin).
+            models.Index(fields=["ticket_id"], name="notification_trace_ticket"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_name} {self.ticket_number} {self.recipient}"
