@@ -16,6 +16,10 @@ from .master import SLA, Priority, Queue, Service, State, TicketType
 MAX_MERGE_HOPS = 10
 
 
+# The columns a ticket's count key is read from (see Ticket.from_db).
+_COUNT_KEY_COLUMNS = frozenset({"queue_id", "state_id", "lock"})
+
+
 class Ticket(models.Model):
     """A ticket. Only ``tickets.actions`` assigns its fields."""
 
@@ -131,8 +135,11 @@ class Ticket(models.Model):
     def from_db(cls, db, field_names, values):
         ticket = super().from_db(db, field_names, values)
         # Where the ticket was counted as read (tickets.ticket_counts): an action that moves
-        # it, changes its state or lock moves it from this key to the new one.
-        ticket.count_key = (ticket.queue_id, ticket.state_id, ticket.lock)
+        # it, changes its state or lock moves it from this key to the new one. A read that
+        # left one of them out (only(), defer()) knows no key: reading a deferred field here
+        # would load the row again, through this method.
+        if _COUNT_KEY_COLUMNS.issubset(field_names):
+            ticket.count_key = (ticket.queue_id, ticket.state_id, ticket.lock)
         return ticket
 
     @property

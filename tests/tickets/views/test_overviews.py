@@ -460,10 +460,11 @@ QUERIES = {
     # locked (rows), new (state ids, queue ids, page ids, rows), reminders (state ids,
     # rows), watched (state ids, rows), escalated (rows), escalation targets (2), seen flags
     "dashboard": ({}, 17),
-    # counts (state ids, grouped count), tree, page (state ids, page ids, rows), seen flags
-    "queues": ({}, 11),
-    # counts (2), tree, page (state ids, rows), seen flags
-    "queues sorted": ({"sort": "priority", "order": "desc"}, 10),
+    # counts (state ids, the maintained rows of the agent's queues, the other queues' ids,
+    # the agent's own tickets there), tree, page (state ids, page ids, rows), seen flags
+    "queues": ({}, 13),
+    # counts (4), tree, page (state ids, rows), seen flags
+    "queues sorted": ({"sort": "priority", "order": "desc"}, 12),
     # state ids, queue ids, page ids, rows, seen flags
     "status": ({}, 9),
     "status closed": ({"view": "closed"}, 9),
