@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from otrs.api.custom_fields import CustomFieldsField
-from otrs.api.serializers import ApiModelSerializer, ApiSerializer
+from otrs.api.serializers import ApiModelSerializer, ApiSerializer, HighlightsField
 from otrs.fields.selectors import definitions
 
 from .. import access
@@ -48,6 +48,11 @@ class FaqItemSerializer(ApiModelSerializer):
     custom_fields = CustomFieldsField(
         lambda: definitions(FAQ_ITEM), component="FaqItemCustomFields", read_only=True
     )
+    highlights = HighlightsField(
+        help_text="Agents: where the searched words (q) occur, as HTML passages, the text "
+        "escaped and each match in <mark>. Empty without a search, and always for customers "
+        "(the searched text holds the internal comment field too)."
+    )
 
     class Meta:
         model = FaqItem
@@ -65,6 +70,7 @@ class FaqItemSerializer(ApiModelSerializer):
             "published",
             "latest_revision",
             "custom_fields",
+            "highlights",
         ]
 
     @extend_schema_field(LatestRevisionSerializer(allow_null=True))

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from otrs.api.permissions import AgentsOnly, ApiAccess
 from otrs.errors import DomainError, ErrorCode
 from otrs.fields.selectors import definitions, values_for
+from otrs.search.highlight import as_text, highlights
 
 from .. import access, actions, selectors
 from ..choices import ItemState, RevisionStatus
@@ -112,7 +113,11 @@ class FaqItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        data = s.FaqItemSerializer(page, many=True, context=self._context(page)).data
+        context = self._context(page)
+        if access.is_agent(request.user):
+            words = request.query_params.get("q", "")[:500]
+            context["highlights"] = as_text(highlights("faq_item", words, [i.pk for i in page]))
+        data = s.FaqItemSerializer(page, many=True, context=context).data
         return self.get_paginated_response(data)
 
     def retrieve(self, request, *args, **kwargs):

@@ -101,6 +101,18 @@ def test_the_api_lists_give_highlights_with_q(settings):
     for row in customer.get("/api/v1/tickets/", {"fulltext": "okapi"}).json()["results"]:
         assert row["highlights"] == []
     assert ConfigItem.objects.filter(pk=ci.pk).exists()
+    # FAQ items: agents get passages; customers none (the searched text holds the internal
+    # comment field too).
+    faq = item(
+        category("Hlx API FAQ", read=[queue.group], customers_all=True),
+        "Hlx okapi feeding",
+        comment="okapi internal remark",
+    )
+    faqs = {r["id"]: r for r in api.get("/api/v1/faq-items/", {"q": "okapi"}).json()["results"]}
+    assert any("<mark>" in p for p in faqs[faq.pk]["highlights"])
+    assert api.get("/api/v1/faq-items/").json()["results"][0]["highlights"] == []
+    seen = customer.get("/api/v1/faq-items/", {"q": "okapi"}).json()["results"]
+    assert [r["highlights"] for r in seen if r["id"] == faq.pk] == [[]]
 
 
 def test_elasticsearch_marks_customers_faq_items_and_cis(es):
