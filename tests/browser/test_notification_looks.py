@@ -12,7 +12,7 @@ from tests import factories
 from tests.missing import import_or_missing
 from tickets.models import PersonalQueue, TicketNotification
 
-from .conftest import TIMEOUT_MS, WIDTHS, shoot_widths
+from .conftest import new_context, shoot_widths
 from .test_agent_portal import sign_in
 
 sync_api = import_or_missing("playwright.sync_api")
@@ -36,14 +36,7 @@ def test_the_notification_admin_without_javascript(browser, live_server, support
         ticket = factories.ticket(support.queue, owner=agent, title="Printer on fire")
     note = TicketNotification.objects.get(key="new_note")
 
-    context = browser.new_context(
-        viewport={"width": WIDTHS[-1], "height": 900},
-        locale="en-US",
-        color_scheme=scheme,
-        base_url=live_server.url,
-        java_script_enabled=False,
-    )
-    context.set_default_timeout(TIMEOUT_MS)
+    context = new_context(browser, live_server, js=False, scheme=scheme)
     page = context.new_page()
 
     def shoot(name: str) -> None:
