@@ -50,6 +50,14 @@ def new_context(browser, live_server, *, js: bool = True, width: int = WIDTHS[-1
     return context
 
 
+def submit(locator) -> None:
+    """Click ``locator`` (a submit button or a link) and wait until the page it leads to has
+    loaded. A bare ``click()`` returns once the click is dispatched, so a check right after it
+    can read the old page, or a half-parsed new one, or the database before the POST ran."""
+    with locator.page.expect_navigation():
+        locator.click()
+
+
 def shoot_widths(page, stem: str, widths=WIDTHS, height: int = 900) -> None:
     """Full-page screenshots of ``page`` at each width, as test-artifacts/<stem>-<width>.png;
     the page is left at the last width."""

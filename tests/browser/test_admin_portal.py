@@ -21,7 +21,7 @@ from otrs.daemon import heartbeat
 from otrs.ops.models import MaintenanceWindow
 from otrs.policy import actions as policy_actions
 from tests import factories
-from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS
+from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, submit
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -42,7 +42,8 @@ def _sign_in(page, path: str, username: str) -> None:
     page.goto(path)
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill("pw")
-    page.locator("#id_password").press("Enter")
+    with page.expect_navigation():
+        page.locator("#id_password").press("Enter")
 
 
 def test_the_admin_walk_without_javascript(browser, live_server):
@@ -61,12 +62,12 @@ def test_the_admin_walk_without_javascript(browser, live_server):
     admin.get_by_role("link", name="Groups", exact=True).click()
     admin.get_by_role("link", name="Add group").click()
     admin.locator("#id_name").fill("Operations")
-    admin.get_by_role("button", name="Save", exact=True).click()
+    submit(admin.get_by_role("button", name="Save", exact=True))
     assert Group.objects.filter(name="Operations").exists()
     admin.goto("/admin/tickets/queue/add/")
     admin.locator("#id_name").fill("Ops desk")
     admin.locator("#id_group").select_option(label="Operations")
-    admin.get_by_role("button", name="Save", exact=True).click()
+    submit(admin.get_by_role("button", name="Save", exact=True))
     assert admin.get_by_text("was added successfully").count() == 1
 
     # The group to the role, in the matrix.
@@ -74,7 +75,7 @@ def test_the_admin_walk_without_javascript(browser, live_server):
     admin.get_by_role("link", name="Permissions", exact=True).click()
     admin.get_by_role("link", name="Roles of Operations").click()
     admin.get_by_role("checkbox", name="read and write: Ops team").check()
-    admin.get_by_role("button", name="Save").click()
+    submit(admin.get_by_role("button", name="Save"))
     assert admin.get_by_text("1 change saved.").count() == 1
     assert (
         admin.get_by_text("role Ops team was granted “read and write” on Operations").count() == 1
@@ -86,7 +87,7 @@ def test_the_admin_walk_without_javascript(browser, live_server):
     admin.get_by_label("Filter", exact=True).fill("walker")
     admin.get_by_role("button", name="Filter").click()
     admin.get_by_role("checkbox", name="member: walker").check()
-    admin.get_by_role("button", name="Save").click()
+    submit(admin.get_by_role("button", name="Save"))
     assert admin.get_by_text("walker joined the role Ops team").count() == 1
     assert role.members.filter(pk=walker.pk).exists()
     admin_context.close()
@@ -215,7 +216,7 @@ def test_the_operation_screens(browser, live_server, scheme, language):
         # The confirmation of "End sessions" (a POST from the sessions page's form).
         page.goto("/admin/sessions/")
         page.locator("#id_scope").select_option("agents")
-        page.locator("#end-sessions ~ input[type=submit]").click()
+        submit(page.locator("#end-sessions ~ input[type=submit]"))
         assert page.locator("#confirm-question").count() == 1
         page.screenshot(
             path=str(ARTIFACTS / f"admin-ops-end-sessions-{language}-{scheme}-{width}.png"),

@@ -16,6 +16,8 @@ import pytest
 from tests import factories
 from tests.missing import import_or_missing
 
+from .conftest import submit
+
 sync_api = import_or_missing("playwright.sync_api")
 Page, expect = sync_api.Page, sync_api.expect
 
@@ -59,7 +61,7 @@ def sign_in(page: Page, username: str) -> None:
     check_page(page)
     page.get_by_label("Login", exact=True).fill(username)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    submit(page.get_by_role("button", name="Sign in"))
 
 
 def check_page(page: Page) -> None:

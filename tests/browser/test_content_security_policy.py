@@ -13,6 +13,8 @@ from tickets import actions
 from tickets.choices import Channel, SenderType
 from tickets.models import Queue
 
+from .conftest import submit
+
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -21,8 +23,7 @@ def sign_in(page, url: str, username: str) -> None:
     page.goto(url)
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "x")
-    page.locator("form [type=submit]").first.click()
-    page.wait_for_load_state()
+    submit(page.locator("form [type=submit]").first)
 
 
 def test_the_admin_works_under_the_policy(page, js_mode, support):
@@ -32,8 +33,7 @@ def test_the_admin_works_under_the_policy(page, js_mode, support):
 
     assert page.locator("input[name=name]").input_value() == "Support"
     page.fill("input[name=name]", "Support desk")
-    page.locator("input[name=_save]").click()
-    page.wait_for_load_state()
+    submit(page.locator("input[name=_save]"))
     assert Queue.objects.get(pk=support.queue.pk).name == "Support desk"
     if js_mode == "js":
         # The admin's own scripts ran (its select filters and date shortcuts are built by

@@ -11,7 +11,7 @@ from tests import factories
 from tests.missing import import_or_missing
 from tickets.models import GenericAgentJob, GenericAgentRun, Priority
 
-from .conftest import new_context, shoot_widths
+from .conftest import new_context, shoot_widths, submit
 from .test_agent_portal import sign_in
 
 sync_api = import_or_missing("playwright.sync_api")
@@ -62,14 +62,14 @@ def test_a_job_is_tried_saved_and_run_without_javascript(
         shoot("dry-run")
 
         page.go_back()
-        page.locator("input[name=_save]").click()
+        submit(page.locator("input[name=_save]"))
         job = GenericAgentJob.objects.get()
         assert job.changes["priority"] == Priority.objects.get(level=5).pk
 
         page.goto("/admin/tickets/genericagentjob/")
         page.locator(f"input[name=_selected_action][value='{job.pk}']").check()
         page.locator("select[name=action]").select_option("run_selected")
-        page.locator("button[name=index]").click()
+        submit(page.locator("button[name=index]"))
         run = GenericAgentRun.objects.get()
         assert (run.matched, run.changed) == (1, 1)
         shoot("job-list")

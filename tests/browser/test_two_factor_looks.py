@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from customers.actions import CustomerUserInput, create_customer_user
 from tests import factories
-from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS
+from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, submit
 from tests.missing import import_or_missing
 
 sync_api = import_or_missing("playwright.sync_api")
@@ -36,7 +36,7 @@ def _sign_in(page, username):
     page.goto("/agent/login/")
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill("x")
-    page.locator("form button[type=submit]").first.click()
+    submit(page.locator("form button[type=submit]").first)
 
 
 @pytest.mark.parametrize("language", ["en", "de"])

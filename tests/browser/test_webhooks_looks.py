@@ -12,7 +12,7 @@ from otrs.accounts.models import User, UserKind
 from otrs.permissions import PermissionKey
 from otrs.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from tests import factories
-from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS
+from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, submit
 from tests.missing import import_or_missing
 
 sync_api = import_or_missing("playwright.sync_api")
@@ -36,7 +36,8 @@ def _page(browser, live_server, user, password, login, *, language, scheme, widt
     page.goto(login)
     page.locator("input[name=username]").fill(user.username)
     page.locator("input[name=password]").fill(password)
-    page.locator("input[name=password]").press("Enter")
+    with page.expect_navigation():
+        page.locator("input[name=password]").press("Enter")
     return context, page
 
 
@@ -68,7 +69,7 @@ def test_the_webhook_admin_and_search_highlights(browser, live_server, language)
         page.locator("input[name=events][value=TicketCreate]").check()
         page.locator("select[name=filter__ticket__queue]").select_option(str(queue.pk))
         page.screenshot(path=str(ARTIFACTS / f"webhook-add-{looks}.png"), full_page=True)
-        page.locator("input[name=_continue]").click()
+        submit(page.locator("input[name=_continue]"))
         hook = Webhook.objects.get(name=f"Looks {looks}")
         assert hook.filters == {"ticket.queue": [str(queue.pk)]}
         expect(page.locator(".field-secret")).to_contain_text(hook.secret)
