@@ -60,6 +60,25 @@ def visible_to(user, need: str = PermissionKey.RO) -> QuerySet:
     return found.none()
 
 
+def ci_conditions(user, *fields: str, need: str = PermissionKey.RO) -> tuple[Q, ...]:
+    """One condition per name in ``fields``, on rows that name a CI there (a link's
+    ``source`` or ``target``): the CI is one ``user`` may act on with ``need``, as
+    :func:`visible_to` decides.
+
+    For agents the readable classes are read first (one small query for all the fields) and
+    each condition joins the CI and tests its class against that list. The subquery form
+    (``field IN (CIs whose class is IN (classes of the agent's groups))``) let PostgreSQL
+    misjudge how many CIs the classes hold and walk all of them: the links of a CI with
+    1,000 dependents took 1.5 s among 200,000 CIs; the join takes milliseconds."""
+    if _is_system(user):
+        return tuple(Q() for _ in fields)
+    if _is_agent(user):
+        class_ids = list(classes_for(user, need).values_list("pk", flat=True))
+        return tuple(Q(**{f"{field}__ci_class_id__in": class_ids}) for field in fields)
+    visible = visible_to(user, need).values("pk")
+    return tuple(Q(**{f"{field}__in": visible}) for field in fields)
+
+
 def _customer_cis(user, found: QuerySet) -> QuerySet:
     """A customer's own CIs: their company in a company attribute, or themselves in a
     customer attribute, of the current version; only with the portal setting on."""

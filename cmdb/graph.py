@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from . import access
 from .choices import Functionality, LinkType
 from .models import ConfigItem, Link
@@ -107,17 +105,17 @@ class Graph:
 
 
 def build(user, configitem: ConfigItem) -> Graph:
-    visible = access.visible_to(user).values("pk")
+    to_visible, from_visible = access.ci_conditions(user, "target", "source")
     placed: dict[int, Node] = {configitem.pk: Node(configitem, 0)}
     edges: list[tuple[int, int]] = []  # (dependent, dependency)
     more: dict[int, int] = {}
     frontier_left, frontier_right = {configitem.pk}, {configitem.pk}
     for level in range(1, LEVELS + 1):
         right = Link.objects.filter(
-            Q(source_id__in=frontier_right), link_type=LinkType.DEPENDS_ON, target__in=visible
+            to_visible, source_id__in=frontier_right, link_type=LinkType.DEPENDS_ON
         ).values_list("source_id", "target_id")
         left = Link.objects.filter(
-            Q(target_id__in=frontier_left), link_type=LinkType.DEPENDS_ON, source__in=visible
+            from_visible, target_id__in=frontier_left, link_type=LinkType.DEPENDS_ON
         ).values_list("source_id", "target_id")
         new_right = _place(right, 1, level, placed, edges, more)
         new_left = _place(left, 0, -level, placed, edges, more)

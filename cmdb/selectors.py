@@ -100,14 +100,14 @@ class LinkRow:
 
 def links(user, configitem: ConfigItem) -> list[LinkRow]:
     """The CI's links from both ends, only to CIs the agent may see."""
-    visible = access.visible_to(user).values("pk")
+    to_visible, from_visible = access.ci_conditions(user, "target", "source")
     outgoing = (
-        Link.objects.filter(source=configitem, target__in=visible)
+        Link.objects.filter(to_visible, source=configitem)
         .select_related("target__ci_class", "target__current_incident_state")
         .order_by("link_type", "target__name")[:LINKS_SHOWN]
     )
     incoming = (
-        Link.objects.filter(target=configitem, source__in=visible)
+        Link.objects.filter(from_visible, target=configitem)
         .select_related("source__ci_class", "source__current_incident_state")
         .order_by("link_type", "source__name")[:LINKS_SHOWN]
     )
