@@ -6,7 +6,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue as queue_module
+import shutil
+import subprocess
+import sys
 import traceback
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -20,6 +24,58 @@ from otrs.events import registry
 from otrs.events.models import OutboxEvent
 from tests import factories
 from tests.mail.smtp_server import smtp_server  # noqa: F401 - a fixture
+
+BASE_DIR = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(items):
+    """Tests marked ``own_sqlite`` do the same work whatever database the suite runs on
+    (they migrate a SQLite database of their own in other processes), so only the SQLite
+    suite runs them; the server suites list them as skipped."""
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return
+    skip = pytest.mark.skip(reason="own SQLite database: the SQLite suite runs it")
+    for item in items:
+        if item.get_closest_marker("own_sqlite"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite_file(tmp_path_factory) -> Path:
+    """A SQLite database migrated by ``manage.py migrate`` in a process of its own, once per
+    test process (migrating costs about a minute); use :func:`migrated_sqlite`."""
+    var_dir = tmp_path_factory.mktemp("migrated-sqlite")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env["OTRS_VAR_DIR"] = str(var_dir)
+    done = subprocess.run(
+        [sys.executable, str(BASE_DIR / "manage.py"), "migrate", "--noinput", "-v0"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return var_dir / "otrs.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(_migrated_sqlite_file):
+    """``copy(var_dir)``: a fresh copy of a migrated SQLite database as ``var_dir``'s
+    ``otrs.sqlite3`` (the file the settings use when DATABASE_URL is unset and OTRS_VAR_DIR
+    is ``var_dir``); returns its path."""
+
+    def copy(var_dir: Path) -> Path:
+        target = Path(var_dir) / "otrs.sqlite3"
+        shutil.copyfile(_migrated_sqlite_file, target)
+        return target
+
+    return copy
 
 
 @pytest.fixture(scope="session")

@@ -222,28 +222,18 @@ def _wait_for(
 
 
 @pytest.fixture(scope="module")
-def daemon(tmp_path_factory) -> Iterator[Daemon]:
+def daemon(tmp_path_factory, migrated_sqlite) -> Iterator[Daemon]:
     var_dir = tmp_path_factory.mktemp("daemon-var")
     env = dict(os.environ)
     env.update(
         OTRS_VAR_DIR=str(var_dir),
-        DATABASE_URL=f"sqlite:///{var_dir / 'otrs.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{migrated_sqlite(var_dir)}",
         CELERY_BROKER_URL="filesystem://",
         CELERY_TASK_ALWAYS_EAGER="false",
         LOG_LEVEL="INFO",
         PYTHONPATH=os.pathsep.join(filter(None, [str(BASE_DIR), env.get("PYTHONPATH")])),
     )
     env.setdefault("DJANGO_SETTINGS_MODULE", "otrs.settings")
-    migrate = subprocess.run(
-        [sys.executable, str(BASE_DIR / "manage.py"), "migrate", "--noinput"],
-        cwd=var_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert migrate.returncode == 0, migrate.stdout + migrate.stderr
 
     worker_log = var_dir / "worker.log"
     worker = _start_celery(
@@ -262,6 +252,7 @@ def daemon(tmp_path_factory) -> Iterator[Daemon]:
 
 
 @pytest.mark.slow
+@pytest.mark.own_sqlite
 def test_a_worker_runs_the_cleanup_sent_from_another_process(daemon):
     daemon.python(TODAY_AND_YESTERDAY + SEED_OLD_COUNTER.format(scope="20000101"))
     # Sent under the name stored in the schedule row, as beat would send it.
@@ -280,6 +271,7 @@ def test_a_worker_runs_the_cleanup_sent_from_another_process(daemon):
 
 
 @pytest.mark.slow
+@pytest.mark.own_sqlite
 def test_beat_sends_the_scheduled_cleanup_to_the_worker(daemon):
     daemon.python(
         SEED_OLD_COUNTER.format(scope="20000102") + MAKE_SCHEDULE_DUE.format(name=SCHEDULE_NAME)
