@@ -631,12 +631,10 @@ def _display(user: User | None) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def preview(
-    notification: TicketNotification, ticket: Ticket, event: str, actor: User | None
-) -> list[Planned]:
-    """:func:`plan` for ``ticket`` as if ``event`` had just happened by ``actor``: the admin's
-    dry run. An owner or responsible update names the ticket's current owner or responsible;
-    the ticket's latest article stands for the event's."""
+def _preview_context(ticket: Ticket, event: str, actor: User | None) -> Context:
+    """The context of ``event`` on ``ticket`` by ``actor`` as if it had just happened. An
+    owner or responsible update names the ticket's current owner or responsible; the
+    ticket's latest article stands for the event's."""
     data: dict = {}
     if event in (FOLLOW_UP, ADD_NOTE):
         data["history_type"] = event
@@ -647,11 +645,42 @@ def preview(
         data["new"] = ticket.responsible_id
     # The ticket's latest article stands for the event's (a note, a follow-up).
     latest = Article.objects.filter(ticket=ticket).order_by("-created_at", "-id").first()
-    ctx = context(
+    return context(
         ticket,
         event,
         actor_id=actor.pk if actor else None,
         article_id=latest.pk if latest else None,
         data=data,
     )
-    return plan(notification, ctx)
+
+
+def preview(
+    notification: TicketNotification, ticket: Ticket, event: str, actor: User | None
+) -> list[Planned]:
+    """:func:`plan` for ``ticket`` as if ``event`` had just happened by ``actor``: the admin's
+    dry run (see :func:`_preview_context`)."""
+    return plan(notification, _preview_context(ticket, event, actor))
+
+
+def texts_for_test_mail(
+    notification: TicketNotification,
+    ticket: Ticket,
+    event: str,
+    actor: User | None,
+    *,
+    language: str,
+    reader: User,
+) -> tuple[str, str] | None:
+    """Subject and body of ``notification`` in ``language`` for ``ticket`` as if ``event``
+    had just happened by ``actor``, whoever would get it: the admin's test mail, which
+    ``reader`` (the admin) gets. Recipient tags name the reader; a notification to the
+    customer greets the ticket's customer. None if there is no text in ``language``."""
+    text = notification.texts.filter(language=language).first()
+    if text is None:
+        return None
+    ctx = _preview_context(ticket, event, actor)
+    customer = None
+    if NotificationRecipient.CUSTOMER in (notification.recipients or ()):
+        customer = customer_recipient(ticket)
+    with translation.override(language):
+        return compose(text.subject, text.body, ctx, reader, customer=customer)
