@@ -31,6 +31,7 @@ customer's own mail (a follow-up that reopens a closed ticket); for merged ticke
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.utils import getaddresses
 from typing import Any
@@ -105,7 +106,7 @@ class _Change:
     states: list[tuple[Any, Any, int]] = field(default_factory=list)
 
 
-def change_events(batch_events: list[events.Event]) -> list[ChangeEvent]:
+def change_events(batch_events: Sequence[events.Event]) -> list[ChangeEvent]:
     """The events of one committed change (see the module docstring), ticket by ticket."""
     changes: dict[int, _Change] = {}
     for event in batch_events:

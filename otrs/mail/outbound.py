@@ -240,14 +240,18 @@ def queue_system_mail(
     ticket as an article (auto responses, customer notifications) is sent with
     :func:`tickets.actions.send_email` instead; mail Django sends by itself (its password
     reset) reaches the same queue through :class:`otrs.mail.backend.QueueBackend`."""
-    message = build_message(
+    message = _system_message(to=to, subject=subject, body=body)
+    return enqueue(message, kind=kind, idempotency_key=idempotency_key)
+
+
+def _system_message(*, to: str, subject: str, body: str) -> EmailMessage:
+    return build_message(
         from_=settings.NOTIFICATION_FROM,
         to=to,
         subject=" ".join(subject.split()),
         body=body,
         headers=dict(LOOP_HEADERS),
     )
-    return enqueue(message, kind=kind, idempotency_key=idempotency_key)
 
 
 def send_system_mail_now(*, to: str, subject: str, body: str) -> str:
@@ -257,13 +261,7 @@ def send_system_mail_now(*, to: str, subject: str, body: str) -> str:
     # Imported here: sending imports this module.
     from .sending import transport
 
-    message = build_message(
-        from_=settings.NOTIFICATION_FROM,
-        to=to,
-        subject=" ".join(subject.split()),
-        body=body,
-        headers=dict(LOOP_HEADERS),
-    )
+    message = _system_message(to=to, subject=subject, body=body)
     recipients = addresses_of(to)
     envelope = OutboundMessage(envelope_from=addresses_of(settings.NOTIFICATION_FROM)[0])
     envelope.recipients = recipients

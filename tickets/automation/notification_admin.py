@@ -188,7 +188,9 @@ class TicketNotificationAdmin(admin.ModelAdmin):
         languages = [t.language for t in notification.texts.all()]
         form = TestMailForm(request.POST or None, initial=_test_mail_initial(request, languages))
         labels = dict(settings.LANGUAGES)
-        form.fields["language"].choices = [(code, labels.get(code, code)) for code in languages]
+        form.fields["language"].choices = [  # type: ignore[attr-defined]
+            (code, labels.get(code, code)) for code in languages
+        ]
         address = request.user.email
         status = 200
         if request.method == "POST" and address and form.is_valid():

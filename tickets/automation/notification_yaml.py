@@ -26,6 +26,7 @@ from otrs.accounts.models import Group, Role, User, UserKind
 from otrs.conditions import text as condition_text
 
 from ..models import TicketNotification, TicketNotificationText
+from . import portable
 from .attributes import ticket_schema
 from .notification_forms import TicketNotificationForm
 
@@ -91,18 +92,8 @@ def export_notifications(notifications: Iterable[TicketNotification]) -> str:
 
 
 def _entries(text: str) -> list[Mapping]:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ValidationError(_("This is no YAML: %(error)s") % {"error": error}) from error
-    if not isinstance(data, Mapping) or not isinstance(data.get(KEY), list):
-        raise ValidationError(_("The YAML has no list “%(key)s”.") % {"key": KEY})
-    entries = data[KEY]
-    if not all(isinstance(entry, Mapping) for entry in entries):
-        raise ValidationError(_("%(key)s: every entry must be a mapping.") % {"key": KEY})
-    names = [str(entry.get("name") or "").strip() for entry in entries]
-    if "" in names or len(set(names)) != len(names):
-        raise ValidationError(_("%(key)s: every name must be given and unique.") % {"key": KEY})
+    """The YAML's entries, each a mapping with a name (unique) and a key (unique)."""
+    entries = portable.load_entries(text, KEY)
     keys = [str(entry.get("key") or "").strip() for entry in entries]
     if len(set(keys)) != len(keys):
         raise ValidationError(_("%(key)s: every key must be unique.") % {"key": KEY})
@@ -223,7 +214,7 @@ def import_notifications(text: str, *, existing: str | None = None) -> Imported:
         if not form.is_valid():
             for where, messages in form.errors.items():
                 for message in messages:
-                    errors.append(f"{where}: {message}" if where != "__all__" else message)
+                    errors.append(f"{where}: {message}" if where != "__all__" else str(message))
         problems += [f"{part}: {error}" for error in errors]
         forms.append((form, texts))
         (result.replaced if name in present else result.created).append(name)
