@@ -186,7 +186,8 @@ class TicketNotificationAdmin(admin.ModelAdmin):
         address at once; nothing is stored."""
         notification = self._notification(request, pk)
         languages = [t.language for t in notification.texts.all()]
-        form = TestMailForm(request.POST or None, initial=_test_mail_initial(request, languages))
+        initial = _test_mail_initial(request, languages, notification)
+        form = TestMailForm(request.POST or None, initial=initial)
         labels = dict(settings.LANGUAGES)
         form.fields["language"].choices = [  # type: ignore[attr-defined]
             (code, labels.get(code, code)) for code in languages
@@ -255,7 +256,7 @@ class TicketNotificationAdmin(admin.ModelAdmin):
                         text, existing=request.POST.get("existing") or None
                     )
                 except notification_yaml.NamesExist as names:
-                    existing = names.names
+                    existing = [gettext(name) for name in names.names]  # built-ins translated
                 except ValidationError as error:
                     problems = error.messages
                 else:
@@ -376,9 +377,13 @@ class NotificationTraceAdmin(admin.ModelAdmin):
         return False
 
 
-def _test_mail_initial(request, languages: list[str]) -> dict:
+def _test_mail_initial(request, languages: list[str], notification: TicketNotification) -> dict:
+    """The admin's language (if the notification has a text in it) and its first event."""
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
-    return {"language": language if language in languages else settings.LANGUAGE_CODE}
+    return {
+        "language": language if language in languages else settings.LANGUAGE_CODE,
+        "event": (notification.events or [""])[0],
+    }
 
 
 def _imported(done: notification_yaml.Imported) -> str:
