@@ -18,6 +18,7 @@ from tests.tickets.test_customer_notifications import (
     customer_user,
     notifications,
     parsed,
+    portal_follow_up,
 )
 from tickets import actions
 from tickets.choices import Channel, SenderType
@@ -193,16 +194,7 @@ def test_the_customer_who_made_the_change_is_not_told(desk, ticket, carla, commi
     own_record(["ArticleCreate"], key="article-to-customer")
 
     with committed:
-        actions.add_article(
-            ticket,
-            actions.ArticleInput(
-                channel=Channel.WEB,
-                sender_type=SenderType.CUSTOMER,
-                is_visible_for_customer=True,
-                body="Any news?",
-            ),
-            actor=carla.user,
-        )
+        portal_follow_up(ticket, carla.user)
 
     assert notifications() == []
     trace = NotificationTrace.objects.get(notification__key="article-to-customer")

@@ -122,6 +122,20 @@ def answer(ticket, actor, text="Please switch it off and on again.", **fields):
     )
 
 
+def portal_follow_up(ticket, customer, text="Any news?"):
+    """What the customer writes on the ticket in the portal."""
+    return actions.add_article(
+        ticket,
+        actions.ArticleInput(
+            channel=Channel.WEB,
+            sender_type=SenderType.CUSTOMER,
+            is_visible_for_customer=True,
+            body=text,
+        ),
+        actor=customer,
+    )
+
+
 def internal_note(ticket, actor, text=SECRET):
     return actions.add_article(
         ticket, actions.ArticleInput(subject="Contract", body=text), actor=actor
@@ -244,16 +258,7 @@ def test_the_customers_own_articles_are_not_announced_to_them(desk, ticket, carl
             ),
             actor=factories.system(),
         )
-        actions.add_article(
-            ticket,
-            actions.ArticleInput(
-                channel=Channel.WEB,
-                sender_type=SenderType.CUSTOMER,
-                is_visible_for_customer=True,
-                body="Any news?",
-            ),
-            actor=carla.user,
-        )
+        portal_follow_up(ticket, carla.user)
         # And the phone call she made, typed in by the agent.
         actions.add_article(
             ticket,
