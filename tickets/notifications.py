@@ -1,5 +1,6 @@
-"""Agent notifications (spec section 11): records that say on which events, for which tickets,
-to whom and with which text a mail goes out; this module sends them.
+"""Ticket notifications (spec section 11): records that say on which events, for which
+tickets, to whom (agents, the ticket's customer, given addresses) and with which text a mail
+goes out; this module sends them.
 
 The notifications are :class:`~tickets.models.TicketNotification` rows, edited in the admin
 (:mod:`tickets.automation.notification_admin`). Migration ``tickets 0027`` installs the OTRS
@@ -8,7 +9,11 @@ an unlocked ticket (owner, watchers, my queues) and on a locked one (owner, resp
 watchers), new note (owner, responsible, watchers), mention, owner and responsible update (the
 agent the change names), queue update (my queues of the new queue), lock timeout (owner),
 escalation and its warning (my queues, rw on the queue, responsible), and the pending reminder
-of a locked and an unlocked ticket; English and German texts.
+of a locked and an unlocked ticket; English and German texts. Migration ``tickets 0030``
+installs the customer notifications the code sent before they became records (an answer the
+customer did not get by mail, a closed and a reopened ticket): the events of a whole change
+that :mod:`tickets.notification_changes` names, to the recipient "the ticket's customer"
+(:mod:`tickets.notification_customers`).
 
 :func:`handle` is the event handler ``tickets.agent_notifications`` (see
 :mod:`tickets.receivers`). For each event of a committed change it takes the active
@@ -20,11 +25,15 @@ customers, agents without an address, agents who may not read the ticket (``ro``
 or mention ``note`` is enough: the rules of :mod:`tickets.access` evaluated for all candidates
 in one query), agents a note mentions (they get the mention), agents who switched the
 notification off (when it lets them choose), and with "once per day" whoever had it today.
-Given addresses get the mail whatever their access.
+Given addresses get the mail whatever their access. The ticket's customer is dropped when
+nobody can be written to, when they made the change themselves, and beyond the daily limit
+of automatic mails to their address.
 
 Each recipient gets one mail in their language (the notification's text in it, else in
-``LANGUAGE_CODE``, else any), queued as system mail in the persistent outgoing queue, and
-the ticket a SendAgentNotification history entry; no article is created. Every decision
+``LANGUAGE_CODE``, else any). An agent's or a given address's is queued as system mail in the
+persistent outgoing queue, and the ticket gets a SendAgentNotification history entry; no
+article is created. The customer's is an Email article of the system (history
+SendCustomerNotification). Every decision
 (sent, or skipped and why) is a :class:`~tickets.models.NotificationTrace` row, shown in
 the admin.
 
@@ -69,6 +78,7 @@ from otrs.mail.models import OutboundKind, OutboundMessage
 from otrs.mail.outbound import format_address
 from otrs.permissions import PermissionKey, agents_holding
 
+from . import notification_changes, notification_customers
 from .actions import record_history
 from .automation.attributes import facts_for, ticket_schema
 from .choices import HistoryType
@@ -87,6 +97,8 @@ from .models import (
     TicketNotification,
     TicketWatcher,
 )
+from .notification_changes import change_events
+from .notification_customers import CustomerRecipient, customer_recipient
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +134,9 @@ BUILT_IN_NAMES = (
     gettext_noop("A ticket in my queues or that I am responsible for is about to escalate"),
     gettext_noop("The reminder time of a locked ticket I own or am responsible for passed"),
     gettext_noop("The reminder time of an unlocked ticket in my queues passed"),
+    gettext_noop("The customer: an agent's answer they did not get by mail"),
+    gettext_noop("The customer: their ticket was closed"),
+    gettext_noop("The customer: their ticket was reopened"),
 )
 
 
@@ -131,7 +146,7 @@ def event_choices() -> list[tuple[str, Any]]:
         (FOLLOW_UP, gettext_lazy("FollowUp (a customer's follow-up article)")),
         (ADD_NOTE, gettext_lazy("AddNote (an agent's note)")),
     ]
-    return kinds + [(e.value, e.value) for e in TicketEvent]
+    return kinds + notification_changes.choices() + [(e.value, e.value) for e in TicketEvent]
 
 
 def event_names(event: str, data: dict) -> set[str]:
@@ -175,11 +190,13 @@ def muted() -> AbstractContextManager[None]:
 
 
 def handle(batch: events.Batch) -> None:
-    """The event handler: the notifications of each event of the change, in order. An
+    """The event handler: the notifications of each event of the change, in order, then
+    those of the events the whole change makes (:mod:`tickets.notification_changes`). An
     exception leaves the delivery to be tried again (nothing of this attempt stays)."""
     active = list(TicketNotification.objects.filter(valid=True))
     if not active:
         return
+    listened = {name for n in active for name in n.events or ()}
     for event in batch.events:
         # Ticket events are recorded with the ticket's id and the actor's (tickets.events).
         assert event.object_id is not None and event.actor_id is not None
@@ -192,6 +209,18 @@ def handle(batch: events.Batch) -> None:
             key=f"{batch.key}:{event.id}",
             active=active,
         )
+    if not listened & set(notification_changes.NAMES):
+        return
+    for change in change_events(batch.events):
+        notify(
+            change.name,
+            ticket_id=change.ticket_id,
+            actor_id=change.actor_id,
+            article_id=change.article_id,
+            data={"article_id": change.article_id, "carries_article": True},
+            key=f"{batch.key}:{change.ticket_id}:{change.key}",
+            active=active,
+        )
 
 
 @dataclass
@@ -201,6 +230,7 @@ class Planned:
 
     recipient: str
     user: User | None = None
+    customer: CustomerRecipient | None = None
     skip: str = ""
     language: str = ""
     subject: str = ""
@@ -241,6 +271,8 @@ def context(
         articles = Article.objects.filter(ticket=ticket).select_related("created_by")
         if article_id is not None:
             return articles.filter(pk=article_id).first()
+        if data.get("carries_article"):
+            return None  # an event of a whole change that carries no article
         return articles.order_by("created_at", "id").first()
 
     return Context(
@@ -413,6 +445,8 @@ def plan(notification: TicketNotification, ctx: Context) -> list[Planned]:
                 language=user.language or settings.LANGUAGE_CODE,
             )
         )
+    if NotificationRecipient.CUSTOMER in (notification.recipients or ()):
+        plans.append(_customer_plan(ctx))
     for address in _addresses(notification):
         plans.append(Planned(recipient=address, language=settings.LANGUAGE_CODE))
     if notification.once_per_day:
@@ -430,8 +464,21 @@ def plan(notification: TicketNotification, ctx: Context) -> list[Planned]:
             planned.skip = NotificationSkip.NO_TEXT
             continue
         with translation.override(planned.language):
-            planned.subject, planned.body = compose(text.subject, text.body, ctx, planned.user)
+            planned.subject, planned.body = compose(
+                text.subject, text.body, ctx, planned.user, customer=planned.customer
+            )
     return plans
+
+
+def _customer_plan(ctx: Context) -> Planned:
+    """The decision for the ticket's customer."""
+    customer = customer_recipient(ctx.ticket)
+    return Planned(
+        recipient=customer.address if customer else (ctx.ticket.customer_user or ""),
+        customer=customer,
+        skip=notification_customers.skip_for(customer, ctx.actor),
+        language=customer.language if customer else settings.LANGUAGE_CODE,
+    )
 
 
 def _once_per_day(notification: TicketNotification, plans: list[Planned], ctx: Context) -> None:
@@ -481,6 +528,14 @@ def _deliver(
     for planned in plans:
         if keys.get(planned.recipient) in queued:
             continue  # a redelivery: sent (and traced) the first time
+        if not planned.skip and planned.customer is not None:
+            planned.skip = notification_customers.deliver(
+                ticket,
+                planned.customer,
+                planned.subject,
+                planned.body,
+                key=keys.get(planned.recipient),
+            )
         traces.append(
             NotificationTrace(
                 notification=notification,
@@ -495,7 +550,7 @@ def _deliver(
                 created_at=ctx.now,
             )
         )
-        if planned.skip:
+        if planned.skip or planned.customer is not None:
             continue
         user = planned.user
         to = (
@@ -524,14 +579,23 @@ def _deliver(
     return sent
 
 
-def compose(subject: str, body: str, ctx: Context, recipient: User | None) -> tuple[str, str]:
+def compose(
+    subject: str,
+    body: str,
+    ctx: Context,
+    recipient: User | None,
+    *,
+    customer: CustomerRecipient | None = None,
+) -> tuple[str, str]:
     """A notification's subject and body with their tags expanded, in the active language.
     Besides the tags of :mod:`tickets.mailtexts`: ``<OTRS_TICKET_Link>`` (the ticket in the
     agent portal), ``<OTRS_NOTIFICATION_PreferencesLink>`` and ``<OTRS_NOTIFICATION_Article>``
-    (the article's sender, subject and first lines); state and priority come translated."""
+    (the article's sender, subject and first lines), and the customer tags of
+    :func:`tickets.notification_customers.tags`; state and priority come translated."""
     ticket = ctx.ticket
     uses_article = "notification_article" in (subject + body).lower()
     extra = {
+        **notification_customers.tags(subject + body, ticket, ctx.article, customer, recipient),
         "ticket_state": _(ticket.state.name),
         "ticket_priority": _(ticket.priority.name),
         "ticket_link": settings.SITE_URL + reverse("agent:zoom", args=[ticket.pk]),
@@ -567,12 +631,10 @@ def _display(user: User | None) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def preview(
-    notification: TicketNotification, ticket: Ticket, event: str, actor: User | None
-) -> list[Planned]:
-    """:func:`plan` for ``ticket`` as if ``event`` had just happened by ``actor``: the admin's
-    dry run. An owner or responsible update names the ticket's current owner or responsible;
-    the ticket's latest article stands for the event's."""
+def _preview_context(ticket: Ticket, event: str, actor: User | None) -> Context:
+    """The context of ``event`` on ``ticket`` by ``actor`` as if it had just happened. An
+    owner or responsible update names the ticket's current owner or responsible; the
+    ticket's latest article stands for the event's."""
     data: dict = {}
     if event in (FOLLOW_UP, ADD_NOTE):
         data["history_type"] = event
@@ -583,11 +645,42 @@ def preview(
         data["new"] = ticket.responsible_id
     # The ticket's latest article stands for the event's (a note, a follow-up).
     latest = Article.objects.filter(ticket=ticket).order_by("-created_at", "-id").first()
-    ctx = context(
+    return context(
         ticket,
         event,
         actor_id=actor.pk if actor else None,
         article_id=latest.pk if latest else None,
         data=data,
     )
-    return plan(notification, ctx)
+
+
+def preview(
+    notification: TicketNotification, ticket: Ticket, event: str, actor: User | None
+) -> list[Planned]:
+    """:func:`plan` for ``ticket`` as if ``event`` had just happened by ``actor``: the admin's
+    dry run (see :func:`_preview_context`)."""
+    return plan(notification, _preview_context(ticket, event, actor))
+
+
+def texts_for_test_mail(
+    notification: TicketNotification,
+    ticket: Ticket,
+    event: str,
+    actor: User | None,
+    *,
+    language: str,
+    reader: User,
+) -> tuple[str, str] | None:
+    """Subject and body of ``notification`` in ``language`` for ``ticket`` as if ``event``
+    had just happened by ``actor``, whoever would get it: the admin's test mail, which
+    ``reader`` (the admin) gets. Recipient tags name the reader; a notification to the
+    customer greets the ticket's customer. None if there is no text in ``language``."""
+    text = notification.texts.filter(language=language).first()
+    if text is None:
+        return None
+    ctx = _preview_context(ticket, event, actor)
+    customer = None
+    if NotificationRecipient.CUSTOMER in (notification.recipients or ()):
+        customer = customer_recipient(ticket)
+    with translation.override(language):
+        return compose(text.subject, text.body, ctx, reader, customer=customer)

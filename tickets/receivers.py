@@ -1,9 +1,8 @@
 """The ticket domain's event handlers, subscribed in :meth:`tickets.apps.TicketsConfig.ready`.
 
 Each gets every committed change's events it asked for as one batch, in a Celery worker,
-at least once (see :mod:`otrs.events.delivery`): agent notifications
-(:mod:`tickets.notifications`), customer notifications
-(:mod:`tickets.customer_notifications`), the escalation index (:func:`escalation_index`)
+at least once (see :mod:`otrs.events.delivery`): the notifications to agents and customers
+(:mod:`tickets.notifications`), the escalation index (:func:`escalation_index`)
 and the auto responses to inbound mail (:mod:`tickets.autoresponses`). And the ticket
 e-mail channel's hand-over points
 with the mail transport (:func:`connect_mail_channel`).
@@ -16,7 +15,7 @@ from django.db.models import Count
 from otrs import events
 from otrs.mail import hooks, spool
 
-from . import autoresponses, customer_notifications, notifications
+from . import autoresponses, notifications
 from .actions.email import on_delivery_report
 from .actions.escalation import recompute_escalations
 from .deliveries import RAW_STORE, is_system_address
@@ -71,11 +70,6 @@ def subscribe() -> None:
     events.subscribe(ESCALATION_INDEX, escalation_index, events=ESCALATION_EVENTS)
     events.subscribe(METRICS, metrics, events=METRICS_EVENTS)
     events.subscribe(notifications.HANDLER, notifications.handle, events=notifications.EVENTS)
-    events.subscribe(
-        customer_notifications.HANDLER,
-        customer_notifications.handle,
-        events=customer_notifications.EVENTS,
-    )
     events.subscribe(autoresponses.HANDLER, autoresponses.handle, events=autoresponses.EVENTS)
     # Imported here: the GenericAgent engine reads the custom fields' and actions' modules.
     from .automation import receivers as generic_agent

@@ -240,11 +240,35 @@ def queue_system_mail(
     ticket as an article (auto responses, customer notifications) is sent with
     :func:`tickets.actions.send_email` instead; mail Django sends by itself (its password
     reset) reaches the same queue through :class:`otrs.mail.backend.QueueBackend`."""
-    message = build_message(
+    message = _system_message(to=to, subject=subject, body=body)
+    return enqueue(message, kind=kind, idempotency_key=idempotency_key)
+
+
+def _system_message(*, to: str, subject: str, body: str) -> EmailMessage:
+    return build_message(
         from_=settings.NOTIFICATION_FROM,
         to=to,
         subject=" ".join(subject.split()),
         body=body,
         headers=dict(LOOP_HEADERS),
     )
-    return enqueue(message, kind=kind, idempotency_key=idempotency_key)
+
+
+def send_system_mail_now(*, to: str, subject: str, body: str) -> str:
+    """A system mail as :func:`queue_system_mail` builds it, sent at once and stored nowhere
+    (an admin's test mail, where the queue's row would be the only trace); "" when the
+    server took it, else the server's (or the connection's) error."""
+    # Imported here: sending imports this module.
+    from .sending import transport
+
+    message = _system_message(to=to, subject=subject, body=body)
+    recipients = addresses_of(to)
+    envelope = OutboundMessage(envelope_from=addresses_of(settings.NOTIFICATION_FROM)[0])
+    envelope.recipients = recipients
+    sender = transport()
+    try:
+        outcome = sender.deliver(envelope, message.as_bytes())
+    finally:
+        sender.close()
+    errors = {**outcome.temporary, **outcome.permanent}
+    return "; ".join(f"{address}: {error}" for address, error in errors.items())

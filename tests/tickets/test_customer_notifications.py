@@ -1,5 +1,6 @@
-"""Customer notifications: an answer that does not reach the customer by mail, a closed or
-reopened ticket; who gets one, what it says, and every case that sends nothing."""
+"""Customer notifications (the built-in records of migration tickets 0030, recipient "the
+ticket's customer"): an answer that does not reach the customer by mail, a closed or reopened
+ticket; who gets one, what it says, and every case that sends nothing."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from django.utils import timezone
 
 from customers.models import CustomerCompany, CustomerUser
 from otrs.events.models import DeliveryStatus, EventDelivery
+from otrs.events.types import Event
 from otrs.mail.models import LoopProtection, OutboundKind, OutboundMessage
 from tests import factories
-from tickets import actions, customer_notifications, events
+from tickets import actions, events, notification_changes
+from tickets import notifications as sender
 from tickets.choices import Channel, HistoryType, SenderType
-from tickets.customer_notifications import Change
 from tickets.events import TicketEvent
 from tickets.models import Article, InboundSource, SystemAddress, Ticket, TicketFlag, TicketHistory
 from tickets.postmaster.intake import receive
@@ -117,6 +119,20 @@ def answer(ticket, actor, text="Please switch it off and on again.", **fields):
             **fields,
         ),
         actor=actor,
+    )
+
+
+def portal_follow_up(ticket, customer, text="Any news?"):
+    """What the customer writes on the ticket in the portal."""
+    return actions.add_article(
+        ticket,
+        actions.ArticleInput(
+            channel=Channel.WEB,
+            sender_type=SenderType.CUSTOMER,
+            is_visible_for_customer=True,
+            body=text,
+        ),
+        actor=customer,
     )
 
 
@@ -242,16 +258,7 @@ def test_the_customers_own_articles_are_not_announced_to_them(desk, ticket, carl
             ),
             actor=factories.system(),
         )
-        actions.add_article(
-            ticket,
-            actions.ArticleInput(
-                channel=Channel.WEB,
-                sender_type=SenderType.CUSTOMER,
-                is_visible_for_customer=True,
-                body="Any news?",
-            ),
-            actor=carla.user,
-        )
+        portal_follow_up(ticket, carla.user)
         # And the phone call she made, typed in by the agent.
         actions.add_article(
             ticket,
@@ -294,19 +301,14 @@ def test_the_notification_does_not_notify_about_itself(desk, ticket, committed):
     # asked directly, the rules refuse it as well.
     system = factories.system().pk
     kind = HistoryType.SEND_CUSTOMER_NOTIFICATION
-    assert (
-        customer_notifications.notify(
-            Change(ticket.pk, [(message.ticket_delivery.article_id, system, kind)])
-        )
-        == []
-    )
+
+    def created(actor_id, kind):
+        payload = {"article_id": message.ticket_delivery.article_id, "history_type": kind}
+        return Event(TicketEvent.ARTICLE_CREATE, "ticket", ticket.pk, actor_id, payload)
+
+    assert notification_changes.change_events([created(system, kind)]) == []
     kind = HistoryType.SEND_ANSWER
-    assert (
-        customer_notifications.notify(
-            Change(ticket.pk, [(message.ticket_delivery.article_id, desk.rw.pk, kind)])
-        )
-        == []
-    )
+    assert notification_changes.change_events([created(desk.rw.pk, kind)]) == []
     assert len(notifications()) == 1
     assert Article.objects.filter(ticket=ticket).count() == 3
 
@@ -588,22 +590,22 @@ def test_a_failing_notification_leaves_the_change_alone_and_is_tried_again(
     def broken(*args, **kwargs):
         raise RuntimeError("mail building broke")
 
-    monkeypatch.setattr("tickets.customer_notifications.send_email", broken)
+    monkeypatch.setattr("tickets.notification_customers.send_email", broken)
     with caplog.at_level(logging.ERROR, logger="otrs.events.delivery"), committed:
         note = answer(ticket, desk.rw)
 
     assert Article.objects.filter(pk=note.pk).exists()
     assert notifications() == []
-    delivery = EventDelivery.objects.get(handler=customer_notifications.HANDLER)
+    delivery = EventDelivery.objects.get(handler=sender.HANDLER)
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
     assert "mail building broke" in delivery.last_error
-    assert "tickets.customer_notifications" in caplog.text
+    assert sender.HANDLER in caplog.text
     # Nothing was counted for a mail that never went.
     assert not LoopProtection.objects.exists()
 
 
 def test_muted_changes_notify_nobody(desk, ticket, committed):
-    with customer_notifications.muted(), committed:
+    with sender.muted(), committed:
         answer(ticket, desk.rw)
 
     assert notifications() == []

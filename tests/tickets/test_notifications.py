@@ -156,9 +156,9 @@ def test_it_writes_in_the_agents_language(team, committed, monkeypatch):
     languages = {}
     compose = notifications.compose
 
-    def spy(subject, body_text, ctx, recipient):
+    def spy(subject, body_text, ctx, recipient, **kwargs):
         languages[recipient.username] = translation.get_language()
-        return compose(subject, body_text, ctx, recipient)
+        return compose(subject, body_text, ctx, recipient, **kwargs)
 
     monkeypatch.setattr(notifications, "compose", spy)
 

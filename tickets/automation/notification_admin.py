@@ -1,22 +1,21 @@
 """The notification admin (spec section 11): notifications as records, their texts per
-language, copy and invalidate, a preview ("for ticket N and event E, who would get what")
-and the trace of every decision the sender made.
+language, copy and invalidate, a preview ("for ticket N and event E, who would get what"),
+a test mail to the admin's own address, YAML export and import, and the trace of every
+decision the sender made.
 
 The preview runs :func:`tickets.notifications.plan`, the very decision the sender takes,
-and writes nothing.
+and writes nothing; the test mail is rendered by the sender's own code and sent at once,
+stored nowhere.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.core.validators import validate_email
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -24,120 +23,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from otrs.accounts.models import User, UserKind
-from otrs.conditions.forms import ConditionField
+from otrs.mail.outbound import format_address, send_system_mail_now
 
 from .. import notifications
-from ..choices import Channel, SenderType
-from ..forms.common import ticket_number_text
 from ..models import (
     NotificationRecipient,
     NotificationSkip,
     NotificationTrace,
-    Ticket,
     TicketNotification,
     TicketNotificationText,
 )
-from .attributes import ticket_schema
-
-_TAGS_HELP = _(
-    "Tags: <OTRS_TICKET_Title>, <OTRS_TICKET_TicketNumber>, <OTRS_TICKET_Queue>, "
-    "<OTRS_TICKET_State>, <OTRS_TICKET_Priority>, <OTRS_TICKET_DynamicField_Name>, "
-    "<OTRS_OWNER_UserFullname>, <OTRS_RESPONSIBLE_UserFullname>, <OTRS_CURRENT_UserFullname> "
-    "(who made the change), <OTRS_NOTIFICATION_RECIPIENT_UserFirstname>, "
-    "<OTRS_NOTIFICATION_Article> (the article's sender, subject and first lines), "
-    "<OTRS_TICKET_Link>, <OTRS_NOTIFICATION_PreferencesLink>. The subject gets the ticket "
-    "number in front."
-)
-
-
-class TicketNotificationForm(forms.ModelForm):
-    events = forms.MultipleChoiceField(
-        label=_("Events"),
-        choices=notifications.event_choices,
-        widget=forms.SelectMultiple(attrs={"size": 10}),
-    )
-    ticket_filter = ConditionField(label=_("Ticket filter"), schema=ticket_schema)
-    article_sender_types = forms.MultipleChoiceField(
-        label=_("Article sender"),
-        choices=SenderType.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("None ticked: any article, or none."),
-    )
-    article_channels = forms.MultipleChoiceField(
-        label=_("Article channel"),
-        choices=Channel.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    recipients = forms.MultipleChoiceField(
-        label=_("Recipients"),
-        choices=NotificationRecipient.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    class Meta:
-        model = TicketNotification
-        fields = [
-            "name",
-            "key",
-            "comment",
-            "valid",
-            "events",
-            "ticket_filter",
-            "article_sender_types",
-            "article_channels",
-            "recipients",
-            "recipient_agents",
-            "recipient_groups",
-            "recipient_roles",
-            "recipient_addresses",
-            "transport",
-            "once_per_day",
-            "agent_may_choose",
-            "enabled_by_default",
-        ]
-        help_texts = {
-            "key": _("Names the notification in the agents' preferences and in the trace."),
-            "recipient_addresses": _("One mail address per line; they get it whatever access."),
-            "once_per_day": _("A recipient gets it at most once a day per ticket."),
-        }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        agents = User.objects.filter(kind=UserKind.AGENT, is_active=True).order_by("username")
-        self.fields["recipient_agents"].queryset = agents  # type: ignore[attr-defined]
-
-    def clean_recipient_addresses(self) -> str:
-        lines = [
-            line.strip()
-            for line in self.cleaned_data.get("recipient_addresses", "").splitlines()
-            if line.strip()
-        ]
-        for number, line in enumerate(lines, 1):
-            try:
-                validate_email(line)
-            except forms.ValidationError:
-                raise forms.ValidationError(
-                    gettext("Line %(number)s: “%(address)s” is no mail address.")
-                    % {"number": number, "address": line}
-                ) from None
-        return "\n".join(lines)
-
-    def clean(self):
-        data = super().clean()
-        named = (
-            data.get("recipients")
-            or data.get("recipient_agents")
-            or data.get("recipient_groups")
-            or data.get("recipient_roles")
-            or data.get("recipient_addresses")
-        )
-        if not named:
-            raise forms.ValidationError(gettext("Choose at least one recipient."))
-        return data
+from . import admin_yaml, notification_yaml
+from .notification_forms import TAGS_HELP, PreviewForm, TestMailForm, TicketNotificationForm
 
 
 class TextInline(admin.StackedInline):
@@ -149,7 +46,7 @@ class TextInline(admin.StackedInline):
     def get_formset(self, request, obj=None, **kwargs):
         kwargs["validate_min"] = True  # a notification without any text is refused
         formset = super().get_formset(request, obj, **kwargs)
-        formset.form.base_fields["body"].help_text = _TAGS_HELP
+        formset.form.base_fields["body"].help_text = TAGS_HELP
         formset.form.base_fields["body"].widget.attrs.update({"rows": 16, "cols": 90})
         return formset
 
@@ -157,36 +54,14 @@ class TextInline(admin.StackedInline):
         return len(settings.LANGUAGES)
 
 
-class PreviewForm(forms.Form):
-    """What the preview asks: a ticket, an event, and who made the change."""
-
-    ticket = forms.CharField(label=_("Ticket#"), max_length=60)
-    event = forms.ChoiceField(label=_("Event"), choices=notifications.event_choices)
-    actor = forms.ModelChoiceField(
-        User.objects.filter(kind=UserKind.AGENT, is_active=True).order_by("username"),
-        label=_("Changed by"),
-        required=False,
-        help_text=_("Empty: the system. The one who made a change is never told of it."),
-    )
-
-    def clean_ticket(self) -> Ticket:
-        number = ticket_number_text(self.cleaned_data["ticket"])
-        ticket = Ticket.objects.filter(number=number).first() if number else None
-        if ticket is None:
-            raise forms.ValidationError(
-                gettext("There is no ticket “%(number)s”.") % {"number": number}
-            )
-        return ticket
-
-
 @admin.register(TicketNotification)
 class TicketNotificationAdmin(admin.ModelAdmin):
     form = TicketNotificationForm
     inlines = [TextInline]
-    list_display = ("name", "key", "valid", "event_list", "recipient_list", "once_per_day")
+    list_display = ("shown_name", "key", "valid", "event_list", "recipient_list", "once_per_day")
     list_filter = ("valid", "agent_may_choose")
     search_fields = ("name", "key", "comment")
-    actions = ["copy_selected", "invalidate_selected", "validate_selected"]
+    actions = ["copy_selected", "invalidate_selected", "validate_selected", "export_yaml"]
     change_form_template = "admin/tickets/ticketnotification/change_form.html"
     change_list_template = "admin/tickets/ticketnotification/change_list.html"
     fieldsets = (
@@ -213,6 +88,11 @@ class TicketNotificationAdmin(admin.ModelAdmin):
         ),
     )
     filter_horizontal = ("recipient_agents", "recipient_groups", "recipient_roles")
+
+    @admin.display(description=_("name"), ordering="name")
+    def shown_name(self, notification: TicketNotification) -> str:
+        # Built-in names in the admin's language; an admin's own names as they are.
+        return notifications.label(notification)
 
     @admin.display(description=_("events"))
     def event_list(self, notification: TicketNotification) -> str:
@@ -267,15 +147,139 @@ class TicketNotificationAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
+    @admin.action(description=_("Export as YAML"))
+    def export_yaml(self, request, queryset):
+        chosen = queryset.order_by("name").prefetch_related(
+            "texts", "recipient_agents", "recipient_groups", "recipient_roles"
+        )
+        text = notification_yaml.export_notifications(chosen)
+        return admin_yaml.yaml_download(text, "notifications.yaml")
+
     def get_urls(self):
         own = [
             path(
                 "<int:pk>/preview/",
                 self.admin_site.admin_view(self.preview_view),
                 name="tickets_ticketnotification_preview",
-            )
+            ),
+            path(
+                "<int:pk>/test-mail/",
+                self.admin_site.admin_view(self.test_mail_view),
+                name="tickets_ticketnotification_test_mail",
+            ),
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="tickets_ticketnotification_import",
+            ),
         ]
         return own + super().get_urls()
+
+    def _notification(self, request, pk: int) -> TicketNotification:
+        notification = TicketNotification.objects.filter(pk=pk).first()
+        if notification is None or not self.has_view_permission(request, notification):
+            raise Http404  # missing and forbidden look the same
+        return notification
+
+    def test_mail_view(self, request, pk: int):
+        """The notification rendered for a chosen ticket and event, sent to the admin's own
+        address at once; nothing is stored."""
+        notification = self._notification(request, pk)
+        languages = [t.language for t in notification.texts.all()]
+        initial = _test_mail_initial(request, languages, notification)
+        form = TestMailForm(request.POST or None, initial=initial)
+        labels = dict(settings.LANGUAGES)
+        form.fields["language"].choices = [  # type: ignore[attr-defined]
+            (code, labels.get(code, code)) for code in languages
+        ]
+        address = request.user.email
+        status = 200
+        if request.method == "POST" and address and form.is_valid():
+            data = form.cleaned_data
+            texts = notifications.texts_for_test_mail(
+                notification,
+                data["ticket"],
+                data["event"],
+                data["actor"],
+                language=data["language"],
+                reader=request.user,
+            )
+            assert texts is not None  # the language is one of the notification's texts
+            error = send_system_mail_now(
+                to=format_address(address, request.user.get_full_name()),
+                subject=texts[0],
+                body=texts[1],
+            )
+            if not error:
+                messages.success(
+                    request,
+                    gettext("The test mail “%(subject)s” went to %(address)s.")
+                    % {"subject": texts[0], "address": address},
+                )
+                return redirect(request.path)
+            form.add_error(
+                None, gettext("The mail server refused the mail: %(error)s") % {"error": error}
+            )
+        if request.method == "POST" and form.errors:
+            status = 400
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Send test mail: %(name)s")
+            % {"name": notifications.label(notification)},
+            "name": notifications.label(notification),
+            "notification": notification,
+            "form": form,
+            "address": address,
+        }
+        return TemplateResponse(
+            request, "admin/tickets/ticketnotification/test_mail.html", context, status=status
+        )
+
+    def import_view(self, request):
+        """A YAML file of notifications; those whose name exists are replaced or kept, as
+        the admin answers when asked. Nothing is written if any entry is refused."""
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            raise PermissionDenied
+        problems: list[str] = []
+        existing: list[str] = []
+        text = ""
+        if request.method == "POST":
+            upload = request.FILES.get("file")
+            try:
+                text = upload.read().decode("utf-8") if upload else request.POST.get("text", "")
+            except UnicodeDecodeError:
+                problems = [gettext("The file is not UTF-8 text.")]
+            else:
+                try:
+                    done = notification_yaml.import_notifications(
+                        text, existing=request.POST.get("existing") or None
+                    )
+                except notification_yaml.NamesExist as names:
+                    existing = [gettext(name) for name in names.names]  # built-ins translated
+                except ValidationError as error:
+                    problems = error.messages
+                else:
+                    messages.success(request, _imported(done))
+                    return redirect(reverse("admin:tickets_ticketnotification_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Import notifications"),
+            "explanation": gettext(
+                "A YAML file as the list's action “Export as YAML” writes it. Every "
+                "notification is checked first; if one is refused, nothing is imported."
+            ),
+            "problems": problems,
+            "existing": existing,
+            "text": text,
+        }
+        return TemplateResponse(
+            request,
+            "admin/tickets/ticketnotification/import.html",
+            context,
+            status=400 if problems else 200,
+        )
 
     def preview_view(self, request, pk: int):
         notification = TicketNotification.objects.filter(pk=pk).first()
@@ -371,3 +375,34 @@ class NotificationTraceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+def _test_mail_initial(request, languages: list[str], notification: TicketNotification) -> dict:
+    """The admin's language (if the notification has a text in it) and its first event."""
+    language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    return {
+        "language": language if language in languages else settings.LANGUAGE_CODE,
+        "event": (notification.events or [""])[0],
+    }
+
+
+def _imported(done: notification_yaml.Imported) -> str:
+    parts = [
+        ngettext(
+            "Imported %(count)d new notification.",
+            "Imported %(count)d new notifications.",
+            len(done.created),
+        )
+        % {"count": len(done.created)}
+    ]
+    if done.replaced:
+        parts.append(
+            ngettext("Replaced %(count)d.", "Replaced %(count)d.", len(done.replaced))
+            % {"count": len(done.replaced)}
+        )
+    if done.skipped:
+        parts.append(
+            ngettext("Kept %(count)d as it was.", "Kept %(count)d as they were.", len(done.skipped))
+            % {"count": len(done.skipped)}
+        )
+    return " ".join(parts)

@@ -32,7 +32,9 @@ FORMAT_VERSION = 1
 ACLS, JOBS = "acls", "generic_agent_jobs"
 
 
-def _load(text: str, key: str) -> list[Mapping]:
+def load_entries(text: str, key: str) -> list[Mapping]:
+    """The list ``key`` of the YAML ``text``, each entry a mapping with a unique name;
+    ``ValidationError`` saying what is wrong otherwise."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -131,7 +133,7 @@ def export_acls(rules: Iterable[AclRule]) -> str:
 def import_acls(text: str) -> list[AclRule]:
     """Create or replace the ACLs of the YAML ``text``; ``ValidationError`` with every
     error, each naming its rule and part, and nothing saved."""
-    entries = _load(text, ACLS)
+    entries = load_entries(text, ACLS)
     schema = acl.acl_schema()
     errors: list[str] = []
     rules: list[AclRule] = []
@@ -196,7 +198,7 @@ def import_jobs(text: str) -> list[GenericAgentJob]:
     # Imported here: tickets.processes imports this package's modules (a cycle).
     from ..processes.definitions import local_changes
 
-    entries = _load(text, JOBS)
+    entries = load_entries(text, JOBS)
     schema = ticket_schema()
     errors: list[str] = []
     jobs: list[GenericAgentJob] = []

@@ -204,6 +204,9 @@ class NotificationRecipient(models.TextChoices):
     # The agent the event's data names as ``new``: the new owner, the new responsible, the
     # agent mentioned.
     NAMED = "named", _("the agent the change names (new owner, new responsible, mentioned)")
+    # OTRS Customer: the ticket's customer user (or the mail address the ticket was opened
+    # from); gets the mail as an Email article of the system.
+    CUSTOMER = "customer", _("the ticket's customer")
 
 
 class NotificationTransport(models.TextChoices):
@@ -211,8 +214,9 @@ class NotificationTransport(models.TextChoices):
 
 
 class TicketNotification(models.Model):
-    """An agent notification (spec section 11): on which events, for which tickets and
-    articles, to whom, and with which text per language.
+    """A ticket notification (spec section 11) to agents, the customer or given addresses:
+    on which events, for which tickets and articles, to whom, and with which text per
+    language.
 
     ``events`` holds ticket event names (:class:`tickets.events.TicketEvent`) and the article
     kinds ``FollowUp`` and ``AddNote`` (an ArticleCreate of that history type); ``ticket_filter``
@@ -308,6 +312,8 @@ class NotificationSkip(models.TextChoices):
     ONCE_PER_DAY = "once_per_day", _("had it today already")
     MENTIONED = "mentioned", _("gets the mention instead")
     NO_TEXT = "no_text", _("the notification has no text")
+    NO_CUSTOMER = "no_customer", _("the ticket has no customer who can be written to")
+    DAILY_LIMIT = "daily_limit", _("the address had its automatic mails for today")
 
 
 class NotificationTrace(models.Model):

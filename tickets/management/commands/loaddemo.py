@@ -52,7 +52,7 @@ from otrs.fields.actions import save_definition
 from otrs.fields.models import FieldDefinition
 from otrs.permissions import PermissionKey
 from otrs.web.links import absolute_url
-from tickets import access, actions, customer_notifications, notifications
+from tickets import access, actions, notifications
 from tickets.actions.reports import create_report_schedule
 from tickets.choices import (
     VIEWABLE_STATE_TYPES,
@@ -1103,5 +1103,4 @@ def _muted():
     """Neither agents nor customers hear of what the demo makes."""
     stack = ExitStack()
     stack.enter_context(notifications.muted())
-    stack.enter_context(customer_notifications.muted())
     return stack
