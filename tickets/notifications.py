@@ -50,7 +50,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -74,6 +74,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from otrs import events
 from otrs.accounts.models import User, UserKind, system_user
 from otrs.conditions import matches
+from otrs.events.models import delivery_key
 from otrs.mail.models import OutboundKind, OutboundMessage
 from otrs.mail.outbound import format_address
 from otrs.permissions import PermissionKey, agents_holding
@@ -189,11 +190,34 @@ def muted() -> AbstractContextManager[None]:
 # --- the handler -------------------------------------------------------------------------------
 
 
-def handle(batch: events.Batch) -> None:
+# Before customer notifications became records (migration tickets 0030) they had a handler
+# of their own. A change committed before the upgrade may still have a delivery waiting
+# under that name: it is handed to the records, customer notifications only, with this
+# handler's key, so that a mail the new handler queues for the same change is not queued
+# twice. No new delivery is made under the old name (:func:`no_new_batch`).
+RETIRED_CUSTOMER_HANDLER = "tickets.customer_notifications"
+
+
+def no_new_batch(names: frozenset[str]) -> bool:
+    """The retired handler's interest: none (it only finishes deliveries made before)."""
+    return False
+
+
+def handle_retired_customer_delivery(batch: events.Batch) -> None:
+    """A waiting delivery of the retired customer notification handler."""
+    key = delivery_key(batch.id, HANDLER)
+    handle(replace(batch, key=key, handler=HANDLER), customers_only=True)
+
+
+def handle(batch: events.Batch, *, customers_only: bool = False) -> None:
     """The event handler: the notifications of each event of the change, in order, then
     those of the events the whole change makes (:mod:`tickets.notification_changes`). An
-    exception leaves the delivery to be tried again (nothing of this attempt stays)."""
+    exception leaves the delivery to be tried again (nothing of this attempt stays).
+    ``customers_only``: only the notifications with the ticket's customer among their
+    recipients (see :func:`handle_retired_customer_delivery`)."""
     active = list(TicketNotification.objects.filter(valid=True))
+    if customers_only:
+        active = [n for n in active if NotificationRecipient.CUSTOMER in (n.recipients or ())]
     if not active:
         return
     listened = {name for n in active for name in n.events or ()}

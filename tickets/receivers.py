@@ -70,6 +70,12 @@ def subscribe() -> None:
     events.subscribe(ESCALATION_INDEX, escalation_index, events=ESCALATION_EVENTS)
     events.subscribe(METRICS, metrics, events=METRICS_EVENTS)
     events.subscribe(notifications.HANDLER, notifications.handle, events=notifications.EVENTS)
+    events.subscribe(
+        notifications.RETIRED_CUSTOMER_HANDLER,
+        notifications.handle_retired_customer_delivery,
+        events=notifications.EVENTS,
+        interested=notifications.no_new_batch,
+    )
     events.subscribe(autoresponses.HANDLER, autoresponses.handle, events=autoresponses.EVENTS)
     # Imported here: the GenericAgent engine reads the custom fields' and actions' modules.
     from .automation import receivers as generic_agent

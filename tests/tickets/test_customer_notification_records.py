@@ -8,6 +8,8 @@ import pytest
 from django.urls import reverse
 
 from otrs.accounts.models import User, UserKind
+from otrs.events import delivery
+from otrs.events.models import DeliveryStatus, EventBatch, EventDelivery
 from otrs.mail.models import OutboundMessage
 from tests import factories
 from tests.tickets import test_customer_notifications as base
@@ -21,6 +23,7 @@ from tests.tickets.test_customer_notifications import (
     portal_follow_up,
 )
 from tickets import actions
+from tickets import notifications as sender
 from tickets.choices import Channel, SenderType
 from tickets.models import (
     Article,
@@ -226,3 +229,27 @@ def test_the_preview_shows_the_customers_mail_and_writes_nothing(root, desk, tic
     assert "Line one." in text and "See the ticket in the customer portal:" in text
     assert not OutboundMessage.objects.exists() and not NotificationTrace.objects.exists()
     assert Article.objects.count() == articles
+
+
+def test_a_delivery_left_under_the_retired_handler_mails_the_customer_once(desk, ticket, committed):
+    with committed:
+        answer(ticket, desk.rw)
+    (sent_once,) = notifications()
+    # Queued under the new handler's delivery key: "<handler>:<batch id>:...".
+    batch = EventBatch.objects.get(pk=sent_once.idempotency_key.split(":")[1])
+    # Nothing new is handed to the retired name ...
+    assert not EventDelivery.objects.filter(handler=sender.RETIRED_CUSTOMER_HANDLER).exists()
+    # ... but a delivery made under it before the upgrade, while the old agent handler had
+    # already done its part (so no customer mail yet), still reaches the customer.
+    OutboundMessage.objects.all().delete()
+    old = EventDelivery.objects.create(batch=batch, handler=sender.RETIRED_CUSTOMER_HANDLER)
+
+    assert delivery.attempt(old.pk) == DeliveryStatus.DONE
+    (message,) = notifications()
+    assert message.recipients == ["carla@acme.example"]
+
+    # The new handler's delivery of the same change, run again, queues it no second time.
+    new = EventDelivery.objects.get(batch=batch, handler=sender.HANDLER)
+    EventDelivery.objects.filter(pk=new.pk).update(status=DeliveryStatus.PENDING)
+    assert delivery.attempt(new.pk) == DeliveryStatus.DONE
+    assert len(notifications()) == 1
