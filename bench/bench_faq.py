@@ -97,6 +97,7 @@ def fill(count: int, words: list[str]) -> None:
                         title=title,
                         keywords=keywords,
                         search_text=f"{title}\n{keywords}\n{body}",
+                        public_text=f"{title}\n{keywords}\n{body}",  # no internal comment
                         created_by=system,
                         changed_by=system,
                     )

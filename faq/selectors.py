@@ -64,14 +64,26 @@ def category_rows(user, items: QuerySet[FaqItem]) -> list[CategoryRow]:
     return rows
 
 
-def search(items: QuerySet[FaqItem], text: str) -> QuerySet[FaqItem]:
-    """Items matching a search text, through the configured search backend."""
-    return get_backend().filter_faq_items(items, text) if text.strip() else items
+def search(items: QuerySet[FaqItem], text: str, *, internal: bool = False) -> QuerySet[FaqItem]:
+    """Items matching a search text, through the configured search backend. The internal
+    comment is searched only with ``internal`` (for agents, :func:`searches_internal`)."""
+    if not text.strip():
+        return items
+    return get_backend().filter_faq_items(items, text, internal=internal)
 
 
-def suggestions(items: QuerySet[FaqItem], text: str, limit: int = SUGGESTIONS) -> list[FaqItem]:
-    """The items best matching a free text (a ticket being written), best first."""
-    ids = get_backend().suggest_faq_items(items, text, limit)
+def searches_internal(user) -> bool:
+    """Whether ``user``'s searches match the internal comment too: agents read it;
+    customers and the public never find an item by words only it holds."""
+    return access.is_agent(user)
+
+
+def suggestions(
+    items: QuerySet[FaqItem], text: str, limit: int = SUGGESTIONS, *, internal: bool = False
+) -> list[FaqItem]:
+    """The items best matching a free text (a ticket being written), best first;
+    ``internal`` as for :func:`search`."""
+    ids = get_backend().suggest_faq_items(items, text, limit, internal=internal)
     found = {i.pk: i for i in items.filter(pk__in=ids).select_related("category")}
     return [found[i] for i in ids if i in found]
 
