@@ -157,6 +157,15 @@ class SearchBackend(Protocol):
         text (a ticket being written), the best matches first; ``internal`` as above."""
         ...
 
+    def rank_faq_items(
+        self, queryset: QuerySet, text: str, limit: int, *, internal: bool = False
+    ) -> list[int]:
+        """The candidates of :meth:`suggest_faq_items`, best first, not necessarily through
+        ``queryset`` yet: the caller filters them through it, in the query that also
+        fetches the items (one pass through the access entry, not two). At least the
+        ``limit`` best of ``queryset`` are among them."""
+        ...
+
     def index_faq_item(self, item_id: int) -> None:
         """A FAQ item's searchable text changed (or it was deleted); called after commit."""
         ...
@@ -380,13 +389,25 @@ class DatabaseBackend:
         """Any word may match (the internal comment's only with ``internal``); PostgreSQL
         ranks by word rarity, MariaDB/MySQL with the natural-language relevance, SQLite by
         the number of words found."""
+        ranked = self.rank_faq_items(queryset, text, limit, internal=internal)
+        if connections[queryset.db].vendor != "postgresql":
+            return ranked  # ranked within queryset already
+        readable = set(queryset.filter(pk__in=ranked).values_list("pk", flat=True))
+        return [pk for pk in ranked if pk in readable][:limit]
+
+    def rank_faq_items(
+        self, queryset: QuerySet, text: str, limit: int, *, internal: bool = False
+    ) -> list[int]:
+        """PostgreSQL: the best :data:`SUGGEST_CANDIDATES` of all items
+        (:meth:`_rank_by_word`), for the caller to filter through ``queryset``. Elsewhere
+        the ``limit`` best of ``queryset`` (the ranking query runs through it)."""
         words = [w for w in words_of(text) if len(w) >= SUGGEST_MIN_WORD]
         if not words:
             return []
         column = faq_text_column(internal)
         vendor = connections[queryset.db].vendor
         if vendor == "postgresql":
-            return self._suggest_by_word(queryset, words, limit, internal=internal)
+            return self._rank_by_word(queryset, words, internal=internal)
         if vendor == "mysql":
             table = queryset.model._meta.db_table
             relevance = f"MATCH (`{table}`.`{column}`) AGAINST (%s IN NATURAL LANGUAGE MODE)"
@@ -404,17 +425,15 @@ class DatabaseBackend:
             ranked = queryset.annotate(rank=score).filter(rank__gt=0)
         return list(ranked.order_by("-rank", "-pk").values_list("pk", flat=True)[:limit])
 
-    def _suggest_by_word(
-        self, queryset: QuerySet, words: list[str], limit: int, *, internal: bool
-    ) -> list[int]:
+    def _rank_by_word(self, queryset: QuerySet, words: list[str], *, internal: bool) -> list[int]:
         """PostgreSQL: how many items hold each word comes from the word-count table
         (kept by triggers, migration ``faq.0004``), one query for all words. A word held
         by more than :data:`SUGGEST_COMMON` items tells them apart no better than "the"
         and is left out; of the rest the rarest are used until together they are held by
         :data:`SUGGEST_BUDGET` items. One query over the stored vectors' GIN index then
         scores the items holding any of them, rarer words weighing more (inverse document
-        frequency), and the best :data:`SUGGEST_CANDIDATES` go through the caller's
-        queryset (access, language), so only readable items are returned."""
+        frequency); the best :data:`SUGGEST_CANDIDATES` are returned, for the caller to
+        filter through its queryset (access, language)."""
         connection = connections[queryset.db]
         table = connection.ops.quote_name(queryset.model._meta.db_table)
         vector = connection.ops.quote_name(
@@ -455,9 +474,7 @@ class DatabaseBackend:
                     SUGGEST_CANDIDATES,
                 ],
             )
-            best = [pk for (pk,) in cursor.fetchall()]
-        readable = set(queryset.filter(pk__in=best).values_list("pk", flat=True))
-        return [pk for pk in best if pk in readable][:limit]
+            return [pk for (pk,) in cursor.fetchall()]
 
     def index_faq_item(self, item_id: int) -> None:
         """Nothing to do: the database indexes its own tables."""

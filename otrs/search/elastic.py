@@ -389,6 +389,15 @@ class ElasticsearchBackend:
     ) -> list[int]:
         """Any word may match (OR), best first; only the items of ``queryset``; the
         internal text only with ``internal``."""
+        best = self.rank_faq_items(queryset, text, limit, internal=internal)
+        readable = set(queryset.filter(pk__in=best).values_list("pk", flat=True))
+        return [pk for pk in best if pk in readable][:limit]
+
+    def rank_faq_items(
+        self, queryset: QuerySet, text: str, limit: int, *, internal: bool = False
+    ) -> list[int]:
+        """The best 200 matches of all items, for the caller to filter through
+        ``queryset`` (the index knows nothing of access)."""
         words = " ".join(w for w in words_of(text) if len(w) >= 3)
         if not words:
             return []
@@ -402,9 +411,7 @@ class ElasticsearchBackend:
             )
         except NotFoundError:
             return []
-        best = [int(h["_id"]) for h in response["hits"]["hits"]]
-        readable = set(queryset.filter(pk__in=best).values_list("pk", flat=True))
-        return [pk for pk in best if pk in readable][:limit]
+        return [int(h["_id"]) for h in response["hits"]["hits"]]
 
 
 def _analysed(internal: bool) -> list[str]:
