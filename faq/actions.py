@@ -15,7 +15,6 @@ sanitiser (:func:`otrs.html.sanitize_html`) before it is stored.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -23,7 +22,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from otrs import events
@@ -46,6 +44,7 @@ from .models import (
     FaqSettings,
     FaqTicketLink,
     FaqVote,
+    plain_text,
 )
 
 #: Attachments larger than this are refused (bytes).
@@ -554,7 +553,7 @@ def _add_revision(
     fields = ["latest_revision", "changed", "changed_by"]
     if item.live_revision_id is None:
         _copy_search_fields(item, revision)
-        fields += ["title", "keywords", "search_text"]
+        fields += ["title", "keywords", "search_text", "public_text"]
     item.save(update_fields=fields)
     if number > 1:
         _log(
@@ -593,7 +592,10 @@ def _publish(item: FaqItem, revision: FaqRevision, actor: User, kind: HistoryTyp
     _copy_search_fields(item, revision)
     item.changed, item.changed_by = timezone.now(), actor
     item.save(
-        update_fields=["live_revision", "title", "keywords", "search_text", "changed", "changed_by"]
+        update_fields=[
+            *("live_revision", "title", "keywords", "search_text", "public_text"),
+            *("changed", "changed_by"),
+        ]
     )
     if kind is not None:
         FaqHistory.objects.create(
@@ -605,9 +607,10 @@ def _publish(item: FaqItem, revision: FaqRevision, actor: User, kind: HistoryTyp
 def _copy_search_fields(item: FaqItem, revision: FaqRevision) -> None:
     item.title = revision.title
     item.keywords = revision.keywords
-    parts = [revision.title, revision.keywords]
-    parts += [html.unescape(strip_tags(getattr(revision, f))) for f in FaqRevision.FIELDS]
-    item.search_text = "\n".join(p for p in parts if p)
+    public = [revision.title, revision.keywords]
+    public += [plain_text(getattr(revision, f)) for f in FaqRevision.PUBLIC_FIELDS]
+    item.public_text = "\n".join(p for p in public if p)
+    item.search_text = "\n".join(p for p in (item.public_text, plain_text(revision.comment)) if p)
 
 
 def _checked(content: Content) -> Content:

@@ -10,12 +10,20 @@ the full-text search.
 
 from __future__ import annotations
 
+import html
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from .choices import HistoryType, InsertFormat, ItemState, RevisionStatus
+
+
+def plain_text(value: str) -> str:
+    """A field's rich text as the plain text that is searched."""
+    return html.unescape(strip_tags(value or ""))
 
 
 class FaqCategory(models.Model):
@@ -136,7 +144,10 @@ class FaqItem(models.Model):
     # publication (only agents see unpublished items).
     title = models.CharField(_("title"), max_length=250)
     keywords = models.CharField(_("keywords"), max_length=250, blank=True)
+    # Agents search every field; customers and the public search ``public_text``, the same
+    # without the internal comment (so an item is never found by words only it holds).
     search_text = models.TextField(_("search text"), blank=True, editable=False)
+    public_text = models.TextField(_("public search text"), blank=True, editable=False)
     related = models.ManyToManyField("self", blank=True, verbose_name=_("related items"))
     review_after = models.DateField(_("needs review after"), null=True, blank=True)
     review_event_for = models.DateField(null=True, blank=True, editable=False)
@@ -193,6 +204,8 @@ class FaqRevision(models.Model):
     reverted_from = models.PositiveIntegerField(null=True, blank=True)
 
     FIELDS = ("symptom", "problem", "solution", "comment")
+    #: The fields customers and the public read (and search): all but the internal comment.
+    PUBLIC_FIELDS = ("symptom", "problem", "solution")
 
     class Meta:
         verbose_name = _("FAQ revision")

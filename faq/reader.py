@@ -56,6 +56,7 @@ def index_context(request: HttpRequest, user, names: Names) -> dict:
             (r.category for r in category_rows if r.category.pk == params["category"]), None
         )
         items = items.filter(category_id=params["category"]) if category else items.none()
+    # Readers (customers, anyone) never search the internal comment.
     items = selectors.search(items, params.get("q", ""))
     page = paginate(
         items.select_related("category").order_by("title", "pk"),

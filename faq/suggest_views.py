@@ -32,9 +32,11 @@ def suggest(request):
     query = _clean(request.GET.get("q", ""), QUERY_MAX)
     text = _clean(request.GET.get("text", ""), TEXT_MAX)
     if query:
-        found = list(selectors.search(insertable, query).order_by("-changed", "-pk")[:HITS])
+        found = list(
+            selectors.search(insertable, query, internal=True).order_by("-changed", "-pk")[:HITS]
+        )
     elif len(text) >= 3:
-        found = selectors.suggestions(insertable, text, HITS)
+        found = selectors.suggestions(insertable, text, HITS, internal=True)
     else:
         found = []
     items = [

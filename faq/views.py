@@ -70,7 +70,7 @@ def explorer(request):
         items = items.filter(language=params["language"])
     if params.get("state"):
         items = items.filter(state=params["state"])
-    items = selectors.search(items, params.get("q", ""))
+    items = selectors.search(items, params.get("q", ""), internal=True)
     page = paginate(
         items.select_related("category").order_by("-changed", "-pk"),
         number=request.GET.get("page"),
@@ -91,6 +91,7 @@ def explorer(request):
                 page.rows,
                 url=_item_url,
                 label=lambda i: f"{i.number} {i.title}",
+                internal=True,
             ),
         },
     )

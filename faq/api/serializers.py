@@ -49,9 +49,9 @@ class FaqItemSerializer(ApiModelSerializer):
         lambda: definitions(FAQ_ITEM), component="FaqItemCustomFields", read_only=True
     )
     highlights = HighlightsField(
-        help_text="Agents: where the searched words (q) occur, as HTML passages, the text "
-        "escaped and each match in <mark>. Empty without a search, and always for customers "
-        "(the searched text holds the internal comment field too)."
+        help_text="Where the searched words (q) occur, as HTML passages, the text escaped "
+        "and each match in <mark>. Empty without a search. Customers' passages come from the "
+        "text they may read (never the internal comment); agents' from every field."
     )
 
     class Meta:

@@ -105,7 +105,8 @@ class FaqItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if language:
             rows = rows.filter(language=language[:10])
         text = params.get("q", "")[:500]
-        return selectors.search(rows, text) if text.strip() else rows
+        internal = selectors.searches_internal(self.request.user)
+        return selectors.search(rows, text, internal=internal) if text.strip() else rows
 
     def _context(self, items) -> dict:
         values = values_for(FAQ_ITEM, items, definitions(FAQ_ITEM))
@@ -114,9 +115,11 @@ class FaqItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         context = self._context(page)
-        if access.is_agent(request.user):
-            words = request.query_params.get("q", "")[:500]
-            context["highlights"] = as_text(highlights("faq_item", words, [i.pk for i in page]))
+        # From the text the caller searched: a customer's passages never show the comment.
+        internal = selectors.searches_internal(request.user)
+        words = request.query_params.get("q", "")[:500]
+        found = highlights("faq_item", words, [i.pk for i in page], internal=internal)
+        context["highlights"] = as_text(found)
         data = s.FaqItemSerializer(page, many=True, context=context).data
         return self.get_paginated_response(data)
 

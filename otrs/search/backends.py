@@ -82,6 +82,12 @@ PG_INDEXED_CHARS = 100_000
 FAQ_VECTOR_COLUMN = "search_vector"
 FAQ_VECTOR_INDEX = "faq_item_search_vector"
 FAQ_WORD_COUNTS = "faq_word_count"
+#: The FAQ items' text without the internal comment (``public_text``), what customers and
+#: the public search (migration ``faq.0005``): PostgreSQL's stored vector and its GIN
+#: index, MariaDB/MySQL's FULLTEXT index (SQLite: :data:`otrs.search.fts.FAQ_PUBLIC`).
+FAQ_PUBLIC_VECTOR_COLUMN = "public_vector"
+FAQ_PUBLIC_VECTOR_INDEX = "faq_item_public_vector"
+FAQ_PUBLIC_FULLTEXT = "faq_item_public_text_ft"
 #: Engines on which the matching articles' ticket ids are read first and handed to the
 #: ticket query as a list (see DatabaseBackend.ticket_condition). MariaDB needs no help:
 #: it materialises the MATCH subquery by itself, and reading the ids first only added
@@ -135,15 +141,29 @@ class SearchBackend(Protocol):
         Backends that keep their own index update it here."""
         ...
 
-    def filter_faq_items(self, queryset: QuerySet, text: str) -> QuerySet:
+    def filter_faq_items(
+        self, queryset: QuerySet, text: str, *, internal: bool = False
+    ) -> QuerySet:
         """``queryset`` (FAQ items, already restricted by ``faq.access``) narrowed to those
         whose title, keywords or text fields (the live revision's) match ``text``: every
-        word must occur."""
+        word must occur. The internal comment is searched only with ``internal`` (agents);
+        customers and the public never find an item by words only it holds."""
         ...
 
-    def suggest_faq_items(self, queryset: QuerySet, text: str, limit: int) -> list[int]:
+    def suggest_faq_items(
+        self, queryset: QuerySet, text: str, limit: int, *, internal: bool = False
+    ) -> list[int]:
         """The ids of at most ``limit`` items of ``queryset`` that match any word of a free
-        text (a ticket being written), the best matches first."""
+        text (a ticket being written), the best matches first; ``internal`` as above."""
+        ...
+
+    def rank_faq_items(
+        self, queryset: QuerySet, text: str, limit: int, *, internal: bool = False
+    ) -> list[int]:
+        """The candidates of :meth:`suggest_faq_items`, best first, not necessarily through
+        ``queryset`` yet: the caller filters them through it, in the query that also
+        fetches the items (one pass through the access entry, not two). At least the
+        ``limit`` best of ``queryset`` are among them."""
         ...
 
     def index_faq_item(self, item_id: int) -> None:
@@ -162,9 +182,12 @@ class IndexingBackend(SearchBackend, Protocol):
         database, deleting the documents of those that are gone; idempotent."""
         ...
 
-    def filter(self, kind: str, queryset: QuerySet, text: str) -> QuerySet:
+    def filter(
+        self, kind: str, queryset: QuerySet, text: str, *, internal: bool = False
+    ) -> QuerySet:
         """``queryset`` (of ``kind``'s model, already through the app's access entry)
-        narrowed to the objects whose document matches ``text``."""
+        narrowed to the objects whose document matches ``text`` (its ``internal`` text
+        too only with ``internal``)."""
         ...
 
 
@@ -201,20 +224,22 @@ class _FullTextMatch(Lookup):
 
 
 class _FaqTextMatch(Lookup):
-    """A FAQ item's ``search_text`` matches a full-text query, in the shape its index
-    serves (PostgreSQL: the text, against the stored ``tsvector`` of migration
-    ``faq.0004``; MariaDB/MySQL: a boolean-mode query, against the FULLTEXT index of
-    ``faq.0001``)."""
+    """A FAQ item's text matches a full-text query, in the shape its index serves: with
+    ``internal`` its ``search_text`` (every field, the internal comment too), without it
+    its ``public_text``. PostgreSQL: the text, against the stored ``tsvector`` of
+    migration ``faq.0004`` (``faq.0005``); MariaDB/MySQL: a boolean-mode query, against the
+    FULLTEXT index of ``faq.0001`` (``faq.0005``)."""
 
     lookup_name = "otrs_faq_full_text"  # never registered on a field
     prepare_rhs = False
 
-    def __init__(self, query: str):
-        super().__init__(F("search_text"), query)
+    def __init__(self, query: str, *, internal: bool):
+        self.vector = FAQ_VECTOR_COLUMN if internal else FAQ_PUBLIC_VECTOR_COLUMN
+        super().__init__(F(faq_text_column(internal)), query)
 
     def as_postgresql(self, compiler, connection):
         column = compiler.compile(self.lhs)[0]
-        vector = column.rsplit(".", 1)[0] + "." + connection.ops.quote_name(FAQ_VECTOR_COLUMN)
+        vector = column.rsplit(".", 1)[0] + "." + connection.ops.quote_name(self.vector)
         return f"{vector} @@ plainto_tsquery('simple', %s)", [self.rhs]
 
     def as_mysql(self, compiler, connection):
@@ -223,6 +248,12 @@ class _FaqTextMatch(Lookup):
 
     def as_sql(self, compiler, connection):
         raise NotImplementedError(f"no full-text match on {connection.vendor}")
+
+
+def faq_text_column(internal: bool) -> str:
+    """The FAQ item column a search matches: every field for agents (``internal``), the
+    text without the internal comment for customers and the public."""
+    return "search_text" if internal else "public_text"
 
 
 # The InnoDB token limits of a connection, read once per connection object.
@@ -254,14 +285,16 @@ class DatabaseBackend:
         """Nothing to do: the database indexes its own tables."""
         return 0
 
-    def filter(self, kind: str, queryset: QuerySet, text: str) -> QuerySet:
+    def filter(
+        self, kind: str, queryset: QuerySet, text: str, *, internal: bool = False
+    ) -> QuerySet:
         """Any registered kind: tickets and FAQ items with their full-text indexes, the
         others with ``icontains`` over the kind's ``text_fields`` and ``keyword_fields``
         (every word in one of them)."""
         if kind == "ticket":
             return self.filter_tickets(queryset, text)
         if kind == "faq_item":
-            return self.filter_faq_items(queryset, text)
+            return self.filter_faq_items(queryset, text, internal=internal)
         indexed = registry.get(kind)
         columns = [
             c
@@ -318,50 +351,73 @@ class DatabaseBackend:
     def index_ticket(self, ticket_id: int) -> None:
         """Nothing to do: the database indexes its own tables."""
 
-    def filter_faq_items(self, queryset: QuerySet, text: str) -> QuerySet:
-        """FAQ items whose search text (title, keywords, fields) holds every word."""
+    def filter_faq_items(
+        self, queryset: QuerySet, text: str, *, internal: bool = False
+    ) -> QuerySet:
+        """FAQ items whose text (title, keywords, fields; the internal comment only with
+        ``internal``) holds every word."""
         words = words_of(text)
         if not words:
             return queryset.none()
+        column = faq_text_column(internal)
         connection = connections[queryset.db]
         if connection.vendor == "postgresql":
-            return queryset.filter(_FaqTextMatch(" ".join(words)))
+            return queryset.filter(_FaqTextMatch(" ".join(words), internal=internal))
         if connection.vendor == "mysql":
             low, high = _innodb_token_sizes_of(connection)
             indexed = [
                 w for w in words if low <= len(w) <= high and w.lower() not in INNODB_STOPWORDS
             ]
-            conditions: list = [Q(search_text__icontains=w) for w in words if w not in indexed]
+            conditions: list = [Q(**{f"{column}__icontains": w}) for w in words if w not in indexed]
             if indexed:
-                conditions.insert(0, _FaqTextMatch(" ".join(f"+{w}" for w in indexed)))
+                conditions.insert(
+                    0, _FaqTextMatch(" ".join(f"+{w}" for w in indexed), internal=internal)
+                )
             return queryset.filter(*conditions)
-        if connection.vendor == "sqlite" and fts.available(connection, fts.FAQ_ITEMS):
+        table = fts.FAQ_ITEMS if internal else fts.FAQ_PUBLIC
+        if connection.vendor == "sqlite" and fts.available(connection, table):
             tokens = [w for w in words if fts.is_token(w)]
-            conditions = [Q(search_text__icontains=w) for w in words if w not in tokens]
+            conditions = [Q(**{f"{column}__icontains": w}) for w in words if w not in tokens]
             if tokens:
-                conditions.insert(0, fts.matches(fts.FAQ_ITEMS, tokens))
+                conditions.insert(0, fts.matches(table, tokens))
             return queryset.filter(*conditions)
-        return queryset.filter(*[Q(search_text__icontains=w) for w in words])
+        return queryset.filter(*[Q(**{f"{column}__icontains": w}) for w in words])
 
-    def suggest_faq_items(self, queryset: QuerySet, text: str, limit: int) -> list[int]:
-        """Any word may match; PostgreSQL ranks with ``ts_rank``, MariaDB/MySQL with the
-        natural-language relevance, SQLite by the number of words found."""
+    def suggest_faq_items(
+        self, queryset: QuerySet, text: str, limit: int, *, internal: bool = False
+    ) -> list[int]:
+        """Any word may match (the internal comment's only with ``internal``); PostgreSQL
+        ranks by word rarity, MariaDB/MySQL with the natural-language relevance, SQLite by
+        the number of words found."""
+        ranked = self.rank_faq_items(queryset, text, limit, internal=internal)
+        if connections[queryset.db].vendor != "postgresql":
+            return ranked  # ranked within queryset already
+        readable = set(queryset.filter(pk__in=ranked).values_list("pk", flat=True))
+        return [pk for pk in ranked if pk in readable][:limit]
+
+    def rank_faq_items(
+        self, queryset: QuerySet, text: str, limit: int, *, internal: bool = False
+    ) -> list[int]:
+        """PostgreSQL: the best :data:`SUGGEST_CANDIDATES` of all items
+        (:meth:`_rank_by_word`), for the caller to filter through ``queryset``. Elsewhere
+        the ``limit`` best of ``queryset`` (the ranking query runs through it)."""
         words = [w for w in words_of(text) if len(w) >= SUGGEST_MIN_WORD]
         if not words:
             return []
+        column = faq_text_column(internal)
         vendor = connections[queryset.db].vendor
         if vendor == "postgresql":
-            return self._suggest_by_word(queryset, words, limit)
+            return self._rank_by_word(queryset, words, internal=internal)
         if vendor == "mysql":
             table = queryset.model._meta.db_table
-            relevance = f"MATCH (`{table}`.`search_text`) AGAINST (%s IN NATURAL LANGUAGE MODE)"
+            relevance = f"MATCH (`{table}`.`{column}`) AGAINST (%s IN NATURAL LANGUAGE MODE)"
             ranked = queryset.annotate(
                 rank=RawSQL(relevance, [" ".join(words)])  # noqa: S611 (text is a parameter)
             ).filter(rank__gt=0)
         else:
             score = sum(
                 (
-                    Case(When(search_text__icontains=w, then=Value(1)), default=Value(0))
+                    Case(When(**{f"{column}__icontains": w}, then=Value(1)), default=Value(0))
                     for w in words
                 ),
                 Value(0),
@@ -369,18 +425,20 @@ class DatabaseBackend:
             ranked = queryset.annotate(rank=score).filter(rank__gt=0)
         return list(ranked.order_by("-rank", "-pk").values_list("pk", flat=True)[:limit])
 
-    def _suggest_by_word(self, queryset: QuerySet, words: list[str], limit: int) -> list[int]:
+    def _rank_by_word(self, queryset: QuerySet, words: list[str], *, internal: bool) -> list[int]:
         """PostgreSQL: how many items hold each word comes from the word-count table
         (kept by triggers, migration ``faq.0004``), one query for all words. A word held
         by more than :data:`SUGGEST_COMMON` items tells them apart no better than "the"
         and is left out; of the rest the rarest are used until together they are held by
         :data:`SUGGEST_BUDGET` items. One query over the stored vectors' GIN index then
         scores the items holding any of them, rarer words weighing more (inverse document
-        frequency), and the best :data:`SUGGEST_CANDIDATES` go through the caller's
-        queryset (access, language), so only readable items are returned."""
+        frequency); the best :data:`SUGGEST_CANDIDATES` are returned, for the caller to
+        filter through its queryset (access, language)."""
         connection = connections[queryset.db]
         table = connection.ops.quote_name(queryset.model._meta.db_table)
-        vector = connection.ops.quote_name(FAQ_VECTOR_COLUMN)
+        vector = connection.ops.quote_name(
+            FAQ_VECTOR_COLUMN if internal else FAQ_PUBLIC_VECTOR_COLUMN
+        )
         with connection.cursor() as cursor:
             # The database splits the text as it split the items' text.
             cursor.execute(
@@ -416,9 +474,7 @@ class DatabaseBackend:
                     SUGGEST_CANDIDATES,
                 ],
             )
-            best = [pk for (pk,) in cursor.fetchall()]
-        readable = set(queryset.filter(pk__in=best).values_list("pk", flat=True))
-        return [pk for pk in best if pk in readable][:limit]
+            return [pk for (pk,) in cursor.fetchall()]
 
     def index_faq_item(self, item_id: int) -> None:
         """Nothing to do: the database indexes its own tables."""

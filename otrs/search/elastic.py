@@ -64,16 +64,23 @@ ANALYZERS = {
     "tr": "turkish",
 }
 TEXT_FIELDS = ("title", "text", "attachments")
+#: Text only searches that ask for it match (agents': a FAQ item's internal comment).
+INTERNAL_FIELDS = ("internal",)
 #: ``ticket_condition`` reads at most this many matching ids (in pages of PAGE_IDS).
 MAX_IDS = 100_000
 PAGE_IDS = 10_000
 
 
-def highlight_body() -> dict:
+def text_fields(internal: bool) -> tuple[str, ...]:
+    """The analysed fields a search reads: the internal text's only with ``internal``."""
+    return (*TEXT_FIELDS, *INTERNAL_FIELDS) if internal else TEXT_FIELDS
+
+
+def highlight_body(internal: bool = False) -> dict:
     """Fragments with each match between two private-use characters (never markup: the
     page escapes the fragment, then turns those into ``<mark>``; otrs.search.highlight)."""
     return {
-        "fields": {name: {} for name in TEXT_FIELDS},
+        "fields": {name: {} for name in text_fields(internal)},
         "pre_tags": [OPEN],
         "post_tags": [CLOSE],
         "fragment_size": WIDTH * 2,
@@ -126,7 +133,7 @@ def index_body() -> dict:
             "dynamic": False,
             "properties": {
                 "object_id": {"type": "long"},
-                **dict.fromkeys(TEXT_FIELDS, text),
+                **dict.fromkeys((*TEXT_FIELDS, *INTERNAL_FIELDS), text),
                 "keywords": {"type": "keyword"},
                 "skipped": {"type": "keyword"},
                 "skipped_count": {"type": "integer"},
@@ -152,6 +159,8 @@ def source_of(doc: Document) -> dict:
         "skipped": [str(s) for s in doc.skipped],
         "skipped_count": len(doc.skipped),
     }
+    if doc.internal:  # only then: the digests of documents without it stay as they were
+        body["internal"] = doc.internal
     digest = hashlib.sha1(  # noqa: S324 (a fingerprint, not security)
         json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()
@@ -252,14 +261,12 @@ class ElasticsearchBackend:
 
     # --- searching --------------------------------------------------------------------------
 
-    def query(self, text: str) -> dict:
-        """Every word must occur (in any text field, in any language's analysis), or the
-        whole text is one of the keywords (a ticket number, a login)."""
+    def query(self, text: str, *, internal: bool = False) -> dict:
+        """Every word must occur (in any text field, in any language's analysis; the
+        internal text only with ``internal``), or the whole text is one of the keywords (a
+        ticket number, a login)."""
         words = " ".join(words_of(text))
-        fields = [
-            *TEXT_FIELDS,
-            *(f"{name}.{lang}" for name in TEXT_FIELDS for lang in analyzers()),
-        ]
+        fields = _analysed(internal)
         should: list[dict] = [{"term": {"keywords": text.strip()}}]
         if words:
             should.append(
@@ -283,11 +290,12 @@ class ElasticsearchBackend:
         after: list | None = None,
         exact_total: bool = False,
         highlight: bool = True,
+        internal: bool = False,
     ) -> Results:
         """One page of hits, best first (score, then id); ``after``: the previous page's
         cursor."""
         body: dict = {
-            "query": self.query(text),
+            "query": self.query(text, internal=internal),
             "sort": [{"_score": {"order": "desc"}}, {"object_id": {"order": "asc"}}],
             "size": size,
             "source": False,
@@ -296,7 +304,7 @@ class ElasticsearchBackend:
         if after:
             body["search_after"] = after
         if highlight:
-            body["highlight"] = highlight_body()
+            body["highlight"] = highlight_body(internal)
         try:
             response = client().search(index=alias_name(kind), **body)
         except NotFoundError:
@@ -311,14 +319,17 @@ class ElasticsearchBackend:
         cursor = raw["hits"][-1]["sort"] if len(hits) == size and hits else None
         return Results(hits=hits, total=total["value"], relation=total["relation"], after=cursor)
 
-    def highlights(self, kind: str, text: str, ids: list[int]) -> dict[int, list]:
+    def highlights(
+        self, kind: str, text: str, ids: list[int], *, internal: bool = False
+    ) -> dict[int, list]:
         """The server's fragments for ``ids`` (one page), escaped and marked
-        (:mod:`otrs.search.highlight`)."""
+        (:mod:`otrs.search.highlight`); of the internal text only with ``internal``."""
+        query = self.query(text, internal=internal)
         body: dict = {
-            "query": {"bool": {"must": [self.query(text)], "filter": [{"ids": {"values": ids}}]}},
+            "query": {"bool": {"must": [query], "filter": [{"ids": {"values": ids}}]}},
             "size": len(ids),
             "source": False,
-            "highlight": highlight_body(),
+            "highlight": highlight_body(internal),
         }
         try:
             response = client().search(index=alias_name(kind), **body)
@@ -326,18 +337,26 @@ class ElasticsearchBackend:
             return {}
         found = {}
         for hit in response["hits"]["hits"]:
-            fragments = [f for name in TEXT_FIELDS for f in hit.get("highlight", {}).get(name, [])]
+            marked = hit.get("highlight", {})
+            fragments = [f for name in text_fields(internal) for f in marked.get(name, [])]
             if fragments:
                 found[int(hit["_id"])] = [safe_marked(f) for f in fragments[:PASSAGES]]
         return found
 
-    def ids(self, kind: str, text: str, *, limit: int = MAX_IDS) -> list[int]:
+    def ids(
+        self, kind: str, text: str, *, limit: int = MAX_IDS, internal: bool = False
+    ) -> list[int]:
         """The ids of all matches (at most ``limit``), paged with ``search_after``."""
         found: list[int] = []
         after = None
         while len(found) < limit:
             page = self.search(
-                kind, text, size=min(PAGE_IDS, limit - len(found)), after=after, highlight=False
+                kind,
+                text,
+                size=min(PAGE_IDS, limit - len(found)),
+                after=after,
+                highlight=False,
+                internal=internal,
             )
             found.extend(h.id for h in page.hits)
             if page.after is None:
@@ -355,18 +374,34 @@ class ElasticsearchBackend:
     def filter_tickets(self, queryset: QuerySet, text: str) -> QuerySet:
         return queryset.filter(self.ticket_condition(text, using=queryset.db))
 
-    def filter(self, kind: str, queryset: QuerySet, text: str) -> QuerySet:
-        return queryset.filter(pk__in=self.ids(kind, text))
+    def filter(
+        self, kind: str, queryset: QuerySet, text: str, *, internal: bool = False
+    ) -> QuerySet:
+        return queryset.filter(pk__in=self.ids(kind, text, internal=internal))
 
-    def filter_faq_items(self, queryset: QuerySet, text: str) -> QuerySet:
-        return self.filter("faq_item", queryset, text)
+    def filter_faq_items(
+        self, queryset: QuerySet, text: str, *, internal: bool = False
+    ) -> QuerySet:
+        return self.filter("faq_item", queryset, text, internal=internal)
 
-    def suggest_faq_items(self, queryset: QuerySet, text: str, limit: int) -> list[int]:
-        """Any word may match (OR), best first; only the items of ``queryset``."""
+    def suggest_faq_items(
+        self, queryset: QuerySet, text: str, limit: int, *, internal: bool = False
+    ) -> list[int]:
+        """Any word may match (OR), best first; only the items of ``queryset``; the
+        internal text only with ``internal``."""
+        best = self.rank_faq_items(queryset, text, limit, internal=internal)
+        readable = set(queryset.filter(pk__in=best).values_list("pk", flat=True))
+        return [pk for pk in best if pk in readable][:limit]
+
+    def rank_faq_items(
+        self, queryset: QuerySet, text: str, limit: int, *, internal: bool = False
+    ) -> list[int]:
+        """The best 200 matches of all items, for the caller to filter through
+        ``queryset`` (the index knows nothing of access)."""
         words = " ".join(w for w in words_of(text) if len(w) >= 3)
         if not words:
             return []
-        fields = [*TEXT_FIELDS, *(f"{n}.{lang}" for n in TEXT_FIELDS for lang in analyzers())]
+        fields = _analysed(internal)
         try:
             response = client().search(
                 index=alias_name("faq_item"),
@@ -376,9 +411,13 @@ class ElasticsearchBackend:
             )
         except NotFoundError:
             return []
-        best = [int(h["_id"]) for h in response["hits"]["hits"]]
-        readable = set(queryset.filter(pk__in=best).values_list("pk", flat=True))
-        return [pk for pk in best if pk in readable][:limit]
+        return [int(h["_id"]) for h in response["hits"]["hits"]]
+
+
+def _analysed(internal: bool) -> list[str]:
+    """The text fields with their language sub-fields, as a query names them."""
+    names = text_fields(internal)
+    return [*names, *(f"{name}.{lang}" for name in names for lang in analyzers())]
 
 
 def _is_missing_delete(error) -> bool:

@@ -6,7 +6,8 @@ columns) keep the index in step with every write, whoever makes it (actions, bul
 raw SQL). The ``unicode61`` tokenizer folds case and keeps diacritics, like PostgreSQL's
 ``simple`` configuration the other database backend uses, so both match whole words.
 
-The tables are created by migrations (``tickets.0020_article_fts``, ``faq.0002_faq_fts``)
+The tables are created by migrations (``tickets.0020_article_fts``, ``faq.0002_faq_fts``,
+``faq.0005``)
 through :func:`create`. Django rebuilds a SQLite table for some schema changes (a copy, a
 drop, a rename), and a dropped table takes its triggers with it, so after every
 ``migrate`` :func:`ensure` puts missing triggers back and rebuilds that index
@@ -50,7 +51,9 @@ class FtsTable:
 
 ARTICLES = FtsTable("tickets_article_fts", "tickets_article", ("subject", "body"))
 FAQ_ITEMS = FtsTable("faq_faqitem_fts", "faq_faqitem", ("search_text",))
-TABLES = (ARTICLES, FAQ_ITEMS)
+#: The FAQ items' text without the internal comment: what customers and the public search.
+FAQ_PUBLIC = FtsTable("faq_faqitem_public_fts", "faq_faqitem", ("public_text",))
+TABLES = (ARTICLES, FAQ_ITEMS, FAQ_PUBLIC)
 
 
 def create(schema_editor, table: FtsTable) -> None:

@@ -75,30 +75,38 @@ def passages(
     return found[:limit]
 
 
-def from_documents(kind: str, text: str, ids: list[int]) -> dict[int, list[SafeString]]:
-    """Passages cut from the registered documents (the database backend's way)."""
+def from_documents(
+    kind: str, text: str, ids: list[int], *, internal: bool = False
+) -> dict[int, list[SafeString]]:
+    """Passages cut from the registered documents (the database backend's way); their
+    internal text only with ``internal``."""
     words = words_of(text)
     if not words or not ids or kind not in registry.kinds():
         return {}
     result = {}
     for document in registry.get(kind).documents(list(ids), attachments=False):
-        marked = passages([document.title, *document.text], words)
+        texts = [document.title, *document.text, *(document.internal if internal else ())]
+        marked = passages(texts, words)
         if marked:
             result[document.id] = marked
     return result
 
 
-def highlights(kind: str, text: str, ids: Iterable[int]) -> dict[int, list[SafeString]]:
+def highlights(
+    kind: str, text: str, ids: Iterable[int], *, internal: bool = False
+) -> dict[int, list[SafeString]]:
     """``{id: [marked passage]}`` for those of ``ids`` (one page, already through the app's
-    access entry) whose document matches ``text``; through the configured backend."""
+    access entry) whose document matches ``text``; through the configured backend. A
+    document's internal text (a FAQ item's comment) is used only with ``internal``: for
+    readers who may read it (agents)."""
     ids = list(ids)
     if not text.strip() or not ids:
         return {}
     backend = get_backend()
     own = getattr(backend, "highlights", None)
     if own is not None:
-        return own(kind, text, ids)
-    return from_documents(kind, text, ids)
+        return own(kind, text, ids, internal=internal)
+    return from_documents(kind, text, ids, internal=internal)
 
 
 @dataclass(frozen=True)
@@ -118,11 +126,12 @@ def for_page(
     *,
     url: Callable[[Any], str],
     label: Callable[[Any], str],
+    internal: bool = False,
 ) -> list[Highlighted]:
     """The objects of one page (already through the app's access entry) that have passages
     for ``text``, in the page's order, each with its link and label."""
     objects = list(objects)
-    found = highlights(kind, text, [obj.pk for obj in objects])
+    found = highlights(kind, text, [obj.pk for obj in objects], internal=internal)
     return [Highlighted(url(obj), label(obj), found[obj.pk]) for obj in objects if obj.pk in found]
 
 

@@ -37,7 +37,9 @@ class Skipped:
 @dataclass
 class Document:
     """The searchable text of one object. ``keywords`` match exactly (a ticket number),
-    ``title``, ``text`` and ``attachments`` as analysed text in every configured language."""
+    ``title``, ``text`` and ``attachments`` as analysed text in every configured language.
+    ``internal``: text that only searches asking for it match (agents'; a FAQ item's
+    internal comment), so nobody else finds the object by its words."""
 
     id: int
     title: str = ""
@@ -45,6 +47,7 @@ class Document:
     attachments: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    internal: list[str] = field(default_factory=list)
 
 
 @runtime_checkable

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from django import forms
+from django.core.validators import URLValidator
+from django.utils.regex_helper import _lazy_re_compile
 from django.utils.translation import gettext_lazy as _
 
 from . import addresses, registry
@@ -11,8 +16,39 @@ from .models import Webhook
 FILTER_PREFIX = "filter__"
 
 
+class ProxiedURLValidator(URLValidator):
+    """Django's URL check, but a host name may also be a single label
+    (``https://hookrelay/in``): a name only the proxy's resolver may know. Used only when a
+    proxy applies to the URL (:func:`otrs.webhooks.addresses.proxy_for`)."""
+
+    host_re = (
+        "("
+        + URLValidator.hostname_re
+        + URLValidator.domain_re
+        + "(?:"
+        + URLValidator.tld_re
+        + ")?)"
+    )
+    regex = _lazy_re_compile(
+        r"^(?:[a-z0-9.+-]*)://"
+        r"(?:[^\s:@/]+(?::[^\s:@/]*)?@)?"
+        r"(?:" + URLValidator.ipv4_re + "|" + URLValidator.ipv6_re + "|" + host_re + ")"
+        r"(?::[0-9]{1,5})?"
+        r"(?:[/?#][^\s]*)?"
+        r"\Z",
+        re.IGNORECASE,
+    )
+
+
+class HookURLField(forms.URLField):
+    """A URL field whose check depends on the URL: :meth:`WebhookForm.clean_url` runs
+    Django's check, or with a proxy :class:`ProxiedURLValidator`."""
+
+    default_validators: list = []
+
+
 class WebhookForm(forms.ModelForm):
-    url = forms.URLField(
+    url = HookURLField(
         label=_("URL"),
         max_length=500,
         assume_scheme="https",
@@ -63,14 +99,39 @@ class WebhookForm(forms.ModelForm):
         url = self.cleaned_data["url"]
         if not url.lower().startswith(("http://", "https://")):
             raise forms.ValidationError(_("Only http and https addresses can receive webhooks."))
+        # Deliveries go through the proxy the environment names for this URL (not for a
+        # NO_PROXY host), which resolves the name itself: then a name this host does not
+        # know, even one of a single label, is the proxy's to reach.
+        proxied = addresses.proxy_for(url) is not None
+        try:
+            (ProxiedURLValidator if proxied else URLValidator)(schemes=["http", "https"])(url)
+        except forms.ValidationError:
+            host = urlsplit(url).hostname or ""
+            if host and ProxiedURLValidator(schemes=["http", "https"]).regex.match(url):
+                raise forms.ValidationError(
+                    _(
+                        "%(host)s is not a full host name (it has no domain). Only a proxy "
+                        "could reach it, and no proxy (HTTPS_PROXY, HTTP_PROXY) applies to "
+                        "this address."
+                    )
+                    % {"host": host}
+                ) from None
+            raise
         try:
             addresses.check(url)
         except addresses.Unresolved:
-            # A name that does not resolve yet reaches nothing; every attempt checks again.
+            # A name that does not resolve (yet, or only at the proxy) is not refused: every
+            # attempt checks again, and without a proxy an unresolved name is never sent to.
             pass
         except addresses.Refused as exc:
+            # Resolvable here: internal addresses stay refused, proxy or not.
             raise forms.ValidationError(str(exc)) from exc
         return url
+
+    def _get_validation_exclusions(self):
+        # The model's URLField would run Django's URL check again and refuse the names of
+        # one label that clean_url() accepts with a proxy: clean_url() is the check.
+        return {*super()._get_validation_exclusions(), "url"}
 
     def save(self, commit: bool = True) -> Webhook:
         hook = super().save(commit=False)

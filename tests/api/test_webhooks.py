@@ -354,6 +354,65 @@ def test_an_allowed_network_may_be_saved(admin_client, settings):
     assert "not a public address" in refused.context["adminform"].form.errors["url"][0]
 
 
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch):
+    """No proxy named by the environment, whatever the machine's own environment says."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return monkeypatch
+
+
+# A name of one label that no resolver here knows: only a proxy's resolver could.
+SINGLE_LABEL = "http://webhookrelayfaqtwo:8080/in"
+PROXY_ONLY = "https://relay.webhook-proxy-only.invalid/in"
+
+
+def test_a_name_only_the_proxy_resolves_may_be_saved_when_a_proxy_applies(
+    admin_client, no_proxy_env
+):
+    no_proxy_env.setenv("HTTPS_PROXY", "http://proxy.example.test:3128")
+    no_proxy_env.setenv("HTTP_PROXY", "http://proxy.example.test:3128")
+    for url in (SINGLE_LABEL, PROXY_ONLY):
+        assert post_hook(admin_client, url).status_code == 302, url
+        assert Webhook.objects.get(name="webhook-test ssrf").url == url
+        Webhook.objects.filter(name="webhook-test ssrf").delete()
+
+
+def test_without_a_proxy_a_name_of_one_label_is_refused_with_the_reason(admin_client, no_proxy_env):
+    refused = post_hook(admin_client, SINGLE_LABEL)
+    error = refused.context["adminform"].form.errors["url"][0]
+    assert "webhookrelayfaqtwo is not a full host name" in error and "HTTPS_PROXY" in error
+    # NO_PROXY takes the host away from the proxy: refused again.
+    no_proxy_env.setenv("HTTP_PROXY", "http://proxy.example.test:3128")
+    no_proxy_env.setenv("NO_PROXY", "webhookrelayfaqtwo,example.org")
+    refused = post_hook(admin_client, SINGLE_LABEL)
+    assert "not a full host name" in refused.context["adminform"].form.errors["url"][0]
+    # Nonsense stays nonsense, proxy or not.
+    garbage = post_hook(admin_client, "http://under_score-/in")
+    assert garbage.context["adminform"].form.errors["url"] == ["Enter a valid URL."]
+    assert not Webhook.objects.filter(name="webhook-test ssrf").exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["http://localhost/hook", "http://127.0.0.1:8000/hook", "http://10.1.2.3/hook"]
+)
+def test_with_a_proxy_internal_addresses_are_still_refused(admin_client, no_proxy_env, url):
+    no_proxy_env.setenv("HTTP_PROXY", "http://proxy.example.test:3128")
+    response = post_hook(admin_client, url)
+    assert "not a public address" in response.context["adminform"].form.errors["url"][0]
+    assert not Webhook.objects.filter(name="webhook-test ssrf").exists()
+
+
+def test_with_a_proxy_an_allowed_network_may_still_be_saved(admin_client, settings, no_proxy_env):
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["10.0.0.0/8"]
+    no_proxy_env.setenv("HTTP_PROXY", "http://proxy.example.test:3128")
+    assert post_hook(admin_client, "http://10.1.2.3/hook").status_code == 302
+
+
 def test_the_german_admin_reads_why(client):
     admin = factories.agent("webhook-test-ssrf-de", is_staff=True, is_superuser=True, language="de")
     client.force_login(admin)

@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from faq import actions, selectors
+from faq import access, actions, selectors
+from faq.choices import ItemState
 from faq.models import FaqItem
 from otrs.search import backends
 from tests import factories
+from tests.customers import customer_user
 from tests.faq import category, fulltext_db, item
 
 pytestmark = [
@@ -81,3 +83,26 @@ def test_a_text_of_unknown_or_quoting_words_suggests_nothing():
     item(cat, "Qwvquote")
     items = FaqItem.objects.filter(category=cat)
     assert selectors.suggestions(items, "zzqnothing 'qwv' \\ | & ! <-> :*") == []
+
+
+def test_a_suggestion_is_three_queries_and_skips_what_the_reader_may_not_read(
+    django_assert_num_queries,
+):
+    # Word counts, scoring, then one query that filters the candidates through the
+    # reader's queryset (access and language fallback) and fetches the best of them.
+    shown = category("Qwvshown", customers_all=True)
+    hidden = category("Qwvhidden")  # no customer reads it
+    best = item(hidden, "Qwvrank qwvalpha qwvbeta", state=ItemState.EXTERNAL)
+    second = item(shown, "Qwvrank qwvalpha", state=ItemState.EXTERNAL)
+    third = item(shown, "Qwvrank", state=ItemState.PUBLIC)
+    internal = item(shown, "Qwvrank qwvalpha qwvbeta internal", state=ItemState.INTERNAL)
+    reader = customer_user("qwv-reader").user
+    readable = selectors.in_language(access.visible_to(reader), "en")
+    with django_assert_num_queries(3):
+        ranked = selectors.suggestions(readable, "qwvrank qwvalpha qwvbeta", limit=5)
+        assert [i.category.name for i in ranked] == ["Qwvshown", "Qwvshown"]
+    assert ranked == [second, third]
+    # Without the reader's limits: the two with all three words (equal scores: the newer
+    # first), then the others.
+    agent_view = selectors.suggestions(FaqItem.objects.all(), "qwvrank qwvalpha qwvbeta")
+    assert agent_view == [internal, best, second, third]

@@ -101,8 +101,8 @@ def test_the_api_lists_give_highlights_with_q(settings):
     for row in customer.get("/api/v1/tickets/", {"fulltext": "okapi"}).json()["results"]:
         assert row["highlights"] == []
     assert ConfigItem.objects.filter(pk=ci.pk).exists()
-    # FAQ items: agents get passages; customers none (the searched text holds the internal
-    # comment field too).
+    # FAQ items: agents get passages from every field; customers from what they may read
+    # (never the internal comment).
     faq = item(
         category("Hlx API FAQ", read=[queue.group], customers_all=True),
         "Hlx okapi feeding",
@@ -111,8 +111,11 @@ def test_the_api_lists_give_highlights_with_q(settings):
     faqs = {r["id"]: r for r in api.get("/api/v1/faq-items/", {"q": "okapi"}).json()["results"]}
     assert any("<mark>" in p for p in faqs[faq.pk]["highlights"])
     assert api.get("/api/v1/faq-items/").json()["results"][0]["highlights"] == []
+    assert any("<mark>okapi</mark> internal remark" in p for p in faqs[faq.pk]["highlights"])
     seen = customer.get("/api/v1/faq-items/", {"q": "okapi"}).json()["results"]
-    assert [r["highlights"] for r in seen if r["id"] == faq.pk] == [[]]
+    passages = [" ".join(r["highlights"]) for r in seen if r["id"] == faq.pk]
+    assert len(passages) == 1 and "<mark>okapi</mark>" in passages[0]
+    assert "internal remark" not in passages[0]
 
 
 def test_elasticsearch_marks_customers_faq_items_and_cis(es):

@@ -121,7 +121,7 @@ def faq_step(
                     request, _("FAQ item %(number)s inserted.") % {"number": item.number}
                 )
     if query:
-        found = faq_selectors.search(insertable, query)
+        found = faq_selectors.search(insertable, query, internal=True)
         context["faq_hits"] = list(found.order_by("-changed", "-pk")[:HITS])
     context["faq_inserted"] = " ".join(map(str, inserted_ids(data)))
     form = build_form(data)
