@@ -442,7 +442,7 @@ API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", 365, minimum=1, maximum=3650)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "otrs.api.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "otrs.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["otrs.api.permissions.ApiAccess"],
     "DEFAULT_PAGINATION_CLASS": "otrs.api.pagination.Paging",
