@@ -13,9 +13,9 @@ from django.test import Client
 from django.utils import timezone
 
 from otrs.ops.models import MaintenanceWindow
-from tickets.models import Ticket
 from tests import factories
 from tests.customer_portal import ticket_data as data
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
