@@ -102,6 +102,7 @@ def _first_period(target: Path, stat: os.stat_result, rotation: str, fresh: bool
     cached = _periods.get(key)
     if not fresh and cached is not None and cached[0] == stat.st_ino:
         return cached[1]
+    at: float | None
     try:
         with target.open("rb") as handle:
             first = handle.readline()
