@@ -19,13 +19,14 @@ TEST_MARIADB_URL ?= mysql://root@127.0.0.1:3306/otrs
 APT_PACKAGES := gettext
 # One pytest worker per core; each worker has its own test database.
 PYTEST_ARGS ?= -q -n auto
-# OTRS_TESTS_STRICT: a missing browser, dovecot, nginx or openssl fails instead of skipping.
+# OTRS_TESTS_STRICT: a missing browser, dovecot, nginx, Apache or openssl fails instead of skipping.
 PYTEST := OTRS_TESTS_STRICT=1 $(BIN)/pytest
 # The browser tests drive Debian's Chromium with Playwright (never `playwright install`).
 # nginx: tests/deploy run it in front of gunicorn, from a config of their own; systemd:
-# systemd-analyze verify checks the units of deploy/systemd.
+# systemd-analyze verify checks the units of deploy/systemd; apache2-bin (the server and its
+# modules, no service started): apache2 -t checks deploy/apache.
 TEST_APT_PACKAGES := chromium fonts-dejavu-core dovecot-imapd dovecot-pop3d openssl nginx systemd \
-	libpq-dev libmariadb-dev pkg-config
+	apache2-bin libpq-dev libmariadb-dev pkg-config
 # Exact versions with hashes of everything installed live in requirements/*.txt (the lock
 # files), written by uv, itself pinned here. `make lock` regenerates them after a change to
 # pyproject.toml, keeping every pin it can; `make lock UPGRADE=1` moves to the newest releases.

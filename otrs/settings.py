@@ -442,7 +442,7 @@ API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", 365, minimum=1, maximum=3650)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "otrs.api.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "otrs.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["otrs.api.permissions.ApiAccess"],
     "DEFAULT_PAGINATION_CLASS": "otrs.api.pagination.Paging",
@@ -573,6 +573,11 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # The system log the admin reads (/admin/system-log/, otrs/ops/logfile.py): JSON lines from
 # SYSTEM_LOG_LEVEL up, beside the console (journald under systemd).
 SYSTEM_LOG_FILE = Path(env.str("SYSTEM_LOG_FILE", str(VAR_DIR / "log" / "system.jsonl")))
+# Its rotation (otrs/ops/logfile.py): by size, by day or week (in TIME_ZONE), or off (for
+# logrotate); the number of old files kept.
+SYSTEM_LOG_ROTATE = env.choice("SYSTEM_LOG_ROTATE", ("size", "daily", "weekly", "off"), "size")
+SYSTEM_LOG_MAX_BYTES = env.int("SYSTEM_LOG_MAX_MB", 10, minimum=1, maximum=10_000) * 1024 * 1024
+SYSTEM_LOG_KEEP = env.int("SYSTEM_LOG_KEEP", 5, minimum=1, maximum=1000)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,5 +1,6 @@
 """What a test does when a tool it drives is not installed (Chromium, Playwright, dovecot,
-openssl, nginx): it skips, saying why, so that a developer's quick run works on a bare machine.
+openssl, nginx, Apache): it skips, saying why, so that a developer's quick run works on a
+bare machine.
 
 ``make test`` sets ``OTRS_TESTS_STRICT=1``, and it installs all of these; there a missing tool
 is a failure, so a broken install can never pass as a green run with skips.

@@ -14,6 +14,8 @@
 - ``TWO_FACTOR_REQUIRED_FOR_ADMINS``: :class:`RequireEnrolmentMiddleware` keeps a signed-in
   admin without a device on the enrolment page (and sign-out) until enrolled.
 - An admin may reset a user's second factor (:func:`reset`, logged by the admin action).
+- The daemon removes unconfirmed devices older than a day (:func:`remove_unconfirmed_devices`),
+  left by the enrolment page of earlier releases.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import logging
 import time
 from base64 import b32encode
 from dataclasses import dataclass
+from datetime import timedelta
 
 import qrcode
 import qrcode.image.svg
@@ -32,8 +35,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +63,8 @@ RECOVERY_NAME = "recovery"
 PENDING = "_twofactor_pending"
 # How long a right password waits for its code before the sign-in starts again.
 PENDING_SECONDS = 300
+# Unconfirmed devices older than this are removed by the daemon.
+UNCONFIRMED_MAX_AGE = timedelta(days=1)
 
 
 class TwoFactorError(ValueError):
@@ -198,6 +205,22 @@ def remove_devices(user) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
+
+
+def remove_unconfirmed_devices(*, older_than: timedelta = UNCONFIRMED_MAX_AGE) -> int:
+    """Delete authenticator devices never confirmed and made more than ``older_than`` ago
+    (the daemon, daily); the number deleted. Only the enrolment page of before this release
+    made them (a row with a key for every visit); today's page makes a device only with a
+    right code. An unconfirmed device signs no one in, but its key need not stay. A row
+    without a creation time (django-otp before its timestamps) counts as old."""
+    cutoff = timezone.now() - older_than
+    stale = TOTPDevice.objects.filter(confirmed=False).filter(
+        Q(created_at__lt=cutoff) | Q(created_at__isnull=True)
+    )
+    deleted, _by_model = stale.delete()
+    if deleted:
+        logger.info("Removed %d unconfirmed authenticator device(s).", deleted)
+    return deleted
 
 
 def reset(user, *, actor) -> bool:

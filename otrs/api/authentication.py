@@ -1,10 +1,11 @@
 """Who is calling: a personal access token (``Authorization: Bearer otrs_...``) or, for the
 browsable documentation and scripts in the agent's browser, the agent's session (with CSRF on
-unsafe methods, DRF's SessionAuthentication)."""
+unsafe methods, DRF's SessionAuthentication). Both ask the sign-in gates on every call."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -32,14 +33,30 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("The token is not valid."))
         # The sign-in gates apply to tokens as to passwords: during a maintenance window
         # only administrators' tokens work (OTRS denies agent logins then).
-        refused = gates.refusal(token.user)
-        if refused is not None:
-            raise Unavailable(refused.message, until=refused.until)
+        refuse_if_gated(token.user)
         mark_used(token)
         return token.user, token
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication, behind the same gates as tokens: a session signed in
+    before a maintenance window began stays open (its pages warn), but its API calls get
+    the window's 503 like a token's, before anything is read."""
+
+    def authenticate(self, request):
+        found = super().authenticate(request)
+        if found is not None:
+            refuse_if_gated(found[0])
+        return found
+
+
+def refuse_if_gated(user) -> None:
+    refused = gates.refusal(user)
+    if refused is not None:
+        raise Unavailable(refused.message, until=refused.until)
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -48,3 +65,9 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "description": "otrs_… personal token"}
+
+
+class SessionAuthenticationScheme(SessionScheme):
+    """The schema names the gated session as drf-spectacular names DRF's own."""
+
+    target_class = "otrs.api.authentication.SessionAuthentication"

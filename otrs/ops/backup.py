@@ -22,7 +22,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import shutil
 import tarfile
 import tempfile
@@ -39,14 +38,13 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
 from .databases import DatabaseToolError, engine
+from .masking import MASK, SECRET_NAME, mask_url_passwords
 
 FORMAT = 1
 MANIFEST = "manifest.json"
 ENV_MEMBER = "env"
 # The storages whose files belong in a backup (those with a local directory).
 FILE_STORAGES = ("attachments", "default")
-SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|_KEY$|CREDENTIAL", re.I)
-URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s]*)(@)")
 CHUNK = 1024 * 1024
 
 Progress = Callable[[str], None]
@@ -127,10 +125,7 @@ def masked_env(text: str) -> str:
     for line in text.splitlines():
         name, sep, value = line.partition("=")
         if sep and not line.lstrip().startswith("#"):
-            if SECRET_NAME.search(name.strip()):
-                value = "********"
-            else:
-                value = URL_PASSWORD.sub(r"\1********\3", value)
+            value = MASK if SECRET_NAME.search(name.strip()) else mask_url_passwords(value)
             line = f"{name}{sep}{value}"
         lines.append(line)
     return "\n".join(lines) + "\n"

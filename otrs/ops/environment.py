@@ -1,20 +1,21 @@
 """The environment settings as ``settings.py`` read them (read-only, for the admin): each
 variable, the text it was given, where that came from (the process environment, the ``.env``
 file, or nothing: the default) and the default, with secrets masked as in the support
-bundle."""
+bundle (:mod:`otrs.ops.masking`)."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from importlib import import_module
+from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from otrs.env import Source
+from otrs.env import Read, Source
 
-from .support import mask
+from .masking import mask
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,29 @@ def _text(name: str, value) -> str:
     return str(shown)
 
 
-def read(text: str = "") -> list[EnvironmentSetting]:
-    """The variables the settings module read, in its order; ``text`` filters by name."""
+def _reader():
+    """The settings module's reader (:class:`otrs.env.Settings`), or None."""
     # Under override_settings (tests) SETTINGS_MODULE is None; the variable names it still.
     module = settings.SETTINGS_MODULE or os.environ["DJANGO_SETTINGS_MODULE"]
-    reader = getattr(import_module(module), "env", None)
-    reads = getattr(reader, "reads", {})
-    env_file = getattr(reader, "env_file", None)
+    return getattr(import_module(module), "env", None)
+
+
+def env_file() -> Path | None:
+    """The ``.env`` file the settings read, if there was one."""
+    return getattr(_reader(), "env_file", None)
+
+
+def reads() -> list[Read]:
+    """The variables as read, unmasked (for scrubbing their secret values elsewhere)."""
+    return list(getattr(_reader(), "reads", {}).values())
+
+
+def read(text: str = "") -> list[EnvironmentSetting]:
+    """The variables the settings module read, in its order; ``text`` filters by name."""
+    path = env_file()
     labels = {
         Source.PROCESS: _("process environment"),
-        Source.FILE: str(env_file) if env_file else ".env",
+        Source.FILE: str(path) if path else ".env",
         Source.DEFAULT: _("default"),
     }
     needle = text.strip().casefold()
@@ -56,6 +70,6 @@ def read(text: str = "") -> list[EnvironmentSetting]:
             source_label=labels[entry.source],
             default=_text(entry.name, entry.default),
         )
-        for entry in reads.values()
+        for entry in reads()
         if not needle or needle in entry.name.casefold()
     ]

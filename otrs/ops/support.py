@@ -1,7 +1,8 @@
 """The support bundle: what a supporter needs to look at an installation, in one zip file,
 without a secret in it. Versions and installed packages, the environment checks, the
-settings (secret ones masked, passwords inside URLs masked), row counts, queue backlogs, the
-recent system log.
+settings (secret ones masked, passwords inside URLs masked), the environment variables as
+the admin's environment settings page shows them (value, source, default; masked alike), row
+counts, queue backlogs, the recent system log.
 
 Secrets are kept out twice: each setting is masked by its name and by URL credentials, and
 then every text of the bundle is scrubbed of the values of the secret settings themselves
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import zipfile
 from dataclasses import asdict
 from importlib import metadata
@@ -22,28 +22,9 @@ from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 
-from . import checks, logfile, selectors
-from .backup import SECRET_NAME, URL_PASSWORD, applied_migrations, project_version
-
-MASK = "********"
-_SENSITIVE_KEY = re.compile(
-    r"SECRET|PASSWORD|PASSWD|TOKEN|_KEY$|^KEY$|_KEYS$|CREDENTIAL|PRIVATE|DSN", re.I
-)
-
-
-def mask(name: str, value: Any) -> Any:
-    """``value`` as it may be shown: secret text under a secret-looking name and passwords
-    inside URLs replaced by the mask."""
-    if isinstance(value, dict):
-        return {key: mask(str(key), item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [mask(name, item) for item in value]
-    # Only text is secret: a number under such a name is a limit (PASSWORD_RESET_LIMIT).
-    if _SENSITIVE_KEY.search(name) and isinstance(value, str | bytes) and value:
-        return MASK
-    if isinstance(value, str | int | float | bool) or value is None:
-        return URL_PASSWORD.sub(rf"\1{MASK}\3", value) if isinstance(value, str) else value
-    return URL_PASSWORD.sub(rf"\1{MASK}\3", repr(value))
+from . import checks, environment, logfile, selectors
+from .backup import applied_migrations, project_version
+from .masking import MASK, SECRET_NAME, URL_PASSWORD, mask
 
 
 def _secret_values() -> set[str]:
@@ -58,7 +39,7 @@ def _secret_values() -> set[str]:
             for item in value:
                 walk(name, item)
         elif isinstance(value, str):
-            if _SENSITIVE_KEY.search(name) or SECRET_NAME.search(name):
+            if SECRET_NAME.search(name):
                 found.add(value)
             for match in URL_PASSWORD.finditer(value):
                 found.add(match.group(2))
@@ -68,6 +49,9 @@ def _secret_values() -> set[str]:
     for name in dir(settings):
         if name.isupper():
             walk(name, getattr(settings, name))
+    # The variables' texts as given too: a secret may reach a setting under another name.
+    for entry in environment.reads():
+        walk(entry.name, entry.raw)
     return {value for value in found if len(value) > 3}
 
 
@@ -86,6 +70,23 @@ def scrub(text: str, secrets: set[str]) -> str:
         escaped = json.dumps(value, ensure_ascii=False)[1:-1]  # as it stands inside JSON
         text = text.replace(escaped, MASK)
     return text
+
+
+def environment_settings() -> dict[str, Any]:
+    """The environment settings page's rows, masked as that page masks them."""
+    path = environment.env_file()
+    return {
+        "env_file": str(path) if path else None,
+        "variables": [
+            {
+                "name": row.name,
+                "value": row.value,
+                "source": row.source.value,
+                "default": row.default,
+            }
+            for row in environment.read()
+        ],
+    }
 
 
 def _counts() -> dict[str, int]:
@@ -110,6 +111,7 @@ def build() -> tuple[str, bytes]:
         },
         "environment.json": [asdict(result) for result in checks.run()],
         "settings.json": safe_settings(),
+        "environment-settings.json": environment_settings(),
         "counts.json": _counts(),
         "backlogs.json": selectors.backlogs_as_dict(),
         "system-log.json": [

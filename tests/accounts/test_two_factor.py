@@ -14,6 +14,7 @@ import time_machine
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.test import Client
+from django_celery_beat.models import PeriodicTask
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -21,6 +22,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from customers.actions import CustomerUserInput, create_customer_user
 from otrs.accounts import twofactor
 from otrs.accounts.models import AccountEvent, AccountEventKind
+from otrs.accounts.tasks import remove_unconfirmed_devices
+from otrs.celery import app
 from tests import factories
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -393,3 +396,37 @@ def test_an_admin_resets_a_customers_second_factor(twofa_customer, twofa_admin, 
     other.force_login(viewer)
     listing = other.get("/admin/customers/customeruser/").content.decode()
     assert 'value="reset_two_factor"' not in listing
+
+
+# --- the daemon's cleanup of devices the old enrolment page left unconfirmed ------------------
+
+
+def test_the_daemon_removes_unconfirmed_devices_older_than_a_day(db, clock):
+    old_visitor = factories.agent("twofa-old-visitor")
+    recent_visitor = factories.agent("twofa-recent-visitor")
+    enrolled = factories.agent("twofa-enrolled")
+    # As the enrolment page of earlier releases left them: a device with a key per visit.
+    TOTPDevice.objects.create(user=old_visitor, name="authenticator", confirmed=False)
+    TOTPDevice.objects.create(user=enrolled, name="authenticator", confirmed=True)
+    untimed = TOTPDevice.objects.create(user=old_visitor, name="authenticator", confirmed=False)
+    TOTPDevice.objects.filter(pk=untimed.pk).update(created_at=None)  # django-otp before 1.2
+    clock.shift(timedelta(hours=20))
+    recent = TOTPDevice.objects.create(user=recent_visitor, name="authenticator", confirmed=False)
+    clock.shift(timedelta(hours=5))  # the first two are 25 hours old, the recent one 5
+
+    assert remove_unconfirmed_devices() == 2
+    assert list(TOTPDevice.objects.filter(confirmed=False)) == [recent]
+    assert TOTPDevice.objects.filter(user=enrolled, confirmed=True).count() == 1
+    assert twofactor.is_enrolled(enrolled)
+    assert remove_unconfirmed_devices() == 0  # twice is harmless
+    clock.shift(timedelta(hours=20))
+    assert remove_unconfirmed_devices() == 1
+    assert not TOTPDevice.objects.filter(confirmed=False).exists()
+
+
+def test_the_cleanup_is_scheduled_daily_for_a_task_the_worker_knows(db):
+    task = PeriodicTask.objects.get(name="Unconfirmed authenticator cleanup")
+    assert task.task == "otrs.accounts.tasks.remove_unconfirmed_devices" and task.enabled
+    assert (task.crontab.minute, task.crontab.hour, task.crontab.day_of_week) == ("50", "3", "*")
+    app.loader.import_default_modules()  # what a worker does at start (autodiscovery)
+    assert task.task in app.tasks

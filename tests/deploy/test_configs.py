@@ -1,7 +1,8 @@
 """The shipped deployment files are valid for the tools that load them: the systemd units
-for ``systemd-analyze verify``, the nginx site for ``nginx -t`` (with a throw-away
-certificate in place of the one it names). tests/deploy/test_proxy_throttling.py runs nginx
-in front of gunicorn."""
+for ``systemd-analyze verify``, the nginx site for ``nginx -t`` and the Apache site for
+``apache2 -t`` (what ``apache2ctl configtest`` runs), each with a throw-away certificate in
+place of the one it names. tests/deploy/test_proxy_throttling.py runs nginx in front of
+gunicorn."""
 
 from __future__ import annotations
 
@@ -44,8 +45,9 @@ def test_the_systemd_units_verify(tmp_path):
     assert problems == []
 
 
-def test_the_nginx_site_passes_nginx_t(tmp_path):
-    nginx = require_nginx()
+def site_with_test_certificate(tmp_path, server: str) -> Path:
+    """``deploy/<server>/otrs.conf`` in ``tmp_path`` with a new self-signed certificate in
+    place of Let's Encrypt's."""
     openssl = shutil.which("openssl")
     if openssl is None:
         missing("openssl is not installed")
@@ -57,12 +59,18 @@ def test_the_nginx_site_passes_nginx_t(tmp_path):
         check=True,
         timeout=60,
     )  # fmt: skip
-    site = (REPO / "deploy" / "nginx" / "otrs.conf").read_text()
+    site = (REPO / "deploy" / server / "otrs.conf").read_text()
     certificates = "/etc/letsencrypt/live/helpdesk.example.com/"
     assert certificates + "fullchain.pem" in site
     site = site.replace(certificates + "fullchain.pem", str(tmp_path / "cert.pem"))
     site = site.replace(certificates + "privkey.pem", str(tmp_path / "key.pem"))
     (tmp_path / "otrs.conf").write_text(site)
+    return tmp_path / "otrs.conf"
+
+
+def test_the_nginx_site_passes_nginx_t(tmp_path):
+    nginx = require_nginx()
+    site_with_test_certificate(tmp_path, "nginx")
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
         f"http {{\n  include /etc/nginx/mime.types;\n  access_log {tmp_path}/access.log;\n"
@@ -77,3 +85,54 @@ def test_the_nginx_site_passes_nginx_t(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "test is successful" in done.stderr
+
+
+# The modules deploy/README.md tells to enable (a2enmod ssl proxy proxy_http headers http2)
+# and the ones Debian's apache2 enables by itself that the site uses (Require, Alias).
+APACHE_MODULES = {
+    "mpm_event": "mod_mpm_event.so",
+    "authz_core": "mod_authz_core.so",
+    "alias": "mod_alias.so",
+    "ssl": "mod_ssl.so",
+    "proxy": "mod_proxy.so",
+    "proxy_http": "mod_proxy_http.so",
+    "headers": "mod_headers.so",
+    "http2": "mod_http2.so",
+}
+APACHE_MODULE_DIR = Path("/usr/lib/apache2/modules")
+
+
+def apache_check(tmp_path, modules: dict[str, str]) -> subprocess.CompletedProcess:
+    apache = shutil.which("apache2") or shutil.which("apache2", path="/usr/sbin")
+    if apache is None or not APACHE_MODULE_DIR.is_dir():
+        missing("Apache httpd is not installed (apt-get install apache2-bin)")
+    site = site_with_test_certificate(tmp_path, "apache")
+    loads = "".join(
+        f"LoadModule {name}_module {APACHE_MODULE_DIR / file}\n" for name, file in modules.items()
+    )
+    (tmp_path / "httpd.conf").write_text(
+        f"ServerRoot {tmp_path}\nServerName localhost\nPidFile {tmp_path}/httpd.pid\n"
+        f"ErrorLog {tmp_path}/error.log\n{loads}Include {site}\n"
+    )
+    return subprocess.run(
+        [apache, "-t", "-f", str(tmp_path / "httpd.conf")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_apache_site_passes_the_configtest_with_the_modules_the_guide_enables(tmp_path):
+    guide = (REPO / "deploy" / "README.md").read_text()
+    assert "a2enmod ssl proxy proxy_http headers http2" in guide
+    done = apache_check(tmp_path, APACHE_MODULES)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "Syntax OK"  # no warning either
+
+
+def test_the_apache_configtest_fails_without_a_module_the_site_needs(tmp_path):
+    # The check can fail: without mod_headers the site's Header lines are unknown.
+    modules = {name: file for name, file in APACHE_MODULES.items() if name != "headers"}
+    done = apache_check(tmp_path, modules)
+    assert done.returncode != 0 and "Header" in done.stderr

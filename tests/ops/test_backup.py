@@ -161,9 +161,12 @@ def test_a_failed_dump_leaves_no_archive(file_storages, tmp_path, monkeypatch):
 def test_it_masks_secrets_of_the_settings_file():
     text = (
         "SECRET_KEY=abc\nDATABASE_URL=postgres://otrs:s3cret@db/otrs\n# PASSWORD=x\n"
-        "DEBUG=false\nMAIL_PASSWORD=pw\n"
+        "DEBUG=false\nMAIL_PASSWORD=pw\nSENTRY_DSN=https://dsnkey@sentry.example/1\n"
+        "SAML_PRIVATE=-----BEGIN\n"
     )
     masked = backup.masked_env(text)
+    # The names the environment settings page and the support bundle mask (one rule).
+    assert "SENTRY_DSN=********" in masked and "SAML_PRIVATE=********" in masked
     assert "abc" not in masked
     assert "s3cret" not in masked
     assert "pw\n" not in masked
