@@ -62,6 +62,7 @@ def test_the_guide_has_the_steps_this_test_walks():
     assert "manage migrate" in commands and "manage createsuperuser" in commands
 
 
+@pytest.mark.own_sqlite
 def test_a_newcomer_following_the_install_guide_gets_a_running_help_desk(tmp_path):
     if shutil.which("git") is None:
         missing("git is not installed")
