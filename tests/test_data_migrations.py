@@ -18,7 +18,9 @@ transactional and copy tables), so the checks share one instead of each making i
 - attachments kept in the database move into content-addressed blobs (tickets 0023): the same
   bytes one row, files in the file storage left alone;
 - stored files longer than one chunk are cut into chunk rows (tickets 0030), compressed or
-  not, and joined into their row again backwards.
+  not, and joined into their row again backwards;
+- mail accounts' OAuth2 errors stored as translated sentences keep only the provider's words
+  (mail 0009).
 """
 
 from __future__ import annotations
@@ -58,6 +60,23 @@ CALENDARS = [("tickets", "0015_metrics_and_time_accounting")]
 ERROR_CODES = [("mail", "0007_outbound_raw_shared")]
 BLOBS = [("tickets", "0022_content_blobs")]
 CHUNKS = [("tickets", "0029_content_blob_chunks")]
+OAUTH_WORDS = [("mail", "0008_account_error_codes")]
+# Stored before → kept by mail 0009.
+OAUTH_ERRORS = {
+    "datamig oauth en": ("no refresh token is stored; connect the account", ""),
+    "datamig oauth de": ("es ist kein Refresh-Token gespeichert; verbinden Sie das Konto", ""),
+    "datamig oauth wrapped": (
+        "The OAuth2 token can no longer be refreshed (invalid_grant: Token expired (AADSTS)): "
+        "connect the account again.",
+        "invalid_grant: Token expired (AADSTS)",
+    ),
+    "datamig oauth timeout de": (
+        "der Token-Endpunkt hat nicht rechtzeitig geantwortet oder war nicht erreichbar "
+        "(ConnectTimeout)",
+        "ConnectTimeout",
+    ),
+    "datamig oauth words": ("invalid_grant: AADSTS70008", "invalid_grant: AADSTS70008"),
+}
 
 ERROR_SENTENCES = {
     "datamig en": "mail.example.com:993 did not answer within 60 seconds.",
@@ -162,6 +181,12 @@ def test_the_data_migrations_keep_every_row_forwards_and_backwards():
                 compressed=compressed,
                 data=zlib.compress(content) if compressed else content,
             )
+
+        old = _migrate(OAUTH_WORDS)
+        for name, (stored, _kept) in OAUTH_ERRORS.items():
+            old.get_model("mail", "MailAccount").objects.create(
+                name=name, protocol="imap", host="h", login="l", oauth_error=stored
+            )
     finally:
         _migrate(latest)
 
@@ -174,6 +199,8 @@ def test_the_data_migrations_keep_every_row_forwards_and_backwards():
     _check_error_codes()
     _check_blobs(made, shared, text)
     _check_chunks(large, large_packed)
+    oauth = MailAccount.objects.filter(name__in=OAUTH_ERRORS).values_list("name", "oauth_error")
+    assert dict(oauth) == {name: kept for name, (_stored, kept) in OAUTH_ERRORS.items()}
 
     # --- and back, each step's old columns filled again --------------------------------------
     try:
