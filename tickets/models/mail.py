@@ -371,6 +371,9 @@ class ContentBlobManager(models.Manager["ContentBlob"]):
             except IntegrityError:
                 self.filter(pk=sha).update(used_at=now)
                 return ContentBlob(sha256=sha, size=size, used_at=now)
+            # Chunk rows of a blob row deleted by hand would block these: ours now (the row
+            # is locked by our insert, nobody else writes its chunks).
+            ContentChunk.objects.using(self.db).filter(blob_id=sha).delete()
             for seq in range(1, count + 1):
                 piece = view[seq * BLOB_CHUNK_BYTES : (seq + 1) * BLOB_CHUNK_BYTES]
                 ContentChunk.objects.using(self.db).create(blob_id=sha, seq=seq, data=bytes(piece))

@@ -178,3 +178,14 @@ def test_the_file_storage_keeps_a_large_file_as_one_file(support_address, storag
     assert attachment.read() == content
     assert b"".join(attachment_response(attachment).streaming_content) == content
     assert not ContentBlob.objects.exists() and not ContentChunk.objects.exists()
+
+
+def test_chunk_rows_left_without_their_blob_row_do_not_block_storing_the_file_again(storage):
+    content = os.urandom(2 * BLOB_CHUNK_BYTES + 5)
+    blob = ContentBlob.objects.put(content)
+    # A blob row deleted by hand (no constraint takes its chunks along).
+    ContentBlob.objects.filter(pk=blob.pk)._raw_delete(connection.alias)
+    assert ContentChunk.objects.filter(blob_id=blob.pk).count() == 2
+    ContentBlob.objects.put(content)
+    assert ContentBlob.objects.content(blob.pk) == content
+    assert ContentChunk.objects.filter(blob_id=blob.pk).count() == 2
