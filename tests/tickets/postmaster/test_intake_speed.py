@@ -222,7 +222,7 @@ def savepoints(ctx: CaptureQueriesContext) -> int:
     return sum(sql.upper().startswith("SAVEPOINT") for sql in statements[: last + 1])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_plain_mail_takes_no_savepoint(address):
     # Real transactions (not the test's own), so only the savepoints of the code are seen.
     # Before: one per mail (create_ticket_with_article or add_article inside the intake's
