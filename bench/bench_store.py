@@ -34,6 +34,7 @@ TABLES = (
     "tickets_attachment",
     "tickets_article",
     "tickets_contentblob",
+    "tickets_contentchunk",
 )
 WORDS = [
     "printer",

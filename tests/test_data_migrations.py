@@ -16,12 +16,17 @@ transactional and copy tables), so the checks share one instead of each making i
   calendar, an unknown one the default;
 - mail accounts' stored error sentences (English or German) become codes (mail 0008);
 - attachments kept in the database move into content-addressed blobs (tickets 0023): the same
-  bytes one row, files in the file storage left alone.
+  bytes one row, files in the file storage left alone;
+- stored files longer than one chunk are cut into chunk rows (tickets 0032), compressed or
+  not, and joined into their row again backwards;
+- mail accounts' OAuth2 errors stored as translated sentences keep only the provider's words
+  (mail 0009).
 """
 
 from __future__ import annotations
 
 import os
+import zlib
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -37,13 +42,14 @@ from tickets.models import (
     ArticleRaw,
     Attachment,
     ContentBlob,
+    ContentChunk,
     Dispatch,
     InboundMessage,
     MailDelivery,
     PostmasterFilter,
     Queue,
 )
-from tickets.models.mail import content_hash, fingerprint
+from tickets.models.mail import BLOB_CHUNK_BYTES, content_hash, fingerprint
 
 MAIL_CHANNEL = [
     ("tickets", "0006_customer_user_ci_index"),
@@ -53,6 +59,24 @@ RAW_STORE = [("tickets", "0009_escalation_and_pending")]
 CALENDARS = [("tickets", "0015_metrics_and_time_accounting")]
 ERROR_CODES = [("mail", "0007_outbound_raw_shared")]
 BLOBS = [("tickets", "0022_content_blobs")]
+CHUNKS = [("tickets", "0031_content_blob_chunks")]
+OAUTH_WORDS = [("mail", "0008_account_error_codes")]
+# Stored before → kept by mail 0009.
+OAUTH_ERRORS = {
+    "datamig oauth en": ("no refresh token is stored; connect the account", ""),
+    "datamig oauth de": ("es ist kein Refresh-Token gespeichert; verbinden Sie das Konto", ""),
+    "datamig oauth wrapped": (
+        "The OAuth2 token can no longer be refreshed (invalid_grant: Token expired (AADSTS)): "
+        "connect the account again.",
+        "invalid_grant: Token expired (AADSTS)",
+    ),
+    "datamig oauth timeout de": (
+        "der Token-Endpunkt hat nicht rechtzeitig geantwortet oder war nicht erreichbar "
+        "(ConnectTimeout)",
+        "ConnectTimeout",
+    ),
+    "datamig oauth words": ("invalid_grant: AADSTS70008", "invalid_grant: AADSTS70008"),
+}
 
 ERROR_SENTENCES = {
     "datamig en": "mail.example.com:993 did not answer within 60 seconds.",
@@ -85,6 +109,9 @@ def test_the_data_migrations_keep_every_row_forwards_and_backwards():
     first, second = stored.articles.get(), factories.note(stored)
     berlin = Calendar.objects.create(name="datamig Berlin", time_zone="Europe/Berlin")
     shared, text = os.urandom(5000), b"a text file that compresses well\n" * 300
+    # Two files longer than a chunk: 2.5 MiB of random bytes, and a zlib row of 1.5 MiB.
+    large = os.urandom(5 * 512 * 1024)
+    large_packed = os.urandom(1024 * 1024) + bytes(4 * 1024 * 1024) + os.urandom(512 * 1024)
     made: dict = {}
     try:
         # --- forwards, leaving old-shaped rows before each migration -------------------------
@@ -144,6 +171,22 @@ def test_the_data_migrations_keep_every_row_forwards_and_backwards():
         made["in_files"] = OldAttachment.objects.create(
             article_id=article.pk, filename="d.bin", file="cas/00/00/elsewhere"
         )
+
+        old = _migrate(CHUNKS)
+        OldBlob = old.get_model("tickets", "ContentBlob")
+        for content, compressed in ((large, False), (large_packed, True)):
+            OldBlob.objects.create(
+                sha256=content_hash(content),
+                size=len(content),
+                compressed=compressed,
+                data=zlib.compress(content) if compressed else content,
+            )
+
+        old = _migrate(OAUTH_WORDS)
+        for name, (stored, _kept) in OAUTH_ERRORS.items():
+            old.get_model("mail", "MailAccount").objects.create(
+                name=name, protocol="imap", host="h", login="l", oauth_error=stored
+            )
     finally:
         _migrate(latest)
 
@@ -155,9 +198,20 @@ def test_the_data_migrations_keep_every_row_forwards_and_backwards():
     assert SLA.objects.get(name="datamig Gold").calendar_id == berlin.pk
     _check_error_codes()
     _check_blobs(made, shared, text)
+    _check_chunks(large, large_packed)
+    oauth = MailAccount.objects.filter(name__in=OAUTH_ERRORS).values_list("name", "oauth_error")
+    assert dict(oauth) == {name: kept for name, (_stored, kept) in OAUTH_ERRORS.items()}
 
     # --- and back, each step's old columns filled again --------------------------------------
     try:
+        back = _migrate(CHUNKS)
+        old_blobs = back.get_model("tickets", "ContentBlob").objects
+        row = old_blobs.get(pk=content_hash(large))
+        assert (bytes(row.data), row.chunks) == (large, 0)
+        row = old_blobs.get(pk=content_hash(large_packed))
+        assert zlib.decompress(bytes(row.data)) == large_packed
+        assert not back.get_model("tickets", "ContentChunk").objects.exists()
+
         back = _migrate(BLOBS)
         ids = [m.pk for m in made["attachments"]]
         rows = back.get_model("tickets", "Attachment").objects.filter(pk__in=ids)
@@ -241,3 +295,11 @@ def _check_blobs(made, shared: bytes, text: bytes) -> None:
     assert {moved[pk].blob_id for pk in made_ids} == {content_hash(shared), content_hash(text)}
     assert ContentBlob.objects.get(pk=content_hash(text)).compressed
     assert Attachment.objects.get(pk=made["in_files"].pk).blob_id is None
+
+
+def _check_chunks(large: bytes, large_packed: bytes) -> None:
+    for content, chunks in ((large, 2), (large_packed, 1)):
+        row = ContentBlob.objects.get(pk=content_hash(content))
+        assert row.chunks == chunks and len(bytes(row.data)) == BLOB_CHUNK_BYTES
+        assert ContentChunk.objects.filter(blob_id=row.pk).count() == chunks
+        assert ContentBlob.objects.content(row.pk) == content

@@ -3,7 +3,6 @@ file name, and headers that keep a mailed file from ever rendering as a page of 
 
 from __future__ import annotations
 
-import io
 import re
 
 from django.http import FileResponse
@@ -65,23 +64,20 @@ def download_name(filename: str) -> str:
     return _UNSAFE_FILENAME.sub("_", filename).strip(" .")
 
 
-def _open(attachment: Attachment):
-    if attachment.in_database:
-        return io.BytesIO(attachment.read())
-    return attachment.file.open("rb")
-
-
 def attachment_response(item: Attachment) -> FileResponse:
     """An attachment as a download that can never render as a page here: attachment
     disposition, a safe type, nosniff and a sandbox CSP (agent and customer downloads)."""
     # FileResponse writes Content-Disposition with Django's content_disposition_header:
     # a quoted ASCII name, or filename*=utf-8''<percent-encoded> for anything else.
     response = FileResponse(
-        _open(item),
+        item.open_stream(),
         as_attachment=True,
         filename=download_name(item.filename),
         content_type=served_content_type(item.content_type),
     )
+    # A file read from the database a row at a time has no length FileResponse can find.
+    if "Content-Length" not in response and item.size:
+        response["Content-Length"] = str(item.size)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "private, no-cache"

@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from otrs.mail.models import OutboundMessage
 
-from .models import ArticleRaw, Attachment, ContentBlob, InboundMessage, RawMail
+from .models import ArticleRaw, Attachment, ContentBlob, ContentChunk, InboundMessage, RawMail
 from .models.mail import PIECE_MIN_BYTES, pack, split_raw
 
 logger = logging.getLogger(__name__)
@@ -172,6 +172,10 @@ def _sweep_blobs(result: SweepResult, *, dry_run: bool, older_than: timedelta | 
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(statement, [sha, cutoff_db, sha])
                 deleted = cursor.rowcount
+                if deleted:
+                    # A large file's further rows go with it, in the same transaction (no
+                    # constraint ties them to the row, see ContentChunk).
+                    ContentChunk.objects.filter(blob_id=sha).delete()
         except IntegrityError:
             logger.info("Stored file %s: referred to again while sweeping, kept", sha)
             continue

@@ -25,6 +25,7 @@ from ._base import (
     default_priority,
     default_state,
     default_type,
+    whole_transaction,
 )
 from .answers import add_phone_call, answer_ticket
 from .articles import (
@@ -135,4 +136,5 @@ __all__ = [
     "unmerge_ticket",
     "unwatch_ticket",
     "watch_ticket",
+    "whole_transaction",
 ]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import cast
 
 from django.core.files.base import File
+from django.db import transaction
 from django.db.models import ForeignKey
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +41,31 @@ from ..models import (
 from .history import record_history
 
 TITLE_MAX = 255
+
+# Set by whole_transaction(): the caller's transaction is rolled back as a whole on any error.
+_WHOLE: ContextVar[bool] = ContextVar("tickets_actions_whole_transaction", default=False)
+
+
+@contextmanager
+def whole_transaction() -> Iterator[None]:
+    """Within: the caller never goes on in its transaction after an action failed (it lets
+    the error roll the whole transaction back), so the actions called need no savepoint of
+    their own (``SAVEPOINT`` and ``RELEASE``, two statements each). An action that fails
+    inside marks the transaction for rollback: any later statement in it raises, nothing
+    half-written is kept. The mail intake says so for its processing transaction; a caller
+    that catches a DomainError and goes on in the same transaction must not."""
+    token = _WHOLE.set(True)
+    try:
+        yield
+    finally:
+        _WHOLE.reset(token)
+
+
+def atomic() -> transaction.Atomic:
+    """An action's transaction: inside another one a savepoint, so that a caller catching
+    the action's error can go on without its writes, unless within
+    :func:`whole_transaction`."""
+    return transaction.atomic(savepoint=not _WHOLE.get())
 
 
 # --- inputs ------------------------------------------------------------------------------------

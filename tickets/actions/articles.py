@@ -58,6 +58,7 @@ from ._base import (
     _require,
     _require_queue,
     _save,
+    atomic,
     check_owner_candidate,
     check_responsible_candidate,
     default_priority,
@@ -151,7 +152,7 @@ def create_ticket_with_article(
     check_responsible_candidate(responsible, queue)
     now = created_at or timezone.now()
     # The history rows (and their events) go in with one insert each at the end.
-    with transaction.atomic(), batched_history():
+    with atomic(), batched_history():
         ticket = _insert_with_number(
             Ticket(
                 title=(title or generated.UNTITLED)[:TITLE_MAX],
@@ -309,7 +310,7 @@ def add_article(
     if actor.is_customer:
         _customer.check_customer_article(article)
         need = PermissionKey.NOTE
-    with transaction.atomic():
+    with atomic():
         locked = _locked(ticket)
         _require(actor, locked, need)
         if actor.is_customer:

@@ -21,6 +21,7 @@ from .composer import Draft, DraftScreen, Mention, TextModule
 from .history import TicketHistory
 from .mail import (
     ContentBlob,
+    ContentChunk,
     Dispatch,
     FilterMatch,
     FilterSet,
@@ -79,6 +80,7 @@ __all__ = [
     "Attachment",
     "AutoResponse",
     "ContentBlob",
+    "ContentChunk",
     "Dispatch",
     "Draft",
     "DraftScreen",

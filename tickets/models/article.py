@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
@@ -15,7 +16,7 @@ from otrs.bulk import insert
 
 from .. import generated
 from ..choices import Channel, SenderType, TicketFlagKey
-from .mail import ContentBlob, RawMail, blob_name, content_hash, touch_blob
+from .mail import BlobFile, ContentBlob, RawMail, blob_name, content_hash, touch_blob
 from .ticket import Ticket
 
 
@@ -182,6 +183,13 @@ class Attachment(models.Model):
             return ContentBlob.objects.content(self.blob_id)
         with self.file.open("rb") as handle:
             return handle.read()
+
+    def open_stream(self) -> io.RawIOBase | File:
+        """The bytes as a file opened for reading, read a piece at a time from wherever
+        they are (a download of a large file never holds all of it)."""
+        if self.blob_id is not None:
+            return BlobFile(ContentBlob.objects.stream(self.blob_id))
+        return self.file.open("rb")
 
     def store(
         self, content: bytes | File, *, backend: str, sha256: str = "", stored: str = ""

@@ -14,9 +14,11 @@ import base64
 import binascii
 import contextlib
 import hashlib
+import io
 import os
 import re
 import zlib
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -294,6 +296,28 @@ def compress_blob(content: bytes) -> tuple[bool, bytes]:
 
 _SAMPLE_BYTES = 64 * 1024
 
+# The most stored bytes a blob row or chunk row holds (see ContentBlob).
+BLOB_CHUNK_BYTES = 1024 * 1024
+
+
+def _inflated(inflate, data: bytes, *, final: bool = False) -> Iterator[bytes]:
+    """``data`` decompressed by ``inflate`` (as it is without one), in pieces of at most
+    :data:`BLOB_CHUNK_BYTES`."""
+    if inflate is None:
+        if data:
+            yield data
+        return
+    while data:
+        out = inflate.decompress(data, BLOB_CHUNK_BYTES)
+        data = inflate.unconsumed_tail
+        if out:
+            yield out
+    if final:
+        while out := inflate.decompress(b"", BLOB_CHUNK_BYTES):
+            yield out
+        if not inflate.eof:
+            raise ValueError("stored file: compressed data ends early")
+
 
 class ContentBlobManager(models.Manager["ContentBlob"]):
     def put(self, content: bytes, sha256: str | None = None) -> ContentBlob:
@@ -308,6 +332,8 @@ class ContentBlobManager(models.Manager["ContentBlob"]):
         if self.filter(pk=sha).update(used_at=now):
             return ContentBlob(sha256=sha, size=len(content), used_at=now)
         compressed, data = compress_blob(content)
+        if len(data) > BLOB_CHUNK_BYTES:
+            return self._put_chunked(sha, len(content), compressed, data, now)
         blob = ContentBlob(
             sha256=sha, size=len(content), compressed=compressed, data=data, used_at=now
         )
@@ -322,10 +348,63 @@ class ContentBlobManager(models.Manager["ContentBlob"]):
         blob.data = b""  # not kept in memory: the caller has the bytes
         return blob
 
+    def _put_chunked(self, sha: str, size: int, compressed: bool, data: bytes, now) -> ContentBlob:
+        """Store bytes larger than one row: the first :data:`BLOB_CHUNK_BYTES` in the blob
+        row, the rest in :class:`ContentChunk` rows, one ``INSERT`` each (so no statement
+        is larger than a chunk, whatever MariaDB's ``max_allowed_packet``), all in one
+        transaction. The blob row goes first, in a savepoint: a writer storing the same
+        bytes at this moment waits for it, and whoever loses keeps the winner's rows."""
+        count = -(-len(data) // BLOB_CHUNK_BYTES) - 1
+        view = memoryview(data)
+        blob = ContentBlob(
+            sha256=sha,
+            size=size,
+            compressed=compressed,
+            data=bytes(view[:BLOB_CHUNK_BYTES]),
+            chunks=count,
+            used_at=now,
+        )
+        with transaction.atomic(using=self.db, savepoint=False):
+            try:
+                with transaction.atomic(using=self.db):
+                    blob.save(force_insert=True, using=self.db)
+            except IntegrityError:
+                self.filter(pk=sha).update(used_at=now)
+                return ContentBlob(sha256=sha, size=size, used_at=now)
+            # Chunk rows of a blob row deleted by hand would block these: ours now (the row
+            # is locked by our insert, nobody else writes its chunks).
+            ContentChunk.objects.using(self.db).filter(blob_id=sha).delete()
+            for seq in range(1, count + 1):
+                piece = view[seq * BLOB_CHUNK_BYTES : (seq + 1) * BLOB_CHUNK_BYTES]
+                ContentChunk.objects.using(self.db).create(blob_id=sha, seq=seq, data=bytes(piece))
+        blob.data = b""
+        return blob
+
+    def stream(self, sha256: str) -> Iterator[bytes]:
+        """The exact bytes stored under ``sha256``, a piece at a time: one query per stored
+        row, each decompressed in steps of at most :data:`BLOB_CHUNK_BYTES` (a row that
+        inflates a thousandfold is never a gigabyte in memory). Raises ``DoesNotExist`` for
+        a missing blob, ``ValueError`` for a missing chunk row, when the first piece or that
+        chunk is asked for."""
+        compressed, data, chunks = (
+            self.filter(pk=sha256).values_list("compressed", "data", "chunks").get()
+        )
+        inflate = zlib.decompressobj() if compressed else None
+        yield from _inflated(inflate, bytes(data))
+        for seq in range(1, chunks + 1):
+            rows = ContentChunk.objects.using(self.db).filter(blob_id=sha256, seq=seq)
+            piece = rows.values_list("data", flat=True).first()
+            if piece is None:
+                raise ValueError(f"stored file {sha256}: chunk {seq} of {chunks} is missing")
+            yield from _inflated(inflate, bytes(piece))
+        if inflate is not None:
+            yield from _inflated(inflate, b"", final=True)
+
     def content(self, sha256: str) -> bytes:
-        """The exact bytes stored under ``sha256`` (one query; raises ``DoesNotExist``)."""
-        compressed, data = self.filter(pk=sha256).values_list("compressed", "data").get()
-        return zlib.decompress(data) if compressed else bytes(data)
+        """The exact bytes stored under ``sha256`` (one query, and one per chunk row of a
+        large file; raises ``DoesNotExist``)."""
+        pieces = list(self.stream(sha256))
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 class ContentBlob(models.Model):
@@ -333,13 +412,19 @@ class ContentBlob(models.Model):
     (attachments, the base64 bodies of raw mails; ``ATTACHMENT_STORAGE=db``): keyed by their
     sha256, zlib-compressed when that pays.
 
-    On MariaDB/MySQL a row is one ``LONGBLOB`` sent in one packet: a file larger than the
-    server's ``max_allowed_packet`` (16 MiB by default) cannot be stored this way (README)."""
+    The stored bytes (compressed or not) are cut into rows of at most
+    :data:`BLOB_CHUNK_BYTES`: the first is ``data``, the others ``chunks``
+    :class:`ContentChunk` rows. Every statement then stays far below MariaDB/MySQL's
+    ``max_allowed_packet`` (16 MiB by default), and a file is read back a row at a time
+    (:meth:`ContentBlobManager.stream`)."""
 
     sha256 = models.CharField(max_length=64, primary_key=True)
     size = models.PositiveBigIntegerField(_("size"))
     compressed = models.BooleanField(default=False)
+    # The first BLOB_CHUNK_BYTES of the stored bytes; all of them for most files.
     data = models.BinaryField()
+    # How many ContentChunk rows hold the rest (sequence numbers 1 to chunks).
+    chunks = models.PositiveIntegerField(default=0)
     # Stored or reused last: the orphan sweep (tickets/mailstore.py) leaves rows younger
     # than its grace period alone, as a writer may be about to refer to them.
     used_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -357,6 +442,59 @@ class ContentBlob(models.Model):
         """The exact bytes that were stored (read from the row now: an instance that
         :meth:`ContentBlobManager.put` returned holds no bytes)."""
         return ContentBlob.objects.content(self.pk)
+
+
+class ContentChunk(models.Model):
+    """A further :data:`BLOB_CHUNK_BYTES` of a large :class:`ContentBlob`'s stored bytes.
+
+    No foreign-key constraint in the database: the orphan sweep deletes a blob row first
+    (under the conditions that it is unused) and then its chunks, in one transaction,
+    which an immediate constraint (MariaDB) would refuse. The ORM still cascades."""
+
+    blob = models.ForeignKey(
+        ContentBlob,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,  # the unique (blob, seq) serves every look-up by blob
+        related_name="+",
+    )
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("stored file chunk")
+        verbose_name_plural = _("stored file chunks")
+        constraints = [
+            # The read of a blob's chunk by its number, and no chunk twice.
+            models.UniqueConstraint(fields=["blob", "seq"], name="contentchunk_blob_seq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blob_id[:12]} #{self.seq}"
+
+
+class BlobFile(io.RawIOBase):
+    """A read-only file over :meth:`ContentBlobManager.stream` (a download of a large file
+    holds one piece at a time, not the whole file)."""
+
+    def __init__(self, pieces: Iterator[bytes]):
+        super().__init__()
+        self._pieces = pieces
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:
+        while not self._buffer:
+            piece = next(self._pieces, None)
+            if piece is None:
+                return 0
+            self._buffer = piece
+        size = min(len(target), len(self._buffer))
+        target[:size] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        return size
 
 
 class RawMailManager(models.Manager["RawMail"]):

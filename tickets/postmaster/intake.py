@@ -45,6 +45,7 @@ from otrs.mail.hooks import Receipt
 from otrs.mail.parsing import MailParseError, parse_message
 from otrs.mail.parsing.headers import clean_line, clean_text
 
+from .. import actions
 from ..models import (
     InboundMessage,
     InboundSource,
@@ -296,7 +297,9 @@ def _process_claimed(inbound: InboundMessage, parsed) -> InboundMessage:
     inbound.subject = column_text(parsed.subject, _SUBJECT_MAX)
     inbound.from_address = column_text(parsed.from_address)
     try:
-        with transaction.atomic():
+        # Any error rolls this transaction back whole (and quarantines the message in another
+        # one): the actions inside need no savepoints of their own.
+        with transaction.atomic(), actions.whole_transaction():
             _relaxed_commit()
             result = handle(parsed, raw=raw, inbound=inbound)
             inbound.status = (

@@ -37,7 +37,7 @@ class Lifted:
     # Base64 text of ``raw`` the caller decoded already: start → (end, decoded bytes).
     decoded: Mapping[int, tuple[int, bytes]] = field(default_factory=dict)
 
-    def _known(self, start: int, end: int) -> bytes | None:
+    def known(self, start: int, end: int) -> bytes | None:
         """The caller's decoding of ``raw[start:end]`` when its base64 text is that body:
         the same start, and between the body's end and the text's end nothing but line ends
         (a base64 decoder skips them), so the bytes are what decoding the body gives."""
@@ -56,7 +56,7 @@ class Lifted:
         start, end, cte = span
         body = memoryview(self.raw)[start:end]
         if cte == "base64":
-            known = self._known(start, end)
+            known = self.known(start, end)
             if known is not None:
                 return known
             try:
@@ -128,8 +128,9 @@ def lift(
     raw: bytes, decoded: Mapping[int, tuple[int, bytes]] | None = None
 ) -> tuple[bytes, Lifted | None]:
     """``raw`` with its large leaf bodies replaced by placeholders, and what was lifted.
-    ``decoded``: base64 text of ``raw`` decoded already (see :class:`Lifted`)."""
-    if len(raw) <= LIFT_BYTES:
+    ``decoded``: base64 text of ``raw`` decoded already (see :class:`Lifted`); such a body
+    is lifted whatever its size, so the library parser never decodes it a second time."""
+    if len(raw) <= LIFT_BYTES and not decoded:
         return raw, None
     lifted = Lifted(raw, decoded=decoded or {})
     cuts: list[tuple[int, int, str]] = []  # (start, end, placeholder)
@@ -139,13 +140,16 @@ def lift(
         if head_end is None:
             return
         body_start, body_end = head_end.end(), seg_end
-        if body_end - body_start <= LIFT_BYTES:
+        large = body_end - body_start > LIFT_BYTES
+        if not large and body_start not in lifted.decoded:
             return
         head = raw[head_start : head_end.start()]
         if not _liftable(head):
             return
         m = _CTE.search(head)
         cte = m.group(1).decode("ascii").lower() if m else "7bit"
+        if not large and (cte != "base64" or lifted.known(body_start, body_end) is None):
+            return  # small, and not a body the caller decoded: the parser reads it
         placeholder = f"otrs-lifted-{lifted.token}-{len(cuts)}"
         lifted.spans[placeholder] = (body_start, body_end, cte)
         cuts.append((body_start, body_end, placeholder))

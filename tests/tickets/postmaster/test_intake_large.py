@@ -8,6 +8,7 @@ each checked against the plain definition it replaces. Real database and storage
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import importlib
 import os
@@ -192,3 +193,55 @@ def test_the_boundary_lines_are_the_patterns_matches():
         raw = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         expected = [(m.span(), m.groups()) for m in pattern.finditer(raw)]
         assert [(m.span(), m.groups()) for m in _boundary_lines(pattern, raw)] == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", [9 * 1024, 100 * 1024, 255 * 1024, 600 * 1024])
+def test_a_part_of_any_size_is_decoded_once(support_address, storage_mode, monkeypatch, size):
+    # Every base64 decoding goes through binascii.a2b_base64 (the raw store's, the large
+    # part path's and the standard library's base64.b64decode): counted for this file.
+    content = os.urandom(size)
+    decodes: list[int] = []
+    real = binascii.a2b_base64
+
+    def counting(data, *args, **kwargs):
+        out = real(data, *args, **kwargs)
+        if out == content:
+            decodes.append(len(out))
+        return out
+
+    monkeypatch.setattr(binascii, "a2b_base64", counting)
+    stored = pipe(with_attachment(content, message_id=f"<decoded-once-{size}@example.com>"))
+    assert stored.status == "processed", stored.error
+    assert Attachment.objects.get(article=stored.article).read() == content
+    assert decodes == [size]
+
+
+@pytest.mark.django_db
+def test_a_decoded_body_of_a_small_mail_reads_as_the_parser_reads_it(storage_mode):
+    # The text part and the file of a small mail, both base64 bodies the store decodes:
+    # the parser takes the store's bytes and reads the same text and file as without them.
+    text = ("Grüße aus Köln. " * 700).encode("utf-8")
+    file = os.urandom(20_000)
+
+    def b64(data: bytes) -> bytes:
+        return base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+    raw = (
+        b"From: a@example.com\r\nTo: support@helpdesk.test\r\nSubject: two\r\n"
+        b"Message-ID: <small-decoded@example.com>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="Q"\r\n\r\n--Q\r\n'
+        b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + b64(text)
+        + b"--Q\r\nContent-Type: application/octet-stream\r\n"
+        b'Content-Disposition: attachment; filename="f.bin"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + b64(file) + b"--Q--\r\n"
+    )
+    decoded: dict = {}
+    split_raw(raw, decoded)
+    assert len(decoded) == 2
+    with_store = parse_message(raw, decoded={k: (e, d) for k, (e, d, _s) in decoded.items()})
+    alone = parse_message(raw)
+    assert with_store.body_text == alone.body_text == text.decode("utf-8")
+    assert [a.content for a in with_store.attachments] == [a.content for a in alone.attachments]
+    assert [a.content for a in alone.attachments] == [file]
