@@ -48,8 +48,11 @@ def overview(user) -> tuple[list[ClassRow], list[CatalogItem], list[CatalogItem]
     """Per class the agent may see: CIs per deployment and per current incident state."""
     classes = list(access.classes_for(user).order_by("order", "name"))
     rows = {c.pk: ClassRow(c) for c in classes}
+    # The CIs of those classes, named by id: what visible_to() gives an agent, but with the
+    # ids as a list PostgreSQL counts the 200,000 CIs in one scan (35 ms) instead of
+    # misjudging the class subquery and probing them class by class (100 ms).
     counts = (
-        access.visible_to(user)
+        ConfigItem.objects.filter(ci_class_id__in=list(rows))
         .values("ci_class_id", "deployment_state_id", "current_incident_state_id")
         .annotate(n=Count("pk"))
         .order_by()
