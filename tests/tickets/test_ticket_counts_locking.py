@@ -18,6 +18,7 @@ from django.db import connection, connections, transaction
 from django.test import override_settings
 
 from tests import factories
+from tests.row_locks import Beside
 from tickets import ticket_counts
 from tickets.models import QueueTicketCount, QueueTicketCountDelta
 
@@ -30,74 +31,26 @@ pytestmark = [
 ]
 
 
-def _waiting_for_a_lock(backend_id) -> bool:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'",
-                [backend_id],
-            )
-        else:
-            cursor.execute(
-                "SELECT count(*) FROM information_schema.INNODB_TRX "
-                "WHERE trx_mysql_thread_id = %s AND trx_state = 'LOCK WAIT'",
-                [backend_id],
-            )
-        return cursor.fetchone()[0] > 0
-
-
-def _backend_id() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_backend_pid()"
-            if connection.vendor == "postgresql"
-            else "SELECT CONNECTION_ID()"
-        )
-        return cursor.fetchone()[0]
-
-
 @override_settings(TICKET_NUMBER_GENERATOR="Random")
 def test_a_second_new_ticket_in_the_queue_does_not_wait_for_the_first():
     system = factories.system()
     queue = factories.queue("Counted together")
     # Both tickets land on the same queue, state and lock: the same count.
     factories.ticket(queue, title="before both")
-    backend: dict[str, int] = {}
-    started, done = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-    waited: list[bool] = []
 
     def second():
-        try:
-            backend["id"] = _backend_id()
-            started.set()
-            with transaction.atomic():
-                factories.ticket(queue, title="second", actor=system)
-        except BaseException as exc:  # reported to the test below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-            done.set()
+        with transaction.atomic():
+            factories.ticket(queue, title="second", actor=system)
 
     with transaction.atomic():
         factories.ticket(queue, title="first", actor=system)
-        worker = threading.Thread(target=second)
-        worker.start()
-        assert started.wait(60)
-        # Poll every 0.2 s until the second commits or is seen waiting: InnoDB refreshes
-        # INNODB_TRX only when it has not been read for 0.1 s.
-        for _round in range(300):
-            if _waiting_for_a_lock(backend["id"]):
-                waited.append(True)
-                break
-            if done.is_set():
-                break
-            done.wait(0.2)
+        beside = Beside(second)
+        beside.watch()
         # Still inside the first transaction: the second has committed already.
-        finished_before_the_first = done.is_set()
-    worker.join(60)
-    assert not errors, errors
-    assert not waited, "the second creation waited for a lock held by the first"
+        finished_before_the_first = beside.done.is_set()
+    beside.join()
+    assert not beside.errors, beside.errors
+    assert not beside.waited, "the second creation waited for a lock held by the first"
     assert finished_before_the_first
     assert ticket_counts.verify() == {}
     kept = ticket_counts.stored()
@@ -108,42 +61,18 @@ def test_a_second_new_ticket_in_the_queue_does_not_wait_for_the_first():
 def test_a_fold_passes_over_a_change_not_yet_committed_without_waiting():
     queue = factories.queue("Folded beside a writer")
     factories.ticket(queue, title="committed before")
-    backend: dict[str, int] = {}
-    started, done = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-    moved: list[int] = []
-
-    def fold():
-        try:
-            backend["id"] = _backend_id()
-            started.set()
-            moved.append(ticket_counts.fold())
-        except BaseException as exc:  # reported to the test below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-            done.set()
 
     with transaction.atomic():
         factories.ticket(queue, title="not yet committed")
-        worker = threading.Thread(target=fold)
-        worker.start()
-        assert started.wait(60)
-        waited = False
-        for _round in range(300):
-            if _waiting_for_a_lock(backend["id"]):
-                waited = True
-                break
-            if done.is_set():
-                break
-            done.wait(0.2)
-        finished_before_the_writer = done.is_set()
-    worker.join(60)
-    assert not errors, errors
-    assert not waited, "the fold waited for the writer's transaction"
+        beside = Beside(ticket_counts.fold)
+        beside.watch()
+        finished_before_the_writer = beside.done.is_set()
+    beside.join()
+    assert not beside.errors, beside.errors
+    assert not beside.waited, "the fold waited for the writer's transaction"
     assert finished_before_the_writer
     # The committed ticket's change was folded; the other one stays for the next fold.
-    assert moved == [1]
+    assert beside.results == [1]
     assert QueueTicketCountDelta.objects.filter(queue=queue).count() == 1
     assert ticket_counts.verify() == {}
     assert ticket_counts.fold() == 1
