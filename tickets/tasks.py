@@ -12,7 +12,7 @@ import logging
 
 from celery import shared_task
 
-from . import mailstore, numbers
+from . import mailstore, numbers, ticket_counts
 from .actions.escalation import check_escalations as run_escalation_check
 from .actions.pending import check_pending as run_pending_check
 from .actions.reports import send_due_reports
@@ -41,6 +41,14 @@ def cleanup_ticket_number_counters() -> int:
     if deleted:
         logger.info("Deleted %d old ticket number counter(s)", deleted)
     return deleted
+
+
+@shared_task
+def fold_ticket_counts() -> int:
+    """Move the changes the ticket actions recorded into the maintained queue counts, every
+    minute (tickets.ticket_counts; the schedule lives in otrs/daemon/migrations); how many
+    were moved. Two runs at once take different changes."""
+    return ticket_counts.fold()
 
 
 @shared_task

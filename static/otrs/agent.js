@@ -352,14 +352,11 @@
 
   /* Composer (tickets/views/drafts.py): the form's draft tools (.composer-tools) carry the
      draft endpoint in data-draft-url; while the agent types, the form is saved there every
-     DRAFT_SECONDS (the "Save draft" button does the same without JavaScript). A text
-     module picked in the select goes in at the cursor at once, and "::keyword" typed in
-     the text is replaced by that module's text. */
+     DRAFT_SECONDS (the "Save draft" button does the same without JavaScript). */
   var DRAFT_SECONDS = 3;
-  function setupComposer(tools) {
+  function setupDrafts(tools) {
     var form = tools.closest("form");
-    var body = form && form.querySelector("textarea[name=body]");
-    if (!body || !window.fetch) { return; }
+    if (!form || !form.querySelector("textarea[name=body]") || !window.fetch) { return; }
     var status = tools.querySelector(".draft-status");
     var timer = null;
     function saveDraft() {
@@ -377,8 +374,28 @@
       timer = setTimeout(saveDraft, DRAFT_SECONDS * 1000);
     });
     form.addEventListener("submit", function () { if (timer) { clearTimeout(timer); timer = null; } });
+  }
+  document.querySelectorAll(".composer-tools[data-draft-url]").forEach(setupDrafts);
+
+  /* Text modules, in the composer and on the new-ticket screens (data-text-modules): a module
+     picked in the select goes in at the cursor at once, and "::keyword" and a space typed
+     in the text is replaced by that module's text. The modules come in the page
+     (#text-modules); on a new ticket a module bound to queues is offered only while one of
+     them is chosen (the form checks the same when a module is sent by the select). */
+  function setupTextModules(tools) {
+    var form = tools.closest("form");
+    var body = form && form.querySelector("textarea[name=body]");
     var source = document.getElementById("text-modules");
-    var modules = source ? JSON.parse(source.textContent) : [];
+    if (!body || !source) { return; }
+    var modules = JSON.parse(source.textContent);
+    var queue = form.querySelector("select[name=queue]");
+    function fits(module) {
+      if (!module.queues || !module.queues.length) { return true; }
+      return !!queue && module.queues.indexOf(Number(queue.value)) >= 0;
+    }
+    function find(keyword) {
+      return modules.find(function (m) { return m.keyword === keyword && fits(m); });
+    }
     function insertAt(start, end, text) {
       body.setRangeText(text, start, end, "end");
       body.focus();
@@ -389,7 +406,7 @@
       select.addEventListener("change", function () {
         var label = select.options[select.selectedIndex];
         var match = label && /\(::([\w-]+)\)$/.exec(label.textContent);
-        var module = match && modules.find(function (m) { return m.keyword === match[1]; });
+        var module = match && find(match[1]);
         if (!module) { return; }
         insertAt(body.selectionStart, body.selectionEnd, module.text);
         select.value = "";
@@ -400,11 +417,11 @@
       var before = body.value.slice(0, body.selectionStart);
       var match = /::([\w-]+)\s$/.exec(before);
       if (!match) { return; }
-      var module = modules.find(function (m) { return m.keyword === match[1]; });
+      var module = find(match[1]);
       if (module) { insertAt(body.selectionStart - match[0].length, body.selectionStart, module.text); }
     });
   }
-  document.querySelectorAll(".composer-tools[data-draft-url]").forEach(setupComposer);
+  document.querySelectorAll(".composer-tools[data-draft-url], .composer-tools[data-text-modules]").forEach(setupTextModules);
 
   /* @-mentions (tickets/views/drafts.py, mentionable): typing "@" and the start of a login
      or name in a note lists the agents who may read the ticket (data-mention-url answers

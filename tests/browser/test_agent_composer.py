@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from otrs.permissions import PermissionKey
 from tests import factories
 from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, new_context
 from tests.browser.test_agent_portal import check_page, sign_in
@@ -160,5 +161,58 @@ def test_screenshots_of_the_composer(browser, live_server, desk, width, language
             assert page.evaluate(
                 "() => document.documentElement.scrollWidth <= window.innerWidth"
             ), f"horizontal scroll on {screen} at {width} px"
+    finally:
+        context.close()
+
+
+def test_keywords_insert_on_the_new_phone_ticket_as_written(browser, live_server, desk, support):
+    factories.grant(desk.agent, support.group, PermissionKey.CREATE)
+    desk.module.text = "Thank you, <OTRS_CUSTOMER_REALNAME>."
+    desk.module.save()
+    context = new_context(browser, live_server)
+    try:
+        page = context.new_page()
+        sign_in(page, desk.agent.username)
+        page.goto(reverse("agent:new_phone_ticket"))
+        check_page(page)
+        page.get_by_label("Queue").select_option(str(support.queue.pk))
+        text = page.locator("textarea[name=body]")  # its tags are filled in when it is made
+        text.click()
+        text.press_sequentially("Called ::thx ")
+        expect(text).to_have_value("Called Thank you, <OTRS_CUSTOMER_REALNAME>.")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [375, 1400])
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_screenshots_of_the_new_phone_ticket_and_the_mention_list(
+    browser, live_server, desk, support, width, language, scheme
+):
+    agent = desk.agent
+    agent.language = language
+    agent.save()
+    factories.grant(agent, support.group, PermissionKey.CREATE)
+    context = new_context(browser, live_server, width=width, scheme=scheme)
+    try:
+        page = context.new_page()
+        sign_in(page, agent.username)
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = f"{width}-{language}-{scheme}"
+        page.goto(reverse("agent:new_phone_ticket"))
+        check_page(page)
+        page.screenshot(
+            path=str(ARTIFACTS / f"agent-composer-new-phone-{name}.png"), full_page=True
+        )
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        page.goto(reverse("agent:note", args=[desk.ticket.pk]))
+        text = page.locator("textarea[name=body]")
+        text.click()
+        text.press_sequentially("@compo")
+        expect(page.locator(".mention-list [role=option]").first).to_be_visible()
+        page.screenshot(
+            path=str(ARTIFACTS / f"agent-composer-mention-list-{name}.png"), full_page=True
+        )
     finally:
         context.close()

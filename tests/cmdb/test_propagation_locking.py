@@ -15,6 +15,7 @@ from cmdb.choices import LinkType
 from cmdb.models import ConfigItem
 from tests import factories
 from tests.cmdb import make_ci
+from tests.row_locks import backend_id, waiting_for_a_lock
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -33,32 +34,6 @@ def _current(ci) -> str:
     )
 
 
-def _waiting_for_a_lock(backend_id) -> bool:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'",
-                [backend_id],
-            )
-        else:
-            cursor.execute(
-                "SELECT count(*) FROM information_schema.INNODB_TRX "
-                "WHERE trx_mysql_thread_id = %s AND trx_state = 'LOCK WAIT'",
-                [backend_id],
-            )
-        return cursor.fetchone()[0] > 0
-
-
-def _backend_id() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_backend_pid()"
-            if connection.vendor == "postgresql"
-            else "SELECT CONNECTION_ID()"
-        )
-        return cursor.fetchone()[0]
-
-
 def test_a_second_incident_in_the_group_waits_and_both_warn_the_dependent():
     system = factories.system()
     app, left, right = make_ci("app-l"), make_ci("left"), make_ci("right")
@@ -70,7 +45,7 @@ def test_a_second_incident_in_the_group_waits_and_both_warn_the_dependent():
 
     def second():
         try:
-            backend["id"] = _backend_id()
+            backend["id"] = backend_id()
             started.set()
             actions.set_incident_state(right, "Incident", actor=system)
         except BaseException as exc:  # reported to the test below
@@ -88,7 +63,7 @@ def test_a_second_incident_in_the_group_waits_and_both_warn_the_dependent():
         # Poll every 0.2 s: InnoDB refreshes INNODB_TRX only when it has not been read for
         # 0.1 s, so faster polling keeps showing the picture from before the wait began.
         for _round in range(300):
-            if _waiting_for_a_lock(backend["id"]) or done.is_set():
+            if waiting_for_a_lock(backend["id"]) or done.is_set():
                 break
             done.wait(0.2)
         assert not done.is_set(), "the second change did not wait for the first"

@@ -15,10 +15,10 @@ from django.utils import timezone
 from otrs.errors import DomainError
 from otrs.permissions import PermissionKey
 from tests import factories
-from tickets import access, actions, selectors, ticket_counts
+from tickets import access, actions, selectors, tasks, ticket_counts
 from tickets.actions.bulk import BulkChanges, bulk_change
 from tickets.choices import LockState
-from tickets.models import MergeRecord, QueueTicketCount, Ticket
+from tickets.models import MergeRecord, QueueTicketCount, QueueTicketCountDelta, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +128,12 @@ def test_random_action_sequences_keep_the_counts_equal_to_a_fresh_count(seed):
         world.step()
         if number % 10 == 9:
             assert ticket_counts.verify() == {}
+        if number % 20 == 14:
+            # The daemon's fold, between the actions: the counts stay the same.
+            before = ticket_counts.stored()
+            ticket_counts.fold()
+            assert ticket_counts.stored() == before
+            assert not QueueTicketCountDelta.objects.exists()
     assert ticket_counts.verify() == {}
     assert ticket_counts.stored() == ticket_counts.count_fresh()
     for agent in (world.rw, world.other):
@@ -169,6 +175,7 @@ def test_the_tree_counts_watched_and_owned_tickets_outside_the_agents_groups():
 def test_the_command_finds_a_wrong_count_and_rebuilds_it(capsys):
     world = World(random.Random(9))
     ticket = factories.ticket(world.queues[0])
+    call_command("ticket_counts", "--fold")  # the new ticket's change into its count row
     QueueTicketCount.objects.filter(
         queue=ticket.queue, state=ticket.state, lock=ticket.lock
     ).update(n=41)
@@ -188,4 +195,47 @@ def test_filldb_counts_the_tickets_it_writes():
 
     call_command("filldb", "--tickets", "40", "--batch", "15", "--articles-per-ticket", "1")
 
+    assert ticket_counts.verify() == {}
+
+
+def test_an_action_records_a_change_and_leaves_the_count_rows_alone():
+    world = World(random.Random(10))
+    ticket = factories.ticket(world.queues[0])
+    ticket_counts.fold()
+    rows = list(QueueTicketCount.objects.order_by("pk").values_list("pk", "n"))
+
+    actions.move_ticket(ticket, world.queues[1], actor=world.system)
+
+    assert list(QueueTicketCount.objects.order_by("pk").values_list("pk", "n")) == rows
+    changes = sorted(QueueTicketCountDelta.objects.values_list("queue_id", "n"))
+    assert changes == sorted([(world.queues[0].pk, -1), (world.queues[1].pk, 1)])
+    assert ticket_counts.verify() == {}
+
+
+def test_a_fold_moves_the_changes_in_batches_and_keeps_the_sums(capsys):
+    world = World(random.Random(11))
+    for number in range(7):
+        ticket = factories.ticket(world.queues[number % 2])
+        if number % 3 == 0:
+            actions.move_ticket(ticket, world.queues[2], actor=world.system)
+    before = ticket_counts.stored()
+    changes = QueueTicketCountDelta.objects.count()
+    assert changes == 7 + 2 * 3
+
+    assert ticket_counts.fold(batch=4) == changes
+
+    assert not QueueTicketCountDelta.objects.exists()
+    assert ticket_counts.stored() == before
+    assert ticket_counts.verify() == {}
+    call_command("ticket_counts", "--fold")
+    assert "Folded 0 recorded change(s)" in capsys.readouterr().out
+
+
+def test_the_daemon_task_folds():
+    world = World(random.Random(12))
+    factories.ticket(world.queues[0])
+
+    assert tasks.fold_ticket_counts() == 1
+
+    assert not QueueTicketCountDelta.objects.exists()
     assert ticket_counts.verify() == {}

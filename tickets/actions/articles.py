@@ -21,7 +21,7 @@ from otrs.errors import DomainError, ErrorCode
 from otrs.html import sanitize_html
 from otrs.permissions import PermissionKey
 
-from .. import generated, numbers, ticket_counts
+from .. import generated, mailtexts, numbers, ticket_counts
 from ..choices import (
     PENDING_STATE_TYPES,
     AutoResponseType,
@@ -89,6 +89,7 @@ class NewTicketOptions(TypedDict, total=False):
     created_at: datetime | None
     field_values: Mapping[str, Any] | None
     article_field_values: Mapping[str, Any] | None
+    expand_tags: bool
 
 
 def create_ticket(
@@ -96,7 +97,9 @@ def create_ticket(
 ) -> Ticket:
     """Create a ticket (history NewTicket) and, if given, its first article; ``field_values``
     sets custom fields (``{name: value}``, see :mod:`.custom_fields`) in the same transaction,
-    ``article_field_values`` the first article's."""
+    ``article_field_values`` the first article's. ``expand_tags``: the first article's
+    ``<OTRS_*>`` tags (of the text modules the agent inserted on the new-ticket screen) are
+    filled in for the new ticket before it is stored."""
     return create_ticket_with_article(title=title, queue=queue, actor=actor, **options)[0]
 
 
@@ -121,6 +124,7 @@ def create_ticket_with_article(
     created_at: datetime | None = None,
     field_values: Mapping[str, Any] | None = None,
     article_field_values: Mapping[str, Any] | None = None,
+    expand_tags: bool = False,
 ) -> tuple[Ticket, Article | None]:
     """:func:`create_ticket`, returning the first article too (None without one)."""
     _require_queue(actor, queue, PermissionKey.CREATE)
@@ -211,6 +215,9 @@ def create_ticket_with_article(
         if article is not None:
             # The first article is as old as the ticket (and so is its history row).
             first = replace(article, created_at=article.created_at or now)
+            if expand_tags:
+                body = mailtexts.render(first.body, ticket=ticket, agent=actor)
+                first = replace(first, body=body)
             created = _add_article(
                 ticket,
                 first,

@@ -51,6 +51,21 @@ def new_ticket_text_modules(user) -> QuerySet[TextModule]:
     )
 
 
+def new_ticket_modules_data(modules: QuerySet[TextModule]) -> list[dict]:
+    """What the new-ticket screens' script inserts (``::keyword``, or picked in the select):
+    each module's keyword, name and text as written (its tags are filled in when the ticket
+    is made) and the ids of its queues (none: every queue), so the script offers a module
+    only in its queues, as the form checks. Two queries."""
+    links = TextModule.queues.through.objects.filter(textmodule__in=modules)
+    queues: dict[int, list[int]] = {}
+    for module_id, queue_id in links.values_list("textmodule_id", "queue_id").order_by("pk"):
+        queues.setdefault(module_id, []).append(queue_id)
+    return [
+        {"keyword": m.keyword, "name": m.name, "text": m.text, "queues": queues.get(m.pk, [])}
+        for m in modules
+    ]
+
+
 def add_text_module_field(
     form: forms.Form, ticket: Ticket | None, modules: QuerySet[TextModule] | None = None
 ) -> None:
@@ -69,8 +84,9 @@ def add_text_module_field(
         )
         if ticket is not None
         else gettext_lazy(
-            "Added at the end of the text with “Insert” or when you send. Its "
-            "placeholders are filled in when the ticket is made (email tickets)."
+            "Added at the end of the text with “Insert” or when you send. With "
+            "JavaScript, typing ::keyword and a space in the text inserts it at once. Its "
+            "placeholders are filled in when the ticket is made."
         )
     )
     form.fields[FIELD] = TextModuleField(

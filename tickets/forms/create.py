@@ -235,6 +235,9 @@ class NewTicketForm(forms.Form):
             "customer_id": data["customer_id"] or customer.customer_id,
             "pending_until": data["pending_until"] if state.is_pending else None,
             "article": self.article(),
+            # The text's tags (of the text modules inserted, and on an email ticket of the
+            # queue's salutation, signature and template) are filled in for the new ticket.
+            "expand_tags": True,
         }
 
 
@@ -271,11 +274,6 @@ class EmailTicketForm(NewTicketForm):
 
     def _customer(self) -> Customer:
         return self.cleaned_data["to"]
-
-    def create_kwargs(self) -> dict:
-        # The text started from the queue's salutation and signature (and a template): their
-        # tags are filled in for the new ticket.
-        return {**super().create_kwargs(), "expand_tags": True}
 
     def article(self) -> ArticleInput:
         return ArticleInput(

@@ -171,6 +171,25 @@ class QueueTicketCount(models.Model):
         return f"{self.queue_id}/{self.state_id}/{self.lock}: {self.n}"
 
 
+class QueueTicketCountDelta(models.Model):
+    """A change to one :class:`QueueTicketCount` not yet folded into it (+1, -1, or a
+    batch's tally): the ticket actions insert these instead of updating the shared row, so
+    two transactions filing into one queue do not wait for each other; readers add them to
+    the counts, and a daemon job folds them in (tickets.ticket_counts)."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="+")
+    state = models.ForeignKey(State, on_delete=models.CASCADE, related_name="+")
+    lock = models.CharField(max_length=10, choices=LockState.choices)
+    n = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("queue ticket count change")
+        verbose_name_plural = _("queue ticket count changes")
+
+    def __str__(self) -> str:
+        return f"{self.queue_id}/{self.state_id}/{self.lock}: {self.n:+d}"
+
+
 class TicketNumberCounter(models.Model):
     """The counter behind a number generator: one row per scope (a day, or ``all``)."""
 

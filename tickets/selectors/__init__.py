@@ -41,6 +41,7 @@ from ..models import (
     Mention,
     Queue,
     QueueTicketCount,
+    QueueTicketCountDelta,
     State,
     Ticket,
     TicketFlag,
@@ -160,7 +161,8 @@ def queue_counts(user) -> dict[int, int]:
     For an agent, from the maintained counts (:mod:`tickets.ticket_counts`) of the queues of
     their groups, plus the tickets they see in other queues as owner, responsible or watcher
     (counted, but only in those other queues, and only when there are any): a few dozen
-    rows however many tickets there are. Three queries, four with other queues."""
+    rows however many tickets there are (and the changes of the last minute, see
+    :func:`tickets.ticket_counts.fold`). Three queries, four with other queues."""
     viewable = viewable_state_ids()
     scope = access.agent_scope(user, PermissionKey.RO)
     if scope is None:
@@ -174,14 +176,19 @@ def queue_counts(user) -> dict[int, int]:
         )
         return dict(rows)
     group_ids, personal = scope
-    counted = (
-        QueueTicketCount.objects.filter(queue__group_id__in=group_ids, state_id__in=viewable)
+    # The counts and their changes not yet folded in, per queue, in one query.
+    parts = [
+        model.objects.filter(queue__group_id__in=group_ids, state_id__in=viewable)
         .values("queue_id")
         .annotate(total=Sum("n"))
         .order_by()
         .values_list("queue_id", "total")
-    )
-    counts = {queue_id: int(n) for queue_id, n in counted if n}
+        for model in (QueueTicketCount, QueueTicketCountDelta)
+    ]
+    counts: dict[int, int] = {}
+    for queue_id, n in parts[0].union(parts[1], all=True):
+        counts[queue_id] = counts.get(queue_id, 0) + int(n)
+    counts = {queue_id: n for queue_id, n in counts.items() if n}
     others = list(
         Queue.objects.exclude(group_id__in=group_ids).order_by().values_list("pk", flat=True)
     )

@@ -27,7 +27,7 @@ from tickets.fields import (
     article_values_from,
     ticket_values_from,
 )
-from tickets.forms.composer import new_ticket_text_modules
+from tickets.forms.composer import new_ticket_modules_data, new_ticket_text_modules
 from tickets.forms.create import EmailTicketForm, PhoneTicketForm, find_customer
 from tickets.models import StandardTemplate
 from tickets.views.drafts import is_text_module_step, text_module_step
@@ -93,6 +93,9 @@ def _new_ticket(
         add_article_form_fields(form, screen)
         panels = create_panels.attach(form, user=request.user, requester=_requester(form))
         context.update({"form": form, "panels": panels})
+        if "text_module" in form.fields and "text_modules_data" not in context:
+            modules = form.fields["text_module"].queryset
+            context["text_modules_data"] = new_ticket_modules_data(modules)
         if start_text:
             context.update(_start_text(request, form))
         return form

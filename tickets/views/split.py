@@ -43,7 +43,8 @@ def split(request, pk: int, article_pk: int):
         PhoneTicketForm,
         "tickets/create/split.html",
         _("Ticket %(number)s created from the article and linked as a child."),
-        lambda **kwargs: actions.split_ticket(ticket, article, **kwargs),
+        # The text is the article's (the customer's words): tags in it stay as written.
+        lambda expand_tags, **kwargs: actions.split_ticket(ticket, article, **kwargs),
         TicketScreen.PHONE_TICKET,
         initial=split_initial(ticket, article),
         split_from=ticket,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -502,3 +503,53 @@ def test_a_module_of_another_queue_is_refused_on_a_new_ticket(
     response = client_for(agent).post(PHONE, _form(support, text_module=elsewhere.pk))
     assert "is not offered in queue" in response.content.decode()
     assert not Ticket.objects.exists()
+
+
+def test_a_module_chosen_on_a_new_phone_ticket_is_filled_for_the_new_ticket(
+    support, agent, known_customer, client_for, modules
+):
+    tagged, _everywhere, _elsewhere = modules
+    response = client_for(agent).post(PHONE, _form(support, body="Called", text_module=tagged.pk))
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    body = ticket.articles.get().body
+    assert body == f"Called\n\nYour ticket {ticket.number}, Wile Coyote.\n"
+
+
+def test_a_module_inserted_before_on_a_new_phone_ticket_is_filled_when_it_is_made(
+    support, agent, known_customer, client_for, modules
+):
+    tagged, _everywhere, _elsewhere = modules
+    client = client_for(agent)
+    step = client.post(
+        PHONE, _form(support, body="Called", text_module=tagged.pk, text_module_insert="1")
+    )
+    assert "Your ticket &lt;OTRS_TICKET_TicketNumber&gt;" in step.content.decode()
+
+    # What the Insert step (or the script) put in the text is sent as the text.
+    typed = "Called\n\nYour ticket <OTRS_TICKET_TicketNumber>, <OTRS_CUSTOMER_REALNAME>.\n"
+    assert client.post(PHONE, _form(support, body=typed)).status_code == 302
+    ticket = Ticket.objects.get()
+    # (The form strips the text's trailing line end.)
+    assert ticket.articles.get().body == f"Called\n\nYour ticket {ticket.number}, Wile Coyote."
+
+
+@pytest.mark.parametrize("url", [PHONE, EMAIL])
+def test_the_new_ticket_screens_give_the_script_the_modules_and_their_queues(
+    support, agent, client_for, modules, url
+):
+    tagged, everywhere, _elsewhere = modules
+    page = client_for(agent).get(url).content.decode()
+    assert "data-text-modules" in page
+    data = json.loads(
+        page.split('<script id="text-modules" type="application/json">')[1].split("</script>")[0]
+    )
+    assert data == [
+        {
+            "keyword": "ctagged",
+            "name": "Create tagged",
+            "text": tagged.text,
+            "queues": [support.queue.pk],
+        },
+        {"keyword": "cthanks", "name": "Create thanks", "text": everywhere.text, "queues": []},
+    ]

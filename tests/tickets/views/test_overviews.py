@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -367,6 +368,32 @@ def test_it_keeps_the_queue_and_sort_in_its_links(client, support, twelve):
     assert '<option value="title" selected>' in html
     assert '<option value="desc" selected>' in html
     assert f"?queue={support.queue.pk}&amp;sort=title&amp;order=desc&amp;page=2" in html
+
+
+@pytest.mark.parametrize("name", ["queues", "status"])
+def test_a_sorted_columns_header_turns_the_order_round(client, support, twelve, name):
+    client = signed_in(client, support.rw)
+    extra = {"queue": support.queue.pk} if name == "queues" else {}
+
+    def header_links(html: str) -> dict[str, dict[str, str]]:
+        """{column class: the query of its header's link} (the queue kept, for the queue view)."""
+        found = re.findall(r'<th scope="col" class="(\w+)[^"]*"[^>]*><a href="\?([^"]+)"', html)
+        return {key: dict(QueryDict(query.replace("&amp;", "&")).items()) for key, query in found}
+
+    ascending = text(client.get(url(name, sort="number", order="asc", **extra)))
+    assert 'aria-sort="ascending"' in ascending
+    links = header_links(ascending)
+    assert links["number"] == {
+        "sort": "number",
+        "order": "desc",
+        **{k: str(v) for k, v in extra.items()},
+    }
+    # Another column's header sorts by it, from the start.
+    assert "order" not in links["age"]
+
+    descending = text(client.get(url(name, sort="number", order="desc", **extra)))
+    assert 'aria-sort="descending"' in descending
+    assert header_links(descending)["number"]["order"] == "asc"
 
 
 @pytest.mark.parametrize(

@@ -83,3 +83,24 @@ def test_the_zoom_offers_split_per_article(client, support, source):
     client.force_login(support.rw)
     zoom = client.get(reverse("agent:zoom", args=[source.pk])).content.decode()
     assert f'href="{split_url(source)}" data-article-action="split"' in zoom
+
+
+def test_the_split_keeps_tags_in_the_articles_text_as_written(client, support, source):
+    # The text is the customer's words: a tag-like text in it is not filled in.
+    client.force_login(support.rw)
+    written = "See <OTRS_TICKET_TicketNumber> in my mail."
+    answer = client.post(
+        split_url(source),
+        {
+            "customer": "split-customer@example.com",
+            "queue": support.queue.pk,
+            "title": "Tag part",
+            "body": written,
+            "state": State.objects.get(name="open").pk,
+            "priority": factories.priority(3).pk,
+            "type": source.type_id,
+        },
+    )
+    assert answer.status_code == 302
+    child = Ticket.objects.exclude(pk=source.pk).get()
+    assert child.articles.get().body == written

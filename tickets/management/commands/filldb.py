@@ -215,6 +215,9 @@ class Command(BaseCommand):
                     f"  {done:>12,} / {total:,} tickets  {rate:,.0f}/s  eta {eta:,.0f}s",
                 )
         loaded = time.monotonic() - started
+        # The batches recorded their counts as changes; move them into the counts now
+        # rather than leave a large load's worth for the daemon (tickets.ticket_counts).
+        ticket_counts.fold()
         self.stdout.write("Updating planner statistics ...")
         writer.analyze([Ticket, Article, TicketHistory])
         elapsed = time.monotonic() - started
