@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import override_settings
 from django.utils import timezone
@@ -109,12 +110,14 @@ def test_it_reports_the_broker_down_with_the_command_that_fixes_it():
 
 def test_it_lists_a_pending_migration_and_says_migrate():
     _daemon_alive()
-    # The database as it is before this branch's migration was applied (rolled back with
-    # the test's transaction).
-    MigrationRecorder(connection).record_unapplied("daemon", "0009_heartbeat")
+    # The database as it is before the daemon app's newest migration was applied (rolled
+    # back with the test's transaction). The newest: an older one unapplied under an
+    # applied one is no plan Django would make.
+    (newest,) = MigrationLoader(connection).graph.leaf_nodes("daemon")
+    MigrationRecorder(connection).record_unapplied(*newest)
     status, out = _checkenvironment()
     assert status == 2
-    assert "1 pending: daemon.0009_heartbeat" in out
+    assert f"1 pending: daemon.{newest[1]}" in out
     assert "fix: manage.py migrate" in out
 
 
