@@ -55,6 +55,7 @@ urlpatterns = [
     path("cmdb/items/<int:pk>/print/", views.ci_print, name="cmdb_print"),
     path("cmdb/items/<int:pk>/graph.svg", views.ci_graph, name="cmdb_graph"),
     path("cmdb/items/<int:pk>/diff/", views.version_diff, name="cmdb_diff"),
+    path("cmdb/items/<int:pk>/links/", views.ci_links, name="cmdb_ci_links"),
     path("cmdb/items/<int:pk>/link/", views.ci_link, name="cmdb_link"),
     path("cmdb/items/<int:pk>/links/<int:link_pk>/remove/", views.ci_unlink, name="cmdb_unlink"),
     path("cmdb/items/<int:pk>/tickets/link/", views.ci_link_ticket, name="cmdb_link_ticket"),

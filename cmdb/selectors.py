@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 
 from faq import access as faq_access
 from otrs.permissions import PermissionKey
+from otrs.web.pagination import Page, paginate
 from tickets import access as ticket_access
 
 from . import access, attributes
@@ -28,7 +29,9 @@ from .models import (
     Version,
 )
 
-LINKS_SHOWN = 200
+# The CI page shows the first links; its links page has them all, a page at a time.
+LINKS_SHOWN = 50
+LINKS_PER_PAGE = 100
 TICKETS_SHOWN = 50
 
 
@@ -101,31 +104,65 @@ class LinkRow:
     link_type: str
 
 
-def links(user, configitem: ConfigItem) -> list[LinkRow]:
-    """The CI's links from both ends, only to CIs the agent may see."""
+def _link_rows(user, configitem: ConfigItem):
+    """The CI's outgoing and incoming links to CIs the agent may see, each ordered by link
+    type and the other CI's name, with that CI's class and state."""
     to_visible, from_visible = access.ci_conditions(user, "target", "source")
     outgoing = (
         Link.objects.filter(to_visible, source=configitem)
         .select_related("target__ci_class", "target__current_incident_state")
-        .order_by("link_type", "target__name")[:LINKS_SHOWN]
+        .order_by("link_type", "target__name", "pk")
     )
     incoming = (
         Link.objects.filter(from_visible, target=configitem)
         .select_related("source__ci_class", "source__current_incident_state")
-        .order_by("link_type", "source__name")[:LINKS_SHOWN]
+        .order_by("link_type", "source__name", "pk")
     )
-    rows = [
-        LinkRow(link.pk, link.target, str(LinkType(link.link_type).label), link.link_type)
-        for link in outgoing
-    ]
-    for link in incoming:
-        label = REVERSE_LABELS.get(LinkType(link.link_type)) if link.link_type in POINTED else None
-        rows.append(
-            LinkRow(
-                link.pk, link.source, str(label or LinkType(link.link_type).label), link.link_type
-            )
-        )
-    return rows
+    return outgoing, incoming
+
+
+def _outgoing_row(link: Link) -> LinkRow:
+    return LinkRow(link.pk, link.target, str(LinkType(link.link_type).label), link.link_type)
+
+
+def _incoming_row(link: Link) -> LinkRow:
+    label = REVERSE_LABELS.get(LinkType(link.link_type)) if link.link_type in POINTED else None
+    return LinkRow(
+        link.pk, link.source, str(label or LinkType(link.link_type).label), link.link_type
+    )
+
+
+def links(user, configitem: ConfigItem) -> tuple[list[LinkRow], int]:
+    """The first :data:`LINKS_SHOWN` of the CI's links from both ends (outgoing first), only
+    to CIs the agent may see, and how many there are in all (:func:`links_page` has them
+    all, a page at a time)."""
+    return _links_slice(user, configitem, 0, LINKS_SHOWN)
+
+
+def links_page(user, configitem: ConfigItem, number) -> Page:
+    """Page ``number`` of all the CI's links, as :func:`links` orders them."""
+    total = None
+
+    def fetch(offset: int, limit: int) -> list[LinkRow]:
+        nonlocal total
+        rows, total = _links_slice(user, configitem, offset, limit)
+        return rows
+
+    def count() -> int:
+        return total if total is not None else _links_slice(user, configitem, 0, 0)[1]
+
+    return paginate(fetch, number=number, per_page=LINKS_PER_PAGE, total=count)
+
+
+def _links_slice(user, configitem: ConfigItem, offset: int, limit: int):
+    """``limit`` links from ``offset`` (outgoing, then incoming) and the total."""
+    outgoing, incoming = _link_rows(user, configitem)
+    n_out, n_in = outgoing.count(), incoming.count()
+    rows = [_outgoing_row(link) for link in outgoing[offset : min(offset + limit, n_out)]]
+    if len(rows) < limit:
+        start = max(offset - n_out, 0)
+        rows += [_incoming_row(link) for link in incoming[start : start + limit - len(rows)]]
+    return rows, n_out + n_in
 
 
 def tickets(user, configitem: ConfigItem) -> tuple[list, list]:

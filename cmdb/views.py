@@ -109,12 +109,14 @@ def _ci_context(request, ci: ConfigItem) -> dict:
     values = attrs.load([version.pk], tree).get(version.pk, {}) if version else {}
     open_tickets, closed_tickets = selectors.tickets(request.user, ci)
     rows = attrs.rows(values, tree)
+    links, links_total = selectors.links(request.user, ci)
     return {
         "ci": ci,
         "version": version,
         "rows": rows,
         "files": [row for row in rows if row["file_id"]],
-        "links": selectors.links(request.user, ci),
+        "links": links,
+        "links_total": links_total,
         "graph": graph.build(request.user, ci),
         "open_tickets": open_tickets,
         "closed_tickets": closed_tickets,
@@ -360,6 +362,19 @@ def ci_unlink(request, pk: int, link_pk: int):
     actions.unlink_configitems(link, actor=request.user, acting_on=ci)
     messages.success(request, _("Link removed."))
     return redirect(_ci_url(ci) + "#links")
+
+
+@agent_required
+@require_safe
+def ci_links(request, pk: int):
+    """All the CI's links, a page at a time (the CI page shows the first ones)."""
+    ci = access.get_or_404(request.user, pk)
+    page = selectors.links_page(request.user, ci, request.GET.get("page", 1))
+    return _render(
+        request,
+        "links.html",
+        {"ci": ci, "page": page, "may_write": access.can(request.user, ci, RW)},
+    )
 
 
 @agent_required

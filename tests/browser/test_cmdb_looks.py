@@ -1,6 +1,6 @@
 """Screenshots of the CMDB screens in light and dark colour schemes, English and German,
-375 px and 1400 px wide: overview, list, CI page, add form, diff, definition editor, the
-attribute form and the ticket zoom's CI panel.
+375 px and 1400 px wide: overview, list, CI page, its links page, add form, diff, definition
+editor, the attribute form and the ticket zoom's CI panel.
 Each page is checked (one heading, named fields, no template source) and its language
 asserted. Files: test-artifacts/cmdb-<screen>-<scheme>-<lang>-<width>.png."""
 
@@ -53,6 +53,7 @@ def test_cmdb_screens_in_both_schemes_and_languages(
         "overview": "/agent/cmdb/",
         "list": "/agent/cmdb/items/",
         "ci": f"/agent/cmdb/items/{server.pk}/",
+        "links": f"/agent/cmdb/items/{server.pk}/links/",
         "add": f"/agent/cmdb/classes/{ci_class().pk}/new/",
         "diff": f"/agent/cmdb/items/{server.pk}/diff/",
         "definition": f"/agent/cmdb/classes/{ci_class('Software').pk}/definition/",

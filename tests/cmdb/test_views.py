@@ -60,6 +60,7 @@ def urls(w):
         ("get", reverse("agent:cmdb_list"), "agent"),
         ("get", reverse("agent:cmdb_ci", args=[ci]), "ro"),
         ("get", reverse("agent:cmdb_print", args=[ci]), "ro"),
+        ("get", reverse("agent:cmdb_ci_links", args=[ci]), "ro"),
         ("get", reverse("agent:cmdb_graph", args=[ci]), "ro"),
         ("get", reverse("agent:cmdb_diff", args=[ci]), "ro"),
         ("get", reverse("agent:cmdb_edit", args=[ci]), "rw"),
@@ -122,6 +123,43 @@ def test_the_list_filters_by_searchable_attribute(client, world):
     assert [ci.name for ci in response.context["page"].rows] == ["server-1"]
     response = client.get(reverse("agent:cmdb_list"), {"q": "server"})
     assert len(response.context["page"].rows) == 2
+
+
+def test_the_ci_page_shows_the_first_links_and_their_total_the_links_page_all(
+    client, world, monkeypatch
+):
+    monkeypatch.setattr("cmdb.selectors.LINKS_SHOWN", 2)
+    monkeypatch.setattr("cmdb.selectors.LINKS_PER_PAGE", 2)
+    system = factories.system()
+    # server-1 has app-1 depending on it (incoming); three outgoing links more.
+    for name in ("rack-b", "rack-a", "rack-c"):
+        other = make_ci(name, "Location")
+        actions.link_configitems(world.server, other, LinkType.CONNECTED_TO, actor=system)
+    client.force_login(world.ro)
+
+    response = client.get(reverse("agent:cmdb_ci", args=[world.server.pk]))
+    assert [row.other.name for row in response.context["links"]] == ["rack-a", "rack-b"]
+    assert response.context["links_total"] == 4
+    all_links = reverse("agent:cmdb_ci_links", args=[world.server.pk])
+    assert f'href="{all_links}"' in response.content.decode()
+
+    # Outgoing first, by type and name, then incoming; a page may span both.
+    pages = [client.get(all_links, {"page": n}).context["page"] for n in (1, 2, 3)]
+    assert [[row.other.name for row in page.rows] for page in pages] == [
+        ["rack-a", "rack-b"],
+        ["rack-c", "app-1"],
+        [],
+    ]
+    assert pages[1].rows[1].label == "required for"
+    assert "3–4 of 4" in client.get(all_links, {"page": 2}).content.decode()  # noqa: RUF001
+
+
+def test_the_ci_page_has_no_all_links_link_when_it_shows_them_all(client, world):
+    client.force_login(world.ro)
+    response = client.get(reverse("agent:cmdb_ci", args=[world.server.pk]))
+    assert response.context["links_total"] == len(response.context["links"]) == 1
+    all_links = reverse("agent:cmdb_ci_links", args=[world.server.pk])
+    assert f'href="{all_links}"' not in response.content.decode()
 
 
 def test_the_ci_page_shows_links_from_both_ends_tickets_and_graph(client, world):
