@@ -33,10 +33,13 @@ class ListBackend:
     def index_ticket(self, ticket_id):
         self.indexed.append(ticket_id)
 
-    def filter_faq_items(self, queryset, text):
+    def filter_faq_items(self, queryset, text, *, internal=False):
         return queryset.filter(pk__in=list(self.ids))
 
-    def suggest_faq_items(self, queryset, text, limit):
+    def suggest_faq_items(self, queryset, text, limit, *, internal=False):
+        return list(self.ids)[:limit]
+
+    def rank_faq_items(self, queryset, text, limit, *, internal=False):
         return list(self.ids)[:limit]
 
     def index_faq_item(self, item_id):

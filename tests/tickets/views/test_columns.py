@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 
 def headers(html: str) -> list[str]:
     head = html.split("<thead>")[1].split("</thead>")[0]
-    return re.findall(r'<th scope="col" class="([^"]+)"', head)[1:]  # after the select box
+    # After the select box; the column's key is the first class (the sorted one has "sorted").
+    return [c.split()[0] for c in re.findall(r'<th scope="col" class="([^"]+)"', head)[1:]]
 
 
 def queue_url(queue) -> str:
