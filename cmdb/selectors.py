@@ -139,6 +139,12 @@ def links(user, configitem: ConfigItem) -> tuple[list[LinkRow], int]:
     return _links_slice(user, configitem, 0, LINKS_SHOWN)
 
 
+def all_links(user, configitem: ConfigItem) -> list[LinkRow]:
+    """Every link of the CI, as :func:`links` orders them (the printed CI lists them all)."""
+    outgoing, incoming = _link_rows(user, configitem)
+    return [_outgoing_row(link) for link in outgoing] + [_incoming_row(link) for link in incoming]
+
+
 def links_page(user, configitem: ConfigItem, number) -> Page:
     """Page ``number`` of all the CI's links, as :func:`links` orders them."""
     total = None

@@ -147,7 +147,9 @@ def ci_page(request, pk: int):
 @require_safe
 def ci_print(request, pk: int):
     ci = access.get_or_404(request.user, pk)
-    return _render(request, "print.html", _ci_context(request, ci))
+    context = _ci_context(request, ci)
+    context["links"] = selectors.all_links(request.user, ci)  # on paper, all of them
+    return _render(request, "print.html", context)
 
 
 @agent_required

@@ -152,6 +152,9 @@ def test_the_ci_page_shows_the_first_links_and_their_total_the_links_page_all(
     ]
     assert pages[1].rows[1].label == "required for"
     assert "3–4 of 4" in client.get(all_links, {"page": 2}).content.decode()  # noqa: RUF001
+    # The printed CI lists every link.
+    printed = client.get(reverse("agent:cmdb_print", args=[world.server.pk])).content.decode()
+    assert all(name in printed for name in ("rack-a", "rack-b", "rack-c", "app-1"))
 
 
 def test_the_ci_page_has_no_all_links_link_when_it_shows_them_all(client, world):
