@@ -22,10 +22,12 @@ from django.utils import translation
 from otrs.celery import app
 from otrs.events import registry
 from otrs.events.models import OutboxEvent
-from tests import factories
+from tests import factories, fast_rollback
 from tests.mail.smtp_server import smtp_server  # noqa: F401 - a fixture
 
 BASE_DIR = Path(__file__).resolve().parents[1]
+
+fast_rollback.install()
 
 
 def pytest_collection_modifyitems(items):
