@@ -102,6 +102,14 @@ class Ticket(models.Model):
             # Queue view (tickets.selectors.queue_page): the tickets of one queue in one state,
             # oldest (or newest) first; the page query walks it once per viewable state.
             models.Index(fields=["queue", "state", "created_at", "id"], name="ticket_queue_view"),
+            # The queue view (and the open, closed and new overviews) sorted by priority: per
+            # state, by priority id then age (tickets.selectors.SORTS). Sorting by state needs
+            # no index of its own: within one state the order by state then age is the one
+            # above.
+            models.Index(
+                fields=["queue", "state", "priority", "created_at", "id"],
+                name="ticket_queue_priority",
+            ),
             # Queue tree (tickets.selectors.queue_counts): counts per queue of the tickets in
             # viewable states that a user may see. Owner, responsible and id are in the key so
             # that the access filter (tickets.access.ticket_filter) is answered from the index
