@@ -5,8 +5,8 @@ not wait for the first to commit because of the maintained queue counts
 The test asks the server whether the second transaction waits for a lock (as
 tests/cmdb/test_propagation_locking.py does), instead of measuring time. On SQLite a writer
 locks the whole database anyway, so it runs on PostgreSQL and MariaDB. The ticket number
-generator is ``Random`` here: the counter-based generators take a row lock of their own on
-the day's (or the single) number counter, which is OTRS's behaviour and not what is tested.
+generator is ``Random`` here, to test the counts alone; the counter-based generators are
+tested the same way in tests/tickets/test_ticket_number_locking.py.
 """
 
 from __future__ import annotations

@@ -199,17 +199,38 @@ class QueueTicketCountDelta(models.Model):
 
 
 class TicketNumberCounter(models.Model):
-    """The counter behind a number generator: one row per scope (a day, or ``all``)."""
+    """Where the counter of a number scope (a day for the date generators, ``all`` for
+    AutoIncrement) starts: its numbers count the draws (:class:`TicketNumberDraw`) made
+    after ``base``, so the scope's counter of a draw is ``draw - base`` (tickets.numbers).
+    Written once per scope; drawing never updates it, so parallel creations do not queue
+    on its row."""
 
     scope = models.CharField(max_length=20, unique=True)
-    value = models.BigIntegerField(default=0)
+    base = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("ticket number counter")
         verbose_name_plural = _("ticket number counters")
 
     def __str__(self) -> str:
-        return f"{self.scope}: {self.value}"
+        return f"{self.scope}: from {self.base}"
+
+
+class TicketNumberDraw(models.Model):
+    """One value drawn for a ticket number: a counter every scope shares, increasing, never
+    handed out twice, and taken without waiting for other transactions (an identity
+    sequence or an AUTO_INCREMENT). PostgreSQL draws from the id's sequence without a row;
+    MariaDB and SQLite insert a row, and the cleanup keeps only the newest."""
+
+    id = models.BigAutoField(primary_key=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket number draw")
+        verbose_name_plural = _("ticket number draws")
+
+    def __str__(self) -> str:
+        return str(self.pk)
 
 
 class TicketLink(models.Model):
