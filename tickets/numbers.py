@@ -141,7 +141,7 @@ def _base(scope: str, start_from: Callable[[], int] | None) -> int:
             [TicketNumberCounter(scope=scope, base=high_water() - initial)],
             ignore_conflicts=True,
         )
-        base = found.first()
+        base = TicketNumberCounter.objects.get(scope=scope).base
     return int(base)
 
 

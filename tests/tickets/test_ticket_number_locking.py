@@ -17,7 +17,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from tests import factories
-from tests.row_locks import Beside
+from tests.row_locks import beside_an_open_transaction
 from tickets import numbers
 from tickets.models import Queue, Ticket, TicketNumberCounter
 
@@ -51,18 +51,13 @@ def test_a_second_new_ticket_does_not_wait_for_the_first_to_commit(settings, nam
         with transaction.atomic():
             return factories.ticket(queue, title="second", actor=system).number
 
-    with transaction.atomic():
-        first = factories.ticket(queue, title="first", actor=system).number
-        beside = Beside(second)
-        beside.watch()
-        # Still inside the first transaction: the second has committed already.
-        finished_before_the_first = beside.done.is_set()
-    beside.join()
-    assert not beside.errors, beside.errors
-    assert not beside.waited, "the second creation waited for a lock held by the first"
-    assert finished_before_the_first
+    first: list[str] = []
+    beside = beside_an_open_transaction(
+        lambda: first.append(factories.ticket(queue, title="first", actor=system).number),
+        second,
+    )
     # Numbered in the order drawn, each once.
-    drawn = [counter(n, name) for n in (before.number, first, beside.results[0])]
+    drawn = [counter(n, name) for n in (before.number, first[0], beside.results[0])]
     assert drawn == sorted(set(drawn))
     assert TicketNumberCounter.objects.count() == 1
 
