@@ -1,14 +1,15 @@
 """Benchmark of the agent portal's pages, end to end through Django (not a test).
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/otrs_bench
-    .venv/bin/python bench/bench_agent.py [--runs 9] [--warmup 2] [--word printer]
+    .venv/bin/python bench/bench_agent.py [--runs 9] [--warmup 2] [--word printer] [--sorts]
 
 Each page is requested with Django's test client, signed in as ``bench-queue`` (rw on the
 busiest queue's group only), so the time includes the middleware, the access layer, the
 queries and the template rendering, but no network or web server. It reports the server time
 (median, min and max of ``--runs`` requests after ``--warmup``) and the query count of: the
 dashboard, page 1 of the busiest queue, the zoom of a ticket with 200 articles, and a
-full-text search for ``--word``. Fill the database first (see bench/README.md); the agents
+full-text search for ``--word``; with ``--sorts``, the busiest queue's page 1 sorted by each
+column header instead. Fill the database first (see bench/README.md); the agents
 and the 200-article ticket are made by ``bench_tickets.py``'s helpers if missing.
 """
 
@@ -33,6 +34,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--word", default="printer", help="the full-text search term")
+    parser.add_argument(
+        "--sorts", action="store_true", help="the queue view sorted by each column header"
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the PostgreSQL plan of each page's ordered ticket queries",
+    )
     args = parser.parse_args()
 
     counts = selectors.queue_counts(_agent("bench-all", Group.objects.all()))
@@ -52,6 +61,13 @@ def main() -> None:
         (f"full-text search {args.word!r}", f"/agent/search/?fulltext={args.word}"),
         (f"quick search {args.word!r}", f"/agent/search/?q={args.word}"),
     ]
+    if args.sorts:
+        queue_url = f"/agent/queues/?queue={queue.pk}"
+        pages = [
+            (f"queue view sorted by {sort} {order}", f"{queue_url}&sort={sort}&order={order}")
+            for sort in ("age", "number", "title", "state", "priority", "escalation")
+            for order in ("asc", "desc")
+        ]
     print(_machine())
     print(
         f"tickets: {Ticket.objects.count():,}; median of {args.runs} requests after "
@@ -74,6 +90,23 @@ def main() -> None:
             f"{name:60} {response.status_code:>6} {statistics.median(times):>10.1f} "
             f"{min(times):>8.1f} {max(times):>8.1f} {len(captured.captured_queries):>8}"
         )
+        if args.explain:
+            _explain(captured.captured_queries)
+
+
+def _explain(queries) -> None:
+    """The plans of the ordered ticket queries among ``queries`` (PostgreSQL only)."""
+    if connection.vendor != "postgresql":
+        return
+    for query in queries:
+        sql = query["sql"]
+        if 'FROM "tickets_ticket"' not in sql or "ORDER BY" not in sql:
+            continue
+        print(f"  -- {sql[:200]} ...")
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}")
+            for (line,) in cursor.fetchall():
+                print(f"     {line}")
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def main() -> None:
         (
             "queue page 1, 50 rows, newest first",
             queue_agent,
-            lambda u: selectors.queue_page(u, queue, per_page=50, order="newest"),
+            lambda u: selectors.queue_page(u, queue, per_page=50, order="desc"),
         ),
         (
             "queue page 20, 50 rows, oldest first",

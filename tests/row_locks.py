@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 
 def backend_id() -> int:
@@ -76,3 +76,20 @@ class Beside:
 
     def join(self) -> None:
         self.thread.join(60)
+
+
+def beside_an_open_transaction(hold: Callable[[], object], work: Callable[[], object]) -> Beside:
+    """Run ``hold`` in a transaction and, while it is still open, ``work`` beside it (its own
+    thread and connection); assert that ``work`` did not fail, did not wait for a lock and
+    had finished before ``hold``'s transaction committed. Returns the :class:`Beside`."""
+    with transaction.atomic():
+        hold()
+        beside = Beside(work)
+        beside.watch()
+        # Still inside the transaction: the other one has committed already.
+        finished_before = beside.done.is_set()
+    beside.join()
+    assert not beside.errors, beside.errors
+    assert not beside.waited, "the work beside waited for a lock held by the open transaction"
+    assert finished_before
+    return beside

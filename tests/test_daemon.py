@@ -39,7 +39,7 @@ def _scopes() -> list[str]:
 
 def _counters(*scopes: str) -> None:
     for scope in scopes:
-        TicketNumberCounter.objects.create(scope=scope, value=7)
+        TicketNumberCounter.objects.create(scope=scope, base=7)
 
 
 # --- the task, called directly ----------------------------------------------------------------
@@ -63,7 +63,7 @@ def test_cleanup_is_safe_to_run_twice(db, time_machine):
     assert cleanup_ticket_number_counters() == 1
     assert cleanup_ticket_number_counters() == 0
     assert _scopes() == ["20240229", "20240301", "all"]
-    assert TicketNumberCounter.objects.get(scope="20240301").value == 7
+    assert TicketNumberCounter.objects.get(scope="20240301").base == 7
 
 
 def test_cleanup_leaves_scopes_that_are_not_days(db, time_machine):

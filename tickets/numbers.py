@@ -1,9 +1,18 @@
 """Ticket number generators (OTRS AutoIncrement, Date, DateChecksum, Random).
 
-Every generator embeds the SystemID. Counters live in ``TicketNumberCounter`` rows, one per
-scope (a day for the date generators, ``all`` for AutoIncrement), and are advanced under a
-row lock inside the caller's transaction, so two concurrent creations can never draw the same
-counter value; the unique constraint on ``Ticket.number`` is the last line of defence.
+Every generator embeds the SystemID. The counters of all scopes (a day for the date
+generators, ``all`` for AutoIncrement) are read from one increasing series of draws
+(``TicketNumberDraw``: PostgreSQL's sequence, MariaDB's AUTO_INCREMENT, SQLite's
+AUTOINCREMENT). A draw never waits for another transaction and is never handed out twice,
+even when the transaction that drew it rolls back. Each scope stores once where its counter
+starts (``TicketNumberCounter.base``), and a draw's counter in a scope is ``draw - base``.
+
+The counter used to be one row per scope advanced by an upsert in the caller's transaction:
+its row lock was held until the ticket was committed, so parallel creations (mail workers,
+the web, the API) queued behind each other, one ticket at a time. Now only the first number
+of a scope (once a day) writes a row. Numbers stay unique; as in OTRS, a rolled-back creation
+leaves a gap, and so does a draw for another day between two of a day's (around midnight).
+The unique constraint on ``Ticket.number`` stays the last line of defence.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import Ticket, TicketNumberCounter
+from .models import Ticket, TicketNumberCounter, TicketNumberDraw
 
 AUTO_SCOPE = "all"
 # A date generator's counter scope is its day, "YYYYMMDD".
@@ -48,6 +57,22 @@ def cleanup_counters(now: datetime | None = None) -> int:
     return deleted
 
 
+# How long a draw row stays (MariaDB and SQLite), as OTRS's TicketNumberCounterCleanup.
+DRAW_RETENTION = timedelta(minutes=10)
+
+
+def cleanup_draws(now: datetime | None = None) -> int:
+    """Delete the draw rows older than :data:`DRAW_RETENTION` but the newest (MariaDB and
+    SQLite keep one row per draw; the newest keeps MariaDB's AUTO_INCREMENT where it is
+    across a server restart before 10.2); return how many went. PostgreSQL keeps none."""
+    newest = TicketNumberDraw.objects.order_by("-id").values_list("id", flat=True).first()
+    if newest is None:
+        return 0
+    cutoff = (now or timezone.now()) - DRAW_RETENTION
+    deleted, _rows = TicketNumberDraw.objects.filter(id__lt=newest, created_at__lt=cutoff).delete()
+    return deleted
+
+
 def checksum_digit(digits: str) -> int:
     """The DateChecksum check digit: weights 1,2,1,2... from the left; 10 becomes 1."""
     total = sum(int(d) * (1 if i % 2 == 0 else 2) for i, d in enumerate(digits))
@@ -59,38 +84,73 @@ def _system_id() -> str:
     return str(settings.SYSTEM_ID)
 
 
-def _reserve(scope: str, count: int, *, start_from: Callable[[], int] | None = None) -> int:
-    """Advance the counter of ``scope`` by ``count``; return the first value reserved.
-
-    One atomic upsert, in the caller's transaction: the row lock it takes is held until the
-    caller commits, which is what makes allocation safe between processes. A plain
-    ``SELECT ... FOR UPDATE`` followed by an ``INSERT`` for a new day deadlocks on InnoDB when
-    three transactions race for the new row (their duplicate-key checks take shared locks);
-    an upsert takes the exclusive lock at once.
-    """
-    initial = 0
-    if start_from is not None and not TicketNumberCounter.objects.filter(scope=scope).exists():
-        initial = start_from()
-    table = connection.ops.quote_name(TicketNumberCounter._meta.db_table)
-    # atomic(): a caller in autocommit mode still gets the upsert and the read in one
-    # transaction (on MariaDB they are two statements). No savepoint: a failed upsert fails
-    # the caller's transaction anyway (and PostgreSQL's at once).
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        if connection.vendor == "mysql":
+def high_water() -> int:
+    """A value no later draw can reach (0 before the first): what a new scope's counter
+    counts from. It is read from the series itself, not from its rows (a deleted row does
+    not lower it): PostgreSQL's sequence, SQLite's ``sqlite_sequence``, MariaDB's
+    AUTO_INCREMENT. Not transactional: it sees the draws of uncommitted transactions too."""
+    table = TicketNumberDraw._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute(
-                f"INSERT INTO {table} (scope, value) VALUES (%s, %s) "  # noqa: S608
-                "ON DUPLICATE KEY UPDATE value = value + %s",
-                [scope, initial + count, count],
+                "SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence(%s, 'id')), 0)",
+                [connection.ops.quote_name(table)],
             )
-            cursor.execute(f"SELECT value FROM {table} WHERE scope = %s", [scope])  # noqa: S608
+        elif connection.vendor == "mysql":
+            # The next value InnoDB hands out (MySQL 8 may report an older one from its
+            # statistics cache: lower, so still safe, with a gap).
+            cursor.execute(
+                "SELECT COALESCE(MAX(AUTO_INCREMENT) - 1, 0) FROM information_schema.TABLES "
+                "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s",
+                [table],
+            )
         else:
             cursor.execute(
-                f"INSERT INTO {table} (scope, value) VALUES (%s, %s) "  # noqa: S608
-                f"ON CONFLICT (scope) DO UPDATE SET value = {table}.value + %s RETURNING value",
-                [scope, initial + count, count],
+                "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = %s", [table]
             )
-        (last,) = cursor.fetchone()
-    return last - count + 1
+        (value,) = cursor.fetchone()
+    return int(value)
+
+
+def _draw(count: int) -> list[int]:
+    """``count`` new values of the shared series, increasing."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [connection.ops.quote_name(TicketNumberDraw._meta.db_table), count],
+            )
+            return sorted(value for (value,) in cursor.fetchall())
+    if connection.features.can_return_rows_from_bulk_insert:
+        drawn = TicketNumberDraw.objects.bulk_create([TicketNumberDraw() for _ in range(count)])
+    else:  # MySQL: its INSERT returns no rows
+        drawn = [TicketNumberDraw.objects.create() for _ in range(count)]
+    return sorted(draw.pk for draw in drawn)
+
+
+def _base(scope: str, start_from: Callable[[], int] | None) -> int:
+    """Where the counter of ``scope`` starts; set on its first use, from the high water
+    mark (less ``start_from()``, where the counter continues an older one)."""
+    found = TicketNumberCounter.objects.filter(scope=scope).values_list("base", flat=True)
+    base = found.first()
+    if base is None:
+        initial = start_from() if start_from is not None else 0
+        # Several first uses at once: one row wins, the others read it. Every draw for the
+        # scope follows the winner's high water mark, so each counts from 1 up.
+        TicketNumberCounter.objects.bulk_create(
+            [TicketNumberCounter(scope=scope, base=high_water() - initial)],
+            ignore_conflicts=True,
+        )
+        base = TicketNumberCounter.objects.get(scope=scope).base
+    return int(base)
+
+
+def _reserve(scope: str, count: int, *, start_from: Callable[[], int] | None = None) -> list[int]:
+    """``count`` counter values of ``scope``; return them (increasing, unique in the scope
+    and never handed out again). No row is locked: the draws wait for nothing."""
+    with transaction.atomic(savepoint=False):
+        base = _base(scope, start_from)
+        return [value - base for value in _draw(count)]
 
 
 def _last_auto_increment_counter() -> int:
@@ -119,9 +179,9 @@ class AutoIncrement(Generator):
     name = "AutoIncrement"
 
     def numbers(self, count: int, now: datetime) -> list[str]:
-        first = _reserve(AUTO_SCOPE, count, start_from=_last_auto_increment_counter)
+        values = _reserve(AUTO_SCOPE, count, start_from=_last_auto_increment_counter)
         size = settings.TICKET_NUMBER_MIN_COUNTER_SIZE
-        return [f"{_system_id()}{value:0{size}d}" for value in range(first, first + count)]
+        return [f"{_system_id()}{value:0{size}d}" for value in values]
 
     def pattern(self) -> str:
         return rf"{re.escape(_system_id())}\d{{5,10}}"
@@ -132,8 +192,7 @@ class Date(Generator):
 
     def numbers(self, count: int, now: datetime) -> list[str]:
         day = counter_day(now)
-        first = _reserve(day, count)
-        return [f"{day}{_system_id()}{value}" for value in range(first, first + count)]
+        return [f"{day}{_system_id()}{value}" for value in _reserve(day, count)]
 
     def pattern(self) -> str:
         return rf"\d{{8}}{re.escape(_system_id())}\d{{1,40}}"
@@ -144,9 +203,8 @@ class DateChecksum(Generator):
 
     def numbers(self, count: int, now: datetime) -> list[str]:
         day = counter_day(now)
-        first = _reserve(day, count)
         result = []
-        for value in range(first, first + count):
+        for value in _reserve(day, count):
             digits = f"{day}{_system_id()}{value:05d}"
             result.append(f"{digits}{checksum_digit(digits)}")
         return result

@@ -35,11 +35,13 @@ def run_generic_agent_job(job_id: int) -> int | None:
 
 @shared_task
 def cleanup_ticket_number_counters() -> int:
-    """Drop the number counters of past days (OTRS TicketNumberCounterCleanup); the
-    schedule lives in the database (otrs/daemon/migrations)."""
+    """Drop the number counters of past days and the old draw rows (OTRS
+    TicketNumberCounterCleanup); the schedule lives in the database (otrs/daemon/migrations).
+    Returns how many counters went."""
     deleted = numbers.cleanup_counters()
     if deleted:
         logger.info("Deleted %d old ticket number counter(s)", deleted)
+    numbers.cleanup_draws()
     return deleted
 
 

@@ -67,7 +67,7 @@ def test_it_pages_the_viewable_tickets_oldest_first(support, mixed):
 
 
 def test_it_pages_newest_first(support, mixed):
-    page = selectors.queue_page(factories.refetch(support.rw), support.queue, order="newest")
+    page = selectors.queue_page(factories.refetch(support.rw), support.queue, order="desc")
 
     assert [t.pk for t in page.rows] == [t.pk for t in reversed(mixed.viewable)]
 

@@ -5,8 +5,8 @@ not wait for the first to commit because of the maintained queue counts
 The test asks the server whether the second transaction waits for a lock (as
 tests/cmdb/test_propagation_locking.py does), instead of measuring time. On SQLite a writer
 locks the whole database anyway, so it runs on PostgreSQL and MariaDB. The ticket number
-generator is ``Random`` here: the counter-based generators take a row lock of their own on
-the day's (or the single) number counter, which is OTRS's behaviour and not what is tested.
+generator is ``Random`` here, to test the counts alone; the counter-based generators are
+tested the same way in tests/tickets/test_ticket_number_locking.py.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.db import connection, connections, transaction
 from django.test import override_settings
 
 from tests import factories
-from tests.row_locks import Beside
+from tests.row_locks import beside_an_open_transaction
 from tickets import ticket_counts
 from tickets.models import QueueTicketCount, QueueTicketCountDelta
 
@@ -42,16 +42,7 @@ def test_a_second_new_ticket_in_the_queue_does_not_wait_for_the_first():
         with transaction.atomic():
             factories.ticket(queue, title="second", actor=system)
 
-    with transaction.atomic():
-        factories.ticket(queue, title="first", actor=system)
-        beside = Beside(second)
-        beside.watch()
-        # Still inside the first transaction: the second has committed already.
-        finished_before_the_first = beside.done.is_set()
-    beside.join()
-    assert not beside.errors, beside.errors
-    assert not beside.waited, "the second creation waited for a lock held by the first"
-    assert finished_before_the_first
+    beside_an_open_transaction(lambda: factories.ticket(queue, title="first", actor=system), second)
     assert ticket_counts.verify() == {}
     kept = ticket_counts.stored()
     assert sum(n for (queue_id, _state, _lock), n in kept.items() if queue_id == queue.pk) == 3
@@ -62,15 +53,9 @@ def test_a_fold_passes_over_a_change_not_yet_committed_without_waiting():
     queue = factories.queue("Folded beside a writer")
     factories.ticket(queue, title="committed before")
 
-    with transaction.atomic():
-        factories.ticket(queue, title="not yet committed")
-        beside = Beside(ticket_counts.fold)
-        beside.watch()
-        finished_before_the_writer = beside.done.is_set()
-    beside.join()
-    assert not beside.errors, beside.errors
-    assert not beside.waited, "the fold waited for the writer's transaction"
-    assert finished_before_the_writer
+    beside = beside_an_open_transaction(
+        lambda: factories.ticket(queue, title="not yet committed"), ticket_counts.fold
+    )
     # The committed ticket's change was folded; the other one stays for the next fold.
     assert beside.results == [1]
     assert QueueTicketCountDelta.objects.filter(queue=queue).count() == 1

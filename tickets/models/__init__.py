@@ -65,6 +65,7 @@ from .ticket import (
     TicketFlag,
     TicketLink,
     TicketNumberCounter,
+    TicketNumberDraw,
     TicketWatcher,
     merge_target_id,
 )
@@ -137,6 +138,7 @@ __all__ = [
     "TicketNotification",
     "TicketNotificationText",
     "TicketNumberCounter",
+    "TicketNumberDraw",
     "TicketProcess",
     "TicketType",
     "TicketWatcher",

@@ -102,6 +102,14 @@ class Ticket(models.Model):
             # Queue view (tickets.selectors.queue_page): the tickets of one queue in one state,
             # oldest (or newest) first; the page query walks it once per viewable state.
             models.Index(fields=["queue", "state", "created_at", "id"], name="ticket_queue_view"),
+            # The queue view (and the open, closed and new overviews) sorted by priority: per
+            # state, by priority id then age (tickets.selectors.SORTS). Sorting by state needs
+            # no index of its own: within one state the order by state then age is the one
+            # above.
+            models.Index(
+                fields=["queue", "state", "priority", "created_at", "id"],
+                name="ticket_queue_priority",
+            ),
             # Queue tree (tickets.selectors.queue_counts): counts per queue of the tickets in
             # viewable states that a user may see. Owner, responsible and id are in the key so
             # that the access filter (tickets.access.ticket_filter) is answered from the index
@@ -191,17 +199,38 @@ class QueueTicketCountDelta(models.Model):
 
 
 class TicketNumberCounter(models.Model):
-    """The counter behind a number generator: one row per scope (a day, or ``all``)."""
+    """Where the counter of a number scope (a day for the date generators, ``all`` for
+    AutoIncrement) starts: its numbers count the draws (:class:`TicketNumberDraw`) made
+    after ``base``, so the scope's counter of a draw is ``draw - base`` (tickets.numbers).
+    Written once per scope; drawing never updates it, so parallel creations do not queue
+    on its row."""
 
     scope = models.CharField(max_length=20, unique=True)
-    value = models.BigIntegerField(default=0)
+    base = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("ticket number counter")
         verbose_name_plural = _("ticket number counters")
 
     def __str__(self) -> str:
-        return f"{self.scope}: {self.value}"
+        return f"{self.scope}: from {self.base}"
+
+
+class TicketNumberDraw(models.Model):
+    """One value drawn for a ticket number: a counter every scope shares, increasing, never
+    handed out twice, and taken without waiting for other transactions (an identity
+    sequence or an AUTO_INCREMENT). PostgreSQL draws from the id's sequence without a row;
+    MariaDB and SQLite insert a row, and the cleanup keeps only the newest."""
+
+    id = models.BigAutoField(primary_key=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket number draw")
+        verbose_name_plural = _("ticket number draws")
+
+    def __str__(self) -> str:
+        return str(self.pk)
 
 
 class TicketLink(models.Model):

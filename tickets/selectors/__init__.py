@@ -55,27 +55,37 @@ from .merge import unmerge_preview as unmerge_preview
 from .zoom import TicketZoom as TicketZoom
 from .zoom import ticket_zoom as ticket_zoom
 
-# The queue view's sort orders; the id breaks ties so that pages never overlap.
-ORDERINGS = {
-    "oldest": ("created_at", "id"),
-    "newest": ("-created_at", "-id"),
-}
 MAX_PER_PAGE = 500
 # The overviews' sort keys (the ticket table's column links) and what each orders by; the
 # id follows in the same direction so that pages never overlap. "age" orders by the
-# creation time, so ascending is oldest first, as OTRS sorts its Age column.
+# creation time, so ascending is oldest first, as OTRS sorts its Age column. State and
+# priority order by their ids, as OTRS does (TicketSearch's SortBy State / Priority): the
+# default states' ids follow the workflow (new, closed ..., open, removed, pending ...) and
+# the default priorities' ids their level (1 very low ... 5 very high); within one state or
+# priority the oldest ticket comes first (descending reverses the whole order). An order by
+# the joined name or level would sort every ticket of the list, as no index can serve it.
 SORTS = {
     "number": ("number",),
     "age": ("created_at",),
-    "state": ("state__name",),
-    "priority": ("priority__level",),
+    "state": ("state_id", "created_at"),
+    "priority": ("priority_id", "created_at"),
     "title": ("title",),
     # Tickets without an escalation time come last either way (see ticket_page).
     "escalation": ("escalation_at",),
 }
 SORT_ORDERS = ("asc", "desc")
+# The sorts the queue view reads in index order, one ordered read per viewable state (see
+# _page_ids): age from the ``ticket_queue_view`` index, state from the same index (the
+# state is fixed within a part), priority from ``ticket_queue_priority``.
+QUEUE_SORTS = ("age", "state", "priority")
 # The columns every ticket table shows, read in the same query as the rows.
 _ROW_RELATED = ("queue", "state", "priority", "owner")
+
+
+def _ordering(sort: str, order: str) -> tuple[str, ...]:
+    """The ``order_by`` fields of ``sort`` in ``order``, the id last."""
+    sign = "-" if order == "desc" else ""
+    return tuple(f"{sign}{field}" for field in (*SORTS[sort], "id"))
 
 
 def viewable_state_ids() -> list[int]:
@@ -95,26 +105,31 @@ def queue_page(
     user,
     queue: Queue | int,
     *,
+    sort: str = "age",
+    order: str = "asc",
     page: int = 1,
     per_page: int = 50,
-    order: str = "oldest",
     total: int | None = None,
 ) -> Page:
-    """A page of the tickets in viewable states of ``queue`` that ``user`` may see.
-    ``total``: how many there are, when the caller knows (the queue tree's count).
+    """A page of the tickets in viewable states of ``queue`` that ``user`` may see, in one
+    of the :data:`QUEUE_SORTS` orders (age ascending: oldest first). ``total``: how many
+    there are, when the caller knows (the queue tree's count).
 
     Two ticket queries: the ids of the page, then those tickets with their queue, state,
     priority and owner (one join, whatever the page size).
     """
-    if order not in ORDERINGS:
-        raise ValueError(f"unknown order {order!r}; use one of {sorted(ORDERINGS)}")
+    if sort not in QUEUE_SORTS:
+        raise ValueError(f"unknown sort {sort!r}; use one of {QUEUE_SORTS}")
+    if order not in SORT_ORDERS:
+        raise ValueError(f"unknown order {order!r}; use one of {SORT_ORDERS}")
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
     queue_id = queue.pk if isinstance(queue, Queue) else int(queue)
     visible = access.visible_to(user, PermissionKey.RO).filter(queue_id=queue_id)
     state_ids_ = viewable_state_ids()
+    ordering = _ordering(sort, order)
 
     def fetch(offset: int, limit: int) -> list[Ticket]:
-        ids = _page_ids(visible, state_ids_, ORDERINGS[order], offset, limit)
+        ids = _page_ids(visible, state_ids_, ordering, offset, limit)
         by_id: dict[int, Ticket] = {}
         if ids:
             found = visible.filter(pk__in=ids).select_related(*_ROW_RELATED)
@@ -125,6 +140,13 @@ def queue_page(
     return paginate(fetch, number=page, per_page=per_page, total=counted)
 
 
+def _columns(ordering: Sequence[str]) -> list[str]:
+    """The fields ``ordering`` names, the id first: what a UNION's parts select so that
+    the combined rows can be ordered."""
+    fields = [name.lstrip("-") for name in ordering]
+    return ["id", *(name for name in fields if name != "id")]
+
+
 def _page_ids(visible, state_ids, ordering, offset: int, limit: int) -> list[int]:
     """The ids of one page of ``visible`` in ``state_ids``, in ``ordering``.
 
@@ -133,26 +155,25 @@ def _page_ids(visible, state_ids, ordering, offset: int, limit: int) -> list[int
     viewable ticket of the queue (a third of a second for 100,000 open tickets). So each
     state is read on its own, in index order and only as far as the page reaches, and the
     short runs are merged (``UNION ALL`` of ordered, limited selects; PostgreSQL does a merge
-    append). SQLite cannot limit the parts of a UNION; there a plain query does.
+    append). Within one state an order by state then age is the age order, and an order by
+    priority then age reads ``(queue, state, priority, created_at, id)``. SQLite cannot
+    limit the parts of a UNION; there a plain query does.
     """
     if not state_ids:
         return []
     connection = connections[visible.db]
+    columns = _columns(ordering)
     if len(state_ids) > 1 and connection.features.supports_slicing_ordering_in_compound:
         parts = [
             visible.filter(state_id=state_id)
             .order_by(*ordering)
-            .values_list("id", "created_at")[: offset + limit]
+            .values_list(*columns)[: offset + limit]
             for state_id in state_ids
         ]
         combined = parts[0].union(*parts[1:], all=True).order_by(*ordering)
     else:
-        combined = (
-            visible.filter(state_id__in=state_ids)
-            .order_by(*ordering)
-            .values_list("id", "created_at")
-        )
-    return [pk for pk, _created in combined[offset : offset + limit]]
+        combined = visible.filter(state_id__in=state_ids).order_by(*ordering).values_list(*columns)
+    return [row[0] for row in combined[offset : offset + limit]]
 
 
 def queue_counts(user) -> dict[int, int]:
@@ -231,11 +252,10 @@ def ticket_page(
     if order not in SORT_ORDERS:
         raise ValueError(f"unknown order {order!r}; use one of {SORT_ORDERS}")
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
-    sign = "-" if order == "desc" else ""
-    ordering: list = [f"{sign}{field}" for field in (*SORTS[sort], "id")]
+    ordering: list = list(_ordering(sort, order))
     if sort == "escalation":
         due = F("escalation_at")
-        ordering[0] = due.desc(nulls_last=True) if sign else due.asc(nulls_last=True)
+        ordering[0] = due.desc(nulls_last=True) if order == "desc" else due.asc(nulls_last=True)
     rows = tickets.select_related(*_ROW_RELATED).order_by(*ordering)
     return paginate(rows, number=page, per_page=per_page, total=tickets)
 
@@ -425,10 +445,10 @@ def _overviews() -> dict:
     }
 
 
-# The overviews whose age order has an indexed path: their state types, and whether they
-# include the tickets the user sees outside their readable queues (as owner, responsible or
-# watcher) or only those of their readable queues.
-_AGE_PATHS = {
+# The overviews whose age, state and priority orders have an indexed path: their state
+# types, and whether they include the tickets the user sees outside their readable queues
+# (as owner, responsible or watcher) or only those of their readable queues.
+_INDEXED_PATHS = {
     "open": (VIEWABLE_STATE_TYPES, True),
     "closed": ((StateType.CLOSED,), True),
     "new": ((StateType.NEW,), False),
@@ -446,15 +466,15 @@ def overview_page(
     per_page: int = 50,
 ) -> Page:
     """A page of the overview ``name`` (one of :data:`OVERVIEWS`) for ``user``, in one of
-    the :data:`SORTS` orders. The age order of the open, closed and new overviews reads the
-    ``(queue, state, created_at, id)`` index (see :func:`_merged_ids`); the other orders
-    are one plain ordered query (:func:`ticket_page`)."""
+    the :data:`SORTS` orders. The age, state and priority orders of the open, closed and
+    new overviews read the ``(queue, state, ...)`` indexes (see :func:`_merged_ids`); the
+    other orders are one plain ordered query (:func:`ticket_page`)."""
     if name not in OVERVIEWS:
         raise ValueError(f"unknown overview {name!r}; use one of {OVERVIEWS}")
-    if sort == "age" and name in _AGE_PATHS and order in SORT_ORDERS:
-        state_types, personal = _AGE_PATHS[name]
+    if sort in QUEUE_SORTS and name in _INDEXED_PATHS and order in SORT_ORDERS:
+        state_types, personal = _INDEXED_PATHS[name]
         per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
-        ordering = ORDERINGS["oldest" if order == "asc" else "newest"]
+        ordering = _ordering(sort, order)
         state_ids_ = state_ids(*state_types)
 
         def fetch(offset: int, limit: int) -> list[Ticket]:
@@ -478,8 +498,9 @@ def _read_queue_ids(user) -> list[int]:
 
 
 def _merged_rows(user, state_ids_, *, personal: bool, ordering, offset: int, limit: int) -> list:
-    """Tickets ``user`` may see in ``state_ids_``, in ``ordering`` (a creation time order),
-    ``limit`` of them from ``offset``, with the ticket table's columns. Those of the queues
+    """Tickets ``user`` may see in ``state_ids_``, in ``ordering`` (one of the
+    :data:`QUEUE_SORTS` orders), ``limit`` of them from ``offset``, with the ticket table's
+    columns. Those of the queues
     where ``user`` holds ``ro``, and with ``personal`` also those they see elsewhere as
     owner, responsible or watcher. Three queries (queue ids, page ids, rows)."""
     queue_ids = _read_queue_ids(user)
@@ -496,7 +517,8 @@ def _merged_ids(user, visible, queue_ids, state_ids_, personal, ordering, offset
 
     Ordering all of an agent's open tickets by age makes the database fetch and sort every
     one of them (half a second for 180,000). But each (queue, state) pair can be read in
-    order from the ``(queue, state, created_at, id)`` index and only as far as the page
+    order from the ``(queue, state, created_at, id)`` index (by state and age: the same) or
+    the ``(queue, state, priority, created_at, id)`` one, and only as far as the page
     reaches; merging those short runs is what :func:`_page_ids` does for one queue. The
     tickets seen outside the readable queues come from the owner, responsible and watcher
     indexes (``UNION`` drops a ticket found twice there). Where the database cannot limit
@@ -525,11 +547,10 @@ def _merged_ids(user, visible, queue_ids, state_ids_, personal, ordering, offset
         if not personal:
             plain = plain.filter(queue_id__in=queue_ids)
         return list(plain.order_by(*ordering).values_list("id", flat=True)[offset : offset + limit])
-    limited = [
-        part.order_by(*ordering).values_list("id", "created_at")[: offset + limit] for part in parts
-    ]
+    columns = _columns(ordering)
+    limited = [part.order_by(*ordering).values_list(*columns)[: offset + limit] for part in parts]
     combined = limited[0].union(*limited[1:], all=not personal).order_by(*ordering)
-    return [pk for pk, _created in combined[offset : offset + limit]]
+    return [row[0] for row in combined[offset : offset + limit]]
 
 
 # The dashboard.
@@ -614,7 +635,7 @@ def _new_widget(user, rows: int) -> Widget:
         user,
         state_ids(StateType.NEW),
         personal=False,
-        ordering=ORDERINGS["oldest"],
+        ordering=_ordering("age", "asc"),
         offset=0,
         limit=rows + 1,
     )

@@ -108,15 +108,15 @@ def _queue_page(user, node, params: QueueParams) -> Page:
     per_page = _per_page(user)
     if node is None:
         return paginate(lambda offset, limit: [], per_page=per_page, total=0)
-    if params.get("sort") == "age":
-        # The indexed fast path of the default view.
-        order = "oldest" if params.get("order") == "asc" else "newest"
+    if params.get("sort") in selectors.QUEUE_SORTS:
+        # The indexed paths: age (the default), state and priority.
         return selectors.queue_page(
             user,
             node.queue,
+            sort=params.get("sort"),
+            order=params.get("order"),
             page=params.get("page"),
             per_page=per_page,
-            order=order,
             total=node.count,
         )
     return selectors.ticket_page(

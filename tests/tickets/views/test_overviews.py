@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from tests import factories
 from tickets import actions
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -345,13 +346,52 @@ def test_it_pages_oldest_first_by_default(client, support, twelve, name):
         ("title", "asc", lambda t: (t.title, t.pk)),
         ("title", "desc", lambda t: (t.title, t.pk)),
         ("number", "asc", lambda t: (t.number, t.pk)),
-        ("priority", "desc", lambda t: (t.priority.level, t.pk)),
-        ("state", "asc", lambda t: (t.state.name, t.pk)),
+        # By the priority's and the state's id, then age (as OTRS; see selectors.SORTS).
+        ("priority", "desc", lambda t: (t.priority_id, t.created_at, t.pk)),
+        ("state", "asc", lambda t: (t.state_id, t.created_at, t.pk)),
     ],
 )
 def test_it_sorts(client, support, twelve, name, sort, order, key):
     client = signed_in(client, support.rw)
     expected = sorted(twelve, key=key, reverse=order == "desc")
+
+    pages = [numbers_in(client.get(url(name, sort=sort, order=order, page=n))) for n in (1, 2, 3)]
+
+    assert [number for page in pages for number in page] == [t.number for t in expected]
+
+
+@pytest.fixture
+def mingled(support, twelve):
+    """The twelve tickets spread over the viewable states (new, open, pending reminder,
+    pending auto close+, three each, interleaved in age) plus one closed ticket."""
+    rw = support.rw
+    later = timezone.now() + timedelta(days=1)
+    for i, ticket in enumerate(twelve):
+        if i % 4 == 1:
+            actions.set_state(ticket, factories.state("open"), actor=rw)
+        elif i % 4 == 2:
+            actions.set_pending(ticket, factories.state("pending reminder"), later, actor=rw)
+        elif i % 4 == 3:
+            actions.set_pending(ticket, factories.state("pending auto close+"), later, actor=rw)
+    closed = factories.ticket(support.queue, title="closed", created_at=days_ago(30))
+    actions.set_state(closed, factories.state("closed successful"), actor=rw)
+    return list(Ticket.objects.filter(pk__in=[t.pk for t in twelve]))
+
+
+@pytest.mark.parametrize("name", ["queues", "status"])
+@pytest.mark.parametrize("sort", ["state", "priority"])
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_it_sorts_by_state_and_priority_ids_then_age_across_pages(
+    client, support, mingled, name, sort, order
+):
+    """Pages of 5 over four states: each page takes rows from several states' ordered
+    reads (selectors._page_ids); ids order the groups, age within them."""
+    client = signed_in(client, support.rw)
+    column = "state_id" if sort == "state" else "priority_id"
+    expected = sorted(
+        mingled, key=lambda t: (getattr(t, column), t.created_at, t.pk), reverse=order == "desc"
+    )
+    assert len({getattr(t, column) for t in mingled}) == (4 if sort == "state" else 5)
 
     pages = [numbers_in(client.get(url(name, sort=sort, order=order, page=n))) for n in (1, 2, 3)]
 
@@ -490,10 +530,14 @@ QUERIES = {
     # counts (state ids, the maintained rows of the agent's queues, the other queues' ids,
     # the agent's own tickets there), tree, page (state ids, page ids, rows), seen flags
     "queues": ({}, 13),
+    # sorted by state or priority: read from the indexes as the default order is
+    "queues by state": ({"sort": "state", "order": "desc"}, 13),
+    "queues by priority": ({"sort": "priority", "order": "desc"}, 13),
     # counts (4), tree, page (state ids, rows), seen flags
-    "queues sorted": ({"sort": "priority", "order": "desc"}, 12),
+    "queues sorted": ({"sort": "title", "order": "desc"}, 12),
     # state ids, queue ids, page ids, rows, seen flags
     "status": ({}, 9),
+    "status by state": ({"sort": "state"}, 9),
     "status closed": ({"view": "closed"}, 9),
     "status new": ({"view": "new"}, 9),
     # state ids, rows, seen flags
