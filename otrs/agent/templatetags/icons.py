@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django import template
-
 from heroicons.templatetags.heroicons import heroicon_micro
 
 register = template.Library()
