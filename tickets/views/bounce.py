@@ -12,7 +12,7 @@ from django.core.validators import validate_email
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from otrs.accounts.decorators import agent_required
 from otrs.permissions import PermissionKey
@@ -66,7 +66,9 @@ class BounceForm(TicketActionForm):
         article = self.article
         self.fields["inform_to"].initial = article.reply_to or article.from_address
         self.fields["inform_subject"].initial = build_ticket_subject(
-            _("Bounced"), article.subject or self.ticket.title, self.ticket.number
+            pgettext("the subject of a bounce notice", "Bounced"),
+            article.subject or self.ticket.title,
+            self.ticket.number,
         )
         self.fields["inform_body"].initial = mailtexts.bounce_notice_text(
             self.ticket, article, self.user
