@@ -258,7 +258,8 @@ class Attachment(StoredFile):
 def file_in_use(name: str, *, besides: int | None = None) -> bool:
     """Whether a stored file is still used by an attachment (other than ``besides``), a
     draft's attachment or is a piece of a raw mail: only then may it be deleted."""
-    from .composer import DraftAttachment  # the composer's models build on these
+    # Imported here: the composer's models build on this module's.
+    from .composer import DraftAttachment
 
     users = Attachment.objects.filter(file=name)
     if besides is not None:
