@@ -95,7 +95,7 @@ urlpatterns = [
 
 # Every agent sees the entry (as "Customers"): asking whether they may see a class would cost
 # a query on every agent page; the pages themselves show only the classes they may see.
-menu = [MenuEntry("cmdb", _("CMDB"), "agent:cmdb", order=75)]
+menu = [MenuEntry("cmdb", _("CMDB"), "agent:cmdb", order=75, icon="server-stack")]
 
 
 def _faq_item_panel(request, item) -> str:

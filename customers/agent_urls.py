@@ -34,4 +34,4 @@ urlpatterns = [
 ]
 
 # Every agent may look customers up; adding and editing is checked on those pages.
-menu = [MenuEntry("customers", _("Customers"), "agent:customer_users", order=70)]
+menu = [MenuEntry("customers", _("Customers"), "agent:customer_users", order=70, icon="users")]

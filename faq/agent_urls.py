@@ -37,6 +37,7 @@ menu = [
         _("FAQ"),
         "agent:faq",
         order=75,
+        icon="book-open",
         current_for=("agent:faq_dashboard",),
     )
 ]

@@ -55,18 +55,46 @@ urlpatterns = [
 ]
 
 menu = [
-    MenuEntry("dashboard", _("Dashboard"), "agent:dashboard", order=10, shortcut="d"),
-    MenuEntry("queues", _("Queues"), "agent:queues", order=20, shortcut="q", counter="queues"),
-    MenuEntry("status", _("Status"), "agent:status", order=30, shortcut="s"),
-    MenuEntry("locked", _("Locked"), "agent:locked", order=40, shortcut="l", counter="locked"),
-    MenuEntry("watched", _("Watched"), "agent:watched", order=50, shortcut="w", counter="watched"),
-    MenuEntry("responsible", _("Responsible"), "agent:responsible", order=60, shortcut="r"),
+    MenuEntry("dashboard", _("Dashboard"), "agent:dashboard", order=10, shortcut="d", icon="home"),
+    MenuEntry(
+        "queues",
+        _("Queues"),
+        "agent:queues",
+        order=20,
+        shortcut="q",
+        counter="queues",
+        icon="inbox-stack",
+    ),
+    MenuEntry("status", _("Status"), "agent:status", order=30, shortcut="s", icon="chart-pie"),
+    MenuEntry(
+        "locked",
+        _("Locked"),
+        "agent:locked",
+        order=40,
+        shortcut="l",
+        counter="locked",
+        icon="lock-closed",
+    ),
+    MenuEntry(
+        "watched",
+        _("Watched"),
+        "agent:watched",
+        order=50,
+        shortcut="w",
+        counter="watched",
+        icon="eye",
+    ),
+    MenuEntry(
+        "responsible", _("Responsible"), "agent:responsible", order=60, shortcut="r", icon="user"
+    ),
     MenuEntry(
         "new_phone_ticket",
         _("New phone ticket"),
         "agent:new_phone_ticket",
         order=80,
         group=_("New ticket"),
+        icon="phone",
+        group_icon="plus-circle",
     ),
     MenuEntry(
         "new_email_ticket",
@@ -74,6 +102,7 @@ menu = [
         "agent:new_email_ticket",
         order=90,
         group=_("New ticket"),
+        icon="envelope",
     ),
     MenuEntry(
         "new_process_ticket",
@@ -81,6 +110,7 @@ menu = [
         "agent:process_list",
         order=92,
         group=_("New ticket"),
+        icon="arrow-path-rounded-square",
         current_for=("agent:process_start",),
     ),
     MenuEntry(
@@ -88,6 +118,7 @@ menu = [
         _("Reports"),
         "agent:reports",
         order=95,
+        icon="chart-bar",
         visible=can_view_reports,
         current_for=("agent:report",),
     ),

@@ -18,25 +18,28 @@ class WidgetKind:
     query: str = ""  # appended to the overview's URL
     show_pending: bool = False
     show_escalation: bool = False
+    icon: str = ""  # the Heroicons name before the heading
 
 
 WIDGETS = (
-    WidgetKind("locked", _("My locked tickets"), "agent:locked"),
-    WidgetKind("new", _("New tickets in my queues"), "agent:status", "?view=new"),
+    WidgetKind("locked", _("My locked tickets"), "agent:locked", icon="lock-closed"),
+    WidgetKind("new", _("New tickets in my queues"), "agent:status", "?view=new", icon="inbox"),
     WidgetKind(
         "reminders",
         _("Reminder reached"),
         "agent:status",
         "?view=reminders",
         show_pending=True,
+        icon="bell-alert",
     ),
-    WidgetKind("watched", _("Watched tickets"), "agent:watched"),
+    WidgetKind("watched", _("Watched tickets"), "agent:watched", icon="eye"),
     WidgetKind(
         "escalated",
         _("Escalated and soon escalating tickets"),
         "agent:status",
         "?view=open&sort=escalation",
         show_escalation=True,
+        icon="fire",
     ),
 )
 BY_KEY = {kind.key: kind for kind in WIDGETS}

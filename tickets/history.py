@@ -56,6 +56,8 @@ _MENTION = "Mention"
 # A Misc row with this event: a new ticket made from an article (tickets.actions.split).
 _SPLIT = "Split"
 _MISC_EVENTS = (_SENDING_FAILED, _FAQ_INSERT, _MENTION, _SPLIT)
+# The Bounce row of the notice to the sender of a bounced mail (tickets.actions.bounce).
+_BOUNCE_INFORM = "BounceInform"
 
 
 def _sentences() -> dict[str, str]:
@@ -111,6 +113,7 @@ def _sentences() -> dict[str, str]:
         _FAQ_INSERT: _("FAQ item %(number)s inserted into the answer."),
         _MENTION: _("%(login)s was mentioned in a note."),
         _SPLIT: _("Ticket %(number)s split off from an article."),
+        _BOUNCE_INFORM: _("The sender was told of the bounce (%(to)s)."),
         "link_add:faq": _("Linked with FAQ item %(number)s."),
         "link_delete:faq": _("Link with FAQ item %(number)s removed."),
         "link_add:configitem": _("Linked with configuration item %(number)s."),
@@ -124,6 +127,8 @@ def _pattern_key(entry: TicketHistory) -> str:
     kind = entry.history_type
     if kind == HistoryType.MISC and entry.extra.get("event") in _MISC_EVENTS:
         return str(entry.extra["event"])
+    if kind == HistoryType.BOUNCE and entry.extra.get("event") == _BOUNCE_INFORM:
+        return _BOUNCE_INFORM
     other = entry.extra.get("object")
     if other and kind == HistoryType.TICKET_LINK_ADD:
         return f"link_add:{other}"

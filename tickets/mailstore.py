@@ -40,7 +40,15 @@ from django.utils import timezone
 
 from otrs.mail.models import OutboundMessage
 
-from .models import ArticleRaw, Attachment, ContentBlob, ContentChunk, InboundMessage, RawMail
+from .models import (
+    ArticleRaw,
+    Attachment,
+    ContentBlob,
+    ContentChunk,
+    DraftAttachment,
+    InboundMessage,
+    RawMail,
+)
 from .models.mail import PIECE_MIN_BYTES, pack, split_raw
 
 logger = logging.getLogger(__name__)
@@ -129,7 +137,8 @@ def _referenced_shas() -> set[str]:
     """The sha256 of every ``cas/`` file some row refers to (attachments and raw pieces)."""
     used = {
         name.rsplit("/", 1)[-1]
-        for name in Attachment.objects.filter(file__startswith=f"{CAS}/")
+        for model in (Attachment, DraftAttachment)
+        for name in model.objects.filter(file__startswith=f"{CAS}/")
         .values_list("file", flat=True)
         .iterator(chunk_size=2000)
     }
@@ -147,6 +156,7 @@ def _sweep_blobs(result: SweepResult, *, dry_run: bool, older_than: timedelta | 
     candidates = list(
         ContentBlob.objects.filter(used_at__lt=cutoff)
         .exclude(Exists(Attachment.objects.filter(blob=OuterRef("pk"))))
+        .exclude(Exists(DraftAttachment.objects.filter(blob=OuterRef("pk"))))
         .order_by("pk")
         .values_list("pk", "size")
     )
@@ -155,10 +165,12 @@ def _sweep_blobs(result: SweepResult, *, dry_run: bool, older_than: timedelta | 
     in_pieces = _piece_shas(in_db=True)
     table = connection.ops.quote_name(ContentBlob._meta.db_table)
     attachments = connection.ops.quote_name(Attachment._meta.db_table)
+    drafts = connection.ops.quote_name(DraftAttachment._meta.db_table)
     # Table names from the models, quoted; every value a parameter.
     statement = (
         f"DELETE FROM {table} WHERE sha256 = %s AND used_at < %s AND NOT EXISTS "  # noqa: S608
-        f"(SELECT 1 FROM {attachments} a WHERE a.blob_id = %s)"
+        f"(SELECT 1 FROM {attachments} a WHERE a.blob_id = %s) AND NOT EXISTS "
+        f"(SELECT 1 FROM {drafts} d WHERE d.blob_id = %s)"
     )
     cutoff_db = connection.ops.adapt_datetimefield_value(cutoff)
     for sha, size in candidates:
@@ -170,7 +182,7 @@ def _sweep_blobs(result: SweepResult, *, dry_run: bool, older_than: timedelta | 
             continue
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(statement, [sha, cutoff_db, sha])
+                cursor.execute(statement, [sha, cutoff_db, sha, sha])
                 deleted = cursor.rowcount
                 if deleted:
                     # A large file's further rows go with it, in the same transaction (no

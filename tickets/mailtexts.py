@@ -372,6 +372,28 @@ def new_ticket_text(queue, template=None) -> str:
     return _join(_valid_text(queue.salutation), _valid_text(template), _valid_text(queue.signature))
 
 
+def bounce_notice_text(ticket, article, agent) -> str:
+    """The notice to the sender of a bounced mail (OTRS ``Ticket::Frontend::BounceText``
+    between the queue's salutation and signature). The salutation and signature are
+    expanded now; ``<OTRS_TICKET>`` and ``<OTRS_BOUNCE_TO>`` stay for the agent to see and
+    are filled in when it is sent (the address may still change)."""
+    queue = ticket.queue
+
+    def expanded(text: str) -> str:
+        return render(text, ticket=ticket, article=article, agent=agent)
+
+    notice = _(
+        "Your email with ticket number “<OTRS_TICKET>” has been bounced to "
+        "“<OTRS_BOUNCE_TO>”. Please contact that address for further information."
+    )
+    return (
+        _join(
+            expanded(_valid_text(queue.salutation)), notice, expanded(_valid_text(queue.signature))
+        )
+        + "\n"
+    )
+
+
 def reply_text(ticket, article, agent, template=None) -> str:
     """An agent's answer to ``article``: the queue's salutation, the template, the queue's
     signature (all with tags expanded) and the original quoted behind ``> ``

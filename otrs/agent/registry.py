@@ -67,6 +67,10 @@ class MenuEntry:
     # The key of a live counter (see ``counters`` above) shown beside the label, filled by
     # JavaScript; "": none. Nothing is counted while the page renders.
     counter: str = ""
+    # A Heroicons name drawn before the label ("" for none), and the one of the drop-down
+    # menu when the entry opens a group (the first entry of the group that names one wins).
+    icon: str = ""
+    group_icon: str = ""
 
     def is_visible_to(self, user) -> bool:
         return self.visible is None or bool(self.visible(user))

@@ -29,7 +29,8 @@ MAIN_NAV = re.compile(r'<ul class="mainnav">(.*?)</ul>\s*</nav>', re.S)
 
 def _menu(html: str) -> list[tuple[str, str]]:
     """(data-nav, label) of each main navigation link, in order."""
-    return re.findall(r'data-nav="([^"]+)"[^>]*>([^<]+)</a>', MAIN_NAV.search(html).group(1))
+    nav = MAIN_NAV.search(html).group(1)
+    return re.findall(r'data-nav="([^"]+)"[^>]*>(?:<svg.*?</svg>)?([^<]+)</a>', nav, re.S)
 
 
 def test_the_navigation_lists_what_the_apps_declare_in_order(client, db):

@@ -33,6 +33,12 @@ LONG_ADDRESS = "someone.with.a.very.long.name@subsidiary.department.example-corp
 # queue column, and a ticket card's title on a phone.
 MIN_TITLE, MIN_QUEUE, MIN_CARD_TITLE = 110, 60, 250
 
+ICONS_SHOWN = """() => [...document.querySelectorAll('svg.icon')]
+    .filter((icon) => icon.getBoundingClientRect().width > 0)
+    .map((icon) => { const box = icon.getBoundingClientRect();
+        const label = icon.parentElement.getBoundingClientRect();
+        return [box.width, icon.getAttribute('aria-hidden') === 'true',
+                box.top >= label.top - 1 && box.bottom <= label.bottom + 1]; })"""
 NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
 WIDTHS_OF = """(selector) => [...document.querySelectorAll(selector)]
     .filter((el) => el.offsetParent !== null).map((el) => el.getBoundingClientRect().width)"""
@@ -128,6 +134,13 @@ def test_the_pages_hold_their_layout(layout_page, desk, js_mode, width, language
         shot = f"agent-layout-{name}-{width}-{language}-{scheme}-{js_mode}.png"
         page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
         assert page.evaluate(NO_SIDEWAYS_SCROLL), f"{name} scrolls sideways at {width} px"
+        # The icons (Heroicons, inline): the size of their text (15 px, 12.75 in the small
+        # buttons), hidden from screen readers, each on the line of the label it stands before.
+        icons = page.evaluate(ICONS_SHOWN)
+        assert icons, f"{name}: no icon shown"
+        assert all(12 <= size <= 18 and hidden and beside for size, hidden, beside in icons), (
+            f"{name}: {icons}"
+        )
         background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         dark = sum(int(v) for v in re.findall(r"\d+", background)[:3]) < 3 * 80
         assert dark == (scheme == "dark"), f"{name}: {background} in the {scheme} scheme"

@@ -34,7 +34,7 @@ from .articles import (
     create_ticket,
     create_ticket_with_article,
 )
-from .bounce import bounce_article
+from .bounce import BounceNotice, bounce_article
 from .bulk import BulkChanges, BulkResult, bulk_change
 from .composer import discard_draft, mention_agents, save_draft
 from .custom_fields import change_free_fields, set_article_field_values, set_field_values
@@ -76,6 +76,7 @@ __all__ = [
     "FAQ_ITEM",
     "ArticleInput",
     "AttachmentInput",
+    "BounceNotice",
     "BulkChanges",
     "BulkResult",
     "EditConflict",

@@ -335,10 +335,17 @@ def add_article(
 
 
 def _add_article(
-    ticket: Ticket, data: ArticleInput, actor: User, *, history_type: str, first: bool = False
+    ticket: Ticket,
+    data: ArticleInput,
+    actor: User,
+    *,
+    history_type: str,
+    first: bool = False,
+    history_extra: dict | None = None,
 ) -> Article:
     """Store an article. ``first``: the ticket's first article, in the transaction that made
-    the ticket (nobody can have seen it, and no earlier article can be answered)."""
+    the ticket (nobody can have seen it, and no earlier article can be answered).
+    ``history_extra``: raw values the history row keeps beside the article's id."""
     created_at = data.created_at or timezone.now()
     article = Article(
         ticket=ticket,
@@ -388,6 +395,7 @@ def _add_article(
         actor,
         article=article,
         new=article.pk,
+        extra=history_extra,
         at=created_at,
         event=TicketEvent.ARTICLE_CREATE,
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,8 +16,17 @@ from otrs.permissions import PermissionKey
 from .. import access
 from ..choices import HistoryType
 from ..events import TicketEvent
-from ..models import Article, Draft, DraftScreen, Mention, Ticket, TicketWatcher
-from ._base import _locked, _require
+from ..models import (
+    Article,
+    Draft,
+    DraftAttachment,
+    DraftScreen,
+    Mention,
+    Ticket,
+    TicketWatcher,
+)
+from ._base import AttachmentInput, _locked, _require
+from .articles import _safe_filename
 from .history import record_history
 
 # The Misc history row of a mention (tickets.history renders it).
@@ -38,10 +48,16 @@ def save_draft(
     body: str,
     fields: Mapping[str, str] | None = None,
     article: Article | None = None,
+    attachments: Sequence[AttachmentInput] = (),
+    keep: Iterable[int] | None = None,
 ) -> Draft:
     """Keep what ``actor`` typed so far on ``screen`` of ``ticket`` (one draft per agent,
     ticket and screen; a newer save replaces it). A draft is the agent's own: it changes
-    nothing on the ticket, so it has no history row and no event."""
+    nothing on the ticket, so it has no history row and no event.
+
+    ``attachments`` are added to the files the draft keeps (a file it has already, the same
+    name and bytes, is not added twice); ``keep``: the ids of the draft's files still
+    wanted (the others are dropped), None to keep them all."""
     screen = DraftScreen(screen)
     if not access.can(actor, ticket, _DRAFT_NEEDS[screen]):
         _refuse(ticket, _DRAFT_NEEDS[screen])
@@ -71,7 +87,24 @@ def save_draft(
                 "updated_at": timezone.now(),
             },
         )
+        if keep is not None:
+            draft.attachments.exclude(pk__in=list(keep)).delete()
+        for item in attachments:
+            _keep_file(draft, item)
     return draft
+
+
+def _keep_file(draft: Draft, item: AttachmentInput) -> None:
+    kept = DraftAttachment(
+        draft=draft,
+        filename=_safe_filename(item.filename),
+        content_type=item.content_type or "application/octet-stream",
+    )
+    kept.store(item.content, backend=settings.ATTACHMENT_STORAGE)
+    same = draft.attachments.filter(filename=kept.filename, size=kept.size)
+    if same.filter(blob=kept.blob, file=kept.file.name or "").exists():
+        return
+    kept.save()
 
 
 def discard_draft(ticket: Ticket, screen: str, *, actor: User) -> bool:

@@ -186,6 +186,7 @@ def _send(
     extra_headers: dict[str, str] | None,
     bcc: Iterable[str],
     idempotency_key: str | None = None,
+    history_extra: dict | None = None,
 ) -> Article:
     """Build, store and queue; the caller holds the ticket's row lock."""
     to, cc = address_list(data.to_address), address_list(data.cc_address)
@@ -237,7 +238,9 @@ def _send(
         attachments=attachments,
         raw=None,
     )
-    created = _add_article(ticket, stored, actor, history_type=history_type)
+    created = _add_article(
+        ticket, stored, actor, history_type=history_type, history_extra=history_extra
+    )
     queued = enqueue(
         message,
         kind=kind,

@@ -20,7 +20,15 @@ from .. import mailtexts
 from ..actions import ArticleInput, AttachmentInput
 from ..actions.email import system_addresses
 from ..choices import UNMERGEABLE_STATE_TYPES, Channel, SenderType, StateType, TemplateType
-from ..models import Article, Attachment, StandardTemplate, State, Ticket
+from ..models import (
+    Article,
+    Draft,
+    DraftAttachment,
+    StandardTemplate,
+    State,
+    Ticket,
+)
+from ..models.article import StoredFile
 from ..subjects import SUBJECT_FWD, SUBJECT_RE, build_ticket_subject
 from . import composer
 from .common import (
@@ -147,7 +155,7 @@ class AddressListField(forms.CharField):
 
 
 class AttachmentChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Attachment) -> str:
+    def label_from_instance(self, obj: StoredFile) -> str:
         return f"{obj.filename} ({filesizeformat(obj.size)})"
 
 
@@ -168,6 +176,13 @@ class ComposeForm(VersionedForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    # The files kept with the agent's draft (tickets.views.drafts), sent unless unticked.
+    draft_attachments = AttachmentChoiceField(
+        label=gettext_lazy("Attachments of your draft"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     next_state = TranslatedChoiceField(
         label=gettext_lazy("State after sending"),
         queryset=State.objects.none(),
@@ -183,10 +198,13 @@ class ComposeForm(VersionedForm):
         article: Article,
         user,
         template: StandardTemplate | None = None,
+        draft: Draft | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.kind, self.article, self.user = kind, article, user
+        kept = draft.attachments.all() if draft is not None else DraftAttachment.objects.none()
+        cast(forms.ModelChoiceField, self.fields["draft_attachments"]).queryset = kept
         if not self.is_bound:
             # Built only for the empty form: a submitted one brings its own text.
             initial = composer_initial(kind, self.ticket, article, user, template)
@@ -228,7 +246,10 @@ class ComposeForm(VersionedForm):
                 content=item.read(),
                 content_type=item.content_type,
             )
-            for item in data.get("forward_attachments") or ()
+            for item in [
+                *(data.get("forward_attachments") or ()),
+                *(data.get("draft_attachments") or ()),
+            ]
         ]
         references = " ".join(p for p in (original.references, original.message_id) if p)
         return ArticleInput(

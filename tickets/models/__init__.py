@@ -17,7 +17,7 @@ from .automation import (
     TicketNotification,
     TicketNotificationText,
 )
-from .composer import Draft, DraftScreen, Mention, TextModule
+from .composer import Draft, DraftAttachment, DraftScreen, Mention, TextModule
 from .history import TicketHistory
 from .mail import (
     ContentBlob,
@@ -85,6 +85,7 @@ __all__ = [
     "ContentChunk",
     "Dispatch",
     "Draft",
+    "DraftAttachment",
     "DraftScreen",
     "FilterMatch",
     "FilterSet",

@@ -143,17 +143,15 @@ def attachment_storage() -> Storage:
     return AttachmentStorage()
 
 
-class Attachment(models.Model):
-    """A file of an article, kept in the database or in the attachment storage."""
+class StoredFile(models.Model):
+    """A named file whose bytes are kept in the database or in the attachment storage, by
+    their hash: an article's attachment, or one kept with a draft."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attachments")
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(
         _("content type"), max_length=255, default="application/octet-stream"
     )
     size = models.PositiveBigIntegerField(_("size"), default=0)
-    content_id = models.CharField(_("content id"), max_length=255, blank=True)
-    disposition = models.CharField(_("disposition"), max_length=20, default="attachment")
     # Exactly one of the two holds the bytes; see ATTACHMENT_STORAGE. Both are
     # content-addressed: the same bytes anywhere are one blob row or one file.
     blob = models.ForeignKey(
@@ -167,9 +165,7 @@ class Attachment(models.Model):
     file = models.FileField(storage=attachment_storage, max_length=300, blank=True)
 
     class Meta:
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
-        ordering = ["id"]
+        abstract = True
 
     def __str__(self) -> str:
         return self.filename
@@ -246,13 +242,29 @@ class Attachment(models.Model):
         self.file.name = name
 
 
+class Attachment(StoredFile):
+    """A file of an article, kept in the database or in the attachment storage."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attachments")
+    content_id = models.CharField(_("content id"), max_length=255, blank=True)
+    disposition = models.CharField(_("disposition"), max_length=20, default="attachment")
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+
 def file_in_use(name: str, *, besides: int | None = None) -> bool:
-    """Whether a stored file is still used by an attachment (other than ``besides``) or is a
-    piece of a raw mail: only then may it be deleted."""
+    """Whether a stored file is still used by an attachment (other than ``besides``), a
+    draft's attachment or is a piece of a raw mail: only then may it be deleted."""
+    # Imported here: the composer's models build on this module's.
+    from .composer import DraftAttachment
+
     users = Attachment.objects.filter(file=name)
     if besides is not None:
         users = users.exclude(pk=besides)
-    if users.exists():
+    if users.exists() or DraftAttachment.objects.filter(file=name).exists():
         return True
     sha = name.rsplit("/", 1)[-1]
     # A rare question (moving attachments between storages), asked the same way on every

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .article import Article
+from .article import Article, StoredFile
 from .master import Queue, ValidQuerySet
 from .ticket import Ticket
 
@@ -50,6 +50,18 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} drafts {self.screen} on {self.ticket_id}"
+
+
+class DraftAttachment(StoredFile):
+    """A file the agent attached to a draft: it comes back with the draft and goes out with
+    the article (its bytes are stored as an article's are, by their hash)."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="attachments")
+
+    class Meta:
+        verbose_name = _("draft attachment")
+        verbose_name_plural = _("draft attachments")
+        ordering = ["id"]
 
 
 class TextModule(models.Model):

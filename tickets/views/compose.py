@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
@@ -43,7 +45,7 @@ def _chosen_template(request, templates):
     return templates.filter(pk=int(raw)).first()
 
 
-def build_restored(build, values: dict[str, str]):
+def build_restored(build, values: dict[str, Any]):
     """The empty form with a draft's values over what the composer prefills."""
     form = build()
     form.initial = {**form.initial, **values}
@@ -72,6 +74,9 @@ def _compose(request, pk, article_pk, kind):
             messages.info(request, _("The ticket is locked to you while you answer."))
     templates = composer_templates(ticket, kind).order_by("name")
     template = _chosen_template(request, templates)
+    draft = drafts.draft_of(request.user, ticket, DraftScreen.EMAIL)
+    # The draft of this very answer: its files are offered (ticked) to go with it.
+    own_draft = draft if drafts.restores(draft, article, kind) else None
 
     def build(data=None):
         form = ComposeForm(
@@ -81,13 +86,13 @@ def _compose(request, pk, article_pk, kind):
             article=article,
             user=request.user,
             template=template,
+            draft=own_draft,
         )
         acl.restrict_form(form, user=request.user, screen="compose", tickets=[ticket])
         ticket_fields.add_article_form_fields(form, ticket_fields.TicketScreen.COMPOSE)
         return form
 
-    draft = drafts.draft_of(request.user, ticket, DraftScreen.EMAIL)
-    restored = drafts.restores(draft, article, kind) and request.method == "GET"
+    restored = own_draft is not None and request.method == "GET"
     form = build_restored(build, drafts.draft_initial(draft)) if restored else build()
     context = {
         **drafts.draft_context(request, ticket, DraftScreen.EMAIL, draft),

@@ -5,6 +5,9 @@ Without JavaScript the composer's "Save draft" button posts the form to :func:`s
 with JavaScript the same endpoint is called every few seconds while the agent types
 (``static/otrs/agent.js``, answered with JSON). Opening the composer again restores the
 draft; sending the article or "Discard draft" drops it. The zoom lists the ticket's drafts.
+Files chosen when "Save draft" is pressed are kept with the draft and listed, ticked, in the
+composer when it is restored: sent with the article unless unticked (the autosave sends
+no files, only the ticks).
 
 A text module is chosen in a select and added to the text by the form's "Insert" button
 (:func:`text_module_step`, a submit of the composer form itself, so nothing typed is lost)
@@ -17,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -30,12 +34,15 @@ from otrs.errors import DomainError
 from otrs.permissions import PermissionKey
 
 from .. import access, actions
+from ..forms.common import AttachmentsField
 from ..forms.composer import FIELD as MODULE_FIELD
 from ..forms.composer import module_text, text_modules, with_module
 from ..models import Article, Draft, DraftScreen, Ticket
 
 #: The composer's submit button that inserts the chosen text module.
 INSERT = "text_module_insert"
+#: The composer's ticks of the draft's files, and the field saying it listed them.
+KEPT_FIELD, KEPT_LISTED = "draft_attachments", "draft_attachments_listed"
 _NEEDS = {DraftScreen.EMAIL: PermissionKey.RW, DraftScreen.NOTE: PermissionKey.NOTE}
 
 
@@ -43,12 +50,13 @@ def draft_of(user, ticket: Ticket, screen: str) -> Draft | None:
     return Draft.objects.filter(ticket=ticket, user=user, screen=screen).first()
 
 
-def draft_initial(draft: Draft | None) -> dict[str, str]:
+def draft_initial(draft: Draft | None) -> dict[str, Any]:
     """A composer form's initial values from ``draft`` (nothing without one)."""
     if draft is None:
         return {}
-    values = {name: str(value) for name, value in (draft.fields or {}).items()}
+    values: dict[str, Any] = {name: str(value) for name, value in (draft.fields or {}).items()}
     values["body"] = draft.body
+    values[KEPT_FIELD] = [kept.pk for kept in draft.attachments.all()]
     if draft.subject:
         values["subject"] = draft.subject
     return values
@@ -120,6 +128,21 @@ def _screen(ticket_pk: int, screen: str, request) -> tuple[Ticket, DraftScreen]:
     return access.get_or_404(request.user, ticket_pk, _NEEDS[kind]), kind
 
 
+def _kept_files(request) -> list[int] | None:
+    """The draft's files the agent left ticked in the composer; None when the composer
+    listed none (then the draft keeps all it has)."""
+    if KEPT_LISTED not in request.POST:
+        return None
+    return [int(v) for v in request.POST.getlist(KEPT_FIELD) if v.isdigit() and len(v) < 19]
+
+
+def _refused(request, ticket: Ticket, message: str):
+    if _wants_json(request):
+        return JsonResponse({"saved": False, "message": message}, status=400)
+    messages.error(request, message)
+    return redirect(_back(request, ticket))
+
+
 @agent_required
 @require_POST
 def save(request, pk: int, screen: str):
@@ -128,6 +151,13 @@ def save(request, pk: int, screen: str):
     article = None
     if raw_article.isdigit():
         article = Article.objects.filter(pk=int(raw_article), ticket=ticket).first()
+    # Only the email composer lists a draft's files again (the note screen has no place
+    # for them yet), so only its drafts keep any.
+    uploads = request.FILES.getlist("attachments") if kind == DraftScreen.EMAIL else []
+    try:
+        files = AttachmentsField().clean(uploads)
+    except ValidationError as error:
+        return _refused(request, ticket, " ".join(error.messages))
     try:
         draft = actions.save_draft(
             ticket,
@@ -138,12 +168,11 @@ def save(request, pk: int, screen: str):
             fields={name: request.POST.get(name, "") for name in ("to", "cc", "bcc")}
             | {"kind": kind_of(request.POST.get("draft_kind", ""))},
             article=article,
+            attachments=files,
+            keep=_kept_files(request),
         )
     except DomainError as error:
-        if _wants_json(request):
-            return JsonResponse({"saved": False, "message": error.message}, status=400)
-        messages.error(request, error.message)
-        return redirect(_back(request, ticket))
+        return _refused(request, ticket, error.message)
     if _wants_json(request):
         return JsonResponse(
             {

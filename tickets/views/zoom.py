@@ -48,6 +48,10 @@ class TicketAction:
     # The menu it is in (one of MENUS), or "" for a button of the bar.
     menu: str = ""
 
+    @property
+    def icon(self) -> str:
+        return ICONS.get(self.name, "")
+
 
 # The zoom's menus, as OTRS clusters its menu modules (Ticket::Frontend::MenuModule
 # ClusterName): the everyday actions stay buttons, the rest go into these <details> menus,
@@ -74,11 +78,48 @@ _MENU_OF = {
 }
 
 
+# The Heroicons drawn before the label of each action and menu (the text stays).
+ICONS = {
+    "note": "pencil-square",
+    "phone_inbound": "phone-arrow-down-left",
+    "phone_outbound": "phone-arrow-up-right",
+    "close": "check-circle",
+    "pending": "clock",
+    "move": "arrows-right-left",
+    "owner": "user",
+    "responsible_change": "user-plus",
+    "priority": "flag",
+    "customer": "identification",
+    "free_fields": "adjustments-horizontal",
+    "link": "link",
+    "ticket_faq": "book-open",
+    "merge": "document-duplicate",
+    "lock": "lock-closed",
+    "unlock": "lock-open",
+    "watch": "eye",
+    "unwatch": "eye-slash",
+    "unmerge": "scissors",
+    "print": "printer",
+    "reply": "arrow-uturn-left",
+    "reply_all": "chat-bubble-left-right",
+    "forward": "arrow-right",
+    "split": "square-2-stack",
+    "bounce": "arrow-turn-up-right",
+    COMMUNICATION: "chat-bubble-left-ellipsis",
+    PEOPLE: "users",
+    MISC: "ellipsis-horizontal-circle",
+}
+
+
 @dataclass(frozen=True)
 class ActionMenu:
     key: str
     label: str
     actions: list[TicketAction]
+
+    @property
+    def icon(self) -> str:
+        return ICONS.get(self.key, "")
 
 
 def action_bar(ticket_actions: list[TicketAction]) -> tuple[list, list[ActionMenu]]:

@@ -23,6 +23,7 @@ class MenuLink:
     shortcut: str
     current: bool
     counter: str = ""
+    icon: str = ""
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,12 @@ class MenuGroup:
     key: str
     label: Any
     links: list[MenuLink]
+    icons: list[str]
+
+    @property
+    def icon(self) -> str:
+        """The icon of the first entry of the group that names one for it."""
+        return next((name for name in self.icons if name), "")
 
     @property
     def current(self) -> bool:
@@ -57,9 +64,10 @@ def agent_menu_items(context) -> list[MenuLink | MenuGroup]:
             continue
         name = str(label)
         if name not in groups:
-            groups[name] = MenuGroup(f"group-{link.key}", label, [])
+            groups[name] = MenuGroup(f"group-{link.key}", label, [], [])
             items.append(groups[name])
         groups[name].links.append(link)
+        groups[name].icons.append(entries[link.key].group_icon)
     return items
 
 
@@ -81,6 +89,7 @@ def agent_menu(context) -> list[MenuLink]:
             nav_shortcut(user, entry),
             entry.is_current(view_name, nav),
             entry.counter,
+            entry.icon,
         )
         for entry in registry.menu_for(user)
     ]

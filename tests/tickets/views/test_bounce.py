@@ -78,3 +78,82 @@ def test_phone_articles_and_readers_get_404(client, support, mail_ticket):
     assert client.get(bounce_url(phone)).status_code == 404
     client.force_login(support.ro)
     assert client.get(bounce_url(mail_ticket)).status_code == 404
+
+
+def test_the_form_offers_to_inform_the_sender_with_otrs_text(client, support, mail_ticket):
+    client.force_login(support.rw)
+    page = client.get(bounce_url(mail_ticket)).content.decode()
+    assert 'name="inform_sender"' in page
+    assert 'value="Bounce Sender &lt;bounce-sender@example.org&gt;"' in page
+    assert f"Bounced: [Ticket#{mail_ticket.number}] Wrong desk" in page
+    assert "&lt;OTRS_TICKET&gt;" in page and "&lt;OTRS_BOUNCE_TO&gt;" in page
+
+
+def test_it_informs_the_sender_in_a_visible_article(client, support, mail_ticket):
+    client.force_login(support.rw)
+    answer = client.post(
+        bounce_url(mail_ticket),
+        {
+            "to": "sales@example.net",
+            "state": "",
+            "inform_sender": "on",
+            "inform_to": "Bounce Sender <bounce-sender@example.org>",
+            "inform_subject": "Sent on to sales",
+            "inform_body": "Ticket <OTRS_TICKET> went to <OTRS_BOUNCE_TO>.",
+        },
+    )
+    assert answer.status_code == 302
+    notice = mail_ticket.articles.order_by("pk").last()
+    assert notice.subject == "Sent on to sales"
+    assert notice.to_address == "Bounce Sender <bounce-sender@example.org>"
+    assert notice.is_visible_for_customer and notice.sender_type == "agent"
+    assert notice.body == f"Ticket {mail_ticket.number} went to sales@example.net."
+    assert notice.in_reply_to == "<bounce-original@example.org>"
+    queued = OutboundMessage.objects.get(recipients=["bounce-sender@example.org"])
+    sent = message_from_bytes(queued.content(), policy=default_policy)
+    assert "bounce-desk@example.test" in sent["From"]
+    assert f"Ticket {mail_ticket.number} went to sales@example.net." in sent.get_content()
+    assert OutboundMessage.objects.filter(recipients=["sales@example.net"]).count() == 1
+    rows = TicketHistory.objects.filter(ticket=mail_ticket, history_type=HistoryType.BOUNCE)
+    assert rows.count() == 2
+    zoom = client.get(reverse("agent:zoom", args=[mail_ticket.pk])).content.decode()
+    assert "Email bounced to sales@example.net." in zoom
+    assert (
+        "The sender was told of the bounce (Bounce Sender &lt;bounce-sender@example.org&gt;)."
+        in zoom
+    )
+
+
+def test_informing_without_an_address_sends_nothing(client, support, mail_ticket):
+    client.force_login(support.rw)
+    before = OutboundMessage.objects.count()
+    answer = client.post(
+        bounce_url(mail_ticket),
+        {"to": "sales@example.net", "inform_sender": "on", "inform_to": "", "inform_body": "x"},
+    )
+    assert answer.status_code == 400
+    page = answer.content.decode()
+    assert "Needed to tell the sender." in page
+    answer = client.post(
+        bounce_url(mail_ticket),
+        {
+            "to": "sales@example.net",
+            "inform_sender": "on",
+            "inform_to": "not an address",
+            "inform_subject": "S",
+            "inform_body": "x",
+        },
+    )
+    assert answer.status_code == 400
+    assert "is not a valid email address" in answer.content.decode()
+    assert OutboundMessage.objects.count() == before
+    assert not TicketHistory.objects.filter(history_type=HistoryType.BOUNCE).exists()
+
+
+def test_it_will_not_bounce_to_our_own_address(client, support, mail_ticket):
+    client.force_login(support.rw)
+    before = OutboundMessage.objects.count()
+    answer = client.post(bounce_url(mail_ticket), {"to": "Bounce-Desk@example.test", "state": ""})
+    assert answer.status_code == 400
+    assert "is one of our own addresses" in answer.content.decode()
+    assert OutboundMessage.objects.count() == before
