@@ -93,10 +93,12 @@ from .models import (
     NotificationRecipient,
     NotificationSkip,
     NotificationTrace,
+    NotificationTransport,
     PersonalQueue,
     Ticket,
     TicketNotification,
     TicketWatcher,
+    WebNotification,
 )
 from .notification_changes import change_events
 from .notification_customers import CustomerRecipient, customer_recipient
@@ -423,12 +425,17 @@ def _addresses(notification: TicketNotification) -> list[str]:
     return [line.strip() for line in lines if line.strip()]
 
 
+def _transports(notification: TicketNotification) -> set[str]:
+    """How ``notification`` reaches agents (mail when nothing is ticked, as before)."""
+    return set(notification.transports or ()) or {NotificationTransport.EMAIL}
+
+
 def _skip_for(user: User, ctx: Context, notification: TicketNotification, mentioned) -> str:
     if user.pk == ctx.actor_id:
         return NotificationSkip.ACTOR
     if user.kind != UserKind.AGENT or not user.is_active:
         return NotificationSkip.INACTIVE
-    if not user.email:
+    if not user.email and NotificationTransport.WEB not in _transports(notification):
         return NotificationSkip.NO_ADDRESS
     if not user.may_read:  # type: ignore[attr-defined]
         return NotificationSkip.MAY_NOT_READ
@@ -538,19 +545,16 @@ def _deliver(
 ) -> list[User]:
     ticket = ctx.ticket
     keys = {p.recipient: f"{key}:{notification.pk}:{p.recipient}" for p in plans} if key else {}
-    queued = set(
-        OutboundMessage.objects.filter(idempotency_key__in=keys.values()).values_list(
-            "idempotency_key", flat=True
-        )
-        if keys
-        else ()
-    )
+    done = _delivered(list(keys.values()))
+    transports = _transports(notification)
+    need = PermissionKey.NOTE if ctx.names & _NOTE_EVENTS else PermissionKey.RO
     # The history row names whoever made the change (the system if they are gone).
     recorder = ctx.actor or system_user()
     traces: list[NotificationTrace] = []
+    shown: list[WebNotification] = []
     sent: list[User] = []
     for planned in plans:
-        if keys.get(planned.recipient) in queued:
+        if keys.get(planned.recipient) in done:
             continue  # a redelivery: sent (and traced) the first time
         if not planned.skip and planned.customer is not None:
             planned.skip = notification_customers.deliver(
@@ -577,30 +581,65 @@ def _deliver(
         if planned.skip or planned.customer is not None:
             continue
         user = planned.user
-        to = (
-            format_address(user.email, user.get_full_name())
-            if user is not None
-            else planned.recipient
-        )
-        queue_system_mail(
-            to=to,
-            subject=planned.subject,
-            body=planned.body,
-            kind=OutboundKind.AGENT_NOTIFICATION,
-            ticket=ticket,
-            idempotency_key=keys.get(planned.recipient),
-        )
+        # Given addresses get mail; an agent what the notification's transports say (mail
+        # only to an agent with an address).
+        used = sorted(transports) if user is not None else [NotificationTransport.EMAIL]
+        if user is not None and not user.email:
+            used = [t for t in used if t != NotificationTransport.EMAIL]
+        if NotificationTransport.EMAIL in used:
+            to = (
+                format_address(user.email, user.get_full_name())
+                if user is not None
+                else planned.recipient
+            )
+            queue_system_mail(
+                to=to,
+                subject=planned.subject,
+                body=planned.body,
+                kind=OutboundKind.AGENT_NOTIFICATION,
+                ticket=ticket,
+                idempotency_key=keys.get(planned.recipient),
+            )
+        if NotificationTransport.WEB in used and user is not None:
+            shown.append(
+                WebNotification(
+                    user=user,
+                    ticket=ticket,
+                    notification=notification,
+                    event_name=event,
+                    subject=planned.subject[:250],
+                    body=planned.body,
+                    need=need,
+                    created_at=ctx.now,
+                    idempotency_key=keys.get(planned.recipient),
+                )
+            )
+        extra = {"notification": notification.key, "login": planned.recipient, "event": event}
+        if used != [NotificationTransport.EMAIL]:
+            extra["transports"] = used
         record_history(
             ticket,
             HistoryType.SEND_AGENT_NOTIFICATION,
             recorder,
             new=user.pk if user is not None else None,
-            extra={"notification": notification.key, "login": planned.recipient, "event": event},
+            extra=extra,
         )
         if user is not None:
             sent.append(user)
     NotificationTrace.objects.bulk_create(traces)
+    WebNotification.objects.bulk_create(shown)
     return sent
+
+
+def _delivered(keys: list[str]) -> set[str]:
+    """The keys under which a mail was queued or an in-app notification made already."""
+    if not keys:
+        return set()
+    mailed = OutboundMessage.objects.filter(idempotency_key__in=keys)
+    shown = WebNotification.objects.filter(idempotency_key__in=keys)
+    return set(mailed.values_list("idempotency_key", flat=True)) | set(
+        shown.values_list("idempotency_key", flat=True)
+    )
 
 
 def compose(

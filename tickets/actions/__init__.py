@@ -70,6 +70,7 @@ from .object_links import (
 from .queues import set_personal_queues
 from .split import split_ticket
 from .versions import EditConflict, expect_version, ticket_version
+from .web_notifications import mark_notifications_read
 
 __all__ = [
     "CONFIG_ITEM",
@@ -105,6 +106,7 @@ __all__ = [
     "link_faq_item",
     "link_tickets",
     "lock_ticket",
+    "mark_notifications_read",
     "mark_seen",
     "mention_agents",
     "merge_tickets",

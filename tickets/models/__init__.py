@@ -16,6 +16,7 @@ from .automation import (
     RunTrigger,
     TicketNotification,
     TicketNotificationText,
+    WebNotification,
 )
 from .composer import Draft, DraftScreen, Mention, TextModule
 from .history import TicketHistory
@@ -136,6 +137,7 @@ __all__ = [
     "TicketMetrics",
     "TicketNotification",
     "TicketNotificationText",
+    "WebNotification",
     "TicketNumberCounter",
     "TicketProcess",
     "TicketType",
