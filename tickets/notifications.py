@@ -29,20 +29,22 @@ Given addresses get the mail whatever their access. The ticket's customer is dro
 nobody can be written to, when they made the change themselves, and beyond the daily limit
 of automatic mails to their address.
 
-Each recipient gets one mail in their language (the notification's text in it, else in
-``LANGUAGE_CODE``, else any). An agent's or a given address's is queued as system mail in the
-persistent outgoing queue, and the ticket gets a SendAgentNotification history entry; no
-article is created. The customer's is an Email article of the system (history
-SendCustomerNotification). Every decision
-(sent, or skipped and why) is a :class:`~tickets.models.NotificationTrace` row, shown in
-the admin.
+Each recipient gets one text in their language (the notification's text in it, else in
+``LANGUAGE_CODE``, else any). A given address's is queued as system mail in the persistent
+outgoing queue; an agent's goes by the notification's transports (OTRS's Email and Web): a
+mail (to an agent with an address), a :class:`~tickets.models.WebNotification` shown in the
+agent portal (the bell, :mod:`tickets.views.web_notifications`), or both. Either way the
+ticket gets one SendAgentNotification history entry per recipient; no article is created.
+The customer's is an Email article of the system (history SendCustomerNotification). Every
+decision (sent, or skipped and why) is a :class:`~tickets.models.NotificationTrace` row,
+shown in the admin.
 
 The handler runs in a Celery worker after the commit, in a transaction that also marks its
 delivery done (:mod:`otrs.events.delivery`): a failure rolls back what it queued and the
 batch is tried again later. Each mail is queued under a key made of the delivery key, the
-event, the notification and the recipient; one queued already is skipped, so a redelivered
-batch mails nobody twice. :func:`plan` is the same decision without writing anything: the
-admin's preview.
+event, the notification and the recipient (the in-app notification under the same key); one
+made already is skipped, so a redelivered batch tells nobody twice. :func:`plan` is the same
+decision without writing anything: the admin's preview.
 """
 
 from __future__ import annotations
@@ -583,7 +585,7 @@ def _deliver(
         user = planned.user
         # Given addresses get mail; an agent what the notification's transports say (mail
         # only to an agent with an address).
-        used = sorted(transports) if user is not None else [NotificationTransport.EMAIL]
+        used: list[str] = sorted(transports) if user is not None else [NotificationTransport.EMAIL]
         if user is not None and not user.email:
             used = [t for t in used if t != NotificationTransport.EMAIL]
         if NotificationTransport.EMAIL in used:
@@ -614,9 +616,13 @@ def _deliver(
                     idempotency_key=keys.get(planned.recipient),
                 )
             )
-        extra = {"notification": notification.key, "login": planned.recipient, "event": event}
+        extra: dict[str, Any] = {
+            "notification": notification.key,
+            "login": planned.recipient,
+            "event": event,
+        }
         if used != [NotificationTransport.EMAIL]:
-            extra["transports"] = used
+            extra["transports"] = [str(t) for t in used]
         record_history(
             ticket,
             HistoryType.SEND_AGENT_NOTIFICATION,
@@ -635,11 +641,11 @@ def _delivered(keys: list[str]) -> set[str]:
     """The keys under which a mail was queued or an in-app notification made already."""
     if not keys:
         return set()
-    mailed = OutboundMessage.objects.filter(idempotency_key__in=keys)
-    shown = WebNotification.objects.filter(idempotency_key__in=keys)
-    return set(mailed.values_list("idempotency_key", flat=True)) | set(
-        shown.values_list("idempotency_key", flat=True)
-    )
+    found: set[str] = set()
+    for model in (OutboundMessage, WebNotification):
+        rows = model.objects.filter(idempotency_key__in=keys)
+        found.update(str(k) for k in rows.values_list("idempotency_key", flat=True))
+    return found
 
 
 def compose(

@@ -6,6 +6,7 @@ twice, and the pages cost a fixed number of queries."""
 from __future__ import annotations
 
 import pytest
+import yaml
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +16,7 @@ from tests import factories
 from tests.tickets import test_notifications as base
 from tests.tickets.test_notifications import agent, mails, my_queue
 from tickets import actions, notifications
+from tickets.automation import notification_yaml
 from tickets.automation.notification_forms import TicketNotificationForm
 from tickets.automation.notification_yaml import export_notifications
 from tickets.choices import HistoryType
@@ -132,7 +134,7 @@ def test_the_bell_counts_unread_and_the_list_shows_them(client, shown, committed
     assert bell_count(client) == "2"
     page = client.get(reverse("agent:notifications")).content.decode()
     assert page.count('class="notification unread"') == 2
-    assert f"New ticket: First" in page and "New ticket: Second" in page
+    assert "New ticket: First" in page and "New ticket: Second" in page
 
     response = client.post(reverse("agent:notification_open", args=[_item(first).pk]))
     assert response.status_code == 302
@@ -283,3 +285,53 @@ def test_the_list_and_the_bell_cost_the_same_whatever_the_number(client, shown):
     # The list: session, user, grants (2), the bell's count and the page's rows; with a
     # second page, its count.
     assert (few[0], more[0], many[0]) == (6, 7, 7)
+
+
+# --- the admin's form and YAML -----------------------------------------------------------------
+
+
+def _entry(**fields) -> dict:
+    return {
+        "name": "Prio in the portal",
+        "key": "prio-web",
+        "events": ["TicketPriorityUpdate"],
+        "recipients": ["owner"],
+        "texts": {"en": {"subject": "Prio <OTRS_TICKET_Title>", "body": "Prio."}},
+        **fields,
+    }
+
+
+def _import(**fields):
+    return notification_yaml.import_notifications(
+        yaml.safe_dump({"format": 1, "notifications": [_entry(**fields)]})
+    )
+
+
+def test_yaml_carries_the_transports_and_reads_the_older_single_transport():
+    _import(transports=["web", "email"])
+    made = TicketNotification.objects.get(key="prio-web")
+    assert sorted(made.transports) == ["email", "web"]
+    exported = yaml.safe_load(export_notifications([made]))["notifications"][0]
+    assert sorted(exported["transports"]) == ["email", "web"]
+    assert "transport" not in exported
+
+    made.delete()
+    _import(transport="email")  # a file exported before in-app notifications
+    assert TicketNotification.objects.get(key="prio-web").transports == ["email"]
+
+
+@pytest.mark.parametrize(
+    ("transports", "message"),
+    [(["pigeon"], "Select a valid choice"), ([], "This field is required.")],
+)
+def test_the_transports_must_be_known_and_at_least_one(transports, message):
+    with pytest.raises(notification_yaml.ValidationError) as refused:
+        _import(transports=transports)
+    assert any(message in m and "transports" in m for m in refused.value.messages)
+    assert not TicketNotification.objects.filter(key="prio-web").exists()
+
+
+def test_the_admin_form_offers_both_transports():
+    form = TicketNotificationForm()
+    assert [value for value, _label in form.fields["transports"].choices] == ["email", "web"]
+    assert "in the agent portal" in str(form["transports"])

@@ -367,7 +367,10 @@ class WebNotification(models.Model):
     they mark it read."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("agent")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("agent"),
     )
     ticket = models.ForeignKey(
         "tickets.Ticket", on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
