@@ -5,12 +5,16 @@ twice, and the pages cost a fixed number of queries."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import yaml
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from tests import factories
 from tests.tickets import test_notifications as base
@@ -27,6 +31,7 @@ from tickets.models import (
     TicketNotification,
     WebNotification,
 )
+from tickets.tasks import cleanup_web_notifications
 
 pytestmark = pytest.mark.django_db
 
@@ -335,3 +340,18 @@ def test_the_admin_form_offers_both_transports():
     form = TicketNotificationForm()
     assert [value for value, _label in form.fields["transports"].choices] == ["email", "web"]
     assert "in the agent portal" in str(form["transports"])
+
+
+def test_the_daily_cleanup_deletes_only_notifications_read_long_ago(shown, committed):
+    with committed:
+        tickets = [factories.ticket(shown.queue) for _n in range(3)]
+    old, recent, unread = (_item(t) for t in tickets)
+    long_ago = timezone.now() - timedelta(days=31)
+    WebNotification.objects.filter(pk=old.pk).update(read_at=long_ago)
+    WebNotification.objects.filter(pk=recent.pk).update(read_at=timezone.now())
+    WebNotification.objects.filter(pk=unread.pk).update(created_at=long_ago)
+
+    assert cleanup_web_notifications() == 1
+    assert cleanup_web_notifications() == 0
+    assert set(WebNotification.objects.values_list("pk", flat=True)) == {recent.pk, unread.pk}
+    assert PeriodicTask.objects.get(task="tickets.tasks.cleanup_web_notifications").enabled

@@ -70,7 +70,7 @@ from .object_links import (
 from .queues import set_personal_queues
 from .split import split_ticket
 from .versions import EditConflict, expect_version, ticket_version
-from .web_notifications import mark_notifications_read
+from .web_notifications import delete_old_read_notifications, mark_notifications_read
 
 __all__ = [
     "CONFIG_ITEM",
@@ -99,6 +99,7 @@ __all__ = [
     "default_priority",
     "default_state",
     "default_type",
+    "delete_old_read_notifications",
     "delete_ticket",
     "discard_draft",
     "expect_version",
