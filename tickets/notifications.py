@@ -548,8 +548,6 @@ def _deliver(
     ticket = ctx.ticket
     keys = {p.recipient: f"{key}:{notification.pk}:{p.recipient}" for p in plans} if key else {}
     done = _delivered(list(keys.values()))
-    transports = _transports(notification)
-    need = PermissionKey.NOTE if ctx.names & _NOTE_EVENTS else PermissionKey.RO
     # The history row names whoever made the change (the system if they are gone).
     recorder = ctx.actor or system_user()
     traces: list[NotificationTrace] = []
@@ -583,39 +581,9 @@ def _deliver(
         if planned.skip or planned.customer is not None:
             continue
         user = planned.user
-        # Given addresses get mail; an agent what the notification's transports say (mail
-        # only to an agent with an address).
-        used: list[str] = sorted(transports) if user is not None else [NotificationTransport.EMAIL]
-        if user is not None and not user.email:
-            used = [t for t in used if t != NotificationTransport.EMAIL]
-        if NotificationTransport.EMAIL in used:
-            to = (
-                format_address(user.email, user.get_full_name())
-                if user is not None
-                else planned.recipient
-            )
-            queue_system_mail(
-                to=to,
-                subject=planned.subject,
-                body=planned.body,
-                kind=OutboundKind.AGENT_NOTIFICATION,
-                ticket=ticket,
-                idempotency_key=keys.get(planned.recipient),
-            )
-        if NotificationTransport.WEB in used and user is not None:
-            shown.append(
-                WebNotification(
-                    user=user,
-                    ticket=ticket,
-                    notification=notification,
-                    event_name=event,
-                    subject=planned.subject[:250],
-                    body=planned.body,
-                    need=need,
-                    created_at=ctx.now,
-                    idempotency_key=keys.get(planned.recipient),
-                )
-            )
+        used, web = _tell(planned, notification, event, ctx, key=keys.get(planned.recipient))
+        if web is not None:
+            shown.append(web)
         extra: dict[str, Any] = {
             "notification": notification.key,
             "login": planned.recipient,
@@ -635,6 +603,49 @@ def _deliver(
     NotificationTrace.objects.bulk_create(traces)
     WebNotification.objects.bulk_create(shown)
     return sent
+
+
+def _tell(
+    planned: Planned,
+    notification: TicketNotification,
+    event: str,
+    ctx: Context,
+    *,
+    key: str | None,
+) -> tuple[list[str], WebNotification | None]:
+    """Queue the mail of an agent or a given address; the transports used and the in-app
+    notification to make (unsaved). Given addresses get mail; an agent what the
+    notification's transports say (mail only to an agent with an address)."""
+    user = planned.user
+    transports = _transports(notification)
+    used: list[str] = sorted(transports) if user is not None else [NotificationTransport.EMAIL]
+    if user is not None and not user.email:
+        used = [t for t in used if t != NotificationTransport.EMAIL]
+    if NotificationTransport.EMAIL in used:
+        to = format_address(user.email, user.get_full_name()) if user else planned.recipient
+        queue_system_mail(
+            to=to,
+            subject=planned.subject,
+            body=planned.body,
+            kind=OutboundKind.AGENT_NOTIFICATION,
+            ticket=ctx.ticket,
+            idempotency_key=key,
+        )
+    web = None
+    if NotificationTransport.WEB in used and user is not None:
+        web = WebNotification(
+            user=user,
+            ticket=ctx.ticket,
+            notification=notification,
+            event_name=event,
+            # Who was told because a note is enough keeps seeing it with that permission.
+            need=PermissionKey.NOTE if ctx.names & _NOTE_EVENTS else PermissionKey.RO,
+            subject=planned.subject[:250],
+            body=planned.body,
+            created_at=ctx.now,
+            idempotency_key=key,
+        )
+    return used, web
 
 
 def _delivered(keys: list[str]) -> set[str]:
