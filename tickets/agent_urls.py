@@ -27,6 +27,7 @@ from .views import (
     processes,
     reports,
     split,
+    web_notifications,
     zoom,
 )
 from .views import counters as counter_views
@@ -52,6 +53,7 @@ urlpatterns = [
     *bulk.urlpatterns,
     *search_views.urlpatterns,
     *reports.urlpatterns,
+    *web_notifications.urlpatterns,
 ]
 
 menu = [
@@ -125,6 +127,9 @@ menu = [
 ]
 
 preferences = [TicketPreferences, DashboardPreferences, ColumnPreferences]
+
+# The bell of the in-app notifications, rendered with every page.
+panels = {"topbar": [web_notifications.bell]}
 
 # The live counters of the menu entries, the dashboard and the queue tree.
 counters = "agent:counters"

@@ -29,20 +29,22 @@ Given addresses get the mail whatever their access. The ticket's customer is dro
 nobody can be written to, when they made the change themselves, and beyond the daily limit
 of automatic mails to their address.
 
-Each recipient gets one mail in their language (the notification's text in it, else in
-``LANGUAGE_CODE``, else any). An agent's or a given address's is queued as system mail in the
-persistent outgoing queue, and the ticket gets a SendAgentNotification history entry; no
-article is created. The customer's is an Email article of the system (history
-SendCustomerNotification). Every decision
-(sent, or skipped and why) is a :class:`~tickets.models.NotificationTrace` row, shown in
-the admin.
+Each recipient gets one text in their language (the notification's text in it, else in
+``LANGUAGE_CODE``, else any). A given address's is queued as system mail in the persistent
+outgoing queue; an agent's goes by the notification's transports (OTRS's Email and Web): a
+mail (to an agent with an address), a :class:`~tickets.models.WebNotification` shown in the
+agent portal (the bell, :mod:`tickets.views.web_notifications`), or both. Either way the
+ticket gets one SendAgentNotification history entry per recipient; no article is created.
+The customer's is an Email article of the system (history SendCustomerNotification). Every
+decision (sent, or skipped and why) is a :class:`~tickets.models.NotificationTrace` row,
+shown in the admin.
 
 The handler runs in a Celery worker after the commit, in a transaction that also marks its
 delivery done (:mod:`otrs.events.delivery`): a failure rolls back what it queued and the
 batch is tried again later. Each mail is queued under a key made of the delivery key, the
-event, the notification and the recipient; one queued already is skipped, so a redelivered
-batch mails nobody twice. :func:`plan` is the same decision without writing anything: the
-admin's preview.
+event, the notification and the recipient (the in-app notification under the same key); one
+made already is skipped, so a redelivered batch tells nobody twice. :func:`plan` is the same
+decision without writing anything: the admin's preview.
 """
 
 from __future__ import annotations
@@ -93,10 +95,12 @@ from .models import (
     NotificationRecipient,
     NotificationSkip,
     NotificationTrace,
+    NotificationTransport,
     PersonalQueue,
     Ticket,
     TicketNotification,
     TicketWatcher,
+    WebNotification,
 )
 from .notification_changes import change_events
 from .notification_customers import CustomerRecipient, customer_recipient
@@ -423,12 +427,17 @@ def _addresses(notification: TicketNotification) -> list[str]:
     return [line.strip() for line in lines if line.strip()]
 
 
+def _transports(notification: TicketNotification) -> set[str]:
+    """How ``notification`` reaches agents (mail when nothing is ticked, as before)."""
+    return set(notification.transports or ()) or {NotificationTransport.EMAIL}
+
+
 def _skip_for(user: User, ctx: Context, notification: TicketNotification, mentioned) -> str:
     if user.pk == ctx.actor_id:
         return NotificationSkip.ACTOR
     if user.kind != UserKind.AGENT or not user.is_active:
         return NotificationSkip.INACTIVE
-    if not user.email:
+    if not user.email and NotificationTransport.WEB not in _transports(notification):
         return NotificationSkip.NO_ADDRESS
     if not user.may_read:  # type: ignore[attr-defined]
         return NotificationSkip.MAY_NOT_READ
@@ -538,19 +547,14 @@ def _deliver(
 ) -> list[User]:
     ticket = ctx.ticket
     keys = {p.recipient: f"{key}:{notification.pk}:{p.recipient}" for p in plans} if key else {}
-    queued = set(
-        OutboundMessage.objects.filter(idempotency_key__in=keys.values()).values_list(
-            "idempotency_key", flat=True
-        )
-        if keys
-        else ()
-    )
+    done = _delivered(list(keys.values()))
     # The history row names whoever made the change (the system if they are gone).
     recorder = ctx.actor or system_user()
     traces: list[NotificationTrace] = []
+    shown: list[WebNotification] = []
     sent: list[User] = []
     for planned in plans:
-        if keys.get(planned.recipient) in queued:
+        if keys.get(planned.recipient) in done:
             continue  # a redelivery: sent (and traced) the first time
         if not planned.skip and planned.customer is not None:
             planned.skip = notification_customers.deliver(
@@ -577,30 +581,82 @@ def _deliver(
         if planned.skip or planned.customer is not None:
             continue
         user = planned.user
-        to = (
-            format_address(user.email, user.get_full_name())
-            if user is not None
-            else planned.recipient
-        )
-        queue_system_mail(
-            to=to,
-            subject=planned.subject,
-            body=planned.body,
-            kind=OutboundKind.AGENT_NOTIFICATION,
-            ticket=ticket,
-            idempotency_key=keys.get(planned.recipient),
-        )
+        used, web = _tell(planned, notification, event, ctx, key=keys.get(planned.recipient))
+        if web is not None:
+            shown.append(web)
+        extra: dict[str, Any] = {
+            "notification": notification.key,
+            "login": planned.recipient,
+            "event": event,
+        }
+        if used != [NotificationTransport.EMAIL]:
+            extra["transports"] = [str(t) for t in used]
         record_history(
             ticket,
             HistoryType.SEND_AGENT_NOTIFICATION,
             recorder,
             new=user.pk if user is not None else None,
-            extra={"notification": notification.key, "login": planned.recipient, "event": event},
+            extra=extra,
         )
         if user is not None:
             sent.append(user)
     NotificationTrace.objects.bulk_create(traces)
+    WebNotification.objects.bulk_create(shown)
     return sent
+
+
+def _tell(
+    planned: Planned,
+    notification: TicketNotification,
+    event: str,
+    ctx: Context,
+    *,
+    key: str | None,
+) -> tuple[list[str], WebNotification | None]:
+    """Queue the mail of an agent or a given address; the transports used and the in-app
+    notification to make (unsaved). Given addresses get mail; an agent what the
+    notification's transports say (mail only to an agent with an address)."""
+    user = planned.user
+    transports = _transports(notification)
+    used: list[str] = sorted(transports) if user is not None else [NotificationTransport.EMAIL]
+    if user is not None and not user.email:
+        used = [t for t in used if t != NotificationTransport.EMAIL]
+    if NotificationTransport.EMAIL in used:
+        to = format_address(user.email, user.get_full_name()) if user else planned.recipient
+        queue_system_mail(
+            to=to,
+            subject=planned.subject,
+            body=planned.body,
+            kind=OutboundKind.AGENT_NOTIFICATION,
+            ticket=ctx.ticket,
+            idempotency_key=key,
+        )
+    web = None
+    if NotificationTransport.WEB in used and user is not None:
+        web = WebNotification(
+            user=user,
+            ticket=ctx.ticket,
+            notification=notification,
+            event_name=event,
+            # Who was told because a note is enough keeps seeing it with that permission.
+            need=PermissionKey.NOTE if ctx.names & _NOTE_EVENTS else PermissionKey.RO,
+            subject=planned.subject[:250],
+            body=planned.body,
+            created_at=ctx.now,
+            idempotency_key=key,
+        )
+    return used, web
+
+
+def _delivered(keys: list[str]) -> set[str]:
+    """The keys under which a mail was queued or an in-app notification made already."""
+    if not keys:
+        return set()
+    found: set[str] = set()
+    for model in (OutboundMessage, WebNotification):
+        rows = model.objects.filter(idempotency_key__in=keys)
+        found.update(str(k) for k in rows.values_list("idempotency_key", flat=True))
+    return found
 
 
 def compose(

@@ -17,6 +17,7 @@ from .actions.escalation import check_escalations as run_escalation_check
 from .actions.pending import check_pending as run_pending_check
 from .actions.reports import send_due_reports
 from .actions.timeouts import unlock_timed_out
+from .actions.web_notifications import delete_old_read_notifications
 from .postmaster.intake import reprocess_all, sweep
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,13 @@ def cleanup_ticket_number_counters() -> int:
         logger.info("Deleted %d old ticket number counter(s)", deleted)
     numbers.cleanup_draws()
     return deleted
+
+
+@shared_task
+def cleanup_web_notifications() -> int:
+    """Delete in-app notifications read more than 30 days ago, daily (the schedule lives in
+    otrs/daemon/migrations); how many. Safe to run twice."""
+    return delete_old_read_notifications()
 
 
 @shared_task

@@ -22,7 +22,9 @@ Every installed app, a domain app or an extension package named in ``EXTRA_APPS`
     ``{slot: [callable]}``: boxes another app's page shows in a named slot (the ticket zoom
     offers ``"ticket_zoom"``). Each callable takes the request and the page's object and
     returns HTML (escaped by the app, e.g. from ``render_to_string``) or ``""``; the page
-    renders them with the ``agent_panels`` tag, so it never imports the app.
+    renders them with the ``agent_panels`` tag, so it never imports the app. The shell's
+    own layout offers ``"topbar"`` (beside the user menu, on every page; the object is
+    ``None``).
 
 Nothing here imports a domain app: the shell knows the apps only through these modules.
 """

@@ -266,7 +266,7 @@ def _form(**extra):
         "events": ["TicketPriorityUpdate"],
         "ticket_filter": "priority = 5 very high",
         "recipients": ["owner"],
-        "transport": "email",
+        "transports": ["email"],
         "agent_may_choose": "on",
         "enabled_by_default": "on",
         "valid": "on",

@@ -70,6 +70,7 @@ from .object_links import (
 from .queues import set_personal_queues
 from .split import split_ticket
 from .versions import EditConflict, expect_version, ticket_version
+from .web_notifications import delete_old_read_notifications, mark_notifications_read
 
 __all__ = [
     "CONFIG_ITEM",
@@ -99,6 +100,7 @@ __all__ = [
     "default_priority",
     "default_state",
     "default_type",
+    "delete_old_read_notifications",
     "delete_ticket",
     "discard_draft",
     "expect_version",
@@ -106,6 +108,7 @@ __all__ = [
     "link_faq_item",
     "link_tickets",
     "lock_ticket",
+    "mark_notifications_read",
     "mark_seen",
     "mention_agents",
     "merge_tickets",

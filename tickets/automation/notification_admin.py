@@ -84,7 +84,7 @@ class TicketNotificationAdmin(admin.ModelAdmin):
         ),
         (
             _("How"),
-            {"fields": ("transport", "once_per_day", "agent_may_choose", "enabled_by_default")},
+            {"fields": ("transports", "once_per_day", "agent_may_choose", "enabled_by_default")},
         ),
     )
     filter_horizontal = ("recipient_agents", "recipient_groups", "recipient_roles")

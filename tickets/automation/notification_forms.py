@@ -17,7 +17,7 @@ from otrs.conditions.forms import ConditionField
 from .. import notifications
 from ..choices import Channel, SenderType
 from ..forms.common import ticket_number_text
-from ..models import NotificationRecipient, Ticket, TicketNotification
+from ..models import NotificationRecipient, NotificationTransport, Ticket, TicketNotification
 from .attributes import ticket_schema
 
 TAGS_HELP = _(
@@ -59,6 +59,15 @@ class TicketNotificationForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    transports = forms.MultipleChoiceField(
+        label=_("Transports"),
+        choices=NotificationTransport.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "How agents are told: by mail, in the agent portal (the bell), or both. The "
+            "customer and further addresses always get mail."
+        ),
+    )
 
     class Meta:
         model = TicketNotification
@@ -76,7 +85,7 @@ class TicketNotificationForm(forms.ModelForm):
             "recipient_groups",
             "recipient_roles",
             "recipient_addresses",
-            "transport",
+            "transports",
             "once_per_day",
             "agent_may_choose",
             "enabled_by_default",

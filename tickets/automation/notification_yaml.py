@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from otrs.accounts.models import Group, Role, User, UserKind
 from otrs.conditions import text as condition_text
 
-from ..models import TicketNotification, TicketNotificationText
+from ..models import NotificationTransport, TicketNotification, TicketNotificationText
 from . import portable
 from .attributes import ticket_schema
 from .notification_forms import TicketNotificationForm
@@ -34,7 +34,7 @@ FORMAT_VERSION = 1
 KEY = "notifications"
 OVERWRITE, SKIP = "overwrite", "skip"
 
-_LISTS = ("events", "article_sender_types", "article_channels", "recipients")
+_LISTS = ("events", "article_sender_types", "article_channels", "recipients", "transports")
 _FLAGS = {
     "valid": True,
     "once_per_day": False,
@@ -77,7 +77,7 @@ def export_notifications(notifications: Iterable[TicketNotification]) -> str:
                 "recipient_groups": sorted(g.name for g in n.recipient_groups.all()),
                 "recipient_roles": sorted(r.name for r in n.recipient_roles.all()),
                 "recipient_addresses": (n.recipient_addresses or "").split(),
-                "transport": n.transport,
+                "transports": list(n.transports or ()),
                 "once_per_day": n.once_per_day,
                 "agent_may_choose": n.agent_may_choose,
                 "enabled_by_default": n.enabled_by_default,
@@ -122,7 +122,6 @@ def _form_data(entry: Mapping, errors: list[str]) -> dict[str, Any]:
         "key": str(entry.get("key") or ""),
         "comment": str(entry.get("comment") or ""),
         "ticket_filter": str(entry.get("ticket_filter") or ""),
-        "transport": str(entry.get("transport") or "email"),
     }
     for name in _LISTS:
         value = entry.get(name) or []
@@ -130,6 +129,9 @@ def _form_data(entry: Mapping, errors: list[str]) -> dict[str, Any]:
             errors.append(_("%(field)s must be a list.") % {"field": name})
             value = []
         data[name] = [str(v) for v in value]
+    if "transports" not in entry:
+        # Files exported before in-app notifications name one "transport" (mail).
+        data["transports"] = [str(entry.get("transport") or NotificationTransport.EMAIL)]
     for name, default in _FLAGS.items():
         value = entry.get(name, default)
         if not isinstance(value, bool):

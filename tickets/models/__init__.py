@@ -16,6 +16,7 @@ from .automation import (
     RunTrigger,
     TicketNotification,
     TicketNotificationText,
+    WebNotification,
 )
 from .composer import Draft, DraftAttachment, DraftScreen, Mention, TextModule
 from .history import TicketHistory
@@ -145,6 +146,7 @@ __all__ = [
     "TicketWatcher",
     "TimeAccounting",
     "Transition",
+    "WebNotification",
     "merge_target_id",
     "message_id_hash",
 ]

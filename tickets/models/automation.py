@@ -210,7 +210,15 @@ class NotificationRecipient(models.TextChoices):
 
 
 class NotificationTransport(models.TextChoices):
+    """How a notification reaches an agent (OTRS Transports: Email, Web)."""
+
     EMAIL = "email", _("email")
+    # OTRS's "Web" (NotificationView): a WebNotification the agent sees in the agent portal.
+    WEB = "web", _("in the agent portal")
+
+
+def default_transports() -> list[str]:
+    return [NotificationTransport.EMAIL]
 
 
 class TicketNotification(models.Model):
@@ -248,12 +256,9 @@ class TicketNotification(models.Model):
     )
     # One address per line; they get the mail whatever their access.
     recipient_addresses = models.TextField(_("further addresses"), blank=True)
-    transport = models.CharField(
-        _("transport"),
-        max_length=20,
-        choices=NotificationTransport.choices,
-        default=NotificationTransport.EMAIL,
-    )
+    # NotificationTransport values, one or both. The customer and given addresses get mail
+    # whatever is ticked; agents get what is ticked.
+    transports = models.JSONField(_("transports"), default=default_transports, blank=True)
     once_per_day = models.BooleanField(_("once per day"), default=False)
     agent_may_choose = models.BooleanField(
         _("agents may switch it off in their preferences"), default=True
@@ -355,3 +360,51 @@ class NotificationTrace(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_name} {self.ticket_number} {self.recipient}"
+
+
+class WebNotification(models.Model):
+    """A notification shown to one agent in the agent portal (OTRS's Web transport), until
+    they mark it read."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
+    )
+    notification = models.ForeignKey(
+        TicketNotification,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("notification"),
+    )
+    event_name = models.CharField(_("event"), max_length=100)
+    subject = models.CharField(_("subject"), max_length=250)
+    body = models.TextField(_("text"))
+    # The permission that let the agent be told ("ro", or "note" for a note or mention): the
+    # portal shows it only while the agent still holds it on the ticket.
+    need = models.CharField(_("permission"), max_length=20, default="ro")
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # The sender's key (delivery, event, notification, recipient): a redelivered batch makes
+    # no second one.
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=255, null=True, blank=True, unique=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("notification in the agent portal")
+        verbose_name_plural = _("notifications in the agent portal")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The bell's count and the list: an agent's unread ones, newest first.
+            models.Index(fields=["user", "read_at", "-created_at"], name="web_notification_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.subject}"

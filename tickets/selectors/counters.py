@@ -20,6 +20,7 @@ from . import (
     queue_counts,
     reminder_tickets,
     watched_tickets,
+    web_notifications,
 )
 
 
@@ -42,5 +43,6 @@ def counters(user, *, now: datetime | None = None) -> Counters:
         "new": new_tickets(user).count(),
         "reminders": reminder_tickets(user, now).count(),
         "escalated": escalated_tickets(user, now).count(),
+        "notifications": web_notifications.unread_count(user),
     }
     return Counters(totals=totals, queues=queues)

@@ -54,6 +54,7 @@ def test_each_counter_is_the_size_of_its_overview(client, support, desk):
         "new": 2,  # the reminder was new before; the locked one is still new
         "reminders": 1,
         "escalated": 1,
+        "notifications": 0,
     }
     assert data["totals"]["locked"] == 1
     assert data["totals"]["new"] == selectors.new_tickets(rw).count()
@@ -73,9 +74,9 @@ def test_it_costs_a_fixed_number_of_queries(client, support, desk, django_assert
     # Pinned: session (read only: renewed at sign-in, then at most once a minute), user,
     # grants (2), the state ids (viewable twice, new, reminder: 4), the queue counts (the
     # maintained rows of the agent's queues, the other queues' ids, the agent's own tickets
-    # there: 3) and one count per other number (5). The same whatever the number of tickets
-    # and queues.
-    with django_assert_num_queries(16):
+    # there: 3) and one count per other number (5) The same whatever the number of tickets
+    # and queues; and the unread in-app notifications (1).
+    with django_assert_num_queries(17):
         assert client.get(reverse("agent:counters")).json()["totals"]["queues"] == 8
 
 

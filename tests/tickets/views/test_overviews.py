@@ -521,34 +521,36 @@ def build(support, count: int, start: int = 0) -> None:
             actions.mark_seen(ticket, user=rw)
 
 
-# Per request: the session and the user (2), the agent's grants (2); then the page's own. (The
+# Per request: the session and the user (2), the agent's grants (2), the top bar's bell (the
+# unread in-app notifications: 1); then the page's own. (The
 # session is saved for the idle timeout at most once a minute: the warm-up request did it.)
+# Every page also counts its unread in-app notifications for the bell (one query).
 QUERIES = {
     # locked (rows), new (state ids, queue ids, page ids, rows), reminders (state ids,
     # rows), watched (state ids, rows), escalated (rows), escalation targets (2), seen flags
-    "dashboard": ({}, 17),
+    "dashboard": ({}, 18),
     # counts (state ids, the maintained rows of the agent's queues, the other queues' ids,
     # the agent's own tickets there), tree, page (state ids, page ids, rows), seen flags
-    "queues": ({}, 13),
+    "queues": ({}, 14),
     # sorted by state or priority: read from the indexes as the default order is
-    "queues by state": ({"sort": "state", "order": "desc"}, 13),
-    "queues by priority": ({"sort": "priority", "order": "desc"}, 13),
+    "queues by state": ({"sort": "state", "order": "desc"}, 14),
+    "queues by priority": ({"sort": "priority", "order": "desc"}, 14),
     # counts (4), tree, page (state ids, rows), seen flags
-    "queues sorted": ({"sort": "title", "order": "desc"}, 12),
+    "queues sorted": ({"sort": "title", "order": "desc"}, 13),
     # state ids, queue ids, page ids, rows, seen flags
-    "status": ({}, 9),
-    "status by state": ({"sort": "state"}, 9),
-    "status closed": ({"view": "closed"}, 9),
-    "status new": ({"view": "new"}, 9),
+    "status": ({}, 10),
+    "status by state": ({"sort": "state"}, 10),
+    "status closed": ({"view": "closed"}, 10),
+    "status new": ({"view": "new"}, 10),
     # state ids, rows, seen flags
-    "status sorted": ({"sort": "title"}, 7),
-    "status reminders": ({"view": "reminders"}, 7),
+    "status sorted": ({"sort": "title"}, 8),
+    "status reminders": ({"view": "reminders"}, 8),
     # rows, seen flags
-    "locked": ({}, 6),
+    "locked": ({}, 7),
     # state ids, rows, seen flags
-    "watched": ({}, 7),
+    "watched": ({}, 8),
     # rows, seen flags
-    "responsible": ({"view": "all"}, 6),
+    "responsible": ({"view": "all"}, 7),
 }
 
 
