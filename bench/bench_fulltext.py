@@ -1,10 +1,11 @@
 """The database backend's full-text search, query by query (not a test).
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/otrs_search_bench
-    .venv/bin/python bench/bench_fulltext.py [--word password] [--runs 9] [--explain]
+    .venv/bin/python bench/bench_fulltext.py [--word password] [--runs 9] [--explain] [--quick]
 
 As ``bench-queue`` (rw on the busiest queue's group only, as bench_agent.py), it builds the
-agent search's two ticket queries for ``--word`` (``tickets.search.search_page``): the first
+agent search's two ticket queries for ``--word`` (as full text, or with ``--quick`` as the
+header's quick search) (``tickets.search.search_page``): the first
 page of 25 and the count capped at ``search_count_cap``. It times each (median, min, max of
 ``--runs`` after a warm-up; the id list read first, on PostgreSQL, is timed with them), and
 with ``--explain`` prints their ``EXPLAIN (ANALYZE, BUFFERS)``.
@@ -48,12 +49,15 @@ def main() -> None:
     parser.add_argument("--word", default="password")
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument(
+        "--quick", action="store_true", help="the header's quick search (number, title or text)"
+    )
     args = parser.parse_args()
 
     counts = selectors.queue_counts(_agent("bench-all", Group.objects.all()))
     queue = Queue.objects.get(pk=max(counts, key=counts.get))
     agent = _agent("bench-queue", Group.objects.filter(pk=queue.group_id))
-    criteria = search.Criteria(fulltext=args.word)
+    criteria = search.Criteria(q=args.word) if args.quick else search.Criteria(fulltext=args.word)
     cap = policy.value("search_count_cap")
 
     def tickets():

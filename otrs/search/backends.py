@@ -229,6 +229,15 @@ class _FullTextMatch(Lookup):
         raise NotImplementedError(f"no full-text match on {connection.vendor}")
 
 
+class _ArticleWalk(Exists):
+    """``EXISTS`` tested ticket by ticket, never turned into a hash of every matching
+    article's ticket id. ``OFFSET 0`` keeps PostgreSQL from rewriting the subquery: OR-ed
+    with the title (the quick search), a common word otherwise makes it read all matching
+    articles first (a million tickets, 110,966 articles: 620 ms before the first row)."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
 class _FaqTextMatch(Lookup):
     """A FAQ item's text matches a full-text query, in the shape its index serves: with
     ``internal`` its ``search_text`` (every field, the internal comment too), without it
@@ -348,7 +357,7 @@ class DatabaseBackend:
             # Each ticket's own articles, tested as the walk reaches it. Not "pk IN
             # (subquery)": OR-ed with the title (the quick search), a million ids do not
             # fit a hash in memory and PostgreSQL scans the list once per ticket (100 s).
-            return Q(Exists(articles.filter(ticket_id=OuterRef("pk"))))
+            return Q(_ArticleWalk(articles.filter(ticket_id=OuterRef("pk"))))
         return Q(pk__in=articles.values("ticket_id"))
 
     def filter_tickets(self, queryset: QuerySet, text: str) -> QuerySet:

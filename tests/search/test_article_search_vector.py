@@ -9,9 +9,10 @@ import importlib
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
-from otrs.search import DatabaseBackend
+from otrs.search import DatabaseBackend, backends
 from otrs.search.backends import ARTICLE_VECTOR_COLUMN, ARTICLE_VECTOR_INDEX
 from tests import factories
 from tickets import actions
@@ -133,3 +134,25 @@ def test_the_fill_gives_old_rows_their_vector_in_batches(support):
 
     assert _vectors_agree() == []
     assert _matching("legacy3 text") == {tickets[3].pk}
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_common_word_is_tested_ticket_by_ticket_also_beside_the_title(support, monkeypatch):
+    """Past ID_LIST_LIMIT matching articles, the quick search ORs the title with a test of
+    each ticket's articles; PostgreSQL must not turn that into a hash of every matching
+    article's ticket (a million tickets: 620 ms before the first row)."""
+    by_text = factories.ticket(support.queue, title="One", body="Quokka here")
+    by_title = factories.ticket(support.queue, title="Quokka in the title", body="Nothing")
+    factories.ticket(support.queue, title="Other", body="Nothing")
+    monkeypatch.setattr(backends, "ID_LIST_LIMIT", 0)
+    condition = Q(title__icontains="quokka") | DatabaseBackend().ticket_condition("quokka")
+    tickets = Ticket.objects.filter(condition)
+
+    assert set(tickets) == {by_text, by_title}
+    sql, params = tickets.query.sql_with_params()
+    assert "OFFSET 0)" in sql
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "hashed SubPlan" not in plan
