@@ -1,5 +1,5 @@
 """The articles' full text kept in step with every write, on each engine: PostgreSQL's stored
-vector (migration tickets 0034, a trigger), MariaDB's FULLTEXT index, SQLite's FTS5 table. On
+vector (migration tickets 0038, a trigger), MariaDB's FULLTEXT index, SQLite's FTS5 table. On
 PostgreSQL the search reads the stored vector and never parses article text, and the
 migration's batched fill gives every old row the vector the trigger would have."""
 
@@ -24,7 +24,7 @@ fulltext_db = pytest.mark.django_db(transaction=_COMMIT, serialized_rollback=_CO
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the stored vector is PostgreSQL's"
 )
-migration = importlib.import_module("tickets.migrations.0034_article_search_vector")
+migration = importlib.import_module("tickets.migrations.0038_article_search_vector")
 
 
 def _matching(text: str) -> set[int]:

@@ -130,6 +130,6 @@ class Migration(migrations.Migration):
     # Batches commit one by one and the index is built CONCURRENTLY (see above).
     atomic = False
 
-    dependencies = [("tickets", "0033_queue_ticket_count_changes")]
+    dependencies = [("tickets", "0037_web_notifications")]
 
     operations = [migrations.RunPython(forward, backward)]
