@@ -238,6 +238,32 @@ def test_a_plain_mail_takes_no_savepoint(address):
     assert savepoints(follow_up) == 0
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_follow_up_with_x_otrs_directives_takes_no_savepoint(address, other_queue):
+    # Trusted X-OTRS-FollowUp-* headers call the field actions (priority, queue, title,
+    # state) inside the intake's processing transaction: before, a savepoint each (SAVEPOINT
+    # and RELEASE), now none (whole_transaction), and their changes are all made.
+    first = pipe(mail("warm-up")).ticket
+    headers = (
+        "X-OTRS-FollowUp-Priority: 5 very high\r\n"
+        f"X-OTRS-FollowUp-Queue: {other_queue.full_name}\r\n"
+        "X-OTRS-FollowUp-Title: Renamed by mail\r\n"
+        "X-OTRS-FollowUp-State: closed successful\r\n"
+    ).encode()
+    raw = mail(f"Re: [Ticket#{first.number}] with directives")
+    with CaptureQueriesContext(connection) as ctx:
+        stored = pipe(headers + raw)
+    assert stored.outcome == "follow_up" and stored.ticket == first
+    ticket = Ticket.objects.select_related("priority", "queue", "state").get(pk=first.pk)
+    assert (ticket.priority.name, ticket.queue, ticket.title, ticket.state.name) == (
+        "5 very high",
+        other_queue,
+        "Renamed by mail",
+        "closed successful",
+    )
+    assert savepoints(ctx) == 0
+
+
 def _failing_field_values(*args, **kwargs):
     raise DomainError("no such field", code=ErrorCode.NOT_ALLOWED)
 
