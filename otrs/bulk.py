@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from django.db import DatabaseError, connections, router
-from django.db.models import Model, signals
+from django.db.models import Field, Model, signals
 from django.db.transaction import TransactionManagementError
 
 
@@ -82,23 +82,24 @@ def insert_with_parent(
     fields = _fields(parent_model)
     params = [f.get_db_prep_save(f.pre_save(parent, True), connection) for f in fields]
     head, one = _statement(parent_model, connection.vendor, alias)
-    sql = f"WITH p AS ({head} VALUES {one} RETURNING {quote(parent_pk.column)}) "
-    link_field = child_model._meta.get_field(link)
+    parent_id = quote(_column(parent_pk))
+    sql = f"WITH p AS ({head} VALUES {one} RETURNING {parent_id}) "
+    link_field = _field(child_model, link)
     child_fields = _fields(child_model)
     values = []
     for child in children:
         marks = []
         for f in child_fields:
             if f is link_field:
-                marks.append(f"(SELECT {quote(parent_pk.column)} FROM p)")  # noqa: S608
+                marks.append(f"(SELECT {parent_id} FROM p)")  # noqa: S608
                 continue
             marks.append("%s")
             params.append(f.get_db_prep_save(f.pre_save(child, True), connection))
         values.append("(" + ", ".join(marks) + ")")
-    columns = ", ".join(quote(f.column) for f in child_fields)
+    columns = ", ".join(quote(_column(f)) for f in child_fields)
     sql += (
         f"INSERT INTO {quote(child_model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
-        f"{', '.join(values)} RETURNING {quote(child_pk.column)}, {quote(link_field.column)}"
+        f"{', '.join(values)} RETURNING {quote(_column(child_pk))}, {quote(_column(link_field))}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -165,21 +166,21 @@ def update(
     meta = model._meta
     sets, params = [], []
     for name, value in values.items():
-        field = meta.get_field(name)
+        field = _field(model, name)
         if isinstance(value, Model):
             value = value.pk
-        sets.append(f"{quote(field.column)} = %s")
+        sets.append(f"{quote(_column(field))} = %s")
         params.append(field.get_db_prep_save(value, connection))
     pk_field = meta.pk
     assert pk_field is not None
-    conditions = [f"{quote(pk_field.column)} = %s"]
+    conditions = [f"{quote(_column(pk_field))} = %s"]
     params.append(pk_field.get_db_prep_value(pk, connection))
     for name, value in (where or {}).items():
-        field = meta.get_field(name)
+        field = _field(model, name)
         if value is None:
-            conditions.append(f"{quote(field.column)} IS NULL")
+            conditions.append(f"{quote(_column(field))} IS NULL")
             continue
-        conditions.append(f"{quote(field.column)} = %s")
+        conditions.append(f"{quote(_column(field))} = %s")
         params.append(field.get_db_prep_value(value, connection, prepared=False))
     sql = (
         f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)}"  # noqa: S608
@@ -204,14 +205,26 @@ def save_fields(obj: Model, names: Sequence[str], *, using: str | None = None) -
     if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
         obj.save(update_fields=names, using=using)
         return
-    meta = model._meta
     values = {}
     for name in names:
-        field = meta.get_field(name)
+        field = _field(model, name)
         values[field.name] = field.pre_save(obj, False)
     alias = using or obj._state.db or router.db_for_write(model)
     if not update(model, obj.pk, values, using=alias):
         raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+def _field(model: type[Model], name: str) -> Field:
+    """The concrete field ``name`` of ``model`` (a relation's reverse side is refused)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise ValueError(f"{model.__name__}.{name} is not a column.")
+    return field
+
+
+def _column(field: Field | None) -> str:
+    assert field is not None and field.column is not None
+    return field.column
 
 
 @cache

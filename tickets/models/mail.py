@@ -226,8 +226,8 @@ def _rebuilds(run: bytes, data: bytes, line: int, eol: bytes) -> bool:
     for offset, byte in enumerate(eol):
         if run[line + offset : full * width : width] != bytes((byte,)) * full:
             return False
-    for byte in (b"\r", b"\n"):
-        if run.count(byte) != eol.count(byte) * count:
+    for end_byte in (b"\r", b"\n"):
+        if run.count(end_byte) != eol.count(end_byte) * count:
             return False
     end = len(run) - len(eol)
     pad = run.find(b"=")
