@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from django.db import connections, router
-from django.db.models import Model
+from django.db import DatabaseError, connections, router
+from django.db.models import Field, Model, signals
 from django.db.transaction import TransactionManagementError
 
 
@@ -58,6 +58,62 @@ def insert(model: type[Model], objs: Sequence[Model], *, using: str | None = Non
         obj._state.db = alias
 
 
+def insert_with_parent(
+    parent: Model, children: Sequence[Model], link: str, *, using: str | None = None
+) -> None:
+    """Insert ``parent`` and ``children`` (new instances, auto primary keys), each child's
+    foreign key ``link`` set to the parent; every id set. On PostgreSQL one statement
+    (``WITH p AS (INSERT … RETURNING id) INSERT … VALUES (…, (SELECT id FROM p), …)``:
+    the rows of an inbound mail come in such pairs, and each statement costs the worker
+    more than the database spends on its row); elsewhere two (:func:`insert`)."""
+    parent_model, child_model = type(parent), type(children[0]) if children else None
+    alias = using or router.db_for_write(parent_model)
+    connection = connections[alias]
+    if child_model is None or connection.vendor != "postgresql":
+        insert(parent_model, [parent], using=alias)
+        for child in children:
+            setattr(child, link, parent)
+        if children:
+            insert(type(children[0]), children, using=alias)
+        return
+    quote = connection.ops.quote_name
+    parent_pk, child_pk = parent_model._meta.pk, child_model._meta.pk
+    assert parent_pk is not None and child_pk is not None
+    fields = _fields(parent_model)
+    params = [f.get_db_prep_save(f.pre_save(parent, True), connection) for f in fields]
+    head, one = _statement(parent_model, connection.vendor, alias)
+    parent_id = quote(_column(parent_pk))
+    sql = f"WITH p AS ({head} VALUES {one} RETURNING {parent_id}) "
+    link_field = _field(child_model, link)
+    child_fields = _fields(child_model)
+    values = []
+    for child in children:
+        marks = []
+        for f in child_fields:
+            if f is link_field:
+                marks.append(f"(SELECT {parent_id} FROM p)")  # noqa: S608
+                continue
+            marks.append("%s")
+            params.append(f.get_db_prep_save(f.pre_save(child, True), connection))
+        values.append("(" + ", ".join(marks) + ")")
+    columns = ", ".join(quote(_column(f)) for f in child_fields)
+    sql += (
+        f"INSERT INTO {quote(child_model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+        f"{', '.join(values)} RETURNING {quote(_column(child_pk))}, {quote(_column(link_field))}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    parent.pk = rows[0][1]
+    parent._state.adding = False
+    parent._state.db = alias
+    for child, (new_id, _parent_id) in zip(children, rows, strict=True):
+        setattr(child, link, parent)
+        child.pk = new_id
+        child._state.adding = False
+        child._state.db = alias
+
+
 def insert_unless_taken(obj: Model, column: str, *, using: str | None = None) -> bool | None:
     """Insert ``obj`` (a new instance, auto primary key) unless a row with the same value in
     the unique ``column`` is there: ``INSERT … ON CONFLICT (column) DO NOTHING RETURNING``,
@@ -87,6 +143,88 @@ def insert_unless_taken(obj: Model, column: str, *, using: str | None = None) ->
     obj._state.adding = False
     obj._state.db = alias
     return True
+
+
+def update(
+    model: type[Model],
+    pk: Any,
+    values: dict[str, Any],
+    *,
+    where: dict[str, Any] | None = None,
+    then: str = "",
+    using: str | None = None,
+) -> int:
+    """``UPDATE`` the row ``pk`` of ``model``: ``values`` by field name (the fields'
+    ``get_db_prep_save``, as the ORM converts them; a foreign key by its instance or its
+    ``<name>_id``), only while each of ``where`` (field name: value, equality) holds.
+    Returns the number of rows changed (0 or 1). No signals, as ``QuerySet.update``.
+    ``then``: a statement without parameters sent after it in the same round trip (only
+    where the driver sends several statements at once: PostgreSQL's client-side cursor)."""
+    alias = using or router.db_for_write(model)
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    sets, params = [], []
+    for name, value in values.items():
+        field = _field(model, name)
+        if isinstance(value, Model):
+            value = value.pk
+        sets.append(f"{quote(_column(field))} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    pk_field = meta.pk
+    assert pk_field is not None
+    conditions = [f"{quote(_column(pk_field))} = %s"]
+    params.append(pk_field.get_db_prep_value(pk, connection))
+    for name, value in (where or {}).items():
+        field = _field(model, name)
+        if value is None:
+            conditions.append(f"{quote(_column(field))} IS NULL")
+            continue
+        conditions.append(f"{quote(_column(field))} = %s")
+        params.append(field.get_db_prep_value(value, connection, prepared=False))
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)}"  # noqa: S608
+        f" WHERE {' AND '.join(conditions)}"
+    )
+    if then:
+        if connection.vendor != "postgresql":
+            raise ValueError("update(then=...) needs PostgreSQL's client-side cursor.")
+        sql = f"{sql}; {then}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def save_fields(obj: Model, names: Sequence[str], *, using: str | None = None) -> None:
+    """``obj.save(update_fields=names)`` as one hand-built ``UPDATE`` (each field's
+    ``pre_save`` and ``get_db_prep_save``, as ``save()`` applies them), for a model with no
+    ``save()`` of its own; where a ``pre_save``/``post_save`` receiver listens to the
+    model, ``save()`` itself runs so they still see it. Raises, like ``save()``, when the
+    row is gone."""
+    model = type(obj)
+    if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+        obj.save(update_fields=names, using=using)
+        return
+    values = {}
+    for name in names:
+        field = _field(model, name)
+        values[field.name] = field.pre_save(obj, False)
+    alias = using or obj._state.db or router.db_for_write(model)
+    if not update(model, obj.pk, values, using=alias):
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+def _field(model: type[Model], name: str) -> Field:
+    """The concrete field ``name`` of ``model`` (a relation's reverse side is refused)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise ValueError(f"{model.__name__}.{name} is not a column.")
+    return field
+
+
+def _column(field: Field | None) -> str:
+    assert field is not None and field.column is not None
+    return field.column
 
 
 @cache

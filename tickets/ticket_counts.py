@@ -25,6 +25,8 @@ from collections.abc import Iterable, Mapping
 from django.db import connections, router, transaction
 from django.db.models import Count, Sum
 
+from otrs.bulk import insert
+
 from .models import QueueTicketCount, QueueTicketCountDelta, Ticket
 
 Key = tuple[int, int, str]
@@ -82,7 +84,8 @@ def apply(deltas: Mapping[Key, int], *, using: str | None = None) -> None:
     ]
     if rows:
         alias = using or router.db_for_write(QueueTicketCountDelta)
-        QueueTicketCountDelta.objects.using(alias).bulk_create(rows)
+        # One hand-built statement (no signals on the model): every new ticket writes one.
+        insert(QueueTicketCountDelta, rows, using=alias)
 
 
 def _add_to_counts(deltas: Mapping[Key, int], *, using: str) -> None:

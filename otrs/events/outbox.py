@@ -29,7 +29,7 @@ from weakref import WeakKeyDictionary
 
 from django.db import router, transaction
 
-from otrs.bulk import insert
+from otrs.bulk import insert, insert_with_parent
 
 from .models import EventBatch, OutboxEvent
 from .tasks import deliver_batch
@@ -88,12 +88,17 @@ def record_many(events: list[Event], *, using: str | None = None) -> None:
     current = _current(connection, block)
     muted = _muted.get()
     if current is None:
-        current = _begin(connection, block, using, muted)
-    elif not muted <= current.muted:
+        _begin(connection, block, using, muted, events)
+        return
+    if not muted <= current.muted:
         current.muted |= muted
         EventBatch.objects.using(using).filter(pk=current.batch_id).update(
             muted=sorted(current.muted)
         )
+    insert(OutboxEvent, _rows(current, events), using=using)
+
+
+def _rows(current: _Open, events: list[Event]) -> list[OutboxEvent]:
     rows = []
     for event in events:
         current.position += 1
@@ -108,7 +113,7 @@ def record_many(events: list[Event], *, using: str | None = None) -> None:
                 payload=dict(event.payload),
             )
         )
-    insert(OutboxEvent, rows, using=using)
+    return rows
 
 
 def _outermost(connection):
@@ -129,10 +134,13 @@ def _current(connection, block) -> _Open | None:
     return None
 
 
-def _begin(connection, block, using: str, muted: frozenset[str]) -> _Open:
+def _begin(connection, block, using: str, muted: frozenset[str], events: list[Event]) -> _Open:
+    """Start the transaction's batch with its first ``events``: the batch row and theirs
+    in one statement where the database allows it (otrs.bulk.insert_with_parent)."""
     batch = EventBatch(muted=sorted(muted))
-    insert(EventBatch, [batch], using=using)
-    current = _Open(batch_id=batch.pk, muted=set(muted), block=block)
+    current = _Open(batch_id=0, muted=set(muted), block=block)
+    insert_with_parent(batch, _rows(current, events), "batch", using=using)
+    current.batch_id = batch.pk
 
     def committed() -> None:
         current.fired = True

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User
-from otrs.bulk import load
+from otrs.bulk import load, save_fields
 from otrs.errors import DomainError, ErrorCode
 from otrs.permissions import PermissionKey
 
@@ -168,7 +168,8 @@ def _save(ticket: Ticket, actor: User, *fields: str) -> None:
     old = ticket_counts.counted_at(ticket) if keyed else None
     ticket.changed_at = timezone.now()
     ticket.changed_by = actor
-    ticket.save(update_fields=[*fields, "changed_at", "changed_by"])
+    # One hand-built UPDATE (otrs.bulk.save_fields): every ticket action ends here.
+    save_fields(ticket, [*fields, "changed_at", "changed_by"])
     if old is not None:
         ticket_counts.changed(ticket, old)
 

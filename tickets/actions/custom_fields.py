@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from otrs import policy
@@ -25,7 +24,7 @@ from otrs.permissions import PermissionKey
 
 from ..choices import HistoryType
 from ..models import SLA, Article, Service, Ticket, TicketType
-from ._base import TITLE_MAX, _locked, _refresh, _require, _save
+from ._base import TITLE_MAX, _locked, _refresh, _require, _save, atomic
 from .history import record_history
 from .versions import check_version
 
@@ -63,7 +62,7 @@ def set_field_values(
     refused (:class:`otrs.fields.actions.FieldErrors`)."""
     if not values:
         return []
-    with transaction.atomic():
+    with atomic():
         locked = _locked(ticket)
         _require(actor, locked, need)
         check_version(locked, expected_version, actor)
@@ -119,7 +118,7 @@ def set_article_field_values(
     the field engine (:func:`otrs.fields.actions.set_field_values` hands articles here)."""
     if not values:
         return []
-    with transaction.atomic():
+    with atomic():
         locked = _locked(article.ticket)
         _require(actor, locked, need)
         changes = _apply_to_article(locked, article, values, actor, parse=parse)
@@ -160,7 +159,7 @@ def change_free_fields(
         raise DomainError(
             _("The SLA does not belong to the chosen service."), code=ErrorCode.INVALID_SLA
         )
-    with transaction.atomic():
+    with atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
         check_version(locked, expected_version, actor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +40,7 @@ from ._base import (
     _require_queue,
     _save,
     _unlock,
+    atomic,
     check_owner_candidate,
     check_responsible_candidate,
 )
@@ -93,7 +94,7 @@ def move_ticket(
 ) -> Ticket:
     """Move to another queue; needs ``move_into`` there. Moving always unlocks (OTRS).
     ``note``, ``expected_version`` and ``lock_if_unlocked``: see :func:`_before_change`."""
-    with transaction.atomic():
+    with atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.MOVE_INTO)
         _require_queue(actor, queue, PermissionKey.MOVE_INTO)
@@ -136,7 +137,7 @@ def set_state(
             ),
             code=ErrorCode.USE_MERGE,
         )
-    with transaction.atomic():
+    with atomic():
         locked = _locked(ticket)
         if actor.is_customer:
             _customer.check_customer_close(actor, locked, state)
@@ -223,7 +224,7 @@ def set_owner(
     expected_version: str | None = None,
 ) -> Ticket:
     """Change the owner (``owner`` key); the new owner needs ``owner`` on the queue."""
-    with transaction.atomic():
+    with atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.OWNER)
         _before_change(locked, actor, expected_version=expected_version, note=note)
@@ -252,7 +253,7 @@ def set_responsible(
     ticket: Ticket, responsible: User, *, actor: User, expected_version: str | None = None
 ) -> Ticket:
     """Change the responsible agent (needs ``rw``)."""
-    with transaction.atomic():
+    with atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
         check_version(locked, expected_version, actor)
@@ -276,7 +277,7 @@ def lock_ticket(
     """Lock the ticket to the actor, who becomes its owner (needs ``rw``). With
     ``keep_owner`` (the system locking a reopened ticket back to its owner, spec 3.6) the
     owner stays."""
-    with transaction.atomic():
+    with atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
         check_version(locked, expected_version, actor)
@@ -302,7 +303,7 @@ def lock_ticket(
 
 def unlock_ticket(ticket: Ticket, *, actor: User, expected_version: str | None = None) -> Ticket:
     """Release the lock (the owner, or an agent with ``rw``)."""
-    with transaction.atomic():
+    with atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
         check_version(locked, expected_version, actor)
@@ -376,7 +377,7 @@ def _change(
     # `field` names one of the ticket's own columns, never a reverse relation.
     attname = cast(models.Field, Ticket._meta.get_field(field)).attname
     new = value.pk if isinstance(value, models.Model) else value
-    with transaction.atomic():
+    with atomic():
         locked = _locked(ticket)
         _require(actor, locked, need)
         _before_change(
@@ -397,7 +398,7 @@ def set_service(ticket: Ticket, service: Service | None, sla: SLA | None, *, act
         raise DomainError(
             _("The SLA does not belong to the chosen service."), code=ErrorCode.INVALID_SLA
         )
-    with transaction.atomic():
+    with atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
         fields = []
@@ -434,7 +435,7 @@ def set_customer(
     expected_version: str | None = None,
 ) -> Ticket:
     """Change the customer id and customer user (``rw``)."""
-    with transaction.atomic():
+    with atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RW)
         check_version(locked, expected_version, actor)

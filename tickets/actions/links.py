@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
@@ -28,6 +27,7 @@ from ._base import (
     _locked,
     _locked_many,
     _require,
+    atomic,
 )
 from .history import record_history
 from .versions import check_version
@@ -56,7 +56,7 @@ def link_tickets(
     acting_on = acting_on or source
     if acting_on.pk not in (source.pk, target.pk):
         raise ValueError("acting_on must be one of the two linked tickets")
-    with transaction.atomic():
+    with atomic():
         tickets = _locked_many([source, target])
         src, tgt = tickets[source.pk], tickets[target.pk]
         this, other = (src, tgt) if acting_on.pk == src.pk else (tgt, src)
@@ -93,7 +93,7 @@ def unlink_tickets(
 ) -> None:
     """Remove the link between two tickets, whichever its direction (``rw`` on the source;
     ``expected_version`` is the source's, see :mod:`tickets.actions.versions`)."""
-    with transaction.atomic():
+    with atomic():
         tickets = _locked_many([source, target])
         src, tgt = tickets[source.pk], tickets[target.pk]
         _require(actor, src, PermissionKey.RW)
@@ -116,7 +116,7 @@ def unlink_tickets(
 def watch_ticket(ticket: Ticket, *, actor: User, user: User | None = None) -> TicketWatcher:
     """Subscribe ``user`` (default: the actor) to the ticket; the watcher needs ``ro``."""
     user = user or actor
-    with transaction.atomic():
+    with atomic():
         locked = _locked(ticket)
         _require(actor, locked, PermissionKey.RO)
         if not user.is_agent or not access.can(user, locked, PermissionKey.RO):
@@ -134,7 +134,7 @@ def watch_ticket(ticket: Ticket, *, actor: User, user: User | None = None) -> Ti
 def unwatch_ticket(ticket: Ticket, *, actor: User, user: User | None = None) -> None:
     """Unsubscribe ``user`` (default: the actor); others' subscriptions need ``rw``."""
     user = user or actor
-    with transaction.atomic():
+    with atomic():
         locked = _locked(ticket)
         if user.pk != actor.pk:
             _require(actor, locked, PermissionKey.RW)
@@ -148,7 +148,7 @@ def mark_seen(ticket: Ticket, *, user: User) -> None:
     if not user.is_agent:
         raise DomainError(_("Only agents keep seen flags."), code=ErrorCode.PERMISSION_DENIED)
     _require(user, ticket, PermissionKey.RO)
-    with transaction.atomic():
+    with atomic():
         # One correlated NOT EXISTS, answered by the (article, user, key) unique index per
         # article of this ticket. (``.exclude(flags__user=..., flags__key=...)`` made two
         # separate NOT EXISTS, and PostgreSQL scanned every seen flag of the agent for them.)

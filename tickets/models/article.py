@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from otrs.bulk import insert
+from otrs.bulk import insert, insert_with_parent
 
 from .. import generated
 from ..choices import Channel, SenderType, TicketFlagKey
@@ -82,6 +82,14 @@ class ArticleRawManager(models.Manager["ArticleRaw"]):
         :class:`RawMail` (the inbound store's), that one."""
         raw = ArticleRaw(article=article, blob=RawMail.objects.put(content))
         insert(ArticleRaw, [raw], using=self.db)  # one hand-built insert (no signals here)
+        return raw
+
+    def put_with(self, article: Article, content: bytes | RawMail) -> ArticleRaw:
+        """:meth:`put` for an ``article`` not inserted yet: it is inserted here, with its
+        raw source in the same statement where the database allows it
+        (:func:`otrs.bulk.insert_with_parent`)."""
+        raw = ArticleRaw(blob=RawMail.objects.put(content))
+        insert_with_parent(article, [raw], "article", using=self._db)
         return raw
 
 

@@ -27,6 +27,8 @@ from django.db import IntegrityError, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from otrs.bulk import insert
+
 
 def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
@@ -66,7 +68,8 @@ def fingerprint(raw: bytes) -> str:
     the sender wrote (any other header, the body) differs; the Message-ID is part of it.
 
     Only the header block is read line by line; the body is hashed with its line ends made
-    ``\n`` by two byte replacements (a 1 MiB body split into lines took 50 ms)."""
+    ``\n`` by byte replacements, a block at a time (a 1 MiB body split into lines took 50
+    ms)."""
     digest = hashlib.sha256()
     skipping = False
     position = 0
@@ -74,7 +77,7 @@ def fingerprint(raw: bytes) -> str:
         line = raw[position : end.start()]
         if not line:
             # The end of the header block: the rest is taken as it is, line ends made \n.
-            digest.update(_unix_line_ends(raw[position:]))
+            _update_unix_line_ends(digest, raw, position)
             return digest.hexdigest()
         skipping = _fingerprint_line(digest, line, skipping)
         position = end.end()
@@ -96,10 +99,37 @@ def _fingerprint_line(digest, line: bytes, skipping: bool) -> bool:
     return skipping
 
 
+# Bytes of a body made ``\n``-ended at a time: a copy of a whole large body (and a second one
+# for lone CRs) cost more in page faults than the replacements in it.
+_LINE_END_BLOCK = 64 * 1024
+
+
+def _update_unix_line_ends(digest, raw: bytes, start: int) -> None:
+    """``digest.update(_unix_line_ends(raw[start:]))`` a block at a time (a CR LF is never
+    split between two blocks)."""
+    if raw.find(b"\r", start) == -1:
+        digest.update(memoryview(raw)[start:])
+        return
+    size = len(raw)
+    while start < size:
+        end = min(start + _LINE_END_BLOCK, size)
+        if end < size and raw[end - 1] == 13:  # a CR at the block's end: take its LF along
+            end += 1
+        digest.update(_unix_line_ends(raw[start:end]))
+        start = end
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
 def _unix_line_ends(data: bytes) -> bytes:
     """``data`` with each ``\r\n``, ``\r`` and ``\n`` made ``\n`` (as ``_LINE_END`` splits)."""
     if b"\r" not in data:
         return data
+    if _LONE_CR.search(data) is None:
+        # Every CR comes before an LF (the usual CR LF mail): dropping the CRs is the same,
+        # and a byte table does it in a quarter of the time of a pattern replacement.
+        return data.translate(None, b"\r")
     data = data.replace(b"\r\n", b"\n")
     return data.replace(b"\r", b"\n") if b"\r" in data else data
 
@@ -173,42 +203,38 @@ def _encode_base64(data: bytes, line: int, eol: bytes) -> bytes:
     return b"".join(encoded[i : i + line] + eol for i in range(0, len(encoded), line))
 
 
-# Lines compared at a time by ``_rebuilds`` (a multiple of 4: a block of lines then encodes
-# a whole number of 3-byte groups). Blocks keep every temporary copy small: on this kind of
-# VM a fresh megabyte-sized buffer costs more in page faults than the work done in it.
-_REBUILD_LINES = 1024
-
-
 def _rebuilds(run: bytes, data: bytes, line: int, eol: bytes) -> bool:
-    """Whether ``_encode_base64(data, line, eol) == run``, checked block by block without
-    building it (a Python loop over the 18,000 lines of a 1 MiB body) or any other copy of
-    its size: as many line ends as lines, and each block of lines, without its line ends,
-    equal to the encoding of its share of ``data``."""
+    """Whether ``_encode_base64(data, line, eol) == run`` for ``data`` decoded from ``run``
+    by ``binascii.a2b_base64`` (``run`` as ``_BASE64_RUN`` matches it: base64 characters and
+    line ends only), without building that encoding or any other copy of its size (on this
+    kind of VM a fresh megabyte-sized buffer costs more in page faults than the work in it).
+
+    The decoding skips the line ends and turns every whole group of four characters into
+    three bytes and back, one to one; so the encoding is ``run`` again exactly when the
+    lengths agree, the line ends stand where the encoding puts them and nowhere else, no
+    padding stands before the last group, and that last group (which may leave bits unused)
+    encodes back to itself. Each of these is a scan in C."""
     if line <= 0:
         return False
     size = -(-len(data) // 3) * 4  # the length of the encoding
     count = -(-size // line)
     width = line + len(eol)
-    # Base64 has no line-end bytes: with the length right and the line ends where they
-    # belong, a stray line end anywhere else leaves its block short of characters.
-    if len(run) != size + count * len(eol):
+    if not data or len(run) != size + count * len(eol) or not run.endswith(eol):
         return False
-    if not run.endswith(eol):
-        return False
-    chunk = _REBUILD_LINES * line // 4 * 3  # the bytes that encode to a block of lines
-    view = memoryview(data)
-    for block, start in enumerate(range(0, len(data), chunk)):
-        lines = run[block * _REBUILD_LINES * width : (block + 1) * _REBUILD_LINES * width]
-        encoded = binascii.b2a_base64(view[start : start + chunk], newline=False)
-        # The line ends where they belong: after each line of the block but the message's
-        # last (whose line end is the run's end, checked above).
-        full = -(-len(encoded) // line) - (start + chunk >= len(data))
-        for offset, byte in enumerate(eol):
-            if lines[line + offset : full * width : width] != bytes((byte,)) * full:
-                return False
-        if lines.replace(eol, b"") != encoded:
+    # The line ends after every full line and at the end (checked above), none elsewhere.
+    full = count - (size % line != 0)
+    for offset, byte in enumerate(eol):
+        if run[line + offset : full * width : width] != bytes((byte,)) * full:
             return False
-    return True
+    for end_byte in (b"\r", b"\n"):
+        if run.count(end_byte) != eol.count(end_byte) * count:
+            return False
+    end = len(run) - len(eol)
+    pad = run.find(b"=")
+    if pad != -1 and (pad < end - 2 or run[pad:end] != b"=" * (end - pad)):
+        return False
+    last = run[max(0, end - 4 - len(eol)) : end].replace(eol, b"")[-4:]
+    return binascii.b2a_base64(data[-(len(data) % 3 or 3) :], newline=False) == last
 
 
 # What :func:`split_raw` decoded: where a base64 body starts in the raw mail → (where it
@@ -521,13 +547,23 @@ class RawMailManager(models.Manager["RawMail"]):
         raises :class:`~django.db.IntegrityError` when the bytes are there already (the
         caller's transaction is then to be rolled back; :meth:`put` looks first).
         The row returned holds in ``bodies`` the base64 bodies it took out, decoded."""
+        row = self.build(raw, sha)
+        # One hand-built statement (no signals are connected to this model): every
+        # received mail writes one.
+        insert(RawMail, [row], using=self._db)
+        return row
+
+    def build(self, raw: bytes, sha: str | None = None) -> RawMail:
+        """The row :meth:`make` inserts, not inserted yet (its large base64 bodies are
+        stored already, as files by their sha256): for a caller that inserts it together
+        with the row that refers to it (:func:`otrs.bulk.insert_with_parent`)."""
         pieces: list[dict] = []
         rest = raw
         bodies: DecodedBodies = {}
         if len(raw) >= PIECE_MIN_BYTES:
             rest, pieces = split_raw(raw, bodies)
         codec, data = pack(rest)
-        row = self.create(
+        row = RawMail(
             sha256=sha or content_hash(raw), size=len(raw), codec=codec, data=data, pieces=pieces
         )
         row.bodies = bodies

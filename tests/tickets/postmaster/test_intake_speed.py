@@ -44,19 +44,22 @@ pytestmark = pytest.mark.django_db
 # 18 for a new ticket since its number is taken without a savepoint (ON CONFLICT DO NOTHING;
 # MariaDB keeps the savepoint and its release); 19 since a new ticket adds one to its
 # queue's maintained count (tickets.ticket_counts). 17 and 20 since the actions take no
-# savepoint inside the intake's processing transaction (whole_transaction).
+# savepoint inside the intake's processing transaction (whole_transaction). Exact counts
+# since: on PostgreSQL the SET LOCAL goes with the last statement, and three pairs of rows
+# (the raw bytes and the inbound row, the article and its raw source, the event batch and
+# its first events) go in with one statement each (otrs.bulk.insert_with_parent).
 NEW_TICKET_QUERIES = 17
-FOLLOW_UP_QUERIES = 20
+FOLLOW_UP_QUERIES = 18  # 20 was a loose bound: 18 was what a follow-up took
 
 
 def _extra(*, new_ticket: bool) -> int:
-    """Statements one database needs beyond the others: MariaDB's upsert of the ticket-number
+    """Statements one database needs beyond SQLite: MariaDB's upsert of the ticket-number
     counter cannot return the new value (one SELECT more for a new ticket) and the ticket's
-    insert keeps its savepoint (two more); PostgreSQL's processing transaction commits
-    asynchronously (one SET LOCAL)."""
+    insert keeps its savepoint (two more); PostgreSQL writes three pairs of rows with one
+    statement each (three fewer)."""
     if connection.vendor == "mysql":
         return 3 if new_ticket else 0
-    return 1 if connection.vendor == "postgresql" else 0
+    return -3 if connection.vendor == "postgresql" else 0
 
 
 def mail(subject="Printer broken", *, sender="alice@example.com", to="support@helpdesk.test"):
@@ -166,22 +169,19 @@ def test_a_change_in_a_rolled_back_transaction_is_not_kept(address, other_queue,
     assert pipe(mail("After")).ticket.queue == support.queue
 
 
-def test_one_new_ticket_mail_costs_a_bounded_number_of_queries(
-    address, django_assert_max_num_queries
-):
+def test_one_new_ticket_mail_costs_a_bounded_number_of_queries(address, django_assert_num_queries):
     pipe(mail("warm-up"))  # the master data load is once per process, not per mail
-    limit = NEW_TICKET_QUERIES + _extra(new_ticket=True)
-    with django_assert_max_num_queries(limit):
+    with django_assert_num_queries(NEW_TICKET_QUERIES + _extra(new_ticket=True)):
         stored = pipe(mail())
     assert stored.ticket is not None
     kinds = set(TicketHistory.objects.filter(ticket=stored.ticket).values_list("history_type"))
     assert {(HistoryType.NEW_TICKET,), (HistoryType.EMAIL_CUSTOMER,)} <= kinds
 
 
-def test_one_follow_up_costs_a_bounded_number_of_queries(address, django_assert_max_num_queries):
+def test_one_follow_up_costs_a_bounded_number_of_queries(address, django_assert_num_queries):
     first = pipe(mail()).ticket
     pipe(mail(f"Re: [Ticket#{first.number}] warm-up"))
-    with django_assert_max_num_queries(FOLLOW_UP_QUERIES + _extra(new_ticket=False)):
+    with django_assert_num_queries(FOLLOW_UP_QUERIES + _extra(new_ticket=False)):
         stored = pipe(mail(f"Re: [Ticket#{first.number}] still broken"))
     assert stored.ticket == first
     assert Article.objects.filter(ticket=first).count() == 3
@@ -236,6 +236,32 @@ def test_a_plain_mail_takes_no_savepoint(address):
     assert stored.outcome == "new_ticket" and again.outcome == "follow_up"
     assert savepoints(new) == (1 if connection.vendor == "mysql" else 0)
     assert savepoints(follow_up) == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_follow_up_with_x_otrs_directives_takes_no_savepoint(address, other_queue):
+    # Trusted X-OTRS-FollowUp-* headers call the field actions (priority, queue, title,
+    # state) inside the intake's processing transaction: before, a savepoint each (SAVEPOINT
+    # and RELEASE), now none (whole_transaction), and their changes are all made.
+    first = pipe(mail("warm-up")).ticket
+    headers = (
+        "X-OTRS-FollowUp-Priority: 5 very high\r\n"
+        f"X-OTRS-FollowUp-Queue: {other_queue.full_name}\r\n"
+        "X-OTRS-FollowUp-Title: Renamed by mail\r\n"
+        "X-OTRS-FollowUp-State: closed successful\r\n"
+    ).encode()
+    raw = mail(f"Re: [Ticket#{first.number}] with directives")
+    with CaptureQueriesContext(connection) as ctx:
+        stored = pipe(headers + raw)
+    assert stored.outcome == "follow_up" and stored.ticket == first
+    ticket = Ticket.objects.select_related("priority", "queue", "state").get(pk=first.pk)
+    assert (ticket.priority.name, ticket.queue, ticket.title, ticket.state.name) == (
+        "5 very high",
+        other_queue,
+        "Renamed by mail",
+        "closed successful",
+    )
+    assert savepoints(ctx) == 0
 
 
 def _failing_field_values(*args, **kwargs):
