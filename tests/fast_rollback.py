@@ -7,8 +7,9 @@ thousands of INSERTs, 2 s a test on SQLite and 6-10 s on MariaDB on a busy 2-cor
 for about 250 tests. The same rows go in here with one ``bulk_create`` per model and one per
 many-to-many table, in the order Django serialised them, inside the same transaction with the
 same constraint checks off and the same check at the end; a model ``bulk_create`` refuses
-(multi-table inheritance) is saved row by row as Django does. Raw loading sends no signal
-that changes a row, so skipping the ``save()`` path loses nothing.
+(multi-table inheritance) is saved row by row as Django does. The ``post_save`` signal goes
+out for each row as ``save()`` sends it (``raw=True``): the caches that listen to it (master
+data, field definitions, ACL rules) must forget what the flush removed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from io import StringIO
 from django.core import serializers
 from django.db import transaction
 from django.db.backends.base.creation import BaseDatabaseCreation
+from django.db.models import signals
 
 _BATCH = 500
 
@@ -63,6 +65,14 @@ def deserialize_db_from_string(self, data: str) -> None:
                         )
                         table_names.add(through._meta.db_table)
                 manager.bulk_create(fresh, batch_size=_BATCH)
+                # save() would have told the receivers (the caches of master data, field
+                # definitions, ACL rules drop what they hold): tell them the same.
+                if signals.post_save.has_listeners(model):
+                    for obj in fresh:
+                        signals.post_save.send(
+                            sender=model, instance=obj, created=True, update_fields=None,
+                            raw=True, using=alias,
+                        )  # fmt: skip
             for through, objects in links.items():
                 through._base_manager.using(alias).bulk_create(objects, batch_size=_BATCH)
         self.connection.check_constraints(table_names=table_names)
