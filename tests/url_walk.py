@@ -62,6 +62,7 @@ from tickets.models import (
     Ticket,
     TicketProcess,
     TicketType,
+    WebNotification,
 )
 
 # The roots the walk covers; a new root (the API) is added here once it exists.
@@ -262,6 +263,17 @@ def build_dataset() -> Dataset:
             message=f"Walk maintenance {days}",
             created_by=staff,
         )
+    # In-app notifications: the granted agent's own on its ticket, and the superuser's (which
+    # nobody else may open).
+    for side, user in (("own", granted), ("foreign", staff)):
+        note = WebNotification.objects.create(
+            user=user,
+            ticket_id=data.own["tickets"],
+            event_name="NotificationNewTicket",
+            subject="Walk",
+            body="Walk notification.",
+        )
+        getattr(data, side)["notifications"] = note.pk
     # The composer's drafts: a draft screen (tickets/<pk>/drafts/<screen>/...).
     data.own["screen"] = data.foreign["screen"] = "note"
     for user in (granted, plain, staff, *customers):

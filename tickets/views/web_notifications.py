@@ -76,8 +76,11 @@ def notifications_read(request):
         messages.success(request, text % {"count": marked})
     else:
         messages.error(request, " ".join(form.non_field_errors() + form["ids"].errors))
+    # Only a path on this site: no open redirect, and nothing redirect() takes for a view name.
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, {request.get_host()}, request.is_secure()
+    ):
         back = reverse("agent:notifications")
     return redirect(back)
 
