@@ -30,16 +30,38 @@ BASE_DIR = Path(__file__).resolve().parents[1]
 fast_rollback.install()
 
 
+# The fixtures through which a test reaches the database.
+_DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
+
+
+def _reaches_the_database(item) -> bool:
+    if item.get_closest_marker("django_db") or item.get_closest_marker("configured_database"):
+        return True
+    return bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
 def pytest_collection_modifyitems(items):
-    """Tests marked ``own_sqlite`` do the same work whatever database the suite runs on
-    (they migrate a SQLite database of their own in other processes), so only the SQLite
-    suite runs them; the server suites list them as skipped."""
+    """What the server suites leave to the SQLite suite, listed there as skipped:
+
+    - tests marked ``own_sqlite``, which make a SQLite database of their own in other
+      processes whatever DATABASE_URL names: they do the same work on every suite;
+    - tests that never reach the database (pytest-django refuses them a connection): parsing,
+      settings, the MTA pipe's script, catalogues. A test that reaches the run's database
+      in another process says so with ``configured_database``; OTRS_TESTS_EVERYWHERE=1
+      runs them on a server suite too.
+    """
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         return
-    skip = pytest.mark.skip(reason="own SQLite database: the SQLite suite runs it")
+    everywhere = os.environ.get("OTRS_TESTS_EVERYWHERE") == "1"
+    own = pytest.mark.skip(reason="own SQLite database: the SQLite suite runs it")
+    plain = pytest.mark.skip(reason="no database: the SQLite suite runs it")
     for item in items:
         if item.get_closest_marker("own_sqlite"):
-            item.add_marker(skip)
+            item.add_marker(own)
+        elif not everywhere and not _reaches_the_database(item):
+            item.add_marker(plain)
 
 
 @pytest.fixture(scope="session")
