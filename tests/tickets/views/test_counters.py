@@ -3,7 +3,7 @@ its cost, and the places of the pages that show them."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -14,9 +14,12 @@ from tickets import actions, selectors
 
 
 @pytest.fixture
-def desk(support, django_capture_on_commit_callbacks):
+def desk(support, django_capture_on_commit_callbacks, time_machine):
     """For the rw agent: one locked and watched, one new, one reminder reached, one
-    escalated (the queue answers within 10 minutes, the ticket is an hour old), one closed."""
+    escalated (the queue answers within 10 minutes, the ticket is an hour old), one closed.
+    On a Tuesday at noon: escalation counts working hours, so an hour-old ticket made in the
+    evening or at a weekend is not escalated yet."""
+    time_machine.move_to(datetime(2026, 3, 3, 12, 0, tzinfo=UTC))
     rw, system = support.rw, factories.system()
     old = timezone.now() - timedelta(hours=1)
     locked = factories.ticket(support.queue, title="locked one")
