@@ -11,12 +11,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from otrs.accounts.decorators import agent_required
+from otrs.web.links import local_path
 from tickets import actions
 from tickets.actions import BulkResult
 from tickets.automation import acl
@@ -48,14 +48,8 @@ def bulk(request):
 
 
 def _next_url(request) -> str:
-    """Where the list was; only a path on this site (no open redirect, and nothing that
-    ``redirect()`` would take for a view name)."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("agent:dashboard")
+    """Where the list was (a path on this site), else the dashboard."""
+    return local_path(request, request.POST.get("next", ""), reverse("agent:dashboard"))
 
 
 def _report(request, result: BulkResult) -> None:

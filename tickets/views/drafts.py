@@ -25,13 +25,13 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from otrs.accounts.decorators import agent_required
 from otrs.errors import DomainError
 from otrs.permissions import PermissionKey
+from otrs.web.links import local_path
 
 from .. import access, actions
 from ..forms.common import AttachmentsField
@@ -113,12 +113,9 @@ def _wants_json(request) -> bool:
 
 
 def _back(request, ticket: Ticket) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("agent:zoom", args=[ticket.pk])
+    return local_path(
+        request, request.POST.get("next", ""), reverse("agent:zoom", args=[ticket.pk])
+    )
 
 
 def _screen(ticket_pk: int, screen: str, request) -> tuple[Ticket, DraftScreen]:

@@ -9,11 +9,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from otrs.accounts.decorators import agent_required
+from otrs.web.links import local_path
 from otrs.web.pagination import paginate
 
 from .. import actions
@@ -76,12 +76,7 @@ def notifications_read(request):
         messages.success(request, text % {"count": marked})
     else:
         messages.error(request, " ".join(form.non_field_errors() + form["ids"].errors))
-    # Only a path on this site: no open redirect, and nothing redirect() takes for a view name.
-    back = request.POST.get("next", "")
-    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
-        back, {request.get_host()}, request.is_secure()
-    ):
-        back = reverse("agent:notifications")
+    back = local_path(request, request.POST.get("next", ""), reverse("agent:notifications"))
     return redirect(back)
 
 
