@@ -1,7 +1,7 @@
 """Benchmark of the agent portal's pages, end to end through Django (not a test).
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/otrs_bench
-    .venv/bin/python bench/bench_agent.py [--runs 9] [--warmup 2] [--word printer] [--sorts]
+    .venv/bin/python bench/bench_agent.py [--runs 9] [--warmup 2] [--word printer] [--sorts] [--api]
 
 Each page is requested with Django's test client, signed in as ``bench-queue`` (rw on the
 busiest queue's group only), so the time includes the middleware, the access layer, the
@@ -9,8 +9,11 @@ queries and the template rendering, but no network or web server. It reports the
 (median, min and max of ``--runs`` requests after ``--warmup``) and the query count of: the
 dashboard, page 1 of the busiest queue, the zoom of a ticket with 200 articles, and a
 full-text search for ``--word``; with ``--sorts``, the busiest queue's page 1 sorted by each
-column header instead. Fill the database first (see bench/README.md); the agents
-and the 200-article ticket are made by ``bench_tickets.py``'s helpers if missing.
+column header instead; with ``--api``, the REST API's calls of issue 16's figures instead
+(with a read token of the same agent): a page of 50 open tickets of the busiest queue with
+its total, the 200-article ticket, and its 200 articles in one page. Fill the database first
+(see bench/README.md); the agents and the 200-article ticket are made by
+``bench_tickets.py``'s helpers if missing.
 """
 
 from __future__ import annotations
@@ -18,13 +21,16 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from datetime import timedelta
 
 from bench_tickets import _agent, _machine, _zoom_ticket  # also sets Django up
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from otrs.accounts.models import Group
+from otrs.api.tokens import create_token
 from tickets import selectors
 from tickets.models import Queue, Ticket
 
@@ -42,6 +48,7 @@ def main() -> None:
         action="store_true",
         help="print the PostgreSQL plan of each page's ordered ticket queries",
     )
+    parser.add_argument("--api", action="store_true", help="the REST API's calls instead")
     args = parser.parse_args()
 
     counts = selectors.queue_counts(_agent("bench-all", Group.objects.all()))
@@ -67,6 +74,26 @@ def main() -> None:
             (f"queue view sorted by {sort} {order}", f"{queue_url}&sort={sort}&order={order}")
             for sort in ("age", "number", "title", "state", "priority", "escalation")
             for order in ("asc", "desc")
+        ]
+    if args.api:
+        _row, token = create_token(
+            agent,
+            name="bench",
+            scope="read",
+            expires_at=timezone.now() + timedelta(hours=1),
+            actor=agent,
+        )
+        client = Client(HTTP_HOST="127.0.0.1", headers={"Authorization": f"Bearer {token}"})
+        pages = [
+            (
+                "API: 50 open tickets of the queue, with total",
+                f"/api/v1/tickets/?queue={queue.pk}&state_type=open&page_size=50",
+            ),
+            ("API: ticket with 200 articles", f"/api/v1/tickets/{zoom.pk}/"),
+            (
+                "API: its 200 articles, one page",
+                f"/api/v1/tickets/{zoom.pk}/articles/?page_size=200",
+            ),
         ]
     print(_machine())
     print(
