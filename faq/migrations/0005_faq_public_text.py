@@ -75,6 +75,10 @@ def create_index(apps, schema_editor):
     elif vendor == "mysql":
         schema_editor.execute(f"CREATE FULLTEXT INDEX {FAQ_PUBLIC_FULLTEXT} ON {table} (public_text)")
     else:
+        # SQLite added public_text by rebuilding the table, which dropped the triggers of
+        # the full index of 0002; put them back here, so a new site's first migrate does not
+        # end with post_migrate's "had lost its triggers" repair (idempotent).
+        fts.create(schema_editor, fts.FAQ_ITEMS)
         fts.create(schema_editor, fts.FAQ_PUBLIC)
 
 
