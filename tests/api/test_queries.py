@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 # Token look-up, the agent's grants (direct and by role), the queue filter's check (the
 # search form), the capped count, the page. A site with custom fields adds one query for
-# their values (the definitions come from the cache).
+# their values (the definitions come from the cache); a page holding tickets with a service or
+# an SLA one each for those (priority and type come from the worker's master-data copy).
 LIST_QUERIES = 6
 # Token, ticket, grants (direct and by role) for the access check.
 GET_QUERIES = 4

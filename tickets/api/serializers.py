@@ -43,24 +43,48 @@ def _ticket_fields():
 # --- references --------------------------------------------------------------------------------
 
 
+# A page of 50 tickets holds 400 references. Each one builds its small object directly: DRF's
+# generic walk over the declared fields (which stay, for the schema) cost about 15 ms a page.
+
+
 class NamedRef(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
+    def to_representation(self, instance):
+        return {"id": instance.pk, "name": str(instance.name)}
+
 
 class StateRef(NamedRef):
     state_type = serializers.CharField()
+
+    def to_representation(self, instance):
+        return {
+            "id": instance.pk,
+            "name": str(instance.name),
+            "state_type": str(instance.state_type),
+        }
 
 
 class QueueRef(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="full_name")
 
+    def to_representation(self, instance):
+        return {"id": instance.pk, "name": str(instance.full_name)}
+
 
 class UserRef(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.CharField(source="get_full_name")
+
+    def to_representation(self, instance):
+        return {
+            "id": instance.pk,
+            "username": str(instance.username),
+            "name": str(instance.get_full_name()),
+        }
 
 
 # --- master data -------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from otrs.fields.selectors import definitions, values_for
 from otrs.permissions import PermissionKey
 from otrs.search.highlight import as_text, highlights
 
-from .. import access, actions, escalation
+from .. import access, actions, escalation, masterdata
 from ..downloads import attachment_response
 from ..fields import TICKET
 from ..forms.search import SearchForm
@@ -46,7 +46,24 @@ from ..search import search_tickets
 from . import changes
 from . import serializers as s
 
-_RELATED = ("queue", "state", "priority", "type", "service", "sla", "owner", "responsible")
+# A page of tickets joins only these: PostgreSQL's planner spent 13 ms (at 1M tickets, quiet)
+# ordering the joins of all eight references, against 1 ms for these four. Priority and type
+# come from the worker's master-data copy, service and SLA in one small query each.
+_RELATED = ("queue", "state", "owner", "responsible")
+_PREFETCHED = ("service", "sla")
+
+
+def _with_master_data(tickets) -> None:
+    """Attach each ticket's priority and type from this worker's master-data copy (a
+    reference missing from it, created since, is left to load on its own)."""
+    copy = masterdata.snapshot()
+    for name, known in (("priority", copy.priorities), ("type", copy.types)):
+        field = Ticket._meta.get_field(name)
+        for ticket in tickets:
+            found = known.get(getattr(ticket, field.attname))
+            if found is not None:
+                field.set_cached_value(ticket, found)
+
 
 _SEARCH_PARAMETERS = [
     OpenApiParameter("q", str, description="A ticket number, or words of title or articles."),
@@ -128,13 +145,15 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         form = SearchForm(self.request.query_params, user=self.request.user)
         if not form.is_valid():
             raise ValidationError(form_errors(form))
-        return search_tickets(self.request.user, form.criteria()).select_related(*_RELATED)
+        tickets = search_tickets(self.request.user, form.criteria())
+        return tickets.select_related(*_RELATED).prefetch_related(*_PREFETCHED)
 
     def ticket(self, need: str = PermissionKey.RO):
         return access.get_or_404(self.request.user, _pk(self.kwargs["pk"]), need)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
+        _with_master_data(page)
         params = request.query_params
         words = " ".join(params.get(name, "") for name in ("fulltext", "q")).strip()
         if not request.user.is_agent:
