@@ -57,12 +57,13 @@ def _with_master_data(tickets) -> None:
     """Attach each ticket's priority and type from this worker's master-data copy (a
     reference missing from it, created since, is left to load on its own)."""
     copy = masterdata.snapshot()
-    for name, known in (("priority", copy.priorities), ("type", copy.types)):
-        field = Ticket._meta.get_field(name)
-        for ticket in tickets:
-            found = known.get(getattr(ticket, field.attname))
-            if found is not None:
-                field.set_cached_value(ticket, found)
+    for ticket in tickets:
+        priority = copy.priorities.get(ticket.priority_id)
+        if priority is not None:
+            ticket.priority = priority  # the same id: only the reference is filled in
+        kind = copy.types.get(ticket.type_id)
+        if kind is not None:
+            ticket.type = kind
 
 
 _SEARCH_PARAMETERS = [
