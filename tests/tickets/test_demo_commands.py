@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.files.storage import FileSystemStorage
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count, F
 from django.utils import timezone
 
@@ -321,6 +322,23 @@ def test_it_fills_the_database_with_unique_numbers(settings, generator):
     ticket = factories.ticket(queue)
     assert ticket.pk > max(tickets.exclude(pk=ticket.pk).values_list("pk", flat=True))
     assert not Ticket.objects.filter(number=ticket.number).exclude(pk=ticket.pk).exists()
+
+
+def test_the_filled_articles_are_in_the_full_text_index():
+    """filldb skips PostgreSQL's foreign-key triggers (session_replication_role = replica);
+    the articles' search-vector trigger must fire all the same (tickets 0039), or full-text
+    search finds none of the filled tickets. SQLite's FTS5 table is kept by triggers too;
+    MariaDB's FULLTEXT index is the engine's own."""
+    run("filldb", tickets=20, articles_per_ticket=2, batch=10)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT count(*) FROM tickets_article WHERE search_vector IS NULL")
+            assert cursor.fetchone()[0] == 0
+        elif connection.vendor == "sqlite":
+            cursor.execute("SELECT count(*) FROM tickets_article_fts")
+            assert cursor.fetchone()[0] == Article.objects.count()
+        else:
+            pytest.skip("MariaDB keeps its FULLTEXT index itself")
 
 
 def test_it_refuses_an_unknown_hot_queue():
