@@ -256,6 +256,16 @@ def _seen(html: str) -> str:
     return found.group(1)
 
 
+def _opened_decision(client, support, process):
+    """A new process ticket whose "Decide" dialog the rw agent has opened: the ticket, the
+    dialog, its URL and the version the form carries."""
+    ticket = _started(support, process)
+    decide = _dialog(process, "Decide")
+    url = reverse("agent:process_dialog", args=[ticket.pk, decide.pk])
+    client.force_login(support.rw)
+    return ticket, decide, url, _seen(client.get(url).content.decode())
+
+
 @pytest.fixture
 def colleague(support):
     other = factories.agent("colleague")
@@ -266,11 +276,7 @@ def colleague(support):
 def test_a_dialog_on_a_ticket_changed_since_shows_the_changes_and_submits_anyway(
     client, support, change_request, colleague
 ):
-    ticket = _started(support, change_request)
-    decide = _dialog(change_request, "Decide")
-    url = reverse("agent:process_dialog", args=[ticket.pk, decide.pk])
-    client.force_login(support.rw)
-    seen = _seen(client.get(url).content.decode())
+    ticket, _decide, url, seen = _opened_decision(client, support, change_request)
 
     actions.set_priority(ticket, Priority.objects.get(level=5), actor=colleague)
     answer = {"seen": seen, "field_ChangeApproval": "approved", "body": "Go."}
@@ -291,11 +297,7 @@ def test_a_dialog_on_a_ticket_changed_since_shows_the_changes_and_submits_anyway
 def test_a_dialog_of_an_activity_the_ticket_has_left_is_refused(
     client, support, change_request, colleague
 ):
-    ticket = _started(support, change_request)
-    decide = _dialog(change_request, "Decide")
-    url = reverse("agent:process_dialog", args=[ticket.pk, decide.pk])
-    client.force_login(support.rw)
-    seen = _seen(client.get(url).content.decode())
+    ticket, decide, url, seen = _opened_decision(client, support, change_request)
 
     _submit(change_request, "Decide", colleague, ticket, field_ChangeApproval="approved")
     assert _activity(ticket) == "Implementation"
