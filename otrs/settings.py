@@ -553,6 +553,10 @@ GENERIC_AGENT_MAX_EVENT_DEPTH = env.int("GENERIC_AGENT_MAX_EVENT_DEPTH", 10, min
 # Processes: one submitted dialog moves a ticket through at most this many transitions (a
 # cycle of conditions that always hold stops there and says so in the ticket's trace).
 PROCESS_MAX_TRANSITIONS = env.int("PROCESS_MAX_TRANSITIONS", 10, minimum=1, maximum=100)
+# Processes: a step caused by a chain of more automatic changes than this (transition actions
+# whose changes let GenericAgent event jobs change the ticket, which let another transition
+# hold ...) moves nothing and says so in the ticket's trace.
+PROCESS_MAX_EVENT_DEPTH = env.int("PROCESS_MAX_EVENT_DEPTH", 10, minimum=1, maximum=100)
 
 # --- Monitoring --------------------------------------------------------------------------------
 

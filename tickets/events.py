@@ -13,6 +13,7 @@ codes as the history row keeps them, before they became strings) plus the row's 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 from otrs import events
@@ -74,6 +75,26 @@ class TicketEvent(StrEnum):
 
 
 OBJECT_TYPE = "ticket"
+
+# What an automatic change (a GenericAgent event job, a process step after an event) carries
+# in its history rows and so in its events: how deep it stands in a chain of automatic
+# changes. Each handler of that kind counts its own key up and carries the others on
+# (``tickets.actions.recorded_as``), so a loop through several of them still ends.
+CHAIN_KEYS = ("genericagent_depth", "process_depth")
+
+
+def chain_of(payloads: Iterable[Mapping]) -> dict[str, int]:
+    """The deepest value of each chain key among the events' ``payloads`` (absent keys are
+    left out)."""
+    found: dict[str, int] = {}
+    for payload in payloads:
+        for key in CHAIN_KEYS:
+            try:
+                value = int(payload[key])
+            except (KeyError, TypeError, ValueError):
+                continue
+            found[key] = max(found.get(key, value), value)
+    return found
 
 
 def record(

@@ -2,8 +2,9 @@
 
 Each gets every committed change's events it asked for as one batch, in a Celery worker,
 at least once (see :mod:`otrs.events.delivery`): the notifications to agents and customers
-(:mod:`tickets.notifications`), the escalation index (:func:`escalation_index`)
-and the auto responses to inbound mail (:mod:`tickets.autoresponses`). And the ticket
+(:mod:`tickets.notifications`), the escalation index (:func:`escalation_index`),
+the auto responses to inbound mail (:mod:`tickets.autoresponses`), GenericAgent's event jobs
+and the process transitions after a change (:mod:`tickets.processes.receivers`). And the ticket
 e-mail channel's hand-over points
 with the mail transport (:func:`connect_mail_channel`).
 """
@@ -79,8 +80,10 @@ def subscribe() -> None:
     events.subscribe(autoresponses.HANDLER, autoresponses.handle, events=autoresponses.EVENTS)
     # Imported here: the GenericAgent engine reads the custom fields' and actions' modules.
     from .automation import receivers as generic_agent
+    from .processes import receivers as process_transitions
 
     generic_agent.subscribe()
+    process_transitions.subscribe()
 
 
 def connect_mail_channel() -> None:

@@ -67,7 +67,13 @@ def process_dialog(request, pk: int, dialog_pk: int):
     place = TicketProcess.objects.select_related("process", "activity").filter(ticket=ticket)
     found = place.first()
     dialog = get_object_or_404(ActivityDialog, pk=dialog_pk)
-    if found is None or dialog not in engine.offered_dialogs(found, customer=True):
+    if found is None:
+        raise Http404
+    # A dialog the ticket's activity no longer has (it moved on while the customer wrote):
+    # posted, the engine refuses it with where the ticket stands (409); shown, it is not there.
+    moved = engine.left_behind(found, dialog, customer=True)
+    offered = dialog in engine.offered_dialogs(found, customer=True)
+    if not offered and not (moved and request.method == "POST"):
         raise Http404
     form = DialogForm(
         *((request.POST,) if request.method == "POST" else ()),
@@ -75,6 +81,8 @@ def process_dialog(request, pk: int, dialog_pk: int):
         user=request.user,
         ticket=ticket,
     )
+    if moved:
+        form.nothing_required()
     return form_screen(
         request,
         form,
@@ -86,7 +94,13 @@ def process_dialog(request, pk: int, dialog_pk: int):
         render=lambda form, *, status=200, error=None: render(
             request,
             "customer_portal/processes/dialog.html",
-            {"form": form, "process": found.process, "dialog": dialog, "ticket": ticket},
+            {
+                "form": form,
+                "process": found.process,
+                "dialog": dialog,
+                "ticket": ticket,
+                "moved": moved,
+            },
             status=status,
         ),
     )

@@ -94,3 +94,11 @@ def test_a_customer_starts_a_process_and_fills_a_dialog(feedback_process):
     assert response.status_code == 302, response.content.decode()[:2000]
     place.refresh_from_db()
     assert place.activity.name == "Rated"
+
+    # The same dialog sent again from another tab: the ticket has moved on, so it is refused
+    # with the reason (not a 404), and nothing is written.
+    again = client.post(rate_url, {"field_Satisfied": "no"})
+    assert again.status_code == 409
+    assert "cannot be submitted any more" in again.content.decode()
+    assert "Back to the ticket" in again.content.decode()
+    assert ticket.history.filter(history_type=HistoryType.TICKET_DYNAMIC_FIELD_UPDATE).count() == 1

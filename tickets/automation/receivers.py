@@ -9,7 +9,9 @@ savepoint of its own: one that fails is stored as failed and the others go on.
 
 Chains: the changes of a run carry its depth in their events (``genericagent_depth``), so a
 run caused by another run is one deeper; past ``GENERIC_AGENT_MAX_EVENT_DEPTH`` the run is
-stored as stopped (an event loop) and changes nothing.
+stored as stopped (an event loop) and changes nothing. The depths of other automatic changes
+in the chain (a process step's ``process_depth``) are carried on unchanged
+(:data:`tickets.events.CHAIN_KEYS`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from django.utils.translation import gettext as _
 
 from otrs import events
 
-from ..events import OBJECT_TYPE, TicketEvent
+from .. import actions
+from ..events import OBJECT_TYPE, TicketEvent, chain_of
 from ..models import GenericAgentJob, GenericAgentRun, RunStatus, RunTrigger
 from .engine import run_job
 
@@ -65,7 +68,7 @@ def handle(batch: events.Batch) -> None:
 
 def _run(job: GenericAgentJob, event: events.Event, depth: int) -> None:
     try:
-        with transaction.atomic():
+        with transaction.atomic(), actions.recorded_as(**chain_of([event.payload])):
             run_job(
                 job,
                 trigger=RunTrigger.EVENT,

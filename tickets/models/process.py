@@ -191,8 +191,14 @@ class TicketProcess(models.Model):
 
 
 class ProcessStep(models.Model):
-    """One step of a process ticket (its start or a submitted dialog) and the transitions it
-    checked: which held, which did not and why, which one fired (the trace).
+    """One step of a process ticket (its start, a submitted dialog, or a change made elsewhere
+    that let a transition hold) and the transitions it checked: which held, which did not and
+    why, which one fired (the trace).
+
+    A step after a change (``dialog_name`` empty) names the events that caused it
+    (``trigger_events``), who made that change (``caused_by``) and how deep it stands in a
+    chain of automatic changes (``depth``); ``trigger_key`` (the delivered batch and the
+    ticket) makes a redelivered batch find its step and move nothing again.
 
     ``checks``: ``[{"transition": name, "from": activity name, "held": bool,
     "lines": [[condition line, held], ...], "to": activity name}, ...]``, in the order
@@ -209,6 +215,17 @@ class ProcessStep(models.Model):
     message = models.TextField(_("message"), blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("at"), default=timezone.now)
+    trigger_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    trigger_events = models.JSONField(_("after the events"), default=list, blank=True)
+    caused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("change made by"),
+    )
+    depth = models.PositiveSmallIntegerField(_("depth in a chain of automatic changes"), default=0)
 
     class Meta:
         verbose_name = _("process step")

@@ -20,7 +20,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.text import slugify
+from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -126,6 +126,15 @@ class TransitionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        condition = self.fields["condition"]
+        condition.help_text = format_lazy(
+            "{} {}",
+            _(
+                "Checked after each dialog and after every change of the ticket made anywhere "
+                "else (a screen, a mail, GenericAgent, the API); empty: always holds."
+            ),
+            condition.help_text,
+        )
         if self.instance.actions:
             self.initial.setdefault(
                 "actions_text",
@@ -277,7 +286,8 @@ class ProcessAdmin(admin.ModelAdmin):
 
 @admin.register(ProcessStep)
 class ProcessStepAdmin(admin.ModelAdmin):
-    """The trace of process tickets: every start and dialog, the transitions checked."""
+    """The trace of process tickets: every start, dialog and change made elsewhere that
+    moved one, the transitions checked."""
 
     list_display = (
         "created_at",
@@ -296,6 +306,9 @@ class ProcessStepAdmin(admin.ModelAdmin):
         "process",
         "actor",
         "dialog_name",
+        "trigger_events",
+        "caused_by",
+        "depth",
         "activity_before",
         "activity_after",
         "message",

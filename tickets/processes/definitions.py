@@ -68,7 +68,7 @@ def process_errors(process: Process) -> dict[str, list[str]]:
     def add(part: str, message: str) -> None:
         errors.setdefault(part, []).append(message)
 
-    activities = {a.pk: a for a in process.activities.prefetch_related("dialogs")}
+    activities = {a.pk: a for a in process.activities.all()}
     transitions = list(process.transitions.all())
     dialogs = list(process.dialogs.all())
     if not activities:
@@ -100,8 +100,8 @@ def process_errors(process: Process) -> dict[str, list[str]]:
                     _("%(name)s: cannot be reached from the start activity.")
                     % {"name": activity.name},
                 )
-    # Activities left by a transition without a condition: a ticket never waits there.
-    always = {t.from_activity_id for t in transitions if not t.condition}
+    # An activity with transitions but no dialog is a waiting one: a change made anywhere
+    # (tickets.processes.receivers) moves the ticket on when a transition holds.
     ends = {pk for pk in activities if not edges.get(pk)}
     finishing = set().union(*(_reachable(end, backwards) for end in ends)) if ends else set()
     for pk, activity in activities.items():
@@ -109,15 +109,6 @@ def process_errors(process: Process) -> dict[str, list[str]]:
             add(
                 "activities",
                 _("%(name)s: no way out (no path from here leads to an end activity).")
-                % {"name": activity.name},
-            )
-        elif edges.get(pk) and not activity.dialogs.all() and pk not in always:
-            add(
-                "activities",
-                _(
-                    "%(name)s: has transitions but no dialog; a ticket moves on from here "
-                    "only if a transition holds when it arrives."
-                )
                 % {"name": activity.name},
             )
     for dialog in dialogs:

@@ -36,6 +36,7 @@ from ..forms.common import (
     check_pending_time,
     pending_until_field,
 )
+from ..forms.versioned import CarriesVersion, add_version_field
 from ..models import SLA, Priority, Queue, Service, State, Ticket, TicketType
 
 FIELD_PREFIX = "field:"
@@ -145,11 +146,12 @@ class QueueChoiceField(forms.ModelChoiceField):
         return obj.full_name
 
 
-class DialogForm(forms.Form):
+class DialogForm(CarriesVersion, forms.Form):
     """The fields of one dialog for ``user``, filled with the ticket's values (``ticket``:
     None when the dialog starts a process ticket, which always asks for a title).
     ``cleaned_data`` holds domain objects; :func:`changes_of` and :func:`create_values` read
-    them."""
+    them. A dialog of a ticket carries the ticket's version as the agent saw it (the edit
+    conflict check of every ticket screen, :mod:`tickets.forms.versioned`)."""
 
     def __init__(self, *args, dialog, user, ticket: Ticket | None = None, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -182,7 +184,14 @@ class DialogForm(forms.Form):
         self.custom_fields = [by_name[n] for n in custom if n in by_name]
         if ticket is not None:
             self.initial.update(self._current(ticket))
+            add_version_field(self, ticket)
         acl.restrict_form(self, user=user, screen="process_dialog", tickets=[ticket])
+
+    def nothing_required(self) -> None:
+        """Ask for nothing: a dialog the ticket's activity no longer offers is parsed only to
+        be shown again, with the reason it cannot be submitted."""
+        for field in self.fields.values():
+            field.required = False
 
     def _custom(self, definition, required: bool) -> None:
         field_forms.add_form_fields(

@@ -18,6 +18,7 @@ from .. import access
 from ..models import ActivityDialog, Process, ProcessState, ProcessStep, Ticket, TicketProcess
 from ..processes import engine
 from ..processes.dialogs import DialogForm
+from .ticket_screen import ticket_screen
 
 # Steps the zoom's panel shows (the admin keeps them all).
 ZOOM_STEPS = 5
@@ -81,38 +82,42 @@ def process_start(request, pk: int):
 @agent_required
 @require_http_methods(["GET", "POST"])
 def process_dialog(request, pk: int, dialog_pk: int):
+    """A dialog of the ticket's current activity. Submitted on a ticket others changed
+    since it was opened: their changes are shown and a second submit applies it anyway (the
+    edit conflict of every ticket screen). Submitted after the ticket moved on to an
+    activity without this dialog: refused with where it stands now (409), never applied."""
     ticket = access.get_or_404(request.user, pk, PermissionKey.RW)
     place = TicketProcess.objects.select_related("process", "activity").filter(ticket=ticket)
     found = place.first()
     dialog = get_object_or_404(ActivityDialog, pk=dialog_pk)
-    if found is None or dialog not in engine.offered_dialogs(found):
+    if found is None:
+        raise Http404
+    moved = engine.left_behind(found, dialog)
+    if dialog not in engine.offered_dialogs(found) and not (moved and request.method == "POST"):
         raise Http404
     data = (request.POST,) if request.method == "POST" else ()
     form = DialogForm(*data, dialog=dialog, user=request.user, ticket=ticket)
+    if moved:
+        form.nothing_required()  # the engine refuses it below, with the reason
 
-    def page(form, *, status=200, error=None):
-        context = {"form": form, "process": found.process, "dialog": dialog, "ticket": ticket}
-        return render(request, "tickets/processes/dialog.html", context, status=status)
-
-    def done(step: ProcessStep):
+    def done(step: ProcessStep) -> str:
         if step.activity_after != step.activity_before:
-            message = _("Saved; the ticket moved on to “%(activity)s”.") % {
+            return _("Saved; the ticket moved on to “%(activity)s”.") % {
                 "activity": step.activity_after
             }
-        else:
-            message = _("Saved; the ticket stays in “%(activity)s”.") % {
-                "activity": step.activity_after
-            }
-        if access.can(request.user, ticket, PermissionKey.RO):
-            return message, reverse("agent:zoom", args=[ticket.pk])
-        return message, reverse("agent:dashboard")
+        return _("Saved; the ticket stays in “%(activity)s”.") % {"activity": step.activity_after}
 
-    return form_screen(
+    return ticket_screen(
         request,
+        ticket,
         form,
-        lambda cleaned: engine.submit_dialog(ticket, form, actor=request.user),
+        "tickets/processes/dialog.html",
+        lambda cleaned: engine.submit_dialog(
+            ticket, form, actor=request.user, expected_version=form.expected_version()
+        ),
         done=done,
-        render=page,
+        process=found.process,
+        dialog=dialog,
     )
 
 
@@ -122,7 +127,11 @@ def zoom_panel(ticket: Ticket, *, may_write: bool) -> dict | None:
     found = place.first()
     if found is None:
         return None
-    steps = list(ProcessStep.objects.filter(ticket=ticket).order_by("-created_at", "-pk"))
+    steps = list(
+        ProcessStep.objects.filter(ticket=ticket)
+        .select_related("caused_by")
+        .order_by("-created_at", "-pk")
+    )
     return {
         "place": found,
         "dialogs": engine.offered_dialogs(found) if may_write else [],

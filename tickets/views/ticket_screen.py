@@ -7,7 +7,8 @@ to :func:`ticket_screen` with ``act`` (one action, given the cleaned data; it ge
 version the agent saw from the form) and the success message. When the action answers with
 an :class:`~tickets.actions.EditConflict` (others changed the ticket since the form was
 opened), the form comes back with their changes and the current version (409), so that a
-second submit knowingly applies the change.
+second submit knowingly applies the change. The template also gets the refusal itself
+(``refusal``: None after a GET or a success) for what a screen says about its own kinds.
 """
 
 from __future__ import annotations
@@ -61,9 +62,8 @@ def ticket_screen(
             if isinstance(error, EditConflict):
                 form.show_conflict(error)
                 changes = history.describe(error.changes)
-        return ticket_page(
-            request, template, ticket, form, status=status, **{**context, "changes": changes}
-        )
+        values = {**context, "changes": changes, "refusal": error}
+        return ticket_page(request, template, ticket, form, status=status, **values)
 
     return form_screen(
         request,

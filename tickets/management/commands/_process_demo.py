@@ -1,5 +1,9 @@
 """The process part of ``loaddemo``: a change request with approval (issue 15, part 4).
 
+Its transitions also show the moves after changes made elsewhere: "Approved" and
+"Rejected" hold as soon as the approval field is set anywhere, "Implemented" as soon as the
+ticket is closed in any screen (:mod:`tickets.processes.receivers`).
+
 Imported from YAML as an administrator would (the same code as admin → *Processes* →
 *Import YAML*), once; an administrator's later edits stay. It needs the custom field
 ``ChangeApproval`` (a dropdown: approved, rejected), which it creates when missing.
@@ -18,7 +22,9 @@ DEMO = """
 process: Change request
 description: >-
   A change to a system is described, approved or rejected by the change manager, then
-  carried out and reported.
+  carried out and reported. The steps need not go through the dialogs: setting the
+  approval field anywhere (the ticket's custom fields, the API) or closing the ticket in
+  any screen moves the process on as well.
 state: active
 queue: Support
 start_activity: Recorded
