@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0038_article_search_vector'),
+        ('tickets', '0039_article_search_vector_always'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
