@@ -18,6 +18,7 @@ from .. import access
 from ..models import ActivityDialog, Process, ProcessState, ProcessStep, Ticket, TicketProcess
 from ..processes import engine
 from ..processes.dialogs import DialogForm
+from .ticket_screen import acl_action
 
 # Steps the zoom's panel shows (the admin keeps them all).
 ZOOM_STEPS = 5
@@ -80,6 +81,7 @@ def process_start(request, pk: int):
 
 @agent_required
 @require_http_methods(["GET", "POST"])
+@acl_action("process_dialog")
 def process_dialog(request, pk: int, dialog_pk: int):
     ticket = access.get_or_404(request.user, pk, PermissionKey.RW)
     place = TicketProcess.objects.select_related("process", "activity").filter(ticket=ticket)
