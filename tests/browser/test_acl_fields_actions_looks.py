@@ -15,7 +15,8 @@ from tests.missing import import_or_missing
 from tickets.fields import TICKET
 from tickets.models import AclRule
 
-from .conftest import new_context, shoot_widths
+from .conftest import shoot_widths
+from .test_acl_looks import admin_page
 from .test_agent_portal import sign_in
 
 sync_api = import_or_missing("playwright.sync_api")
@@ -51,13 +52,8 @@ def test_the_debugger_the_zoom_and_a_refused_screen_without_javascript(
         changes={"action": {"possible_not": ["close", "merge"]}},
     )
     agent = support.rw
-    agent.language = "" if language == "en" else language
-    agent.is_staff = agent.is_superuser = True
-    agent.save()
     german = language == "de"
-
-    context = new_context(browser, live_server, js=False, scheme=scheme)
-    page = context.new_page()
+    context, page = admin_page(browser, live_server, agent, scheme, language)
 
     def shoot(name: str) -> None:
         shoot_widths(page, f"aclfa-{name}-{scheme}-{language}")

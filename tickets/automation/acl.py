@@ -405,9 +405,12 @@ def allowed(
     """The options of each field left by the ACLs: what a screen offers. Each field is
     judged with the other fields' ``chosen`` values (never its own); on several tickets
     (bulk) a value stays if every ticket keeps it. Fields no rule changes are not
-    evaluated at all, and without active rules nothing is."""
+    evaluated at all, and without active rules nothing is. A field is judged by the rules
+    that change it only: the others could change nothing in its list nor stop the
+    evaluation (``stop_after_match`` counts a rule's changes to the list evaluated)."""
     rules = active_rules() if rules is None else rules
     touched = {name for rule in rules for name in (rule.changes or {}) if name in options}
+    relevant = {name: [r for r in rules if name in (r.changes or {})] for name in touched}
     result = {name: list(ids) for name, ids in options.items()}
     if not touched:
         return result
@@ -418,7 +421,8 @@ def allowed(
         base = _facts(rules, ticket=ticket, user=user, screen=screen, now=now)
         for name in touched:
             facts = {**base, **{k: v for k, v in chosen.items() if k != name}}
-            kept = set(_apply(rules, schema, facts, {name: options[name]}, now).final[name])
+            decision = _apply(relevant[name], schema, facts, {name: options[name]}, now)
+            kept = set(decision.final[name])
             result[name] = [i for i in result[name] if i in kept]
     return result
 
