@@ -635,9 +635,10 @@ def check_values(
 # --- actions -------------------------------------------------------------------------------------
 
 
-def restricts_actions() -> bool:
+def restricts_actions(rules: list[AclRule] | None = None) -> bool:
     """Whether an active rule changes the actions (else every action is allowed)."""
-    return any(ACTION in (rule.changes or {}) for rule in active_rules())
+    rules = active_rules() if rules is None else rules
+    return any(ACTION in (rule.changes or {}) for rule in rules)
 
 
 def allowed_actions(
@@ -645,9 +646,9 @@ def allowed_actions(
 ) -> set[str]:
     """The actions (:data:`ACTION_NAMES`) the ACLs leave ``user`` at ``screen`` on
     ``tickets`` (all of them without a rule that changes ``action``: no evaluation)."""
-    if not restricts_actions():
-        return set(ACTION_NAMES)
     rules = active_rules()
+    if not restricts_actions(rules):
+        return set(ACTION_NAMES)
     kept = allowed(
         {ACTION: list(ACTION_NAMES)}, user=user, screen=screen, tickets=tickets, rules=rules
     )
