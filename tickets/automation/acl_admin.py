@@ -3,7 +3,9 @@
 The debugger (read-only, for those who may view ACLs) takes a ticket (or none: a new
 ticket), an agent or a customer user, and a screen, and shows what
 :func:`tickets.automation.acl.evaluate` decides: each active rule in order, whether it
-matched, what it removed and added per field, and the values each field keeps. It is the
+matched, what it removed and added per field (the selection custom fields' values and the
+actions included), the values each field keeps and the actions left (on the screen "zoom":
+the menu entries shown; on another screen: whether it opens). It is the
 same evaluation the screens run (:func:`~tickets.automation.acl.restrict_form`); a screen
 offers of those values the ones it offers at all (the close screen only closed states).
 """
