@@ -6,11 +6,13 @@ rules (default 200).
     .venv/bin/python bench/bench_acl.py [--rules 200] [--repeat 50]
 
 It makes a queue, an agent with rw on it and a ticket, then GETs the close, move and owner
-screens through Django's test client (the whole request: session, access, form, ACLs,
+screens and the zoom through Django's test client (the whole request: session, access, form, ACLs,
 template) ``--repeat`` times each, first without rules, then with ``--rules`` active rules
 (each tests the queue, the agent or the screen; half of them match; they restrict states,
-priorities, queues and owners), and prints the median time per screen and the difference.
-Also the time of :func:`tickets.automation.acl.restrict_form` alone. The rules come from
+priorities, queues, owners and, one in five, actions: the zoom's menu and each screen's
+own check), and prints the median time per screen and the difference. Also the time of
+:func:`tickets.automation.acl.restrict_form` and :func:`~tickets.automation.acl.allowed_actions`
+alone. The rules come from
 the cache after the first request, as in production. Everything runs in one transaction
 that is rolled back at the end. Not a test.
 """
@@ -41,16 +43,20 @@ from tickets.automation import acl  # noqa: E402
 from tickets.forms.changes import CloseForm  # noqa: E402
 from tickets.models import AclRule, Priority, Queue, State  # noqa: E402
 
-SCREENS = ("close", "move", "owner")
+SCREENS = ("close", "move", "owner", "zoom")
 
 
 def _rules(count: int, queue: Queue, agent, other_queue: Queue) -> None:
     states = list(State.objects.values_list("pk", flat=True))
     priorities = list(Priority.objects.values_list("pk", flat=True))
     for n in range(count):
-        kind = n % 4
+        kind = n % 5
         matching = n % 2 == 0
-        if kind == 0:
+        if kind == 4:
+            screens = ["zoom", "close"] if matching else ["x"]
+            test = {"attr": "screen", "op": "in", "value": screens}
+            change = {"action": {"possible_not": ["merge"]}}
+        elif kind == 0:
             test = {
                 "attr": "queue",
                 "op": "equals",
@@ -109,6 +115,12 @@ def main() -> None:
                 acl.restrict_form(form, user=agent, screen="close", tickets=[ticket])
                 times.append(time.perf_counter() - start)
             found["restrict_form (close)"] = statistics.median(times) * 1000
+            times = []
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                acl.allowed_actions(user=agent, screen="zoom", tickets=[ticket])
+                times.append(time.perf_counter() - start)
+            found["allowed_actions (zoom)"] = statistics.median(times) * 1000
             return found
 
         without = measure()

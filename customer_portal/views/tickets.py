@@ -51,6 +51,7 @@ from tickets.automation import acl
 from tickets.choices import VIEWABLE_STATE_TYPES, Channel, SenderType, StateType
 from tickets.downloads import attachment_response
 from tickets.models import Article, Ticket
+from tickets.views.ticket_screen import acl_action
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 200
@@ -231,7 +232,9 @@ def _render_ticket(request, ticket: Ticket, reply_form: ReplyForm, *, status: in
 
 
 def _check_close(request, ticket: Ticket) -> None:
-    # The state the close sets is the customer's one choice here: an ACL may take it away.
+    # An ACL may take the action away, or the state the close sets (the customer's one
+    # choice here).
+    acl.check_action("customer_close", user=request.user, tickets=[ticket])
     acl.check_values(
         {"state": customer_close_state()}, user=request.user, screen="customer_close", ticket=ticket
     )
@@ -298,6 +301,7 @@ def ticket_close(request, pk: int):
 
 @customer_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@acl_action("customer_new_ticket", template="customer_portal/acl_refused.html")
 def ticket_create(request):
     """The new-ticket form. Before the ticket is made, the FAQ items that match its subject
     and text are offered once ("did you know?", :mod:`customer_portal.views.faq`); sending

@@ -21,6 +21,16 @@ expect = sync_api.expect
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+def admin_page(browser, live_server, agent, scheme: str, language: str):
+    """``agent`` made an admin speaking ``language``, and a page without JavaScript in
+    ``scheme`` (not signed in yet): a browser context to close and its page."""
+    agent.language = "" if language == "en" else language
+    agent.is_staff = agent.is_superuser = True
+    agent.save()
+    context = new_context(browser, live_server, js=False, scheme=scheme)
+    return context, context.new_page()
+
+
 @pytest.mark.parametrize(("scheme", "language"), [("light", "en"), ("dark", "de")])
 def test_the_debugger_and_the_close_screen_agree_without_javascript(
     browser, live_server, support, scheme, language, tmp_path
@@ -38,13 +48,8 @@ def test_the_debugger_and_the_close_screen_agree_without_javascript(
         changes={"priority": {"possible": []}},
     )
     agent = support.rw
-    agent.language = "" if language == "en" else language
-    agent.is_staff = agent.is_superuser = True
-    agent.save()
     german = language == "de"
-
-    context = new_context(browser, live_server, js=False, scheme=scheme)
-    page = context.new_page()
+    context, page = admin_page(browser, live_server, agent, scheme, language)
 
     def shoot(name: str) -> None:
         shoot_widths(page, f"acl-{name}-{scheme}-{language}")

@@ -51,14 +51,53 @@ def article_input(data: Mapping[str, Any], actor: User) -> actions.ArticleInput:
 
 # The ticket fields an ACL may restrict, as the API's input names them.
 ACL_FIELDS = ("queue", "state", "priority", "type", "owner", "responsible")
+# The screen (ACL action, tickets.automation.acl.ACTIONS) each input of an update does the
+# work of: an ACL that takes the action away refuses the input in the API too.
+UPDATE_ACTIONS = {
+    "queue": "move",
+    "owner": "owner",
+    "responsible": "responsible_change",
+    "priority": "priority",
+    "title": "free_fields",
+    "type": "free_fields",
+    "custom_fields": "free_fields",
+    "customer_user": "customer",
+    "customer_id": "customer",
+}
+
+
+def check_action(action: str, ticket: Ticket | None, *, actor: User) -> None:
+    """Refuse (409, naming the action) an operation whose screen an ACL takes away from
+    ``actor`` (evaluated with ``screen = api``)."""
+    acl.check_action(action, user=actor, screen="api", tickets=[ticket])
+
+
+def _update_actions(ticket: Ticket, data: Mapping[str, Any]) -> list[str]:
+    found = [action for key, action in UPDATE_ACTIONS.items() if key in data]
+    state = data.get("state")
+    if state is not None:
+        # Closing and setting pending are screens of their own; other states are not.
+        if state.is_closed:
+            found.append("close")
+        elif state.is_pending:
+            found.append("pending")
+    if data.get("lock"):
+        found.append("lock" if data["lock"] == LockState.LOCK else "unlock")
+    return list(dict.fromkeys(found))
 
 
 def _check_acls(data: Mapping[str, Any], *, actor: User, ticket: Ticket | None) -> None:
     """A value an ACL takes away from ``actor`` (screen ``api``) is refused, naming it,
-    before anything is written: the forms' rule (:mod:`tickets.automation.acl`)."""
+    before anything is written: the forms' rule (:mod:`tickets.automation.acl`). So is an
+    update that does the work of a screen an ACL takes away."""
     # A customer's web ticket takes only the queue and the type from the input.
     names = ("queue", "type") if actor.is_customer and ticket is None else ACL_FIELDS
-    values = {name: data[name] for name in names if data.get(name) is not None}
+    values: dict[str, Any] = {name: data[name] for name in names if data.get(name) is not None}
+    for name, value in (data.get("custom_fields") or {}).items():
+        values[acl.FIELD_PREFIX + name] = value
+    if ticket is not None and acl.restricts_actions():
+        for action in _update_actions(ticket, data):
+            check_action(action, ticket, actor=actor)
     acl.check_values(values, user=actor, screen="api", ticket=ticket)
 
 
@@ -94,6 +133,7 @@ def add_article(ticket: Ticket, data: Mapping[str, Any], *, actor: User) -> Arti
     article = article_input(data, actor)
     if actor.is_customer:
         return actions.add_web_follow_up(ticket, article, actor=actor)
+    check_action("note", ticket, actor=actor)
     return actions.add_article(ticket, article, actor=actor)
 
 

@@ -203,6 +203,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = _valid(s.MergeSerializer, request)
         source = self.ticket()
         target = access.get_or_404(request.user, data["target"])
+        changes.check_action("merge", source, actor=request.user)
         actions.merge_tickets(
             source, target, actor=request.user, expected_version=if_match(request)
         )
@@ -212,6 +213,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def unmerge(self, request, pk=None):
         ticket = self.ticket()
+        changes.check_action("unmerge", ticket, actor=request.user)
         actions.unmerge_ticket(ticket, actor=request.user, expected_version=if_match(request))
         return self._ticket_response(access.get_or_404(request.user, ticket.pk))
 
@@ -222,6 +224,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = _valid(s.LinkSerializer, request)
         source = self.ticket()
         target = access.get_or_404(request.user, data["target"])
+        changes.check_action("link", source, actor=request.user)
         actions.link_tickets(source, target, data["link_type"], actor=request.user)
         return Response(status=status.HTTP_201_CREATED)
 

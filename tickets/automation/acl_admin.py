@@ -3,7 +3,9 @@
 The debugger (read-only, for those who may view ACLs) takes a ticket (or none: a new
 ticket), an agent or a customer user, and a screen, and shows what
 :func:`tickets.automation.acl.evaluate` decides: each active rule in order, whether it
-matched, what it removed and added per field, and the values each field keeps. It is the
+matched, what it removed and added per field (the selection custom fields' values and the
+actions included), the values each field keeps and the actions left (on the screen "zoom":
+the menu entries shown; on another screen: whether it opens). It is the
 same evaluation the screens run (:func:`~tickets.automation.acl.restrict_form`); a screen
 offers of those values the ones it offers at all (the close screen only closed states).
 """
@@ -43,8 +45,10 @@ class AclRuleForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 8, "cols": 60}),
         help_text=_(
             "YAML: per field (queue, state, priority, type, service, sla, owner, "
-            "responsible) a list of names under possible, possible_add or possible_not, "
-            "e.g. “state: {possible_not: [closed successful]}”."
+            "responsible; a dropdown or multiselect custom field as field:<Name>, its "
+            "values by key; action, the screens' names) a list of names under possible, "
+            "possible_add or possible_not, e.g. “state: {possible_not: [closed "
+            "successful]}” or “action: {possible_not: [close, merge]}”."
         ),
     )
 
@@ -147,9 +151,9 @@ class AclDebugForm(forms.Form):
 def debug_report(ticket: Ticket | None, user: User, screen: str) -> dict[str, Any]:
     """The debugger's answer, with names: rules in order and the lists left."""
     decision = acl.evaluate(acl.default_options(), ticket=ticket, agent=user, screen=screen)
-    names = {name: acl.option_names(name, ids) for name, ids in decision.original.items()}
+    names = {name: acl.names_of(name, ids) for name, ids in decision.original.items()}
 
-    def shown(name: str, ids: list[int]) -> list[str]:
+    def shown(name: str, ids: list[Any]) -> list[str]:
         # States, priorities and types carry English names the catalogue translates.
         label = gettext if name in TRANSLATED else str
         return [label(names[name].get(i, str(i))) for i in ids]
@@ -161,26 +165,34 @@ def debug_report(ticket: Ticket | None, user: User, screen: str) -> dict[str, An
             "matched": step.matched,
             "changes": [
                 (
-                    acl.FIELD_LABELS[name],
+                    acl.label_of(name),
                     shown(name, step.removed.get(name, [])),
                     shown(name, step.added.get(name, [])),
                 )
-                for name in acl.FIELDS
+                for name in decision.original
                 if name in step.removed or name in step.added
             ],
         }
         for step in decision.steps
     ]
-    lists = [
-        {
-            "label": acl.FIELD_LABELS[name],
+    lists = {
+        name: {
+            "label": acl.label_of(name),
             "kept": shown(name, decision.final[name]),
             "removed": shown(name, [i for i in ids if i not in set(decision.final[name])]),
         }
         for name, ids in decision.original.items()
-    ]
+    }
+    # The actions apart: a long list, and what a screen does with it differs (the zoom
+    # hides the entries, a screen refuses itself).
+    actions = lists.pop(acl.ACTION)
     active = len(acl.active_rules())
-    return {"steps": steps, "lists": lists, "stopped": len(decision.steps) < active}
+    return {
+        "steps": steps,
+        "lists": list(lists.values()),
+        "actions": actions,
+        "stopped": len(decision.steps) < active,
+    }
 
 
 @admin.register(AclRule)

@@ -23,7 +23,7 @@ from ..forms.changes import TicketActionForm
 from ..forms.common import TranslatedChoiceField
 from ..models import Article, ArticleRaw, State
 from ..subjects import build_ticket_subject
-from .ticket_screen import ticket_screen
+from .ticket_screen import acl_action, ticket_screen
 
 # OTRS's default state after a bounce.
 DEFAULT_STATE = "closed successful"
@@ -102,6 +102,7 @@ class BounceForm(TicketActionForm):
 
 
 @agent_required
+@acl_action("bounce")
 def bounce(request, pk: int, article_pk: int):
     ticket = access.get_or_404(request.user, pk, PermissionKey.RW)
     article = Article.objects.filter(pk=article_pk, ticket=ticket, channel=Channel.EMAIL).first()

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from otrs.accounts.decorators import agent_required
+from otrs.errors import DomainError
 from otrs.web.links import local_path
 from tickets import actions
 from tickets.actions import BulkResult
@@ -36,6 +37,12 @@ def bulk(request):
     tickets = selected_tickets(request.user, request.POST.getlist("ticket"))
     if not tickets:
         messages.warning(request, _("Select at least one ticket for the bulk action."))
+        return redirect(back)
+    try:
+        # The bulk action is refused as a whole if an ACL takes it away on any ticket.
+        acl.check_action("bulk", user=request.user, tickets=tickets)
+    except DomainError as error:
+        messages.error(request, error.message)
         return redirect(back)
     applying = request.POST.get("step") == "apply"
     form = BulkForm(request.user, tickets, request.POST if applying else None)

@@ -34,7 +34,7 @@ from ..forms import changes as forms
 from ..models import DraftScreen, Ticket
 from . import drafts
 from .faq_insert import faq_step, is_faq_step
-from .ticket_screen import ticket_page, ticket_screen
+from .ticket_screen import acl_action, ticket_page, ticket_screen
 
 # What a screen does: (ticket, cleaned data, actor, the version the agent saw) -> anything.
 Act = Callable[[Ticket, dict, User, str], object]
@@ -76,11 +76,11 @@ def screen_view(screen: Screen, name: str):
                 else ()
             )
             form = screen.form_class(*data, ticket=ticket, user=request.user)
-            acl.restrict_form(form, user=request.user, screen=name, tickets=[ticket])
             if screen.fields_screen:
                 ticket_fields.add_form_fields(form, screen.fields_screen, ticket=ticket)
             if screen.article_screen:
                 ticket_fields.add_article_form_fields(form, screen.article_screen)
+            acl.restrict_form(form, user=request.user, screen=name, tickets=[ticket])
             return form
 
         context: dict = {}
@@ -137,7 +137,7 @@ def screen_view(screen: Screen, name: str):
         )
 
     methods = require_POST if screen.post_only else require_http_methods(["GET", "POST"])
-    return agent_required(methods(view))
+    return agent_required(methods(acl_action(name)(view)))
 
 
 # --- what each screen does with its form's cleaned data: one action each ------------------------

@@ -26,7 +26,7 @@ from ..models import Article, DraftScreen
 from . import drafts
 from .faq_insert import faq_step, is_faq_step
 from .presence import presence_context
-from .ticket_screen import ticket_page, ticket_screen
+from .ticket_screen import acl_action, ticket_page, ticket_screen
 
 TEMPLATES = "tickets/screens/"
 RW = PermissionKey.RW
@@ -155,16 +155,19 @@ def _compose(request, pk, article_pk, kind):
 
 
 @agent_required
+@acl_action("compose")
 def reply(request, pk, article_pk):
     return _compose(request, pk, article_pk, REPLY)
 
 
 @agent_required
+@acl_action("compose")
 def reply_all(request, pk, article_pk):
     return _compose(request, pk, article_pk, REPLY_ALL)
 
 
 @agent_required
+@acl_action("compose")
 def forward(request, pk, article_pk):
     return _compose(request, pk, article_pk, FORWARD)
 

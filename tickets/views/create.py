@@ -32,9 +32,11 @@ from tickets.forms.create import EmailTicketForm, PhoneTicketForm, find_customer
 from tickets.models import StandardTemplate
 from tickets.views.drafts import is_text_module_step, text_module_step
 from tickets.views.faq_insert import faq_step, inserted_ids, is_faq_step, record_inserted
+from tickets.views.ticket_screen import acl_action
 
 
 @agent_required
+@acl_action("phone_ticket")
 def new_phone_ticket(request):
     return _new_ticket(
         request,
@@ -47,6 +49,7 @@ def new_phone_ticket(request):
 
 
 @agent_required
+@acl_action("email_ticket")
 def new_email_ticket(request):
     return _new_ticket(
         request,
@@ -87,10 +90,10 @@ def _new_ticket(
         other apps' panels (the customer's configuration items ...) for the customer typed."""
         posted = data if data is not None else request.POST if bound else None
         form = form_class(request.user, posted, request.FILES or None, initial=initial)
-        acl.restrict_form(form, user=request.user, screen=screen)
         add_form_fields(form, screen)
         # The first article's own fields (object type "article"), kept apart from the ticket's.
         add_article_form_fields(form, screen)
+        acl.restrict_form(form, user=request.user, screen=screen)
         panels = create_panels.attach(form, user=request.user, requester=_requester(form))
         context.update({"form": form, "panels": panels})
         if "text_module" in form.fields and "text_modules_data" not in context:

@@ -17,7 +17,7 @@ from otrs.web.params import text_param
 from .. import access, actions
 from ..forms.customer import CustomerForm, customer_label, search_customer_users
 from ..models import Ticket
-from .ticket_screen import ticket_screen
+from .ticket_screen import acl_action, ticket_screen
 
 TEMPLATES = "tickets/screens/"
 RW = PermissionKey.RW
@@ -28,6 +28,7 @@ def _data(request):
 
 
 @agent_required
+@acl_action("customer")
 def customer(request, pk):
     """Change the customer. Without JavaScript, ``?q=`` lists matching customer users whose
     links fill the form (``?customer_user=&customer_id=``); with it, the field autocompletes."""

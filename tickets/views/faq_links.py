@@ -19,7 +19,7 @@ from otrs.permissions import PermissionKey
 from .. import access, actions
 from ..choices import SenderType
 from ..forms.links import FaqLinkForm
-from .ticket_screen import ticket_page
+from .ticket_screen import acl_action, ticket_page
 
 TEMPLATES = "tickets/screens/"
 RW = PermissionKey.RW
@@ -32,6 +32,7 @@ def _linked(user, ticket):
 
 
 @agent_required
+@acl_action("ticket_faq")
 def ticket_faq(request, pk):
     ticket = access.get_or_404(request.user, pk, RW)
     form = FaqLinkForm(request.POST or None, user=request.user)
@@ -56,6 +57,7 @@ def ticket_faq(request, pk):
 
 @agent_required
 @require_POST
+@acl_action("ticket_faq")
 def ticket_faq_unlink(request, pk, item_pk):
     ticket = access.get_or_404(request.user, pk, RW)
     item = faq_access.get_or_404(request.user, item_pk)
@@ -91,6 +93,7 @@ def _prefill(ticket, answer_pk: str) -> tuple[dict, list, object]:
 
 
 @agent_required
+@acl_action("ticket_faq")
 def ticket_faq_new(request, pk):
     ticket = access.get_or_404(request.user, pk, RW)
     initial, answers, chosen = _prefill(ticket, request.GET.get("answer", ""))

@@ -12,10 +12,11 @@ from otrs.accounts.decorators import agent_required
 from otrs.permissions import PermissionKey
 
 from .. import access, actions
+from ..automation import acl
 from ..fields import field_values_from
 from ..forms.fields import FreeFieldsForm
 from .changes import Screen
-from .ticket_screen import ticket_screen
+from .ticket_screen import acl_action, ticket_screen
 
 
 def _act(ticket, data, actor, seen):
@@ -43,10 +44,12 @@ SCREEN = Screen(
 
 @agent_required
 @require_http_methods(["GET", "POST"])
+@acl_action("free_fields")
 def free_fields(request, pk: int):
     ticket = access.get_or_404(request.user, pk, SCREEN.need)
     data = (request.POST,) if request.method == "POST" else ()
     form = FreeFieldsForm(*data, ticket=ticket, user=request.user)
+    acl.restrict_form(form, user=request.user, screen="free_fields", tickets=[ticket])
     return ticket_screen(
         request,
         ticket,

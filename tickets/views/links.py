@@ -11,7 +11,7 @@ from otrs.permissions import PermissionKey
 
 from .. import access, actions
 from ..forms.links import LinkForm, UnlinkForm
-from .ticket_screen import ticket_screen
+from .ticket_screen import acl_action, ticket_screen
 
 TEMPLATES = "tickets/screens/"
 RW = PermissionKey.RW
@@ -22,6 +22,7 @@ def _data(request):
 
 
 @agent_required
+@acl_action("link")
 def link(request, pk):
     ticket = access.get_or_404(request.user, pk, RW)
     form = LinkForm(*_data(request), ticket=ticket, user=request.user)
@@ -45,6 +46,7 @@ def link(request, pk):
 
 @agent_required
 @require_POST
+@acl_action("link")
 def unlink(request, pk):
     """POST only (a button on the zoom, which sends ``other`` and ``seen``); the page is shown
     only when the form has to come back (a conflict or an error)."""

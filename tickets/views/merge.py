@@ -11,7 +11,7 @@ from otrs.permissions import PermissionKey
 
 from .. import access, actions, selectors
 from ..forms.merge import MergeForm, UnmergeForm
-from .ticket_screen import ticket_page, ticket_screen
+from .ticket_screen import acl_action, ticket_page, ticket_screen
 
 TEMPLATES = "tickets/screens/"
 RW = PermissionKey.RW
@@ -22,6 +22,7 @@ def _data(request):
 
 
 @agent_required
+@acl_action("merge")
 def merge(request, pk):
     """Step one asks for the number; a valid number shows the preview (same URL, the form
     now carrying ``confirm``); the confirming POST merges."""
@@ -64,6 +65,7 @@ def merge(request, pk):
 
 
 @agent_required
+@acl_action("unmerge")
 def unmerge(request, pk):
     ticket = access.get_or_404(request.user, pk, RW)
     form = UnmergeForm(*_data(request), ticket=ticket)

@@ -18,7 +18,7 @@ from .. import access
 from ..models import ActivityDialog, Process, ProcessState, ProcessStep, Ticket, TicketProcess
 from ..processes import engine
 from ..processes.dialogs import DialogForm
-from .ticket_screen import ticket_screen
+from .ticket_screen import acl_action, ticket_screen
 
 # Steps the zoom's panel shows (the admin keeps them all).
 ZOOM_STEPS = 5
@@ -81,6 +81,7 @@ def process_start(request, pk: int):
 
 @agent_required
 @require_http_methods(["GET", "POST"])
+@acl_action("process_dialog")
 def process_dialog(request, pk: int, dialog_pk: int):
     """A dialog of the ticket's current activity. Submitted on a ticket others changed
     since it was opened: their changes are shown and a second submit applies it anyway (the

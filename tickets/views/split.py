@@ -18,6 +18,7 @@ from ..fields import TicketScreen
 from ..forms.create import EmailTicketForm, PhoneTicketForm
 from ..models import Article
 from .create import _new_ticket
+from .ticket_screen import acl_action
 
 
 def split_initial(ticket, article: Article) -> dict:
@@ -55,6 +56,7 @@ def _source(request, pk: int, article_pk: int):
 
 
 @agent_required
+@acl_action("split")
 def split(request, pk: int, article_pk: int):
     ticket, article = _source(request, pk, article_pk)
     return _new_ticket(
@@ -72,6 +74,7 @@ def split(request, pk: int, article_pk: int):
 
 
 @agent_required
+@acl_action("split")
 def split_email(request, pk: int, article_pk: int):
     ticket, article = _source(request, pk, article_pk)
     return _new_ticket(

@@ -21,6 +21,7 @@ from otrs.permissions import PermissionKey
 from .. import access, actions, escalation, history
 from .. import fields as ticket_fields
 from .. import presence as presence_store
+from ..automation import acl
 from ..choices import Channel, LockState, SenderType
 from ..downloads import attachment_response
 from ..models import Article, Draft, Ticket
@@ -28,6 +29,7 @@ from ..selectors import zoom as zoom_data
 from .drafts import continue_url
 from .presence import presence_context
 from .processes import zoom_panel as process_panel
+from .ticket_screen import acl_action
 
 # Articles shown in full at the end of a long ticket; older ones are listed one line each
 # (``?articles=all`` shows every article in full).
@@ -203,6 +205,17 @@ def _ticket_actions(user, ticket: Ticket, *, watching: bool) -> list[TicketActio
     return result
 
 
+# The ACL action (tickets.automation.acl.ACTIONS) of an entry, where it is not its own name:
+# the composer's three are the one screen "compose".
+_ACL_ACTION = {"reply": "compose", "reply_all": "compose", "forward": "compose"}
+
+
+def _permitted(entries: list[TicketAction], allowed: set[str]) -> list[TicketAction]:
+    """The entries whose action the ACLs leave (OTRS hides the menu entry of an Action an
+    ACL takes away)."""
+    return [e for e in entries if _ACL_ACTION.get(e.name, e.name) in allowed]
+
+
 # The composer's actions, per article: (URL name, label). They need rw (spec §5).
 _REPLY_ACTIONS = (
     ("reply", _("Reply")),
@@ -212,7 +225,7 @@ _REPLY_ACTIONS = (
 )
 
 
-def _replies(ticket: Ticket, article: Article) -> list[TicketAction]:
+def _replies(ticket: Ticket, article: Article, allowed: set[str]) -> list[TicketAction]:
     result = [
         TicketAction(name, str(label), _url(name, ticket.pk, article.pk))
         for name, label in _REPLY_ACTIONS
@@ -222,7 +235,7 @@ def _replies(ticket: Ticket, article: Article) -> list[TicketAction]:
         result.append(
             TicketAction("bounce", str(_("Bounce")), _url("bounce", ticket.pk, article.pk))
         )
-    return result
+    return _permitted(result, allowed)
 
 
 def _article_rows(
@@ -232,6 +245,7 @@ def _article_rows(
     expand_all: bool,
     seen_ids: set[int] | None,
     can_reply: bool,
+    allowed: set[str],
 ) -> tuple[list[ArticleRow], list[ArticleRow]]:
     """The articles in order, split into the older ones (listed one line each, so a long
     ticket renders fast) and the newest few (shown in full); all in full with ``expand_all``."""
@@ -244,7 +258,9 @@ def _article_rows(
             article=article,
             expanded=index >= first_open,
             unseen=seen_ids is not None and article.pk not in seen_ids,
-            replies=_replies(ticket, article) if can_reply and index >= first_open else [],
+            replies=(
+                _replies(ticket, article, allowed) if can_reply and index >= first_open else []
+            ),
             sender=senders.get(article.sender_type, article.sender_type),
             channel=channels.get(article.channel, article.channel),
         )
@@ -266,14 +282,19 @@ def _context(request, pk: int, *, printing: bool) -> dict:
     )
     # The article fields the zoom shows, under each article (one query for all articles).
     ticket_fields.annotate_article_fields(data.articles)
+    # What the ACLs leave of the menu (everything, unevaluated, without a rule on actions).
+    allowed = set() if printing else acl.allowed_actions(user=user, screen="zoom", tickets=[ticket])
     older, shown = _article_rows(
         ticket,
         data.articles,
         expand_all=expand_all,
         seen_ids=None if printing else zoom_data.seen_article_ids(user, ticket),
         can_reply=may_write,
+        allowed=allowed,
     )
-    ticket_actions = [] if printing else _ticket_actions(user, ticket, watching=watching)
+    ticket_actions = (
+        [] if printing else _permitted(_ticket_actions(user, ticket, watching=watching), allowed)
+    )
     buttons, menus = action_bar(ticket_actions)
     return {
         "ticket": ticket,
@@ -326,6 +347,7 @@ def zoom(request, pk: int):
 
 @agent_required
 @require_safe
+@acl_action("print")
 def print_view(request, pk: int):
     """The ticket for paper; ``?article=<id>`` (repeated) prints only those articles and
     ``?history=0`` leaves the history out, chosen in a form on the page itself."""

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User
-from tickets.automation.acl import default_options, evaluate, option_names
+from tickets.automation.acl import default_options, evaluate, names_of
 from tickets.models import Ticket
 
 
@@ -33,9 +33,9 @@ class Command(BaseCommand):
                     _("There is no ticket “%(number)s”.") % {"number": options["ticket"]}
                 )
         decision = evaluate(default_options(), ticket=ticket, agent=agent, screen=options["screen"])
-        names = {field: option_names(field, ids) for field, ids in decision.original.items()}
+        names = {field: names_of(field, ids) for field, ids in decision.original.items()}
 
-        def shown(field: str, ids: list[int]) -> str:
+        def shown(field: str, ids: list) -> str:
             return ", ".join(str(names[field].get(i, i)) for i in ids) or "-"
 
         for step in decision.steps:
