@@ -494,6 +494,7 @@ def _process_group(
     deadline = time.monotonic() + settings.POSTMASTER_GROUP_MS / 1000
     results: dict[int, InboundMessage] = {}
     rows: list[InboundMessage] = []
+    again: list[InboundMessage] = []
     try:
         with outbox.handed_over_together(), transaction.atomic():
             rows = _claim_group(pks, size, known)
@@ -504,10 +505,20 @@ def _process_group(
                 if results and time.monotonic() > deadline:
                     _release(rows[index:])
                     break
-                results[row.pk] = _process_in_group(row)
+                done = _process_in_group(row)
+                if done is None:
+                    again.append(row)
+                else:
+                    results[row.pk] = done
+            if again:
+                _release(again)
     except _GroupBroken:
         logger.warning("Inbound group of %d: its transaction broke, each message alone", len(rows))
-        results = {row.pk: process(row) for row in rows}
+        return {row.pk: process(row) for row in rows}
+    # Those that met another worker's locks (a deadlock between two groups): alone now,
+    # after this group's commit released its locks.
+    for row in again:
+        results[row.pk] = process(row)
     return results
 
 
@@ -550,8 +561,9 @@ def _release(rows: list[InboundMessage]) -> None:
     )
 
 
-def _process_in_group(inbound: InboundMessage) -> InboundMessage:
-    """One claimed message of a group, in a savepoint of the group's transaction."""
+def _process_in_group(inbound: InboundMessage) -> InboundMessage | None:
+    """One claimed message of a group, in a savepoint of the group's transaction; None when
+    it met a lock conflict (to be tried alone after the group's commit)."""
     prepared = _prepare(inbound, None)
     if isinstance(prepared, InboundMessage):
         return prepared  # quarantined, in the group's transaction
@@ -562,9 +574,30 @@ def _process_in_group(inbound: InboundMessage) -> InboundMessage:
     except Exception as exc:
         if transaction.get_connection().needs_rollback:
             raise _GroupBroken from exc
+        if _lock_conflict(exc):
+            # Two groups locking the same tickets in another order: not the message's
+            # fault, so not a quarantine.
+            logger.info("Inbound message #%s: lock conflict in its group, again alone", inbound.pk)
+            return None
         return _failed(inbound, exc, quiet=False)
     inbound.claimed_until = None
     return inbound
+
+
+# A deadlock or a serialisation failure (PostgreSQL's SQLSTATE), a deadlock or a lock wait
+# timeout (MariaDB's error numbers).
+_CONFLICT_STATES = {"40P01", "40001"}
+_CONFLICT_ERRNOS = {1213, 1205}
+
+
+def _lock_conflict(exc: BaseException) -> bool:
+    if not isinstance(exc, DatabaseError):
+        return False
+    cause = exc.__cause__ or exc
+    if getattr(cause, "sqlstate", None) in _CONFLICT_STATES:
+        return True
+    args = getattr(cause, "args", ())
+    return bool(args) and args[0] in _CONFLICT_ERRNOS
 
 
 def _stored_bodies(inbound: InboundMessage) -> DecodedBodies:
