@@ -596,7 +596,7 @@ def _lock_conflict(exc: BaseException) -> bool:
     cause = exc.__cause__ or exc
     if getattr(cause, "sqlstate", None) in _CONFLICT_STATES:
         return True
-    args = getattr(cause, "args", ())
+    args: tuple[Any, ...] = tuple(getattr(cause, "args", ()))
     return bool(args) and args[0] in _CONFLICT_ERRNOS
 
 

@@ -14,23 +14,23 @@ from django.utils import timezone
 from otrs.events import delivery, outbox
 from otrs.events.models import EventBatch
 from otrs.mail import spool
-from otrs.mail.models import OutboundKind, OutboundMessage
-from tickets.choices import AutoResponseType, SenderType
 from tickets.models import (
-    Article,
-    AutoResponse,
     InboundMessage,
     InboundSource,
     InboundStatus,
-    QueueAutoResponse,
-    SystemAddress,
     Ticket,
 )
 from tickets.models.mail import QuarantineReason
 from tickets.postmaster import intake
 from tickets.postmaster.intake import Incoming, process_waiting, receive_many, sweep
 
+from . import test_mail_store
+
 pytestmark = pytest.mark.django_db
+
+# The support queue with its system address and an auto reply, as the store's tests have it.
+support_address = test_mail_store.support_address
+customer_articles, auto_replies = test_mail_store.customer_articles, test_mail_store.auto_replies
 
 
 def mail(subject: str, n: int) -> bytes:
@@ -46,32 +46,10 @@ def incoming(subjects: list[str]) -> list[Incoming]:
     return [Incoming(raw=mail(s, n), source=InboundSource.PIPE) for n, s in enumerate(subjects)]
 
 
-@pytest.fixture
-def support_address(support):
-    address = SystemAddress.objects.create(
-        email="support@helpdesk.test", display_name="Support", queue=support.queue
-    )
-    support.queue.system_address = address
-    support.queue.save()
-    response = AutoResponse.objects.create(
-        name="reply", response_type=AutoResponseType.AUTO_REPLY, subject="RE: x", text="Got it."
-    )
-    QueueAutoResponse.objects.create(queue=support.queue, auto_response=response)
-    return address
-
-
 @pytest.fixture(autouse=True)
 def _groups_end_by_count(settings):
     """A group here ends by its count, not by time (a loaded machine would cut it short)."""
     settings.POSTMASTER_GROUP_MS = 600_000
-
-
-def customer_articles() -> int:
-    return Article.objects.filter(sender_type=SenderType.CUSTOMER).count()
-
-
-def auto_replies() -> int:
-    return OutboundMessage.objects.filter(kind=OutboundKind.AUTO_RESPONSE).count()
 
 
 def deliver(handed_over) -> None:
