@@ -21,6 +21,10 @@ Five measurements, each in one process (one worker), one message after the other
   the tests do), then one ``fetch_account`` run that fetches, stores, processes and deletes
   them all.
 
+``--group``: the in-process and worker runs hand their mails to ``receive_many`` per
+``POSTMASTER_GROUP_SIZE`` (the group commit of a worker draining a backlog, as the spool
+drain does) instead of ``receive`` per mail.
+
 Rows made here stay in the database (it is a benchmark database).
 """
 
