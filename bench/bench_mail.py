@@ -21,6 +21,10 @@ Five measurements, each in one process (one worker), one message after the other
   the tests do), then one ``fetch_account`` run that fetches, stores, processes and deletes
   them all.
 
+``--group``: the in-process and worker runs hand their mails to ``receive_many`` per
+``POSTMASTER_GROUP_SIZE`` (the group commit of a worker draining a backlog, as the spool
+drain does) instead of ``receive`` per mail.
+
 Rows made here stay in the database (it is a benchmark database).
 """
 
@@ -50,6 +54,7 @@ import django  # noqa: E402
 django.setup()
 
 from bench_tickets import _machine  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.db import DatabaseError, connections  # noqa: E402
 
 from otrs.events import delivery  # noqa: E402
@@ -68,7 +73,7 @@ from tickets.models import (  # noqa: E402
     QueueAutoResponse,
     SystemAddress,
 )
-from tickets.postmaster.intake import receive  # noqa: E402
+from tickets.postmaster.intake import Incoming, receive, receive_many  # noqa: E402
 
 ADDRESS = "bench@helpdesk.test"
 
@@ -119,6 +124,22 @@ def _setup(*, auto_reply: bool = False) -> None:
         ).delete()
 
 
+def _receive_all(raws: list[bytes]):
+    """Each mail through ``receive`` (a commit for its store and one for its processing),
+    or with ``--group`` as a worker draining a backlog (the spool, a mailbox) does:
+    ``receive_many`` per ``POSTMASTER_GROUP_SIZE`` mails, a commit for the group's store
+    and one per processing group."""
+    if "--group" not in sys.argv:
+        for raw in raws:
+            yield receive(raw, source=InboundSource.PIPE)
+        return
+    size = settings.POSTMASTER_GROUP_SIZE
+    for start in range(0, len(raws), size):
+        yield from receive_many(
+            [Incoming(raw=raw, source=InboundSource.PIPE) for raw in raws[start : start + size]]
+        )
+
+
 def _rate(label: str, count: int, seconds: float, mb: float = 0.0) -> None:
     extra = f", {mb / seconds:6.1f} MB/s" if mb else ""
     print(f"{label:<40} {count:>6} msgs {seconds:8.2f} s  {count / seconds:8.1f} msg/s{extra}")
@@ -145,8 +166,7 @@ def bench_new(count: int, *, attach: int = 0, label: str = "in-process, new tick
     receive(message("warm-up"), source=InboundSource.PIPE)
     first_batch = _last_batch()
     start, cpu = time.perf_counter(), time.process_time()
-    for raw in raws:
-        stored = receive(raw, source=InboundSource.PIPE)
+    for stored in _receive_all(raws):
         assert stored.status == InboundStatus.PROCESSED, stored.error
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     _rate(label, count, seconds, sum(len(r) for r in raws) / 1e6 if attach else 0.0)
@@ -185,8 +205,7 @@ def bench_followups(count: int, *, tickets: int = 20) -> None:
     raws = [message(f"Re: [Ticket#{numbers[i % tickets]}] more") for i in range(count)]
     first_batch = _last_batch()
     start, cpu = time.perf_counter(), time.process_time()
-    for raw in raws:
-        stored = receive(raw, source=InboundSource.PIPE)
+    for stored in _receive_all(raws):
         assert stored.status == InboundStatus.PROCESSED, stored.error
         assert stored.outcome == "follow_up", stored.outcome
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -204,12 +223,16 @@ def _worker(raws: list[bytes], barrier, results) -> None:
     errors = deadlocks = left = 0
     barrier.wait()
     start, cpu = time.time(), time.process_time()
-    for raw in raws:
+    received = _receive_all(raws)
+    while True:
         try:
-            stored = receive(raw, source=InboundSource.PIPE)
+            stored = next(received)
+        except StopIteration:
+            break
         except DatabaseError as exc:  # could not even store it (the pipe would answer 75)
             deadlocks += "deadlock" in str(exc).lower()
             errors += 1
+            received = _receive_all(raws[len(raws) :])  # a broken generator: stop
             continue
         if stored.status == InboundStatus.PROCESSING:
             # A copy of a mail another worker claimed and is processing right now: left
@@ -448,6 +471,12 @@ def main() -> None:
         "--auto-reply",
         action="store_true",
         help="link an auto reply and an auto follow-up to the bench queue (else unlinked)",
+    )
+    parser.add_argument(
+        "--group",
+        action="store_true",
+        help="--new, --followups, --workers: receive_many per POSTMASTER_GROUP_SIZE mails "
+        "(group commit, as the spool drain) instead of receive per mail",
     )
     parser.add_argument(
         "--deliver",

@@ -353,6 +353,11 @@ MAIL_STORE_ORPHAN_GRACE_HOURS = env.int("MAIL_STORE_ORPHAN_GRACE_HOURS", 24, min
 # so a database crash can lose at most the last fraction of a second of processing, which
 # the inbound sweep redoes from the stored row (still "processing" under its claim).
 POSTMASTER_ASYNC_COMMIT = env.bool("POSTMASTER_ASYNC_COMMIT", True)
+# Group commit of the inbound mail a worker drains (the spool, stored messages waiting): so
+# many messages processed in one transaction, a savepoint each, committed once; a group also
+# ends after so many milliseconds (the rows it changed stay locked until its commit).
+POSTMASTER_GROUP_SIZE = env.int("POSTMASTER_GROUP_SIZE", 50, minimum=1)
+POSTMASTER_GROUP_MS = env.int("POSTMASTER_GROUP_MS", 500, minimum=0)
 # Inbound mail larger than this is kept in quarantine instead of being processed.
 POSTMASTER_MAX_EMAIL_BYTES = env.int("POSTMASTER_MAX_EMAIL_BYTES", 16 * 1024 * 1024, minimum=1024)
 # MIME parts of one inbound mail that are read; the parts beyond stay in the raw message only

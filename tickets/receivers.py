@@ -24,7 +24,7 @@ from .events import TicketEvent
 from .metrics import refresh_metrics
 from .models import InboundMessage, InboundStatus
 from .postmaster.intake import receive_fetched
-from .postmaster.spool import receive_spooled
+from .postmaster.spool import receive_spooled, receive_spooled_group
 
 # The events after which a ticket's escalation columns are recomputed (spec section 6;
 # custom fields come with them).
@@ -90,7 +90,7 @@ def connect_mail_channel() -> None:
     """The ticket e-mail channel takes what the mail transport fetches, hears how the mail it
     queued fared, and tells it which addresses are ours (see :mod:`otrs.mail.hooks`)."""
     hooks.set_inbound_receiver(receive_fetched)
-    spool.set_mta_receiver(receive_spooled)
+    spool.set_mta_receiver(receive_spooled, receive_spooled_group)
     hooks.on_delivery("tickets", on_delivery_report)
     hooks.on_own_address_check("tickets.system_addresses", is_system_address)
     hooks.set_quarantine_counter(quarantined_per_account)

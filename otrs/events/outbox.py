@@ -32,7 +32,7 @@ from django.db import router, transaction
 from otrs.bulk import insert, insert_with_parent
 
 from .models import EventBatch, OutboxEvent
-from .tasks import deliver_batch
+from .tasks import deliver_batch, deliver_batches
 from .types import Event
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,11 @@ class _Open:
 
 _open: WeakKeyDictionary = WeakKeyDictionary()
 _muted: ContextVar[frozenset[str]] = ContextVar("events_muted", default=frozenset())
+# Set by :func:`own_batch`: what the events recorded inside belong to, instead of the
+# outermost atomic block.
+_scope: ContextVar[object | None] = ContextVar("events_scope", default=None)
+# Set by :func:`handed_over_together`: the committed batches waiting for one hand-over.
+_together: ContextVar[list[int] | None] = ContextVar("events_together", default=None)
 
 
 @contextmanager
@@ -65,6 +70,38 @@ def muting(*handlers: str) -> Iterator[None]:
         yield
     finally:
         _muted.reset(token)
+
+
+@contextmanager
+def own_batch() -> Iterator[None]:
+    """The events recorded inside make a batch of their own even within a larger
+    transaction: the mail intake's group commit processes many messages in one transaction
+    (a savepoint each) and keeps one batch per message, delivered as when each had its own
+    transaction. The batch is still handed over only when the whole transaction commits,
+    and dropped with the savepoint it was made in."""
+    token = _scope.set(object())
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+@contextmanager
+def handed_over_together() -> Iterator[None]:
+    """The batches committed inside this block go to the workers in one Celery task when
+    the block ends, instead of a task each (a worker committing many batches at once: the
+    mail intake's group commit). The commit must happen inside the block; a batch whose
+    task is lost (a crash right after the commit) is delivered by the sweep, as always."""
+    pending: list[int] = []
+    token = _together.set(pending)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+        if len(pending) == 1:
+            dispatch_after_commit(pending[0])
+        elif pending:
+            _dispatch_many(pending)
 
 
 def record(event: Event, *, using: str | None = None) -> None:
@@ -81,6 +118,8 @@ def record_many(events: list[Event], *, using: str | None = None) -> None:
     using = using or router.db_for_write(OutboxEvent)
     connection = transaction.get_connection(using)
     block = _outermost(connection)
+    if block is not None and _scope.get() is not None:
+        block = _scope.get()
     if block is None:
         with transaction.atomic(using=using):
             record_many(events, using=using)
@@ -155,9 +194,25 @@ def _begin(connection, block, using: str, muted: frozenset[str], events: list[Ev
 def dispatch_after_commit(batch_id: int) -> None:
     """Hand the committed batch to a worker. If the broker cannot take it, the sweep will
     deliver it later: nothing is lost, so this only logs."""
+    pending = _together.get()
+    if pending is not None:
+        pending.append(batch_id)  # handed over with the others (handed_over_together)
+        return
     try:
         deliver_batch.delay(batch_id)
     except Exception:
         logger.exception("Event batch %s: could not queue its delivery; the sweep will", batch_id)
         if deliver_batch.app.conf.task_always_eager:
             raise  # tests run tasks inline: a bug in the delivery must show there
+
+
+def _dispatch_many(batch_ids: list[int]) -> None:
+    """:func:`dispatch_after_commit` for several committed batches, in one task."""
+    try:
+        deliver_batches.delay(batch_ids)
+    except Exception:
+        logger.exception(
+            "Event batches %s: could not queue their delivery; the sweep will", batch_ids
+        )
+        if deliver_batches.app.conf.task_always_eager:
+            raise

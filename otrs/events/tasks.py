@@ -18,6 +18,12 @@ def deliver_batch(batch_id: int) -> int:
 
 
 @shared_task(ignore_result=True)
+def deliver_batches(batch_ids: list[int]) -> int:
+    """Deliver several committed batches, in order (one commit recorded them all)."""
+    return sum(delivery.deliver_batch(batch_id) for batch_id in batch_ids)
+
+
+@shared_task(ignore_result=True)
 def deliver(delivery_ids: list[int]) -> int:
     """Try these deliveries now (an administrator's retry)."""
     return sum(delivery.attempt(pk) == delivery.DeliveryStatus.DONE for pk in delivery_ids)

@@ -52,13 +52,30 @@ class MtaReceiver(Protocol):
     ) -> Receipt: ...
 
 
+@dataclass(frozen=True)
+class Spooled:
+    """One message read from the spool, for a receiver of several at once."""
+
+    raw: bytes
+    source: str
+    queue: str | None
+    trusted: bool
+    recipients: tuple[str, ...] = ()
+
+
+class MtaGroupReceiver(Protocol):
+    def __call__(self, messages: list[Spooled]) -> list[Receipt]: ...
+
+
 _receiver: MtaReceiver | None = None
+_group_receiver: MtaGroupReceiver | None = None
 
 
-def set_mta_receiver(receiver: MtaReceiver | None) -> None:
-    """Name the one function that stores mail delivered by an MTA (None forgets it)."""
-    global _receiver  # one registry per process, filled at ready()
-    _receiver = receiver
+def set_mta_receiver(receiver: MtaReceiver | None, group: MtaGroupReceiver | None = None) -> None:
+    """Name the one function that stores mail delivered by an MTA (None forgets it), and the
+    one that stores several at once (``group``: the drain's; it stores all or raises)."""
+    global _receiver, _group_receiver  # one registry per process, filled at ready()
+    _receiver, _group_receiver = receiver, group
 
 
 def receive(
@@ -157,6 +174,7 @@ def drain(
     now = time.time()
     dirs = _dirs(directory)
     _tidy(dirs, now)
+    group: list[Path] = []
     for name in _due(dirs["new"], now)[:limit]:
         claimed = dirs["cur"] / name
         try:
@@ -164,8 +182,53 @@ def drain(
         except FileNotFoundError:
             continue  # another daemon took it
         os.utime(claimed)  # the claim's age starts now
-        _take(claimed, dirs, max_attempts, result)
+        if _group_receiver is None:
+            _take(claimed, dirs, max_attempts, result)
+            continue
+        group.append(claimed)
+        if len(group) >= settings.POSTMASTER_GROUP_SIZE:
+            _take_group(group, dirs, max_attempts, result)
+            group = []
+    if group:
+        _take_group(group, dirs, max_attempts, result)
     return result
+
+
+def _take_group(
+    claimed: list[Path], dirs: dict[str, Path], max_attempts: int, result: DrainResult
+) -> None:
+    """Several claimed files stored by the group receiver (one commit for all of them) and
+    deleted after it returned; if the group cannot be stored, each file is taken alone,
+    so one message the receiver refuses gets its own back-off and the others go in."""
+    assert _group_receiver is not None
+    try:
+        messages = []
+        for path in claimed:
+            options, raw = read_spool(path)
+            messages.append(
+                Spooled(
+                    raw=raw,
+                    source=str(options.get("source") or "pipe"),
+                    queue=options.get("queue") or None,
+                    trusted=bool(options.get("trusted", True)),
+                    recipients=tuple(str(r) for r in options.get("recipients") or ()),
+                )
+            )
+        receipts = _group_receiver(messages)
+    except Exception as exc:
+        logger.warning("Mail spool: a group of %d not stored (%s); one by one", len(claimed), exc)
+        for path in claimed:
+            _take(path, dirs, max_attempts, result)
+        return
+    for path, receipt in zip(claimed, receipts, strict=True):
+        os.unlink(path)
+        result.stored += 1
+        logger.info(
+            "Mail spool: %s stored as inbound message #%s%s",
+            path.name,
+            receipt.stored_id,
+            " (a copy of one stored before)" if receipt.duplicate else "",
+        )
 
 
 def _take(claimed: Path, dirs: dict[str, Path], max_attempts: int, result: DrainResult) -> None:
@@ -259,6 +322,7 @@ def requeue_failed(directory: Path | None = None) -> int:
 __all__ = [
     "DrainResult",
     "FailedMessage",
+    "Spooled",
     "drain",
     "failed_messages",
     "receive",

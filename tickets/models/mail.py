@@ -288,7 +288,10 @@ def pack(data: bytes) -> tuple[str, bytes]:
 
 def unpack(codec: str, data: bytes, pieces: list[dict]) -> bytes:
     """The bytes :func:`pack` and :func:`split_raw` were given back: decompressed, with the
-    base64 bodies put back from their files or blobs."""
+    base64 bodies put back from their files or blobs (and the packed bytes themselves
+    from theirs when a ``rest`` piece names them: see :meth:`RawMailManager.build`)."""
+    if pieces and pieces[0].get("rest"):
+        data, pieces = read_piece(pieces[0]), pieces[1:]
     if codec == "zlib":
         data = zlib.decompress(data)
     if not pieces:
@@ -563,6 +566,14 @@ class RawMailManager(models.Manager["RawMail"]):
         if len(raw) >= PIECE_MIN_BYTES:
             rest, pieces = split_raw(raw, bodies)
         codec, data = pack(rest)
+        if len(data) > BLOB_CHUNK_BYTES:
+            # What is left is still larger than a row should be (base64 kept verbatim, an
+            # 8-bit or uuencoded part): MariaDB refuses a statement or a row over its
+            # max_allowed_packet (16 MiB by default), so it goes where large files go (rows
+            # of at most 1 MiB, or a cas/ file), named by the first piece (``rest``).
+            rest_sha = content_hash(data)
+            pieces = [{"sha256": rest_sha, "rest": True, **store_piece(data, rest_sha)}, *pieces]
+            data = b""
         row = RawMail(
             sha256=sha or content_hash(raw), size=len(raw), codec=codec, data=data, pieces=pieces
         )

@@ -32,7 +32,10 @@ taken over by :func:`sweep` (the daemon runs it every few minutes) once its clai
 from __future__ import annotations
 
 import logging
+import time
 import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -42,6 +45,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from otrs import bulk
+from otrs.events import outbox
 from otrs.mail.hooks import Receipt
 from otrs.mail.parsing import MailParseError, parse_message
 from otrs.mail.parsing.headers import clean_line, clean_text
@@ -271,6 +275,27 @@ def process(
 
 
 def _process_claimed(inbound: InboundMessage, parsed) -> InboundMessage:
+    prepared = _prepare(inbound, parsed)
+    if isinstance(prepared, InboundMessage):
+        return prepared  # quarantined
+    raw, parsed = prepared
+    try:
+        # Any error rolls this transaction back whole (and quarantines the message in another
+        # one): the actions inside need no savepoints of their own.
+        with transaction.atomic(), actions.whole_transaction():
+            _apply(inbound, raw, parsed, then=_relaxed_commit())
+    except _ClaimLost:
+        logger.warning("Inbound message #%s: claim ran out, left to its new holder", inbound.pk)
+        return InboundMessage.objects.get(pk=inbound.pk)
+    except Exception as exc:
+        return _failed(inbound, exc)
+    inbound.claimed_until = None
+    return inbound
+
+
+def _prepare(inbound: InboundMessage, parsed) -> tuple[bytes, Any] | InboundMessage:
+    """The claimed message's bytes and parsed mail, or the message quarantined (too large,
+    unreadable, not a mail)."""
     if inbound.size > settings.POSTMASTER_MAX_EMAIL_BYTES:
         return _quarantine(
             inbound,
@@ -298,63 +323,281 @@ def _process_claimed(inbound: InboundMessage, parsed) -> InboundMessage:
     inbound.message_id = column_text(parsed.message_id)
     inbound.subject = column_text(parsed.subject, _SUBJECT_MAX)
     inbound.from_address = column_text(parsed.from_address)
-    try:
-        # Any error rolls this transaction back whole (and quarantines the message in another
-        # one): the actions inside need no savepoints of their own.
-        with transaction.atomic(), actions.whole_transaction():
-            result = handle(parsed, raw=raw, inbound=inbound)
-            inbound.status = (
-                InboundStatus.IGNORED
-                if result.outcome == Outcome.IGNORED
-                else InboundStatus.PROCESSED
-            )
-            inbound.outcome = result.outcome
-            inbound.ticket = result.ticket
-            inbound.article = result.article
-            inbound.error_code, inbound.error_params, inbound.error = "", {}, ""
-            inbound.processed_at = timezone.now()
-            # One hand-built statement (otrs.bulk.update), as every mail ends here.
-            done = bulk.update(
-                InboundMessage,
-                inbound.pk,
-                {
-                    "status": inbound.status,
-                    "outcome": inbound.outcome,
-                    "ticket": inbound.ticket,
-                    "article": inbound.article,
-                    "error_code": "",
-                    "error_params": {},
-                    "error": "",
-                    "processed_at": inbound.processed_at,
-                    "claimed_until": None,
-                    "message_id": inbound.message_id,
-                    "subject": inbound.subject,
-                    "from_address": inbound.from_address,
-                },
-                where={"status": InboundStatus.PROCESSING, "claimed_until": inbound.claimed_until},
-                then=_relaxed_commit(),
-            )
-            if not done:
-                # Our claim ran out and another worker took the message over: undo ours.
-                raise _ClaimLost
-    except _ClaimLost:
-        logger.warning("Inbound message #%s: claim ran out, left to its new holder", inbound.pk)
-        return InboundMessage.objects.get(pk=inbound.pk)
-    except DatabaseError as exc:
+    return raw, parsed
+
+
+def _apply(inbound: InboundMessage, raw: bytes, parsed, *, then: str = "") -> None:
+    """The ticket work of one claimed message and its row marked done, in the caller's
+    transaction; raises :class:`_ClaimLost` when the claim is no longer this worker's."""
+    result = handle(parsed, raw=raw, inbound=inbound)
+    inbound.status = (
+        InboundStatus.IGNORED if result.outcome == Outcome.IGNORED else InboundStatus.PROCESSED
+    )
+    inbound.outcome = result.outcome
+    inbound.ticket = result.ticket
+    inbound.article = result.article
+    inbound.error_code, inbound.error_params, inbound.error = "", {}, ""
+    inbound.processed_at = timezone.now()
+    # One hand-built statement (otrs.bulk.update), as every mail ends here.
+    done = bulk.update(
+        InboundMessage,
+        inbound.pk,
+        {
+            "status": inbound.status,
+            "outcome": inbound.outcome,
+            "ticket": inbound.ticket,
+            "article": inbound.article,
+            "error_code": "",
+            "error_params": {},
+            "error": "",
+            "processed_at": inbound.processed_at,
+            "claimed_until": None,
+            "message_id": inbound.message_id,
+            "subject": inbound.subject,
+            "from_address": inbound.from_address,
+        },
+        where={"status": InboundStatus.PROCESSING, "claimed_until": inbound.claimed_until},
+        then=then,
+    )
+    if not done:
+        # Our claim ran out and another worker took the message over: undo ours.
+        raise _ClaimLost
+
+
+def _failed(inbound: InboundMessage, exc: Exception, *, quiet: bool = True) -> InboundMessage:
+    """Quarantine ``inbound`` for the error its processing raised (rolled back already)."""
+    if isinstance(exc, DatabaseError):
         # The database itself failed: quarantining needs it too, so try, and if that fails as
         # well the row stays "processing" and the sweep takes it over when the claim runs out.
-        logger.exception("Inbound message #%s: database error while processing", inbound.pk)
-        return _quarantine(inbound, QuarantineReason.DATABASE, clean_text(str(exc)), quiet=True)
-    except Exception as exc:
-        logger.exception("Inbound message #%s could not be processed", inbound.pk)
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return _quarantine(inbound, QuarantineReason.FAILED, clean_text(detail))
-    inbound.claimed_until = None
-    return inbound
+        logger.error(
+            "Inbound message #%s: database error while processing", inbound.pk, exc_info=exc
+        )
+        return _quarantine(inbound, QuarantineReason.DATABASE, clean_text(str(exc)), quiet=quiet)
+    logger.error("Inbound message #%s could not be processed", inbound.pk, exc_info=exc)
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return _quarantine(inbound, QuarantineReason.FAILED, clean_text(detail))
 
 
 class _ClaimLost(Exception):
     pass
+
+
+# --- group commit ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message from a source that keeps it until it is stored (the spool's file, a
+    mailbox's message deleted after the commit): the bytes and how it came."""
+
+    raw: bytes
+    source: str
+    account_id: int | None = None
+    queue: Any = None
+    trusted: bool = True
+    envelope_recipients: tuple[str, ...] = ()
+
+
+def receive_many(messages: Sequence[Incoming]) -> list[InboundMessage]:
+    """Store several messages and process them, a commit per group instead of two per
+    message: the raw bytes of all of them in one transaction (one durable commit; a
+    :class:`django.db.DatabaseError` there means none of them is stored and the source
+    keeps them all), then the new ones processed by :func:`process_waiting`. Returns the
+    rows in the order given; a copy of a mail stored before is that row, marked
+    ``is_duplicate``, as with :func:`receive`."""
+    with transaction.atomic():
+        stored = [
+            store(
+                m.raw,
+                source=m.source,
+                account_id=m.account_id,
+                queue=m.queue,
+                trusted=m.trusted,
+                envelope_recipients=m.envelope_recipients,
+            )
+            for m in messages
+        ]
+    fresh = {row.pk: row for row in stored if not row.is_duplicate}
+    done = process_waiting(list(fresh), known=fresh)
+    results = []
+    for row in stored:
+        if row.pk in done:
+            result = done[row.pk]
+            if row.is_duplicate:  # the same mail twice in this group
+                result = InboundMessage.objects.get(pk=row.pk)
+                result.is_duplicate = True
+            results.append(result)
+        elif row.is_duplicate and row.status in _DONE:
+            results.append(row)
+        else:
+            # Stored before and not finished, or taken by another worker meanwhile: as
+            # receive() does, try it (a row another worker holds is returned as it is).
+            duplicate = row.is_duplicate
+            row.is_duplicate = False
+            result = process(row)
+            result.is_duplicate = duplicate
+            results.append(result)
+    return results
+
+
+def process_waiting(
+    pks: Sequence[int] | None = None,
+    *,
+    known: dict[int, InboundMessage] | None = None,
+    limit: int | None = None,
+) -> dict[int, InboundMessage]:
+    """Process the stored messages waiting ``received`` (those of ``pks``, else any, oldest
+    first; at most ``limit``) in groups: each group is claimed and processed in one
+    transaction, a savepoint per message, and committed once, so one commit (and, where the
+    processing commit waits for the disk, one flush) covers many mails. A group ends after
+    ``POSTMASTER_GROUP_SIZE`` messages or once ``POSTMASTER_GROUP_MS`` milliseconds have passed.
+
+    - Each message is claimed by one worker: the group's rows are locked (``FOR UPDATE SKIP
+      LOCKED`` where the database has it, so workers draining at once take disjoint groups)
+      and moved to ``processing`` by a conditional update in the group's transaction.
+    - A message that fails rolls back to its savepoint only and is quarantined in the
+      group's transaction, so its record commits with the group. Should its failure break
+      the whole transaction (MariaDB rolls a deadlocked transaction back whole), every
+      message of the group is processed again alone, as :func:`process` does.
+    - A crash before the commit rolls the whole group back: its messages are ``received``
+      again, for the next drain or :func:`sweep`.
+    - Events are recorded in a batch per message and handed to the workers, all of the
+      group's at once, only after the commit (auto replies and notifications included).
+
+    ``known``: rows this worker stored a moment ago, with their bytes in memory (not read
+    back). Returns the rows processed here (quarantined ones included) by primary key."""
+    known = known or {}
+    done: dict[int, InboundMessage] = {}
+    remaining = None if pks is None else list(pks)
+    while remaining is None or remaining:
+        size = settings.POSTMASTER_GROUP_SIZE
+        if limit is not None:
+            size = min(size, limit - len(done))
+            if size <= 0:
+                break
+        got = _process_group(remaining, size, known)
+        if not got:
+            break
+        done.update(got)
+        if remaining is not None:
+            remaining = [pk for pk in remaining if pk not in got]
+    return done
+
+
+class _GroupBroken(Exception):
+    """A message's failure left the group's transaction unusable."""
+
+
+def _process_group(
+    pks: list[int] | None, size: int, known: dict[int, InboundMessage]
+) -> dict[int, InboundMessage]:
+    deadline = time.monotonic() + settings.POSTMASTER_GROUP_MS / 1000
+    results: dict[int, InboundMessage] = {}
+    rows: list[InboundMessage] = []
+    again: list[InboundMessage] = []
+    try:
+        with outbox.handed_over_together(), transaction.atomic():
+            rows = _claim_group(pks, size, known)
+            if rows and _relaxed_commit():
+                with transaction.get_connection().cursor() as cursor:
+                    cursor.execute(_relaxed_commit())
+            for index, row in enumerate(rows):
+                if results and time.monotonic() > deadline:
+                    _release(rows[index:])
+                    break
+                done = _process_in_group(row)
+                if done is None:
+                    again.append(row)
+                else:
+                    results[row.pk] = done
+            if again:
+                _release(again)
+    except _GroupBroken:
+        logger.warning("Inbound group of %d: its transaction broke, each message alone", len(rows))
+        return {row.pk: process(row) for row in rows}
+    # Those that met another worker's locks (a deadlock between two groups): alone now,
+    # after this group's commit released its locks.
+    for row in again:
+        results[row.pk] = process(row)
+    return results
+
+
+def _claim_group(
+    pks: list[int] | None, size: int, known: dict[int, InboundMessage]
+) -> list[InboundMessage]:
+    """Lock and claim up to ``size`` waiting rows in the caller's transaction."""
+    waiting = InboundMessage.objects.filter(status=InboundStatus.RECEIVED)
+    if pks is not None:
+        waiting = waiting.filter(pk__in=pks)
+    if transaction.get_connection().features.has_select_for_update_skip_locked:
+        waiting = waiting.select_for_update(skip_locked=True)
+    locked = list(waiting.order_by("received_at", "pk").values_list("pk", flat=True)[:size])
+    if not locked:
+        return []
+    until = timezone.now() + claim_time()
+    taken = InboundMessage.objects.filter(pk__in=locked, status=InboundStatus.RECEIVED).update(
+        status=InboundStatus.PROCESSING, claimed_until=until, attempts=F("attempts") + 1
+    )
+    if taken < len(locked):
+        # No row locks (SQLite): another worker took some between the read and the update.
+        mine = InboundMessage.objects.filter(pk__in=locked, claimed_until=until)
+        locked = [pk for pk in locked if pk in set(mine.values_list("pk", flat=True))]
+    others = [pk for pk in locked if pk not in known]
+    read = InboundMessage.objects.select_related("blob").in_bulk(others) if others else {}
+    rows = []
+    for pk in locked:
+        row = known.get(pk) or read[pk]
+        row.status, row.claimed_until = InboundStatus.PROCESSING, until
+        if pk in known:
+            row.attempts += 1
+        rows.append(row)
+    return rows
+
+
+def _release(rows: list[InboundMessage]) -> None:
+    """Give back claimed rows the group had no time for (waiting again, as before)."""
+    InboundMessage.objects.filter(pk__in=[row.pk for row in rows]).update(
+        status=InboundStatus.RECEIVED, claimed_until=None, attempts=F("attempts") - 1
+    )
+
+
+def _process_in_group(inbound: InboundMessage) -> InboundMessage | None:
+    """One claimed message of a group, in a savepoint of the group's transaction; None when
+    it met a lock conflict (to be tried alone after the group's commit)."""
+    prepared = _prepare(inbound, None)
+    if isinstance(prepared, InboundMessage):
+        return prepared  # quarantined, in the group's transaction
+    raw, parsed = prepared
+    try:
+        with transaction.atomic(), actions.whole_transaction(), outbox.own_batch():
+            _apply(inbound, raw, parsed)
+    except Exception as exc:
+        if transaction.get_connection().needs_rollback:
+            raise _GroupBroken from exc
+        if _lock_conflict(exc):
+            # Two groups locking the same tickets in another order: not the message's
+            # fault, so not a quarantine.
+            logger.info("Inbound message #%s: lock conflict in its group, again alone", inbound.pk)
+            return None
+        return _failed(inbound, exc, quiet=False)
+    inbound.claimed_until = None
+    return inbound
+
+
+# A deadlock or a serialisation failure (PostgreSQL's SQLSTATE), a deadlock or a lock wait
+# timeout (MariaDB's error numbers).
+_CONFLICT_STATES = {"40P01", "40001"}
+_CONFLICT_ERRNOS = {1213, 1205}
+
+
+def _lock_conflict(exc: BaseException) -> bool:
+    if not isinstance(exc, DatabaseError):
+        return False
+    cause = exc.__cause__ or exc
+    if getattr(cause, "sqlstate", None) in _CONFLICT_STATES:
+        return True
+    args: tuple[Any, ...] = tuple(getattr(cause, "args", ()))
+    return bool(args) and args[0] in _CONFLICT_ERRNOS
 
 
 def _stored_bodies(inbound: InboundMessage) -> DecodedBodies:
@@ -457,10 +700,13 @@ def _quarantine(
 
 __all__ = [
     "InboundSource",
+    "Incoming",
     "column_text",
     "process",
+    "process_waiting",
     "receive",
     "receive_fetched",
+    "receive_many",
     "reprocess",
     "reprocess_all",
     "store",
