@@ -54,6 +54,7 @@ def main() -> None:
     parser.add_argument("--match", type=int, default=100_000)
     parser.add_argument("--state", default="closed unsuccessful")
     parser.add_argument("--skip-dry-run", action="store_true")
+    parser.add_argument("--dry-run-only", action="store_true")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the real run into FILE")
     parser.add_argument(
         "--heap", action="store_true", help="also trace the Python heap (slows the run down)"
@@ -91,6 +92,8 @@ def main() -> None:
         _measure(
             "dry run", lambda: run_job(job, trigger=RunTrigger.COMMAND, dry_run=True), args.heap
         )
+    if args.dry_run_only:
+        return
     _measure("real run", lambda: run_job(job, trigger=RunTrigger.COMMAND), args.heap, args.profile)
 
 
