@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from customers.models import CustomerCompany, CustomerUser
 from otrs.accounts.models import RoleGrant, User
-from otrs.mail.models import OutboundMessage
+from otrs.mail.models import OutboundKind, OutboundMessage
 from otrs.ops.models import MaintenanceWindow
 from otrs.permissions import grants_for
 from otrs.webhooks.models import Webhook
@@ -40,9 +40,11 @@ from tickets.models import (
     TicketHistory,
     TicketLink,
     TicketMetrics,
+    TicketNotification,
     TicketType,
     TicketWatcher,
     TimeAccounting,
+    WebNotification,
 )
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +160,18 @@ def test_it_loads_the_demo_once(settings):
     mention = Mention.objects.get()
     assert (mention.created_by.username, mention.user.username) == ("agent1", "agent2")
     assert TicketWatcher.objects.filter(ticket=mention.ticket, user=mention.user).exists()
+    # The bell: tickets handed to the demo agents after the muted history, told in the agent
+    # portal through the notification path (trace and history), not by mail.
+    told = WebNotification.objects.filter(read_at__isnull=True, event_name="TicketOwnerUpdate")
+    assert sorted(told.values_list("user__username", flat=True)) == ["agent1"] * 3 + ["agent2"]
+    assert all(n.ticket.owner_id == n.user_id for n in told.select_related("ticket"))
+    for item in told:
+        assert TicketHistory.objects.filter(
+            ticket=item.ticket, history_type=HistoryType.SEND_AGENT_NOTIFICATION
+        ).exists()
+    assert not OutboundMessage.objects.filter(kind=OutboundKind.AGENT_NOTIFICATION).exists()
+    for key in ("owner_update", "responsible_update"):
+        assert TicketNotification.objects.get(key=key).transports == ["web"]
     # Operations: a webhook to copy (off) and maintenance windows, one over, one to come.
     assert not Webhook.objects.get().active
     windows = MaintenanceWindow.objects.order_by("starts_at")
@@ -170,6 +184,7 @@ def test_it_loads_the_demo_once(settings):
     second = run("loaddemo")
 
     assert "already loaded" in second
+    assert "have theirs already" in second
     assert table_sizes() == after_first
 
 
