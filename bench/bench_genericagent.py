@@ -10,16 +10,21 @@ The job selects the ``--match`` oldest tickets (``created <= <the N-th creation 
 indexed range), sets ``--state`` on each through the actions (one transaction per ticket,
 row lock, history row, event in the outbox) and keeps the trace. A limit above the match
 count, so every ticket is taken. It prints: matched, changed, skipped, wall time, tickets
-per second, the process's peak resident memory (``ru_maxrss``) and, with ``--heap``, the
-Python heap peak of the run (tracemalloc). Tickets already in the target state are skipped
+per second, the process's CPU time per ticket (``time.process_time``: the load of other
+processes on the machine moves it far less than the wall time), the load average, the
+process's peak resident memory (``ru_maxrss``) and, with ``--heap``, the Python heap peak
+of the run (tracemalloc). Tickets already in the target state are skipped
 ("nothing to change") and counted as such. The outbox batches are handed to the configured
 broker after each commit as in production (no worker needs to run: this measures the job).
-Not a test.
+``--profile FILE`` runs the real run under cProfile and writes its statistics to FILE (read
+them with ``python -m pstats FILE``; the per-ticket figures then include the profiler's own
+cost). Not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import resource
 import sys
@@ -49,6 +54,8 @@ def main() -> None:
     parser.add_argument("--match", type=int, default=100_000)
     parser.add_argument("--state", default="closed unsuccessful")
     parser.add_argument("--skip-dry-run", action="store_true")
+    parser.add_argument("--dry-run-only", action="store_true")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the real run into FILE")
     parser.add_argument(
         "--heap", action="store_true", help="also trace the Python heap (slows the run down)"
     )
@@ -85,15 +92,26 @@ def main() -> None:
         _measure(
             "dry run", lambda: run_job(job, trigger=RunTrigger.COMMAND, dry_run=True), args.heap
         )
-    _measure("real run", lambda: run_job(job, trigger=RunTrigger.COMMAND), args.heap)
+    if args.dry_run_only:
+        return
+    _measure("real run", lambda: run_job(job, trigger=RunTrigger.COMMAND), args.heap, args.profile)
 
 
-def _measure(label: str, run_it, heap: bool) -> None:
+def _measure(label: str, run_it, heap: bool, profile: str | None = None) -> None:
     if heap:
         tracemalloc.start()
-    started = time.perf_counter()
+    profiler = cProfile.Profile() if profile else None
+    load = os.getloadavg()[0]
+    started, cpu_started = time.perf_counter(), time.process_time()
+    if profiler is not None:
+        profiler.enable()
     run = run_it()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    load = (load + os.getloadavg()[0]) / 2
     heap_text = ""
     if heap:
         _current, heap_peak = tracemalloc.get_traced_memory()
@@ -103,7 +121,9 @@ def _measure(label: str, run_it, heap: bool) -> None:
     print(
         f"{label}: matched {run.matched}, changed {run.changed}, skipped {run.skipped}, "
         f"failed {run.failed}, left by the limit {run.over_limit}; {elapsed:.1f} s, "
-        f"{run.matched / elapsed:,.0f} tickets/s; peak RSS {rss_mb:,.0f} MB{heap_text}"
+        f"{run.matched / elapsed:,.0f} tickets/s; CPU {cpu:.1f} s, "
+        f"{1000 * cpu / max(run.matched, 1):.2f} ms a ticket; peak RSS {rss_mb:,.0f} MB"
+        f"{heap_text}; load average {load:.1f} (start and end)"
     )
 
 

@@ -34,7 +34,7 @@ from tests.customer_portal import ticket_data
 from tests.customers import company, customer_user
 from tests.faq import category, item
 from tickets.actions import merge_tickets
-from tickets.models import Ticket
+from tickets.models import Ticket, WebNotification
 
 from .conftest import token_for
 
@@ -106,6 +106,16 @@ def test_every_writing_operation_reaches_its_action_as_an_allowed_writer(live_se
         merge_tickets(Ticket.objects.get(pk=source), Ticket.objects.get(pk=target), actor=writer)
         return source
 
+    def notification_id() -> int:
+        """One of the writer's own in-app notifications, on a ticket they may read."""
+        return WebNotification.objects.create(
+            user=writer,
+            ticket_id=ticket_id(),
+            event_name="TicketCreate",
+            subject="Fuzz",
+            body="Fuzz notification.",
+        ).pk
+
     def ci_id() -> int:
         return make_ci(f"fuzz-ci-{next(_numbers)}").pk
 
@@ -117,6 +127,7 @@ def test_every_writing_operation_reaches_its_action_as_an_allowed_writer(live_se
         "/api/v1/config-items/": ci_id,
         "/api/v1/faq-items/": lambda: item(faq_category, actor=writer).pk,
         "/api/v1/tokens/": lambda: spare_token.pk,
+        "/api/v1/notifications/": notification_id,
     }
 
     def linked(ids: dict) -> int:
@@ -163,6 +174,7 @@ def test_every_writing_operation_reaches_its_action_as_an_allowed_writer(live_se
         "POST /api/v1/faq-items/{id}/send-back/": lambda _ids: {
             "body": {"revision": 1, "note": "Explicit."}
         },
+        "POST /api/v1/notifications/read/": lambda _ids: {"body": {"all": True}},
         "POST /api/v1/tokens/": lambda _ids: {
             "body": {
                 "name": "explicit",

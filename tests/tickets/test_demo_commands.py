@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from customers.models import CustomerCompany, CustomerUser
 from otrs.accounts.models import RoleGrant, User
-from otrs.mail.models import OutboundMessage
+from otrs.mail.models import OutboundKind, OutboundMessage
 from otrs.ops.models import MaintenanceWindow
 from otrs.permissions import grants_for
 from otrs.webhooks.models import Webhook
@@ -41,9 +41,11 @@ from tickets.models import (
     TicketHistory,
     TicketLink,
     TicketMetrics,
+    TicketNotification,
     TicketType,
     TicketWatcher,
     TimeAccounting,
+    WebNotification,
 )
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +151,7 @@ def test_it_loads_the_demo_once(settings):
     # can show, a kept draft and a mention.
     modules = TextModule.objects.annotate(n=Count("queues"))
     assert modules.filter(n=0).exists() and modules.filter(n__gt=0).exists()
-    assert AclRule.objects.filter(valid=True).count() == 1
+    assert AclRule.objects.filter(valid=True).count() == 3
     admin = User.objects.get(username="admin")
     closing = {"closed successful", "closed unsuccessful"}
     raw = factories.ticket(Queue.objects.get(full_name="Raw"), title="demoacl raw")
@@ -159,6 +161,18 @@ def test_it_loads_the_demo_once(settings):
     mention = Mention.objects.get()
     assert (mention.created_by.username, mention.user.username) == ("agent1", "agent2")
     assert TicketWatcher.objects.filter(ticket=mention.ticket, user=mention.user).exists()
+    # The bell: tickets handed to the demo agents after the muted history, told in the agent
+    # portal through the notification path (trace and history), not by mail.
+    told = WebNotification.objects.filter(read_at__isnull=True, event_name="TicketOwnerUpdate")
+    assert sorted(told.values_list("user__username", flat=True)) == ["agent1"] * 3 + ["agent2"]
+    assert all(n.ticket.owner_id == n.user_id for n in told.select_related("ticket"))
+    for item in told:
+        assert TicketHistory.objects.filter(
+            ticket=item.ticket, history_type=HistoryType.SEND_AGENT_NOTIFICATION
+        ).exists()
+    assert not OutboundMessage.objects.filter(kind=OutboundKind.AGENT_NOTIFICATION).exists()
+    for key in ("owner_update", "responsible_update"):
+        assert TicketNotification.objects.get(key=key).transports == ["web"]
     # Operations: a webhook to copy (off) and maintenance windows, one over, one to come.
     assert not Webhook.objects.get().active
     windows = MaintenanceWindow.objects.order_by("starts_at")
@@ -171,6 +185,7 @@ def test_it_loads_the_demo_once(settings):
     second = run("loaddemo")
 
     assert "already loaded" in second
+    assert "have theirs already" in second
     assert table_sizes() == after_first
 
 
@@ -221,14 +236,16 @@ def test_the_demo_customers_have_portal_tickets_with_visible_and_internal_articl
     assert Queue.objects.filter(customer_selectable=True, is_valid=True).exists()
     assert TicketType.objects.filter(customer_selectable=True, is_valid=True).exists()
     assert Service.objects.filter(customer_selectable=True, is_valid=True).exists()
-    # Made-up history: nobody was mailed or notified.
+    # Made-up history: nobody was mailed or notified, but for the demo's in-app news (a
+    # few tickets handed to agent1 and agent2 after the history, told in the agent portal).
     assert after_first["OutboundMessage"] == 0
     assert not TicketHistory.objects.filter(
-        history_type__in=[
-            HistoryType.SEND_CUSTOMER_NOTIFICATION,
-            HistoryType.SEND_AGENT_NOTIFICATION,
-        ]
+        history_type=HistoryType.SEND_CUSTOMER_NOTIFICATION
     ).exists()
+    told = set(WebNotification.objects.values_list("ticket_id", flat=True))
+    assert told
+    notified = TicketHistory.objects.filter(history_type=HistoryType.SEND_AGENT_NOTIFICATION)
+    assert set(notified.values_list("ticket_id", flat=True)) <= told
 
     settings.DEBUG = True
     run("loaddemo")

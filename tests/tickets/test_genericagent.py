@@ -10,6 +10,8 @@ from io import StringIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -288,26 +290,79 @@ def test_a_failing_ticket_is_reported_and_the_others_are_changed(support):
     )
 
 
+def test_a_ticket_whose_second_change_is_refused_keeps_none_of_its_changes(support):
+    # The actions run without savepoints of their own inside the job's transaction per
+    # ticket (whole_transaction): a refusal rolls back that ticket's earlier changes too.
+    ticket = factories.ticket(support.queue, title="Before")
+    ga = job(
+        selection=in_queue(support.queue),
+        # The title is changed first; the outsider may not own tickets of the queue.
+        changes={"title": "After", "owner": support.outsider.pk},
+    )
+    history_before = TicketHistory.objects.filter(ticket=ticket).count()
+
+    run = run_job(ga, trigger=RunTrigger.MANUAL)
+
+    assert (run.matched, run.changed, run.skipped, run.failed) == (1, 0, 1, 0)
+    item = run.items.get()
+    assert item.outcome == ItemOutcome.SKIPPED and "cannot own tickets" in item.reason
+    ticket.refresh_from_db()
+    assert ticket.title == "Before" and ticket.owner_id != support.outsider.pk
+    assert TicketHistory.objects.filter(ticket=ticket).count() == history_before
+
+
+# Statements per changed ticket of a state-changing job: BEGIN (in a test's transaction a
+# SAVEPOINT), the job's row lock, the action's, the history row, the outbox batch and event
+# (one statement on PostgreSQL, two elsewhere), the ticket's UPDATE, the queue counts'
+# delta, COMMIT (RELEASE). No savepoint of the action's own, no master data read per ticket.
+PER_TICKET = {"postgresql": 8, "sqlite": 9, "mysql": 9}
+
+
+def test_a_real_run_costs_a_fixed_number_of_statements_per_ticket(support):
+    closed = State.objects.get(name="closed successful")
+
+    def statements(count: int) -> list[str]:
+        queue = factories.queue(f"Many {count}", group_=support.group)
+        for _ in range(count):
+            factories.ticket(queue)
+        ga = job(f"Close {count}", selection=in_queue(queue), changes={"state": closed.pk})
+        with CaptureQueriesContext(connection) as captured:
+            assert run_job(ga, trigger=RunTrigger.MANUAL).changed == count
+        return [q["sql"] for q in captured.captured_queries]
+
+    few, more = statements(2), statements(6)
+    assert (len(more) - len(few)) / 4 == PER_TICKET[connection.vendor]
+    # Inside the test's transaction the job's own transaction per ticket is a savepoint; the
+    # action makes none of its own.
+    savepoints = [sql for sql in more if sql.upper().startswith("SAVEPOINT")]
+    assert len(savepoints) == 6
+    # The lock takes the ticket's row only (a join would lock the state's row as well).
+    # SQLite locks the whole database and has no FOR UPDATE.
+    locks = [sql for sql in more if "FOR UPDATE" in sql]
+    assert len(locks) == (0 if connection.vendor == "sqlite" else 12)
+    assert not [sql for sql in locks if "JOIN" in sql.upper()]
+
+
 def test_a_ticket_changed_meanwhile_so_it_no_longer_matches_is_skipped(support, misc):
     ticket = factories.ticket(support.queue)
     ga = job(selection=in_queue(support.queue), changes={"title": "x"})
 
-    original = engine.Ticket.objects.select_for_update
+    original = engine.load
     moved = []
 
     # The ticket moves between the selection and the row lock (another agent's change,
     # committed just before the job's lock).
-    def moved_first():
+    def moved_first(*args, **kwargs):
         if not moved:
             moved.append(True)
             actions.move_ticket(ticket, misc, actor=support.rw)
-        return original()
+        return original(*args, **kwargs)
 
-    engine.Ticket.objects.select_for_update = moved_first  # type: ignore[method-assign]
+    engine.load = moved_first  # type: ignore[assignment]
     try:
         run = run_job(ga, trigger=RunTrigger.MANUAL)
     finally:
-        engine.Ticket.objects.select_for_update = original  # type: ignore[method-assign]
+        engine.load = original
 
     assert (run.matched, run.changed, run.skipped) == (1, 0, 1)
     assert run.items.get().reason == "No longer matches the selection."

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import notifications, views
 
 router = SimpleRouter()
 router.register("tickets", views.TicketViewSet, basename="api-ticket")
@@ -13,6 +13,7 @@ router.register("priorities", views.PriorityViewSet, basename="api-priority")
 router.register("ticket-types", views.TicketTypeViewSet, basename="api-ticket-type")
 router.register("services", views.ServiceViewSet, basename="api-service")
 router.register("slas", views.SLAViewSet, basename="api-sla")
+router.register("notifications", notifications.WebNotificationViewSet, basename="api-notification")
 
 urlpatterns = [
     path("tickets/bulk/", views.BulkTicketView.as_view(), name="api-ticket-bulk"),

@@ -241,7 +241,10 @@ def ticket_facts(
     for name, column in ESCALATION_COLUMNS.items():
         facts[name] = escalation_state(getattr(ticket, column), now)
     wanted = None if names is None else {n[len(FIELD_PREFIX) :] for n in names}
-    fields = [d for d in definitions(TICKET) if wanted is None or d.name in wanted]
+    # No custom field wanted: not even the definitions are read (a GenericAgent run calls
+    # this for every ticket it changes).
+    fields = [] if wanted == set() else definitions(TICKET)
+    fields = [d for d in fields if wanted is None or d.name in wanted]
     if fields:
         for name, value in values_for(TICKET, [ticket], fields)[ticket.pk].items():
             facts[FIELD_PREFIX + name] = value

@@ -153,6 +153,8 @@ def change_errors(changes: Mapping[str, Any]) -> list[str]:
 
 def _field_definitions(changes: Mapping[str, Any]) -> list[FieldDefinition]:
     wanted = set(changes.get("fields") or {})
+    if not wanted:
+        return []  # most jobs set no custom field: the definitions are not read per ticket
     return [d for d in definitions(TICKET) if d.name in wanted]
 
 
@@ -221,8 +223,17 @@ def plan(
 # --- applying ---------------------------------------------------------------------------------
 
 
-def _get(model, pk):
-    return model.objects.get(pk=pk) if pk is not None else None
+def _get(model, pk, cache: dict[Any, Any] | None = None):
+    """The row ``pk`` of ``model`` (master data: a state, queue, priority ...), read once
+    per run when the run passes its ``cache``."""
+    if pk is None:
+        return None
+    if cache is None:
+        return model.objects.get(pk=pk)
+    key = (model._meta.label, pk)
+    if key not in cache:
+        cache[key] = model.objects.get(pk=pk)
+    return cache[key]
 
 
 def apply(
@@ -232,14 +243,16 @@ def apply(
     *,
     actor: User,
     key: str,
+    cache: dict[Any, Any] | None = None,
 ) -> None:
     """Make the changes of ``planned`` (from :func:`plan` on this ticket, in the caller's
     transaction) through the ticket actions as ``actor``. ``key`` names the notification
-    mails (a repeated run with the same key queues none twice)."""
+    mails (a repeated run with the same key queues none twice). ``cache``: the run's (the
+    master data the changes name is read once, not per ticket)."""
     names = {entry[0] for entry in planned}
     new = {entry[0]: entry[2] for entry in planned}
     if "queue" in names:
-        actions.move_ticket(ticket, _get(Queue, new["queue"]), actor=actor)
+        actions.move_ticket(ticket, _get(Queue, new["queue"], cache), actor=actor)
     if "note" in names:
         note = changes["note"]
         body = mailtexts.render(str(note.get("body", "")), ticket=ticket, agent=actor)
@@ -256,7 +269,7 @@ def apply(
             actor=actor,
         )
     if "state" in names or "pending_until" in names:
-        state = _get(State, new["state"]) if "state" in names else ticket.state
+        state = _get(State, new["state"], cache) if "state" in names else ticket.state
         until = datetime.fromisoformat(new["pending_until"]) if new.get("pending_until") else None
         if until is None and "pending_until" not in names:
             until = ticket.pending_until
@@ -271,18 +284,18 @@ def apply(
     if "title" in names:
         actions.set_title(ticket, new["title"], actor=actor)
     if "type" in names:
-        actions.set_type(ticket, _get(TicketType, new["type"]), actor=actor)
+        actions.set_type(ticket, _get(TicketType, new["type"], cache), actor=actor)
     if "service" in names or "sla" in names:
-        service = _get(Service, new["service"]) if "service" in names else ticket.service
+        service = _get(Service, new["service"], cache) if "service" in names else ticket.service
         if "sla" in names:
-            sla = _get(SLA, new["sla"])
+            sla = _get(SLA, new["sla"], cache)
         else:
             sla = ticket.sla
             if sla is not None and (service is None or not sla.services.filter(pk=service.pk)):
                 sla = None
         actions.set_service(ticket, service, sla, actor=actor)
     if "priority" in names:
-        actions.set_priority(ticket, _get(Priority, new["priority"]), actor=actor)
+        actions.set_priority(ticket, _get(Priority, new["priority"], cache), actor=actor)
     if "owner" in names:
         actions.set_owner(ticket, User.objects.get(pk=new["owner"]), actor=actor)
     if "responsible" in names:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -30,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otrs.accounts.models import User, system_user
+from otrs.bulk import load
 from otrs.conditions import matches, to_q
 from otrs.errors import DomainError
 
@@ -41,6 +43,7 @@ from ..models import (
     ItemOutcome,
     RunStatus,
     RunTrigger,
+    State,
     Ticket,
 )
 from . import changes as job_changes
@@ -228,8 +231,11 @@ def _one(
     key = f"genericagent:{run.pk}:{ticket.pk}"
     planned = []
     try:
+        # The ticket's transaction is rolled back as a whole when an action refuses or fails
+        # (nothing goes on in it after an error), so the actions need no savepoints.
         with (
             transaction.atomic(),
+            actions.whole_transaction(),
             actions.recorded_as(
                 genericagent_job=job.pk,
                 genericagent_job_name=job.name,
@@ -237,7 +243,7 @@ def _one(
                 genericagent_depth=run.depth,
             ),
         ):
-            locked = Ticket.objects.select_for_update().select_related("state").get(pk=ticket.pk)
+            locked = _lock(ticket.pk, cache)
             if not matches(selection, schema, facts_for(selection, locked, now), now):
                 run.skipped += 1
                 items.add(locked, ItemOutcome.SKIPPED, reason=_("No longer matches the selection."))
@@ -247,7 +253,7 @@ def _one(
                 run.skipped += 1
                 items.add(locked, ItemOutcome.SKIPPED, reason=_("Nothing to change."))
                 return
-            job_changes.apply(job.changes, locked, planned, actor=actor, key=key)
+            job_changes.apply(job.changes, locked, planned, actor=actor, key=key, cache=cache)
     except Ticket.DoesNotExist:
         run.skipped += 1
         items.add(ticket, ItemOutcome.SKIPPED, reason=_("The ticket is gone."))
@@ -261,6 +267,21 @@ def _one(
     else:
         run.changed += 1
         items.add(ticket, ItemOutcome.CHANGED, planned)
+
+
+def _lock(pk: int, cache: dict) -> Ticket:
+    """The ticket ``pk`` re-read under its row lock (one hand-built statement, as the actions
+    lock it), with its state from the run's ``cache``: a join would lock the state's row too
+    (FOR UPDATE locks every joined row), serializing all changes to that state."""
+    found = load(Ticket, "t.id = %s", [pk], for_update=True)
+    if found is None:
+        raise Ticket.DoesNotExist(f"Ticket {pk} does not exist.")
+    locked = cast("Ticket", found)
+    states = cache.setdefault("states", {})
+    if locked.state_id not in states:
+        states[locked.state_id] = State.objects.get(pk=locked.state_id)
+    Ticket._meta.get_field("state").set_cached_value(locked, states[locked.state_id])
+    return locked
 
 
 # A claim older than this belongs to a worker that died: the next slot may run the job.

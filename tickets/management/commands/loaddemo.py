@@ -86,7 +86,14 @@ from tickets.models import (
     message_id_hash,
 )
 
-from . import _acl_demo, _composer_demo, _genericagent_demo, _process_demo, _sla_demo
+from . import (
+    _acl_demo,
+    _composer_demo,
+    _genericagent_demo,
+    _notification_demo,
+    _process_demo,
+    _sla_demo,
+)
 
 SEED = 20240101
 TICKET_COUNT = 220
@@ -362,6 +369,8 @@ class Command(BaseCommand):
         with _muted(), transaction.atomic():
             _composer_demo.load(self.stdout)
             _acl_demo.load(self.stdout)
+        # News, not history: a few changes the demo agents are told of in the agent portal.
+        _notification_demo.load(self.stdout)
 
         # The metrics the reports read, for every ticket the demo made (the handler writes
         # them as events are delivered; without a running daemon they would be missing).
