@@ -83,10 +83,11 @@ def test_the_queue_view_and_the_search_agree(client, support, tickets, sort, ord
 
 
 def test_the_customer_portal_sorts_states_as_the_agent_does(client, support, wile, tickets):
-    answer = portal.client_for(wile).get(reverse("customer:tickets"), {"sort": "state", "state": "all"})
+    answer = portal.client_for(wile).get(
+        reverse("customer:tickets"), {"sort": "state", "state": "all"}
+    )
     listed = [row.ticket.pk for row in answer.context["rows"]]
 
     assert listed == expected(tickets, "state_id", "asc")
     client.force_login(support.rw)
     assert listed == queue_view(client, "state", "asc") == search(client, "state", "asc")
-
