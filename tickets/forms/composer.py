@@ -186,18 +186,24 @@ def mentioned_logins(text: str) -> list[str]:
     return [login for login in found if login]
 
 
-def mentioned_agents(form: forms.Form, ticket: Ticket, field: str = "body") -> list[User]:
-    """In ``form.clean``: the active agents ``@``-named in ``field``. A name that is no
-    agent is plain text; an agent who may not read the ticket is an error on the field
-    (they could neither follow the link nor be made a watcher)."""
-    logins = mentioned_logins(form.cleaned_data.get(field) or "")
+def agents_named(text: str) -> list[User]:
+    """The active agents ``@``-named in ``text`` (a name that is no agent is plain text);
+    the note screen and the API mention them (:func:`tickets.actions.mention_agents`)."""
+    logins = mentioned_logins(text)
     if not logins:
         return []
-    agents = list(
+    return list(
         User.objects.filter(kind=UserKind.AGENT, is_active=True)
         .filter(Q(*[Q(username__iexact=login) for login in logins], _connector=Q.OR))
         .order_by("pk")
     )
+
+
+def mentioned_agents(form: forms.Form, ticket: Ticket, field: str = "body") -> list[User]:
+    """In ``form.clean``: the active agents ``@``-named in ``field``. An agent who may not
+    read the ticket is an error on the field (they could neither follow the link nor be
+    made a watcher)."""
+    agents = agents_named(form.cleaned_data.get(field) or "")
     refused = [a for a in agents if not access.can(a, ticket, PermissionKey.RO)]
     if refused:
         form.add_error(
