@@ -126,19 +126,24 @@ def email_split_form(source, queue, **extra):
     }
 
 
-def test_the_email_split_is_addressed_to_whoever_wrote_the_mail(client, support, source):
-    mail = actions.add_article(
-        source,
+def customer_mail(ticket, actor, from_address: str):
+    """A mail from the customer on ``ticket``."""
+    return actions.add_article(
+        ticket,
         actions.ArticleInput(
             channel=Channel.EMAIL,
             sender_type=SenderType.CUSTOMER,
             subject="Scanner too",
             body="And the scanner is broken.",
-            from_address="Carla <carla@example.org>",
+            from_address=from_address,
             is_visible_for_customer=True,
         ),
-        actor=support.rw,
+        actor=actor,
     )
+
+
+def test_the_email_split_is_addressed_to_whoever_wrote_the_mail(client, support, source):
+    mail = customer_mail(source, support.rw, "Carla <carla@example.org>")
     client.force_login(support.rw)
     page = client.get(split_email_url(source, mail)).content.decode()
     assert "Split into a new email ticket" in page
@@ -195,18 +200,7 @@ def test_the_email_split_is_404_for_readers_and_foreign_articles(client, support
 
 
 def test_the_zoom_splits_a_mail_as_email_and_a_note_as_phone(client, support, source):
-    mail = actions.add_article(
-        source,
-        actions.ArticleInput(
-            channel=Channel.EMAIL,
-            sender_type=SenderType.CUSTOMER,
-            subject="Scanner too",
-            body="And the scanner is broken.",
-            from_address="carla@example.org",
-            is_visible_for_customer=True,
-        ),
-        actor=support.rw,
-    )
+    mail = customer_mail(source, support.rw, "carla@example.org")
     note = factories.note(source, actor=support.rw)
     client.force_login(support.rw)
     zoom = client.get(reverse("agent:zoom", args=[source.pk]) + "?articles=all").content.decode()
