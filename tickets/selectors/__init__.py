@@ -23,7 +23,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
-    Value,
 )
 from django.utils import timezone
 
@@ -77,9 +76,12 @@ SORTS = {
 SORT_ORDERS = ("asc", "desc")
 # The sorts the queue view reads in index order, one ordered read per viewable state (see
 # _page_ids): age from the ``ticket_queue_view`` index, state from the same index (the
-# state is fixed within a part), priority from ``ticket_queue_priority``, title from
-# ``ticket_queue_title`` and escalation from ``ticket_queue_escalation``.
-QUEUE_SORTS = ("age", "state", "priority", "title", "escalation")
+# state is fixed within a part), priority from ``ticket_queue_priority`` and title from
+# ``ticket_queue_title``. Not escalation: tickets without an escalation time come last in
+# both directions, and PostgreSQL read that run of a busy state from the single-column
+# ``ticket_escalation`` index, all NULLs of every queue (100 ms at 100,000 tickets; see
+# bench/README.md), so it stays one plain ordered query.
+QUEUE_SORTS = ("age", "state", "priority", "title")
 # The columns every ticket table shows, read in the same query as the rows.
 _ROW_RELATED = ("queue", "state", "priority", "owner")
 
@@ -176,9 +178,9 @@ def _page_ids(visible, state_ids, ordering: _Order, offset: int, limit: int) -> 
     viewable ticket of the queue (a third of a second for 100,000 open tickets). So each
     state is read on its own, in index order and only as far as the page reaches, and the
     short runs are merged (:func:`_merge`). Within one state an order by state then age is
-    the age order, and an order by priority then age reads ``(queue, state, priority,
-    created_at, id)``; title and escalation have their ``(queue, state, ...)`` indexes
-    too. SQLite cannot limit the parts of a UNION; there a plain query does.
+    the age order, an order by priority then age reads ``(queue, state, priority,
+    created_at, id)`` and one by title ``(queue, state, title, id)``. SQLite cannot limit
+    the parts of a UNION; there a plain query does.
     """
     if not state_ids:
         return []
@@ -194,25 +196,10 @@ def _merge(parts: list, ordering: _Order, offset: int, limit: int, *, distinct=F
     """The ids of ``limit`` tickets from ``offset`` of the union of ``parts`` (querysets of
     tickets) in ``ordering``: each part read in its index order, only as far as the page
     reaches, and the short runs merged (``UNION ALL`` of ordered, limited selects;
-    PostgreSQL does a merge append). ``distinct``: a ticket may be in several parts.
-
-    In an escalation order the tickets without an escalation time come last in both
-    directions. That is no index order when descending (a backward read puts them first),
-    and on MariaDB and SQLite "nulls last" is an expression that no index serves. So each
-    part is read as two runs, those with a time and those without (one stretch of the
-    index, in id order), and the merge orders by which run a row came from first.
-    """
+    PostgreSQL does a merge append). ``distinct``: a ticket may be in several parts."""
     fields = ordering.fields
-    runs = [part.order_by(*fields) for part in parts]
-    if ordering.sort == "escalation":
-        runs = [
-            run.filter(escalation_at__isnull=untimed).annotate(untimed=Value(int(untimed)))
-            for run in runs
-            for untimed in (False, True)
-        ]
-        fields = ("untimed", *fields)
     columns = _columns(fields)
-    limited = [run.values_list(*columns)[: offset + limit] for run in runs]
+    limited = [part.order_by(*fields).values_list(*columns)[: offset + limit] for part in parts]
     combined = limited[0].union(*limited[1:], all=not distinct).order_by(*fields)
     return [row[0] for row in combined[offset : offset + limit]]
 
@@ -576,10 +563,9 @@ def _merged_ids(user, visible, queue_ids, state_ids_, personal, ordering, offset
             elsewhere.filter(Exists(watched)),
         ]
     features = connections[visible.db].features
-    runs = len(parts) * (2 if ordering.sort == "escalation" else 1)  # see _merge
     if (
         len(parts) < 2
-        or runs > MAX_MERGED_PARTS
+        or len(parts) > MAX_MERGED_PARTS
         or not features.supports_slicing_ordering_in_compound
     ):
         plain = visible.filter(state_id__in=state_ids_)
