@@ -34,6 +34,7 @@ from . import access
 from .choices import VIEWABLE_STATE_TYPES
 from .events import OBJECT_TYPE, TicketEvent
 from .models import Article, Attachment, SavedSearch, Ticket
+from .selectors import SORTS as OVERVIEW_SORTS
 
 # Sort keys (the search form's and the ticket table's links) and the fields behind them,
 # written for ascending order; the id breaks ties so that pages never overlap.
@@ -43,8 +44,10 @@ SORT_FIELDS = {
     "age": ("-created_at",),
     "changed": ("changed_at",),
     "title": ("title",),
-    "state": ("state__name",),
-    "priority": ("priority__level",),
+    # As the overviews (and OTRS TicketSearch): by the state's / priority's id, then the
+    # oldest first, so that a search lists the tickets of a queue as its view does.
+    "state": OVERVIEW_SORTS["state"],
+    "priority": OVERVIEW_SORTS["priority"],
     "queue": ("queue__full_name",),
 }
 # The direction a sort key starts with when none is chosen: the oldest, the latest

@@ -20,6 +20,7 @@ from tickets.actions import ArticleInput
 from tickets.choices import Channel, SenderType
 from tickets.forms.common import AttachmentsField, TranslatedChoiceField
 from tickets.models import Queue, Service
+from tickets.selectors import SORTS as TICKET_SORTS
 
 # --- the list ----------------------------------------------------------------------------------
 
@@ -33,7 +34,8 @@ SORTS = {
     "created": (_("Created, oldest first"), ("created_at", "id")),
     "number": (_("Ticket number"), ("number", "id")),
     "title": (_("Title"), ("title", "id")),
-    "state": (_("State"), ("state__name", "id")),
+    # As the agent's overviews: by the state's id (the workflow's order), then the oldest.
+    "state": (_("State"), (*TICKET_SORTS["state"], "id")),
 }
 DEFAULT_SORT = "-changed"
 

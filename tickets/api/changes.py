@@ -18,6 +18,7 @@ from otrs.accounts.models import User
 from .. import actions
 from ..automation import acl
 from ..choices import Channel, LockState, SenderType
+from ..forms.composer import agents_named
 from ..models import Article, Ticket
 
 
@@ -130,11 +131,19 @@ def create(data: Mapping[str, Any], *, actor: User) -> Ticket:
 
 
 def add_article(ticket: Ticket, data: Mapping[str, Any], *, actor: User) -> Article:
+    """The article; an agent's internal note also mentions the agents it names with
+    ``@login``, as the note screen does (watchers, history, the "mentioned" notification).
+    One who may not read the ticket refuses the whole request: nothing is written."""
     article = article_input(data, actor)
     if actor.is_customer:
         return actions.add_web_follow_up(ticket, article, actor=actor)
     check_action("note", ticket, actor=actor)
-    return actions.add_article(ticket, article, actor=actor)
+    named = agents_named(article.body) if article.channel == Channel.INTERNAL else []
+    with transaction.atomic():
+        added = actions.add_article(ticket, article, actor=actor)
+        if named:
+            actions.mention_agents(ticket, added, named, actor=actor)
+    return added
 
 
 def update(ticket: Ticket, data: Mapping[str, Any], *, actor: User, version: str | None) -> Ticket:

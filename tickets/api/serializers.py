@@ -9,6 +9,7 @@ import binascii
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from otrs.accounts.models import User, UserKind
@@ -185,7 +186,14 @@ class ArticleInputSerializer(ApiSerializer):
         choices=[Channel.INTERNAL, Channel.PHONE], default=Channel.INTERNAL
     )
     subject = serializers.CharField(max_length=1000, allow_blank=True, default="")
-    body = serializers.CharField(max_length=1_000_000)
+    body = serializers.CharField(
+        max_length=1_000_000,
+        help_text=gettext_lazy(
+            "The text. In an agent's internal note, @login mentions an agent: they become a "
+            "watcher and are notified, as on the note screen. Every agent mentioned must be "
+            "allowed to read the ticket, or nothing is written (403)."
+        ),
+    )
     is_visible_for_customer = serializers.BooleanField(default=False)
     time_units = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True

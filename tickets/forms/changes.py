@@ -10,6 +10,7 @@ this agent may choose on this ticket, so a forged value is a form error, not an 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, timedelta
 
 from django import forms
@@ -22,7 +23,7 @@ from otrs.permissions import PermissionKey, agents_holding, grants_for
 from .. import access
 from ..actions import ArticleInput
 from ..choices import PENDING_STATE_TYPES, Channel, SenderType, StateType
-from ..models import Priority, Queue, State, Ticket
+from ..models import Draft, Priority, Queue, State, Ticket
 from . import composer
 from .common import (
     AgentChoiceField,
@@ -143,7 +144,8 @@ class OptionalNoteForm(TicketActionForm):
 
 class NoteForm(ArticleForm):
     """An internal note, visible to the customer if the agent says so; it may insert a text
-    module and mention agents (``@login``, in ``cleaned_data["mentions"]``)."""
+    module, take the files kept with the agent's ``draft`` and mention agents (``@login``,
+    in ``cleaned_data["mentions"]``)."""
 
     field_order = ["subject", "body", "visible_for_customer", "attachments"]
 
@@ -151,9 +153,11 @@ class NoteForm(ArticleForm):
         label=_("Visible to the customer"), required=False, initial=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, draft: Draft | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         composer.add_text_module_field(self, self.ticket)
+        if draft is not None and draft.attachments.exists():
+            composer.add_draft_files_field(self, draft)
 
     def is_visible(self) -> bool:
         return bool(self.cleaned_data.get("visible_for_customer"))
@@ -162,6 +166,10 @@ class NoteForm(ArticleForm):
         composer.apply_text_module(self)  # before the article is built from the text
         data = super().clean()
         data["mentions"] = composer.mentioned_agents(self, self.ticket)
+        article = data.get("article")
+        if article is not None and composer.DRAFT_FILES in self.fields:
+            files = (*article.attachments, *composer.draft_files(self))
+            data["article"] = dataclasses.replace(article, attachments=files)
         return data
 
 

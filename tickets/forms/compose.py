@@ -11,7 +11,6 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,12 +22,10 @@ from ..choices import UNMERGEABLE_STATE_TYPES, Channel, SenderType, StateType, T
 from ..models import (
     Article,
     Draft,
-    DraftAttachment,
     StandardTemplate,
     State,
     Ticket,
 )
-from ..models.article import StoredFile
 from ..subjects import SUBJECT_FWD, SUBJECT_RE, build_ticket_subject
 from . import composer
 from .common import (
@@ -37,6 +34,7 @@ from .common import (
     add_time_units_field,
     pending_until_field,
 )
+from .composer import AttachmentChoiceField
 from .versioned import VersionedForm
 
 
@@ -154,11 +152,6 @@ class AddressListField(forms.CharField):
         return _format_addresses(_addresses(*(_format_address(*p) for p in pairs)))
 
 
-class AttachmentChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: StoredFile) -> str:
-        return f"{obj.filename} ({filesizeformat(obj.size)})"
-
-
 class ComposeForm(VersionedForm):
     """An answer by mail: recipients, subject, text, attachments (a forward may take the
     original's along) and the state to set after sending. :meth:`article_input` gives what
@@ -172,13 +165,6 @@ class ComposeForm(VersionedForm):
     attachments = AttachmentsField(label=gettext_lazy("Attachments"))
     forward_attachments = AttachmentChoiceField(
         label=gettext_lazy("Forward the original attachments"),
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    # The files kept with the agent's draft (tickets.views.drafts), sent unless unticked.
-    draft_attachments = AttachmentChoiceField(
-        label=gettext_lazy("Attachments of your draft"),
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -203,8 +189,7 @@ class ComposeForm(VersionedForm):
     ):
         super().__init__(*args, **kwargs)
         self.kind, self.article, self.user = kind, article, user
-        kept = draft.attachments.all() if draft is not None else DraftAttachment.objects.none()
-        cast(forms.ModelChoiceField, self.fields["draft_attachments"]).queryset = kept
+        composer.add_draft_files_field(self, draft)
         if not self.is_bound:
             # Built only for the empty form: a submitted one brings its own text.
             initial = composer_initial(kind, self.ticket, article, user, template)
@@ -246,11 +231,8 @@ class ComposeForm(VersionedForm):
                 content=item.read(),
                 content_type=item.content_type,
             )
-            for item in [
-                *(data.get("forward_attachments") or ()),
-                *(data.get("draft_attachments") or ()),
-            ]
-        ]
+            for item in data.get("forward_attachments") or ()
+        ] + composer.draft_files(self)
         references = " ".join(p for p in (original.references, original.message_id) if p)
         return ArticleInput(
             channel=Channel.EMAIL,

@@ -1,5 +1,5 @@
-"""What the composer adds to the reply and note forms: a text module to insert, and the
-agents a note mentions with ``@login``."""
+"""What the composer adds to the reply and note forms: a text module to insert, the files
+kept with the agent's draft, and the agents a note mentions with ``@login``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,7 +15,9 @@ from otrs.accounts.models import User, UserKind
 from otrs.permissions import PermissionKey, grants_for
 
 from .. import access, mailtexts
-from ..models import TextModule, Ticket
+from ..actions import AttachmentInput
+from ..models import Draft, DraftAttachment, TextModule, Ticket
+from ..models.article import StoredFile
 
 FIELD = "text_module"
 
@@ -31,6 +34,35 @@ def text_modules(ticket: Ticket) -> QuerySet[TextModule]:
         .filter(Q(Exists(links.filter(queue_id=ticket.queue_id))) | ~Q(Exists(links)))
         .order_by("name")
     )
+
+
+class AttachmentChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: StoredFile) -> str:
+        return f"{obj.filename} ({filesizeformat(obj.size)})"
+
+
+#: The composer's ticks of the draft's files (tickets.views.drafts lists them again).
+DRAFT_FILES = "draft_attachments"
+
+
+def add_draft_files_field(form: forms.Form, draft: Draft | None) -> None:
+    """The files kept with the agent's ``draft`` (tickets.views.drafts), offered ticked:
+    sent with the article unless unticked (:func:`draft_files`)."""
+    kept = draft.attachments.order_by("pk") if draft is not None else None
+    form.fields[DRAFT_FILES] = AttachmentChoiceField(
+        label=gettext_lazy("Attachments of your draft"),
+        queryset=kept if kept is not None else DraftAttachment.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+def draft_files(form: forms.Form) -> list[AttachmentInput]:
+    """The draft's files left ticked, as attachments of the article sent."""
+    return [
+        AttachmentInput(filename=item.filename, content=item.read(), content_type=item.content_type)
+        for item in form.cleaned_data.get(DRAFT_FILES) or ()
+    ]
 
 
 class TextModuleField(forms.ModelChoiceField):
@@ -154,18 +186,24 @@ def mentioned_logins(text: str) -> list[str]:
     return [login for login in found if login]
 
 
-def mentioned_agents(form: forms.Form, ticket: Ticket, field: str = "body") -> list[User]:
-    """In ``form.clean``: the active agents ``@``-named in ``field``. A name that is no
-    agent is plain text; an agent who may not read the ticket is an error on the field
-    (they could neither follow the link nor be made a watcher)."""
-    logins = mentioned_logins(form.cleaned_data.get(field) or "")
+def agents_named(text: str) -> list[User]:
+    """The active agents ``@``-named in ``text`` (a name that is no agent is plain text);
+    the note screen and the API mention them (:func:`tickets.actions.mention_agents`)."""
+    logins = mentioned_logins(text)
     if not logins:
         return []
-    agents = list(
+    return list(
         User.objects.filter(kind=UserKind.AGENT, is_active=True)
         .filter(Q(*[Q(username__iexact=login) for login in logins], _connector=Q.OR))
         .order_by("pk")
     )
+
+
+def mentioned_agents(form: forms.Form, ticket: Ticket, field: str = "body") -> list[User]:
+    """In ``form.clean``: the active agents ``@``-named in ``field``. An agent who may not
+    read the ticket is an error on the field (they could neither follow the link nor be
+    made a watcher)."""
+    agents = agents_named(form.cleaned_data.get(field) or "")
     refused = [a for a in agents if not access.can(a, ticket, PermissionKey.RO)]
     if refused:
         form.add_error(

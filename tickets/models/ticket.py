@@ -110,6 +110,10 @@ class Ticket(models.Model):
                 fields=["queue", "state", "priority", "created_at", "id"],
                 name="ticket_queue_priority",
             ),
+            # The same sorted by title (tickets.selectors._page_ids): per state, in the
+            # title's collation, the one ORDER BY uses, so the index and the page agree on
+            # every database.
+            models.Index(fields=["queue", "state", "title", "id"], name="ticket_queue_title"),
             # Queue tree (tickets.selectors.queue_counts): counts per queue of the tickets in
             # viewable states that a user may see. Owner, responsible and id are in the key so
             # that the access filter (tickets.access.ticket_filter) is answered from the index

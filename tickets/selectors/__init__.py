@@ -76,16 +76,39 @@ SORTS = {
 SORT_ORDERS = ("asc", "desc")
 # The sorts the queue view reads in index order, one ordered read per viewable state (see
 # _page_ids): age from the ``ticket_queue_view`` index, state from the same index (the
-# state is fixed within a part), priority from ``ticket_queue_priority``.
-QUEUE_SORTS = ("age", "state", "priority")
+# state is fixed within a part), priority from ``ticket_queue_priority`` and title from
+# ``ticket_queue_title``. Not escalation: tickets without an escalation time come last in
+# both directions, and PostgreSQL read that run of a busy state from the single-column
+# ``ticket_escalation`` index, all NULLs of every queue (100 ms at 100,000 tickets; see
+# bench/README.md), so it stays one plain ordered query.
+QUEUE_SORTS = ("age", "state", "priority", "title")
 # The columns every ticket table shows, read in the same query as the rows.
 _ROW_RELATED = ("queue", "state", "priority", "owner")
 
 
-def _ordering(sort: str, order: str) -> tuple[str, ...]:
-    """The ``order_by`` fields of ``sort`` in ``order``, the id last."""
-    sign = "-" if order == "desc" else ""
-    return tuple(f"{sign}{field}" for field in (*SORTS[sort], "id"))
+@dataclass(frozen=True)
+class _Order:
+    """One of the :data:`SORTS` in one of the :data:`SORT_ORDERS`."""
+
+    sort: str
+    order: str
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The ``order_by`` fields, the id last (tickets without an escalation time are
+        not placed by these: see :meth:`expressions`)."""
+        sign = "-" if self.order == "desc" else ""
+        return tuple(f"{sign}{field}" for field in (*SORTS[self.sort], "id"))
+
+    def expressions(self) -> list:
+        """The ``order_by`` of one plain query: tickets without an escalation time last
+        in either direction."""
+        ordering: list = list(self.fields)
+        if self.sort == "escalation":
+            due = F("escalation_at")
+            desc = self.order == "desc"
+            ordering[0] = due.desc(nulls_last=True) if desc else due.asc(nulls_last=True)
+        return ordering
 
 
 def viewable_state_ids() -> list[int]:
@@ -126,7 +149,7 @@ def queue_page(
     queue_id = queue.pk if isinstance(queue, Queue) else int(queue)
     visible = access.visible_to(user, PermissionKey.RO).filter(queue_id=queue_id)
     state_ids_ = viewable_state_ids()
-    ordering = _ordering(sort, order)
+    ordering = _Order(sort, order)
 
     def fetch(offset: int, limit: int) -> list[Ticket]:
         ids = _page_ids(visible, state_ids_, ordering, offset, limit)
@@ -147,32 +170,37 @@ def _columns(ordering: Sequence[str]) -> list[str]:
     return ["id", *(name for name in fields if name != "id")]
 
 
-def _page_ids(visible, state_ids, ordering, offset: int, limit: int) -> list[int]:
+def _page_ids(visible, state_ids, ordering: _Order, offset: int, limit: int) -> list[int]:
     """The ids of one page of ``visible`` in ``state_ids``, in ``ordering``.
 
     ``state_id IN (...) ORDER BY created_at`` cannot be read in order from the
     ``(queue, state, created_at, id)`` index: the database would fetch and sort every
     viewable ticket of the queue (a third of a second for 100,000 open tickets). So each
     state is read on its own, in index order and only as far as the page reaches, and the
-    short runs are merged (``UNION ALL`` of ordered, limited selects; PostgreSQL does a merge
-    append). Within one state an order by state then age is the age order, and an order by
-    priority then age reads ``(queue, state, priority, created_at, id)``. SQLite cannot
-    limit the parts of a UNION; there a plain query does.
+    short runs are merged (:func:`_merge`). Within one state an order by state then age is
+    the age order, an order by priority then age reads ``(queue, state, priority,
+    created_at, id)`` and one by title ``(queue, state, title, id)``. SQLite cannot limit
+    the parts of a UNION; there a plain query does.
     """
     if not state_ids:
         return []
     connection = connections[visible.db]
-    columns = _columns(ordering)
     if len(state_ids) > 1 and connection.features.supports_slicing_ordering_in_compound:
-        parts = [
-            visible.filter(state_id=state_id)
-            .order_by(*ordering)
-            .values_list(*columns)[: offset + limit]
-            for state_id in state_ids
-        ]
-        combined = parts[0].union(*parts[1:], all=True).order_by(*ordering)
-    else:
-        combined = visible.filter(state_id__in=state_ids).order_by(*ordering).values_list(*columns)
+        parts = [visible.filter(state_id=state_id) for state_id in state_ids]
+        return _merge(parts, ordering, offset, limit)
+    plain = visible.filter(state_id__in=state_ids).order_by(*ordering.expressions())
+    return list(plain.values_list("id", flat=True)[offset : offset + limit])
+
+
+def _merge(parts: list, ordering: _Order, offset: int, limit: int, *, distinct=False) -> list:
+    """The ids of ``limit`` tickets from ``offset`` of the union of ``parts`` (querysets of
+    tickets) in ``ordering``: each part read in its index order, only as far as the page
+    reaches, and the short runs merged (``UNION ALL`` of ordered, limited selects;
+    PostgreSQL does a merge append). ``distinct``: a ticket may be in several parts."""
+    fields = ordering.fields
+    columns = _columns(fields)
+    limited = [part.order_by(*fields).values_list(*columns)[: offset + limit] for part in parts]
+    combined = limited[0].union(*limited[1:], all=not distinct).order_by(*fields)
     return [row[0] for row in combined[offset : offset + limit]]
 
 
@@ -252,10 +280,7 @@ def ticket_page(
     if order not in SORT_ORDERS:
         raise ValueError(f"unknown order {order!r}; use one of {SORT_ORDERS}")
     per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
-    ordering: list = list(_ordering(sort, order))
-    if sort == "escalation":
-        due = F("escalation_at")
-        ordering[0] = due.desc(nulls_last=True) if order == "desc" else due.asc(nulls_last=True)
+    ordering = _Order(sort, order).expressions()
     rows = tickets.select_related(*_ROW_RELATED).order_by(*ordering)
     return paginate(rows, number=page, per_page=per_page, total=tickets)
 
@@ -474,7 +499,7 @@ def overview_page(
     if sort in QUEUE_SORTS and name in _INDEXED_PATHS and order in SORT_ORDERS:
         state_types, personal = _INDEXED_PATHS[name]
         per_page = min(max(int(per_page), 1), MAX_PER_PAGE)
-        ordering = _ordering(sort, order)
+        ordering = _Order(sort, order)
         state_ids_ = state_ids(*state_types)
 
         def fetch(offset: int, limit: int) -> list[Ticket]:
@@ -546,11 +571,9 @@ def _merged_ids(user, visible, queue_ids, state_ids_, personal, ordering, offset
         plain = visible.filter(state_id__in=state_ids_)
         if not personal:
             plain = plain.filter(queue_id__in=queue_ids)
-        return list(plain.order_by(*ordering).values_list("id", flat=True)[offset : offset + limit])
-    columns = _columns(ordering)
-    limited = [part.order_by(*ordering).values_list(*columns)[: offset + limit] for part in parts]
-    combined = limited[0].union(*limited[1:], all=not personal).order_by(*ordering)
-    return [row[0] for row in combined[offset : offset + limit]]
+        plain = plain.order_by(*ordering.expressions())
+        return list(plain.values_list("id", flat=True)[offset : offset + limit])
+    return _merge(parts, ordering, offset, limit, distinct=personal)
 
 
 # The dashboard.
@@ -635,7 +658,7 @@ def _new_widget(user, rows: int) -> Widget:
         user,
         state_ids(StateType.NEW),
         personal=False,
-        ordering=_ordering("age", "asc"),
+        ordering=_Order("age", "asc"),
         offset=0,
         limit=rows + 1,
     )

@@ -75,7 +75,9 @@ def screen_view(screen: Screen, name: str):
                 if request.method == "POST"
                 else ()
             )
-            form = screen.form_class(*data, ticket=ticket, user=request.user)
+            # A composer's form offers the files kept with the agent's draft.
+            kept = {"draft": draft} if screen.draft else {}
+            form = screen.form_class(*data, ticket=ticket, user=request.user, **kept)
             if screen.fields_screen:
                 ticket_fields.add_form_fields(form, screen.fields_screen, ticket=ticket)
             if screen.article_screen:

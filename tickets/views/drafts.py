@@ -6,8 +6,8 @@ with JavaScript the same endpoint is called every few seconds while the agent ty
 (``static/otrs/agent.js``, answered with JSON). Opening the composer again restores the
 draft; sending the article or "Discard draft" drops it. The zoom lists the ticket's drafts.
 Files chosen when "Save draft" is pressed are kept with the draft and listed, ticked, in the
-composer when it is restored: sent with the article unless unticked (the autosave sends
-no files, only the ticks).
+composer (or the note screen) when it is restored: sent with the article unless unticked
+(the autosave sends no files, only the ticks).
 
 A text module is chosen in a select and added to the text by the form's "Insert" button
 (:func:`text_module_step`, a submit of the composer form itself, so nothing typed is lost)
@@ -148,9 +148,8 @@ def save(request, pk: int, screen: str):
     article = None
     if raw_article.isdigit():
         article = Article.objects.filter(pk=int(raw_article), ticket=ticket).first()
-    # Only the email composer lists a draft's files again (the note screen has no place
-    # for them yet), so only its drafts keep any.
-    uploads = request.FILES.getlist("attachments") if kind == DraftScreen.EMAIL else []
+    # The email composer and the note screen both list a draft's files again.
+    uploads = request.FILES.getlist("attachments")
     try:
         files = AttachmentsField().clean(uploads)
     except ValidationError as error:

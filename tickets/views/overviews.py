@@ -109,7 +109,7 @@ def _queue_page(user, node, params: QueueParams) -> Page:
     if node is None:
         return paginate(lambda offset, limit: [], per_page=per_page, total=0)
     if params.get("sort") in selectors.QUEUE_SORTS:
-        # The indexed paths: age (the default), state and priority.
+        # The indexed paths: age (the default), state, priority and title.
         return selectors.queue_page(
             user,
             node.queue,

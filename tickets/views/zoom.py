@@ -226,11 +226,15 @@ _REPLY_ACTIONS = (
 
 
 def _replies(ticket: Ticket, article: Article, allowed: set[str]) -> list[TicketAction]:
+    is_mail = article.channel == Channel.EMAIL
+    # A mail splits into an email ticket back to its writer, anything else into a phone
+    # ticket (each form links to the other, so the choice stays a plain link).
+    views = {"split": "split_email"} if is_mail else {}
     result = [
-        TicketAction(name, str(label), _url(name, ticket.pk, article.pk))
+        TicketAction(name, str(label), _url(views.get(name, name), ticket.pk, article.pk))
         for name, label in _REPLY_ACTIONS
     ]
-    if article.channel == Channel.EMAIL:
+    if is_mail:
         # A mail can be sent on unchanged (OTRS's bounce).
         result.append(
             TicketAction("bounce", str(_("Bounce")), _url("bounce", ticket.pk, article.pk))

@@ -1,5 +1,5 @@
 """Attachments kept in drafts (issue 18, part 5): a file uploaded with "Save draft" is kept
-with the agent's draft answer, listed (ticked) when the draft is restored, and sent with the
+with the agent's draft answer or note, listed (ticked) when the draft is restored, and sent with the
 answer unless unticked; the autosave (no files) keeps them; too large a file keeps nothing;
 the orphan sweep leaves a draft's file alone."""
 
@@ -172,16 +172,88 @@ def test_too_large_a_file_keeps_nothing(rw, ticket, settings, storage):
     assert not Draft.objects.exists() and not DraftAttachment.objects.exists()
 
 
-def test_a_note_draft_keeps_no_files_and_others_get_404(client, support, ticket, storage):
+def note_url(ticket):
+    return reverse("agent:note", args=[ticket.pk])
+
+
+def test_a_note_draft_keeps_its_files_and_the_note_takes_them(rw, ticket, storage):
+    answer = rw.post(
+        save_url(ticket, "note"),
+        {"subject": "Log", "body": "A note", "attachments": [SimpleUploadedFile("n.txt", LOG)]},
+    )
+    assert answer.status_code == 302
+    kept = DraftAttachment.objects.get(draft__screen="note")
+    assert (kept.filename, kept.read()) == ("n.txt", LOG)
+
+    # Restored on the note screen (no JavaScript needed), listed and ticked.
+    page = rw.get(note_url(ticket)).content.decode()
+    assert "A note</textarea>" in page
+    assert 'name="draft_attachments_listed"' in page
+    tick = page.split(f'name="draft_attachments" value="{kept.pk}"')[1].split(">")[0]
+    assert "checked" in tick and "n.txt" in page
+
+    answer = rw.post(
+        note_url(ticket),
+        {
+            "subject": "Log",
+            "body": "A note",
+            "draft_attachments": [kept.pk],
+            "draft_attachments_listed": "1",
+            "seen": actions.ticket_version(Ticket.objects.get(pk=ticket.pk)),
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    note = ticket.articles.order_by("pk").last()
+    assert note.body == "A note"
+    assert [(a.filename, a.read()) for a in note.attachments.all()] == [("n.txt", LOG)]
+    assert not Draft.objects.exists() and not DraftAttachment.objects.exists()
+
+
+def test_a_note_without_the_ticked_draft_file_and_no_file_for_others(
+    client, support, ticket, storage
+):
     client.force_login(support.rw)
     client.post(
         save_url(ticket, "note"),
         {"body": "A note", "attachments": [SimpleUploadedFile("n.txt", b"n", "text/plain")]},
     )
-    assert Draft.objects.count() == 1 and not DraftAttachment.objects.exists()
+    kept = DraftAttachment.objects.get()
+    # Unticked: the note goes without it.
+    answer = client.post(
+        note_url(ticket),
+        {
+            "subject": "No file",
+            "body": "A note",
+            "draft_attachments_listed": "1",
+            "seen": actions.ticket_version(Ticket.objects.get(pk=ticket.pk)),
+        },
+    )
+    assert answer.status_code == 302
+    assert not ticket.articles.order_by("pk").last().attachments.exists()
+    # Another agent's draft file cannot be ticked into a note: not one of theirs to offer.
+    client.post(
+        save_url(ticket, "note"),
+        {"body": "Again", "attachments": [SimpleUploadedFile("n.txt", b"n", "text/plain")]},
+    )
+    kept = DraftAttachment.objects.get()
+    other = factories.agent("draftfiles-other")
+    factories.grant(other, support.group, factories.RW)
+    client.force_login(other)
+    answer = client.post(
+        note_url(ticket),
+        {
+            "subject": "Theirs",
+            "body": "Taking it",
+            "draft_attachments": [kept.pk],
+            "draft_attachments_listed": "1",
+            "seen": actions.ticket_version(Ticket.objects.get(pk=ticket.pk)),
+        },
+    )
+    assert answer.status_code == 302
+    assert not ticket.articles.order_by("pk").last().attachments.exists()
+    assert DraftAttachment.objects.filter(pk=kept.pk).exists()
     client.force_login(support.ro)
     assert save_with_file(client, ticket).status_code == 404
-    assert not DraftAttachment.objects.exists()
 
 
 def test_the_orphan_sweep_leaves_a_drafts_file_alone(rw, ticket, storage):

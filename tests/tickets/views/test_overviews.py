@@ -398,6 +398,47 @@ def test_it_sorts_by_state_and_priority_ids_then_age_across_pages(
     assert [number for page in pages for number in page] == [t.number for t in expected]
 
 
+@pytest.mark.parametrize("name", ["queues", "status"])
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_it_sorts_by_title_across_states_and_pages(client, support, mingled, name, order):
+    """Read per state from ``ticket_queue_title`` and merged (selectors._merge)."""
+    client = signed_in(client, support.rw)
+    expected = sorted(mingled, key=lambda t: (t.title, t.pk), reverse=order == "desc")
+
+    pages = [
+        numbers_in(client.get(url(name, sort="title", order=order, page=n))) for n in (1, 2, 3)
+    ]
+
+    assert [number for page in pages for number in page] == [t.number for t in expected]
+
+
+@pytest.mark.parametrize("name", ["queues", "status"])
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_it_sorts_by_escalation_time_with_the_untimed_last(client, support, mingled, name, order):
+    """Pages of 5 over four states, some tickets without an escalation time: those come
+    after all the others in both directions, in id order. The times are written as the
+    escalation index keeps them (computing them would need working-hour calendars), some
+    equal, so the id breaks ties."""
+    now = timezone.now()
+    for i, ticket in enumerate(mingled):
+        due = None if i % 3 == 0 else now + timedelta(hours=i % 4)
+        Ticket.objects.filter(pk=ticket.pk).update(escalation_at=due)
+    fresh = list(Ticket.objects.filter(pk__in=[t.pk for t in mingled]))
+    desc = order == "desc"
+    timed = [t for t in fresh if t.escalation_at is not None]
+    untimed = [t for t in fresh if t.escalation_at is None]
+    expected = sorted(timed, key=lambda t: (t.escalation_at, t.pk), reverse=desc) + sorted(
+        untimed, key=lambda t: t.pk, reverse=desc
+    )
+    client = signed_in(client, support.rw)
+
+    pages = [
+        numbers_in(client.get(url(name, sort="escalation", order=order, page=n))) for n in (1, 2, 3)
+    ]
+
+    assert [number for page in pages for number in page] == [t.number for t in expected]
+
+
 def test_it_keeps_the_queue_and_sort_in_its_links(client, support, twelve):
     response = signed_in(client, support.rw).get(
         url("queues", queue=support.queue.pk, sort="title", order="desc")
@@ -535,15 +576,17 @@ QUERIES = {
     # sorted by state or priority: read from the indexes as the default order is
     "queues by state": ({"sort": "state", "order": "desc"}, 14),
     "queues by priority": ({"sort": "priority", "order": "desc"}, 14),
+    "queues by title": ({"sort": "title", "order": "desc"}, 14),
     # counts (4), tree, page (state ids, rows), seen flags
-    "queues sorted": ({"sort": "title", "order": "desc"}, 13),
+    "queues sorted": ({"sort": "number", "order": "desc"}, 13),
     # state ids, queue ids, page ids, rows, seen flags
     "status": ({}, 10),
     "status by state": ({"sort": "state"}, 10),
     "status closed": ({"view": "closed"}, 10),
     "status new": ({"view": "new"}, 10),
+    "status by title": ({"sort": "title"}, 10),
     # state ids, rows, seen flags
-    "status sorted": ({"sort": "title"}, 8),
+    "status sorted": ({"sort": "number"}, 8),
     "status reminders": ({"view": "reminders"}, 8),
     # rows, seen flags
     "locked": ({}, 7),

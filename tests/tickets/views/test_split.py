@@ -126,19 +126,24 @@ def email_split_form(source, queue, **extra):
     }
 
 
-def test_the_email_split_is_addressed_to_whoever_wrote_the_mail(client, support, source):
-    mail = actions.add_article(
-        source,
+def customer_mail(ticket, actor, from_address: str):
+    """A mail from the customer on ``ticket``."""
+    return actions.add_article(
+        ticket,
         actions.ArticleInput(
             channel=Channel.EMAIL,
             sender_type=SenderType.CUSTOMER,
             subject="Scanner too",
             body="And the scanner is broken.",
-            from_address="Carla <carla@example.org>",
+            from_address=from_address,
             is_visible_for_customer=True,
         ),
-        actor=support.rw,
+        actor=actor,
     )
+
+
+def test_the_email_split_is_addressed_to_whoever_wrote_the_mail(client, support, source):
+    mail = customer_mail(source, support.rw, "Carla <carla@example.org>")
     client.force_login(support.rw)
     page = client.get(split_email_url(source, mail)).content.decode()
     assert "Split into a new email ticket" in page
@@ -192,3 +197,18 @@ def test_the_email_split_is_404_for_readers_and_foreign_articles(client, support
     assert client.get(split_email_url(source)).status_code == 404
     answer = client.post(split_email_url(source), email_split_form(source, support.queue))
     assert answer.status_code == 404 and Ticket.objects.count() == 2
+
+
+def test_the_zoom_splits_a_mail_as_email_and_a_note_as_phone(client, support, source):
+    mail = customer_mail(source, support.rw, "carla@example.org")
+    note = factories.note(source, actor=support.rw)
+    client.force_login(support.rw)
+    zoom = client.get(reverse("agent:zoom", args=[source.pk]) + "?articles=all").content.decode()
+    # Plain links (no JavaScript): the mail's Split opens the email form, the others the phone form.
+    assert f'href="{split_email_url(source, mail)}" data-article-action="split"' in zoom
+    assert f'href="{split_url(source, mail)}" data-article-action="split"' not in zoom
+    assert f'href="{split_url(source, note)}" data-article-action="split"' in zoom
+    assert f'href="{split_url(source)}" data-article-action="split"' in zoom
+    # And the link leads to the email split addressed to the mail's writer.
+    page = client.get(split_email_url(source, mail)).content.decode()
+    assert 'value="carla@example.org"' in page
