@@ -10,9 +10,11 @@ import shutil
 import subprocess
 import sys
 import traceback
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
@@ -28,6 +30,51 @@ from tests.mail.smtp_server import smtp_server  # noqa: F401 - a fixture
 BASE_DIR = Path(__file__).resolve().parents[1]
 
 fast_rollback.install()
+
+
+def _pretend_clock() -> datetime | None:
+    """The instant of OTRS_TESTS_CLOCK (ISO 8601 with an offset), or None when unset."""
+    raw = os.environ.get("OTRS_TESTS_CLOCK", "").strip()
+    if not raw:
+        return None
+    try:
+        instant = datetime.fromisoformat(raw)
+    except ValueError:
+        raise pytest.UsageError(
+            f"OTRS_TESTS_CLOCK={raw!r} is not an ISO 8601 date and time "
+            "(e.g. 2026-12-12T03:30:00+00:00)"
+        ) from None
+    if instant.tzinfo is None:
+        raise pytest.UsageError(
+            f"OTRS_TESTS_CLOCK={raw!r} has no offset: write it as e.g. 2026-12-12T03:30:00+00:00"
+        )
+    return instant
+
+
+def pytest_configure(config):
+    """OTRS_TESTS_CLOCK (opt-in): the whole session, collection included and in every xdist
+    worker, starts at that instant and the clock ticks on from there (time-machine), so a
+    suite can be tried at night, at a weekend or across midnight whenever it is run. Only
+    Python's clock moves: the database servers' NOW(), file times and other processes (the
+    daemon, manage.py in a subprocess, OpenSSL checking a certificate) keep the real time.
+    A test that sets its own time with time-machine still does (the travels nest)."""
+    instant = _pretend_clock()
+    if instant is not None:
+        config._otrs_pretend_clock = time_machine.travel(instant, tick=True)
+        config._otrs_pretend_clock.start()
+
+
+def pytest_unconfigure(config):
+    travel = getattr(config, "_otrs_pretend_clock", None)
+    if travel is not None:
+        travel.stop()
+
+
+def pytest_report_header(config):
+    instant = _pretend_clock()
+    if instant is not None:
+        return f"OTRS_TESTS_CLOCK: the session starts at {instant.isoformat()}"
+    return None
 
 
 # The fixtures through which a test reaches the database.
