@@ -22,7 +22,9 @@ from tests.api.conftest import ApiClient, token_for
 from tests.customer_portal import ticket_data as data
 from tickets.automation import acl, portable
 from tickets.fields import TICKET
-from tickets.models import AclRule, State, Ticket
+from tickets.management.commands import _process_demo
+from tickets.models import AclRule, Process, State, Ticket
+from tickets.processes import engine
 from tickets.processes.dialogs import DialogForm
 
 pytestmark = pytest.mark.django_db
@@ -259,6 +261,25 @@ def test_the_zoom_hides_the_entries_of_removed_actions(client, support):
     html = page.content.decode()
     assert reverse("agent:close", args=[ticket.pk]) not in html
     assert reverse("agent:note", args=[ticket.pk]) in html
+
+
+def test_the_zoom_offers_no_process_dialog_where_an_acl_takes_it_away(client, support):
+    _process_demo.load(stdout=type("Out", (), {"write": lambda self, text: None})())
+    process = Process.objects.get(name=_process_demo.NAME)
+    form = DialogForm(
+        {"title": "A change", "body": "Details."}, dialog=process.start_dialog, user=support.rw
+    )
+    assert form.is_valid(), form.errors
+    ticket = engine.start_process(process, form, actor=support.rw)
+    url = reverse("agent:zoom", args=[ticket.pk])
+    agent = signed_in(client, support.rw)
+    assert agent.get(url).context["process"]["dialogs"]
+
+    no_actions("process_dialog")
+    page = agent.get(url)
+
+    assert page.context["process"]["place"].ticket_id == ticket.pk
+    assert page.context["process"]["dialogs"] == []
 
 
 def test_a_removed_screen_answers_a_refusal_and_writes_nothing(client, support):

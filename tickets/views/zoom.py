@@ -321,7 +321,10 @@ def _context(request, pk: int, *, printing: bool) -> dict:
         # The SLA timeline (computed now, so it is what the escalation run acts on).
         "sla": escalation.compute(ticket),
         # The ticket's process: its activity, the dialogs offered and the last steps.
-        "process": None if printing else process_panel(ticket, may_write=may_write),
+        # Its dialogs only where an ACL leaves the process dialog (opening one would refuse).
+        "process": None
+        if printing
+        else process_panel(ticket, may_write=may_write and "process_dialog" in allowed),
         # Answers and notes begun on the ticket and not sent yet, the agent's own first.
         "drafts": [] if printing else _drafts(user, ticket),
         "custom_fields": ticket_fields.shown_values([ticket], ticket_fields.TicketScreen.ZOOM)[
