@@ -22,6 +22,7 @@ from .. import actions
 from ..forms.web_notifications import IdsField
 from ..models import WebNotification
 from ..selectors import web_notifications as selectors
+from .views import _pk
 
 
 class WebNotificationSerializer(ApiModelSerializer):
@@ -106,9 +107,7 @@ class WebNotificationViewSet(
         return rows.filter(read_at__isnull=unread)
 
     def get_object(self):
-        text = str(self.kwargs["pk"])
-        pk = int(text) if text.isascii() and text.isdigit() and len(text) < 19 else 0
-        found = self.get_queryset().filter(pk=pk).first()
+        found = self.get_queryset().filter(pk=_pk(self.kwargs["pk"])).first()
         if found is None:
             raise Http404
         return found
